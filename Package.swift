@@ -1,0 +1,82 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library target per room (tokenizer, pricing, ledger, importers, reports, budgets, estimator),
+// a shared vocabulary (TokenLedgerCore), an umbrella `TokenLedger` product for Swift users, and a thin
+// `tokenledger` executable that only parses arguments and calls the library.
+let package = Package(
+    name: "TokenLedger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TokenLedger", targets: ["TokenLedger"]),
+        .executable(name: "tokenledger", targets: ["tokenledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Shared vocabulary: exact money, the canonical usage record, JSON with exact numbers, paths, errors.
+        .target(name: "TokenLedgerCore"),
+        // o200k_base / cl100k_base BPE, byte-for-byte equal to tiktoken; chat and image token counting.
+        .target(
+            name: "TokenLedgerTokenizer",
+            dependencies: ["TokenLedgerCore"],
+            resources: [.copy("Resources/Vocab")]
+        ),
+        // Price tables (pricing/*.toml, embedded), channels, user terms, and the exact cost engine.
+        .target(name: "TokenLedgerPricing", dependencies: ["TokenLedgerCore"]),
+        // The SQLite ledger (GRDB): records, checkpoints, quarantine, alert state.
+        .target(
+            name: "TokenLedgerLedger",
+            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // One adapter per log format, and the incremental, exactly-once import pipeline.
+        .target(
+            name: "TokenLedgerImporters",
+            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Spend reports: grouping, filters, time zones, and table/CSV/JSON/Markdown/HTML/Prometheus output.
+        .target(
+            name: "TokenLedgerReports",
+            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Budgets from the config file, evaluated for cron with alert state in the ledger.
+        .target(
+            name: "TokenLedgerBudgets",
+            dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Cost before sending: tokenizer + prices + the user's own history.
+        .target(
+            name: "TokenLedgerEstimator",
+            dependencies: ["TokenLedgerCore", "TokenLedgerTokenizer", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Umbrella module: `import TokenLedger` gives every room.
+        .target(
+            name: "TokenLedger",
+            dependencies: [
+                "TokenLedgerCore", "TokenLedgerTokenizer", "TokenLedgerPricing", "TokenLedgerLedger",
+                "TokenLedgerImporters", "TokenLedgerReports", "TokenLedgerBudgets", "TokenLedgerEstimator",
+            ]
+        ),
+        .executableTarget(
+            name: "tokenledger",
+            dependencies: ["TokenLedger", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "tokenledger-bench",
+            dependencies: ["TokenLedger"],
+            path: "Benchmarks"
+        ),
+        .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
+        .testTarget(name: "TokenLedgerTokenizerTests", dependencies: ["TokenLedgerTokenizer"]),
+        .testTarget(name: "TokenLedgerPricingTests", dependencies: ["TokenLedgerPricing"]),
+        .testTarget(name: "TokenLedgerLedgerTests", dependencies: ["TokenLedgerLedger"]),
+        .testTarget(name: "TokenLedgerImportersTests", dependencies: ["TokenLedgerImporters"]),
+        .testTarget(name: "TokenLedgerReportsTests", dependencies: ["TokenLedgerReports"]),
+        .testTarget(name: "TokenLedgerBudgetsTests", dependencies: ["TokenLedgerBudgets"]),
+        .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
+        // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
+        .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "tokenledger"]),
+    ]
+)

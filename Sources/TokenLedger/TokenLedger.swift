@@ -1,0 +1,9 @@
+// `import TokenLedger` gives a Swift app every room of the toolkit.
+@_exported import TokenLedgerCore
+@_exported import TokenLedgerTokenizer
+@_exported import TokenLedgerPricing
+@_exported import TokenLedgerLedger
+@_exported import TokenLedgerImporters
+@_exported import TokenLedgerReports
+@_exported import TokenLedgerBudgets
+@_exported import TokenLedgerEstimator

@@ -1,0 +1,242 @@
+/// A strict, allocation-light JSON parser over UTF-8 bytes that keeps numbers as text.
+///
+/// Cost: one pass over the bytes; one `String` per string and number, one array per container.
+/// Strings without escapes are decoded straight from the byte slice. Depth is capped at 512 so a
+/// hostile file cannot overflow the stack.
+public struct JSONParser {
+    public struct Error: UserFacingError, Equatable {
+        public var offset: Int
+        public var reason: String
+        public var message: String { "invalid JSON at byte \(offset): \(reason)" }
+    }
+
+    /// Parses one JSON document; trailing whitespace is allowed, anything else after it is an error.
+    public static func parse(_ text: String) throws(Error) -> JSONValue {
+        var copy = text
+        return try copy.withUTF8 { parseResult(UnsafeRawBufferPointer($0)) }.get()
+    }
+
+    /// Parses one JSON document from bytes.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(Error) -> JSONValue {
+        if let result = bytes.withContiguousStorageIfAvailable({ parseResult(UnsafeRawBufferPointer($0)) }) {
+            return try result.get()
+        }
+        return try Array(bytes).withUnsafeBytes { parseResult($0) }.get()
+    }
+
+    private static func parseResult(_ buffer: UnsafeRawBufferPointer) -> Result<JSONValue, Error> {
+        Result { () throws(Error) -> JSONValue in try parse(buffer) }
+    }
+
+    public static func parse(_ buffer: UnsafeRawBufferPointer) throws(Error) -> JSONValue {
+        var parser = JSONParser(buffer: buffer)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        if parser.position != buffer.count { throw parser.error("unexpected data after the JSON value") }
+        return value
+    }
+
+    private let buffer: UnsafeRawBufferPointer
+    private var position = 0
+
+    private init(buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+
+    private func error(_ reason: String) -> Error { Error(offset: position, reason: reason) }
+
+    private mutating func skipWhitespace() {
+        while position < buffer.count {
+            let b = buffer[position]
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { position += 1 } else { break }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(Error) -> JSONValue {
+        guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+        guard position < buffer.count else { throw error("unexpected end of input") }
+        switch buffer[position] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error("unexpected character '\(Unicode.Scalar(buffer[position]))'")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(Error) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= buffer.count else { throw error("unexpected end of input") }
+        let ptr = literal.utf8Start
+        for i in 0..<count where buffer[position + i] != ptr[i] {
+            throw error("invalid literal")
+        }
+        position += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(Error) -> JSONValue {
+        position += 1
+        var members: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if position < buffer.count && buffer[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(JSONObject(members))
+        }
+        while true {
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+            position += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth + 1)
+            members.append((key, value))
+            skipWhitespace()
+            guard position < buffer.count else { throw error("unterminated object") }
+            let b = buffer[position]
+            position += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "}") { return .object(JSONObject(members)) }
+            position -= 1
+            throw error("expected ',' or '}' in object")
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(Error) -> JSONValue {
+        position += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if position < buffer.count && buffer[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            guard position < buffer.count else { throw error("unterminated array") }
+            let b = buffer[position]
+            position += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "]") { return .array(elements) }
+            position -= 1
+            throw error("expected ',' or ']' in array")
+        }
+    }
+
+    private mutating func parseNumber() throws(Error) -> String {
+        let start = position
+        if buffer[position] == UInt8(ascii: "-") { position += 1 }
+        let digitsStart = position
+        while position < buffer.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[position]) { position += 1 }
+        if position == digitsStart { throw error("a number needs digits") }
+        if buffer[digitsStart] == UInt8(ascii: "0") && position - digitsStart > 1 { throw error("leading zeros in a number") }
+        if position < buffer.count && buffer[position] == UInt8(ascii: ".") {
+            position += 1
+            let fractionStart = position
+            while position < buffer.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[position]) { position += 1 }
+            if position == fractionStart { throw error("a fraction needs digits") }
+        }
+        if position < buffer.count && (buffer[position] == UInt8(ascii: "e") || buffer[position] == UInt8(ascii: "E")) {
+            position += 1
+            if position < buffer.count && (buffer[position] == UInt8(ascii: "+") || buffer[position] == UInt8(ascii: "-")) { position += 1 }
+            let expStart = position
+            while position < buffer.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[position]) { position += 1 }
+            if position == expStart { throw error("an exponent needs digits") }
+        }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+    }
+
+    private mutating func parseString() throws(Error) -> String {
+        position += 1 // opening quote
+        let start = position
+        // Fast path: no escapes — decode the slice directly.
+        while position < buffer.count {
+            let b = buffer[position]
+            if b == UInt8(ascii: "\"") {
+                let s = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+                position += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw error("control character in a string") }
+            position += 1
+        }
+        // Slow path: escapes present.
+        var bytes = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[start..<position]))
+        while position < buffer.count {
+            let b = buffer[position]
+            position += 1
+            switch b {
+            case UInt8(ascii: "\""):
+                return String(decoding: bytes, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard position < buffer.count else { throw error("unterminated escape") }
+                let e = buffer[position]
+                position += 1
+                switch e {
+                case UInt8(ascii: "\""): bytes.append(0x22)
+                case UInt8(ascii: "\\"): bytes.append(0x5C)
+                case UInt8(ascii: "/"): bytes.append(0x2F)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try parseHex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        // A high surrogate must be followed by \uDC00-\uDFFF; otherwise U+FFFD.
+                        if position + 1 < buffer.count, buffer[position] == UInt8(ascii: "\\"), buffer[position + 1] == UInt8(ascii: "u") {
+                            position += 2
+                            let low = try parseHex4()
+                            if (0xDC00...0xDFFF).contains(low) {
+                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                appendScalar(0xFFFD, to: &bytes)
+                                scalar = low
+                            }
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        scalar = 0xFFFD
+                    }
+                    appendScalar(scalar, to: &bytes)
+                default:
+                    throw error("invalid escape '\\\(Unicode.Scalar(e))'")
+                }
+            default:
+                if b < 0x20 { throw error("control character in a string") }
+                bytes.append(b)
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func parseHex4() throws(Error) -> UInt32 {
+        guard position + 4 <= buffer.count else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let b = buffer[position]
+            let digit: UInt32
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - 48)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - 87)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - 55)
+            default: throw error("bad hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    private func appendScalar(_ value: UInt32, to bytes: inout [UInt8]) {
+        let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+        bytes.append(contentsOf: Array(String(scalar).utf8))
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+
+extension TokenLedgerCommand {
+    /// Runs the parsed command and turns every error into one sentence on stderr and a stable exit
+    /// status (see `ExitStatus`): usage mistakes exit 2, failures 1 — never a stack trace.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as any UserFacingError {
+            Console.error(error.message)
+            Foundation.exit(error.exitStatus.rawValue)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let text = fullMessage(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((text + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            Console.error(text.isEmpty ? "\(error)" : text)
+            Foundation.exit(ExitStatus.failure.rawValue)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// The root `tokenledger` command: only its configuration. Each subcommand lives in its own file as
+/// an extension of this type; `Main.swift` runs it and maps errors to exit codes.
+@main
+struct TokenLedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenledger",
+        abstract: "What your LLM usage costs: before you send a prompt, and after, from your logs.",
+        discussion: """
+            Estimate a prompt's cost, import usage logs into a local SQLite ledger, report spend and \
+            check budgets from cron. Money is exact decimal; unknown prices are shown as unpriced, never $0.
+            """,
+        version: TokenLedgerVersion.string,
+        subcommands: [
+            Count.self, Estimate.self, Cost.self, Prices.self,
+            Import.self, Sync.self, Reprice.self, Report.self, Budget.self,
+        ]
+    )
+}
+
+enum TokenLedgerVersion {
+    static let string = "0.1.0"
+}
