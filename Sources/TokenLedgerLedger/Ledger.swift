@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import TokenLedgerCore
+
+/// The one owner of the SQLite ledger (GRDB's `AppDatabase` pattern): opens the file, runs the named
+/// migrations, and exposes writes as methods named for what they do. Reads go through `reader`.
+///
+/// On disk the ledger is a `DatabasePool` in WAL mode with a busy timeout, so a cron import and a
+/// report can run at the same time without "database is locked". Tests use `Ledger.inMemory()`.
+public final class Ledger: Sendable {
+    /// The database connection(s). Private: writes go through the methods of this type.
+    let writer: any DatabaseWriter
+
+    /// Read access for reports, budgets and the estimator (a snapshot per `read` call).
+    public var reader: any DatabaseReader { writer }
+
+    /// Wraps an open database and brings its schema up to date.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try LedgerSchema.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed, with its folder) the ledger file at `url`.
+    /// Cost: one open plus any pending migrations; cheap when up to date.
+    public static func open(at url: URL) throws(LedgerError) -> Ledger {
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw .cannotCreateFolder(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: config)
+            return try Ledger(pool)
+        } catch let error as DatabaseError {
+            throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
+        } catch {
+            throw .unreadable(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Opens an existing ledger read-only (reports on a ledger another process is writing, or a file
+    /// the user may not write). Fails with a clear error when the file does not exist.
+    public static func openReadOnly(at url: URL) throws(LedgerError) -> Ledger {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw .missing(path: url.path) }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: config)
+            let ledger = Ledger(readOnly: pool)
+            let pending = try pool.read { db in try !LedgerSchema.migrator.hasCompletedMigrations(db) }
+            if pending { throw LedgerError.outdated(path: url.path) }
+            return ledger
+        } catch let error as LedgerError {
+            throw error
+        } catch let error as DatabaseError {
+            throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
+        } catch {
+            throw .unreadable(path: url.path, reason: "\(error)")
+        }
+    }
+
+    private init(readOnly writer: any DatabaseWriter) { self.writer = writer }
+
+    /// A fresh ledger in memory, for tests and dry runs.
+    public static func inMemory() throws -> Ledger {
+        try Ledger(DatabaseQueue())
+    }
+}
+
+/// What can go wrong opening or writing the ledger, in words a user can act on.
+public enum LedgerError: UserFacingError, Equatable {
+    case cannotCreateFolder(path: String, reason: String)
+    case unreadable(path: String, reason: String)
+    case missing(path: String)
+    case outdated(path: String)
+    case writeFailed(reason: String)
+
+    public var message: String {
+        switch self {
+        case .cannotCreateFolder(let path, let reason):
+            return "cannot create the ledger folder \(path) (\(reason)); pass --db PATH to use another location."
+        case .unreadable(let path, let reason):
+            return "cannot open the ledger \(path) as a TokenLedger database (\(reason)); check the path given with --db or $TOKENLEDGER_DB."
+        case .missing(let path):
+            return "no ledger at \(path); run 'tokenledger import PATH' first, or pass --db PATH."
+        case .outdated(let path):
+            return "the ledger \(path) was written by an older TokenLedger and needs upgrading; run any 'tokenledger import' once to migrate it."
+        case .writeFailed(let reason):
+            return "could not write to the ledger (\(reason)); check free disk space and file permissions."
+        }
+    }
+}
