@@ -25,7 +25,12 @@ def cp():
         c = rng.randint(lo, hi)
         if not (0xD800 <= c <= 0xDFFF): return chr(c)
 
+long_alphabets = ["abcdefghijklmnopqrstuvwxyz", "ab", "a", " ", "0123456789", "aeiou", "xyzXYZ", "é中a", "!?.", " \n"]
+
 def text():
+    if rng.random() < 0.02:  # long pieces take the heap path of the merge
+        a = rng.choice(long_alphabets)
+        return "".join(rng.choice(a) for _ in range(rng.randint(65, 2000)))
     k = rng.randint(1, 40)
     return "".join(rng.choice(atoms) if rng.random() < 0.5 else cp() for _ in range(k))
 
