@@ -3,13 +3,13 @@
 ///
 /// Heuristic, per script class of each Unicode scalar (constants fitted to o200k_base on the fixture
 /// corpora, see README "Counting tokens" for the measured error):
-///  - Latin words (ASCII letters and Latin-script letters): one token per word of up to 6 letters,
-///    plus one per further 5 letters of the same word;
+///  - Latin words (ASCII letters and Latin-script letters): one token per word of up to 7 letters,
+///    plus one per further 6 letters of the same word;
 ///  - digits: one token per run of up to 3;
-///  - ASCII punctuation and symbols: one token per 1.6 scalars, runs of code indentation ~free;
+///  - ASCII punctuation and symbols: one token per 1.6 scalars; spaces and tabs are free;
 ///  - newlines: one per line break run;
 ///  - CJK ideographs, kana: 0.75 tokens each; Hangul syllables: 0.9 each;
-///  - other letters (Cyrillic, Greek, Arabic, Hebrew, Indic, Thai, …): one per 2.5 scalars;
+///  - other letters and marks (Cyrillic, Greek, Arabic, Hebrew, Indic, Thai, …): one per 2 scalars;
 ///  - anything else (emoji, symbols): one per scalar.
 public enum ApproximateTokenCounter {
     /// The approximated family a model name belongs to, or nil for models we know nothing about.
@@ -39,7 +39,7 @@ public enum ApproximateTokenCounter {
         var punctuation = 0
         var inNewlines = false
         func endWord() {
-            if wordLength > 0 { units += 1 + Double((max(wordLength - 6, 0) + 4) / 5) }
+            if wordLength > 0 { units += 1 + Double((max(wordLength - 7, 0) + 5) / 6) }
             wordLength = 0
         }
         func endDigits() {
@@ -67,7 +67,7 @@ public enum ApproximateTokenCounter {
                 units += 1 // CJK punctuation, full-width forms
             } else if scalar.properties.isAlphabetic || scalar.properties.generalCategory == .nonspacingMark
                         || scalar.properties.generalCategory == .spacingMark {
-                units += 0.4
+                units += 0.5
             } else {
                 units += 1
             }
