@@ -33,6 +33,7 @@ enum BytePairMerge {
         if n <= shortPiece {
             shortMerge(piece, n, vocab, into: &sink)
         } else {
+            if n > 4 * SegmentedMerge.segment && SegmentedMerge.encode(piece, n, vocab, into: &sink) { return }
             var heap = MinHeap(capacity: 2 * n)
             defer { heap.deallocate() }
             longMerge(piece, n, vocab, queue: &heap, into: &sink)
