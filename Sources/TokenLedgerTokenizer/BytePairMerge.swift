@@ -21,7 +21,8 @@ struct TokenList: TokenSink {
 /// (rank, start), O(n log n) — so 1 MB of one letter or of spaces stays linear-ish. Ranks of pairs
 /// longer than the longest token are never looked up.
 enum BytePairMerge {
-    static let shortPiece = 64
+    static let shortPiece = 24
+    static let stackPiece = 2048
 
     @inline(__always)
     static func encode<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary, into sink: inout Sink) {
@@ -32,6 +33,14 @@ enum BytePairMerge {
         }
         if n <= shortPiece {
             shortMerge(piece, n, vocab, into: &sink)
+        } else if n <= stackPiece {
+            // Medium pieces (CJK runs, long words): the heap path on stack buffers, no allocation.
+            withUnsafeTemporaryAllocation(of: Part.self, capacity: n) { parts in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * n + 16) { keys in
+                    var heap = MinHeap(buffer: keys.baseAddress!, capacity: keys.count)
+                    longMerge(piece, n, vocab, parts: parts.baseAddress!, queue: &heap, into: &sink)
+                }
+            }
         } else {
             if n > 4 * SegmentedMerge.segment && SegmentedMerge.encode(piece, n, vocab, into: &sink) { return }
             var heap = MinHeap(capacity: 2 * n)
@@ -94,9 +103,15 @@ enum BytePairMerge {
 
     static func longMerge<Queue: MergeQueue, Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary,
                                                               queue heap: inout Queue, into sink: inout Sink) {
-        let absent = CompactVocabulary.absent
         let parts = UnsafeMutablePointer<Part>.allocate(capacity: n)
         defer { parts.deallocate() }
+        longMerge(piece, n, vocab, parts: parts, queue: &heap, into: &sink)
+    }
+
+    static func longMerge<Queue: MergeQueue, Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary,
+                                                              parts: UnsafeMutablePointer<Part>,
+                                                              queue heap: inout Queue, into sink: inout Sink) {
+        let absent = CompactVocabulary.absent
         for k in 0..<n {
             let r = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
             parts[k] = Part(next: Int32(k + 1), prev: Int32(k - 1), pairRank: r, tokenRank: vocab.byteRanks[Int(piece[k])])
@@ -155,6 +170,12 @@ struct MinHeap: MergeQueue {
     init(capacity: Int) {
         self.capacity = capacity + 16
         items = .allocate(capacity: self.capacity)
+    }
+
+    /// A heap in a buffer the caller owns (and frees); do not call `deallocate`.
+    init(buffer: UnsafeMutablePointer<UInt64>, capacity: Int) {
+        self.capacity = capacity
+        items = buffer
     }
 
     func deallocate() { items.deallocate() }

@@ -18,6 +18,7 @@ extension TokenLedgerCommand {
                   tokenledger count --model gpt-4o prompt.txt notes.md
                   tokenledger count --encoding cl100k_base --ids --json prompt.txt
                   tokenledger count --jsonl --field prompt requests.jsonl
+                  tokenledger count --request body.json --image-size https://example.com/cat.jpg=1024x768
                 """
         )
 
@@ -39,6 +40,12 @@ extension TokenLedgerCommand {
         @Option(name: .long, help: ArgumentHelp("With --jsonl: the string field to count.", valueName: "name"))
         var field = "text"
 
+        @Flag(name: .long, help: "Each FILE is a Chat Completions or Responses API request body: count its input tokens as OpenAI bills them (messages, tools, images).")
+        var request = false
+
+        @Option(name: .long, help: ArgumentHelp("With --request: the size of a remote image, as URL=WIDTHxHEIGHT (repeatable).", valueName: "url=WxH"))
+        var imageSize: [String] = []
+
         @OptionGroup var output: OutputOptions
 
         @Argument(help: ArgumentHelp("Files to count; - or none reads stdin.", valueName: "file"))
@@ -51,9 +58,28 @@ extension TokenLedgerCommand {
             if jsonl && output.json {
                 throw ValidationError("--jsonl already prints JSON, one object per line; drop --json.")
             }
+            if request && (jsonl || encoding != nil || ids) {
+                throw ValidationError("--request counts a whole request for its model; it cannot be combined with --jsonl, --encoding or --ids.")
+            }
+            _ = try parsedImageSizes()
+        }
+
+        func parsedImageSizes() throws -> [String: ImageSize] {
+            var sizes: [String: ImageSize] = [:]
+            for entry in imageSize {
+                guard let eq = entry.lastIndex(of: "="), let size = ImageSize(String(entry[entry.index(after: eq)...])) else {
+                    throw ValidationError("--image-size '\(entry)' is not URL=WIDTHxHEIGHT; write it like https://example.com/a.png=1024x768.")
+                }
+                sizes[String(entry[..<eq])] = size
+            }
+            return sizes
         }
 
         func run() async throws {
+            if request {
+                try countRequests()
+                return
+            }
             let counter = try TextTokenCounter(encoding: encoding, model: model)
             if counter.isApproximate {
                 Console.warning("\(model ?? "this model") has no public tokenizer; counts are an approximation (see README, Counting tokens).")
@@ -91,6 +117,31 @@ extension TokenLedgerCommand {
                 if let list = row.count.ids { out += "[" + list.map(String.init).joined(separator: ", ") + "]\n" }
             }
             if rows.count > 1 { out += "\(approx)\(total)\ttotal\n" }
+            Console.write(out)
+        }
+
+        private func countRequests() throws {
+            let sizes = try parsedImageSizes()
+            var results: [(name: String, count: PromptTokenCount)] = []
+            for input in files.isEmpty ? ["-"] : files {
+                let name = input == "-" ? "stdin" : input
+                let body = try JSONParser.parse(try TextTokenCounter.readText(input))
+                results.append((name, try ChatTokenCounter.count(request: body, model: model, imageSizes: sizes)))
+            }
+            if output.json {
+                Console.writeJSON(.array(results.map { result in
+                    var object = result.count.json.object ?? JSONObject()
+                    object.members.insert((key: "file", value: .string(result.name)), at: 0)
+                    return .object(object)
+                }))
+                return
+            }
+            var out = ""
+            for (name, count) in results {
+                let mark = count.isApproximate ? "~" : (count.imagesAtUpperBound > 0 ? "<=" : "")
+                out += "\(mark)\(count.total)\t\(name)\t(messages \(count.messages), tools \(count.tools), images \(count.images); \(count.encoding?.rawValue ?? "approximate"))\n"
+                for note in count.notes { Console.note("\(name): \(note)") }
+            }
             Console.write(out)
         }
 

@@ -99,4 +99,21 @@ struct CountCLITests {
         #expect(result.stdout == "~2\n")
         #expect(result.stderr.contains("approximation"))
     }
+
+    @Test("--request counts a Chat Completions body with its breakdown; --image-size sizes a remote image")
+    func request() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hello world"},{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}"#
+        // 3 + user(1) + hello world(2) + 3 priming = 9; the image at 500x500 is 85 + 170 = 255.
+        let sized = try cli.run("count", "--request", "--image-size", "https://example.com/cat.png=500x500", stdin: body)
+        #expect(sized.status == 0)
+        #expect(sized.stdout == "264\tstdin\t(messages 9, tools 0, images 255; o200k_base)\n")
+        // Unsized: counted at the most one image can cost (85 + 8 × 170), marked as an upper bound.
+        let unsized = try cli.run("count", "--request", stdin: body)
+        #expect(unsized.stdout == "<=1454\tstdin\t(messages 9, tools 0, images 1445; o200k_base)\n")
+        #expect(unsized.stderr.contains("is unknown; counted at the most it can cost"))
+        let bad = try cli.run("count", "--request", "--image-size", "cat.png=big", stdin: body)
+        #expect(bad.status == 2)
+    }
 }
