@@ -145,12 +145,28 @@ public struct CompactVocabulary: @unchecked Sendable {
             if entry >> CompactVocabulary.rankBits == tag {
                 let rank = Int(entry & CompactVocabulary.rankMask) - 1
                 let start = Int(offsets[rank])
-                if Int(offsets[rank + 1]) - start == count, memcmp(blob + start, key, count) == 0 {
+                if Int(offsets[rank + 1]) - start == count, CompactVocabulary.equal(blob + start, key, count) {
                     return UInt32(rank)
                 }
             }
             slot = (slot + 1) & slotMask
         }
+    }
+
+    /// Byte equality for short keys without a call into libc (most keys are under 16 bytes).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 8 <= count {
+            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The bytes of token `rank` (no copy). Precondition: `rank < tokenCount`.
