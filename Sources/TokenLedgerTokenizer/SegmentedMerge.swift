@@ -40,8 +40,10 @@ enum SegmentedMerge {
         if cuts.count < 3 { return false }
         var runs: [Run] = []
         runs.reserveCapacity(cuts.count - 1)
+        var memo = PairMemo()
+        defer { memo.deallocate() }
         for i in 0..<(cuts.count - 1) {
-            let run = recordedMerge(piece + cuts[i], cuts[i + 1] - cuts[i], offset: cuts[i], vocab)
+            let run = recordedMerge(piece + cuts[i], cuts[i + 1] - cuts[i], offset: cuts[i], vocab, memo: &memo)
             if !run.monotone { return false }
             runs.append(run)
         }
@@ -99,7 +101,8 @@ enum SegmentedMerge {
     }
 
     /// The heap merge of one segment, recording what the boundary check needs. Keys use global starts.
-    static func recordedMerge(_ piece: UnsafePointer<UInt8>, _ n: Int, offset: Int, _ vocab: CompactVocabulary) -> Run {
+    static func recordedMerge(_ piece: UnsafePointer<UInt8>, _ n: Int, offset: Int, _ vocab: CompactVocabulary,
+                              memo: inout PairMemo) -> Run {
         let absent = CompactVocabulary.absent
         var run = Run()
         let parts = UnsafeMutablePointer<BytePairMerge.Part>.allocate(capacity: n)
@@ -115,10 +118,16 @@ enum SegmentedMerge {
             if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
         }
         heap.heapify()
+        // The rank of two adjacent parts depends only on their token ranks, so a small memo of
+        // (left, right) → rank skips hashing long keys (runs of one byte repeat the same few pairs).
         @inline(__always) func rankOfPair(_ s: Int) -> UInt32 {
             let a = Int(parts[s].next)
             guard a < n else { return absent }
-            return vocab.rank(piece + s, Int(parts[a].next) - s)
+            let key = UInt64(parts[s].tokenRank) << 32 | UInt64(parts[a].tokenRank)
+            if let known = memo.lookup(key) { return known }
+            let r = vocab.rank(piece + s, Int(parts[a].next) - s)
+            memo.store(key, r)
+            return r
         }
         var lastKey: UInt64 = 0
         while let top = heap.pop() {
@@ -152,5 +161,40 @@ enum SegmentedMerge {
             s = Int(parts[s].next)
         }
         return run
+    }
+}
+
+/// A fixed-size, direct-mapped memo of (left rank, right rank) → merged rank for one long piece.
+/// 4096 entries (64 KB): bounded by construction; a collision simply overwrites.
+struct PairMemo {
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let values: UnsafeMutablePointer<UInt32>
+    static let size = 4096
+
+    init() {
+        keys = .allocate(capacity: PairMemo.size)
+        keys.initialize(repeating: .max, count: PairMemo.size) // no real key is all ones (ranks < 2^18)
+        values = .allocate(capacity: PairMemo.size)
+        values.initialize(repeating: 0, count: PairMemo.size)
+    }
+
+    func deallocate() {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    @inline(__always) private func slot(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 52)
+    }
+
+    @inline(__always) func lookup(_ key: UInt64) -> UInt32? {
+        let i = slot(key)
+        return keys[i] == key ? values[i] : nil
+    }
+
+    @inline(__always) mutating func store(_ key: UInt64, _ value: UInt32) {
+        let i = slot(key)
+        keys[i] = key
+        values[i] = value
     }
 }
