@@ -11,11 +11,7 @@ public enum ImageTokenRule: Sendable, Equatable {
     /// The rule for a model, or nil when the model takes no images or is not known.
     /// Longest matching prefix wins ("gpt-4o-mini" before "gpt-4o").
     public static func forModel(_ model: String) -> ImageTokenRule? {
-        var best: (prefix: String, rule: ImageTokenRule)?
-        for entry in table where model.hasPrefix(entry.prefix) {
-            if best == nil || entry.prefix.count > best!.prefix.count { best = entry }
-        }
-        return best?.rule
+        table.filter { model.hasPrefix($0.prefix) }.max { $0.prefix.count < $1.prefix.count }?.rule
     }
 
     static let table: [(prefix: String, rule: ImageTokenRule)] = [

@@ -30,10 +30,14 @@ enum SegmentedMerge {
     static func encode<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary,
                                         into sink: inout Sink) -> Bool {
         var cuts = [0]
+        var lastCut = 0
         var target = segment
         while target + segment / 2 < n {
             let cut = probeBoundary(piece, n, near: target, vocab)
-            if cut > cuts.last! + probe && cut < n - probe { cuts.append(cut) }
+            if cut > lastCut + probe && cut < n - probe {
+                cuts.append(cut)
+                lastCut = cut
+            }
             target += segment
         }
         cuts.append(n)
