@@ -6,21 +6,26 @@ import TokenLedgerCore
 /// The file is used in place (memory-mapped, or read once into one buffer): loading allocates nothing
 /// per token, so a cold `tokenledger count` touches only the pages it needs. Layout, little-endian:
 ///
-///     "TLBPE\0\0\u{1}"                         8-byte magic
-///     u32 tokenCount, blobLength, slotCount, maxTokenLength
+///     "TLBPE\0\0\u{2}"                         8-byte magic
+///     u32 tokenCount, blobLength, slotCount, maxTokenLength, shortSlotCount
 ///     u32 pairRanks[65536]                      rank of every 2-byte token (or 0xFFFF_FFFF)
 ///     u32 byteRanks[256]                        rank of every 1-byte token
 ///     u32 offsets[tokenCount + 1]               token r's bytes are blob[offsets[r] ..< offsets[r+1]]
-///     u32 slots[slotCount]                      open addressing, linear probing: (tag << 18) | (rank + 1), 0 = empty
+///     zero padding to a multiple of 8
+///     u64 shortSlots[shortSlotCount]            tokens of 3–5 bytes, key inline, linear probing:
+///                                               bytes (40 bits, little-endian) | length << 40 | (rank + 1) << 43
+///     u32 slots[slotCount]                      all tokens, linear probing: (tag << 18) | (rank + 1), 0 = empty
 ///     u8  blob[blobLength]
 ///
 /// Ranks are 0 ..< tokenCount with no gaps (both OpenAI files are dense; the builder checks).
-/// A lookup costs one hash of the key (8 bytes per step), usually one slot probe and one `memcmp`.
+/// A lookup costs one hash of the key (8 bytes per step), usually one slot probe and one byte compare
+/// with the blob; keys of 3–5 bytes (CJK characters and the pairs around them) are one probe of a
+/// 1 MB table with the key inline, no blob access.
 public struct CompactVocabulary: @unchecked Sendable {
     /// "No such token": larger than every rank.
     public static let absent: UInt32 = .max
-    static let magic: [UInt8] = Array("TLBPE\0\0\u{1}".utf8)
-    static let headerSize = 8 + 4 * 4
+    static let magic: [UInt8] = Array("TLBPE\0\0\u{2}".utf8)
+    static let headerSize = 8 + 5 * 4
     static let rankBits: UInt32 = 18
     static let rankMask: UInt32 = (1 << 18) - 1
 
@@ -31,6 +36,8 @@ public struct CompactVocabulary: @unchecked Sendable {
     let offsets: UnsafePointer<UInt32>
     let slots: UnsafePointer<UInt32>
     let slotMask: Int
+    let shortSlots: UnsafePointer<UInt64>
+    let shortShift: UInt64
     let blob: UnsafePointer<UInt8>
     /// Keeps the mapped or read bytes alive for as long as any copy of this value lives.
     private let storage: Storage
@@ -103,13 +110,15 @@ public struct CompactVocabulary: @unchecked Sendable {
         guard length >= CompactVocabulary.headerSize,
               (0..<8).allSatisfy({ base.load(fromByteOffset: $0, as: UInt8.self) == CompactVocabulary.magic[$0] })
         else { throw FormatError.malformed("bad magic") }
-        let header = (0..<4).map { Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 4 * $0, as: UInt32.self))) }
-        let (count, blobLength, slotCount, maxLength) = (header[0], header[1], header[2], header[3])
-        guard slotCount > 0, slotCount & (slotCount - 1) == 0 else { throw FormatError.malformed("slot count not a power of two") }
+        let header = (0..<5).map { Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 4 * $0, as: UInt32.self))) }
+        let (count, blobLength, slotCount, maxLength, shortCount) = (header[0], header[1], header[2], header[3], header[4])
+        guard slotCount > 0, slotCount & (slotCount - 1) == 0, shortCount > 1, shortCount & (shortCount - 1) == 0
+        else { throw FormatError.malformed("slot count not a power of two") }
         let pairsAt = CompactVocabulary.headerSize
         let bytesAt = pairsAt + 65536 * 4
         let offsetsAt = bytesAt + 256 * 4
-        let slotsAt = offsetsAt + (count + 1) * 4
+        let shortAt = (offsetsAt + (count + 1) * 4 + 7) & ~7
+        let slotsAt = shortAt + shortCount * 8
         let blobAt = slotsAt + slotCount * 4
         guard blobAt + blobLength == length else { throw FormatError.malformed("sizes do not add up") }
         self.storage = storage
@@ -120,6 +129,8 @@ public struct CompactVocabulary: @unchecked Sendable {
         offsets = (base + offsetsAt).assumingMemoryBound(to: UInt32.self)
         slots = (base + slotsAt).assumingMemoryBound(to: UInt32.self)
         slotMask = slotCount - 1
+        shortSlots = (base + shortAt).assumingMemoryBound(to: UInt64.self)
+        shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
         blob = (base + blobAt).assumingMemoryBound(to: UInt8.self)
     }
 
@@ -130,8 +141,30 @@ public struct CompactVocabulary: @unchecked Sendable {
     public func rank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
         if count == 2 { return pairRanks[Int(key[0]) << 8 | Int(key[1])] }
         if count == 1 { return byteRanks[Int(key[0])] }
+        if count <= 5 { return shortRank(key, count) }
         if count > maxTokenLength { return CompactVocabulary.absent }
         return hashedRank(key, count)
+    }
+
+    /// The inline key of a 3–5 byte token: its bytes and its length, 43 bits.
+    @inline(__always)
+    static func shortKey(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
+        var k = UInt64(count) << 40
+        for i in 0..<count { k |= UInt64(key[i]) << (8 * UInt64(i)) }
+        return k
+    }
+
+    @inline(__always)
+    func shortRank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
+        let k = CompactVocabulary.shortKey(key, count)
+        let mask = Int(bitPattern: UInt(1) << (64 - shortShift)) &- 1
+        var slot = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> shortShift)
+        while true {
+            let entry = shortSlots[slot]
+            if entry == 0 { return CompactVocabulary.absent }
+            if entry & ((1 << 43) - 1) == k { return UInt32(truncatingIfNeeded: entry >> 43) &- 1 }
+            slot = (slot + 1) & mask
+        }
     }
 
     @inline(__always)
@@ -237,12 +270,25 @@ public struct CompactVocabulary: @unchecked Sendable {
             while slots[slot] != 0 { slot = (slot + 1) & (slotCount - 1) }
             slots[slot] = tag << rankBits | UInt32(rank + 1)
         }
+        let shortTokens = tokens.indices.filter { (3...5).contains(tokens[$0].count) }
+        var shortCount = 2
+        while shortCount < shortTokens.count * 2 { shortCount <<= 1 }
+        let shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
+        var shortSlots = [UInt64](repeating: 0, count: shortCount)
+        for rank in shortTokens {
+            let k = tokens[rank].withUnsafeBufferPointer { shortKey($0.baseAddress!, $0.count) }
+            var slot = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> shortShift)
+            while shortSlots[slot] != 0 { slot = (slot + 1) & (shortCount - 1) }
+            shortSlots[slot] = k | UInt64(rank + 1) << 43
+        }
         var out = magic
         func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        for v in [UInt32(tokens.count), UInt32(blob.count), UInt32(slotCount), UInt32(maxLength)] { put(v) }
+        for v in [UInt32(tokens.count), UInt32(blob.count), UInt32(slotCount), UInt32(maxLength), UInt32(shortCount)] { put(v) }
         for v in pairs { put(v) }
         for v in singles { put(v) }
         for v in offsets { put(v) }
+        while out.count % 8 != 0 { out.append(0) }
+        for v in shortSlots { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         for v in slots { put(v) }
         out += blob
         return out
