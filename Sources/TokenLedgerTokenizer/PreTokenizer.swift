@@ -1,6 +1,6 @@
 /// tiktoken's split patterns, hand-written as scanners over the UTF-8 bytes of valid text.
 ///
-/// Each `pieceEnd(at:)` returns where the regex match starting at `i` ends, reproducing the regex's
+/// `cl100kEnd(at:)` / `o200kEnd(at:)` return where the regex match starting at `i` ends, reproducing the regex's
 /// leftmost-first alternation and its backtracking exactly (Unicode scalars, never graphemes). Cost:
 /// O(length of the piece) per call, so a whole text is O(n); no allocation.
 ///
@@ -108,15 +108,6 @@ struct PreTokenizer {
         if (c == 0x72 || c == 0x76) && isLetter(i + 1, c) && isLetter(i + 2, 0x65) { return 3 } // re ve
         if c == 0x6C && isLetter(i + 1, 0x6C) && isLetter(i + 2, 0x6C) { return 3 } // ll
         return 0
-    }
-
-    /// Where the piece starting at `i` ends.
-    @inline(__always)
-    func pieceEnd(at i: Int) -> Int {
-        switch pattern {
-        case .cl100k: return cl100kEnd(at: i)
-        case .o200k: return o200kEnd(at: i)
-        }
     }
 
     // MARK: cl100k_base
