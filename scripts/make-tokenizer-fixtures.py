@@ -93,6 +93,10 @@ add("long mixed", ("ab" * 40 + " ") * 5)
 add("long tabs", "\t" * 100 + "x")
 add("long cjk", "的" * 200)
 add("long emoji", "😀" * 100)
+# Pieces over 32 KB take the segmented merge.
+add("segmented cjk", "".join(random.Random(7).choice("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自") for _ in range(12000)))
+add("segmented mixed case", "aB" * 17000)
+add("segmented tabs", "\t" * 33000 + "x")
 
 # Seeded random strings over a palette that exercises every rule.
 palette = list("abcXYZ019 !'/.,-\n\r\t") + ["s", "t", "re", "ll", "ve", "'", "  ", "\u00e9", "e\u0301", "\u0301",
