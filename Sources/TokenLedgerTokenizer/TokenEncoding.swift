@@ -208,6 +208,23 @@ public final class TokenEncoding: Sendable {
         encodeOrdinary(base + segmentStart, n - segmentStart, into: &sink)
     }
 
+    /// The pre-tokenizer's pieces of `text` (for tests and debugging). Cost: O(n) plus one string per piece.
+    func pieces(_ text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { utf8 -> [String] in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
+            let scanner = PreTokenizer(pattern: name.pattern, text: base, count: utf8.count, classes: classes)
+            var out: [String] = []
+            var i = 0
+            while i < utf8.count {
+                let e = name.pattern == .o200k ? scanner.o200kEnd(at: i) : scanner.cl100kEnd(at: i)
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[i..<e]), as: UTF8.self))
+                i = e
+            }
+            return out
+        }
+    }
+
     // MARK: Decoding
 
     /// The bytes of `ids` (special tokens included); nil if an id is not in this encoding.
