@@ -32,7 +32,8 @@ struct TokenList: TokenSink {
 //   (117 vs 92 ms) — the 8 MB table misses more than the 2 MB one; dropped.
 // - Hash table density: load 0.76 (1 MB) CJK 17.7 → 23.6 ms; load 0.19 (4 MB) 17.4 ms: kept 0.38.
 // - A second table for 3–5 byte tokens with the key inline (no blob access): CJK 17.7 → 16.6 ms,
-//   random a-z 91 → 76 ms, prose 5.5 → 5.2 ms: kept (format v2, +2 MB file).
+//   random a-z 91 → 76 ms, prose 5.5 → 5.2 ms: kept (format v2, +1 MB file at load 0.53; the same
+//   speed as at load 0.27 with 2 MB).
 // - Flat scan with SIMD8 minimum and block moves: slower (CJK 17.6 → 18.9 ms at 24 bytes, 24 ms at 64).
 
 /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank

@@ -20,7 +20,7 @@ import TokenLedgerCore
 /// Ranks are 0 ..< tokenCount with no gaps (both OpenAI files are dense; the builder checks).
 /// A lookup costs one hash of the key (8 bytes per step), usually one slot probe and one byte compare
 /// with the blob; keys of 3–5 bytes (CJK characters and the pairs around them) are one probe of a
-/// 1 MB table with the key inline, no blob access.
+/// table with the key inline, no blob access.
 public struct CompactVocabulary: @unchecked Sendable {
     /// "No such token": larger than every rank.
     public static let absent: UInt32 = .max
@@ -272,7 +272,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         }
         let shortTokens = tokens.indices.filter { (3...5).contains(tokens[$0].count) }
         var shortCount = 2
-        while shortCount < shortTokens.count * 2 { shortCount <<= 1 }
+        while shortCount < shortTokens.count * 3 / 2 { shortCount <<= 1 }
         let shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
         var shortSlots = [UInt64](repeating: 0, count: shortCount)
         for rank in shortTokens {
