@@ -6,7 +6,7 @@ import TokenLedgerCore
 /// The file is used in place (memory-mapped, or read once into one buffer): loading allocates nothing
 /// per token, so a cold `tokenledger count` touches only the pages it needs. Layout, little-endian:
 ///
-///     "TLBPE\0\0\u{2}"                         8-byte magic
+///     "TLBPE\0\0\u{3}"                         8-byte magic
 ///     u32 tokenCount, blobLength, slotCount, maxTokenLength, shortSlotCount
 ///     u32 pairRanks[65536]                      rank of every 2-byte token (or 0xFFFF_FFFF)
 ///     u32 byteRanks[256]                        rank of every 1-byte token
@@ -14,6 +14,8 @@ import TokenLedgerCore
 ///     zero padding to a multiple of 8
 ///     u64 shortSlots[shortSlotCount]            tokens of 3–5 bytes, key inline, linear probing:
 ///                                               bytes (40 bits, little-endian) | length << 40 | (rank + 1) << 43
+///     u64 shortFilter[8192]                     a 2^19-bit set of those keys' hashes: most absent keys
+///                                               are rejected by one load from this 64 KB
 ///     u32 slots[slotCount]                      all tokens, linear probing: (tag << 18) | (rank + 1), 0 = empty
 ///     u8  blob[blobLength]
 ///
@@ -24,7 +26,8 @@ import TokenLedgerCore
 public struct CompactVocabulary: @unchecked Sendable {
     /// "No such token": larger than every rank.
     public static let absent: UInt32 = .max
-    static let magic: [UInt8] = Array("TLBPE\0\0\u{2}".utf8)
+    static let magic: [UInt8] = Array("TLBPE\0\0\u{3}".utf8)
+    static let filterWords = 8192
     static let headerSize = 8 + 5 * 4
     static let rankBits: UInt32 = 18
     static let rankMask: UInt32 = (1 << 18) - 1
@@ -38,6 +41,7 @@ public struct CompactVocabulary: @unchecked Sendable {
     let slotMask: Int
     let shortSlots: UnsafePointer<UInt64>
     let shortShift: UInt64
+    let shortFilter: UnsafePointer<UInt64>
     let blob: UnsafePointer<UInt8>
     /// Keeps the mapped or read bytes alive for as long as any copy of this value lives.
     private let storage: Storage
@@ -118,7 +122,8 @@ public struct CompactVocabulary: @unchecked Sendable {
         let bytesAt = pairsAt + 65536 * 4
         let offsetsAt = bytesAt + 256 * 4
         let shortAt = (offsetsAt + (count + 1) * 4 + 7) & ~7
-        let slotsAt = shortAt + shortCount * 8
+        let filterAt = shortAt + shortCount * 8
+        let slotsAt = filterAt + CompactVocabulary.filterWords * 8
         let blobAt = slotsAt + slotCount * 4
         guard blobAt + blobLength == length else { throw FormatError.malformed("sizes do not add up") }
         self.storage = storage
@@ -131,6 +136,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         slotMask = slotCount - 1
         shortSlots = (base + shortAt).assumingMemoryBound(to: UInt64.self)
         shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
+        shortFilter = (base + filterAt).assumingMemoryBound(to: UInt64.self)
         blob = (base + blobAt).assumingMemoryBound(to: UInt8.self)
     }
 
@@ -157,8 +163,11 @@ public struct CompactVocabulary: @unchecked Sendable {
     @inline(__always)
     func shortRank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
         let k = CompactVocabulary.shortKey(key, count)
+        let h = k &* 0x9E37_79B9_7F4A_7C15
+        let bit = Int(truncatingIfNeeded: h >> 13) & (CompactVocabulary.filterWords * 64 - 1)
+        if shortFilter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return CompactVocabulary.absent }
         let mask = Int(bitPattern: UInt(1) << (64 - shortShift)) &- 1
-        var slot = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> shortShift)
+        var slot = Int(truncatingIfNeeded: h >> shortShift)
         while true {
             let entry = shortSlots[slot]
             if entry == 0 { return CompactVocabulary.absent }
@@ -275,9 +284,13 @@ public struct CompactVocabulary: @unchecked Sendable {
         while shortCount < shortTokens.count * 3 / 2 { shortCount <<= 1 }
         let shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
         var shortSlots = [UInt64](repeating: 0, count: shortCount)
+        var filter = [UInt64](repeating: 0, count: filterWords)
         for rank in shortTokens {
             let k = tokens[rank].withUnsafeBufferPointer { shortKey($0.baseAddress!, $0.count) }
-            var slot = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> shortShift)
+            let h = k &* 0x9E37_79B9_7F4A_7C15
+            let bit = Int(truncatingIfNeeded: h >> 13) & (filterWords * 64 - 1)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+            var slot = Int(truncatingIfNeeded: h >> shortShift)
             while shortSlots[slot] != 0 { slot = (slot + 1) & (shortCount - 1) }
             shortSlots[slot] = k | UInt64(rank + 1) << 43
         }
@@ -289,6 +302,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         for v in offsets { put(v) }
         while out.count % 8 != 0 { out.append(0) }
         for v in shortSlots { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        for v in filter { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         for v in slots { put(v) }
         out += blob
         return out
