@@ -12,7 +12,7 @@ struct BenchSuite {
 }
 
 let suites: [BenchSuite] = [
-    // tokenizerSuite,   (issue 3)
+    tokenizerSuite,     // issue 3
     // importSuite,      (issue 4)
     // reportSuite,      (issue 5)
 ]

@@ -1,0 +1,262 @@
+/// Where BPE output goes: a list of ids, or just a count (no allocation).
+protocol TokenSink {
+    mutating func append(_ rank: UInt32)
+}
+
+struct TokenCounter: TokenSink {
+    var count = 0
+    @inline(__always) mutating func append(_ rank: UInt32) { count += 1 }
+}
+
+struct TokenList: TokenSink {
+    var ids: [Int] = []
+    @inline(__always) mutating func append(_ rank: UInt32) { ids.append(Int(rank)) }
+}
+
+// Performance notes (1 MB inputs, release build, this 2-core machine under other builds' load):
+// - Whole-piece lookup first: most English and code pieces are one token (prose ~180 MB/s).
+// - Long pieces, binary heap over separate arrays, heap allocation: 1 MB random a-z 0.5–1.0 s; the
+//   heap's pops missed cache on every level (55% of the time in `perf`).
+// - Radix heap instead: no better (1.2 s vs 1.0 s in the same loaded conditions): the stall moved to
+//   the scattered part lookups; dropped.
+// - One 16-byte node per part (below): kept for locality; not separately measurable under the load.
+// - Segmented merge with proved boundaries (SegmentedMerge.swift): 1 MB random a-z 77–90 ms, one
+//   letter ~68 ms, spaces ~90 ms.
+// - Medium pieces (25–2048 bytes: CJK runs) on stack buffers instead of the flat scan or allocation:
+//   CJK 41 → 18 ms per MB. Flat-scan threshold 12/24/40/64 bytes: 24 best by a small margin.
+// - memcmp → inline 8-byte compare in lookups: ~10% of CJK time was the libc call.
+// - A 4096-entry (left rank, right rank) → rank memo in the segmented merge: one letter 68 → 56 ms,
+//   spaces 104 → 72 ms (no more hashing of 128-byte keys), random a-z unchanged.
+// - 16-byte hash slots holding the length and first 11 token bytes (one cache line per lookup
+//   instead of slot + offsets + blob): no faster on CJK (17.3 vs 17.7 ms), slower on random a-z
+//   (117 vs 92 ms) — the 8 MB table misses more than the 2 MB one; dropped.
+// - Hash table density: load 0.76 (1 MB) CJK 17.7 → 23.6 ms; load 0.19 (4 MB) 17.4 ms: kept 0.38.
+// - A second table for 3–5 byte tokens with the key inline (no blob access): CJK 17.7 → 16.6 ms,
+//   random a-z 91 → 76 ms, prose 5.5 → 5.2 ms: kept (format v2, +1 MB file at load 0.53; the same
+//   speed as at load 0.27 with 2 MB).
+// - A 64 KB bit filter in front of the 3–5 byte table (rejects most absent keys in one load):
+//   CJK 16.3 → 15.9 ms, random a-z 75 → 71 ms: kept (format v3).
+// - Flat scan with SIMD8 minimum and block moves: slower (CJK 17.6 → 18.9 ms at 24 bytes, 24 ms at 64).
+
+/// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank
+/// (leftmost on ties) until no adjacent pair is a token.
+///
+/// Two paths with identical results: for pieces up to `shortPiece` bytes a flat array scan,
+/// O(n·m) for m merges (like tiktoken); for longer pieces a linked list plus a min-heap keyed by
+/// (rank, start), O(n log n) — so 1 MB of one letter or of spaces stays linear-ish. Ranks of pairs
+/// longer than the longest token are never looked up.
+enum BytePairMerge {
+    static let shortPiece = 24
+    static let stackPiece = 2048
+
+    @inline(__always)
+    static func encode<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary, into sink: inout Sink) {
+        let whole = vocab.rank(piece, n)
+        if whole != CompactVocabulary.absent {
+            sink.append(whole)
+            return
+        }
+        if n <= shortPiece {
+            shortMerge(piece, n, vocab, into: &sink)
+        } else if n <= stackPiece {
+            // Medium pieces (CJK runs, long words): the heap path on stack buffers, no allocation.
+            withUnsafeTemporaryAllocation(of: Part.self, capacity: n) { parts in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * n + 16) { keys in
+                    var heap = MinHeap(buffer: keys.baseAddress!, capacity: keys.count)
+                    longMerge(piece, n, vocab, parts: parts.baseAddress!, queue: &heap, into: &sink)
+                }
+            }
+        } else {
+            if n > 4 * SegmentedMerge.segment && SegmentedMerge.encode(piece, n, vocab, into: &sink) { return }
+            var heap = MinHeap(capacity: 2 * n)
+            defer { heap.deallocate() }
+            longMerge(piece, n, vocab, queue: &heap, into: &sink)
+        }
+    }
+
+    static func shortMerge<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary, into sink: inout Sink) {
+        let absent = CompactVocabulary.absent
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: n + 1) { starts in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * (n + 1)) { buffer in
+                let pairRank = buffer.baseAddress!        // rank of part k merged with part k+1
+                let tokenRank = buffer.baseAddress! + (n + 1) // rank of part k itself
+                for k in 0..<n {
+                    starts[k] = Int32(k)
+                    tokenRank[k] = vocab.byteRanks[Int(piece[k])]
+                    pairRank[k] = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+                }
+                starts[n] = Int32(n)
+                var parts = n // parts 0..<parts, starts[parts] == n
+                while true {
+                    var minRank = absent
+                    var at = 0
+                    for k in 0..<(parts - 1) where pairRank[k] < minRank {
+                        minRank = pairRank[k]
+                        at = k
+                    }
+                    if minRank == absent { break }
+                    tokenRank[at] = minRank
+                    // Remove part at+1.
+                    var k = at + 1
+                    while k < parts {
+                        starts[k] = starts[k + 1]
+                        tokenRank[k] = tokenRank[k + 1]
+                        pairRank[k] = pairRank[k + 1]
+                        k += 1
+                    }
+                    parts -= 1
+                    func rankOfPair(_ k: Int) -> UInt32 {
+                        guard k + 1 < parts else { return absent }
+                        let s = Int(starts[k])
+                        return vocab.rank(piece + s, Int(starts[k + 2]) - s)
+                    }
+                    if at > 0 { pairRank[at - 1] = rankOfPair(at - 1) }
+                    pairRank[at] = rankOfPair(at)
+                }
+                for k in 0..<parts { sink.append(tokenRank[k]) }
+            }
+        }
+    }
+
+    /// One part of a long piece, named by its start byte; 16 bytes so a merge touches one cache line per part.
+    struct Part {
+        var next: Int32      // the following part's start (n at the end)
+        var prev: Int32      // the previous part's start (-1 at the start, -2 once merged away)
+        var pairRank: UInt32 // rank of this part merged with the next
+        var tokenRank: UInt32
+    }
+
+    static func longMerge<Queue: MergeQueue, Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary,
+                                                              queue heap: inout Queue, into sink: inout Sink) {
+        let parts = UnsafeMutablePointer<Part>.allocate(capacity: n)
+        defer { parts.deallocate() }
+        longMerge(piece, n, vocab, parts: parts, queue: &heap, into: &sink)
+    }
+
+    static func longMerge<Queue: MergeQueue, Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary,
+                                                              parts: UnsafeMutablePointer<Part>,
+                                                              queue heap: inout Queue, into sink: inout Sink) {
+        let absent = CompactVocabulary.absent
+        for k in 0..<n {
+            let r = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+            parts[k] = Part(next: Int32(k + 1), prev: Int32(k - 1), pairRank: r, tokenRank: vocab.byteRanks[Int(piece[k])])
+            if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
+        }
+        heap.heapify()
+        @inline(__always) func rankOfPair(_ s: Int) -> UInt32 {
+            let a = Int(parts[s].next)
+            guard a < n else { return absent }
+            return vocab.rank(piece + s, Int(parts[a].next) - s)
+        }
+        while let top = heap.pop() {
+            let r = UInt32(truncatingIfNeeded: top >> 32)
+            let s = Int(top & 0xFFFF_FFFF)
+            // Stale entries: the part was merged away, or its pair was re-ranked since.
+            guard parts[s].prev != -2, parts[s].pairRank == r else { continue }
+            let dead = Int(parts[s].next)
+            let after = parts[dead].next
+            parts[dead].prev = -2
+            parts[s].tokenRank = r
+            parts[s].next = after
+            if Int(after) < n { parts[Int(after)].prev = Int32(s) }
+            let own = rankOfPair(s)
+            parts[s].pairRank = own
+            if own != absent { heap.push(UInt64(own) << 32 | UInt64(s)) }
+            let p = Int(parts[s].prev)
+            if p >= 0 {
+                let left = rankOfPair(p)
+                parts[p].pairRank = left
+                if left != absent { heap.push(UInt64(left) << 32 | UInt64(p)) }
+            }
+        }
+        var s = 0
+        while s < n {
+            sink.append(parts[s].tokenRank)
+            s = Int(parts[s].next)
+        }
+    }
+}
+
+/// The priority queue of (rank, start) merge keys used for long pieces.
+protocol MergeQueue {
+    mutating func append(_ x: UInt64)
+    mutating func heapify()
+    mutating func push(_ x: UInt64)
+    mutating func pop() -> UInt64?
+}
+
+/// A binary min-heap of `UInt64` keys (rank in the high half, start in the low half) in one fixed
+/// buffer: at most n initial pairs plus 2 per merge, and a merge removes a part, so 3n bounds it.
+struct MinHeap: MergeQueue {
+    private let items: UnsafeMutablePointer<UInt64>
+    private let capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity + 16
+        items = .allocate(capacity: self.capacity)
+    }
+
+    /// A heap in a buffer the caller owns (and frees); do not call `deallocate`.
+    init(buffer: UnsafeMutablePointer<UInt64>, capacity: Int) {
+        self.capacity = capacity
+        items = buffer
+    }
+
+    func deallocate() { items.deallocate() }
+
+    /// Adds without ordering; call `heapify()` before the first `pop`.
+    @inline(__always) mutating func append(_ x: UInt64) {
+        items[count] = x
+        count += 1
+    }
+
+    /// Floyd's bottom-up heap construction, O(n).
+    mutating func heapify() {
+        var i = count / 2
+        while i > 0 {
+            i -= 1
+            siftDown(from: i, items[i])
+        }
+    }
+
+    @inline(__always) mutating func push(_ x: UInt64) {
+        precondition(count < capacity)
+        var i = count
+        count += 1
+        while i > 0 {
+            let parent = (i - 1) >> 1
+            let p = items[parent]
+            if p <= x { break }
+            items[i] = p
+            i = parent
+        }
+        items[i] = x
+    }
+
+    @inline(__always) mutating func pop() -> UInt64? {
+        guard count > 0 else { return nil }
+        let top = items[0]
+        count -= 1
+        if count > 0 { siftDown(from: 0, items[count]) }
+        return top
+    }
+
+    @inline(__always) private mutating func siftDown(from start: Int, _ x: UInt64) {
+        var i = start
+        while true {
+            let l = 2 * i + 1
+            if l >= count { break }
+            var c = l
+            var v = items[l]
+            if l + 1 < count {
+                let w = items[l + 1]
+                if w < v { c = l + 1; v = w }
+            }
+            if v >= x { break }
+            items[i] = v
+            i = c
+        }
+        items[i] = x
+    }
+}
