@@ -6,6 +6,7 @@ public enum LogAdapters {
         OpenAIChatAdapter(),
         OpenAIResponsesAdapter(),
         OpenAIBatchAdapter(),
+        OpenAIUsageAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
