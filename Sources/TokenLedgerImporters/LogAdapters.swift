@@ -7,6 +7,7 @@ public enum LogAdapters {
         OpenAIResponsesAdapter(),
         OpenAIBatchAdapter(),
         OpenAIUsageAdapter(),
+        OpenAICostsAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
