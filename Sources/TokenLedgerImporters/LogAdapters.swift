@@ -8,6 +8,7 @@ public enum LogAdapters {
         OpenAIBatchAdapter(),
         OpenAIUsageAdapter(),
         OpenAICostsAdapter(),
+        AnthropicAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.

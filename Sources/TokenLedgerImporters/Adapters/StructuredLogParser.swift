@@ -71,6 +71,13 @@ class StructuredLogParser: LogParser {
     /// Called once at the end of the available data, after everything else (open streams flush here).
     func flush(emit: (LogItem) -> Void) {}
 
+    /// The file's modification time, for formats whose bodies carry no time (Anthropic messages,
+    /// embeddings): the best bound on when the requests were made. Read once, when first needed.
+    final lazy var fileDate: Date = {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: filePath)
+        return attributes?[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
+    }()
+
     /// A ledger entry located at `line` of this file.
     @inline(__always)
     final func entry(_ record: UsageRecord, key: String, line: Int, rank: Int = 0) -> LogItem {
