@@ -9,6 +9,7 @@ public enum LogAdapters {
         OpenAIUsageAdapter(),
         OpenAICostsAdapter(),
         AnthropicAdapter(),
+        GeminiAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.

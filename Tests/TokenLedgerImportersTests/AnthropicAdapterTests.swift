@@ -93,3 +93,27 @@ struct AnthropicAdapterTests {
         #expect(OpenAIChatAdapter().detect(fileName: "a.jsonl", head: lines) == 0)
     }
 }
+
+extension AnthropicAdapterTests {
+    @Test("a stream still being written is carried to the next run, whose complete copy outranks it")
+    func streamAcrossRuns() {
+        let ctx = ImportContext(file: URL(fileURLWithPath: "/tmp/live.sse"))
+        let first = AdapterHarness.run(adapter, text: """
+        event: message_start
+        data: {"type":"message_start","message":{"id":"msg_live","model":"claude-sonnet-4-5","usage":{"input_tokens":5,"output_tokens":1}}}
+
+        """, context: ctx)
+        #expect(first.entries.map(\.supersedeRank) == [1])
+        let next = AdapterHarness.run(adapter, bytes: Array("""
+        event: message_delta
+        data: {"type":"message_delta","usage":{"output_tokens":90}}
+        event: message_stop
+        data: {"type":"message_stop"}
+
+        """.utf8), context: ctx, state: first.state)
+        #expect(next.entries.map(\.dedupKey) == ["anthropic:msg_live"])
+        #expect(next.entries.map(\.supersedeRank) == [90])
+        #expect(next.records.map(\.tokens) == [TokenCounts(input: 5, output: 90)])
+        #expect(next.state?["carried"] == nil)
+    }
+}

@@ -12,7 +12,9 @@ import TokenLedgerLedger
 /// `server_tool_use.web_search_requests` → web-search calls; `service_tier: "batch"` → isBatch.
 /// Streams: `message_start` gives the id, model and input/cache usage with a placeholder output;
 /// each `message_delta.usage` overrides what it repeats (always the cumulative `output_tokens`);
-/// the record is emitted at `message_stop` (or at the end of the data, for a stream cut short).
+/// the record is emitted at `message_stop`; a stream still open at the end of the data is recorded as
+/// far as it goes and carried in the checkpoint state, and its complete copy later replaces it
+/// (`supersedeRank` = output tokens).
 /// Time: the body has none, so a wrapper's `created_at`/`timestamp` is used when the line is
 /// `{"created_at": …, "response"|"message": {…}}`; otherwise the file's modification time.
 /// Error responses and errored/canceled/expired batch results cost nothing and are skipped.
@@ -78,7 +80,24 @@ final class AnthropicParser: StructuredLogParser {
         }
     }
 
-    override func flush(emit: (LogItem) -> Void) { flushStream(emit: emit) }
+    /// A stream still open at the end of the data (cut short, or still being written) is recorded
+    /// with what it has so far and carried to the next run: if its `message_delta`/`message_stop`
+    /// arrive later, the fuller copy replaces it (its rank, the output count, is higher).
+    override func flush(emit: (LogItem) -> Void) {
+        guard let open = stream else { return }
+        flushStream(emit: emit)
+        stream = open
+    }
+
+    override var carried: JSONValue? {
+        guard let open = stream else { return nil }
+        return ["message": .object(open.message), "usage": .object(open.usage), "line": .int(open.line)]
+    }
+
+    override func restore(_ carried: JSONValue) {
+        guard case .object(let message)? = carried["message"], case .object(let usage)? = carried["usage"] else { return }
+        stream = OpenStream(message: message, usage: usage, line: carried["line"]?.int ?? 0)
+    }
 
     private func flushStream(emit: (LogItem) -> Void) {
         guard let open = stream else { return }
@@ -139,7 +158,8 @@ final class AnthropicParser: StructuredLogParser {
                 timestamp: time ?? fileDate, provider: "anthropic", model: model, serviceTier: tier,
                 isBatch: isBatch || tier == "batch", tokens: t, units: units, source: "anthropic",
                 channel: context.channel, project: context.project, tags: context.tags, requestID: id)
-            emit(entry(record, key: "anthropic:" + id, line: line))
+            // A later copy with more output (the rest of a stream) replaces an earlier one.
+            emit(entry(record, key: "anthropic:" + id, line: line, rank: t.output))
         } catch {
             emit(.malformed(reason: error.reason, line: line))
         }

@@ -46,8 +46,15 @@ class StructuredLogParser: LogParser {
                 csvHeader = ExportCSVHeader(names)
             }
             if saved == .document { documentResumed = true }
+            if let carried = state["carried"] { restore(carried) }
         }
     }
+
+    /// What the adapter carries to the next run (an open stream), saved with the checkpoint.
+    var carried: JSONValue? { nil }
+
+    /// Takes back what `carried` saved at the last checkpoint.
+    func restore(_ carried: JSONValue) {}
 
     // MARK: Hooks for the adapter
 
@@ -127,7 +134,9 @@ class StructuredLogParser: LogParser {
     var state: JSONValue? {
         switch shape {
         case .undecided: return nil
-        case .lines: return ["shape": "lines"]
+        case .lines:
+            if let carried { return ["shape": "lines", "carried": carried] }
+            return ["shape": "lines"]
         case .document: return ["shape": "document"]
         case .csv: return ["shape": "csv", "header": .array((csvHeader?.names ?? []).map { .string($0) })]
         }
