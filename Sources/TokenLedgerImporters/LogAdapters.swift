@@ -10,6 +10,7 @@ public enum LogAdapters {
         OpenAICostsAdapter(),
         AnthropicAdapter(),
         GeminiAdapter(),
+        OpenRouterAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
