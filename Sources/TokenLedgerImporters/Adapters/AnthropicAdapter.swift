@@ -41,6 +41,10 @@ public struct AnthropicAdapter: LogAdapter {
 }
 
 final class AnthropicParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["type", "message", "id", "model", "usage", "result", "custom_id", "response",
+                                    "created_at", "timestamp", "time", "error"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     /// A stream between its `message_start` and `message_stop`.
     private struct OpenStream {
         var message: JSONObject
@@ -150,7 +154,7 @@ final class AnthropicParser: StructuredLogParser {
             }
             t.output = try count(usage["output_tokens"], "usage.output_tokens")
             t.reasoning = try count(usage["output_tokens_details"]?["thinking_tokens"], "thinking_tokens")
-            if let problem = t.inconsistency { throw UsageProblem(problem) }
+            if let problem = t.quickInconsistency { throw UsageProblem(problem) }
             var units = UnitCounts()
             units.webSearchCalls = try count(usage["server_tool_use"]?["web_search_requests"], "web_search_requests")
             let tier = usage["service_tier"]?.string

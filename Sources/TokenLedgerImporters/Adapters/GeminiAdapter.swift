@@ -117,7 +117,7 @@ final class GeminiParser: StructuredLogParser {
         t.audioInput = min(max(0, modality(usage["promptTokensDetails"], "AUDIO") - modality(usage["cacheTokensDetails"], "AUDIO")), t.input - t.imageInput)
         t.imageOutput = min(modality(usage["candidatesTokensDetails"], "IMAGE"), candidates)
         t.audioOutput = min(modality(usage["candidatesTokensDetails"], "AUDIO"), candidates - t.imageOutput)
-        if let problem = t.inconsistency { throw UsageProblem(problem) }
+        if let problem = t.quickInconsistency { throw UsageProblem(problem) }
         let timestamp = response["createTime"]?.string.flatMap { Timestamp.parse($0) } ?? time ?? fileDate
         let key = responseID.map { "google:" + $0 }
             ?? "google:sha-" + SHA256.shortHash(of: JSONValue.object(response).serialized(), length: 16)

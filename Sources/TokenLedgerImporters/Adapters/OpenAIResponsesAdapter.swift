@@ -28,6 +28,10 @@ public struct OpenAIResponsesAdapter: LogAdapter {
 }
 
 final class OpenAIResponsesParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["type", "response", "object", "status", "id", "created_at", "model", "usage",
+                                    "reasoning", "service_tier", "error"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     /// Stream events whose `response` is final.
     static let terminalEvents: Set<String> = ["response.completed", "response.incomplete", "response.failed", "response.cancelled"]
 

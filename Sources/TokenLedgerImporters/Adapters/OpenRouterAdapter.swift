@@ -42,6 +42,9 @@ public struct OpenRouterAdapter: LogAdapter {
 }
 
 final class OpenRouterParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["id", "object", "created", "model", "usage", "service_tier", "provider", "reasoning", "error"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
             emit(.malformed(reason: "expected an OpenRouter chat completion object", line: line))

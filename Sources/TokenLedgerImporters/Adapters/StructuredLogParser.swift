@@ -58,6 +58,10 @@ class StructuredLogParser: LogParser {
 
     // MARK: Hooks for the adapter
 
+    /// The top-level members the adapter reads from a JSON line; the others (a response's `choices`
+    /// or `output`, its text) are validated and skipped without being built. nil reads everything.
+    var topLevelKeys: JSONParser.KeySet? { nil }
+
     /// One JSON value from a JSONL line, an SSE `data:` payload, or an element of a document array.
     func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) { emit(.skipped) }
 
@@ -149,7 +153,7 @@ class StructuredLogParser: LogParser {
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
-                let value = try JSONParser.parse(line)
+                let value = try parseJSON(line)
                 shape = .lines
                 handle(object: value, line: number, emit: emit)
             } catch {
@@ -184,7 +188,7 @@ class StructuredLogParser: LogParser {
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
-                handle(object: try JSONParser.parse(line), line: number, emit: emit)
+                handle(object: try parseJSON(line), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: error.message, line: number))
             }
@@ -198,7 +202,7 @@ class StructuredLogParser: LogParser {
                 return
             }
             do {
-                handle(object: try JSONParser.parse(payload), line: number, emit: emit)
+                handle(object: try parseJSON(payload), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: "SSE data is not JSON: \(error.message)", line: number))
             }
@@ -210,6 +214,12 @@ class StructuredLogParser: LogParser {
         }
         if Self.field("id", of: line, from: first) != nil || Self.field("retry", of: line, from: first) != nil { return }
         emit(.malformed(reason: "this line is neither JSON nor a server-sent event", line: number))
+    }
+
+    @inline(__always)
+    private func parseJSON(_ bytes: UnsafeRawBufferPointer) throws(JSONParser.Error) -> JSONValue {
+        if let keys = topLevelKeys { return try JSONParser.parse(bytes, keepingTopLevelKeys: keys) }
+        return try JSONParser.parse(bytes)
     }
 
     private func finishDocument(emit: (LogItem) -> Void) {
