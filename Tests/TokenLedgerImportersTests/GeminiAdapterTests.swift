@@ -77,3 +77,14 @@ struct GeminiAdapterTests {
         #expect(AnthropicAdapter().detect(fileName: "g.jsonl", head: head) == 0)
     }
 }
+
+extension GeminiAdapterTests {
+    @Test("a chunk array saved on one line (with a byte-order mark) is one response")
+    func oneLineChunkArray() {
+        let text = "\u{FEFF}" + #"[{"usageMetadata":{"promptTokenCount":7,"totalTokenCount":7},"modelVersion":"gemini-2.5-flash","responseId":"r1"},{"usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":3,"thoughtsTokenCount":2,"totalTokenCount":12},"modelVersion":"gemini-2.5-flash","responseId":"r1"}]"# + "\n"
+        let out = AdapterHarness.run(adapter, text: text, context: ImportContext(file: URL(fileURLWithPath: "/tmp/one.json")))
+        #expect(out.malformed.isEmpty)
+        #expect(out.entries.map(\.dedupKey) == ["google:r1"])
+        #expect(out.records.map(\.tokens) == [TokenCounts(input: 7, output: 5, reasoning: 2)])
+    }
+}

@@ -123,16 +123,33 @@ class StructuredLogParser: LogParser {
             emit(.malformed(reason: "a quoted CSV field is never closed", line: pending.line))
         }
         if shape == .document {
+            var fromDisk = false
             if documentResumed {
                 documentResumed = false
-                if let data = try? Data(contentsOf: context.file, options: .alwaysMapped) {
-                    documentBytes = [UInt8](data)
+                if let bytes = wholeFile() {
+                    documentBytes = bytes
                     documentStartLine = 1
+                    fromDisk = true
                 }
             }
-            finishDocument(emit: emit)
+            finishDocument(emit: emit, documentFromDisk: fromDisk)
+        }
+        if shape == .undecided, let bytes = wholeFile(), !bytes.contains(0x0A) {
+            // A one-line JSON file without a final newline (a response saved with `curl > file`):
+            // the pipeline holds such a line back as possibly still being written. A complete JSON
+            // value is read now; if the newline comes later, the re-read adds only duplicates.
+            if let value = try? JSONParser.parse(bytes) {
+                shape = .document
+                handle(document: value, line: 1, emit: emit)
+            }
         }
         flush(emit: emit)
+    }
+
+    /// The whole file from disk (at most 64 MiB), for documents whose lines were not all handed over.
+    private func wholeFile() -> [UInt8]? {
+        guard let data = try? Data(contentsOf: context.file, options: .alwaysMapped), data.count <= 64 << 20 else { return nil }
+        return [UInt8](data)
     }
 
     var state: JSONValue? {
@@ -153,11 +170,11 @@ class StructuredLogParser: LogParser {
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
-                let value = try parseJSON(line)
+                let value = try parseJSON(UnsafeRawBufferPointer(rebasing: line[first...]))
                 shape = .lines
-                handle(object: value, line: number, emit: emit)
+                handleLineValue(value, line: number, emit: emit)
             } catch {
-                if error.offset >= line.count {
+                if error.offset >= line.count - first {
                     // The value continues on the next lines: a pretty-printed document.
                     shape = .document
                     documentStartLine = number
@@ -188,7 +205,7 @@ class StructuredLogParser: LogParser {
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
-                handle(object: try parseJSON(line), line: number, emit: emit)
+                handleLineValue(try parseJSON(UnsafeRawBufferPointer(rebasing: line[first...])), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: error.message, line: number))
             }
@@ -216,13 +233,20 @@ class StructuredLogParser: LogParser {
         emit(.malformed(reason: "this line is neither JSON nor a server-sent event", line: number))
     }
 
+    /// A JSON line that is an array (a one-line `streamGenerateContent` chunk array, a compact dump of
+    /// several responses) is read like a document; an object goes to the adapter.
+    @inline(__always)
+    private func handleLineValue(_ value: JSONValue, line: Int, emit: (LogItem) -> Void) {
+        if case .array = value { handle(document: value, line: line, emit: emit) } else { handle(object: value, line: line, emit: emit) }
+    }
+
     @inline(__always)
     private func parseJSON(_ bytes: UnsafeRawBufferPointer) throws(JSONParser.Error) -> JSONValue {
         if let keys = topLevelKeys { return try JSONParser.parse(bytes, keepingTopLevelKeys: keys) }
         return try JSONParser.parse(bytes)
     }
 
-    private func finishDocument(emit: (LogItem) -> Void) {
+    private func finishDocument(emit: (LogItem) -> Void, documentFromDisk: Bool = false) {
         let bytes = documentBytes
         documentBytes = []
         guard !bytes.isEmpty else { return }
@@ -233,6 +257,12 @@ class StructuredLogParser: LogParser {
         case .success(let value):
             handle(document: value, line: documentStartLine, emit: emit)
         case .failure(let error):
+            // The pipeline holds back a last line without a newline ("}" of a document saved without
+            // one): read the file as it is on disk.
+            if !documentFromDisk, let whole = wholeFile(), whole.count > bytes.count, let value = try? JSONParser.parse(whole) {
+                handle(document: value, line: documentStartLine, emit: emit)
+                return
+            }
             // Not one document: read the collected lines as JSON Lines (a JSONL file whose first line
             // was cut short), unless nothing but the first line could be read that way either.
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
