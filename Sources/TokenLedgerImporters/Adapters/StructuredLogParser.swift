@@ -178,7 +178,7 @@ class StructuredLogParser: LogParser {
                     // The value continues on the next lines: a pretty-printed document.
                     shape = .document
                     documentStartLine = number
-                    documentBytes.append(contentsOf: line)
+                    documentBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[first...]))
                     documentBytes.append(0x0A)
                 } else {
                     shape = .lines
@@ -219,7 +219,7 @@ class StructuredLogParser: LogParser {
                 return
             }
             do {
-                handle(object: try parseJSON(payload), line: number, emit: emit)
+                handleLineValue(try parseJSON(payload), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: "SSE data is not JSON: \(error.message)", line: number))
             }
