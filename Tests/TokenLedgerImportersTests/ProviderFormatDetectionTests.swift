@@ -36,3 +36,14 @@ struct ProviderFormatDetectionTests {
         #expect(LogAdapters.named("OPENAI-CHAT")?.name == "openai-chat")
     }
 }
+
+extension ProviderFormatDetectionTests {
+    @Test("binary files (an SQLite logs.db holding response JSON as text) are not claimed")
+    func binaryFilesAreNotClaimed() {
+        var head = Array("SQLite format 3".utf8) + [0]
+        head += Array(#"{"id":"chatcmpl-1","object":"chat.completion","usage":{"prompt_tokens":1},"usageMetadata":{}}"#.utf8)
+        for format in Self.formats {
+            #expect(LogAdapters.named(format)?.detect(fileName: "logs.db", head: head) == 0, "\(format)")
+        }
+    }
+}

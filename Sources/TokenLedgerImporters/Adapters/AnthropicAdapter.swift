@@ -27,6 +27,7 @@ public struct AnthropicAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         // Claude Code session lines embed the same message objects; that adapter claims them.
         if h.contains("\"sessionId\"") { return 10 }
         if h.containsPair("type", "message_start") || h.contains("event: message_start") { return 90 }

@@ -24,7 +24,8 @@ public struct GeminiAdapter: LogAdapter {
     public var layout: LogLayout { .lines }
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
-        FileHead(head).contains("\"usageMetadata\"") ? 95 : 0
+        let h = FileHead(head)
+        return !h.isBinary && h.contains("\"usageMetadata\"") ? 95 : 0
     }
 
     public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {

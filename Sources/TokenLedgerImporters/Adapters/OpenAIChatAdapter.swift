@@ -15,6 +15,7 @@ public struct OpenAIChatAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("\"custom_id\"") || h.contains("\"usageMetadata\"") { return 0 }
         let chat = h.containsPair("object", "chat.completion") || h.containsPair("object", "chat.completion.chunk")
         let openAIish = chat || (h.contains("\"prompt_tokens\"") && h.contains("\"choices\""))

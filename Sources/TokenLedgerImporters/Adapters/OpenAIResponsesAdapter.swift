@@ -16,6 +16,7 @@ public struct OpenAIResponsesAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("\"custom_id\"") { return 0 }
         if h.containsPair("object", "response") || h.contains("event: response.") || h.containsPair("type", "response.*") {
             return 90

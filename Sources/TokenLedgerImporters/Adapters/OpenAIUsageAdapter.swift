@@ -24,6 +24,7 @@ public struct OpenAIUsageAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("organization.usage.") { return 95 }
         let columns = h.csvColumns
         if columns.contains("num_model_requests") && columns.contains("input_tokens") { return 95 }

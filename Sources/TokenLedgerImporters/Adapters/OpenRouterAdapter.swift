@@ -22,6 +22,7 @@ public struct OpenRouterAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         let columns = h.csvColumns
         if columns.contains("generation_id") && columns.contains("tokens_prompt") { return 95 }
         if h.containsPair("id", "gen-*") && h.contains("\"choices\"") { return 95 }
