@@ -8,18 +8,24 @@ import TokenLedgerLedger
 ///
 /// Shapes, decided once per file:
 /// - **lines**: JSON Lines and raw SSE streams, mixed freely line by line. A line starting with `{`
-///   or `[` is one JSON value; `data: {…}` is an SSE event's payload (`data: [DONE]` ends a stream);
-///   `event: name` is remembered in `sseEvent` for the next payload; blank lines and `: comments`
-///   are ignored. Each line is parsed exactly once, straight from the pipeline's buffer.
+///   or `[` is one JSON value (an array is read like a document); `data: {…}` is an SSE event's
+///   payload (`data: [DONE]` ends a stream); `event:`, `id:`, `retry:`, blank lines and `: comments`
+///   are ignored (every provider repeats the event name as the payload's `type`). Each line is
+///   parsed once, straight from the pipeline's buffer, skipping members the adapter does not read.
 /// - **document**: a pretty-printed JSON file (one response, an array of responses, a usage-API
 ///   page). Recognised when the first line opens a JSON value that does not close on that line; the
 ///   lines are collected and parsed as one value at `finish`. If that fails, the collected lines are
 ///   read as JSON Lines instead, so a truncated first line of a JSONL file costs one line, not the file.
 /// - **csv**: a CSV export (only for adapters that pass `acceptsCSV`), read by header name.
 ///
-/// Checkpoints: the saved `state` carries the shape and the CSV header, so an appended JSONL or CSV
-/// file continues from its last byte. A JSON document is read whole: if a checkpoint ever lands in
-/// the middle of one, the next run re-reads the file from disk (dedup keys make that add nothing twice).
+/// Files without a final newline: the pipeline holds such a last line back (it may be being
+/// written). A JSON document or one-line JSON file that is complete on disk is read anyway at
+/// `finish`; if the newline arrives later, the re-read adds only duplicates.
+///
+/// Checkpoints: the saved `state` carries the shape, the CSV header and anything the adapter
+/// carries over (an open Anthropic stream), so an appended JSONL, SSE or CSV file continues from its
+/// last byte. A JSON document is read whole: if a checkpoint ever lands in the middle of one, the
+/// next run re-reads the file from disk (dedup keys make that add nothing twice).
 class StructuredLogParser: LogParser {
     enum Shape: String { case undecided, lines, document, csv }
 
@@ -27,8 +33,6 @@ class StructuredLogParser: LogParser {
     let filePath: String
     let acceptsCSV: Bool
     private(set) var shape: Shape = .undecided
-    /// The name of the last `event:` line of an SSE stream (nil outside streams).
-    var sseEvent: String?
 
     private var documentBytes: [UInt8] = []
     private var documentStartLine = 0
@@ -198,10 +202,7 @@ class StructuredLogParser: LogParser {
     }
 
     private func parseLine(_ line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
-        guard let first = Self.firstNonBlank(line) else {
-            sseEvent = nil // a blank line ends an SSE event
-            return
-        }
+        guard let first = Self.firstNonBlank(line) else { return } // blank: the end of an SSE event
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
@@ -215,8 +216,7 @@ class StructuredLogParser: LogParser {
         if let payload = Self.field("data", of: line, from: first) {
             guard let p = Self.firstNonBlank(payload) else { return }
             if payload.count - p >= 6 && payload[p] == UInt8(ascii: "[") && payload[p + 1] == UInt8(ascii: "D") {
-                sseEvent = nil // data: [DONE]
-                return
+                return // data: [DONE]
             }
             do {
                 handleLineValue(try parseJSON(payload), line: number, emit: emit)
@@ -225,11 +225,8 @@ class StructuredLogParser: LogParser {
             }
             return
         }
-        if let name = Self.field("event", of: line, from: first) {
-            sseEvent = String(decoding: name, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            return
-        }
-        if Self.field("id", of: line, from: first) != nil || Self.field("retry", of: line, from: first) != nil { return }
+        if Self.field("event", of: line, from: first) != nil || Self.field("id", of: line, from: first) != nil
+            || Self.field("retry", of: line, from: first) != nil { return }
         emit(.malformed(reason: "this line is neither JSON nor a server-sent event", line: number))
     }
 
