@@ -3,6 +3,14 @@
 public enum LogAdapters {
     public static let all: [any LogAdapter] = [
         // Issue 4 adapters register here, one line each.
+        OpenAIChatAdapter(),
+        OpenAIResponsesAdapter(),
+        OpenAIBatchAdapter(),
+        OpenAIUsageAdapter(),
+        OpenAICostsAdapter(),
+        AnthropicAdapter(),
+        GeminiAdapter(),
+        OpenRouterAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
