@@ -3,6 +3,7 @@
 public enum LogAdapters {
     public static let all: [any LogAdapter] = [
         // Issue 4 adapters register here, one line each.
+        ClaudeCodeAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
