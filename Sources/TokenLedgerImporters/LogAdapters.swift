@@ -4,6 +4,7 @@ public enum LogAdapters {
     public static let all: [any LogAdapter] = [
         // Issue 4 adapters register here, one line each.
         ClaudeCodeAdapter(),
+        CodexAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
