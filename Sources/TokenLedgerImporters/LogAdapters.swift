@@ -5,6 +5,7 @@ public enum LogAdapters {
         // Issue 4 adapters register here, one line each.
         ClaudeCodeAdapter(),
         CodexAdapter(),
+        LLMAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
