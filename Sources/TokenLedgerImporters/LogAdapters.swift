@@ -6,6 +6,7 @@ public enum LogAdapters {
         ClaudeCodeAdapter(),
         CodexAdapter(),
         LLMAdapter(),
+        LiteLLMAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
