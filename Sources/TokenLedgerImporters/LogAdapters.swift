@@ -7,6 +7,7 @@ public enum LogAdapters {
         CodexAdapter(),
         LLMAdapter(),
         LiteLLMAdapter(),
+        GenericCSVAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.

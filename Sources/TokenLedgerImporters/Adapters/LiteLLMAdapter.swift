@@ -165,7 +165,7 @@ final class LiteLLMParser: LogParser {
         }
         var reported: Money?
         if let spend = text("spend") {
-            guard let m = Self.money(spend) else { emit(.malformed(reason: "spend is not a decimal amount", line: line)); return }
+            guard let m = LogSupport.money(spend) else { emit(.malformed(reason: "spend is not a decimal amount", line: line)); return }
             reported = m
         }
         var tags = Self.tags(v["request_tags"])
@@ -189,13 +189,6 @@ final class LiteLLMParser: LogParser {
         case "text-completion-openai", "openai": return "openai"
         default: return name
         }
-    }
-
-    /// `spend` exactly from its text; a float text finer than a picodollar is rounded half-even there.
-    static func money(_ text: String) -> Money? {
-        if let m = Money(decimalText: text) { return m }
-        guard let d = ExactDecimal(text), d.fractionDigits > Money.fractionDigits else { return nil }
-        return Money(picodollars: Money.divideRoundingHalfEven(d.significand, by: pow10(d.fractionDigits - Money.fractionDigits)))
     }
 
     /// `request_tags`: a JSON array (or its text in CSV) of "tag", "key:value" or "key=value".
