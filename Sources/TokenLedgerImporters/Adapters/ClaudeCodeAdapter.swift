@@ -26,8 +26,9 @@ public struct ClaudeCodeAdapter: LogAdapter {
     public var layout: LogLayout { .lines }
 
     /// `$CLAUDE_CONFIG_DIR/projects` for each entry of that comma-separated list, then
-    /// `$XDG_CONFIG_HOME/claude/projects` (or `~/.config/claude/projects`) and `~/.claude/projects`.
-    /// Folders that do not exist are left out. Cost: one `stat` per candidate.
+    /// `$XDG_CONFIG_HOME/claude/projects`, `~/.config/claude/projects` and `~/.claude/projects`.
+    /// Every candidate is returned, existing or not (the pipeline reads those that exist and names
+    /// the others when none does). Cost: string work only.
     public func defaultRoots(paths: Paths) -> [URL] {
         var candidates: [String] = []
         if let dirs = paths.nonEmpty("CLAUDE_CONFIG_DIR") {
@@ -45,11 +46,7 @@ public struct ClaudeCodeAdapter: LogAdapter {
         var roots: [URL] = []
         for c in candidates {
             let url = URL(fileURLWithPath: c).standardizedFileURL
-            var isDir: ObjCBool = false
-            guard seen.insert(url.path).inserted,
-                  FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue
-            else { continue }
-            roots.append(url)
+            if seen.insert(url.path).inserted { roots.append(url) }
         }
         return roots
     }

@@ -29,7 +29,7 @@ public struct LLMAdapter: LogAdapter {
     public var layout: LogLayout { .database }
 
     /// `$LLM_USER_PATH`, else `~/.config/io.datasette.llm` (Linux) and
-    /// `~/Library/Application Support/io.datasette.llm` (macOS), those that exist.
+    /// `~/Library/Application Support/io.datasette.llm` (macOS), existing or not.
     public func defaultRoots(paths: Paths) -> [URL] {
         var candidates: [String] = []
         if let p = paths.nonEmpty("LLM_USER_PATH") { candidates.append(paths.expandTilde(p)) }
@@ -37,9 +37,7 @@ public struct LLMAdapter: LogAdapter {
             candidates.append((paths.nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/io.datasette.llm")
             candidates.append(home + "/Library/Application Support/io.datasette.llm")
         }
-        return candidates.map { URL(fileURLWithPath: $0) }.filter {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent("logs.db").path)
-        }
+        return candidates.map { URL(fileURLWithPath: $0) }
     }
 
     /// An SQLite file ("SQLite format 3\0") named like a database; 90 for `logs.db`. Whether it really
