@@ -63,14 +63,16 @@ struct LLMAdapterTests {
             try db.execute(sql: """
                 INSERT INTO responses (id, model, prompt, response, datetime_utc, input_tokens, output_tokens, token_details)
                 VALUES ('01jr0000000000000000000009', 'gpt-4o', 'SECRET', 'SECRET', '2026-11-24T10:00:00+00:00', 3000, 50,
-                        '{"prompt_tokens_details": {"cached_tokens": 2048}}')
+                        '{"prompt_tokens_details": {"cached_tokens": 2048}}'),
+                       ('01jr0000000000000000000010', 'gpt-4o', 'x', 'y', '2026-11-24T10:01:00+00:00', 'lots', X'00', NULL)
                 """)
         }
         try queue.close()
         let next = try AdapterHarness.run(adapter, file: file, state: first.state)
         #expect(next.entries.map(\.dedupKey) == ["llm:01jr0000000000000000000009"])
+        #expect(next.malformed.map(\.line) == [10]) // text and blob token counts: reported, not a crash
         #expect(next.records.first?.tokens == TokenCounts(input: 952, cacheRead: 2048, output: 50))
-        #expect(next.state == ["lastRowid": 9])
+        #expect(next.state == ["lastRowid": 10])
     }
 
     @Test func opensReadOnlyAndNeverChangesTheFile() throws {

@@ -131,17 +131,20 @@ final class LLMParser: LogParser {
     }
 
     private func item(_ row: Row, rowid: Int) -> LogItem {
-        let input: Int? = row[6]
-        let output: Int? = row[7]
+        // Values are converted by hand: GRDB's typed subscripts trap on a value of the wrong type, and
+        // a user's database may hold anything.
+        let (input, badInput) = Self.int(row[6] as DatabaseValue)
+        let (output, badOutput) = Self.int(row[7] as DatabaseValue)
+        if badInput || badOutput { return .malformed(reason: "input_tokens or output_tokens is not a whole number", line: rowid) }
         if input == nil && output == nil { return .skipped }
-        let id: String = row[1] ?? String(rowid)
-        let model: String = (row[3] as String?).flatMap { $0.isEmpty ? nil : $0 } ?? row[2] ?? ""
+        let id = Self.text(row[1] as DatabaseValue) ?? String(rowid)
+        let model = Self.text(row[3] as DatabaseValue) ?? Self.text(row[2] as DatabaseValue) ?? ""
         guard !model.isEmpty else { return .malformed(reason: "the response has no model", line: rowid) }
-        guard let timeText: String = row[5], let timestamp = Timestamp.parse(timeText) else {
+        guard let timeText = Self.text(row[5] as DatabaseValue), let timestamp = Timestamp.parse(timeText) else {
             return .malformed(reason: "datetime_utc is not a readable timestamp", line: rowid)
         }
         var tokens = TokenCounts(input: input ?? 0, output: output ?? 0)
-        if let text: String = row[8], !text.isEmpty, text != "null" {
+        if let text = Self.text(row[8] as DatabaseValue), text != "null" {
             let details: JSONValue
             do { details = try JSONParser.parse(text) } catch {
                 return .malformed(reason: "token_details is not valid JSON (\(error.message))", line: rowid)
@@ -162,9 +165,26 @@ final class LLMParser: LogParser {
         let record = UsageRecord(
             timestamp: timestamp, provider: LogSupport.provider(forModel: model), model: model,
             tokens: tokens, source: "llm", channel: context.channel, project: context.project,
-            tags: context.tags, requestID: id, sessionID: row[4]
+            tags: context.tags, requestID: id, sessionID: Self.text(row[4] as DatabaseValue)
         )
         return .entry(LedgerEntry(record: record, dedupKey: "llm:\(id)", location: SourceLocation(file: context.file.path, line: rowid)))
+    }
+
+    /// A non-negative whole number, nil for NULL; `bad` for anything else.
+    private static func int(_ v: DatabaseValue) -> (Int?, bad: Bool) {
+        switch v.storage {
+        case .null: return (nil, false)
+        case .int64(let i): return i >= 0 ? (Int(i), false) : (nil, true)
+        case .double(let d): return d >= 0 && d == d.rounded() && d < 1e15 ? (Int(d), false) : (nil, true)
+        case .string(let s): return Int(s).flatMap { $0 >= 0 ? ($0, false) : nil } ?? (nil, true)
+        case .blob: return (nil, true)
+        }
+    }
+
+    /// Non-empty text, nil for NULL, empty or non-text values.
+    private static func text(_ v: DatabaseValue) -> String? {
+        guard case .string(let s) = v.storage, !s.isEmpty else { return nil }
+        return s
     }
 
     private static func describe(_ error: any Error) -> String {
