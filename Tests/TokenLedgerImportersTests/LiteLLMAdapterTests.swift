@@ -95,3 +95,18 @@ struct LiteLLMAdapterTests {
         #expect(adapter.detect(fileName: "a.csv", head: Array("timestamp,model,input\n".utf8)) == 0)
     }
 }
+
+@Suite("Reported cost text")
+struct ReportedCostTextTests {
+    @Test func exactRoundedOrRejected() {
+        #expect(LogSupport.money("0.0138") == Money(decimalText: "0.0138"))
+        #expect(LogSupport.money("$2.50") == Money(decimalText: "2.5"))
+        #expect(LogSupport.money("1.5e-05")?.picodollars == 15_000_000)
+        // 17 significant digits of a float: rounded half-even at the picodollar.
+        #expect(LogSupport.money("0.00012345678901234567")?.picodollars == 123_456_789)
+        #expect(LogSupport.money("0.0000000000005")?.picodollars == 0)   // exactly half → even (0)
+        #expect(LogSupport.money("0.0000000000015")?.picodollars == 2)   // exactly half → even (2)
+        #expect(LogSupport.money("1e-60") == .zero)                      // no overflow on tiny exponents
+        #expect(LogSupport.money("n/a") == nil)
+    }
+}

@@ -78,6 +78,9 @@ enum LogSupport {
         var t = Substring(text).trimmingASCIIWhitespace()
         if t.hasPrefix("$") { t = t.dropFirst() }
         guard let d = ExactDecimal(t), d.fractionDigits > Money.fractionDigits else { return nil }
+        let shift = d.fractionDigits - Money.fractionDigits
+        // A 38-digit significand shifted by more than 38 places is below half a picodollar.
+        if shift > 38 { return .zero }
         return Money(picodollars: Money.divideRoundingHalfEven(d.significand, by: pow10(d.fractionDigits - Money.fractionDigits)))
     }
 }
