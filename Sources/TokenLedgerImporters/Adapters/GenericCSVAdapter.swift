@@ -211,7 +211,7 @@ final class GenericCSVParser: LogParser {
             guard let money = LogSupport.money(cost) else { return .malformed(reason: "the cost '\(cost)' is not a decimal amount", line: row.line) }
             reported = money
         }
-        let provider = field("provider")?.lowercased() ?? context.options["provider"] ?? LogSupport.provider(forModel: model)
+        let provider = (field("provider") ?? context.options["provider"])?.lowercased() ?? LogSupport.provider(forModel: model)
         let id = field("id")
         let key: String
         if let id { key = "csv:\(id)" } else {
