@@ -67,6 +67,9 @@ public struct ClaudeCodeAdapter: LogAdapter {
 
 final class ClaudeCodeParser: LogParser {
     private let context: ImportContext
+    /// The last working directory and its project name: a session keeps one cwd for thousands of lines.
+    private var lastCwd: String?
+    private var lastProject: String?
 
     init(context: ImportContext) { self.context = context }
 
@@ -131,11 +134,19 @@ final class ClaudeCodeParser: LogParser {
         let record = UsageRecord(
             timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
             tokens: tokens, units: units, source: "claude-code", channel: context.channel,
-            project: context.project ?? LogSupport.project(fromWorkingDirectory: value.cwd),
+            project: context.project ?? project(value.cwd),
             tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
             sessionID: value.sessionID
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
+    }
+
+    private func project(_ cwd: String?) -> String? {
+        if cwd != lastCwd {
+            lastCwd = cwd
+            lastProject = LogSupport.project(fromWorkingDirectory: cwd)
+        }
+        return lastProject
     }
 
     private func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
