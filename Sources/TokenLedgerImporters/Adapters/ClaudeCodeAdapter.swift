@@ -78,7 +78,7 @@ final class ClaudeCodeParser: LogParser {
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
         guard LogSupport.contains(line, "\"assistant\"") else {
             if isBlank(line) { return }
-            if looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
+            if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
             return
         }
         let value: ClaudeCodeLine
@@ -151,13 +151,5 @@ final class ClaudeCodeParser: LogParser {
 
     private func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
-    }
-
-    /// Starts with `{` and ends with `}` (ignoring spaces): a whole JSON object line, cheaply.
-    private func looksLikeObject(_ line: UnsafeRawBufferPointer) -> Bool {
-        var s = 0, e = line.count
-        while s < e, line[s] == 0x20 || line[s] == 0x09 { s += 1 }
-        while e > s, line[e - 1] == 0x20 || line[e - 1] == 0x09 { e -= 1 }
-        return e - s >= 2 && line[s] == UInt8(ascii: "{") && line[e - 1] == UInt8(ascii: "}")
     }
 }
