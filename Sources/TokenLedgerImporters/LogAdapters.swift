@@ -11,6 +11,11 @@ public enum LogAdapters {
         AnthropicAdapter(),
         GeminiAdapter(),
         OpenRouterAdapter(),
+        ClaudeCodeAdapter(),
+        CodexAdapter(),
+        LLMAdapter(),
+        LiteLLMAdapter(),
+        GenericCSVAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.
