@@ -126,6 +126,12 @@ enum LedgerSchema {
                 """)
         }
         // New migrations go below, each with a new name. Never edit one above.
+        migrator.registerMigration("v2-report-indexes") { db in
+            // Reports decide per provider whether aggregate rows (usage/cost exports) or per-request
+            // rows count; this index answers "does provider P have aggregate / per-request rows in
+            // [since, until)?" without scanning the period.
+            try db.execute(sql: "CREATE INDEX usage_record_by_kind_provider_time ON usage_record(is_aggregate, provider, ts)")
+        }
         return migrator
     }
 }
