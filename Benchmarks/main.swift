@@ -14,7 +14,7 @@ struct BenchSuite {
 let suites: [BenchSuite] = [
     // tokenizerSuite,   (issue 3)
     // importSuite,      (issue 4)
-    // reportSuite,      (issue 5)
+    reportSuite,      // (issue 5)
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
