@@ -25,6 +25,8 @@ extension Ledger {
 /// The scan behind `Ledger.spendReport(for:)`.
 struct SpendReportBuilder {
     let query: ReportQuery
+    /// Tests turn this off to check the rollup against the record scan.
+    var allowRollup = true
 
     /// How one `--by` key is read from a result row.
     private enum KeyReader {
@@ -127,6 +129,22 @@ struct SpendReportBuilder {
             }
         }
 
+        // UTC-offset segments over the records' actual range (bounded by the period).
+        let bounds = try Row.fetchOne(db, sql: "SELECT min(ts), max(ts) FROM usage_record")
+        let low = startMillis ?? (bounds?[0] as Int64?) ?? 0
+        let high = endMillis ?? (bounds?[1] as Int64?).map { $0 + 1 } ?? 0
+        let segments = OffsetSegments(zone: query.timeZone, fromMillis: low, toMillis: high)
+        var segmentHint = 0
+
+        var groups: [GroupKey: Int] = [:]
+        var sums: [Accumulator] = []
+        var unpricedModels = Set<Int64>()
+        let reconcile = query.reconcile
+
+        if allowRollup && useRollup(segments: segments, low: low) {
+            return try buildFromRollup(db, segments: segments, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        }
+
         var conditions = rangeSQL
         var arguments = rangeArgs
         switch query.aggregates {
@@ -189,17 +207,6 @@ struct SpendReportBuilder {
         }
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM usage_record WHERE \(conditions.joined(separator: " AND "))"
 
-        // UTC-offset segments over the records' actual range (bounded by the period).
-        let bounds = try Row.fetchOne(db, sql: "SELECT min(ts), max(ts) FROM usage_record")
-        let low = startMillis ?? (bounds?[0] as Int64?) ?? 0
-        let high = endMillis ?? (bounds?[1] as Int64?).map { $0 + 1 } ?? 0
-        let segments = OffsetSegments(zone: query.timeZone, fromMillis: low, toMillis: high)
-        var segmentHint = 0
-
-        var groups: [GroupKey: Int] = [:]
-        var sums: [Accumulator] = []
-        var unpricedModels = Set<Int64>()
-        let reconcile = query.reconcile
 
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(StatementArguments(arguments))
@@ -274,7 +281,14 @@ struct SpendReportBuilder {
             if !priced { unpricedModels.insert(Self.modelKey(stmt, &interners[0])) }
         }
 
-        // Turn keys back into labels.
+        return assemble(groups: groups, sums: sums, readers: readers, interners: interners, unpricedModels: unpricedModels,
+                        usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+    }
+
+    /// Turns interned keys back into labels and sorts the rows.
+    private func assemble(groups: [GroupKey: Int], sums: [Accumulator], readers: [KeyReader], interners: [TextInterner],
+                          unpricedModels: Set<Int64>, usedAggregates: [String], skippedAggregates: [String]) -> SpendReport {
+        let reconcile = query.reconcile
         var rows: [SpendRow] = []
         rows.reserveCapacity(groups.count)
         var totals = Accumulator()
@@ -313,13 +327,136 @@ struct SpendReportBuilder {
         )
     }
 
+
+    /// True when `report_rollup` (usage summed per UTC hour × provider × model × effort × kind) can
+    /// answer the query exactly: only model/provider/effort/calendar keys, no model/project/tag filter,
+    /// period bounds on whole UTC hours, and a zone whose offsets over the period are whole hours (so
+    /// every local day starts on an hour boundary).
+    private func useRollup(segments: OffsetSegments, low: Int64) -> Bool {
+        let hour: Int64 = 3_600_000
+        guard query.groupBy.allSatisfy({ [.model, .provider, .effort, .day, .week, .month].contains($0) }),
+              query.models.isEmpty, query.projects.isEmpty, query.tags.isEmpty, low >= 0,
+              (query.period.since.map { Self.millis($0) % hour == 0 } ?? true),
+              (query.period.until.map { Self.millis($0) % hour == 0 } ?? true),
+              segments.offsetsAreWholeHours
+        else { return false }
+        return true
+    }
+
+    /// The scan over `report_rollup`: the same grouping as the record scan, reading pre-summed hours.
+    /// Cost: O(hours × active model/effort/provider combinations in the period), ~10⁵ rows for a busy year.
+    private func buildFromRollup(_ db: Database, segments: OffsetSegments, usedAggregates: [String], skippedAggregates: [String]) throws -> SpendReport {
+        let hour: Int64 = 3_600_000
+        var conditions = ["records <> 0"]
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since = query.period.since { conditions.append("hour >= ?"); arguments.append(Self.millis(since) / hour) }
+        if let until = query.period.until { conditions.append("hour < ?"); arguments.append(Self.millis(until) / hour) }
+        switch query.aggregates {
+        case .only:
+            conditions.append("is_aggregate = 1")
+        case .auto where !usedAggregates.isEmpty:
+            conditions.append("(is_aggregate = 0 OR provider IN (\(Self.placeholders(usedAggregates.count))))")
+            arguments += usedAggregates
+        case .auto, .exclude:
+            conditions.append("is_aggregate = 0")
+        }
+        if !query.providers.isEmpty {
+            conditions.append("provider IN (\(Self.placeholders(query.providers.count)))")
+            arguments += query.providers
+        }
+        var columns = [
+            "hour * 3600000", "requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
+            "reasoning_tokens", "records", "cost_micro", "cost_rest", "unpriced_records", "unpriced_requests",
+            "unpriced_tokens", "reconciled_records", "reported_micro", "reported_rest", "reported_computed_micro",
+            "reported_computed_rest", "reported_unpriced_records", "reported_unpriced_micro", "reported_unpriced_rest",
+            "CASE WHEN resolved THEN model_key END", "model_key",
+        ]
+        var readers: [KeyReader] = []
+        var interners: [TextInterner] = [TextInterner()]
+        for dimension in query.groupBy {
+            switch dimension {
+            case .model: readers.append(.model)
+            case .day: readers.append(.day)
+            case .week: readers.append(.week)
+            case .month: readers.append(.month)
+            default:
+                readers.append(.text(column: Int32(columns.count), interner: interners.count))
+                columns.append(dimension == .provider ? "provider" : "effort")
+                interners.append(TextInterner())
+            }
+        }
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM report_rollup WHERE \(conditions.joined(separator: " AND "))"
+        var groups: [GroupKey: Int] = [:]
+        var sums: [Accumulator] = []
+        var unpricedModels = Set<Int64>()
+        var segmentHint = 0
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(StatementArguments(arguments))
+        let stmt = statement.sqliteStatement
+        defer { sqlite3_reset(stmt) }
+        @inline(__always) func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
+        @inline(__always) func money(_ micro: Int32, _ rest: Int32) -> Int128 { Int128(int(micro)) * 1_000_000 + Int128(int(rest)) }
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            let ts = int(0)
+            var key = GroupKey()
+            for (slot, reader) in readers.enumerated() {
+                switch reader {
+                case .model:
+                    key[slot] = Self.modelKey(stmt, &interners[0], id: 21, name: 22)
+                case .text(let column, let interner):
+                    key[slot] = Int64(interners[interner].id(sqlite3_column_text(stmt, column), Int(sqlite3_column_bytes(stmt, column))))
+                case .day:
+                    key[slot] = Int64(segments.dayNumber(of: ts, hint: &segmentHint))
+                case .week:
+                    key[slot] = Int64(LocalCalendar.monday(of: segments.dayNumber(of: ts, hint: &segmentHint)))
+                case .month:
+                    key[slot] = Int64(LocalCalendar.monthIndex(ofDay: segments.dayNumber(of: ts, hint: &segmentHint)))
+                }
+            }
+            let index: Int
+            if let found = groups[key] {
+                index = found
+            } else {
+                index = sums.count
+                groups[key] = index
+                sums.append(Accumulator())
+            }
+            var part = Accumulator()
+            part.requests = int(1)
+            part.input = int(2)
+            part.cacheRead = int(3)
+            part.cacheWrite = int(4)
+            part.output = int(5)
+            part.reasoning = int(6)
+            part.records = int(7)
+            part.cost = money(8, 9)
+            part.unpricedRecords = int(10)
+            part.unpricedRequests = int(11)
+            part.unpricedTokens = int(12)
+            part.reconciledRecords = int(13)
+            part.reported = money(14, 15)
+            part.reportedComputed = money(16, 17)
+            part.reportedUnpricedRecords = int(18)
+            part.reportedUnpriced = money(19, 20)
+            sums[index].add(part)
+            if part.unpricedRecords > 0 { unpricedModels.insert(Self.modelKey(stmt, &interners[0], id: 21, name: 22)) }
+        }
+        return assemble(groups: groups, sums: sums, readers: readers, interners: interners, unpricedModels: unpricedModels,
+                        usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+    }
+
     /// The model key: interned resolved id × 2, or interned logged name × 2 + 1 when unresolved.
     @inline(__always)
-    private static func modelKey(_ stmt: OpaquePointer?, _ interner: inout TextInterner) -> Int64 {
-        if sqlite3_column_type(stmt, 9) != SQLITE_NULL {
-            return Int64(interner.id(sqlite3_column_text(stmt, 9), Int(sqlite3_column_bytes(stmt, 9)))) << 1
+    private static func modelKey(_ stmt: OpaquePointer?, _ interner: inout TextInterner, id: Int32 = 9, name: Int32 = 10) -> Int64 {
+        if sqlite3_column_type(stmt, id) != SQLITE_NULL {
+            return Int64(interner.id(sqlite3_column_text(stmt, id), Int(sqlite3_column_bytes(stmt, id)))) << 1
         }
-        return Int64(interner.id(sqlite3_column_text(stmt, 10), Int(sqlite3_column_bytes(stmt, 10)))) << 1 | 1
+        return Int64(interner.id(sqlite3_column_text(stmt, name), Int(sqlite3_column_bytes(stmt, name)))) << 1 | 1
     }
 
     /// A tag value from the `tags` JSON (NULL when tags are absent or not valid JSON). Keys are

@@ -196,6 +196,9 @@ struct OffsetSegments {
         }
     }
 
+    /// True when every offset in the range is a whole number of hours (local days start on UTC hours).
+    var offsetsAreWholeHours: Bool { offsets.allSatisfy { $0 % 3_600_000 == 0 } }
+
     /// The local day number of `millis`; `hint` remembers the last segment (records arrive in time order).
     @inline(__always)
     func dayNumber(of millis: Int64, hint: inout Int) -> Int {
