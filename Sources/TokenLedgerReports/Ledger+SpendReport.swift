@@ -118,10 +118,19 @@ struct SpendReportBuilder {
         if let startMillis { rangeSQL.append("ts >= ?"); rangeArgs.append(startMillis) }
         if let endMillis { rangeSQL.append("ts < ?"); rangeArgs.append(endMillis) }
         let rangeClause = rangeSQL.isEmpty ? "" : " AND " + rangeSQL.joined(separator: " AND ")
-        let aggregateProviders = try String.fetchAll(db, sql: "SELECT DISTINCT provider FROM usage_record WHERE is_aggregate = 1\(rangeClause) ORDER BY provider", arguments: StatementArguments(rangeArgs))
+        // Providers with aggregate rows in the period, found by seeking the (is_aggregate, provider, ts)
+        // index once per provider (a loose index scan): O(providers × log n), never a scan of the period.
+        let kindIndex = "usage_record INDEXED BY usage_record_by_kind_provider_time"
+        var aggregateProviders: [String] = []
+        var lastProvider: String? = nil
+        while let provider = try String.fetchOne(db, sql: "SELECT provider FROM \(kindIndex) WHERE is_aggregate = 1\(lastProvider == nil ? "" : " AND provider > ?") ORDER BY provider LIMIT 1", arguments: StatementArguments(lastProvider.map { [$0] } ?? [])) {
+            lastProvider = provider
+            let inPeriod = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(kindIndex) WHERE is_aggregate = 1 AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
+            if inPeriod { aggregateProviders.append(provider) }
+        }
         var usedAggregates: [String] = [], skippedAggregates: [String] = []
         for provider in aggregateProviders {
-            let hasRequests = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM usage_record WHERE is_aggregate = 0 AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
+            let hasRequests = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(kindIndex) WHERE is_aggregate = 0 AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
             switch query.aggregates {
             case .auto: if hasRequests { skippedAggregates.append(provider) } else { usedAggregates.append(provider) }
             case .exclude: skippedAggregates.append(provider)
@@ -130,9 +139,9 @@ struct SpendReportBuilder {
         }
 
         // UTC-offset segments over the records' actual range (bounded by the period).
-        let bounds = try Row.fetchOne(db, sql: "SELECT min(ts), max(ts) FROM usage_record")
-        let low = startMillis ?? (bounds?[0] as Int64?) ?? 0
-        let high = endMillis ?? (bounds?[1] as Int64?).map { $0 + 1 } ?? 0
+        // (min and max in separate statements: SQLite answers each from the index, but not both at once.)
+        let low = try startMillis ?? Int64.fetchOne(db, sql: "SELECT min(ts) FROM usage_record") ?? 0
+        let high = try endMillis ?? Int64.fetchOne(db, sql: "SELECT max(ts) FROM usage_record").map { $0 + 1 } ?? 0
         let segments = OffsetSegments(zone: query.timeZone, fromMillis: low, toMillis: high)
         var segmentHint = 0
 
