@@ -129,7 +129,7 @@ public struct ReportQuery: Sendable {
     /// Resolves an IANA zone name ("Europe/Berlin", "UTC"); nil/empty = the local zone.
     public static func timeZone(named name: String?) throws(ReportError) -> TimeZone {
         guard let name, !name.isEmpty else { return .current }
-        guard name.contains("/") || name == "UTC" || name == "GMT", let zone = TimeZone(identifier: name) else {
+        guard let zone = TimeZone(identifier: name) ?? TimeZone(identifier: name.uppercased()) else {
             throw .badTimeZone(name)
         }
         return zone

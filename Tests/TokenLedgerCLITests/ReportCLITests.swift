@@ -117,6 +117,15 @@ struct ReportCLITests {
         }
     }
 
+    @Test("an unwritable --output is one sentence and exit 1")
+    func unwritableOutput() throws {
+        let (cli, _) = try ReportCLITests.runnerWithFixture()
+        defer { cli.cleanUp() }
+        let result = try cli.run("report", "--output", cli.home.appendingPathComponent("no/such/dir/r.txt").path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot write the report to"))
+    }
+
     @Test("--help carries a usage example")
     func help() throws {
         let cli = try CLIRunner()

@@ -43,3 +43,21 @@ struct ReportQueryTests {
         #expect(SpendReport.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
     }
 }
+
+@Suite("Report table styling")
+struct ReportStyleTests {
+    @Test("colour codes only with an enabled style; the plain table has none")
+    func colour() throws {
+        let report = try ReportFixture.ledger().spendReport(for: ReportFixture.octoberQuery([.model]))
+        #expect(!report.renderTable(style: .plain).contains("\u{1B}["))
+        let coloured = report.renderTable(style: Style(enabled: true))
+        #expect(coloured.contains("\u{1B}[33mUnpriced: 2 requests"))
+        #expect(Style.forTerminal(isTerminal: true, environment: ["NO_COLOR": "1"]).enabled == false)
+    }
+
+    @Test("zone names: IANA names and utc in any case are accepted")
+    func zones() throws {
+        #expect(try ReportQuery.timeZone(named: "utc").secondsFromGMT() == 0)
+        #expect(try ReportQuery.timeZone(named: "America/New_York").identifier == "America/New_York")
+    }
+}
