@@ -120,6 +120,7 @@ enum ReportBenchLedger {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY") // as Ledger.open does
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
         _ = try Ledger(queue)

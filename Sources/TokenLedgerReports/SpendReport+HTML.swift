@@ -134,8 +134,10 @@ struct HTMLCharts {
 
     /// Vertical bars per day, each stacked by model (top models coloured, the rest grey).
     private func dailyChart(days: [String], byDay: [String: [String: Int128]], stacked: [String], hasOther: Bool, colours: [String: String]) -> String {
-        let width = 960, height = 320, left = 80, right = 10, top = 12, bottom = 48
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        // At least one pixel per day: a long period widens the drawing (the page scales it to fit).
+        let left = 80, right = 10, top = 12, bottom = 48, height = 320
+        let plotWidth = max(870, days.count), plotHeight = height - top - bottom
+        let width = left + plotWidth + right
         let totalsByDay = days.map { day in byDay[day]?.values.reduce(0, +) ?? 0 }
         let maxCost = max(totalsByDay.max() ?? 0, 1)
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"daily\" xmlns=\"http://www.w3.org/2000/svg\">\n"
