@@ -150,7 +150,7 @@ struct SpendReportBuilder {
         var unpricedModels = Set<Int64>()
         let reconcile = query.reconcile
 
-        if allowRollup && useRollup(segments: segments, low: low) {
+        if allowRollup && useRollup(segments: segments, low: low), try db.tableExists("report_rollup") {
             return try buildFromRollup(db, segments: segments, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
         }
 
