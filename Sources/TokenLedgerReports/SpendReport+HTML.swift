@@ -148,11 +148,13 @@ struct HTMLCharts {
             svg += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - right)\" y2=\"\(y)\" class=\"grid\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\" class=\"axis\">\(HTML.escape(value.displayString))</text>\n"
         }
-        let slot = max(plotWidth / max(days.count, 1), 1)
-        let barWidth = max(slot * 3 / 4, 1)
+        // Bars spread over the whole plot width (positions proportional, so no leftover gap on the right).
+        let count = max(days.count, 1)
+        let slot = plotWidth / count
+        let barWidth = max(plotWidth * 3 / (4 * count), 1)
         let labelEvery = max((days.count + 11) / 12, 1)
         for (i, day) in days.enumerated() {
-            let x = left + i * slot + (slot - barWidth) / 2
+            let x = left + i * plotWidth / count + max(slot - barWidth, 0) / 2
             var y = top + plotHeight
             var segments: [(String, Int128, String)] = stacked.compactMap { model in
                 guard let cost = byDay[day]?[model], cost > 0 else { return nil }
