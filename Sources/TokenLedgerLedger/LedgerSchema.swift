@@ -156,7 +156,8 @@ enum LedgerSchema {
                 """)
             try db.execute(sql: "CREATE TRIGGER usage_record_rollup_insert AFTER INSERT ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
             try db.execute(sql: "CREATE TRIGGER usage_record_rollup_delete AFTER DELETE ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); END")
-            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_update AFTER UPDATE ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
+            // Only updates of the columns the rollup reads (supersede, reprice) touch it.
+            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_update AFTER UPDATE OF ts, provider, model, model_id, effort, is_aggregate, request_count, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pusd, reported_cost_pusd ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
         }
         return migrator
     }
