@@ -126,6 +126,79 @@ enum LedgerSchema {
                 """)
         }
         // New migrations go below, each with a new name. Never edit one above.
+        migrator.registerMigration("v2-report-indexes") { db in
+            // Reports decide per provider whether aggregate rows (usage/cost exports) or per-request
+            // rows count; this index answers "does provider P have aggregate / per-request rows in
+            // [since, until)?" without scanning the period.
+            try db.execute(sql: "CREATE INDEX usage_record_by_kind_provider_time ON usage_record(is_aggregate, provider, ts)")
+
+            // A summary index kept by triggers: usage summed per UTC hour × provider × model × effort ×
+            // kind, so a year's report by month reads ~10⁵ rows instead of millions. Hours suit every zone
+            // whose offsets are whole hours; reports fall back to usage_record otherwise (and for other keys
+            // and filters). Money is summed split into whole microdollars and the picodollar remainder, so
+            // no SQL integer sum can overflow (SQLite would silently turn `+` overflow into a float).
+            try db.execute(sql: """
+                CREATE TABLE report_rollup (
+                    hour INTEGER NOT NULL,                 -- ts / 3600000: the UTC hour
+                    provider TEXT NOT NULL,
+                    model_key TEXT NOT NULL,               -- model_id, or the model as logged when unresolved
+                    resolved INTEGER NOT NULL,             -- 1 when model_id was set
+                    effort TEXT NOT NULL,
+                    is_aggregate INTEGER NOT NULL,
+                    \(LedgerSchema.rollupSums.map { "\($0.column) INTEGER NOT NULL DEFAULT 0" }.joined(separator: ",\n")),
+                    PRIMARY KEY (hour, provider, model_key, resolved, effort, is_aggregate)
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: """
+                INSERT INTO report_rollup (hour, provider, model_key, resolved, effort, is_aggregate, \(LedgerSchema.rollupSums.map(\.column).joined(separator: ", ")))
+                SELECT \(LedgerSchema.rollupKeys(row: "R").joined(separator: ", ")), \(LedgerSchema.rollupSums.map { "SUM(\($0.value("R")))" }.joined(separator: ", "))
+                FROM usage_record AS R GROUP BY 1, 2, 3, 4, 5, 6
+                """)
+            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_insert AFTER INSERT ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
+            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_delete AFTER DELETE ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); END")
+            // Only updates of the columns the rollup reads (supersede, reprice) touch it.
+            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_update AFTER UPDATE OF ts, provider, model, model_id, effort, is_aggregate, request_count, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pusd, reported_cost_pusd ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
+        }
         return migrator
+    }
+
+    /// The summed columns of `report_rollup` and the per-record value each adds (`row` is NEW, OLD or an alias).
+    static let rollupSums: [(column: String, value: @Sendable (String) -> String)] = [
+        ("records", { _ in "1" }),
+        ("requests", { "\($0).request_count" }),
+        ("input_tokens", { "\($0).input_tokens" }),
+        ("cache_read_tokens", { "\($0).cache_read_tokens" }),
+        ("cache_write_tokens", { "\($0).cache_write_5m_tokens + \($0).cache_write_1h_tokens" }),
+        ("output_tokens", { "\($0).output_tokens" }),
+        ("reasoning_tokens", { "\($0).reasoning_tokens" }),
+        ("cost_micro", { "coalesce(\($0).cost_pusd / 1000000, 0)" }),
+        ("cost_rest", { "coalesce(\($0).cost_pusd % 1000000, 0)" }),
+        ("unpriced_records", { "(\($0).cost_pusd IS NULL)" }),
+        ("unpriced_requests", { "iif(\($0).cost_pusd IS NULL, \($0).request_count, 0)" }),
+        ("unpriced_tokens", { "iif(\($0).cost_pusd IS NULL, \($0).input_tokens + \($0).cache_read_tokens + \($0).cache_write_5m_tokens + \($0).cache_write_1h_tokens + \($0).output_tokens, 0)" }),
+        ("reconciled_records", { "(\($0).cost_pusd IS NOT NULL AND \($0).reported_cost_pusd IS NOT NULL)" }),
+        ("reported_micro", { "iif(\($0).cost_pusd IS NOT NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }),
+        ("reported_rest", { "iif(\($0).cost_pusd IS NOT NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }),
+        ("reported_computed_micro", { "iif(\($0).reported_cost_pusd IS NOT NULL, coalesce(\($0).cost_pusd / 1000000, 0), 0)" }),
+        ("reported_computed_rest", { "iif(\($0).reported_cost_pusd IS NOT NULL, coalesce(\($0).cost_pusd % 1000000, 0), 0)" }),
+        ("reported_unpriced_records", { "(\($0).cost_pusd IS NULL AND \($0).reported_cost_pusd IS NOT NULL)" }),
+        ("reported_unpriced_micro", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }),
+        ("reported_unpriced_rest", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }),
+    ]
+
+    static func rollupKeys(row r: String) -> [String] {
+        ["\(r).ts / 3600000", "\(r).provider", "coalesce(\(r).model_id, \(r).model)", "(\(r).model_id IS NOT NULL)", "\(r).effort", "\(r).is_aggregate"]
+    }
+
+    /// One record's contribution added (`sign` 1) to or taken (−1) from its rollup row.
+    static func rollupUpsert(row r: String, sign: Int) -> String {
+        let columns = rollupSums.map(\.column)
+        let values = rollupSums.map { sign < 0 ? "-(\($0.value(r)))" : "(\($0.value(r)))" }
+        return """
+            INSERT INTO report_rollup (hour, provider, model_key, resolved, effort, is_aggregate, \(columns.joined(separator: ", ")))
+            VALUES (\(rollupKeys(row: r).joined(separator: ", ")), \(values.joined(separator: ", ")))
+            ON CONFLICT (hour, provider, model_key, resolved, effort, is_aggregate) DO UPDATE SET
+            \(columns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+            """
     }
 }

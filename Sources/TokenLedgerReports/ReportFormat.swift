@@ -1,0 +1,103 @@
+import Foundation
+import TokenLedgerCore
+
+/// The output formats of `tokenledger report`.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case table, csv, json, markdown, html, prometheus
+
+    /// Parses `--format` (also accepts "md").
+    public init(parsing text: String) throws(ReportError) {
+        let key = text.lowercased()
+        if key == "md" { self = .markdown; return }
+        guard let format = ReportFormat(rawValue: key) else { throw .unknownFormat(text) }
+        self = format
+    }
+}
+
+/// Text shared by the human-readable formats (table, Markdown, HTML), so they say the same thing.
+enum ReportText {
+    /// "Spend by model, effort — 2026-11 (Europe/Berlin)".
+    static func title(_ report: SpendReport) -> String {
+        let by = report.groupBy.isEmpty ? "" : " by " + report.groupBy.map(\.name).joined(separator: ", ")
+        return "Spend\(by) — \(report.period.label) (\(report.timeZone.identifier))"
+    }
+
+    /// Column title of a key: "Model", "Service tier", "Tag team".
+    static func header(_ dimension: GroupDimension) -> String {
+        switch dimension {
+        case .serviceTier: return "Service tier"
+        case .tag(let key): return "Tag \(key)"
+        default:
+            let name = dimension.name
+            return name.prefix(1).uppercased() + name.dropFirst()
+        }
+    }
+
+    /// A key cell: the label, "(none)" for a missing value, and `*` after a model name that was not resolved.
+    static func keyCell(_ row: SpendRow, _ index: Int, _ dimension: GroupDimension) -> String {
+        guard let label = row.keys[index] else { return "(none)" }
+        return dimension == .model && !row.modelResolved ? label + "*" : label
+    }
+
+    /// "$1.23", "≥ $1.23" (some records unpriced), or "unpriced" (none priced — never $0).
+    static func costCell(_ usage: UsageTotals) -> String {
+        if usage.isUnpriced { return "unpriced" }
+        return usage.isLowerBound ? "≥ " + usage.cost.displayString : usage.cost.displayString
+    }
+
+    /// "41.23%", or "–" when the share is unknown.
+    static func shareCell(_ share: ExactDecimal?) -> String {
+        guard let share else { return "–" }
+        return ExactDecimal(significand: share.significand, fractionDigits: 2).fixedString + "%"
+    }
+
+    /// 1234567 → "1,234,567".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// The unpriced line, or nil when everything was priced.
+    static func unpricedLine(_ report: SpendReport) -> String? {
+        let u = report.unpriced
+        guard u.records > 0 else { return nil }
+        let models = u.models.count == 1 ? "1 model lacks a price" : "\(u.models.count) models lack prices"
+        let names = u.models.isEmpty ? "" : ": " + u.models.joined(separator: ", ")
+        return "Unpriced: \(grouped(u.requests)) requests, \(grouped(u.tokens)) tokens; \(models)\(names). Cost totals are a lower bound."
+    }
+
+    /// Notes on aggregate rows and unresolved models.
+    static func notes(_ report: SpendReport) -> [String] {
+        var notes: [String] = []
+        if !report.aggregateProviders.isEmpty {
+            notes.append("Spend of \(report.aggregateProviders.joined(separator: ", ")) comes from usage/cost exports (aggregate rows), as there are no per-request records for it in this period.")
+        }
+        if !report.skippedAggregateProviders.isEmpty {
+            notes.append("Aggregate rows of \(report.skippedAggregateProviders.joined(separator: ", ")) are left out: per-request records cover the same spend (see --aggregates).")
+        }
+        if report.groupBy.contains(.model) && report.rows.contains(where: { !$0.modelResolved }) {
+            notes.append("* model name as logged; it did not resolve to a known model id.")
+        }
+        return notes
+    }
+
+    /// The numeric columns every row shows, in order.
+    static let numberHeaders = ["Requests", "Input", "Cache read", "Cache write", "Output", "Reasoning"]
+
+    static func numberCells(_ u: UsageTotals) -> [String] {
+        [u.requests, u.inputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.outputTokens, u.reasoningTokens].map(grouped)
+    }
+
+    static let reconcileHeaders = ["Reported", "Computed", "Difference"]
+
+    static func reconcileCells(_ u: UsageTotals) -> [String] {
+        guard let r = u.reconciliation, r.records > 0 || r.unpricedRecords > 0 else { return ["–", "–", "–"] }
+        let reported = r.unpricedRecords > 0 ? "\(r.reported.displayString) (+\(r.reportedUnpriced.displayString) unpriced)" : r.reported.displayString
+        return [reported, r.computed.displayString, r.difference.displayString]
+    }
+}
