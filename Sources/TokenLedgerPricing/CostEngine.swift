@@ -127,15 +127,12 @@ extension PriceBook {
             guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: dateText) }
             let layer = channelTable.layerName
             for (c, p) in period.prices.values { explicit[c] = Layered(price: p, layer: layer, exempt: false) }
-            if let b = period.batch { batchRate = b }
-            for (name, tier) in period.serviceTiers {
-                tiers[name] = tier
-                tierLayers[name] = layer
-            }
-            if let lc = period.longContext {
-                longContext = lc
-                longContextLayer = layer
-            }
+            // A channel's period is its own price list: only the modifiers it gives apply.
+            batchRate = period.batch
+            tiers = period.serviceTiers
+            tierLayers = Dictionary(uniqueKeysWithValues: tiers.keys.map { ($0, layer) })
+            longContext = period.longContext
+            longContextLayer = layer
             layers.insert(layer, at: 0)
             channelPeriodStart = period.fromText
         }

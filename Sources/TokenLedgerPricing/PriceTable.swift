@@ -164,3 +164,29 @@ public enum PriceDate {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
 }
+
+/// A `--at` value that is not a date.
+public struct BadDateError: UserFacingError, Equatable {
+    public var flag: String
+    public var text: String
+
+    public init(flag: String, text: String) {
+        self.flag = flag
+        self.text = text
+    }
+
+    public var message: String {
+        "\(flag) '\(text)' is not a date; write it as YYYY-MM-DD (UTC) or an ISO 8601 time such as 2025-06-10T12:00:00Z."
+    }
+    public var exitStatus: ExitStatus { .usage }
+}
+
+extension PriceDate {
+    /// Parses a command-line date ("2025-06-10" or an ISO 8601 time) for `flag`; a bad one is a usage error.
+    public static func argument(_ text: String, flag: String = "--at") throws(BadDateError) -> Date {
+        guard !text.allSatisfy({ $0.isNumber || $0 == "." }), let date = Timestamp.parse(text) else {
+            throw BadDateError(flag: flag, text: text)
+        }
+        return date
+    }
+}

@@ -182,6 +182,11 @@ struct CostEngineTests {
 
         let unknownChannel = book.cost(of: try record("o3-mini", at: "2025-03-01T00:00:00Z", tokens: tokens, channel: "cheapai"))
         #expect(unknownChannel.reason == "there is no price channel named 'cheapai' (known channels: 302ai).")
+        // A channel's period is its own price list: 302ai gives no batch price, so a batch record through it
+        // bills at 302ai's standard rate (1,000 × $1.10 + 1,000 × $0.55 + 1,000 × $4.40 per 1M = $0.00605) and says so.
+        let batchThrough = book.cost(of: try record("o3-mini", at: "2025-03-01T00:00:00Z", tokens: tokens, batch: true, channel: "302ai"))
+        #expect(batchThrough.total == usd("0.00605"))
+        #expect(batchThrough.notes.contains { $0.contains("standard rate") })
         // "official" means the provider itself.
         #expect(book.cost(of: try record("o3-mini", at: "2025-03-01T00:00:00Z", tokens: tokens, channel: "official")).layers == ["bundled:openai"])
     }
