@@ -1,3 +1,4 @@
+import Foundation
 import TokenLedgerCore
 
 /// Converts LiteLLM's `model_prices_and_context_window.json` into a TokenLedger price table.
@@ -148,7 +149,7 @@ public enum LiteLLMImport {
             var longContext: (Int, [(PriceComponent, String)])?
             var thresholds: [Int: [(PriceComponent, String)]] = [:]
             for (key, _) in fields.members {
-                guard let range = key.range(of: "_above_"), key.hasSuffix("k_tokens") else { continue }
+                guard let range = key.range(of: "_above_", options: .backwards), key.hasSuffix("k_tokens") else { continue }
                 let base = String(key[..<range.lowerBound])
                 let number = key[range.upperBound...].dropLast("k_tokens".count)
                 guard let k = Int(number), let component = tokenKeys.first(where: { $0.0 == base })?.1 else { continue }
