@@ -987,6 +987,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 [model.period.long_context]
 threshold = 200000
 input = 4.00
@@ -1011,6 +1012,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 [model.period.long_context]
 threshold = 200000
 input = 4.00
@@ -1036,6 +1038,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-3.1-flash-lite"
@@ -1056,8 +1059,10 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.flex]
 multiplier = 0.5
+web_search_per_1k = 14.00
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-3.5-flash"
@@ -1078,6 +1083,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-3.5-flash-lite"
@@ -1122,8 +1128,10 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.flex]
 multiplier = 0.5
+web_search_per_1k = 14.00
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-embedding-001"
@@ -2773,7 +2781,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.4"
-notes = "From LiteLLM. LiteLLM's flex cached-input is $0.13 (not half of $0.25); $0.125 used here as flex is half price for every other component. Prompts over 272k bill at the long-context rates. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM. Flex is half and priority double every standard price (written as multipliers so they also apply to the long-context rates). LiteLLM's flex cached-input is $0.13 (not half of $0.25); $0.125 (the 0.5 multiplier) is used here. Prompts over 272k bill at the long-context rates. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2783,13 +2791,11 @@ output = 15.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 1.25
-cached_input = 0.125
-output = 7.50
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 5.00
-cached_input = 0.50
-output = 30.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 5.00
@@ -2852,7 +2858,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.4-pro"
-notes = "From LiteLLM. LiteLLM lists a flex price without a flex cached-input price; the cached input keeps the standard $3.00 in flex here."
+notes = "From LiteLLM. Flex is half price (multiplier, so it also applies to the long-context rates); LiteLLM lists no flex cached-input price, the multiplier gives $1.50."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2861,8 +2867,7 @@ cached_input = 3.00
 output = 180.00
 batch = 0.5
 [model.period.flex]
-input = 15.00
-output = 90.00
+multiplier = 0.5
 [model.period.long_context]
 threshold = 272000
 input = 60.00
@@ -2877,7 +2882,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.5"
-notes = "From LiteLLM. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM. Flex half and priority double every standard price (multipliers, so they also apply to the long-context rates). LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2887,13 +2892,11 @@ output = 30.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 2.50
-cached_input = 0.25
-output = 15.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 10.00
-cached_input = 1.00
-output = 60.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 10.00
@@ -2908,7 +2911,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.5-pro"
-notes = "From LiteLLM (flex cached-input not listed; standard $3.00 kept)."
+notes = "From LiteLLM. Flex is half price (multiplier); LiteLLM lists no flex cached-input price, the multiplier gives $1.50."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2917,8 +2920,7 @@ cached_input = 3.00
 output = 180.00
 batch = 0.5
 [model.period.flex]
-input = 15.00
-output = 90.00
+multiplier = 0.5
 [model.period.long_context]
 threshold = 272000
 input = 60.00
@@ -2933,7 +2935,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2944,15 +2946,11 @@ output = 30.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 2.50
-cached_input = 0.25
-cache_write_5m = 3.125
-output = 15.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 10.00
-cached_input = 1.00
-cache_write_5m = 12.50
-output = 60.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 10.00
@@ -2968,7 +2966,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-sol"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2979,15 +2977,11 @@ output = 30.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 2.50
-cached_input = 0.25
-cache_write_5m = 3.125
-output = 15.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 10.00
-cached_input = 1.00
-cache_write_5m = 12.50
-output = 60.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 10.00
@@ -3003,7 +2997,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-terra"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3014,15 +3008,11 @@ output = 15.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 1.25
-cached_input = 0.125
-cache_write_5m = 1.5625
-output = 7.50
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 5.00
-cached_input = 0.50
-cache_write_5m = 6.25
-output = 30.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 5.00
@@ -3038,7 +3028,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-luna"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3049,15 +3039,11 @@ output = 6.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 0.50
-cached_input = 0.05
-cache_write_5m = 0.625
-output = 3.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 2.00
-cached_input = 0.20
-cache_write_5m = 2.50
-output = 12.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 2.00
