@@ -604,7 +604,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), the earliest plausible date. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -623,7 +623,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), the earliest plausible date. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -642,7 +642,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only ($2/$10); no dated snapshot there and launch date not known here: the period starts 2026-04-16, the earliest plausible date. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only ($2/$10); no dated snapshot there and launch date not known here: the period starts 2026-04-16, an assumed start: records dated earlier stay unpriced. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -661,7 +661,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only ($10/$50); no dated snapshot there and launch date not known here: the period starts 2026-04-16, the earliest plausible date. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only ($10/$50); no dated snapshot there and launch date not known here: the period starts 2026-04-16, an assumed start: records dated earlier stay unpriced. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -753,7 +753,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01 as the earliest plausible date."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-04-01"
@@ -768,7 +768,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01 as the earliest plausible date."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-04-01"
@@ -1071,7 +1071,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03 as the earliest plausible date. Thinking tokens bill at the output price. LiteLLM lists no batch price."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price. LiteLLM lists no batch price."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1092,7 +1092,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only (flex cached $0.02 and priority cached $0.05 are LiteLLM's rounded figures); launch date not known here, the period starts 2026-03-03 as the earliest plausible date. Thinking tokens bill at the output price."
+notes = "From LiteLLM only (flex cached $0.02 and priority cached $0.05 are LiteLLM's rounded figures); launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1117,7 +1117,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03 as the earliest plausible date. Thinking tokens bill at the output price."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1300,8 +1300,8 @@ aliases = ["magistral-medium-latest", "magistral-medium-1-2-2509", "magistral-me
 encoding = "approximate"
 context_window = 131072
 max_output = 131072
-efforts = ["high"]
-notes = "Reasoning model; thinking tokens bill as output. LiteLLM agrees on price (gives context 40000, which was Magistral 1.0's)."
+efforts = []
+notes = "Reasoning model without effort tiers; thinking tokens bill as output. LiteLLM agrees on price (gives context 40000, which was Magistral 1.0's)."
 
 [[model.period]]
 from = "2025-09-17"
@@ -1330,7 +1330,7 @@ aliases = ["magistral-small-latest", "magistral-small-1-2-2509", "magistral-smal
 encoding = "approximate"
 context_window = 131072
 max_output = 131072
-efforts = ["high"]
+efforts = []
 notes = "LiteLLM agrees on price."
 
 [[model.period]]
@@ -2094,7 +2094,7 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-audio-1.5"
-notes = "From LiteLLM only (not confirmed against OpenAI's page). Launch date not known here: the period starts 2025-12-15 (the gpt-audio-mini-2025-12-15 snapshot), the earliest plausible date."
+notes = "From LiteLLM only (not confirmed against OpenAI's page). Launch date not known here: the period starts 2025-12-15 (the gpt-audio-mini-2025-12-15 snapshot), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-15"
@@ -2241,7 +2241,7 @@ context_window = 32000
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-1.5"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only. Launch date not known here: the period starts 2025-12-15 (the gpt-realtime-mini-2025-12-15 snapshot), the earliest plausible date."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only. Launch date not known here: the period starts 2025-12-15 (the gpt-realtime-mini-2025-12-15 snapshot), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-15"
@@ -2261,7 +2261,7 @@ context_window = 32000
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here, the period starts 2025-12-15 (after gpt-realtime-1.5), the earliest plausible date."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here, the period starts 2025-12-15 (after gpt-realtime-1.5), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-15"
@@ -2281,7 +2281,7 @@ context_window = 128000
 max_output = 32000
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2.1"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only (text output $24); launch date not known here: the period starts 2026-03-05 (gpt-5.4, the first model with the regional uplift), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only (text output $24); launch date not known here: the period starts 2026-03-05 (gpt-5.4, the first model with the regional uplift), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2301,7 +2301,7 @@ context_window = 128000
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2.1-mini"
-notes = "Image input $0.80 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here: the period starts 2026-03-05, the earliest plausible date."
+notes = "Image input $0.80 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here: the period starts 2026-03-05, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2741,7 +2741,7 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-5.3-chat-latest"
-notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-11"
@@ -2761,7 +2761,7 @@ context_window = 400000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.3-codex"
-notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-11"
@@ -2935,7 +2935,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2966,7 +2966,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-sol"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2997,7 +2997,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-terra"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3028,7 +3028,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-luna"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3131,7 +3131,7 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/chatgpt-image-latest"
-notes = "From LiteLLM only (same token prices as gpt-image-1); launch date not known here: the period starts 2025-12-16 (gpt-image-1.5), the earliest plausible date."
+notes = "From LiteLLM only (same token prices as gpt-image-1); launch date not known here: the period starts 2025-12-16 (gpt-image-1.5), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-16"
@@ -3580,7 +3580,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 1000000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 (grok-4.20) as the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 (grok-4.20), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-03-09"
@@ -3600,7 +3600,7 @@ encoding = "approximate"
 context_window = 500000
 max_output = 500000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 as the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-03-09"

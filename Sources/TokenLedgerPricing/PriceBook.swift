@@ -121,6 +121,8 @@ public struct PriceBook: Sendable {
     }
 
     func resolveRef(_ model: String) -> ModelRef? {
+        // Fast path: logs mostly carry the canonical id or alias exactly as the tables write it.
+        if let ref = byID[model] ?? byAlias[model] { return ref }
         var name = Substring(model.trimmingCharacters(in: .whitespaces).lowercased())
         while true {
             if let ref = lookup(String(name)) { return ref }

@@ -79,7 +79,7 @@ public struct PricedModel: Sendable, Hashable {
 /// Prices in force from one date until the next period's `from`.
 public struct PricePeriod: Sendable, Hashable {
     /// First day (days since 1970-01-01, UTC) the prices apply.
-    public var from: Int
+    public let from: Int
     /// The standard prices as written (defaults are applied when pricing, not stored).
     public var prices: ComponentPrices
     /// Multiplier on every token price for batch requests; nil when the model has no batch API.
@@ -97,6 +97,7 @@ public struct PricePeriod: Sendable, Hashable {
         longContext: LongContextTier? = nil, official: ComponentPrices? = nil, location: SourceLocation
     ) {
         self.from = from
+        self.fromText = PriceDate.text(from)
         self.prices = prices
         self.batch = batch
         self.serviceTiers = serviceTiers
@@ -105,8 +106,8 @@ public struct PricePeriod: Sendable, Hashable {
         self.location = location
     }
 
-    /// "2025-06-10".
-    public var fromText: String { PriceDate.text(from) }
+    /// "2025-06-10" (kept as text so pricing a record allocates no date string).
+    public let fromText: String
 }
 
 /// A service tier's prices: explicit components and/or a multiplier on the standard price of the rest.
