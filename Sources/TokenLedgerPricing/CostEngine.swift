@@ -95,10 +95,12 @@ extension PriceBook {
     ) throws(PricingError) -> EffectivePrices {
         let split = splitChannel(model)
         let channelName = Self.normalizedChannel(channel) ?? split.channel
+        let mayRoute = channel == nil && split.channel == nil
         guard let ref = resolveRef(split.model) else {
             throw .unknownModel(name: model.trimmingCharacters(in: .whitespaces), suggestions: suggestions(for: split.model))
         }
-        return try prices(ref: ref, day: PriceDate.day(of: date), channel: channelName, serviceTier: serviceTier, batch: batch, promptTokens: promptTokens)
+        return try prices(ref: ref, day: PriceDate.day(of: date), channel: channelName, mayRoute: mayRoute,
+                          serviceTier: serviceTier, batch: batch, promptTokens: promptTokens)
     }
 
     static func normalizedChannel(_ channel: String?) -> String? {
@@ -113,9 +115,16 @@ extension PriceBook {
         var exempt: Bool
     }
 
-    func prices(ref: ModelRef, day: Int, channel: String?, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
+    /// `mayRoute`: the request named no channel (not even "official"), so a config `[[route]]` may pick one.
+    func prices(ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
         let table = tables[ref.table]
         let model = table.models[ref.model]
+        var channel = channel
+        var routeNote: String?
+        if channel == nil, mayRoute, !routes.isEmpty, let route = routes.first(where: { $0.applies(provider: model.provider, day: day) }) {
+            channel = route.channel
+            routeNote = "priced through \(route.channel) because the config routes \(route.provider) there ([[route]] at \(route.location))"
+        }
         guard let official = model.period(on: day) else {
             throw .noPeriod(modelID: model.id, date: PriceDate.text(day), firstFrom: model.periods.first?.fromText)
         }
@@ -129,7 +138,7 @@ extension PriceBook {
         var longContext = official.longContext
         // The layer whose period supplies batch, tiers and long context (the channel's replaces the official's).
         var modifiersLayer = bundledLayer
-        var notes: [String] = []
+        var notes: [String] = routeNote.map { [$0] } ?? []
         var channelPeriodStart: String?
 
         if let channel {
@@ -234,6 +243,7 @@ extension PriceBook {
     public func pricedCost(of record: UsageRecord, suggest: Bool = true) throws(PricingError) -> CostBreakdown {
         let split = splitChannel(record.model)
         let channel = record.channel == nil ? split.channel : Self.normalizedChannel(record.channel) ?? split.channel
+        let mayRoute = record.channel == nil && split.channel == nil
         guard let ref = resolveRef(split.model) else {
             throw .unknownModel(name: record.model.trimmingCharacters(in: .whitespaces), suggestions: suggest ? suggestions(for: split.model) : [])
         }
@@ -246,7 +256,7 @@ extension PriceBook {
             throw .inconsistentTokens(why)
         }
         let prices = try prices(
-            ref: ref, day: PriceDate.day(of: record.timestamp), channel: channel,
+            ref: ref, day: PriceDate.day(of: record.timestamp), channel: channel, mayRoute: mayRoute,
             serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens
         )
         let lines: [(String, Int, PriceComponent)] = [

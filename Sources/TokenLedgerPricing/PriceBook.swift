@@ -11,6 +11,8 @@ public struct PriceBook: Sendable {
     public private(set) var tables: [PriceTable]
     /// The user's contract terms, in config-file order.
     public private(set) var terms: [ContractTerms]
+    /// The user's `[[route]]`s: providers whose records are priced through a channel unless they name one.
+    public private(set) var routes: [ChannelRoute]
 
     struct ModelRef: Sendable, Hashable {
         var table: Int
@@ -27,13 +29,14 @@ public struct PriceBook: Sendable {
     private var channelModels: [String: [String: Int]] = [:]
 
     /// An empty book: every model is unpriced.
-    public init() { self.init(tables: [], terms: []) }
+    public init() { self.init(tables: [], terms: [], routes: []) }
 
     /// A book over these tables and terms. Where two official tables give the same id or alias, the
     /// first wins (`prices check` reports the clash). Cost: one pass over every model.
-    public init(tables: [PriceTable], terms: [ContractTerms] = []) {
+    public init(tables: [PriceTable], terms: [ContractTerms] = [], routes: [ChannelRoute] = []) {
         self.tables = tables
         self.terms = terms
+        self.routes = routes
         for (t, table) in tables.enumerated() {
             if table.isOfficial {
                 for (m, model) in table.models.enumerated() {
@@ -55,7 +58,9 @@ public struct PriceBook: Sendable {
     }
 
     /// The same tables with these contract terms on top.
-    public func with(terms: [ContractTerms]) -> PriceBook { PriceBook(tables: tables, terms: terms) }
+    public func with(terms: [ContractTerms], routes: [ChannelRoute]? = nil) -> PriceBook {
+        PriceBook(tables: tables, terms: terms, routes: routes ?? self.routes)
+    }
 
     /// The tables shipped inside the package (`pricing/*.toml`), with no user terms. Parsed once per
     /// process; later calls return the cached book.
@@ -72,9 +77,11 @@ public struct PriceBook: Sendable {
     /// The embedded text of every bundled table, as (file name, TOML text), for `prices check`.
     public static var bundledFiles: [(file: String, text: String)] { BundledTables.files.map { (file: $0.0, text: $0.1) } }
 
-    /// The bundled tables plus the `[[terms]]` of the user's config file.
+    /// The bundled tables plus the `[[terms]]` and `[[route]]`s of the user's config file.
     public static func bundled(config: ConfigFile) throws -> PriceBook {
-        try bundled().with(terms: ContractTerms.parse(config: config))
+        let book = try bundled()
+        return book.with(terms: try ContractTerms.parse(config: config),
+                         routes: try ChannelRoute.parse(config: config, channels: book.channelNames))
     }
 
     // MARK: Lookup

@@ -85,3 +85,31 @@ struct CostCLITests {
         #expect(early.stderr.contains("o3-2025-04-16 has no price on 2024-01-01"))
     }
 }
+
+@Suite("tokenledger cost with a config")
+struct CostConfigCLITests {
+    @Test("[[terms]] and [[route]] from --config change the price and name their layer")
+    func config() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let path = cli.home.appendingPathComponent("work.toml").path
+        try Data("""
+            [[route]]
+            provider = "openai"
+            channel = "302ai"
+
+            [[terms]]
+            name = "acme"
+            provider = "openai"
+            discount_percent = 10
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try cli.run("cost", "--model", "o3-mini", "--input", "1000000", "--output", "1000000",
+                                 "--at", "2025-06-01", "--config", path, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONParser.parse(result.stdout)
+        // through 302ai ($1.10 / $4.40), then 10% off: (1,000,000 × $1.10 + 1,000,000 × $4.40) / 1M × 0.9 = $4.95
+        #expect(json["total"] == .string("4.95"))
+        #expect(json["layers"] == ["terms:acme", "channel:302ai", "bundled:openai"])
+        #expect(json["notes"]?[0]?.string?.contains("routes openai") == true)
+    }
+}

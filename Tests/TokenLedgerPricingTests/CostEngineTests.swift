@@ -230,6 +230,30 @@ struct CostEngineTests {
         #expect(priced.layersByComponent == ["input": "terms:o3-mini-deal", "cache_read": "bundled", "output": "terms:o3-mini-deal"])
     }
 
+    @Test("a config [[route]] prices a provider's records through a channel unless they name one")
+    func route() throws {
+        let book = try TestTables.book(terms: """
+            [[route]]
+            provider = "openai"
+            channel = "302ai"
+            from = 2025-03-01
+            """)
+        let tokens = TokenCounts(input: 1_000, output: 1_000)
+        let routed = book.cost(of: try record("gpt-4o", at: "2025-03-02T00:00:00Z", tokens: tokens))
+        // through 302ai: 1,000 × $2.00 + 1,000 × $8.00 (per 1M) = $0.01 (officially $0.0125)
+        #expect(routed.total == usd("0.01"))
+        #expect(routed.layers == ["channel:302ai", "bundled:openai"])
+        #expect(routed.notes.first?.hasPrefix("priced through 302ai because the config routes openai there") == true)
+        // Before the route starts, a record naming "official", and other providers: direct.
+        #expect(book.cost(of: try record("gpt-4o", at: "2025-02-28T00:00:00Z", tokens: tokens)).total == usd("0.0125"))
+        #expect(book.cost(of: try record("gpt-4o", at: "2025-03-02T00:00:00Z", tokens: tokens, channel: "official")).total == usd("0.0125"))
+        #expect(book.cost(of: try record("gemini-2.5-pro", at: "2025-07-02T00:00:00Z", provider: "google", tokens: tokens)).layers == ["bundled:google"])
+
+        #expect(throws: TOMLError(file: "config.toml", line: 3, reason: "[[route]] names the channel 'nochannel', which has no price table (known: 302ai)")) {
+            try TestTables.book(terms: "[[route]]\nprovider = \"openai\"\nchannel = \"nochannel\"\n")
+        }
+    }
+
     @Test("an unknown model is unpriced with a reason, never $0")
     func unknownModel() throws {
         let book = try TestTables.book()

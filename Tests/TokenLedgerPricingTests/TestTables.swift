@@ -171,9 +171,10 @@ enum TestTables {
     /// A book over the test tables, with optional contract terms from config text.
     static func book(terms config: String? = nil) throws -> PriceBook {
         let tables = try files.map { try PriceTable.parse($0.text, file: $0.file) }
-        var terms: [ContractTerms] = []
-        if let config { terms = try ContractTerms.parse(config: ConfigFile.parse(config)) }
-        return PriceBook(tables: tables, terms: terms)
+        let book = PriceBook(tables: tables)
+        guard let config else { return book }
+        let file = try ConfigFile.parse(config)
+        return book.with(terms: try ContractTerms.parse(config: file), routes: try ChannelRoute.parse(config: file, channels: book.channelNames))
     }
 }
 
