@@ -255,10 +255,17 @@ extension PriceBook {
            let why = t.inconsistency {
             throw .inconsistentTokens(why)
         }
-        let prices = try prices(
-            ref: ref, day: PriceDate.day(of: record.timestamp), channel: channel, mayRoute: mayRoute,
-            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens
+        // The long-context tier is a per-request rule. A record standing for N requests (a usage-API
+        // bucket) does not know each prompt's size, so the tier is decided on the average prompt.
+        let requests = max(1, record.requestCount)
+        let day = PriceDate.day(of: record.timestamp)
+        var prices = try prices(
+            ref: ref, day: day, channel: channel, mayRoute: mayRoute,
+            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens / requests
         )
+        if requests > 1, tables[ref.table].models[ref.model].period(on: day)?.longContext != nil {
+            prices.notes.append("long-context tier decided on the average prompt (\(t.promptTokens / requests) tokens over \(requests) requests); per-request sizes are unknown")
+        }
         let lines: [(String, Int, PriceComponent)] = [
             ("input", t.input - t.audioInput - t.imageInput, .input),
             ("cache_read", t.cacheRead, .cachedInput),

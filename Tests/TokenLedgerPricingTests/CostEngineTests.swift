@@ -137,6 +137,20 @@ struct CostEngineTests {
         #expect(at.total == usd("0.2825"))
     }
 
+    @Test("an aggregate bucket of many requests decides the long-context tier on the average prompt")
+    func aggregateLongContext() throws {
+        let book = try TestTables.book()
+        var bucket = try record("gemini-2.5-pro", at: "2025-09-01T00:00:00Z", provider: "google",
+                                tokens: TokenCounts(input: 1_000_000, output: 100_000))
+        bucket.requestCount = 10
+        bucket.isAggregate = true
+        let cost = book.cost(of: bucket)
+        // 10 requests averaging 100,000 prompt tokens: standard prices, not the >200k tier:
+        // 1,000,000 × $1.25/1M + 100,000 × $10/1M = $1.25 + $1.00 = $2.25
+        #expect(cost.total == usd("2.25"))
+        #expect(cost.notes.contains { $0.contains("average prompt (100000 tokens over 10 requests)") })
+    }
+
     @Test("a price change mid-month: each record is priced at its own date")
     func priceChange() throws {
         let book = try TestTables.book()
