@@ -36,43 +36,90 @@ public struct AlertDelivery: Sendable {
     }
 
     /// `/bin/sh -c command` with `input` on stdin; nil when it exits 0.
+    ///
+    /// Spawned directly (not with Foundation's `Process`, whose termination callback waits for every
+    /// grandchild to exit) in its own process group, so a timeout stops the whole command, pipelines
+    /// and background children included. SIGPIPE is reset to its default in the child.
     func run(command: String, input: String, extraEnvironment: [String: String]) -> String? {
         // A command that exits without reading stdin must not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = environment.merging(extraEnvironment) { $1 }
-        let stdin = Pipe()
-        process.standardInput = stdin
         // Output goes to a temporary file, not a pipe: a chatty command can never block on a full pipe.
-        let outputURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tokenledger-alert-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        guard let output = try? FileHandle(forWritingTo: outputURL) else { return "cannot create a temporary file for the command's output" }
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = output
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        do {
-            try process.run()
-        } catch {
-            return "cannot start /bin/sh (\(error.localizedDescription))"
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tokenledger-alert-\(UUID().uuidString).log").path
+        let outputFD = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard outputFD >= 0 else { return "cannot create a temporary file for the command's output" }
+        defer { unlink(outputPath) }
+        var stdinPipe: [Int32] = [0, 0]
+        guard pipe(&stdinPipe) == 0 else { close(outputFD); return "cannot create a pipe for the command's input" }
+
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #else
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
         }
-        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
-        if finished.wait(timeout: .now() + commandTimeout) == .timedOut {
-            process.terminate()
-            finished.wait()
-            return "command '\(command)' did not finish within \(Int(commandTimeout)) seconds and was stopped"
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
+        posix_spawn_file_actions_addclose(&actions, stdinPipe[1])
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let arguments = ["/bin/sh", "-c", command]
+        let variables = environment.merging(extraEnvironment) { $1 }.map { "\($0.key)=\($0.value)" }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
         }
-        let status = process.terminationStatus
-        if process.terminationReason == .exit && status == 0 { return nil }
-        let said = (try? String(contentsOf: outputURL, encoding: .utf8))?
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp)
+        close(stdinPipe[0])
+        close(outputFD)
+        guard spawned == 0 else {
+            close(stdinPipe[1])
+            return "cannot start /bin/sh (error \(spawned))"
+        }
+        let bytes = Array(input.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(stdinPipe[1], $0.baseAddress, $0.count) }
+            if n <= 0 { break } // the command closed its stdin: fine
+            written += n
+        }
+        close(stdinPipe[1])
+
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(commandTimeout)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() >= deadline {
+                kill(-pid, SIGKILL) // the whole process group
+                _ = waitpid(pid, &status, 0)
+                return "command '\(command)' did not finish within \(Int(commandTimeout)) seconds and was stopped"
+            }
+            usleep(20_000)
+        }
+        let signalNumber = status & 0x7f
+        let exitCode = (status >> 8) & 0xff
+        if signalNumber == 0 && exitCode == 0 { return nil }
+        let said = (try? String(contentsOfFile: outputPath, encoding: .utf8))?
             .split(whereSeparator: \.isNewline).last.map { String($0.prefix(200)) }
-        let how = process.terminationReason == .exit ? "exited with status \(status)" : "was killed by signal \(status)"
+        let how = signalNumber == 0 ? "exited with status \(exitCode)" : "was killed by signal \(signalNumber)"
         return "command '\(command)' \(how)" + (said.map { " (\($0))" } ?? "")
     }
 
