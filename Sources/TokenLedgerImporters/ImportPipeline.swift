@@ -9,6 +9,17 @@ import Glibc
 import Darwin
 #endif
 
+/// A file or folder to import, and the format to read it as (nil: detect each file).
+public struct ImportSource: Sendable, Hashable {
+    public var url: URL
+    public var format: String?
+
+    public init(url: URL, format: String? = nil) {
+        self.url = url
+        self.format = format
+    }
+}
+
 /// Reads log files into the ledger exactly once and incrementally.
 ///
 /// For each file: unchanged since its checkpoint (same device, inode, size, mtime) → skipped without
@@ -24,7 +35,7 @@ public final class ImportPipeline {
     private let adapters: [any LogAdapter]
     private let options: ImportOptions
     private let reporter: any ImportReporter
-    private let explicitAdapter: (any LogAdapter)?
+    private let explicitAdapter: (any LogAdapter)?  // validated `options.format`
 
     private var summary = ImportSummary()
     private var pendingEntries: [LedgerEntry] = []
@@ -55,14 +66,16 @@ public final class ImportPipeline {
         self.adapters = adapters
         self.options = options
         self.reporter = reporter
-        if let name = options.format, name.lowercased() != "auto" {
-            guard let adapter = adapters.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-                throw .unknownFormat(name)
-            }
-            explicitAdapter = adapter
-        } else {
-            explicitAdapter = nil
+        explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
+    }
+
+    /// The adapter a `--format` value names (case-insensitively); nil for nil or "auto".
+    static func adapter(forFormat name: String?, in adapters: [any LogAdapter]) throws(ImportError) -> (any LogAdapter)? {
+        guard let name, name.lowercased() != "auto" else { return nil }
+        guard let adapter = adapters.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+            throw .unknownFormat(name)
         }
+        return adapter
     }
 
     private func adapter(named name: String) -> (any LogAdapter)? {
@@ -76,10 +89,18 @@ public final class ImportPipeline {
     /// `ImportError.nothingRead` when no file could be read at all, and `LedgerError` when the ledger
     /// cannot be written.
     public func run(paths: [URL]) throws -> ImportSummary {
+        try run(sources: paths.map { ImportSource(url: $0, format: options.format) })
+    }
+
+    /// Imports several sources, each with its own format (`--claude-code` roots as claude-code, the
+    /// PATHs with `--format`), in one run with one summary.
+    public func run(sources: [ImportSource]) throws -> ImportSummary {
         var problems: [String] = []
-        var candidates: [(path: String, explicit: Bool)] = []
+        var candidates: [(path: String, explicit: Bool, forced: (any LogAdapter)?)] = []
         var seen = Set<String>()
-        for url in paths {
+        for source in sources {
+            let url = source.url
+            let forced = try ImportPipeline.adapter(forFormat: source.format, in: adapters)
             let path = url.standardizedFileURL.path
             guard let status = FileStatus.of(path) else {
                 problems.append("no such file or directory: \(path); check the path.")
@@ -88,9 +109,9 @@ public final class ImportPipeline {
             if status.isDirectory {
                 let files = LogFileFinder.files(under: path)
                 if files.isEmpty { problems.append("no log files in the folder \(path).") }
-                for file in files where seen.insert(file).inserted { candidates.append((file, false)) }
+                for file in files where seen.insert(file).inserted { candidates.append((file, false, forced)) }
             } else if seen.insert(path).inserted {
-                candidates.append((path, true))
+                candidates.append((path, true, forced))
             }
         }
 
@@ -98,7 +119,7 @@ public final class ImportPipeline {
         var plans: [FilePlan] = []
         var unrecognised = 0
         for candidate in candidates {
-            switch plan(candidate.path, checkpoint: checkpoints[candidate.path]) {
+            switch plan(candidate.path, forced: candidate.forced, checkpoint: checkpoints[candidate.path]) {
             case .unchanged:
                 summary.filesUnchanged += 1
             case .read(let plan):
@@ -151,7 +172,7 @@ public final class ImportPipeline {
         case unreadable(String)
     }
 
-    private func plan(_ path: String, checkpoint: FileCheckpoint?) -> Plan {
+    private func plan(_ path: String, forced explicitAdapter: (any LogAdapter)?, checkpoint: FileCheckpoint?) -> Plan {
         let previous = checkpoint.flatMap { c in adapter(named: c.format) }
         let sameFormat = explicitAdapter == nil || explicitAdapter?.name == checkpoint?.format
         let knownLayout = (explicitAdapter ?? previous)?.layout
@@ -304,7 +325,7 @@ public final class ImportPipeline {
                 }
             }
             let want = Int(min(Int64(capacity - filled), remainingInFile))
-            let n = Glibc.read(fd, buffer + filled, want)
+            let n = posixRead(fd, buffer + filled, want)
             if n < 0 {
                 if errno == EINTR { continue }
                 summary.problems.append("reading \(plan.path) failed (\(String(cString: strerror(errno)))).")
@@ -365,7 +386,7 @@ public final class ImportPipeline {
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var filled = 0
         while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let n = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return nil }
             if n == 0 { break }
@@ -474,4 +495,10 @@ public final class ImportPipeline {
         pendingQuarantine.removeAll(keepingCapacity: true)
         pendingCheckpoints.removeAll(keepingCapacity: true)
     }
+}
+
+/// `read(2)`, named apart from the `read(_:)` methods above.
+@inline(__always)
+func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }
