@@ -3,6 +3,12 @@
 public enum LogAdapters {
     public static let all: [any LogAdapter] = [
         // Issue 4 adapters register here, one line each.
+        OpenAIChatAdapter(),
+        OpenAIResponsesAdapter(),
+        OpenAIBatchAdapter(),
+        OpenAIUsageAdapter(),
+        ClaudeCodeAdapter(),
+        CodexAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.

@@ -1,0 +1,156 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// Claude Code session logs: `~/.claude/projects/<project>/<session>.jsonl` and subagent files
+/// `<session>/subagents/*.jsonl` (formats.md §6).
+///
+/// - Only `"type":"assistant"` lines with `message.usage` are usage; API-error lines
+///   (`isApiErrorMessage`, model `<synthetic>`) are skipped.
+/// - One API response is written as one line per content block, all with the same `message.id` and
+///   `requestId` and a placeholder `output_tokens` on the earlier lines. The dedup key
+///   `anthropic:<message.id>:<requestId>` makes them one record and `supersedeRank`
+///   (`output_tokens × 2 + (isSidechain ? 0 : 1)`) keeps the line with the largest output, preferring
+///   the main-chain copy over a subagent's. The key is the Anthropic API's, so the same response
+///   imported by another route collides.
+/// - Tokens: `input_tokens` is already uncached; cache writes come from `cache_creation`'s 5m/1h split
+///   (older lines: `cache_creation_input_tokens`, counted as 5m); `thinking_tokens` ⊂ output.
+/// - Project: the last component of `cwd` (`--project` overrides). `speed: "fast"` becomes service tier
+///   "fast" (a price table can give that tier its own prices); otherwise `usage.service_tier`.
+/// - Legacy `costUSD` (≤ 1.0.8) is kept as the reported cost, exact from the number's text.
+public struct ClaudeCodeAdapter: LogAdapter {
+    public init() {}
+
+    public var name: String { "claude-code" }
+    public var summary: String { "Claude Code session logs (~/.claude/projects/**/*.jsonl, subagents included)" }
+    public var layout: LogLayout { .lines }
+
+    /// `$CLAUDE_CONFIG_DIR/projects` for each entry of that comma-separated list, then
+    /// `$XDG_CONFIG_HOME/claude/projects` (or `~/.config/claude/projects`) and `~/.claude/projects`.
+    /// Folders that do not exist are left out. Cost: one `stat` per candidate.
+    public func defaultRoots(paths: Paths) -> [URL] {
+        var candidates: [String] = []
+        if let dirs = paths.nonEmpty("CLAUDE_CONFIG_DIR") {
+            for dir in dirs.split(separator: ",") {
+                let d = dir.trimmingCharacters(in: .whitespaces)
+                if !d.isEmpty { candidates.append(paths.expandTilde(d) + "/projects") }
+            }
+        }
+        if let xdg = paths.nonEmpty("XDG_CONFIG_HOME") { candidates.append(xdg + "/claude/projects") }
+        if let home = paths.home?.path {
+            candidates.append(home + "/.config/claude/projects")
+            candidates.append(home + "/.claude/projects")
+        }
+        var seen = Set<String>()
+        var roots: [URL] = []
+        for c in candidates {
+            let url = URL(fileURLWithPath: c).standardizedFileURL
+            var isDir: ObjCBool = false
+            guard seen.insert(url.path).inserted,
+                  FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue
+            else { continue }
+            roots.append(url)
+        }
+        return roots
+    }
+
+    public func detect(fileName: String, head: [UInt8]) -> Int {
+        guard fileName.hasSuffix(".jsonl") else { return 0 }
+        let session = LogSupport.contains(head, "\"sessionId\"")
+        let uuid = LogSupport.contains(head, "\"uuid\"")
+        guard session && uuid else { return 0 }
+        if LogSupport.contains(head, "\"parentUuid\"") || LogSupport.contains(head, "\"isSidechain\"") { return 95 }
+        return 80
+    }
+
+    public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
+        ClaudeCodeParser(context: context)
+    }
+}
+
+final class ClaudeCodeParser: LogParser {
+    private let context: ImportContext
+
+    init(context: ImportContext) { self.context = context }
+
+    func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
+        // Fast path: most lines (user turns, tool results, summaries) are not assistant messages.
+        // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
+        guard LogSupport.contains(line, "\"assistant\"") else {
+            if isBlank(line) { return }
+            if looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
+            return
+        }
+        let value: JSONValue
+        do { value = try JSONParser.parse(line) } catch {
+            emit(.malformed(reason: error.message, line: number))
+            return
+        }
+        guard value["type"]?.string == "assistant", let message = value["message"], let usage = message["usage"], usage.object != nil
+        else { emit(.skipped); return }
+        let model = message["model"]?.string ?? ""
+        if value["isApiErrorMessage"]?.bool == true || model == "<synthetic>" { emit(.skipped); return }
+        guard !model.isEmpty else { emit(.malformed(reason: "an assistant message with usage has no message.model", line: number)); return }
+        guard let timeText = value["timestamp"]?.string, let timestamp = Timestamp.parse(timeText) else {
+            emit(.malformed(reason: "the line has no readable timestamp", line: number))
+            return
+        }
+
+        var bad: String?
+        var tokens = TokenCounts()
+        tokens.input = LogSupport.tokens(usage["input_tokens"], &bad, "input_tokens") ?? 0
+        tokens.output = LogSupport.tokens(usage["output_tokens"], &bad, "output_tokens") ?? 0
+        tokens.cacheRead = LogSupport.tokens(usage["cache_read_input_tokens"], &bad, "cache_read_input_tokens") ?? 0
+        let creation = usage["cache_creation"]
+        let w5 = LogSupport.tokens(creation?["ephemeral_5m_input_tokens"], &bad, "ephemeral_5m_input_tokens")
+        let w1 = LogSupport.tokens(creation?["ephemeral_1h_input_tokens"], &bad, "ephemeral_1h_input_tokens")
+        if w5 != nil || w1 != nil {
+            tokens.cacheWrite5m = w5 ?? 0
+            tokens.cacheWrite1h = w1 ?? 0
+        } else {
+            tokens.cacheWrite5m = LogSupport.tokens(usage["cache_creation_input_tokens"], &bad, "cache_creation_input_tokens") ?? 0
+        }
+        tokens.reasoning = LogSupport.tokens(usage[path: "output_tokens_details", "thinking_tokens"], &bad, "thinking_tokens") ?? 0
+        var units = UnitCounts()
+        units.webSearchCalls = LogSupport.tokens(usage[path: "server_tool_use", "web_search_requests"], &bad, "web_search_requests") ?? 0
+        if let bad { emit(.malformed(reason: bad, line: number)); return }
+        if let why = tokens.inconsistency { emit(.malformed(reason: why, line: number)); return }
+
+        var reported: Money?
+        if let cost = value["costUSD"], !cost.isNull {
+            guard let m = cost.money else { emit(.malformed(reason: "costUSD is not a decimal amount", line: number)); return }
+            reported = m
+        }
+        let serviceTier: String?
+        if let speed = usage["speed"]?.string, speed == "fast" { serviceTier = "fast" } else { serviceTier = usage["service_tier"]?.string }
+        let sidechain = value["isSidechain"]?.bool ?? false
+        let requestID = value["requestId"]?.string
+        let messageID = message["id"]?.string
+        let key: String
+        if let messageID, let requestID { key = "anthropic:\(messageID):\(requestID)" }
+        else if let messageID { key = "anthropic:\(messageID)" }
+        else if let uuid = value["uuid"]?.string { key = "claude-code:\(uuid)" }
+        else { emit(.malformed(reason: "an assistant message has neither message.id nor uuid to identify it", line: number)); return }
+
+        let record = UsageRecord(
+            timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
+            tokens: tokens, units: units, source: "claude-code", channel: context.channel,
+            project: context.project ?? LogSupport.project(fromWorkingDirectory: value["cwd"]?.string),
+            tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
+            sessionID: value["sessionId"]?.string
+        )
+        emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
+    }
+
+    private func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    /// Starts with `{` and ends with `}` (ignoring spaces): a whole JSON object line, cheaply.
+    private func looksLikeObject(_ line: UnsafeRawBufferPointer) -> Bool {
+        var s = 0, e = line.count
+        while s < e, line[s] == 0x20 || line[s] == 0x09 { s += 1 }
+        while e > s, line[e - 1] == 0x20 || line[e - 1] == 0x09 { e -= 1 }
+        return e - s >= 2 && line[s] == UInt8(ascii: "{") && line[e - 1] == UInt8(ascii: "}")
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// OpenAI Chat Completions responses saved by an application: a JSON file (one response or an
+/// array), JSON Lines (one response per line), or a raw SSE stream whose final chunk
+/// (`"choices": []`) carries the usage (`stream_options.include_usage`). A line may also wrap the
+/// response as `{"request": {…}, "response": {…}}`, which gives the request's `reasoning_effort`.
+/// Dedup key: `openai:<chatcmpl id>`. Tokens: see `OpenAIUsageTokens`.
+public struct OpenAIChatAdapter: LogAdapter {
+    public init() {}
+    public var name: String { "openai-chat" }
+    public var summary: String { "OpenAI Chat Completions responses: JSON, JSON Lines or SSE streams (final usage chunk)" }
+    public var layout: LogLayout { .lines }
+
+    public func detect(fileName: String, head: [UInt8]) -> Int {
+        let h = FileHead(head)
+        if h.contains("\"custom_id\"") || h.contains("\"usageMetadata\"") { return 0 }
+        let chat = h.containsPair("object", "chat.completion") || h.containsPair("object", "chat.completion.chunk")
+        let openAIish = chat || (h.contains("\"prompt_tokens\"") && h.contains("\"choices\""))
+        guard openAIish else { return 0 }
+        // OpenRouter answers in the same shape; its own adapter claims those files more strongly.
+        if OpenRouterAdapter.looksLikeOpenRouter(h) { return 20 }
+        return chat ? 90 : 60
+    }
+
+    public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
+        OpenAIChatParser(context: context, state: state)
+    }
+}
+
+final class OpenAIChatParser: StructuredLogParser {
+    override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
+        guard case .object(var o) = object else {
+            emit(.malformed(reason: "expected a chat completion object", line: line))
+            return
+        }
+        var requestEffort: String?
+        if o["usage"] == nil, case .object(let wrapped)? = o["response"] {
+            requestEffort = o["request"]?["reasoning_effort"]?.string ?? o["request"]?["reasoning"]?["effort"]?.string
+            o = wrapped
+        }
+        do {
+            guard let r = try OpenAIResponseSummary.read(o) else {
+                // Stream chunks before the last carry `"usage": null`: part of a record, not a record.
+                if o["object"]?.string != "chat.completion.chunk" { emit(.skipped) }
+                return
+            }
+            let record = UsageRecord(
+                timestamp: r.timestamp, provider: "openai", model: r.model,
+                effort: r.effort.isKnown ? r.effort : EffortTier(requestEffort),
+                serviceTier: r.serviceTier, tokens: r.tokens, source: "openai-chat",
+                channel: context.channel, project: context.project, tags: context.tags, requestID: r.id)
+            emit(entry(record, key: "openai:" + r.id, line: line))
+        } catch {
+            emit(.malformed(reason: error.reason, line: line))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// OpenAI Responses API objects (`"object": "response"`) saved as JSON, JSON Lines, or raw SSE
+/// streams, where the terminal `response.completed` / `.incomplete` / `.failed` event carries the
+/// final `response` with its usage. The effort tier comes from the echoed `reasoning.effort`.
+/// Failed, cancelled, queued or in-progress responses without usage cost nothing and are skipped.
+/// Dedup key: `openai:<resp id>`.
+public struct OpenAIResponsesAdapter: LogAdapter {
+    public init() {}
+    public var name: String { "openai-responses" }
+    public var summary: String { "OpenAI Responses API objects and streams (response.completed), with reasoning.effort" }
+    public var layout: LogLayout { .lines }
+
+    public func detect(fileName: String, head: [UInt8]) -> Int {
+        let h = FileHead(head)
+        if h.contains("\"custom_id\"") { return 0 }
+        if h.containsPair("object", "response") || h.contains("event: response.") || h.containsPair("type", "response.*") {
+            return 90
+        }
+        return 0
+    }
+
+    public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
+        OpenAIResponsesParser(context: context, state: state)
+    }
+}
+
+final class OpenAIResponsesParser: StructuredLogParser {
+    /// Stream events whose `response` is final.
+    static let terminalEvents: Set<String> = ["response.completed", "response.incomplete", "response.failed", "response.cancelled"]
+
+    override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
+        guard case .object(let o) = object else {
+            emit(.malformed(reason: "expected a Responses API object or stream event", line: line))
+            return
+        }
+        var response = o
+        if let type = o["type"]?.string, type.hasPrefix("response.") {
+            // A stream event: only the terminal ones carry the final usage; the rest are parts of it.
+            guard Self.terminalEvents.contains(type) else { return }
+            guard case .object(let r)? = o["response"] else {
+                emit(.malformed(reason: "the \(type) event has no response object", line: line))
+                return
+            }
+            response = r
+        } else if o["object"]?.string != "response", case .object(let r)? = o["response"] {
+            response = r // a {"request": …, "response": …} wrapper
+        }
+        do {
+            guard let r = try OpenAIResponseSummary.read(response) else {
+                emit(.skipped) // failed, cancelled, queued or in progress: no usage, no cost
+                return
+            }
+            var tags = context.tags
+            if let status = response["status"]?.string, status != "completed", tags["status"] == nil { tags["status"] = status }
+            let record = UsageRecord(
+                timestamp: r.timestamp, provider: "openai", model: r.model, effort: r.effort,
+                serviceTier: r.serviceTier, tokens: r.tokens, source: "openai-responses",
+                channel: context.channel, project: context.project, tags: tags, requestID: r.id)
+            emit(entry(record, key: "openai:" + r.id, line: line))
+        } catch {
+            emit(.malformed(reason: error.reason, line: line))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import TokenLedgerCore
+
+/// Why one response or row could not become a usage record; becomes `LogItem.malformed`.
+struct UsageProblem: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}
+
+/// OpenAI's `usage` object → canonical `TokenCounts`, written once for every adapter that reads
+/// OpenAI-shaped responses (openai-chat, openai-responses, openai-batch, openrouter).
+///
+/// Both spellings are read: Chat Completions (`prompt_tokens`, `completion_tokens`,
+/// `prompt_tokens_details`, `completion_tokens_details`) and Responses (`input_tokens`,
+/// `output_tokens`, `input_tokens_details`, `output_tokens_details`). Details objects may be absent
+/// or null (older responses); missing details count as 0.
+///
+/// The rule (see `UsageRecord`): OpenAI's prompt count *includes* cached and cache-write tokens, so
+/// `input = prompt − cached − cache_write`, `cacheRead = cached`, `cacheWrite5m = cache_write`.
+/// Reasoning, audio and image output are subsets of `completion_tokens` and stay inside `output`.
+/// Audio and image input are subsets of the uncached input; OpenAI does not say how many cached
+/// tokens were audio or image, so a breakdown larger than the uncached input is capped at it (the
+/// excess was cached, and is billed at the cached rate).
+enum OpenAIUsageTokens {
+    static func tokens(_ usage: JSONValue) throws(UsageProblem) -> TokenCounts {
+        guard case .object(let u) = usage else { throw UsageProblem("usage is not an object") }
+        let promptDetails: JSONValue?
+        let outputDetails: JSONValue?
+        let prompt: Int
+        let completion: Int
+        if let p = u["prompt_tokens"] {
+            guard let value = p.int else { throw UsageProblem("usage.prompt_tokens is not a whole number") }
+            prompt = value
+            completion = try count(u["completion_tokens"], "usage.completion_tokens")
+            promptDetails = u["prompt_tokens_details"]
+            outputDetails = u["completion_tokens_details"]
+        } else if let i = u["input_tokens"] {
+            guard let value = i.int else { throw UsageProblem("usage.input_tokens is not a whole number") }
+            prompt = value
+            completion = try count(u["output_tokens"], "usage.output_tokens")
+            promptDetails = u["input_tokens_details"]
+            outputDetails = u["output_tokens_details"]
+        } else {
+            throw UsageProblem("usage has neither prompt_tokens nor input_tokens")
+        }
+        var t = TokenCounts()
+        t.cacheRead = try count(promptDetails?["cached_tokens"], "cached_tokens")
+        t.cacheWrite5m = try count(promptDetails?["cache_write_tokens"], "cache_write_tokens")
+        t.input = prompt - t.cacheRead - t.cacheWrite5m
+        if t.input < 0 {
+            throw UsageProblem("cached (\(t.cacheRead)) and cache-write (\(t.cacheWrite5m)) tokens exceed the \(prompt) prompt tokens")
+        }
+        t.imageInput = min(try count(promptDetails?["image_tokens"], "image_tokens"), t.input)
+        t.audioInput = min(try count(promptDetails?["audio_tokens"], "audio_tokens"), t.input - t.imageInput)
+        t.output = completion
+        t.reasoning = try count(outputDetails?["reasoning_tokens"], "reasoning_tokens")
+        t.audioOutput = try count(outputDetails?["audio_tokens"], "completion audio_tokens")
+        t.imageOutput = try count(outputDetails?["image_tokens"], "completion image_tokens")
+        if let problem = t.inconsistency { throw UsageProblem(problem) }
+        return t
+    }
+
+    /// A token count that may be absent or null (0), but never text or a fraction.
+    @inline(__always)
+    static func count(_ value: JSONValue?, _ name: String) throws(UsageProblem) -> Int {
+        guard let value else { return 0 }
+        if case .null = value { return 0 }
+        guard let n = value.int else { throw UsageProblem("\(name) is not a whole number") }
+        return n
+    }
+}
+
+/// What TokenLedger reads from one OpenAI-shaped response object (a Chat Completion, a stream's
+/// final chunk, or a Responses API object), shared by the OpenAI and OpenRouter adapters.
+struct OpenAIResponseSummary {
+    var id: String
+    var timestamp: Date
+    var model: String
+    var serviceTier: String?
+    var effort: EffortTier
+    var tokens: TokenCounts
+
+    /// Reads `object`; nil when it carries no usage (a stream chunk before the last, a failed or
+    /// cancelled response). Throws when it should carry usage but it cannot be read.
+    static func read(_ object: JSONObject) throws(UsageProblem) -> OpenAIResponseSummary? {
+        guard let usage = object["usage"], !usage.isNull else { return nil }
+        guard let id = object["id"]?.string, !id.isEmpty else {
+            throw UsageProblem("the response has no id, so it cannot be told apart from others")
+        }
+        guard let created = object["created"] ?? object["created_at"], let date = unixDate(created) else {
+            throw UsageProblem("the response has no created time")
+        }
+        let tokens = try OpenAIUsageTokens.tokens(usage)
+        let model = object["model"]?.string ?? ""
+        if model.isEmpty { throw UsageProblem("the response has no model") }
+        // Responses echo `reasoning.effort`; Chat Completions do not, but some loggers save the request's
+        // `reasoning_effort` next to the response.
+        let effortText = object["reasoning"]?["effort"]?.string ?? object["reasoning_effort"]?.string
+        return OpenAIResponseSummary(
+            id: id, timestamp: date, model: model, serviceTier: object["service_tier"]?.string,
+            effort: EffortTier(effortText), tokens: tokens)
+    }
+
+    /// A Unix-seconds number (or numeric string) as a UTC date.
+    static func unixDate(_ value: JSONValue) -> Date? {
+        switch value {
+        case .number(let text): return Timestamp.fromUnix(text)
+        case .string(let text): return Timestamp.parse(text)
+        default: return nil
+        }
+    }
+}
