@@ -41,11 +41,13 @@ struct BudgetHome {
         try cli.run(["budget", "check", "--now", now] + extra)
     }
 
-    /// Runs the binary under `env -i` with exactly `variables` (cron's bare environment).
-    func runBare(_ variables: [String: String], _ args: [String]) throws -> CLIRunner.Result {
+    /// Runs the binary (or `program` with `args` as its full command line) under `env -i` with exactly
+    /// `variables`: cron's bare environment, no HOME unless given.
+    func runBare(_ variables: [String: String], _ args: [String], program: String? = nil) throws -> CLIRunner.Result {
         var bare = cli
         bare.environment = variables
-        return try bare.run(["/usr/bin/env", "-i"] + variables.map { "\($0.key)=\($0.value)" }.sorted() + [CLIRunner.binary.path] + args, viaEnv: true)
+        let command = program == nil ? [CLIRunner.binary.path] + args : args
+        return try bare.run(["/usr/bin/env", "-i"] + variables.map { "\($0.key)=\($0.value)" }.sorted() + command, viaEnv: true)
     }
 
     final class Counter: @unchecked Sendable {
