@@ -12,6 +12,7 @@ struct BenchSuite {
 }
 
 let suites: [BenchSuite] = [
+    pricingSuite,
     // tokenizerSuite,   (issue 3)
     // importSuite,      (issue 4)
     // reportSuite,      (issue 5)

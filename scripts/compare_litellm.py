@@ -17,6 +17,10 @@ from decimal import Decimal
 MILLION = Decimal(1_000_000)
 PREFIX = {"openai": ["", "openai/"], "anthropic": ["", "anthropic/"], "google": ["gemini/", ""],
           "deepseek": ["", "deepseek/"], "xai": ["xai/"], "mistral": ["mistral/"]}
+# LiteLLM's litellm_provider values that sell at the provider's own list price (not Vertex, Azure, Bedrock)
+LITELLM_PROVIDER = {"openai": {"openai"}, "anthropic": {"anthropic"}, "google": {"gemini"},
+                    "deepseek": {"deepseek"}, "xai": {"xai"}, "mistral": {"mistral"}}
+DEFAULTS = {"audio_input": "input", "audio_output": "output", "image_input": "input", "image_output": "output"}
 # our key -> LiteLLM key (per token); sub-tables append _flex/_priority/_above_<threshold>_tokens
 FIELDS = {"input": "input_cost_per_token", "cached_input": "cache_read_input_token_cost",
           "cache_write_5m": "cache_creation_input_token_cost",
@@ -44,6 +48,8 @@ def main(argv):
                     entry = litellm.get(prefix + name)
                     if not isinstance(entry, dict):
                         continue
+                    if entry.get("litellm_provider") not in LITELLM_PROVIDER.get(provider, {entry.get("litellm_provider")}):
+                        continue
                     for ours, theirs in FIELDS.items():
                         mine = period.get(ours)
                         other = entry.get(theirs)
@@ -53,6 +59,8 @@ def main(argv):
                             continue
                         if ours == "cache_write_1h" and mine is None:
                             mine = period.get("cache_write_5m")
+                        if ours in DEFAULTS and mine is None and other is not None:
+                            mine = period.get(DEFAULTS[ours])
                         if mine is None and other is None:
                             continue
                         if mine is not None and other is not None and Decimal(mine) == other:
