@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "TokenLedgerBudgetsTests", dependencies: ["TokenLedgerBudgets"]),
         .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
-        .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "tokenledger"]),
+        .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
     ]
 )

@@ -157,6 +157,8 @@ public final class ImportPipeline {
         var adapter: any LogAdapter
         var status: FileStatus
         var headSHA: String
+        /// The first `FileCheckpoint.headLength` bytes (or fewer), for mid-file checkpoints.
+        var head: ArraySlice<UInt8>
         /// Where to continue: offset, line and state of the checkpoint; nil to read from the start.
         var resume: FileCheckpoint?
 
@@ -212,7 +214,8 @@ public final class ImportPipeline {
         guard let adapter = chosen else { return .unrecognised }
         if adapter.layout == .database, knownLayout != .database, let db = FileStatus.ofDatabase(path) { status = db }
         let headSHA = SHA256.hexDigest(head.prefix(Int(min(Int64(FileCheckpoint.headLength), status.size))))
-        return .read(FilePlan(path: path, adapter: adapter, status: status, headSHA: headSHA, resume: resume))
+        return .read(FilePlan(path: path, adapter: adapter, status: status, headSHA: headSHA,
+                              head: head.prefix(FileCheckpoint.headLength), resume: resume))
     }
 
     private func isSettled(_ status: FileStatus) -> Bool {
@@ -352,10 +355,15 @@ public final class ImportPipeline {
                 }
                 start = newline + 1
                 if pendingEntries.count >= options.batchSize {
-                    checkpoint.offset = consumed + Int64(start)
-                    checkpoint.line = lineNumber
-                    checkpoint.state = parser.state
-                    stage(checkpoint)
+                    // A mid-file checkpoint records the file as read up to here (size = offset), so
+                    // the next run continues from it even if the file does not change meanwhile.
+                    var partial = checkpoint
+                    partial.offset = consumed + Int64(start)
+                    partial.size = partial.offset
+                    partial.headSHA = SHA256.hexDigest(plan.head.prefix(Int(min(Int64(FileCheckpoint.headLength), partial.size))))
+                    partial.line = lineNumber
+                    partial.state = parser.state
+                    stage(partial)
                     try flush()
                 }
             }
