@@ -34,7 +34,7 @@ extension TokenLedgerCommand {
                 FileHandle.standardError.write(Data(text.utf8))
             }
             let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL()),
-                                    pricing: try PriceBook.bundled(), reporter: reporter)
+                                    pricing: try PriceBook.bundled(config: file), reporter: reporter)
             let outcomes = try runner.run()
             if output.json {
                 Console.writeJSON(.array(outcomes.map { outcome in
