@@ -29,8 +29,11 @@ struct SyncCLITests {
         #expect(again["files_unchanged"] == .int(1))
 
         let rows = try DatabaseQueue(path: home.ledgerFile.path).read { db in
-            try Row.fetchAll(db, sql: "SELECT project, tags, effort FROM usage_record ORDER BY ts")
+            try Row.fetchAll(db, sql: "SELECT project, tags, effort, cost_usd FROM priced_usage ORDER BY timestamp")
         }
+        // Priced by the bundled tables: gpt-4.1-mini 1200 in × $0.40/M + 300 out × $1.60/M = $0.00096;
+        // o3 976 uncached × $2/M + 1024 cached × $0.50/M + 900 out × $8/M = $0.009664.
+        #expect(rows.map { $0["cost_usd"] as String? } == ["0.000960000000", "0.009664000000"])
         #expect(rows.map { $0["project"] as String? } == ["search", "search"])
         #expect(rows.map { $0["tags"] as String? } == ["{\"team\":\"core\"}", "{\"team\":\"core\"}"])
         #expect(rows.map { $0["effort"] as String } == ["unknown", "high"])
