@@ -19,6 +19,9 @@ public struct Budget: Sendable, Hashable {
     /// Where the budget was defined, for messages.
     public var location: SourceLocation?
 
+    /// The zone's name for output: "Europe/Berlin", "UTC" (Foundation on Linux calls UTC "GMT").
+    public var timeZoneName: String { timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier }
+
     /// The thresholds used when a budget names none.
     public static let defaultThresholds = [50, 80, 100]
 

@@ -90,7 +90,7 @@ public struct BudgetAlert: Sendable, Hashable {
             "period": .string(b.period.rawValue),
             "period_start": .string(r.window.startDate),
             "period_end": .string(r.window.lastDate),
-            "timezone": .string(b.timeZone.identifier),
+            "timezone": .string(b.timeZoneName),
             "scope": .string(b.scope.summary),
             "spent_usd": .money(r.spent),
             "limit_usd": .money(b.limit),

@@ -10,7 +10,7 @@ public enum BudgetStatus {
                 "period": .string(r.budget.period.rawValue),
                 "period_start": .string(r.window.startDate),
                 "period_end": .string(r.window.lastDate),
-                "timezone": .string(r.budget.timeZone.identifier),
+                "timezone": .string(r.budget.timeZoneName),
                 "scope": .string(r.budget.scope.summary),
                 "spent_usd": .money(r.spent),
                 "limit_usd": .money(r.budget.limit),

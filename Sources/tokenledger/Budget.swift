@@ -12,8 +12,7 @@ extension TokenLedgerCommand {
                 Example cron line:
                   */15 * * * * tokenledger sync && tokenledger budget check
                 """,
-            subcommands: [BudgetCheck.self, BudgetStatusCommand.self],
-            defaultSubcommand: nil
+            subcommands: [BudgetCheck.self, BudgetStatusCommand.self]
         )
     }
 }

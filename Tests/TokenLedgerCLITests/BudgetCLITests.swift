@@ -227,6 +227,7 @@ struct BudgetCLITests {
         #expect(json[0]?["spent_usd"] == "12.345")
         #expect(json[0]?["limit_usd"] == "100")
         #expect(json[0]?["days_left"] == "20.5")
+        #expect(json[0]?["timezone"] == "UTC")
         #expect(json[1]?["budget"] == "acme-daily")
         #expect(json[1]?["percent"] == "493.8")
         #expect(json[1]?["forecast_usd"] == "24.69")
