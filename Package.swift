@@ -41,10 +41,10 @@ let package = Package(
             name: "TokenLedgerReports",
             dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Budgets from the config file, evaluated for cron with alert state in the ledger.
+        // Budgets from the config file, evaluated for cron with alert state in the ledger; `sync` of [[source]]s.
         .target(
             name: "TokenLedgerBudgets",
-            dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerImporters", "TokenLedgerPricing", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Cost before sending: tokenizer + prices + the user's own history.
         .target(
@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "TokenLedgerBudgetsTests", dependencies: ["TokenLedgerBudgets"]),
         .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
-        .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "tokenledger"]),
+        .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
     ]
 )

@@ -80,12 +80,15 @@ struct StoredUsage {
         return Int64(exactly: total.picodollars)
     }
 
+    /// Why the record has no stored cost, or nil when it has one.
+    var unpricedReason: String? {
+        if case .unpriced(let reason) = cost.status { return reason }
+        return costPicodollars == nil ? "cost too large to store" : nil
+    }
+
     var arguments: StatementArguments {
         let r = entry.record
         let t = r.tokens
-        var unpricedReason: String?
-        if case .unpriced(let reason) = cost.status { unpricedReason = reason }
-        else if costPicodollars == nil { unpricedReason = "cost too large to store" }
         let tagsJSON: String? = r.tags.isEmpty ? nil
             : JSONValue.object(JSONObject(r.tags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })).serialized()
         let values: [(any DatabaseValueConvertible)?] = [

@@ -17,7 +17,14 @@ public final class Ledger: Sendable {
     /// Wraps an open database and brings its schema up to date.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
-        try LedgerSchema.migrator.migrate(writer)
+        do {
+            try LedgerSchema.migrator.migrate(writer)
+        } catch {
+            // Two processes opening a new ledger at once both see the migration pending; the loser's
+            // CREATE TABLE fails. Once the winner has committed, the schema is complete: go on.
+            let complete = try writer.read { db in try LedgerSchema.migrator.hasCompletedMigrations(db) }
+            if !complete { try LedgerSchema.migrator.migrate(writer) }
+        }
     }
 
     /// Opens (creating if needed, with its folder) the ledger file at `url`.

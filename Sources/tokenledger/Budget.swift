@@ -1,14 +1,64 @@
 import ArgumentParser
+import Foundation
 import TokenLedger
 
-// STUB: replaced by the issue that builds `tokenledger budget`.
 extension TokenLedgerCommand {
+    /// `tokenledger budget`: the group for `check` (for cron) and `status`.
     struct Budget: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
+        static let configuration = CommandConfiguration(
+            abstract: "Check spend against the budgets in the config file.",
+            discussion: """
+                Budgets are [[budget]] tables in the config file (see the README, "Budgets and cron").
+                Example cron line:
+                  */15 * * * * tokenledger sync && tokenledger budget check
+                """,
+            subcommands: [BudgetCheck.self, BudgetStatusCommand.self]
+        )
+    }
+}
 
-        func run() async throws {
-            Console.error("'tokenledger budget' is not built yet.")
-            throw ExitCode(1)
+/// The budgets and ledger both budget subcommands work on.
+struct BudgetContext {
+    var budgets: [TokenLedgerBudgets.Budget]
+    var ledger: Ledger
+
+    /// Loads the config's budgets (exit 2 on a config mistake or when none are defined) and opens the
+    /// ledger: for writing when `writable` (alert memory), else read-only when it exists.
+    static func load(config: ConfigOptions, ledger ledgerOptions: LedgerOptions, writable: Bool) throws -> BudgetContext {
+        let file = try ConfigFile.load(explicit: config.config)
+        let budgets = try BudgetConfig.budgets(in: file)
+        guard !budgets.isEmpty else { throw BudgetCommandError.noBudgets(path: file.url.path) }
+        let url = try ledgerOptions.ledgerURL()
+        let ledger: Ledger
+        if writable {
+            ledger = try Ledger.open(at: url)
+        } else if FileManager.default.fileExists(atPath: url.path) {
+            ledger = try Ledger.openReadOnly(at: url)
+        } else {
+            ledger = try Ledger.inMemory() // nothing imported yet: every budget at $0
+        }
+        return BudgetContext(budgets: budgets, ledger: ledger)
+    }
+
+    /// `--now` text as a date, or the clock.
+    static func now(_ text: String?) throws -> Date {
+        guard let text else { return Date() }
+        guard let date = Timestamp.parse(text) else {
+            throw ValidationError("--now '\(text)' is not a date; write it as ISO 8601, e.g. 2026-11-24T09:30:00Z.")
+        }
+        return date
+    }
+}
+
+enum BudgetCommandError: UserFacingError {
+    case noBudgets(path: String)
+
+    var message: String {
+        switch self {
+        case .noBudgets(let path):
+            return "no budgets are defined in \(path); add a [[budget]] table (see 'Budgets and cron' in the README) or pass --config PATH."
         }
     }
+
+    var exitStatus: ExitStatus { .usage }
 }

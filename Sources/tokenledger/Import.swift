@@ -1,14 +1,92 @@
 import ArgumentParser
+import Foundation
 import TokenLedger
 
-// STUB: replaced by the issue that builds `tokenledger import`.
 extension TokenLedgerCommand {
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
+        static let configuration = CommandConfiguration(
+            abstract: "Import usage logs into the ledger — exactly once, incrementally.",
+            discussion: """
+                Each PATH is a log file or a folder (read recursively). Files are detected by content \
+                (--format auto) unless --format names one. Re-importing adds nothing; a grown file is read \
+                from where the last run stopped; a malformed line is reported as file:line, quarantined and \
+                skipped. Formats: \(LogAdapters.all.isEmpty ? "(none built in)" : LogAdapters.all.map(\.name).joined(separator: ", ")).
+
+                Examples:
+                  tokenledger import ~/logs/openai/
+                  tokenledger import --claude-code --codex
+                  tokenledger import --batch-input in.jsonl out.jsonl
+                  tokenledger import --format csv --map timestamp=ts,model=m usage.csv
+                  tokenledger import --project search --tag team=core resp.jsonl
+                  tokenledger import --quarantine
+                """)
+
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: ArgumentHelp("Log format of the PATHs, or auto to detect each file.", valueName: "format"))
+        var format = "auto"
+        @Option(help: ArgumentHelp("Set this project on every imported record.", valueName: "name"))
+        var project: String?
+        @Option(name: .customLong("tag"), help: ArgumentHelp("Add a tag to every imported record (repeatable).", valueName: "key=value"))
+        var tags: [String] = []
+        @Option(help: ArgumentHelp("The reseller (price channel) the requests went through.", valueName: "name"))
+        var channel: String?
+        @Option(help: ArgumentHelp("Column mapping for --format csv, e.g. timestamp=ts,model=model_name,input=in,output=out.", valueName: "spec"))
+        var map: String?
+        @Option(name: .customLong("batch-input"), help: ArgumentHelp("The Batch API input JSONL, to join with batch output (effort tier, batch price).", valueName: "file"))
+        var batchInput: String?
+        @Option(help: ArgumentHelp("Time zone for timestamps logged without an offset (default UTC).", valueName: "zone"))
+        var tz: String?
+        @Flag(name: .customLong("claude-code"), help: "Import Claude Code logs from their default folders (~/.claude/projects, ~/.config/claude/projects, $CLAUDE_CONFIG_DIR).")
+        var claudeCode = false
+        @Flag(help: "Import Codex CLI rollouts from their default folders ($CODEX_HOME or ~/.codex: sessions, archived_sessions).")
+        var codex = false
+        @Flag(help: "List the quarantined (malformed) lines, with their text read back from the log files, and exit.")
+        var quarantine = false
+        @Argument(help: ArgumentHelp("Log files or folders to import.", valueName: "path"))
+        var paths: [String] = []
+
+        func validate() throws {
+            if quarantine && (!paths.isEmpty || claudeCode || codex) {
+                throw ValidationError("--quarantine lists what earlier imports quarantined; give it no PATH, --claude-code or --codex.")
+            }
+            if !quarantine && paths.isEmpty && !claudeCode && !codex {
+                throw ValidationError("give at least one PATH to import, or --claude-code / --codex; e.g. tokenledger import ~/logs/openai/")
+            }
+        }
 
         func run() async throws {
-            Console.error("'tokenledger import' is not built yet.")
-            throw ExitCode(1)
+            var tagValues: [String: String] = [:]
+            for tag in tags {
+                let (key, value) = try ImportOptions.parseTag(tag)
+                tagValues[key] = value
+            }
+            let zone = try tz.map { try ImportOptions.parseTimeZone($0) } ?? TimeZone(identifier: "UTC")!
+            let ledgerURL = try ledger.ledgerURL()
+
+            if quarantine {
+                let listing = try QuarantineListing(ledger: Ledger.openReadOnly(at: ledgerURL))
+                if output.json { Console.writeJSON(listing.json()) } else { Console.write(listing.text()) }
+                return
+            }
+
+            var formatOptions: [String: String] = [:]
+            if let map { formatOptions["map"] = map }
+            if let batchInput { formatOptions["batch-input"] = Paths().expandTilde(batchInput) }
+            let options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
+                                        formatOptions: formatOptions, naiveTimeZone: zone)
+            var sources = paths.map { ImportSource(url: URL(fileURLWithPath: Paths().expandTilde($0)), format: format) }
+            if claudeCode { sources += try LogAdapters.defaultSources(format: "claude-code", tool: "Claude Code") }
+            if codex { sources += try LogAdapters.defaultSources(format: "codex", tool: "Codex") }
+
+            let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal) { text in
+                FileHandle.standardError.write(Data(text.utf8))
+            }
+            let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledgerURL), pricing: PriceBook.bundled(),
+                                              options: options, reporter: reporter)
+            let summary = try pipeline.run(sources: sources)
+            if output.json { Console.writeJSON(summary.json) } else { Console.write(summary.line + "\n") }
         }
     }
 }

@@ -1,14 +1,35 @@
 import ArgumentParser
 import TokenLedger
 
-// STUB: replaced by the issue that builds `tokenledger reprice`.
 extension TokenLedgerCommand {
     struct Reprice: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every stored cost with the current prices and show the difference.",
+            discussion: """
+                After a price-table update, recomputes the cost of every record in the ledger and prints \
+                the difference per model and month. Nothing is repriced silently: --dry-run shows the \
+                difference without writing it.
+
+                Examples:
+                  tokenledger reprice --dry-run
+                  tokenledger reprice
+                  tokenledger reprice --json
+                """)
+
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var config: ConfigOptions
+        @OptionGroup var output: OutputOptions
+
+        @Flag(name: .customLong("dry-run"), help: "Show what would change without writing it.")
+        var dryRun = false
 
         func run() async throws {
-            Console.error("'tokenledger reprice' is not built yet.")
-            throw ExitCode(1)
+            let url = try ledger.ledgerURL()
+            let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
+            // TODO(issue 2): layer the config file's contract terms (ConfigFile) over the bundled tables
+            // once the pricing branch lands; until then reprice uses the bundled prices only.
+            let report = try target.reprice(with: PriceBook.bundled(), apply: !dryRun)
+            if output.json { Console.writeJSON(report.json()) } else { Console.write(report.text(style: Console.style)) }
         }
     }
 }

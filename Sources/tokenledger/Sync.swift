@@ -1,14 +1,73 @@
 import ArgumentParser
+import Foundation
 import TokenLedger
 
-// STUB: replaced by the issue that builds `tokenledger sync`.
 extension TokenLedgerCommand {
+    /// `tokenledger sync`: import every `[[source]]` of the config file (for cron).
     struct Sync: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
+        static let configuration = CommandConfiguration(
+            abstract: "Import every [[source]] listed in the config file (for cron).",
+            discussion: """
+                Each [[source]] names a log file or folder (path), its format (default auto), and \
+                optionally a project, tags and a price channel. Like 'import', it adds each record exactly \
+                once and reads only what is new. Quiet on stdout unless stdout is a terminal or --verbose; \
+                malformed lines and unreadable sources are reported on stderr (exit 1 if a source could \
+                not be read).
+                Example cron line:
+                  */15 * * * * tokenledger sync && tokenledger budget check
+                """
+        )
+
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var config: ConfigOptions
+        @OptionGroup var output: OutputOptions
+
+        @Flag(name: .shortAndLong, help: "Print one summary line per source even when stdout is not a terminal.")
+        var verbose = false
 
         func run() async throws {
-            Console.error("'tokenledger sync' is not built yet.")
-            throw ExitCode(1)
+            let file = try ConfigFile.load(explicit: config.config)
+            let sources = try SyncSource.sources(in: file)
+            guard !sources.isEmpty else { throw SyncCommandError.noSources(path: file.url.path) }
+            try SyncRunner.validate(sources)
+            let reporter = TextImportReporter(showsProgress: false) { text in
+                FileHandle.standardError.write(Data(text.utf8))
+            }
+            let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL()),
+                                    pricing: try PriceBook.bundled(config: file), reporter: reporter)
+            let outcomes = try runner.run()
+            if output.json {
+                Console.writeJSON(.array(outcomes.map { outcome in
+                    [
+                        "path": .string(outcome.source.path),
+                        "format": .string(outcome.source.format),
+                        "summary": outcome.summary?.json ?? .null,
+                        "error": .optional(outcome.failure),
+                    ]
+                }))
+            } else if verbose || Console.stdoutIsTerminal {
+                for outcome in outcomes {
+                    if let summary = outcome.summary { Console.write("\(outcome.source.path): \(summary.line)\n") }
+                }
+            }
+            let failures = outcomes.filter { $0.failure != nil }
+            for outcome in failures {
+                Console.error("source \(outcome.source.path) (\(outcome.source.location)): \(outcome.failure ?? "")")
+            }
+            if !failures.isEmpty { throw ExitCode(ExitStatus.failure.rawValue) }
         }
     }
+}
+
+enum SyncCommandError: UserFacingError {
+    case noSources(path: String)
+
+    var message: String {
+        switch self {
+        case .noSources(let path):
+            return "no [[source]] tables in \(path); add one with a path (see 'Budgets and cron' in the README) or use 'tokenledger import PATH'."
+        }
+    }
+
+    var exitStatus: ExitStatus { .usage }
 }

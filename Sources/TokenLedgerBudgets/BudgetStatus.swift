@@ -1,0 +1,63 @@
+import TokenLedgerCore
+
+/// `budget status` output: every budget's spend, limit, percent, forecast and days left.
+public enum BudgetStatus {
+    /// One JSON object per budget (money as decimal strings, forecast null before it is made).
+    public static func json(_ readings: [BudgetReading]) -> JSONValue {
+        .array(readings.map { r in
+            [
+                "budget": .string(r.budget.name),
+                "period": .string(r.budget.period.rawValue),
+                "period_start": .string(r.window.startDate),
+                "period_end": .string(r.window.lastDate),
+                "timezone": .string(r.budget.timeZoneName),
+                "scope": .string(r.budget.scope.summary),
+                "spent_usd": .money(r.spent),
+                "limit_usd": .money(r.budget.limit),
+                "percent": .string(r.percentText),
+                "forecast_usd": r.forecast.map { .money($0) } ?? .null,
+                "forecast_exceeds_limit": .bool(r.forecast.map { $0 > r.budget.limit } ?? false),
+                "days_left": .string(r.daysLeftText),
+                "records": .int(r.records),
+                "unpriced_records": .int(r.unpricedRecords),
+                "spend_is_lower_bound": .bool(r.unpricedRecords > 0),
+                "thresholds": .array(r.budget.thresholds.map { .int($0) }),
+                "action": .string(r.budget.action.kind),
+            ]
+        })
+    }
+
+    /// A table, one row per budget; a footnote when some spend is a lower bound.
+    public static func table(_ readings: [BudgetReading], style: Style = .plain) -> String {
+        var table = TextTable(columns: [
+            .init("Budget"), .init("Period"), .init("Spent", .right), .init("Limit", .right),
+            .init("%", .right), .init("Forecast", .right), .init("Days left", .right), .init("Scope"),
+        ])
+        var lowerBound = false
+        for r in readings {
+            var spent = r.spent.displayString
+            if r.unpricedRecords > 0 {
+                spent += "*"
+                lowerBound = true
+            }
+            // No colour inside cells: escape codes would break the column widths.
+            let percent = r.percentText
+            var forecast = r.forecast?.displayString ?? "—"
+            if let f = r.forecast, f > r.budget.limit { forecast += "!" }
+            table.addRow([
+                r.budget.name, "\(r.budget.period.rawValue) from \(r.window.startDate)", spent,
+                r.budget.limit.displayString, percent, forecast, r.daysLeftText, r.budget.scope.summary,
+            ])
+        }
+        var text = table.render(style: style)
+        if !text.hasSuffix("\n") { text += "\n" }
+        if lowerBound { text += "* includes unpriced usage that is not counted: the spend is a lower bound.\n" }
+        if readings.contains(where: { r in r.forecast.map { $0 > r.budget.limit } ?? false }) {
+            text += "! the forecast exceeds the limit.\n"
+        }
+        if readings.contains(where: { $0.forecast == nil }) {
+            text += "— no forecast before a quarter of the period has passed.\n"
+        }
+        return text
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import TokenLedgerCore
+
+/// The user's choices for one import run (`tokenledger import` flags), validated.
+public struct ImportOptions: Sendable {
+    /// `--format`: an adapter name; nil for `auto` (each file is offered to every adapter's `detect`).
+    public var format: String?
+    /// `--project`: set on every record, overriding what the log implies.
+    public var project: String?
+    /// `--tag key=value`: added to every record (overriding a same-named tag from the log).
+    public var tags: [String: String]
+    /// `--channel`: the reseller every request went through.
+    public var channel: String?
+    /// Format-specific options handed to the adapters (`batch-input`, `map`, ...).
+    public var formatOptions: [String: String]
+    /// `--tz`: the zone for timestamps logged without an offset.
+    public var naiveTimeZone: TimeZone
+    /// Records per write transaction: large enough to amortise the commit, small enough that a
+    /// concurrent writer waits only milliseconds for the lock.
+    public var batchSize: Int
+    /// A last line without its newline is read only once the file has not changed for this long
+    /// (seconds): until then it is assumed to be still being written and is left for the next run.
+    public var settledAge: TimeInterval
+
+    public init(format: String? = nil, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
+                formatOptions: [String: String] = [:], naiveTimeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                batchSize: Int = 4096, settledAge: TimeInterval = 300) {
+        self.format = format
+        self.project = project
+        self.tags = tags
+        self.channel = channel
+        self.formatOptions = formatOptions
+        self.naiveTimeZone = naiveTimeZone
+        self.batchSize = batchSize
+        self.settledAge = settledAge
+    }
+
+    /// Parses `--tag key=value`; the key must be non-empty.
+    public static func parseTag(_ text: String) throws(ImportError) -> (key: String, value: String) {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { throw .badTag(text) }
+        let key = text[..<eq].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { throw .badTag(text) }
+        return (key, String(text[text.index(after: eq)...]))
+    }
+
+    /// Parses `--tz`: an IANA zone name ("Europe/Berlin"), "UTC", or an offset ("+02:00").
+    public static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
+        if let zone = TimeZone(identifier: text) { return zone }
+        var s = Substring(text)
+        if s.hasPrefix("UTC") || s.hasPrefix("GMT") { s = s.dropFirst(3) }
+        if let sign = s.first, sign == "+" || sign == "-" {
+            let digits = s.dropFirst().split(separator: ":")
+            if let h = digits.first.flatMap({ Int($0) }), h <= 14 {
+                let m = digits.count > 1 ? Int(digits[1]) ?? -1 : 0
+                if (0..<60).contains(m), let zone = TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (h * 3600 + m * 60)) {
+                    return zone
+                }
+            }
+        }
+        throw .badTimeZone(text)
+    }
+}
+
+/// What can go wrong with an import, in one sentence a user can act on.
+public enum ImportError: UserFacingError, Equatable {
+    case unknownFormat(String)
+    case badTag(String)
+    case badTimeZone(String)
+    case nothingRead(problems: [String])
+    case noDefaultLogs(tool: String, looked: [String])
+
+    public var message: String {
+        switch self {
+        case .unknownFormat(let name):
+            let known = LogAdapters.all.map(\.name).joined(separator: ", ")
+            return "unknown --format '\(name)'; use auto or one of: \(known.isEmpty ? "(no formats are built in)" : known)."
+        case .badTag(let text):
+            return "--tag '\(text)' is not key=value; write it like --tag team=search."
+        case .badTimeZone(let text):
+            return "--tz '\(text)' is not a time zone; use a name like Europe/Berlin, UTC, or an offset like +02:00."
+        case .nothingRead(let problems):
+            if problems.count == 1 { return problems[0] }
+            if problems.isEmpty { return "nothing to import; pass the log files or folders to read." }
+            return "nothing could be read: \(problems.count) paths had problems, the first: \(problems[0])"
+        case .noDefaultLogs(let tool, let looked):
+            return "no \(tool) logs found (looked in \(looked.joined(separator: ", "))); pass their folder as a PATH."
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unknownFormat, .badTag, .badTimeZone: return .usage
+        case .nothingRead, .noDefaultLogs: return .failure
+        }
+    }
+}

@@ -1,0 +1,512 @@
+import Foundation
+import GRDB
+import TokenLedgerCore
+import TokenLedgerLedger
+import TokenLedgerPricing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file or folder to import, and the format to read it as (nil: detect each file).
+public struct ImportSource: Sendable, Hashable {
+    public var url: URL
+    public var format: String?
+
+    public init(url: URL, format: String? = nil) {
+        self.url = url
+        self.format = format
+    }
+}
+
+/// Reads log files into the ledger exactly once and incrementally.
+///
+/// For each file: unchanged since its checkpoint (same device, inode, size, mtime) → skipped without
+/// reading; grown with the same identity (and the same first bytes) → a `.lines` format continues from
+/// the saved byte offset and line with the adapter's saved state; replaced or truncated → read from the
+/// start (dedup keys make that add nothing twice). Lines are streamed through a fixed buffer (memory
+/// stays flat whatever the file size); only complete lines are handed to the adapter. Records, the
+/// file's checkpoint and quarantined lines commit in the same transaction, so a kill mid-import leaves
+/// the ledger consistent and the next run continues with no duplicates.
+public final class ImportPipeline {
+    private let ledger: Ledger
+    private let pricing: PriceBook
+    private let adapters: [any LogAdapter]
+    private let options: ImportOptions
+    private let reporter: any ImportReporter
+    private let explicitAdapter: (any LogAdapter)?  // validated `options.format`
+
+    private var summary = ImportSummary()
+    private var pendingEntries: [LedgerEntry] = []
+    private var pendingQuarantine: [QuarantinedLine] = []
+    private var pendingCheckpoints: [String: FileCheckpoint] = [:]
+    private var bytesTotal: Int64 = 0
+    private var lastProgress: Int64 = 0
+
+    // The file being read, for `emit`.
+    private var currentPath = ""
+    private var currentFormat = ""
+    private var currentLayout = LogLayout.lines
+    private var currentLine = 0
+    private var currentLineOffset: Int64 = 0
+    private var currentLineBytes: UnsafeRawBufferPointer?
+    private var documentBytes: UnsafeRawBufferPointer?
+
+    /// The longest line kept in memory; a longer one is quarantined without being held whole.
+    static let maximumLineLength = 64 << 20
+    static let readChunk = 1 << 20
+    static let detectLength = 64 << 10
+
+    /// Prepares an import. Throws `ImportError.unknownFormat` when `options.format` names no adapter.
+    public init(ledger: Ledger, pricing: PriceBook, adapters: [any LogAdapter] = LogAdapters.all,
+                options: ImportOptions = ImportOptions(), reporter: any ImportReporter = CollectingImportReporter()) throws(ImportError) {
+        self.ledger = ledger
+        self.pricing = pricing
+        self.adapters = adapters
+        self.options = options
+        self.reporter = reporter
+        explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
+    }
+
+    /// The adapter a `--format` value names (case-insensitively); nil for nil or "auto".
+    static func adapter(forFormat name: String?, in adapters: [any LogAdapter]) throws(ImportError) -> (any LogAdapter)? {
+        guard let name, name.lowercased() != "auto" else { return nil }
+        guard let adapter = adapters.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+            throw .unknownFormat(name)
+        }
+        return adapter
+    }
+
+    private func adapter(named name: String) -> (any LogAdapter)? {
+        adapters.first { $0.name == name }
+    }
+
+    // MARK: - Run
+
+    /// Imports every log file at `paths` (files, or folders walked recursively). Reports malformed
+    /// lines and unreadable paths through the reporter and returns the summary. Throws
+    /// `ImportError.nothingRead` when no file could be read at all, and `LedgerError` when the ledger
+    /// cannot be written.
+    public func run(paths: [URL]) throws -> ImportSummary {
+        try run(sources: paths.map { ImportSource(url: $0, format: options.format) })
+    }
+
+    /// Imports several sources, each with its own format (`--claude-code` roots as claude-code, the
+    /// PATHs with `--format`), in one run with one summary.
+    public func run(sources: [ImportSource]) throws -> ImportSummary {
+        var problems: [String] = []
+        var candidates: [(path: String, explicit: Bool, forced: (any LogAdapter)?)] = []
+        var seen = Set<String>()
+        for source in sources {
+            let url = source.url
+            let forced = try ImportPipeline.adapter(forFormat: source.format, in: adapters)
+            let path = url.standardizedFileURL.path
+            guard let status = FileStatus.of(path) else {
+                problems.append("no such file or directory: \(path); check the path.")
+                continue
+            }
+            if status.isDirectory {
+                let files = LogFileFinder.files(under: path)
+                if files.isEmpty { problems.append("no log files in the folder \(path).") }
+                for file in files where seen.insert(file).inserted { candidates.append((file, false, forced)) }
+            } else if seen.insert(path).inserted {
+                candidates.append((path, true, forced))
+            }
+        }
+
+        let checkpoints = try ledger.checkpoints(forPaths: candidates.map(\.path))
+        var plans: [FilePlan] = []
+        var unrecognised = 0
+        for candidate in candidates {
+            switch plan(candidate.path, forced: candidate.forced, checkpoint: checkpoints[candidate.path]) {
+            case .unchanged:
+                summary.filesUnchanged += 1
+            case .read(let plan):
+                plans.append(plan)
+                bytesTotal += plan.bytesToRead
+            case .unrecognised:
+                summary.filesSkipped += 1
+                unrecognised += 1
+                if candidate.explicit || unrecognised <= 20 {
+                    problems.append("\(candidate.path) is not a usage log TokenLedger recognises; pass --format F to read it as format F.")
+                }
+            case .unreadable(let reason):
+                summary.filesSkipped += 1
+                problems.append("cannot read \(candidate.path) (\(reason)); check its permissions.")
+            }
+        }
+
+        for plan in plans {
+            if try read(plan) { summary.filesRead += 1 } else { summary.filesSkipped += 1 }
+        }
+        try flush()
+        reporter.finished()
+        if summary.nothingRead {
+            throw ImportError.nothingRead(problems: problems + summary.problems)
+        }
+        for problem in problems { reporter.problem(problem) }
+        summary.problems = problems + summary.problems
+        return summary
+    }
+
+    // MARK: - Planning
+
+    struct FilePlan {
+        var path: String
+        var adapter: any LogAdapter
+        var status: FileStatus
+        var headSHA: String
+        /// The first `FileCheckpoint.headLength` bytes (or fewer), for mid-file checkpoints.
+        var head: ArraySlice<UInt8>
+        /// Where to continue: offset, line and state of the checkpoint; nil to read from the start.
+        var resume: FileCheckpoint?
+
+        var bytesToRead: Int64 {
+            adapter.layout == .lines ? status.size - (resume?.offset ?? 0) : status.size
+        }
+    }
+
+    enum Plan {
+        case unchanged
+        case read(FilePlan)
+        case unrecognised
+        case unreadable(String)
+    }
+
+    private func plan(_ path: String, forced explicitAdapter: (any LogAdapter)?, checkpoint: FileCheckpoint?) -> Plan {
+        let previous = checkpoint.flatMap { c in adapter(named: c.format) }
+        let sameFormat = explicitAdapter == nil || explicitAdapter?.name == checkpoint?.format
+        let knownLayout = (explicitAdapter ?? previous)?.layout
+        guard var status = knownLayout == .database ? FileStatus.ofDatabase(path) : FileStatus.of(path) else {
+            return .unreadable("it disappeared while importing")
+        }
+        if let c = checkpoint, previous != nil, sameFormat, c.device == status.device, c.inode == status.inode,
+           c.size == status.size, c.mtimeNanoseconds == status.mtimeNanoseconds {
+            // An unterminated last line waits until the file has settled; then it is read once.
+            let pendingTail = c.offset < c.size && previous?.layout == .lines && isSettled(status)
+            if !pendingTail { return .unchanged }
+        }
+        guard let head = FileStatus.head(of: path, count: ImportPipeline.detectLength) else {
+            return .unreadable(String(cString: strerror(errno)))
+        }
+        var chosen = explicitAdapter
+        var resume: FileCheckpoint?
+        if let c = checkpoint, let previous, sameFormat, c.device == status.device, c.inode == status.inode,
+           status.size >= c.offset, let sha = c.headSHA {
+            let hashed = Int(min(Int64(FileCheckpoint.headLength), c.size))
+            if head.count >= hashed, SHA256.hexDigest(head.prefix(hashed)) == sha {
+                chosen = previous
+                resume = c
+            }
+        }
+        if chosen == nil {
+            var best = 0
+            let name = (path as NSString).lastPathComponent
+            for adapter in adapters {
+                let score = adapter.detect(fileName: name, head: head)
+                if score > best {
+                    best = score
+                    chosen = adapter
+                }
+            }
+        }
+        guard let adapter = chosen else { return .unrecognised }
+        if adapter.layout == .database, knownLayout != .database, let db = FileStatus.ofDatabase(path) { status = db }
+        let headSHA = SHA256.hexDigest(head.prefix(Int(min(Int64(FileCheckpoint.headLength), status.size))))
+        return .read(FilePlan(path: path, adapter: adapter, status: status, headSHA: headSHA,
+                              head: head.prefix(FileCheckpoint.headLength), resume: resume))
+    }
+
+    private func isSettled(_ status: FileStatus) -> Bool {
+        let age = Date().timeIntervalSince1970 - Double(status.mtimeNanoseconds) / 1e9
+        return age >= options.settledAge
+    }
+
+    // MARK: - Reading
+
+    /// Reads one planned file; false when it could not be read (reported as a problem).
+    private func read(_ plan: FilePlan) throws -> Bool {
+        let layout = plan.adapter.layout
+        let context = ImportContext(
+            file: URL(fileURLWithPath: plan.path), project: options.project, tags: options.tags, channel: options.channel,
+            options: options.formatOptions, naiveTimeZone: options.naiveTimeZone)
+        let resume = layout == .document ? nil : plan.resume
+        let parser = plan.adapter.makeParser(context: context, state: resume?.state)
+        currentPath = plan.path
+        currentFormat = plan.adapter.name
+        currentLayout = layout
+        currentLine = layout == .database ? 0 : 1
+        currentLineBytes = nil
+        let emit: (LogItem) -> Void = { [unowned self] item in self.handle(item) }
+
+        var checkpoint = FileCheckpoint(
+            path: plan.path, format: plan.adapter.name, device: plan.status.device, inode: plan.status.inode,
+            size: plan.status.size, mtimeNanoseconds: plan.status.mtimeNanoseconds, headSHA: plan.headSHA,
+            offset: 0, line: 0, state: nil)
+        switch layout {
+        case .lines:
+            guard try readLines(plan, parser: parser, emit: emit, checkpoint: &checkpoint) else { return false }
+        case .document:
+            guard let bytes = readWhole(plan.path, size: plan.status.size) else {
+                summary.problems.append("cannot read \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
+                return false
+            }
+            bytes.withUnsafeBytes { raw in
+                documentBytes = raw
+                parser.parse(document: raw, emit: emit)
+                documentBytes = nil
+            }
+            parser.finish(emit: emit)
+            summary.bytesRead += Int64(bytes.count)
+            checkpoint.offset = Int64(bytes.count)
+            checkpoint.line = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            advanceProgress(by: Int64(bytes.count))
+        case .database:
+            do {
+                try parser.parseDatabase(emit: emit)
+            } catch {
+                summary.problems.append("cannot read the database \(plan.path) (\(error)).")
+                return false
+            }
+            parser.finish(emit: emit)
+            checkpoint.offset = plan.status.size
+            advanceProgress(by: plan.status.size)
+        }
+        checkpoint.state = parser.state
+        stage(checkpoint)
+        if pendingEntries.count >= options.batchSize || pendingCheckpoints.count >= 1000 { try flush() }
+        return true
+    }
+
+    /// Streams a `.lines` file from its resume point up to the size `stat` reported, handing each
+    /// complete line (without "\n" or "\r\n") to the parser. Cost: one 1 MiB buffer (grown only for a
+    /// longer line), `memchr` to find line ends, one transaction per `batchSize` records.
+    private func readLines(_ plan: FilePlan, parser: any LogParser, emit: (LogItem) -> Void,
+                           checkpoint: inout FileCheckpoint) throws -> Bool {
+        let fd = open(plan.path, O_RDONLY)
+        guard fd >= 0 else {
+            summary.problems.append("cannot open \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
+            return false
+        }
+        defer { close(fd) }
+        var consumed = plan.resume?.offset ?? 0      // file offset of buffer[0]: everything before is done
+        var lineNumber = plan.resume?.line ?? 0
+        if consumed > 0, lseek(fd, off_t(consumed), SEEK_SET) < 0 { consumed = 0; lineNumber = 0 }
+        let limit = plan.status.size
+        var capacity = ImportPipeline.readChunk
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        var discarding = false                         // inside a line too long to keep
+        var discardStart: Int64 = 0
+
+        func handOver(_ start: Int, _ end: Int, number: Int) {
+            currentLine = number
+            currentLineOffset = consumed + Int64(start)
+            let bytes = UnsafeRawBufferPointer(start: buffer + start, count: end - start)
+            currentLineBytes = bytes
+            parser.parse(line: bytes, number: number, emit: emit)
+            currentLineBytes = nil
+        }
+
+        while true {
+            let remainingInFile = limit - (consumed + Int64(filled))
+            if remainingInFile <= 0 { break }
+            if filled == capacity {
+                if capacity < ImportPipeline.maximumLineLength {
+                    let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                    bigger.copyMemory(from: buffer, byteCount: filled)
+                    buffer.deallocate()
+                    buffer = bigger
+                    capacity *= 2
+                } else {
+                    // Drop the held part of an over-long line; remember where it started.
+                    if !discarding { discarding = true; discardStart = consumed }
+                    consumed += Int64(filled)
+                    filled = 0
+                }
+            }
+            let want = Int(min(Int64(capacity - filled), remainingInFile))
+            let n = posixRead(fd, buffer + filled, want)
+            if n < 0 {
+                if errno == EINTR { continue }
+                summary.problems.append("reading \(plan.path) failed (\(String(cString: strerror(errno)))).")
+                break
+            }
+            if n == 0 { break }
+            filled += n
+            summary.bytesRead += Int64(n)
+            advanceProgress(by: Int64(n))
+
+            var start = 0
+            while start < filled, let found = memchr(buffer + start, 0x0A, filled - start) {
+                let newline = buffer.distance(to: found)
+                lineNumber += 1
+                if discarding {
+                    discarding = false
+                    currentLine = lineNumber
+                    currentLineOffset = discardStart
+                    handle(.malformed(reason: "line longer than \(ImportPipeline.maximumLineLength >> 20) MiB", line: lineNumber))
+                } else {
+                    var end = newline
+                    if end > start && buffer.load(fromByteOffset: end - 1, as: UInt8.self) == 0x0D { end -= 1 }
+                    if end > start { handOver(start, end, number: lineNumber) }
+                }
+                start = newline + 1
+                if pendingEntries.count >= options.batchSize {
+                    // A mid-file checkpoint records the file as read up to here (size = offset), so
+                    // the next run continues from it even if the file does not change meanwhile.
+                    var partial = checkpoint
+                    partial.offset = consumed + Int64(start)
+                    partial.size = partial.offset
+                    partial.headSHA = SHA256.hexDigest(plan.head.prefix(Int(min(Int64(FileCheckpoint.headLength), partial.size))))
+                    partial.line = lineNumber
+                    partial.state = parser.state
+                    stage(partial)
+                    try flush()
+                }
+            }
+            if start > 0 {
+                (buffer).copyMemory(from: buffer + start, byteCount: filled - start)
+                consumed += Int64(start)
+                filled -= start
+            }
+        }
+        // What is left is a last line without its newline: read it only once the file has settled.
+        if filled > 0 && !discarding && isSettled(plan.status) && consumed + Int64(filled) == limit {
+            lineNumber += 1
+            var end = filled
+            if buffer.load(fromByteOffset: end - 1, as: UInt8.self) == 0x0D { end -= 1 }
+            if end > 0 { handOver(0, end, number: lineNumber) }
+            consumed += Int64(filled)
+        }
+        parser.finish(emit: emit)
+        checkpoint.offset = consumed
+        checkpoint.line = lineNumber
+        return true
+    }
+
+    private func readWhole(_ path: String, size: Int64) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var filled = 0
+        while filled < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            filled += n
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    // MARK: - Emitted items
+
+    private func handle(_ item: LogItem) {
+        switch item {
+        case .entry(var entry):
+            if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
+            if let project = options.project { entry.record.project = project }
+            for (key, value) in options.tags { entry.record.tags[key] = value }
+            if let channel = options.channel { entry.record.channel = channel }
+            pendingEntries.append(entry)
+            // Whole documents and databases may hold many records: commit them in batches (without
+            // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
+            if currentLayout != .lines && pendingEntries.count >= options.batchSize { try? flushOrRemember() }
+        case .malformed(let reason, let line):
+            let number = line ?? currentLine
+            summary.quarantined += 1
+            reporter.malformed(file: currentPath, line: number, reason: reason)
+            var offset: Int64?
+            var length: Int?
+            var sha = SHA256.hexDigest([UInt8]())
+            if let bytes = currentLineBytes, number == currentLine {
+                offset = currentLineOffset
+                length = bytes.count
+                sha = SHA256.hexDigest(bytes)
+            } else if let document = documentBytes, let range = ImportPipeline.lineRange(number, in: document) {
+                offset = Int64(range.lowerBound)
+                length = range.count
+                sha = SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: document[range]))
+            } else if currentLayout == .lines, number == currentLine {
+                offset = currentLineOffset
+            }
+            pendingQuarantine.append(QuarantinedLine(
+                file: currentPath, line: number, byteOffset: offset, byteLength: length, format: currentFormat,
+                reason: reason, lineSHA: sha))
+        case .skipped:
+            summary.skipped += 1
+        }
+    }
+
+    private var deferredError: (any Error)?
+
+    private func flushOrRemember() throws {
+        do { try flush() } catch { deferredError = error; throw error }
+    }
+
+    /// The byte range of 1-based line `number` in a document (without its terminator).
+    static func lineRange(_ number: Int, in document: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard number >= 1 else { return nil }
+        var line = 1
+        var start = 0
+        while line < number {
+            guard let nl = document[start...].firstIndex(of: 0x0A) else { return nil }
+            start = nl + 1
+            line += 1
+        }
+        var end = document[start...].firstIndex(of: 0x0A) ?? document.count
+        if end > start && document[end - 1] == 0x0D { end -= 1 }
+        return start..<end
+    }
+
+    private func stage(_ checkpoint: FileCheckpoint) {
+        pendingCheckpoints[checkpoint.path] = checkpoint
+    }
+
+    private func advanceProgress(by bytes: Int64) {
+        lastProgress += bytes
+        if lastProgress >= 1 << 20 || summary.bytesRead >= bytesTotal {
+            lastProgress = 0
+            reporter.progress(bytesRead: summary.bytesRead, bytesTotal: bytesTotal)
+        }
+    }
+
+    /// Commits the pending records, quarantined lines and checkpoints in one IMMEDIATE transaction.
+    private func flush() throws {
+        if let deferredError { throw deferredError }
+        guard !pendingEntries.isEmpty || !pendingQuarantine.isEmpty || !pendingCheckpoints.isEmpty else { return }
+        let entries = pendingEntries
+        let quarantine = pendingQuarantine
+        let checkpoints = Array(pendingCheckpoints.values)
+        let pricing = self.pricing
+        let counts: InsertCounts
+        do {
+            counts = try ledger.write { db in
+                let counts = try Ledger.insert(entries, pricing: pricing, in: db)
+                try Ledger.quarantine(quarantine, in: db)
+                for checkpoint in checkpoints { try Ledger.saveCheckpoint(checkpoint, in: db) }
+                return counts
+            }
+        } catch let error as DatabaseError {
+            throw LedgerError.writeFailed(reason: error.message ?? "\(error)")
+        }
+        summary.imported += counts.inserted
+        summary.duplicates += counts.duplicates
+        summary.replaced += counts.replaced
+        summary.unpriced += counts.unpriced
+        pendingEntries.removeAll(keepingCapacity: true)
+        pendingQuarantine.removeAll(keepingCapacity: true)
+        pendingCheckpoints.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `read(2)`, named apart from the `read(_:)` methods above.
+@inline(__always)
+func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

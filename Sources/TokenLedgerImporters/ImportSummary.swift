@@ -1,0 +1,57 @@
+import TokenLedgerCore
+
+/// What one `tokenledger import` run did, for the one-line summary and `--json`.
+public struct ImportSummary: Sendable, Hashable {
+    /// Files read this run (new, grown or replaced).
+    public var filesRead = 0
+    /// Files skipped without reading because they had not changed since the last import.
+    public var filesUnchanged = 0
+    /// Files not read: no adapter recognised them, or they could not be opened.
+    public var filesSkipped = 0
+    /// New records stored.
+    public var imported = 0
+    /// Records already in the ledger (re-imported lines, overlapping exports): nothing added.
+    public var duplicates = 0
+    /// Stored records replaced by a more complete copy (e.g. the final line of a streamed response).
+    public var replaced = 0
+    /// Valid lines that carry no billable usage (user messages, session headers, free errors).
+    public var skipped = 0
+    /// Malformed lines found this run: reported and kept in the quarantine table.
+    public var quarantined = 0
+    /// Imported or replaced records that have no price (unknown model or date); never counted as $0.
+    public var unpriced = 0
+    /// Bytes read from log files.
+    public var bytesRead: Int64 = 0
+    /// Paths that could not be read, one sentence each.
+    public var problems: [String] = []
+
+    public init() {}
+
+    /// True when no file could be read or was already up to date: the run failed.
+    public var nothingRead: Bool { filesRead == 0 && filesUnchanged == 0 }
+
+    /// "Imported 1,204 records from 3 files (12 unchanged): 40 duplicates, 2 quarantined, 5 unpriced."
+    public var line: String {
+        var parts: [String] = []
+        if duplicates > 0 { parts.append("\(duplicates) duplicate\(duplicates == 1 ? "" : "s")") }
+        if replaced > 0 { parts.append("\(replaced) replaced") }
+        if skipped > 0 { parts.append("\(skipped) without usage skipped") }
+        if quarantined > 0 { parts.append("\(quarantined) quarantined") }
+        if unpriced > 0 { parts.append("\(unpriced) unpriced") }
+        if filesSkipped > 0 { parts.append("\(filesSkipped) file\(filesSkipped == 1 ? "" : "s") not read") }
+        var files = "\(filesRead) file\(filesRead == 1 ? "" : "s")"
+        if filesUnchanged > 0 { files += " (\(filesUnchanged) unchanged)" }
+        let head = "Imported \(imported) record\(imported == 1 ? "" : "s") from \(files)"
+        return parts.isEmpty ? head + "." : head + ": " + parts.joined(separator: ", ") + "."
+    }
+
+    /// The machine-readable summary printed by `--json`.
+    public var json: JSONValue {
+        [
+            "files_read": .int(filesRead), "files_unchanged": .int(filesUnchanged), "files_skipped": .int(filesSkipped),
+            "imported": .int(imported), "duplicates": .int(duplicates), "replaced": .int(replaced),
+            "skipped": .int(skipped), "quarantined": .int(quarantined), "unpriced": .int(unpriced),
+            "bytes_read": .number(String(bytesRead)), "problems": .array(problems.map { .string($0) }),
+        ]
+    }
+}

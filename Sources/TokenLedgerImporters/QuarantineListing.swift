@@ -1,0 +1,90 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerLedger
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `tokenledger import --quarantine`: every quarantined line with its text read back from the log
+/// file (the ledger itself never stores it), when the file still holds the same bytes there.
+public struct QuarantineListing: Sendable {
+    public enum TextStatus: String, Sendable {
+        /// The file still holds the line: `text` is it.
+        case available
+        /// The file is gone.
+        case fileMissing = "file missing"
+        /// The bytes at that place no longer match the quarantined line's fingerprint.
+        case changed = "file changed"
+        /// The place in the file was not recorded (e.g. a problem found at the end of a database).
+        case unknown
+    }
+
+    public struct Item: Sendable {
+        public var line: QuarantinedLine
+        public var text: String?
+        public var status: TextStatus
+    }
+
+    public var items: [Item]
+
+    /// Longest text shown per line in the table; JSON carries the whole line.
+    public static let shownLength = 160
+
+    /// Reads the quarantine table and, for each line, its bytes from the file. Cost: one small read per line.
+    public init(ledger: Ledger) throws {
+        items = try ledger.quarantinedLines().map { q in
+            guard let offset = q.byteOffset, let length = q.byteLength else { return Item(line: q, text: nil, status: .unknown) }
+            guard let bytes = QuarantineListing.bytes(of: q.file, at: offset, count: length) else {
+                return Item(line: q, text: nil, status: .fileMissing)
+            }
+            guard bytes.count == length, SHA256.hexDigest(bytes) == q.lineSHA else { return Item(line: q, text: nil, status: .changed) }
+            return Item(line: q, text: String(decoding: bytes, as: UTF8.self), status: .available)
+        }
+    }
+
+    static func bytes(of path: String, at offset: Int64, count: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(offset)) }
+        guard n >= 0 else { return nil }
+        bytes.removeSubrange(n...)
+        return bytes
+    }
+
+    /// Human-readable listing: "file:line: reason [format]" and the line's text indented under it.
+    public func text() -> String {
+        if items.isEmpty { return "No quarantined lines.\n" }
+        var out = ""
+        for item in items {
+            let q = item.line
+            out += "\(q.file):\(q.line): \(q.reason) [\(q.format)]\n"
+            if let text = item.text {
+                let shown = text.count > QuarantineListing.shownLength ? String(text.prefix(QuarantineListing.shownLength)) + "…" : text
+                out += "    \(shown)\n"
+            } else {
+                out += "    (\(item.status.rawValue))\n"
+            }
+        }
+        out += "\(items.count) quarantined line\(items.count == 1 ? "" : "s").\n"
+        return out
+    }
+
+    /// `--json`: one object per line, the text included when the file still holds it.
+    public func json() -> JSONValue {
+        .array(items.map { item in
+            let q = item.line
+            return [
+                "file": .string(q.file), "line": .int(q.line), "format": .string(q.format), "reason": .string(q.reason),
+                "byte_offset": q.byteOffset.map { .number(String($0)) } ?? .null,
+                "byte_length": q.byteLength.map { .int($0) } ?? .null,
+                "line_sha256": .string(q.lineSHA),
+                "first_seen": q.firstSeen.map { .string(Timestamp.iso8601($0)) } ?? .null,
+                "status": .string(item.status.rawValue), "text": .optional(item.text),
+            ]
+        })
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import TokenLedgerCore
+
+/// A usage record read back from the ledger with what the ledger added: its row id, the cost it was
+/// priced at, and how. The read model for tests, `reprice`, and anything that needs whole records.
+public struct StoredRecord: Sendable, Hashable {
+    public var id: Int64
+    /// The record, its dedup key, its source location and its supersede rank, as stored.
+    public var entry: LedgerEntry
+    /// The canonical model id the price book resolved, nil when unresolved.
+    public var modelID: String?
+    /// The computed cost; nil when unpriced (never zero for unknown).
+    public var cost: Money?
+    public var unpricedReason: String?
+    public var pricePeriod: String?
+    public var priceLayers: [String]
+    public var importedAt: Date
+
+    public var record: UsageRecord { entry.record }
+
+    init(row: Row) {
+        let tokens = TokenCounts(
+            input: row["input_tokens"], cacheRead: row["cache_read_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
+            cacheWrite1h: row["cache_write_1h_tokens"], output: row["output_tokens"], reasoning: row["reasoning_tokens"],
+            audioInput: row["audio_input_tokens"], audioOutput: row["audio_output_tokens"],
+            imageInput: row["image_input_tokens"], imageOutput: row["image_output_tokens"])
+        var tags: [String: String] = [:]
+        if let text: String = row["tags"], let object = (try? JSONParser.parse(text))?.object {
+            for (key, value) in object { tags[key] = value.string ?? value.serialized() }
+        }
+        let ts: Int64 = row["ts"]
+        let reported: Int64? = row["reported_cost_pusd"]
+        let record = UsageRecord(
+            timestamp: Date(timeIntervalSince1970: TimeInterval(ts) / 1000), provider: row["provider"],
+            model: row["model"], effort: EffortTier(row["effort"] as String?), serviceTier: row["service_tier"],
+            isBatch: row["is_batch"], tokens: tokens,
+            units: UnitCounts(webSearchCalls: row["web_search_calls"], imagesGenerated: row["images_generated"]),
+            source: row["source"], channel: row["channel"], project: row["project"], tags: tags,
+            reportedCost: reported.map { Money(picodollars: Int128($0)) }, requestID: row["request_id"],
+            sessionID: row["session_id"], apiKeyHash: row["api_key_hash"], requestCount: row["request_count"],
+            isAggregate: row["is_aggregate"])
+        let file: String? = row["source_file"]
+        let line: Int? = row["source_line"]
+        let cost: Int64? = row["cost_pusd"]
+        let layers: String? = row["price_layers"]
+        let importedAt: Int64 = row["imported_at"]
+        self.id = row["id"]
+        self.entry = LedgerEntry(
+            record: record, dedupKey: row["dedup_key"],
+            location: file.map { SourceLocation(file: $0, line: line ?? 0) }, supersedeRank: row["supersede_rank"])
+        self.modelID = row["model_id"]
+        self.cost = cost.map { Money(picodollars: Int128($0)) }
+        self.unpricedReason = row["unpriced_reason"]
+        self.pricePeriod = row["price_period"]
+        self.priceLayers = layers.map { $0.split(separator: ",").map(String.init) } ?? []
+        self.importedAt = Date(timeIntervalSince1970: TimeInterval(importedAt) / 1000)
+    }
+}
+
+extension Ledger {
+    /// Every stored record in insertion order. Cost: reads the whole table into memory — for tests
+    /// and small ledgers; large scans use `storedRecords(afterID:limit:in:)` page by page.
+    public func storedRecords() throws -> [StoredRecord] {
+        try reader.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_record ORDER BY id").map(StoredRecord.init(row:)) }
+    }
+
+    /// The stored record with this dedup key, if any.
+    public func storedRecord(dedupKey: String) throws -> StoredRecord? {
+        try reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM usage_record WHERE dedup_key = ?", arguments: [dedupKey]).map(StoredRecord.init(row:))
+        }
+    }
+
+    /// One page of records with `id > afterID`, in id order, inside the caller's transaction.
+    public static func storedRecords(afterID: Int64, limit: Int, in db: Database) throws -> [StoredRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM usage_record WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
+            .map(StoredRecord.init(row:))
+    }
+
+    /// The number of stored usage records.
+    public func recordCount() throws -> Int {
+        try reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_record") ?? 0 }
+    }
+
+    /// Runs `body` in one IMMEDIATE write transaction (GRDB's default for writes): the write lock is
+    /// taken up front, so a concurrent writer waits on the busy timeout instead of failing with
+    /// "database is locked" halfway. Everything `body` writes commits together or not at all.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.write(body)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// Generated OpenAI Chat Completions JSON Lines: one distinct response per line.
+enum GeneratedChatLog {
+    static func line(_ i: Int) -> String {
+        #"{"id":"chatcmpl-gen\#(i)","object":"chat.completion","created":\#(1_764_000_000 + i),"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1200,"completion_tokens":300,"total_tokens":1500,"prompt_tokens_details":{"cached_tokens":1024},"completion_tokens_details":{"reasoning_tokens":0}}}"#
+    }
+
+    static func write(lines count: Int, to url: URL) throws {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: url)
+        var chunk = ""
+        for i in 0..<count {
+            chunk += line(i) + "\n"
+            if chunk.utf8.count > 1 << 20 {
+                try handle.write(contentsOf: Data(chunk.utf8))
+                chunk = ""
+            }
+        }
+        try handle.write(contentsOf: Data(chunk.utf8))
+        try handle.close()
+    }
+}
+
+@Suite("tokenledger import and reprice, end to end")
+struct ImportCLITests {
+    func ledger(_ cli: CLIRunner) throws -> Ledger {
+        try Ledger.openReadOnly(at: URL(fileURLWithPath: cli.environment["XDG_DATA_HOME"]! + "/tokenledger/ledger.sqlite"))
+    }
+
+    func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
+
+    @Test("importing the fixture logs reports malformed lines as file:line; re-importing adds nothing and reads nothing")
+    func fixturesTwice() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let logs = CLIRunner.fixture("fixtures/logs")
+        let first = try cli.run("import", "--json", logs)
+        #expect(first.status == 0)
+        let summary = try json(first.stdout)
+        let imported = try #require(summary["imported"]?.int)
+        #expect(imported > 0)
+        #expect(try ledger(cli).recordCount() == imported)
+        // openai-chat/responses.jsonl line 6 is cut mid-value (see fixtures/logs/README.md).
+        #expect(first.stderr.contains("\(logs)/openai-chat/responses.jsonl:6: invalid JSON"))
+        #expect(summary["quarantined"]?.int == first.stderr.split(separator: "\n").filter { $0.hasPrefix(Substring(logs)) }.count)
+
+        let second = try cli.run("import", "--json", logs)
+        #expect(second.status == 0)
+        let again = try json(second.stdout)
+        #expect(again["imported"]?.int == 0 && again["duplicates"]?.int == 0 && again["quarantined"]?.int == 0)
+        #expect(again["files_read"]?.int == 0 && again["files_unchanged"] == summary["files_read"])
+        #expect(again["bytes_read"]?.int == 0)
+        #expect(try ledger(cli).recordCount() == imported)
+
+        let listing = try cli.run("import", "--quarantine")
+        #expect(listing.status == 0)
+        #expect(listing.stdout.contains("\(logs)/openai-chat/responses.jsonl:6: invalid JSON"))
+        #expect(listing.stdout.contains("\(summary["quarantined"]?.int ?? -1) quarantined lines."))
+    }
+
+    @Test("one openai-chat file: exact counts, summary line, tags and project on every record")
+    func oneFileExactCounts() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = CLIRunner.fixture("fixtures/logs/openai-chat/responses.jsonl")
+        let result = try cli.run("import", "--format", "openai-chat", "--project", "search", "--tag", "team=core", file)
+        #expect(result.status == 0)
+        // Lines 1, 2, 3, 7, 8 are records; 4 is an error (no usage); 5 repeats 2; 6 is cut.
+        #expect(result.stdout == "Imported 5 records from 1 file: 1 duplicate, 1 without usage skipped, 1 quarantined, 5 unpriced.\n")
+        #expect(result.stderr == "\(file):6: invalid JSON at byte 114: unterminated string\n")
+        let records = try ledger(cli).storedRecords()
+        #expect(records.count == 5)
+        #expect(records.allSatisfy { $0.record.project == "search" && $0.record.tags["team"] == "core" })
+        #expect(records.map { $0.entry.location?.line } == [1, 2, 3, 7, 8])
+    }
+
+    @Test("bad input is one sentence with the right exit status")
+    func badInput() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let missing = try cli.run("import", "/no/such/logs")
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "tokenledger: error: no such file or directory: /no/such/logs; check the path.\n")
+        let tag = try cli.run("import", "--tag", "nokey", CLIRunner.fixture("fixtures/logs"))
+        #expect(tag.status == 2 && tag.stderr.contains("--tag 'nokey' is not key=value"))
+        let tz = try cli.run("import", "--tz", "Mars/Olympus", CLIRunner.fixture("fixtures/logs"))
+        #expect(tz.status == 2 && tz.stderr.contains("--tz 'Mars/Olympus' is not a time zone"))
+        let format = try cli.run("import", "--format", "nope", CLIRunner.fixture("fixtures/logs"))
+        #expect(format.status == 2 && format.stderr.contains("unknown --format 'nope'; use auto or one of: openai-chat"))
+        let noLogs = try cli.run("import", "--claude-code")
+        #expect(noLogs.status == 1 && noLogs.stderr.contains("no Claude Code logs found"))
+        #expect(!missing.stderr.contains("Fatal") && !tag.stderr.contains("Stack"))
+    }
+
+    @Test("--claude-code reads the default folder under HOME")
+    func claudeCodeDefault() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let target = cli.home.appendingPathComponent(".claude")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLIRunner.fixture("fixtures/logs/claude-code/projects"),
+                                         toPath: target.appendingPathComponent("projects").path)
+        let result = try cli.run("import", "--json", "--claude-code")
+        #expect(result.status == 0)
+        let summary = try json(result.stdout)
+        #expect((summary["imported"]?.int ?? 0) > 0 && summary["files_read"]?.int == 3)
+        #expect(try ledger(cli).storedRecords().allSatisfy { $0.record.source == "claude-code" })
+    }
+
+    @Test("reprice --dry-run shows the difference and writes nothing; reprice --json applies")
+    func reprice() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let missing = try cli.run("reprice", "--dry-run")
+        #expect(missing.status == 1 && missing.stderr.contains("no ledger at"))
+        _ = try cli.run("import", CLIRunner.fixture("fixtures/logs/openai-chat/responses.jsonl"))
+        let dry = try cli.run("reprice", "--dry-run", "--json")
+        #expect(dry.status == 0)
+        let report = try json(dry.stdout)
+        #expect(report["applied"] == false && report["records"]?.int == 5)
+        #expect(report["lines"]?.array?.count ?? 0 >= 1)
+        let text = try cli.run("reprice")
+        #expect(text.status == 0 && text.stdout.contains("Month") && text.stdout.contains("Total"))
+    }
+
+    @Test("a SIGKILL mid-import leaves the ledger consistent; the next run finishes with no duplicates")
+    func killMidImport() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let total = 300_000
+        let file = cli.home.appendingPathComponent("big.jsonl")
+        try GeneratedChatLog.write(lines: total, to: file)
+        let ledgerURL = URL(fileURLWithPath: cli.environment["XDG_DATA_HOME"]! + "/tokenledger/ledger.sqlite")
+
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["import", file.path]
+        process.environment = cli.environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until at least one batch has committed, then kill without warning.
+        var committed = 0
+        for _ in 0..<3000 where committed == 0 {
+            Thread.sleep(forTimeInterval: 0.02)
+            if FileManager.default.fileExists(atPath: ledgerURL.path), let ledger = try? Ledger.openReadOnly(at: ledgerURL) {
+                committed = (try? ledger.recordCount()) ?? 0
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let ledger = try Ledger.openReadOnly(at: ledgerURL)
+        let afterKill = try ledger.recordCount()
+        #expect(afterKill > 0 && afterKill < total, "killed mid-import")
+        // Consistent: the checkpoint covers exactly the lines whose records committed.
+        let checkpoint = try #require(try ledger.checkpoint(forPath: file.path))
+        #expect(checkpoint.line == afterKill)
+
+        let rerun = try cli.run("import", "--json", file.path)
+        #expect(rerun.status == 0)
+        let summary = try json(rerun.stdout)
+        #expect(summary["imported"]?.int == total - afterKill)
+        #expect(summary["duplicates"]?.int == 0)
+        #expect(try ledger.recordCount() == total)
+    }
+
+    @Test("two imports of the same file at once store every record exactly once")
+    func concurrentImports() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let total = 40_000
+        let file = cli.home.appendingPathComponent("shared.jsonl")
+        try GeneratedChatLog.write(lines: total, to: file)
+        func start() throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = CLIRunner.binary
+            process.arguments = ["import", "--json", file.path]
+            process.environment = cli.environment
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, out)
+        }
+        let runs = [try start(), try start()]
+        var imported = 0, duplicates = 0
+        for (process, out) in runs {
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let summary = try json(String(decoding: data, as: UTF8.self))
+            imported += summary["imported"]?.int ?? 0
+            duplicates += summary["duplicates"]?.int ?? 0
+        }
+        #expect(imported == total)
+        #expect(duplicates <= total)
+        let ledger = try Ledger.openReadOnly(at: URL(fileURLWithPath: cli.environment["XDG_DATA_HOME"]! + "/tokenledger/ledger.sqlite"))
+        #expect(try ledger.recordCount() == total)
+    }
+}
