@@ -1,27 +1,158 @@
 import Foundation
 import TokenLedgerCore
 
-// CONTRACT STUB — the pricing work (issue 2) replaces the inside of these types but keeps these
-// public names and signatures, which the ledger, importers, reports and estimator code against.
+// The public contract the ledger, importers, reports and estimator code against: `PriceBook`
+// (pricing in CostEngine.swift), `ModelResolution`, `CostBreakdown`, `CostComponent`.
 
 /// Every price TokenLedger knows: the bundled tables, reseller channels and the user's contract terms,
 /// layered in that order. Value type; cheap to share across threads.
 public struct PriceBook: Sendable {
-    public init() {}
+    /// Every table, official and channel, in the order given.
+    public private(set) var tables: [PriceTable]
+    /// The user's contract terms, in config-file order.
+    public private(set) var terms: [ContractTerms]
 
-    /// The tables shipped inside the package (`pricing/*.toml`), with no user terms.
-    public static func bundled() throws -> PriceBook { PriceBook() }
+    struct ModelRef: Sendable, Hashable {
+        var table: Int
+        var model: Int
+    }
+
+    /// Lower-cased canonical id → official model.
+    private var byID: [String: ModelRef] = [:]
+    /// Lower-cased alias → official model.
+    private var byAlias: [String: ModelRef] = [:]
+    /// Channel name → table index.
+    private var channelTables: [String: Int] = [:]
+    /// Channel name → lower-cased model id → model index in that table.
+    private var channelModels: [String: [String: Int]] = [:]
+
+    /// An empty book: every model is unpriced.
+    public init() { self.init(tables: [], terms: []) }
+
+    /// A book over these tables and terms. Where two official tables give the same id or alias, the
+    /// first wins (`prices check` reports the clash). Cost: one pass over every model.
+    public init(tables: [PriceTable], terms: [ContractTerms] = []) {
+        self.tables = tables
+        self.terms = terms
+        for (t, table) in tables.enumerated() {
+            if table.isOfficial {
+                for (m, model) in table.models.enumerated() {
+                    let ref = ModelRef(table: t, model: m)
+                    if byID[model.id.lowercased()] == nil { byID[model.id.lowercased()] = ref }
+                    for alias in model.aliases where byAlias[alias.lowercased()] == nil {
+                        byAlias[alias.lowercased()] = ref
+                    }
+                }
+            } else {
+                if channelTables[table.channel] == nil { channelTables[table.channel] = t }
+                var models = channelModels[table.channel] ?? [:]
+                for (m, model) in table.models.enumerated() where models[model.id.lowercased()] == nil {
+                    models[model.id.lowercased()] = m
+                }
+                channelModels[table.channel] = models
+            }
+        }
+    }
+
+    /// The same tables with these contract terms on top.
+    public func with(terms: [ContractTerms]) -> PriceBook { PriceBook(tables: tables, terms: terms) }
+
+    /// The tables shipped inside the package (`pricing/*.toml`), with no user terms. Parsed once per
+    /// process; later calls return the cached book.
+    public static func bundled() throws -> PriceBook { try bundledResult.get() }
+
+    private static let bundledResult: Result<PriceBook, PriceTableError> = Result { () throws(PriceTableError) -> PriceBook in
+        var tables: [PriceTable] = []
+        for (file, text) in BundledTables.files {
+            tables.append(try PriceTable.parse(text, file: file))
+        }
+        return PriceBook(tables: tables)
+    }
+
+    /// The bundled tables plus the `[[terms]]` of the user's config file.
+    public static func bundled(config: ConfigFile) throws -> PriceBook {
+        try bundled().with(terms: ContractTerms.parse(config: config))
+    }
+
+    // MARK: Lookup
+
+    /// The official tables (provider price lists).
+    public var officialTables: [PriceTable] { tables.filter(\.isOfficial) }
+
+    /// The names of the reseller channels ("302ai").
+    public var channelNames: [String] { channelTables.keys.sorted() }
+
+    /// The channel table named `name`, if any.
+    public func channelTable(_ name: String) -> PriceTable? {
+        channelTables[name.lowercased()].map { tables[$0] }
+    }
+
+    /// The channel's entry for a canonical model id.
+    public func channelModel(_ channel: String, id: String) -> PricedModel? {
+        guard let t = channelTables[channel.lowercased()], let m = channelModels[channel.lowercased()]?[id.lowercased()] else { return nil }
+        return tables[t].models[m]
+    }
+
+    /// The official model with this canonical id (or alias), for the estimator: encoding, limits, efforts.
+    public func model(id: String) -> PricedModel? {
+        lookup(id.lowercased()).map { tables[$0.table].models[$0.model] }
+    }
+
+    /// The official table a canonical model id comes from.
+    public func table(forModel id: String) -> PriceTable? {
+        lookup(id.lowercased()).map { tables[$0.table] }
+    }
+
+    /// Every official model, table by table.
+    public var allModels: [PricedModel] { officialTables.flatMap(\.models) }
+
+    private func lookup(_ lowered: String) -> ModelRef? { byID[lowered] ?? byAlias[lowered] }
 
     /// Finds the model a logged name refers to: exact id, then alias, then with provider prefixes
     /// stripped ("openai/gpt-4o-mini", "azure/o3-mini"), case-insensitively. No fuzzy guessing.
     public func resolve(model: String, provider: String? = nil) -> ModelResolution {
-        .unresolved(reason: "no price tables are loaded")
+        if let ref = resolveRef(model) { return .resolved(modelID: tables[ref.table].models[ref.model].id) }
+        let trimmed = model.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return .unresolved(reason: "the record names no model") }
+        return .unresolved(reason: "no price table lists the model '\(trimmed)' (by id or alias)")
     }
 
-    /// Prices one usage record at its own timestamp. Never returns $0 for an unknown model: the
-    /// result is `.unpriced` with a reason instead.
-    public func cost(of record: UsageRecord) -> CostBreakdown {
-        CostBreakdown(resolvedModel: nil, status: .unpriced(reason: "no price tables are loaded"), components: [])
+    func resolveRef(_ model: String) -> ModelRef? {
+        var name = Substring(model.trimmingCharacters(in: .whitespaces).lowercased())
+        while true {
+            if let ref = lookup(String(name)) { return ref }
+            guard let slash = name.firstIndex(of: "/") else { return nil }
+            name = name[name.index(after: slash)...]
+        }
+    }
+
+    /// Splits a channel prefix off a logged model name: "302ai/o3-mini" → ("302ai", "o3-mini").
+    public func splitChannel(_ model: String) -> (channel: String?, model: String) {
+        guard let slash = model.firstIndex(of: "/") else { return (nil, model) }
+        let head = model[..<slash].lowercased()
+        if channelTables[head] != nil { return (head, String(model[model.index(after: slash)...])) }
+        return (nil, model)
+    }
+
+    /// Known ids and aliases sharing the longest prefix (at least 3 characters) with `name`, for a
+    /// "did you mean" hint. Never used to price anything.
+    public func suggestions(for name: String, limit: Int = 5) -> [String] {
+        let query = Array(name.lowercased().split(separator: "/").last.map(String.init) ?? name.lowercased())
+        var best = 2
+        var found: [String] = []
+        let names = allModels.flatMap { [$0.id] + $0.aliases }
+        for candidate in names {
+            let c = Array(candidate.lowercased())
+            var n = 0
+            while n < min(c.count, query.count) && c[n] == query[n] { n += 1 }
+            if n > best {
+                best = n
+                found = [candidate]
+            } else if n == best && n > 2 && !found.contains(candidate) {
+                found.append(candidate)
+            }
+        }
+        return Array(found.sorted().prefix(limit))
     }
 }
 
@@ -52,13 +183,17 @@ public struct CostBreakdown: Sendable, Hashable {
     public var periodStart: String?
     /// The layers that set the prices used, outermost first, e.g. ["terms:acme-2026", "bundled:openai"].
     public var layers: [String]
+    /// What the reader should know about how the record was priced ("batch requested but the model has
+    /// no batch price: standard rate", "long-context tier: prompt 250000 > 200000").
+    public var notes: [String]
 
-    public init(resolvedModel: String?, status: Status, components: [CostComponent], periodStart: String? = nil, layers: [String] = []) {
+    public init(resolvedModel: String?, status: Status, components: [CostComponent], periodStart: String? = nil, layers: [String] = [], notes: [String] = []) {
         self.resolvedModel = resolvedModel
         self.status = status
         self.components = components
         self.periodStart = periodStart
         self.layers = layers
+        self.notes = notes
     }
 
     /// The total when priced; nil when unpriced (never zero for unknown).

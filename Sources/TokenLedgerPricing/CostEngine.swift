@@ -1,0 +1,299 @@
+import Foundation
+import TokenLedgerCore
+
+/// The price of one component for one request, with where it came from.
+public struct EffectivePrice: Sendable, Hashable {
+    /// The price as the winning layer wrote it: USD per 1M tokens, per image, or per 1k web-search calls.
+    public var base: Money
+    /// Every multiplier applied on top (service-tier multiplier, contract discount, batch), as one exact fraction.
+    public var rate: Rate
+    /// "bundled", "channel:302ai" or "terms:<name>": the outermost layer that set or changed this price.
+    public var layer: String
+    /// The official (bundled) standard price of this component, for comparison with channels and terms.
+    public var official: Money?
+
+    /// The price after every multiplier, rounded half-to-even at the picodollar (display only; costs
+    /// multiply the exact fraction).
+    public var price: Money { base.multiplied(by: rate) }
+}
+
+/// Everything that decides the prices of one request: model, day, channel and modifiers, resolved.
+public struct EffectivePrices: Sendable, Hashable {
+    public var modelID: String
+    public var provider: String
+    /// The channel the request went through; nil for the provider itself.
+    public var channel: String?
+    /// Start of the official price period used.
+    public var periodStart: String
+    /// Start of the channel's price period, when a channel priced it.
+    public var channelPeriodStart: String?
+    /// Layers that set at least one price, outermost first ("terms:acme", "channel:302ai", "bundled:openai").
+    public var layers: [String]
+    public var components: [PriceComponent: EffectivePrice]
+    /// Which modifiers applied: the batch multiplier, a service tier, the long-context tier.
+    public var batchApplied: Bool
+    public var serviceTierApplied: String?
+    public var longContextApplied: Bool
+    public var notes: [String]
+}
+
+/// Why a request cannot be priced. Its message is the `.unpriced` reason; the CLI exits 2 with it.
+public enum PricingError: UserFacingError, Equatable {
+    case unknownModel(name: String, suggestions: [String])
+    case noPeriod(modelID: String, date: String, firstFrom: String?)
+    case unknownChannel(name: String, known: [String])
+    case channelLacksModel(channel: String, modelID: String)
+    case channelNoPeriod(channel: String, modelID: String, date: String)
+    case inconsistentTokens(String)
+    case tooLarge
+
+    public var message: String {
+        switch self {
+        case .unknownModel(let name, let suggestions):
+            let hint = suggestions.isEmpty ? "" : " Did you mean: \(suggestions.joined(separator: ", "))?"
+            return name.isEmpty
+                ? "the record names no model, so it cannot be priced."
+                : "no price table lists the model '\(name)' (by id or alias); see 'tokenledger prices list'.\(hint)"
+        case .noPeriod(let id, let date, let first):
+            let when = first.map { "; its first price starts \($0)" } ?? ""
+            return "\(id) has no price on \(date)\(when)."
+        case .unknownChannel(let name, let known):
+            let list = known.isEmpty ? "none are bundled" : "known channels: \(known.joined(separator: ", "))"
+            return "there is no price channel named '\(name)' (\(list))."
+        case .channelLacksModel(let channel, let id):
+            return "the channel \(channel) has no price for \(id), so its cost through \(channel) is unknown."
+        case .channelNoPeriod(let channel, let id, let date):
+            return "the channel \(channel) has no price for \(id) on \(date)."
+        case .inconsistentTokens(let why):
+            return "the token counts are inconsistent (\(why)), so the record cannot be priced."
+        case .tooLarge:
+            return "the token counts are too large to price."
+        }
+    }
+
+    public var exitStatus: ExitStatus { .usage }
+}
+
+extension PriceBook {
+    /// The prices that apply to a request for `model` (id, alias or prefixed name) on `date`, through
+    /// `channel`, with the given service tier, batch flag and prompt size (for the long-context tier).
+    /// Layers: official table → channel → contract terms. Cost: a few dictionary look-ups.
+    public func prices(
+        for model: String, at date: Date, channel: String? = nil, serviceTier: String? = nil,
+        batch: Bool = false, promptTokens: Int = 0
+    ) throws(PricingError) -> EffectivePrices {
+        let split = splitChannel(model)
+        let channelName = Self.normalizedChannel(channel) ?? split.channel
+        guard let ref = resolveRef(split.model) else {
+            throw .unknownModel(name: model.trimmingCharacters(in: .whitespaces), suggestions: suggestions(for: split.model))
+        }
+        return try prices(ref: ref, day: PriceDate.day(of: date), channel: channelName, serviceTier: serviceTier, batch: batch, promptTokens: promptTokens)
+    }
+
+    static func normalizedChannel(_ channel: String?) -> String? {
+        guard let c = channel?.trimmingCharacters(in: .whitespaces).lowercased(), !c.isEmpty, c != "official" else { return nil }
+        return c
+    }
+
+    private struct Layered {
+        var price: Money
+        var layer: String
+        /// Set by a service tier or by terms: the tier multiplier does not apply.
+        var exempt: Bool
+    }
+
+    func prices(ref: ModelRef, day: Int, channel: String?, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
+        let table = tables[ref.table]
+        let model = table.models[ref.model]
+        let dateText = PriceDate.text(day)
+        guard let official = model.period(on: day) else {
+            throw .noPeriod(modelID: model.id, date: dateText, firstFrom: model.periods.first?.fromText)
+        }
+        let bundledLayer = "bundled"
+        var explicit: [PriceComponent: Layered] = [:]
+        for (c, p) in official.prices.values { explicit[c] = Layered(price: p, layer: bundledLayer, exempt: false) }
+        var layers = [table.layerName]
+        var batchRate = official.batch
+        var tiers = official.serviceTiers
+        var longContext = official.longContext
+        var longContextLayer = bundledLayer
+        var tierLayers = Dictionary(uniqueKeysWithValues: tiers.keys.map { ($0, bundledLayer) })
+        var notes: [String] = []
+        var channelPeriodStart: String?
+
+        if let channel {
+            guard let channelTable = channelTable(channel) else { throw .unknownChannel(name: channel, known: channelNames) }
+            guard let channelModel = channelModel(channel, id: model.id) else { throw .channelLacksModel(channel: channel, modelID: model.id) }
+            guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: dateText) }
+            let layer = channelTable.layerName
+            for (c, p) in period.prices.values { explicit[c] = Layered(price: p, layer: layer, exempt: false) }
+            if let b = period.batch { batchRate = b }
+            for (name, tier) in period.serviceTiers {
+                tiers[name] = tier
+                tierLayers[name] = layer
+            }
+            if let lc = period.longContext {
+                longContext = lc
+                longContextLayer = layer
+            }
+            layers.insert(layer, at: 0)
+            channelPeriodStart = period.fromText
+        }
+
+        var longContextApplied = false
+        if let lc = longContext, promptTokens > lc.threshold {
+            for (c, p) in lc.prices.values { explicit[c] = Layered(price: p, layer: longContextLayer, exempt: false) }
+            longContextApplied = true
+            notes.append("long-context prices: the prompt (\(promptTokens) tokens) exceeds \(lc.threshold), so every token bills at the higher rate")
+        }
+
+        var tierMultiplier: Rate?
+        var tierApplied: String?
+        if let name = serviceTier?.trimmingCharacters(in: .whitespaces).lowercased(), let tier = tiers[name] {
+            let layer = tierLayers[name] ?? bundledLayer
+            for (c, p) in tier.prices.values { explicit[c] = Layered(price: p, layer: layer, exempt: true) }
+            tierMultiplier = tier.multiplier
+            tierApplied = name
+        }
+
+        let matching = terms.filter { $0.applies(to: model, day: day, channel: channel) }
+        for t in matching {
+            for (c, p) in t.prices.values { explicit[c] = Layered(price: p, layer: t.layerName, exempt: true) }
+        }
+
+        var components: [PriceComponent: EffectivePrice] = [:]
+        for component in PriceComponent.allCases {
+            var c: PriceComponent? = component
+            var found: Layered?
+            while let current = c, found == nil {
+                found = explicit[current]
+                c = current.fallback
+            }
+            guard let winner = found else { continue }
+            var rate = Rate.one
+            if !winner.exempt, let m = tierMultiplier { rate = rate.times(m) }
+            components[component] = EffectivePrice(base: winner.price, rate: rate, layer: winner.layer, official: official.prices.resolved(component))
+        }
+        for t in matching {
+            guard let discount = t.discount else { continue }
+            for (c, var price) in components where price.layer != t.layerName {
+                price.rate = price.rate.times(discount.complement)
+                price.layer = t.layerName
+                components[c] = price
+            }
+        }
+        var termsLayers: [String] = []
+        for t in matching.reversed() where !termsLayers.contains(t.layerName) { termsLayers.append(t.layerName) }
+        layers.insert(contentsOf: termsLayers, at: 0)
+
+        var batchApplied = false
+        if batch {
+            if let b = batchRate {
+                for (c, var price) in components where c.isPerMillionTokens {
+                    price.rate = price.rate.times(b)
+                    components[c] = price
+                }
+                batchApplied = true
+            } else {
+                notes.append("batch request priced at the standard rate: \(model.id) has no batch price in the tables")
+            }
+        }
+        if let requested = serviceTier?.lowercased(), tierApplied == nil,
+           !["", "default", "auto", "standard"].contains(requested) {
+            notes.append("service tier '\(requested)' has no separate prices for \(model.id); standard prices used")
+        }
+        return EffectivePrices(
+            modelID: model.id, provider: model.provider, channel: channel, periodStart: official.fromText,
+            channelPeriodStart: channelPeriodStart, layers: layers, components: components, batchApplied: batchApplied,
+            serviceTierApplied: tierApplied, longContextApplied: longContextApplied, notes: notes
+        )
+    }
+
+    /// Prices one usage record at its own timestamp. Never returns $0 for an unknown model: the
+    /// result is `.unpriced` with a reason instead.
+    public func cost(of record: UsageRecord) -> CostBreakdown {
+        do {
+            return try pricedCost(of: record)
+        } catch {
+            let split = splitChannel(record.model)
+            return CostBreakdown(resolvedModel: resolveRef(split.model).map { tables[$0.table].models[$0.model].id },
+                                 status: .unpriced(reason: error.message), components: [])
+        }
+    }
+
+    /// Like `cost(of:)`, but an unpriceable record is a thrown `PricingError` (for the `cost` command).
+    public func pricedCost(of record: UsageRecord) throws(PricingError) -> CostBreakdown {
+        let split = splitChannel(record.model)
+        let channel = Self.normalizedChannel(record.channel) ?? split.channel
+        guard let ref = resolveRef(split.model) else {
+            throw .unknownModel(name: record.model.trimmingCharacters(in: .whitespaces), suggestions: suggestions(for: split.model))
+        }
+        let t = record.tokens
+        if let why = t.inconsistency { throw .inconsistentTokens(why) }
+        let prices = try prices(
+            ref: ref, day: PriceDate.day(of: record.timestamp), channel: channel,
+            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens
+        )
+        let lines: [(String, Int, PriceComponent)] = [
+            ("input", t.input - t.audioInput - t.imageInput, .input),
+            ("cache_read", t.cacheRead, .cachedInput),
+            ("cache_write_5m", t.cacheWrite5m, .cacheWrite5m),
+            ("cache_write_1h", t.cacheWrite1h, .cacheWrite1h),
+            ("output", t.output - t.reasoning - t.audioOutput - t.imageOutput, .output),
+            ("reasoning", t.reasoning, .reasoning),
+            ("audio_input", t.audioInput, .audioInput),
+            ("audio_output", t.audioOutput, .audioOutput),
+            ("image_input", t.imageInput, .imageInput),
+            ("image_output", t.imageOutput, .imageOutput),
+            ("web_search", record.units.webSearchCalls, .webSearchPer1k),
+            ("image_generated", record.units.imagesGenerated, .perImage),
+        ]
+        var notes = prices.notes
+        var components: [CostComponent] = []
+        var total = Money.zero
+        for (name, quantity, key) in lines where quantity != 0 {
+            guard let price = prices.components[key] else {
+                notes.append("\(quantity) \(name == "web_search" ? "web search calls" : "generated images") not billed: \(prices.modelID) has no \(key.rawValue) price")
+                continue
+            }
+            // Units per price: 1M tokens, 1k calls, 1 image.
+            let per: Int128 = key == .webSearchPer1k ? 1_000 : key == .perImage ? 1 : 1_000_000
+            guard let cost = Self.cost(quantity: quantity, base: price.base, rate: price.rate, per: per) else { throw .tooLarge }
+            let unitPrice = Money(picodollars: Money.divideRoundingHalfEven(
+                price.base.picodollars * price.rate.numerator, by: price.rate.denominator * (key == .webSearchPer1k ? 1_000 : 1)))
+            components.append(CostComponent(name: name, quantity: quantity, unitPrice: unitPrice, cost: cost, layer: price.layer))
+            total += cost
+        }
+        return CostBreakdown(
+            resolvedModel: prices.modelID, status: .priced(total: total), components: components,
+            periodStart: prices.channelPeriodStart ?? prices.periodStart, layers: prices.layers, notes: notes
+        )
+    }
+
+    /// quantity × base × rate / per, rounded half-to-even at the picodollar; nil on Int128 overflow.
+    static func cost(quantity: Int, base: Money, rate: Rate, per: Int128) -> Money? {
+        let (a, o1) = Int128(quantity).multipliedReportingOverflow(by: base.picodollars)
+        guard !o1 else { return nil }
+        let (b, o2) = a.multipliedReportingOverflow(by: rate.numerator)
+        guard !o2 else { return nil }
+        let (d, o3) = rate.denominator.multipliedReportingOverflow(by: per)
+        guard !o3 else { return nil }
+        return Money(picodollars: Money.divideRoundingHalfEven(b, by: d))
+    }
+}
+
+extension Rate {
+    /// The exact product, reduced.
+    func times(_ other: Rate) -> Rate {
+        let n = numerator * other.numerator
+        let d = denominator * other.denominator
+        let g = Rate.gcd(n, d)
+        return Rate(numerator: n / g, denominator: d / g)
+    }
+
+    static func gcd(_ a: Int128, _ b: Int128) -> Int128 {
+        var (x, y) = (a.magnitude, b.magnitude)
+        while y != 0 { (x, y) = (y, x % y) }
+        return x == 0 ? 1 : Int128(x)
+    }
+}

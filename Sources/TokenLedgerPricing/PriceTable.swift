@@ -1,0 +1,166 @@
+import Foundation
+import TokenLedgerCore
+
+/// One price table file: a provider's official prices or a reseller channel's prices.
+public struct PriceTable: Sendable, Hashable {
+    /// The file name used in messages ("pricing/openai.toml").
+    public var file: String
+    /// Provider family of the models in this file ("openai").
+    public var provider: String
+    /// "official" for the provider's own list; the reseller's name ("302ai") otherwise.
+    public var channel: String
+    public var source: String?
+    /// When the prices were last compared with the source ("2026-11-20").
+    public var checked: String?
+    public var models: [PricedModel]
+    public var line: Int
+
+    public init(file: String, provider: String, channel: String, source: String? = nil, checked: String? = nil, models: [PricedModel], line: Int = 1) {
+        self.file = file
+        self.provider = provider
+        self.channel = channel
+        self.source = source
+        self.checked = checked
+        self.models = models
+        self.line = line
+    }
+
+    /// True for a provider's own price list.
+    public var isOfficial: Bool { channel == "official" }
+
+    /// The layer name this table gives to the numbers it sets: "bundled:openai" or "channel:302ai".
+    public var layerName: String { isOfficial ? "bundled:\(provider)" : "channel:\(channel)" }
+}
+
+/// A model as the tables describe it: what the estimator needs (encoding, limits, efforts) and its price periods.
+public struct PricedModel: Sendable, Hashable {
+    /// Canonical id, the dated snapshot where one exists ("o3-mini-2025-01-31").
+    public var id: String
+    public var provider: String
+    public var aliases: [String]
+    /// "o200k_base", "cl100k_base" or "approximate" (nil in channel tables, which take the official entry's).
+    public var encoding: String?
+    public var contextWindow: Int?
+    public var maxOutput: Int?
+    /// Reasoning effort tiers the model accepts; empty for non-reasoning models.
+    public var efforts: [EffortTier]
+    public var source: String?
+    public var checked: String?
+    public var notes: String?
+    /// Price periods sorted by start date.
+    public var periods: [PricePeriod]
+    public var location: SourceLocation
+
+    public init(
+        id: String, provider: String, aliases: [String] = [], encoding: String? = nil, contextWindow: Int? = nil,
+        maxOutput: Int? = nil, efforts: [EffortTier] = [], source: String? = nil, checked: String? = nil,
+        notes: String? = nil, periods: [PricePeriod], location: SourceLocation
+    ) {
+        self.id = id
+        self.provider = provider
+        self.aliases = aliases
+        self.encoding = encoding
+        self.contextWindow = contextWindow
+        self.maxOutput = maxOutput
+        self.efforts = efforts
+        self.source = source
+        self.checked = checked
+        self.notes = notes
+        self.periods = periods
+        self.location = location
+    }
+
+    /// The period in force on `day` (days since 1970-01-01, UTC): the last one starting on or before it.
+    public func period(on day: Int) -> PricePeriod? {
+        periods.last(where: { $0.from <= day })
+    }
+}
+
+/// Prices in force from one date until the next period's `from`.
+public struct PricePeriod: Sendable, Hashable {
+    /// First day (days since 1970-01-01, UTC) the prices apply.
+    public var from: Int
+    /// The standard prices as written (defaults are applied when pricing, not stored).
+    public var prices: ComponentPrices
+    /// Multiplier on every token price for batch requests; nil when the model has no batch API.
+    public var batch: Rate?
+    /// Service tiers priced differently ("flex", "priority"), by lower-case name.
+    public var serviceTiers: [String: ServiceTierPrices]
+    /// The long-context tier, when the provider has one.
+    public var longContext: LongContextTier?
+    /// Channel tables only: the official prices this channel price was compared with.
+    public var official: ComponentPrices?
+    public var location: SourceLocation
+
+    public init(
+        from: Int, prices: ComponentPrices, batch: Rate? = nil, serviceTiers: [String: ServiceTierPrices] = [:],
+        longContext: LongContextTier? = nil, official: ComponentPrices? = nil, location: SourceLocation
+    ) {
+        self.from = from
+        self.prices = prices
+        self.batch = batch
+        self.serviceTiers = serviceTiers
+        self.longContext = longContext
+        self.official = official
+        self.location = location
+    }
+
+    /// "2025-06-10".
+    public var fromText: String { PriceDate.text(from) }
+}
+
+/// A service tier's prices: explicit components and/or a multiplier on the standard price of the rest.
+public struct ServiceTierPrices: Sendable, Hashable {
+    public var prices: ComponentPrices
+    public var multiplier: Rate?
+    public var location: SourceLocation
+
+    public init(prices: ComponentPrices, multiplier: Rate? = nil, location: SourceLocation) {
+        self.prices = prices
+        self.multiplier = multiplier
+        self.location = location
+    }
+}
+
+/// Prices that apply to every token of a request whose prompt exceeds `threshold` tokens.
+public struct LongContextTier: Sendable, Hashable {
+    public var threshold: Int
+    public var prices: ComponentPrices
+    public var location: SourceLocation
+
+    public init(threshold: Int, prices: ComponentPrices, location: SourceLocation) {
+        self.threshold = threshold
+        self.prices = prices
+        self.location = location
+    }
+}
+
+/// Calendar days as used by price periods: whole UTC days since 1970-01-01.
+public enum PriceDate {
+    /// The UTC day a moment falls on.
+    public static func day(of date: Date) -> Int {
+        Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+    }
+
+    /// Parses "YYYY-MM-DD"; nil when it is not a real date.
+    public static func parse(_ text: some StringProtocol) -> Int? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 10, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"),
+              let date = Timestamp.parse(text)
+        else { return nil }
+        return day(of: date)
+    }
+
+    /// The midnight UTC that starts `day`.
+    public static func date(_ day: Int) -> Date { Date(timeIntervalSince1970: TimeInterval(day) * 86_400) }
+
+    /// "YYYY-MM-DD" for a day number.
+    public static func text(_ day: Int) -> String {
+        let (y, m, d) = Timestamp.civilFromDays(day)
+        func pad(_ v: Int, _ n: Int) -> String {
+            let s = String(v)
+            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+}

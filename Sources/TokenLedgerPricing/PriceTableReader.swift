@@ -1,0 +1,257 @@
+import TokenLedgerCore
+
+/// A problem found in a price table, at a file and line.
+public struct PriceProblem: Sendable, Hashable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+
+    public init(location: SourceLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { "\(location): \(message)" }
+}
+
+/// Reads one price table from TOML text, collecting every problem instead of stopping at the first,
+/// so `prices check` can list them all. `PriceTable.parse` is the strict form.
+/// Cost: one TOML parse plus one pass over its values.
+public struct PriceTableReader {
+    public private(set) var problems: [PriceProblem] = []
+    private let file: String
+
+    /// The service tiers a period may price (`[model.period.flex]`, ...); others are typos.
+    public static let serviceTierNames: Set<String> = ["flex", "priority", "scale"]
+    static let encodings: Set<String> = ["o200k_base", "cl100k_base", "approximate"]
+
+    private init(file: String) { self.file = file }
+
+    /// Parses `text` (named `file` in messages) into a table plus the problems found; the table is nil
+    /// only when the TOML itself is unreadable or the header is unusable.
+    public static func read(_ text: String, file: String) -> (table: PriceTable?, problems: [PriceProblem]) {
+        var reader = PriceTableReader(file: file)
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument.parse(text, file: file)
+        } catch {
+            return (nil, [PriceProblem(location: error.location, message: error.reason)])
+        }
+        let table = reader.readTable(document.root)
+        return (table, reader.problems)
+    }
+
+    private mutating func problem(_ location: SourceLocation, _ message: String) {
+        problems.append(PriceProblem(location: location, message: message))
+    }
+
+    private mutating func problem(_ error: TOMLError) {
+        problem(error.location, error.reason)
+    }
+
+    private mutating func unknownKeys(_ table: TOMLTable, allowed: Set<String>, in what: String) {
+        for (key, location) in table.unknownKeys(allowed: allowed) {
+            problem(location, "unknown key '\(key)' in \(what)")
+        }
+    }
+
+    // MARK: Table
+
+    private mutating func readTable(_ root: TOMLTable) -> PriceTable? {
+        unknownKeys(root, allowed: ["table", "model"], in: "the file (expected [table] and [[model]] sections)")
+        let header: TOMLTable
+        do {
+            guard let h = try root.table("table") else {
+                problem(root.location, "missing the [table] header (provider, channel, source, checked)")
+                return nil
+            }
+            header = h
+        } catch {
+            problem(error)
+            return nil
+        }
+        unknownKeys(header, allowed: ["provider", "channel", "source", "checked"], in: "[table]")
+        var provider = "", channel = "official"
+        var source: String?, checked: String?
+        do {
+            provider = try header.requiredString("provider").lowercased()
+            channel = try header.requiredString("channel").lowercased()
+            source = try header.string("source")
+            checked = try header.date("checked")
+        } catch {
+            problem(error)
+            if provider.isEmpty { return nil }
+        }
+        let isOfficial = channel == "official"
+        var models: [PricedModel] = []
+        do {
+            for model in try root.tables("model") {
+                if let m = readModel(model, provider: provider, official: isOfficial) { models.append(m) }
+            }
+        } catch {
+            problem(error)
+        }
+        return PriceTable(file: file, provider: provider, channel: channel, source: source, checked: checked, models: models, line: header.line)
+    }
+
+    // MARK: Model
+
+    private mutating func readModel(_ t: TOMLTable, provider: String, official: Bool) -> PricedModel? {
+        let allowed: Set<String> = official
+            ? ["id", "aliases", "encoding", "context_window", "max_output", "efforts", "source", "checked", "notes", "period"]
+            : ["id", "notes", "period"]
+        unknownKeys(t, allowed: allowed, in: official ? "[[model]]" : "a channel's [[model]] (only id, notes and periods)")
+        let id: String
+        do {
+            id = try t.requiredString("id")
+        } catch {
+            problem(error)
+            return nil
+        }
+        var model = PricedModel(id: id, provider: provider, periods: [], location: t.location)
+        do {
+            model.aliases = try t.strings("aliases") ?? []
+            model.encoding = try t.string("encoding")
+            if let e = model.encoding, !Self.encodings.contains(e) {
+                problem(t.location(of: "encoding"), "unknown encoding '\(e)' for \(id); use o200k_base, cl100k_base or approximate")
+            }
+            model.contextWindow = try t.int("context_window")
+            model.maxOutput = try t.int("max_output")
+            model.efforts = (try t.strings("efforts") ?? []).map { EffortTier(rawValue: $0) }
+            model.source = try t.string("source")
+            model.checked = try t.date("checked")
+            model.notes = try t.string("notes")
+        } catch {
+            problem(error)
+        }
+        let periodTables: [TOMLTable]
+        do {
+            periodTables = try t.tables("period")
+        } catch {
+            problem(error)
+            return nil
+        }
+        if periodTables.isEmpty { problem(t.location, "\(id) has no [[model.period]] with prices") }
+        for p in periodTables {
+            if let period = readPeriod(p, modelID: id, official: official) {
+                if let previous = model.periods.last, previous.from >= period.from {
+                    let relation = previous.from == period.from ? "starts on the same day as" : "starts before"
+                    problem(period.location, "this period of \(id) (from \(period.fromText)) \(relation) the previous one (from \(previous.fromText), line \(previous.location.line)); periods must be in date order without overlap")
+                    continue
+                }
+                model.periods.append(period)
+            }
+        }
+        return model
+    }
+
+    // MARK: Period
+
+    private mutating func readPeriod(_ t: TOMLTable, modelID: String, official: Bool) -> PricePeriod? {
+        var allowed = PriceComponent.keys.union(["from", "batch", "long_context"]).union(Self.serviceTierNames)
+        if !official { allowed.insert("official") }
+        unknownKeys(t, allowed: allowed, in: "[[model.period]] of \(modelID)")
+        let from: Int
+        do {
+            guard let text = try t.date("from"), let day = PriceDate.parse(text) else {
+                problem(t.location, "a period of \(modelID) has no 'from' date (YYYY-MM-DD)")
+                return nil
+            }
+            from = day
+        } catch {
+            problem(error)
+            return nil
+        }
+        let prices = readPrices(t, what: "\(modelID) from \(PriceDate.text(from))")
+        for required in [PriceComponent.input, .output] where prices[required] == nil && t[required.rawValue] == nil {
+            problem(t.location, "the period of \(modelID) from \(PriceDate.text(from)) has no '\(required.rawValue)' price (required)")
+        }
+        var period = PricePeriod(from: from, prices: prices, location: t.location)
+        if t["batch"] != nil {
+            period.batch = readMultiplier(t, key: "batch", modelID: modelID)
+        }
+        for name in Self.serviceTierNames.sorted() {
+            guard t[name] != nil else { continue }
+            do {
+                guard let tier = try t.table(name) else { continue }
+                unknownKeys(tier, allowed: PriceComponent.keys.union(["multiplier"]), in: "[model.period.\(name)] of \(modelID)")
+                let tierPrices = readPrices(tier, what: "\(modelID) \(name)")
+                let multiplier = tier["multiplier"] != nil ? readMultiplier(tier, key: "multiplier", modelID: modelID) : nil
+                if tierPrices.isEmpty && multiplier == nil {
+                    problem(tier.location, "[model.period.\(name)] of \(modelID) gives neither prices nor a multiplier")
+                }
+                period.serviceTiers[name] = ServiceTierPrices(prices: tierPrices, multiplier: multiplier, location: tier.location)
+            } catch {
+                problem(error)
+            }
+        }
+        do {
+            if let lc = try t.table("long_context") {
+                unknownKeys(lc, allowed: PriceComponent.keys.union(["threshold"]), in: "[model.period.long_context] of \(modelID)")
+                let lcPrices = readPrices(lc, what: "\(modelID) long context")
+                if let threshold = try lc.int("threshold"), threshold > 0 {
+                    period.longContext = LongContextTier(threshold: threshold, prices: lcPrices, location: lc.location)
+                } else {
+                    problem(lc.location(of: "threshold"), "[model.period.long_context] of \(modelID) needs a positive whole 'threshold' (prompt tokens)")
+                }
+            }
+            if let off = try t.table("official") {
+                unknownKeys(off, allowed: PriceComponent.keys, in: "the 'official' prices of \(modelID)")
+                period.official = readPrices(off, what: "\(modelID) official")
+            }
+        } catch {
+            problem(error)
+        }
+        return period
+    }
+
+    /// Every component key present in `t`, each an exact non-negative price with at most six decimals.
+    private mutating func readPrices(_ t: TOMLTable, what: String) -> ComponentPrices {
+        var prices = ComponentPrices()
+        for component in PriceComponent.allCases {
+            guard let value = t[component.rawValue] else { continue }
+            let location = SourceLocation(file: file, line: value.line)
+            guard let text = value.numberText, let decimal = ExactDecimal(text) else {
+                problem(location, "'\(component.rawValue)' of \(what) must be a number (USD \(component.unit)), not \(value.typeDescription)")
+                continue
+            }
+            if decimal.significand < 0 {
+                problem(location, "'\(component.rawValue)' of \(what) is negative (\(text))")
+                continue
+            }
+            guard decimal.normalized().fractionDigits <= 6, let money = Money(decimalText: text) else {
+                problem(location, "'\(component.rawValue)' of \(what) = \(text) has more than six decimal places")
+                continue
+            }
+            prices[component] = money
+        }
+        return prices
+    }
+
+    private mutating func readMultiplier(_ t: TOMLTable, key: String, modelID: String) -> Rate? {
+        guard let value = t[key], let text = value.numberText, let rate = Rate(text: text), rate.numerator > 0 else {
+            problem(t.location(of: key), "'\(key)' of \(modelID) must be a positive decimal multiplier such as 0.5")
+            return nil
+        }
+        return rate
+    }
+}
+
+/// A price table that failed to read, with the first problem's location.
+public struct PriceTableError: UserFacingError, Equatable {
+    public var problems: [PriceProblem]
+    public var message: String {
+        guard let first = problems.first else { return "the price table could not be read." }
+        let more = problems.count > 1 ? " (and \(problems.count - 1) more problem\(problems.count == 2 ? "" : "s"); run 'tokenledger prices check')" : ""
+        return "\(first)\(more)"
+    }
+    public var exitStatus: ExitStatus { .usage }
+}
+
+extension PriceTable {
+    /// Parses one table strictly: any problem is an error naming the file and line.
+    public static func parse(_ text: String, file: String) throws(PriceTableError) -> PriceTable {
+        let (table, problems) = PriceTableReader.read(text, file: file)
+        guard let table, problems.isEmpty else { throw PriceTableError(problems: problems) }
+        return table
+    }
+}

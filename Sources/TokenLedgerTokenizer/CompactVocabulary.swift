@@ -1,0 +1,245 @@
+import Foundation
+import TokenLedgerCore
+
+/// A BPE rank table in the compact binary form shipped in `Resources/Vocab/<encoding>.bpe`.
+///
+/// The file is used in place (memory-mapped, or read once into one buffer): loading allocates nothing
+/// per token, so a cold `tokenledger count` touches only the pages it needs. Layout, little-endian:
+///
+///     "TLBPE\0\0\u{1}"                         8-byte magic
+///     u32 tokenCount, blobLength, slotCount, maxTokenLength
+///     u32 pairRanks[65536]                      rank of every 2-byte token (or 0xFFFF_FFFF)
+///     u32 byteRanks[256]                        rank of every 1-byte token
+///     u32 offsets[tokenCount + 1]               token r's bytes are blob[offsets[r] ..< offsets[r+1]]
+///     u32 slots[slotCount]                      open addressing, linear probing: (tag << 18) | (rank + 1), 0 = empty
+///     u8  blob[blobLength]
+///
+/// Ranks are 0 ..< tokenCount with no gaps (both OpenAI files are dense; the builder checks).
+/// A lookup costs one hash of the key (8 bytes per step), usually one slot probe and one `memcmp`.
+public struct CompactVocabulary: @unchecked Sendable {
+    /// "No such token": larger than every rank.
+    public static let absent: UInt32 = .max
+    static let magic: [UInt8] = Array("TLBPE\0\0\u{1}".utf8)
+    static let headerSize = 8 + 4 * 4
+    static let rankBits: UInt32 = 18
+    static let rankMask: UInt32 = (1 << 18) - 1
+
+    public let tokenCount: Int
+    public let maxTokenLength: Int
+    let pairRanks: UnsafePointer<UInt32>
+    let byteRanks: UnsafePointer<UInt32>
+    let offsets: UnsafePointer<UInt32>
+    let slots: UnsafePointer<UInt32>
+    let slotMask: Int
+    let blob: UnsafePointer<UInt8>
+    /// Keeps the mapped or read bytes alive for as long as any copy of this value lives.
+    private let storage: Storage
+
+    final class Storage: @unchecked Sendable {
+        let base: UnsafeRawPointer
+        let length: Int
+        let unmap: Bool
+
+        init(base: UnsafeRawPointer, length: Int, unmap: Bool) {
+            self.base = base
+            self.length = length
+            self.unmap = unmap
+        }
+
+        deinit {
+            if unmap {
+                munmap(UnsafeMutableRawPointer(mutating: base), length)
+            } else {
+                base.deallocate()
+            }
+        }
+    }
+
+    enum FormatError: Error, CustomStringConvertible {
+        case malformed(String)
+        var description: String {
+            switch self {
+            case .malformed(let why): return "malformed compact vocabulary: \(why)"
+            }
+        }
+    }
+
+    /// Maps the file at `path` (falls back to reading it). Cost: one `mmap`; pages load on first use.
+    public init(contentsOf path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FormatError.malformed("cannot open \(path)") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FormatError.malformed("cannot stat \(path)") }
+        let length = Int(info.st_size)
+        guard length >= CompactVocabulary.headerSize else { throw FormatError.malformed("file too short") }
+        if let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
+            try self.init(storage: Storage(base: UnsafeRawPointer(mapped), length: length, unmap: true))
+        } else {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 16)
+            var done = 0
+            while done < length {
+                let n = read(fd, buffer + done, length - done)
+                guard n > 0 else {
+                    buffer.deallocate()
+                    throw FormatError.malformed("cannot read \(path)")
+                }
+                done += n
+            }
+            try self.init(storage: Storage(base: UnsafeRawPointer(buffer), length: length, unmap: false))
+        }
+    }
+
+    /// Uses bytes already in memory (tests; the builder's output). Cost: one copy.
+    public init(data: [UInt8]) throws {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        data.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: data.count) }
+        try self.init(storage: Storage(base: UnsafeRawPointer(buffer), length: data.count, unmap: false))
+    }
+
+    private init(storage: Storage) throws {
+        let base = storage.base
+        let length = storage.length
+        guard length >= CompactVocabulary.headerSize,
+              (0..<8).allSatisfy({ base.load(fromByteOffset: $0, as: UInt8.self) == CompactVocabulary.magic[$0] })
+        else { throw FormatError.malformed("bad magic") }
+        let header = (0..<4).map { Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 4 * $0, as: UInt32.self))) }
+        let (count, blobLength, slotCount, maxLength) = (header[0], header[1], header[2], header[3])
+        guard slotCount > 0, slotCount & (slotCount - 1) == 0 else { throw FormatError.malformed("slot count not a power of two") }
+        let pairsAt = CompactVocabulary.headerSize
+        let bytesAt = pairsAt + 65536 * 4
+        let offsetsAt = bytesAt + 256 * 4
+        let slotsAt = offsetsAt + (count + 1) * 4
+        let blobAt = slotsAt + slotCount * 4
+        guard blobAt + blobLength == length else { throw FormatError.malformed("sizes do not add up") }
+        self.storage = storage
+        tokenCount = count
+        maxTokenLength = maxLength
+        pairRanks = (base + pairsAt).assumingMemoryBound(to: UInt32.self)
+        byteRanks = (base + bytesAt).assumingMemoryBound(to: UInt32.self)
+        offsets = (base + offsetsAt).assumingMemoryBound(to: UInt32.self)
+        slots = (base + slotsAt).assumingMemoryBound(to: UInt32.self)
+        slotMask = slotCount - 1
+        blob = (base + blobAt).assumingMemoryBound(to: UInt8.self)
+    }
+
+    // MARK: Lookup (the hot path)
+
+    /// The rank of the token whose bytes are `key[0 ..< count]`, or `absent`. Cost: O(count).
+    @inline(__always)
+    public func rank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
+        if count == 2 { return pairRanks[Int(key[0]) << 8 | Int(key[1])] }
+        if count == 1 { return byteRanks[Int(key[0])] }
+        if count > maxTokenLength { return CompactVocabulary.absent }
+        return hashedRank(key, count)
+    }
+
+    @inline(__always)
+    func hashedRank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
+        let h = CompactVocabulary.hash(key, count)
+        let tag = UInt32(truncatingIfNeeded: h >> 50)
+        var slot = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return CompactVocabulary.absent }
+            if entry >> CompactVocabulary.rankBits == tag {
+                let rank = Int(entry & CompactVocabulary.rankMask) - 1
+                let start = Int(offsets[rank])
+                if Int(offsets[rank + 1]) - start == count, memcmp(blob + start, key, count) == 0 {
+                    return UInt32(rank)
+                }
+            }
+            slot = (slot + 1) & slotMask
+        }
+    }
+
+    /// The bytes of token `rank` (no copy). Precondition: `rank < tokenCount`.
+    @inline(__always)
+    public func bytes(of rank: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = Int(offsets[rank])
+        return UnsafeBufferPointer(start: blob + start, count: Int(offsets[rank + 1]) - start)
+    }
+
+    /// The 64-bit key hash shared by the builder and the lookup: 8 bytes per multiply-xorshift step.
+    @inline(__always)
+    static func hash(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
+        var h = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        let raw = UnsafeRawPointer(key)
+        while i + 8 <= count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            i += 8
+        }
+        if i < count {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < count {
+                word |= UInt64(key[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+        }
+        h = (h ^ (h >> 32)) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
+    }
+
+    // MARK: Building and checking (not hot: run once to produce the resource, and in tests)
+
+    /// Builds the compact form from a `.tiktoken` text (`base64 rank` per line, ranks dense from 0).
+    public static func build(fromTiktokenText text: String) throws -> [UInt8] {
+        var tokens: [[UInt8]] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let rank = Int(parts[1]), let bytes = Data(base64Encoded: String(parts[0])) else {
+                throw FormatError.malformed("bad line '\(line.prefix(40))'")
+            }
+            guard rank == tokens.count else { throw FormatError.malformed("ranks are not dense at \(rank)") }
+            tokens.append([UInt8](bytes))
+        }
+        guard tokens.count < Int(rankMask) else { throw FormatError.malformed("too many tokens") }
+        var slotCount = 1
+        while slotCount < tokens.count * 2 + 2 { slotCount <<= 1 }
+        var slots = [UInt32](repeating: 0, count: slotCount)
+        var pairs = [UInt32](repeating: absent, count: 65536)
+        var singles = [UInt32](repeating: absent, count: 256)
+        var offsets: [UInt32] = [0]
+        var blob: [UInt8] = []
+        var maxLength = 0
+        for (rank, token) in tokens.enumerated() {
+            blob += token
+            offsets.append(UInt32(blob.count))
+            maxLength = max(maxLength, token.count)
+            if token.count == 1 { singles[Int(token[0])] = UInt32(rank) }
+            if token.count == 2 { pairs[Int(token[0]) << 8 | Int(token[1])] = UInt32(rank) }
+            let h = token.withUnsafeBufferPointer { hash($0.baseAddress!, $0.count) }
+            let tag = UInt32(truncatingIfNeeded: h >> 50)
+            var slot = Int(truncatingIfNeeded: h) & (slotCount - 1)
+            while slots[slot] != 0 { slot = (slot + 1) & (slotCount - 1) }
+            slots[slot] = tag << rankBits | UInt32(rank + 1)
+        }
+        var out = magic
+        func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        for v in [UInt32(tokens.count), UInt32(blob.count), UInt32(slotCount), UInt32(maxLength)] { put(v) }
+        for v in pairs { put(v) }
+        for v in singles { put(v) }
+        for v in offsets { put(v) }
+        for v in slots { put(v) }
+        out += blob
+        return out
+    }
+
+    /// The `.tiktoken` text this table was built from, byte for byte (checked against `SHA256SUMS`).
+    public func tiktokenText() -> String {
+        var out = ""
+        out.reserveCapacity(tokenCount * 16)
+        for rank in 0..<tokenCount {
+            out += Data(bytes(of: rank)).base64EncodedString()
+            out += " \(rank)\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,271 @@
+/// tiktoken's split patterns, hand-written as scanners over the UTF-8 bytes of valid text.
+///
+/// Each `pieceEnd(at:)` returns where the regex match starting at `i` ends, reproducing the regex's
+/// leftmost-first alternation and its backtracking exactly (Unicode scalars, never graphemes). Cost:
+/// O(length of the piece) per call, so a whole text is O(n); no allocation.
+///
+/// cl100k_base:
+///     '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+/// o200k_base:
+///     [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+///     |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+///     |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+/// (tiktoken 0.14, `tiktoken_ext/openai_public.py`.) `(?i)` in the regex crate folds `s` with `ſ` (U+017F).
+struct PreTokenizer {
+    enum Pattern { case cl100k, o200k }
+
+    let pattern: Pattern
+    let text: UnsafePointer<UInt8>
+    let count: Int
+    let classes: UnicodeClasses
+    let ascii: UnsafePointer<UInt8>
+
+    static let L = UnicodeClasses.letter
+    static let N = UnicodeClasses.number
+    static let S = UnicodeClasses.space
+    static let U = UnicodeClasses.upper
+    static let W = UnicodeClasses.lower
+
+    init(pattern: Pattern, text: UnsafePointer<UInt8>, count: Int, classes: UnicodeClasses) {
+        self.pattern = pattern
+        self.text = text
+        self.count = count
+        self.classes = classes
+        ascii = classes.blocks + Int(classes.index[0]) << 8
+    }
+
+    /// The class flags and UTF-8 length of the scalar starting at byte `i` (< count).
+    @inline(__always)
+    func scalar(at i: Int) -> (flags: UInt8, length: Int) {
+        let b0 = text[i]
+        if b0 < 0x80 { return (ascii[Int(b0)], 1) }
+        if b0 < 0xE0 {
+            let v = UInt32(b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F)
+            return (classes.flags(v), 2)
+        }
+        if b0 < 0xF0 {
+            let v = UInt32(b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F)
+            return (classes.flags(v), 3)
+        }
+        let v = UInt32(b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
+            | UInt32(text[i + 3] & 0x3F)
+        return (classes.flags(v), 4)
+    }
+
+    @inline(__always)
+    func isNewline(_ i: Int) -> Bool { text[i] == 0x0A || text[i] == 0x0D }
+
+    /// End of the run of scalars having any of `flags`, starting at `i`.
+    @inline(__always)
+    func runEnd(from i: Int, matching flags: UInt8) -> Int {
+        var j = i
+        while j < count {
+            let s = scalar(at: j)
+            if s.flags & flags == 0 { break }
+            j += s.length
+        }
+        return j
+    }
+
+    /// End of the run of `[^\s\p{L}\p{N}]` scalars starting at `i`.
+    @inline(__always)
+    func punctuationEnd(from i: Int) -> Int {
+        var j = i
+        while j < count {
+            let s = scalar(at: j)
+            if s.flags & (PreTokenizer.S | PreTokenizer.L | PreTokenizer.N) != 0 { break }
+            j += s.length
+        }
+        return j
+    }
+
+    /// Length of a case-insensitive `s` (s, S, ſ) at `i`, else 0.
+    @inline(__always)
+    func letterS(at i: Int) -> Int {
+        guard i < count else { return 0 }
+        let b = text[i]
+        if b == 0x73 || b == 0x53 { return 1 }
+        if b == 0xC5 && i + 1 < count && text[i + 1] == 0xBF { return 2 }
+        return 0
+    }
+
+    @inline(__always)
+    func isLetter(_ i: Int, _ lower: UInt8) -> Bool {
+        i < count && (text[i] | 0x20) == lower
+    }
+
+    /// Length of `(?i:'s|'t|'re|'ve|'m|'ll|'d)` (o200k) or `'(?i:[sdmt]|ll|ve|re)` (cl100k) at `i`, else 0.
+    /// Both accept the same strings.
+    @inline(__always)
+    func contraction(at i: Int) -> Int {
+        guard i + 1 < count, text[i] == 0x27 else { return 0 }
+        let s = letterS(at: i + 1)
+        if s > 0 { return 1 + s }
+        let c = text[i + 1] | 0x20
+        if c == 0x74 || c == 0x6D || c == 0x64 { // t m d
+            return (text[i + 1] >= 0x41 && text[i + 1] <= 0x7A) ? 2 : 0
+        }
+        if (c == 0x72 || c == 0x76) && isLetter(i + 1, c) && isLetter(i + 2, 0x65) { return 3 } // re ve
+        if c == 0x6C && isLetter(i + 1, 0x6C) && isLetter(i + 2, 0x6C) { return 3 } // ll
+        return 0
+    }
+
+    /// Where the piece starting at `i` ends.
+    @inline(__always)
+    func pieceEnd(at i: Int) -> Int {
+        switch pattern {
+        case .cl100k: return cl100kEnd(at: i)
+        case .o200k: return o200kEnd(at: i)
+        }
+    }
+
+    // MARK: cl100k_base
+
+    @inline(__always)
+    func cl100kEnd(at i: Int) -> Int {
+        let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
+        let c = scalar(at: i)
+        // '(?i:[sdmt]|ll|ve|re)
+        if text[i] == 0x27 {
+            let k = contraction(at: i)
+            if k > 0 { return i + k }
+        }
+        // [^\r\n\p{L}\p{N}]?+\p{L}++
+        if c.flags & L != 0 { return runEnd(from: i + c.length, matching: L) }
+        if c.flags & N == 0 && !isNewline(i) {
+            let j = i + c.length
+            if j < count {
+                let d = scalar(at: j)
+                if d.flags & L != 0 { return runEnd(from: j + d.length, matching: L) }
+            }
+        }
+        // \p{N}{1,3}+
+        if c.flags & N != 0 { return digitsEnd(from: i) }
+        // ' ?[^\s\p{L}\p{N}]++[\r\n]*+'
+        if text[i] == 0x20 && i + 1 < count && scalar(at: i + 1).flags & (S | L | N) == 0 {
+            return newlinesEnd(from: punctuationEnd(from: i + 1), slash: false)
+        }
+        if c.flags & (S | L | N) == 0 {
+            return newlinesEnd(from: punctuationEnd(from: i + c.length), slash: false)
+        }
+        // Whitespace: \s++$ | \s*[\r\n] | \s+(?!\S) | \s
+        let run = whitespaceRun(from: i)
+        if run.end == count { return count }
+        if run.afterLastNewline > 0 { return run.afterLastNewline }
+        if run.lastStart > i { return run.lastStart }
+        return i + c.length
+    }
+
+    // MARK: o200k_base
+
+    @inline(__always)
+    func o200kEnd(at i: Int) -> Int {
+        let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
+        let c = scalar(at: i)
+        let prefixable = c.flags & (L | N) == 0 && !isNewline(i)
+        // Alternative 1: prefix, then upper*, lower+ — first with the prefix, then without it.
+        if prefixable, let e = upperLowerEnd(from: i + c.length) { return e + contraction(at: e) }
+        if let e = upperLowerEnd(from: i) { return e + contraction(at: e) }
+        // Alternative 2: prefix, then upper+, lower*.
+        if prefixable, let e = upperRunEnd(from: i + c.length) { return e + contraction(at: e) }
+        if let e = upperRunEnd(from: i) { return e + contraction(at: e) }
+        // \p{N}{1,3}
+        if c.flags & N != 0 { return digitsEnd(from: i) }
+        // ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
+        if text[i] == 0x20 && i + 1 < count && scalar(at: i + 1).flags & (S | L | N) == 0 {
+            return newlinesEnd(from: punctuationEnd(from: i + 1), slash: true)
+        }
+        if c.flags & (S | L | N) == 0 {
+            return newlinesEnd(from: punctuationEnd(from: i + c.length), slash: true)
+        }
+        // Whitespace: \s*[\r\n]+ | \s+(?!\S) | \s+
+        let run = whitespaceRun(from: i)
+        if run.afterLastNewline > 0 { return run.afterLastNewline }
+        if run.end == count { return count }
+        if run.lastStart > i { return run.lastStart }
+        return run.end
+    }
+
+    /// `[U]*[W]+` from `k` with the regex's backtracking, or nil if it cannot match.
+    @inline(__always)
+    func upperLowerEnd(from k: Int) -> Int? {
+        let U = PreTokenizer.U, W = PreTokenizer.W
+        var j = k
+        var lastLowerEnd = -1
+        while j < count {
+            let s = scalar(at: j)
+            if s.flags & U == 0 {
+                // The greedy upper run stops here; a lower-only scalar (Ll) starts the lower run.
+                if s.flags & W != 0 { return runEnd(from: j + s.length, matching: W) }
+                break
+            }
+            j += s.length
+            if s.flags & W != 0 { lastLowerEnd = j }
+        }
+        // Backtrack: the last scalar of the upper run that is also lower ends a one-scalar lower run.
+        return lastLowerEnd >= 0 ? lastLowerEnd : nil
+    }
+
+    /// `[U]+[W]*` from `k`, or nil.
+    @inline(__always)
+    func upperRunEnd(from k: Int) -> Int? {
+        guard k < count else { return nil }
+        let first = scalar(at: k)
+        guard first.flags & PreTokenizer.U != 0 else { return nil }
+        let upperEnd = runEnd(from: k + first.length, matching: PreTokenizer.U)
+        return runEnd(from: upperEnd, matching: PreTokenizer.W)
+    }
+
+    // MARK: Shared pieces
+
+    @inline(__always)
+    func digitsEnd(from i: Int) -> Int {
+        var j = i
+        for _ in 0..<3 {
+            guard j < count else { break }
+            let s = scalar(at: j)
+            if s.flags & PreTokenizer.N == 0 { break }
+            j += s.length
+        }
+        return j
+    }
+
+    /// `[\r\n]*` (cl100k) or `[\r\n/]*` (o200k) from `i`.
+    @inline(__always)
+    func newlinesEnd(from i: Int, slash: Bool) -> Int {
+        var j = i
+        while j < count {
+            let b = text[j]
+            if b == 0x0A || b == 0x0D || (slash && b == 0x2F) { j += 1 } else { break }
+        }
+        return j
+    }
+
+    /// The whitespace run from `i`: its end, the end of its last `\r`/`\n` (0 if none), and where its
+    /// last scalar starts.
+    @inline(__always)
+    func whitespaceRun(from i: Int) -> (end: Int, afterLastNewline: Int, lastStart: Int) {
+        var j = i
+        var afterNewline = 0
+        var lastStart = i
+        while j < count {
+            let b = text[j]
+            if b == 0x20 || b == 0x09 {
+                lastStart = j
+                j += 1
+                continue
+            }
+            if b == 0x0A || b == 0x0D {
+                lastStart = j
+                j += 1
+                afterNewline = j
+                continue
+            }
+            let s = scalar(at: j)
+            if s.flags & PreTokenizer.S == 0 { break }
+            lastStart = j
+            j += s.length
+        }
+        return (j, afterNewline, lastStart)
+    }
+}

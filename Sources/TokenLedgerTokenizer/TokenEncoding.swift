@@ -1,0 +1,233 @@
+import Foundation
+import TokenLedgerCore
+
+/// The encodings bundled with TokenLedger.
+public enum EncodingName: String, CaseIterable, Sendable, CustomStringConvertible {
+    case o200kBase = "o200k_base"
+    case cl100kBase = "cl100k_base"
+
+    public var description: String { rawValue }
+
+    /// The special tokens and their ids, exactly as tiktoken defines them.
+    public var specialTokens: [(text: String, id: Int)] {
+        switch self {
+        case .o200kBase:
+            return [("<|endoftext|>", 199_999), ("<|endofprompt|>", 200_018)]
+        case .cl100kBase:
+            return [
+                ("<|endoftext|>", 100_257), ("<|fim_prefix|>", 100_258), ("<|fim_middle|>", 100_259),
+                ("<|fim_suffix|>", 100_260), ("<|endofprompt|>", 100_276),
+            ]
+        }
+    }
+
+    var pattern: PreTokenizer.Pattern {
+        switch self {
+        case .o200kBase: return .o200k
+        case .cl100kBase: return .cl100k
+        }
+    }
+}
+
+/// Errors from loading or using an encoding.
+public enum TokenizerError: UserFacingError, Equatable {
+    case unknownEncoding(String)
+    case unknownModel(String)
+    case resourcesMissing(String)
+    case resourceDamaged(String)
+
+    public var message: String {
+        switch self {
+        case .unknownEncoding(let name):
+            return "unknown encoding '\(name)'; use o200k_base or cl100k_base."
+        case .unknownModel(let name):
+            return "no tokenizer is known for model '\(name)'; pass --encoding o200k_base or cl100k_base instead."
+        case .resourcesMissing(let path):
+            return "the tokenizer vocabulary is missing (looked for \(path)); copy the TokenLedger_TokenLedgerTokenizer.resources folder next to the tokenledger binary."
+        case .resourceDamaged(let why):
+            return "the bundled tokenizer vocabulary is damaged (\(why)); reinstall TokenLedger."
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unknownEncoding, .unknownModel: return .usage
+        case .resourcesMissing, .resourceDamaged: return .failure
+        }
+    }
+}
+
+/// One BPE encoding (o200k_base or cl100k_base): split rules, ranks and special tokens; thread-safe.
+///
+/// Results are byte-for-byte those of tiktoken's `encode_ordinary` (and `encode(allowed_special="all")`
+/// with `allowSpecial`). Load with `TokenEncoding.named(_:)`, which maps the bundled file once per process.
+public final class TokenEncoding: Sendable {
+    public let name: EncodingName
+    public let vocabulary: CompactVocabulary
+    let classes: UnicodeClasses
+    let specials: [(bytes: [UInt8], id: Int)]
+
+    init(name: EncodingName, vocabulary: CompactVocabulary, classes: UnicodeClasses) {
+        self.name = name
+        self.vocabulary = vocabulary
+        self.classes = classes
+        specials = name.specialTokens.map { (Array($0.text.utf8), $0.id) }
+    }
+
+    // MARK: Loading
+
+    /// The shared, lazily loaded encoding. Cost on first use: one `mmap` of the vocabulary (~2–4 MB,
+    /// paged in on demand) and a 70 KB read of the Unicode class table; afterwards free.
+    public static func named(_ name: EncodingName) throws(TokenizerError) -> TokenEncoding {
+        let result: Result<TokenEncoding, TokenizerError>
+        switch name {
+        case .o200kBase: result = sharedO200k
+        case .cl100kBase: result = sharedCl100k
+        }
+        return try result.get()
+    }
+
+    /// Looks up an encoding by its tiktoken name ("o200k_base", "cl100k_base").
+    public static func named(_ text: String) throws(TokenizerError) -> TokenEncoding {
+        guard let name = EncodingName(rawValue: text) else { throw .unknownEncoding(text) }
+        return try named(name)
+    }
+
+    /// The encoding a model uses (exact name, then prefix, as tiktoken's model table).
+    public static func forModel(_ model: String) throws(TokenizerError) -> TokenEncoding {
+        guard let name = ModelEncodings.encoding(forModel: model) else { throw .unknownModel(model) }
+        return try named(name)
+    }
+
+    private static let sharedO200k = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.o200kBase) }
+    private static let sharedCl100k = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.cl100kBase) }
+    private static let sharedClasses = Result<UnicodeClasses, TokenizerError> { () throws(TokenizerError) -> UnicodeClasses in
+        let path = try resourcePath("unicode-classes.bin")
+        guard let data = FileManager.default.contents(atPath: path) else { throw .resourcesMissing(path) }
+        do { return try UnicodeClasses(bytes: [UInt8](data)) } catch { throw .resourceDamaged("\(error)") }
+    }
+
+    static func load(_ name: EncodingName) throws(TokenizerError) -> TokenEncoding {
+        let classes = try sharedClasses.get()
+        let path = try resourcePath("\(name.rawValue).bpe")
+        do {
+            return TokenEncoding(name: name, vocabulary: try CompactVocabulary(contentsOf: path), classes: classes)
+        } catch {
+            throw .resourceDamaged("\(error)")
+        }
+    }
+
+    /// The folder holding the vocabulary files: `$TOKENLEDGER_VOCAB_DIR`, else the SwiftPM resource
+    /// bundle next to the executable (where `Bundle.module` looks first). Resolved by hand because
+    /// `Bundle.module` traps when the bundle is missing, and a missing file must be a clear error.
+    static let resourceDirectory: String = {
+        if let dir = ProcessInfo.processInfo.environment["TOKENLEDGER_VOCAB_DIR"], !dir.isEmpty { return dir }
+        let bundleName = "TokenLedger_TokenLedgerTokenizer.resources"
+        var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        candidates.append(executable.deletingLastPathComponent().appendingPathComponent(bundleName))
+        for bundle in candidates {
+            for sub in ["Vocab", "Contents/Resources/Vocab"] {
+                let dir = bundle.appendingPathComponent(sub).path
+                if FileManager.default.fileExists(atPath: dir) { return dir }
+            }
+        }
+        return candidates[0].appendingPathComponent("Vocab").path
+    }()
+
+    static func resourcePath(_ file: String) throws(TokenizerError) -> String {
+        let path = resourceDirectory + "/" + file
+        guard FileManager.default.fileExists(atPath: path) else { throw .resourcesMissing(path) }
+        return path
+    }
+
+    // MARK: Encoding
+
+    /// Token ids of `text`. Special-token text is ordinary text unless `allowSpecial`. Cost: O(n).
+    public func encode(_ text: String, allowSpecial: Bool = false) -> [Int] {
+        var sink = TokenList()
+        sink.ids.reserveCapacity(text.utf8.count / 4 + 1)
+        run(text, allowSpecial: allowSpecial, into: &sink)
+        return sink.ids
+    }
+
+    /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per token.
+    public func count(_ text: String, allowSpecial: Bool = false) -> Int {
+        var sink = TokenCounter()
+        run(text, allowSpecial: allowSpecial, into: &sink)
+        return sink.count
+    }
+
+    func run<Sink: TokenSink>(_ text: String, allowSpecial: Bool, into sink: inout Sink) {
+        var text = text
+        text.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return }
+            if allowSpecial {
+                encodeWithSpecials(base, utf8.count, into: &sink)
+            } else {
+                encodeOrdinary(base, utf8.count, into: &sink)
+            }
+        }
+    }
+
+    @inline(__always)
+    func encodeOrdinary<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, into sink: inout Sink) {
+        let scanner = PreTokenizer(pattern: name.pattern, text: base, count: n, classes: classes)
+        let vocab = vocabulary
+        var i = 0
+        switch name.pattern {
+        case .o200k:
+            while i < n {
+                let e = scanner.o200kEnd(at: i)
+                BytePairMerge.encode(base + i, e - i, vocab, into: &sink)
+                i = e
+            }
+        case .cl100k:
+            while i < n {
+                let e = scanner.cl100kEnd(at: i)
+                BytePairMerge.encode(base + i, e - i, vocab, into: &sink)
+                i = e
+            }
+        }
+    }
+
+    func encodeWithSpecials<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, into sink: inout Sink) {
+        var segmentStart = 0
+        var i = 0
+        while i + 1 < n {
+            if base[i] == 0x3C && base[i + 1] == 0x7C, // "<|"
+               let special = specials.first(where: { $0.bytes.count <= n - i && memcmp(base + i, $0.bytes, $0.bytes.count) == 0 }) {
+                encodeOrdinary(base + segmentStart, i - segmentStart, into: &sink)
+                sink.append(UInt32(special.id))
+                i += special.bytes.count
+                segmentStart = i
+                continue
+            }
+            i += 1
+        }
+        encodeOrdinary(base + segmentStart, n - segmentStart, into: &sink)
+    }
+
+    // MARK: Decoding
+
+    /// The bytes of `ids` (special tokens included); nil if an id is not in this encoding.
+    public func decodeBytes(_ ids: [Int]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(ids.count * 4)
+        for id in ids {
+            if id >= 0 && id < vocabulary.tokenCount {
+                out.append(contentsOf: vocabulary.bytes(of: id))
+            } else if let special = specials.first(where: { $0.id == id }) {
+                out += special.bytes
+            } else {
+                return nil
+            }
+        }
+        return out
+    }
+
+    /// The text of `ids`, invalid UTF-8 replaced by U+FFFD (as tiktoken's `decode`); nil for unknown ids.
+    public func decode(_ ids: [Int]) -> String? {
+        decodeBytes(ids).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

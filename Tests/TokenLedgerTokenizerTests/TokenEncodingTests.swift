@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+@testable import TokenLedgerTokenizer
+
+@Suite("Token encodings: known answers, golden parity with tiktoken, round trips")
+struct TokenEncodingTests {
+    static let o200k = try! TokenEncoding.named(.o200kBase)
+    static let cl100k = try! TokenEncoding.named(.cl100kBase)
+
+    @Test("'hello world' is [24912, 2375] in o200k_base and [15339, 1917] in cl100k_base")
+    func helloWorld() {
+        #expect(Self.o200k.encode("hello world") == [24912, 2375])
+        #expect(Self.cl100k.encode("hello world") == [15339, 1917])
+        #expect(Self.o200k.count("hello world") == 2)
+    }
+
+    @Test("empty text has no tokens")
+    func empty() {
+        #expect(Self.o200k.encode("").isEmpty)
+        #expect(Self.cl100k.count("") == 0)
+    }
+
+    @Test("special-token text is ordinary by default and one id when allowed")
+    func specialTokens() {
+        let text = "a<|endoftext|>b"
+        #expect(!Self.o200k.encode(text).contains(199_999))
+        #expect(Self.o200k.encode(text, allowSpecial: true) == Self.o200k.encode("a") + [199_999] + Self.o200k.encode("b"))
+        #expect(Self.cl100k.encode("<|endoftext|>", allowSpecial: true) == [100_257])
+        #expect(Self.cl100k.encode("<|endofprompt|><|fim_suffix|>", allowSpecial: true) == [100_276, 100_260])
+        #expect(Self.o200k.encode("<|endofprompt|>", allowSpecial: true) == [200_018])
+        #expect(Self.o200k.decode([199_999]) == "<|endoftext|>")
+    }
+
+    static func goldenCases() throws -> [(name: String, text: String)] {
+        let data = try String(contentsOfFile: TokenizerFixtures.path("fixtures/tokenizer/cases.jsonl"), encoding: .utf8)
+        return try data.split(separator: "\n").map { line in
+            let value = try JSONParser.parse(String(line))
+            return (value["name"]?.string ?? "?", value["text"]?.string ?? "")
+        }
+    }
+
+    static func goldenIds(_ name: EncodingName) throws -> [[Int]] {
+        let data = try String(contentsOfFile: TokenizerFixtures.path("fixtures/tokenizer/expected-\(name.rawValue).jsonl"), encoding: .utf8)
+        return try data.split(separator: "\n").map { line in
+            try JSONParser.parse(String(line)).array?.compactMap(\.int) ?? []
+        }
+    }
+
+    @Test("every golden case encodes exactly as tiktoken 0.14 does", arguments: EncodingName.allCases)
+    func goldenParity(_ name: EncodingName) throws {
+        let encoding = try TokenEncoding.named(name)
+        let cases = try Self.goldenCases()
+        let expected = try Self.goldenIds(name)
+        #expect(cases.count == expected.count)
+        #expect(cases.count > 1000)
+        var mismatches = 0
+        for (c, ids) in zip(cases, expected) {
+            let got = encoding.encode(c.text)
+            if got != ids {
+                mismatches += 1
+                if mismatches <= 20 { Issue.record("\(name) \(c.name.debugDescription): got \(got), tiktoken \(ids)") }
+            }
+            #expect(encoding.count(c.text) == ids.count)
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("decode(encode(s)) == s for every golden case", arguments: EncodingName.allCases)
+    func roundTrip(_ name: EncodingName) throws {
+        let encoding = try TokenEncoding.named(name)
+        for c in try Self.goldenCases() {
+            #expect(encoding.decode(encoding.encode(c.text)) == c.text, "\(c.name)")
+        }
+    }
+
+    @Test("every vocabulary token's bytes look up to its own rank", arguments: EncodingName.allCases)
+    func everyTokenRoundTrips(_ name: EncodingName) throws {
+        let vocab = try TokenEncoding.named(name).vocabulary
+        #expect(vocab.tokenCount == (name == .o200kBase ? 199_998 : 100_256))
+        var wrong = 0
+        for rank in 0..<vocab.tokenCount {
+            let bytes = vocab.bytes(of: rank)
+            if vocab.rank(bytes.baseAddress!, bytes.count) != UInt32(rank) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+    }
+
+    @Test("the bundled vocabulary decodes back to the .tiktoken file named in SHA256SUMS", arguments: EncodingName.allCases)
+    func vocabularyChecksum(_ name: EncodingName) throws {
+        let sums = try String(contentsOfFile: TokenizerFixtures.path("fixtures/tokenizer/SHA256SUMS"), encoding: .utf8)
+        let expected = sums.split(separator: "\n").first { $0.hasSuffix("  \(name.rawValue).tiktoken") }.map { String($0.prefix(64)) }
+        let text = try TokenEncoding.named(name).vocabulary.tiktokenText()
+        #expect(SHA256.hexDigest(of: text) == expected)
+    }
+
+    @Test("1M spaces and 1 MB of one letter encode without trouble and round-trip")
+    func pathological() {
+        let spaces = String(repeating: " ", count: 1_000_000)
+        let ids = Self.o200k.encode(spaces)
+        #expect(Self.o200k.decode(ids) == spaces)
+        let letters = String(repeating: "a", count: 1_000_000)
+        #expect(Self.cl100k.decode(Self.cl100k.encode(letters)) == letters)
+    }
+
+    @Test("unknown ids do not decode")
+    func unknownIds() {
+        #expect(Self.o200k.decode([5_000_000]) == nil)
+        #expect(Self.cl100k.decode([-1]) == nil)
+    }
+}
