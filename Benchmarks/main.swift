@@ -12,7 +12,8 @@ struct BenchSuite {
 }
 
 let suites: [BenchSuite] = [
-    // tokenizerSuite,   (issue 3)
+    tokenizerSuite,     // issue 3
+    pricingSuite,       // issue 2
     // importSuite,      (issue 4)
     // reportSuite,      (issue 5)
 ]

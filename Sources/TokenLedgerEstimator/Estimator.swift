@@ -94,7 +94,8 @@ public struct Estimator: Sendable {
             warnings.append("\(info.id) does not list '\(effort)' among its effort tiers (\(info.efforts.map(\.rawValue).joined(separator: ", "))).")
         }
 
-        let prompt = try PromptCounting.count(request, model: model, encoding: info?.encoding)
+        let prompt = try PromptCounting.count(request, model: modelID ?? model)
+        warnings += prompt.notes
         if prompt.isApproximate {
             warnings.append("input tokens for \(model) are an approximation (\(prompt.counting)): it has no public tokenizer.")
         }

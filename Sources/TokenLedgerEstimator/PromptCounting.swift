@@ -7,28 +7,31 @@ struct PromptCount {
     var isApproximate: Bool
     /// "o200k_base", "cl100k_base", "approximate (claude)".
     var counting: String
+    /// What the count could not include (built-in tools, images of unknown size, ...).
+    var notes: [String]
 }
 
 enum PromptCounting {
-    /// Counts the request as the provider bills it. A plain prompt is billed as one user message.
-    /// `encoding` is the price table's (`o200k_base`, `cl100k_base`, `approximate`); when absent the
-    /// tokenizer's model table decides.
-    static func count(_ request: PlannedRequest, model: String, encoding: String?) throws -> PromptCount {
-        let exact: TokenEncoding?
-        if let encoding, encoding != "approximate" {
-            exact = try TokenEncoding.named(encoding)
-        } else if encoding == nil, ModelEncodings.encoding(forModel: model) != nil {
-            exact = try TokenEncoding.forModel(model)
-        } else {
-            exact = nil
+    /// Counts the request as the provider bills it, through the tokenizer's `ChatTokenCounter`
+    /// (message overhead, tools and images included). A plain prompt is billed as one user message.
+    /// A model neither the tokenizer nor a known family covers is counted with the generic
+    /// approximation and labelled so.
+    static func count(_ request: PlannedRequest, model: String) throws -> PromptCount {
+        let body = request.body ?? .object(JSONObject([
+            ("messages", .array([.object(JSONObject([("role", "user"), ("content", .string(request.text))]))])),
+        ]))
+        var counterModel = model
+        var label: String?
+        if ModelEncodings.encoding(forModel: model) == nil, ApproximateTokenCounter.family(ofModel: model) == nil {
+            // Same per-script heuristic as every approximate family; only the label differs.
+            counterModel = "claude"
+            label = "approximate (unknown model family)"
         }
-        let body = request.body ?? .object(JSONObject([("messages", .array([.object(JSONObject([("role", "user"), ("content", .string(request.text))]))]))]))
-        if let exact {
-            let count = try ChatTokenCounter.count(request: body, encoding: exact, model: model)
-            return PromptCount(tokens: count.total, isApproximate: false, counting: exact.name.rawValue)
-        }
-        let family = "generic" // TEMP until the tokenizer branch lands ApproximateTokenCounter
-        let count = try ChatTokenCounter.approximate(request: body, model: model)
-        return PromptCount(tokens: count.total, isApproximate: true, counting: "approximate (\(family))")
+        let counter = try ChatTokenCounter(model: counterModel)
+        let count = try counter.count(request: body)
+        let family = ApproximateTokenCounter.family(ofModel: model) ?? "generic"
+        return PromptCount(
+            tokens: count.total, isApproximate: count.isApproximate,
+            counting: label ?? count.encoding?.rawValue ?? "approximate (\(family))", notes: count.notes)
     }
 }

@@ -604,7 +604,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), the earliest plausible date. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -623,7 +623,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), the earliest plausible date. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only; no dated snapshot there and launch date not known here: the period starts 2026-04-16 (Opus 4.7), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 2x fast-mode multiplier (not modelled: no 'fast' service tier in the table format). Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -642,7 +642,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only ($2/$10); no dated snapshot there and launch date not known here: the period starts 2026-04-16, the earliest plausible date. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only ($2/$10); no dated snapshot there and launch date not known here: the period starts 2026-04-16, an assumed start: records dated earlier stay unpriced. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -661,7 +661,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh", "max"]
-notes = "From LiteLLM only ($10/$50); no dated snapshot there and launch date not known here: the period starts 2026-04-16, the earliest plausible date. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
+notes = "From LiteLLM only ($10/$50); no dated snapshot there and launch date not known here: the period starts 2026-04-16, an assumed start: records dated earlier stay unpriced. Cache writes 1.25x (5 min) / 2x (1 h) input, cache reads 0.1x, batch half, web search $10 / 1k. LiteLLM lists no batch price for Anthropic models."
 
 [[model.period]]
 from = "2026-04-16"
@@ -753,7 +753,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01 as the earliest plausible date."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-04-01"
@@ -768,7 +768,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01 as the earliest plausible date."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-04-01"
@@ -987,6 +987,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 [model.period.long_context]
 threshold = 200000
 input = 4.00
@@ -1011,6 +1012,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 [model.period.long_context]
 threshold = 200000
 input = 4.00
@@ -1036,6 +1038,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-3.1-flash-lite"
@@ -1056,8 +1059,10 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.flex]
 multiplier = 0.5
+web_search_per_1k = 14.00
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-3.5-flash"
@@ -1066,7 +1071,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03 as the earliest plausible date. Thinking tokens bill at the output price. LiteLLM lists no batch price."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price. LiteLLM lists no batch price."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1078,6 +1083,7 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-3.5-flash-lite"
@@ -1086,7 +1092,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only (flex cached $0.02 and priority cached $0.05 are LiteLLM's rounded figures); launch date not known here, the period starts 2026-03-03 as the earliest plausible date. Thinking tokens bill at the output price."
+notes = "From LiteLLM only (flex cached $0.02 and priority cached $0.05 are LiteLLM's rounded figures); launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1111,7 +1117,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03 as the earliest plausible date. Thinking tokens bill at the output price."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1122,8 +1128,10 @@ web_search_per_1k = 14.00
 batch = 0.5
 [model.period.flex]
 multiplier = 0.5
+web_search_per_1k = 14.00
 [model.period.priority]
 multiplier = 1.8
+web_search_per_1k = 14.00
 
 [[model]]
 id = "gemini-embedding-001"
@@ -1292,8 +1300,8 @@ aliases = ["magistral-medium-latest", "magistral-medium-1-2-2509", "magistral-me
 encoding = "approximate"
 context_window = 131072
 max_output = 131072
-efforts = ["high"]
-notes = "Reasoning model; thinking tokens bill as output. LiteLLM agrees on price (gives context 40000, which was Magistral 1.0's)."
+efforts = []
+notes = "Reasoning model without effort tiers; thinking tokens bill as output. LiteLLM agrees on price (gives context 40000, which was Magistral 1.0's)."
 
 [[model.period]]
 from = "2025-09-17"
@@ -1322,7 +1330,7 @@ aliases = ["magistral-small-latest", "magistral-small-1-2-2509", "magistral-smal
 encoding = "approximate"
 context_window = 131072
 max_output = 131072
-efforts = ["high"]
+efforts = []
 notes = "LiteLLM agrees on price."
 
 [[model.period]]
@@ -2086,7 +2094,7 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-audio-1.5"
-notes = "From LiteLLM only (not confirmed against OpenAI's page). Launch date not known here: the period starts 2025-12-15 (the gpt-audio-mini-2025-12-15 snapshot), the earliest plausible date."
+notes = "From LiteLLM only (not confirmed against OpenAI's page). Launch date not known here: the period starts 2025-12-15 (the gpt-audio-mini-2025-12-15 snapshot), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-15"
@@ -2233,7 +2241,7 @@ context_window = 32000
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-1.5"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only. Launch date not known here: the period starts 2025-12-15 (the gpt-realtime-mini-2025-12-15 snapshot), the earliest plausible date."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only. Launch date not known here: the period starts 2025-12-15 (the gpt-realtime-mini-2025-12-15 snapshot), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-15"
@@ -2253,7 +2261,7 @@ context_window = 32000
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here, the period starts 2025-12-15 (after gpt-realtime-1.5), the earliest plausible date."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here, the period starts 2025-12-15 (after gpt-realtime-1.5), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-15"
@@ -2273,7 +2281,7 @@ context_window = 128000
 max_output = 32000
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2.1"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only (text output $24); launch date not known here: the period starts 2026-03-05 (gpt-5.4, the first model with the regional uplift), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only (text output $24); launch date not known here: the period starts 2026-03-05 (gpt-5.4, the first model with the regional uplift), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2293,7 +2301,7 @@ context_window = 128000
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2.1-mini"
-notes = "Image input $0.80 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here: the period starts 2026-03-05, the earliest plausible date."
+notes = "Image input $0.80 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here: the period starts 2026-03-05, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2733,7 +2741,7 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-5.3-chat-latest"
-notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-11"
@@ -2753,7 +2761,7 @@ context_window = 400000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.3-codex"
-notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here: the period starts 2025-12-11 (gpt-5.2), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-11"
@@ -2773,7 +2781,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.4"
-notes = "From LiteLLM. LiteLLM's flex cached-input is $0.13 (not half of $0.25); $0.125 used here as flex is half price for every other component. Prompts over 272k bill at the long-context rates. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM. Flex is half and priority double every standard price (written as multipliers so they also apply to the long-context rates). LiteLLM's flex cached-input is $0.13 (not half of $0.25); $0.125 (the 0.5 multiplier) is used here. Prompts over 272k bill at the long-context rates. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2783,13 +2791,11 @@ output = 15.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 1.25
-cached_input = 0.125
-output = 7.50
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 5.00
-cached_input = 0.50
-output = 30.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 5.00
@@ -2852,7 +2858,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.4-pro"
-notes = "From LiteLLM. LiteLLM lists a flex price without a flex cached-input price; the cached input keeps the standard $3.00 in flex here."
+notes = "From LiteLLM. Flex is half price (multiplier, so it also applies to the long-context rates); LiteLLM lists no flex cached-input price, the multiplier gives $1.50."
 
 [[model.period]]
 from = "2026-03-05"
@@ -2861,8 +2867,7 @@ cached_input = 3.00
 output = 180.00
 batch = 0.5
 [model.period.flex]
-input = 15.00
-output = 90.00
+multiplier = 0.5
 [model.period.long_context]
 threshold = 272000
 input = 60.00
@@ -2877,7 +2882,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.5"
-notes = "From LiteLLM. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM. Flex half and priority double every standard price (multipliers, so they also apply to the long-context rates). LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2887,13 +2892,11 @@ output = 30.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 2.50
-cached_input = 0.25
-output = 15.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 10.00
-cached_input = 1.00
-output = 60.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 10.00
@@ -2908,7 +2911,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.5-pro"
-notes = "From LiteLLM (flex cached-input not listed; standard $3.00 kept)."
+notes = "From LiteLLM. Flex is half price (multiplier); LiteLLM lists no flex cached-input price, the multiplier gives $1.50."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2917,8 +2920,7 @@ cached_input = 3.00
 output = 180.00
 batch = 0.5
 [model.period.flex]
-input = 15.00
-output = 90.00
+multiplier = 0.5
 [model.period.long_context]
 threshold = 272000
 input = 60.00
@@ -2933,7 +2935,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2944,15 +2946,11 @@ output = 30.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 2.50
-cached_input = 0.25
-cache_write_5m = 3.125
-output = 15.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 10.00
-cached_input = 1.00
-cache_write_5m = 12.50
-output = 60.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 10.00
@@ -2968,7 +2966,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-sol"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2979,15 +2977,11 @@ output = 30.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 2.50
-cached_input = 0.25
-cache_write_5m = 3.125
-output = 15.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 10.00
-cached_input = 1.00
-cache_write_5m = 12.50
-output = 60.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 10.00
@@ -3003,7 +2997,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-terra"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3014,15 +3008,11 @@ output = 15.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 1.25
-cached_input = 0.125
-cache_write_5m = 1.5625
-output = 7.50
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 5.00
-cached_input = 0.50
-cache_write_5m = 6.25
-output = 30.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 5.00
@@ -3038,7 +3028,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-luna"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), the earliest plausible date. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3049,15 +3039,11 @@ output = 6.00
 web_search_per_1k = 10.00
 batch = 0.5
 [model.period.flex]
-input = 0.50
-cached_input = 0.05
-cache_write_5m = 0.625
-output = 3.00
+multiplier = 0.5
+web_search_per_1k = 10.00
 [model.period.priority]
-input = 2.00
-cached_input = 0.20
-cache_write_5m = 2.50
-output = 12.00
+multiplier = 2
+web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
 input = 2.00
@@ -3145,7 +3131,7 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/chatgpt-image-latest"
-notes = "From LiteLLM only (same token prices as gpt-image-1); launch date not known here: the period starts 2025-12-16 (gpt-image-1.5), the earliest plausible date."
+notes = "From LiteLLM only (same token prices as gpt-image-1); launch date not known here: the period starts 2025-12-16 (gpt-image-1.5), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2025-12-16"
@@ -3594,7 +3580,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 1000000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 (grok-4.20) as the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 (grok-4.20), an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-03-09"
@@ -3614,7 +3600,7 @@ encoding = "approximate"
 context_window = 500000
 max_output = 500000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 as the earliest plausible date."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09, an assumed start: records dated earlier stay unpriced."
 
 [[model.period]]
 from = "2026-03-09"

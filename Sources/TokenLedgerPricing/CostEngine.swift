@@ -29,12 +29,23 @@ public struct EffectivePrices: Sendable, Hashable {
     public var channelPeriodStart: String?
     /// Layers that set at least one price, outermost first ("terms:acme", "channel:302ai", "bundled:openai").
     public var layers: [String]
-    public var components: [PriceComponent: EffectivePrice]
+    /// Indexed by `PriceComponent.ordinal`; nil for unit items the model does not bill.
+    var byOrdinal: [EffectivePrice?]
     /// Which modifiers applied: the batch multiplier, a service tier, the long-context tier.
     public var batchApplied: Bool
     public var serviceTierApplied: String?
     public var longContextApplied: Bool
     public var notes: [String]
+
+    /// The effective price of every billed component.
+    public var components: [PriceComponent: EffectivePrice] {
+        var out: [PriceComponent: EffectivePrice] = [:]
+        for c in PriceComponent.allCases { out[c] = byOrdinal[c.ordinal] }
+        return out
+    }
+
+    /// The effective price of one component (no allocation).
+    public func price(of component: PriceComponent) -> EffectivePrice? { byOrdinal[component.ordinal] }
 }
 
 /// Why a request cannot be priced. Its message is the `.unpriced` reason; the CLI exits 2 with it.
@@ -105,44 +116,40 @@ extension PriceBook {
     func prices(ref: ModelRef, day: Int, channel: String?, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
         let table = tables[ref.table]
         let model = table.models[ref.model]
-        let dateText = PriceDate.text(day)
         guard let official = model.period(on: day) else {
-            throw .noPeriod(modelID: model.id, date: dateText, firstFrom: model.periods.first?.fromText)
+            throw .noPeriod(modelID: model.id, date: PriceDate.text(day), firstFrom: model.periods.first?.fromText)
         }
         let bundledLayer = "bundled"
-        var explicit: [PriceComponent: Layered] = [:]
-        for (c, p) in official.prices.values { explicit[c] = Layered(price: p, layer: bundledLayer, exempt: false) }
+        // Indexed by PriceComponent.ordinal: the hot path does no hashing.
+        var explicit = [Layered?](repeating: nil, count: PriceComponent.count)
+        official.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: bundledLayer, exempt: false) }
         var layers = [table.layerName]
         var batchRate = official.batch
         var tiers = official.serviceTiers
         var longContext = official.longContext
-        var longContextLayer = bundledLayer
-        var tierLayers = Dictionary(uniqueKeysWithValues: tiers.keys.map { ($0, bundledLayer) })
+        // The layer whose period supplies batch, tiers and long context (the channel's replaces the official's).
+        var modifiersLayer = bundledLayer
         var notes: [String] = []
         var channelPeriodStart: String?
 
         if let channel {
             guard let channelTable = channelTable(channel) else { throw .unknownChannel(name: channel, known: channelNames) }
             guard let channelModel = channelModel(channel, id: model.id) else { throw .channelLacksModel(channel: channel, modelID: model.id) }
-            guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: dateText) }
+            guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: PriceDate.text(day)) }
             let layer = channelTable.layerName
-            for (c, p) in period.prices.values { explicit[c] = Layered(price: p, layer: layer, exempt: false) }
-            if let b = period.batch { batchRate = b }
-            for (name, tier) in period.serviceTiers {
-                tiers[name] = tier
-                tierLayers[name] = layer
-            }
-            if let lc = period.longContext {
-                longContext = lc
-                longContextLayer = layer
-            }
+            period.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: layer, exempt: false) }
+            // A channel's period is its own price list: only the modifiers it gives apply.
+            batchRate = period.batch
+            tiers = period.serviceTiers
+            longContext = period.longContext
+            modifiersLayer = layer
             layers.insert(layer, at: 0)
             channelPeriodStart = period.fromText
         }
 
         var longContextApplied = false
         if let lc = longContext, promptTokens > lc.threshold {
-            for (c, p) in lc.prices.values { explicit[c] = Layered(price: p, layer: longContextLayer, exempt: false) }
+            lc.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: false) }
             longContextApplied = true
             notes.append("long-context prices: the prompt (\(promptTokens) tokens) exceeds \(lc.threshold), so every token bills at the higher rate")
         }
@@ -150,36 +157,36 @@ extension PriceBook {
         var tierMultiplier: Rate?
         var tierApplied: String?
         if let name = serviceTier?.trimmingCharacters(in: .whitespaces).lowercased(), let tier = tiers[name] {
-            let layer = tierLayers[name] ?? bundledLayer
-            for (c, p) in tier.prices.values { explicit[c] = Layered(price: p, layer: layer, exempt: true) }
+            tier.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: true) }
             tierMultiplier = tier.multiplier
             tierApplied = name
         }
 
         let matching = terms.filter { $0.applies(to: model, day: day, channel: channel) }
         for t in matching {
-            for (c, p) in t.prices.values { explicit[c] = Layered(price: p, layer: t.layerName, exempt: true) }
+            t.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: t.layerName, exempt: true) }
         }
 
-        var components: [PriceComponent: EffectivePrice] = [:]
+        var components = [EffectivePrice?](repeating: nil, count: PriceComponent.count)
         for component in PriceComponent.allCases {
             var c: PriceComponent? = component
             var found: Layered?
             while let current = c, found == nil {
-                found = explicit[current]
+                found = explicit[current.ordinal]
                 c = current.fallback
             }
             guard let winner = found else { continue }
             var rate = Rate.one
             if !winner.exempt, let m = tierMultiplier { rate = rate.times(m) }
-            components[component] = EffectivePrice(base: winner.price, rate: rate, layer: winner.layer, official: official.prices.resolved(component))
+            components[component.ordinal] = EffectivePrice(base: winner.price, rate: rate, layer: winner.layer, official: official.prices.resolved(component))
         }
         for t in matching {
             guard let discount = t.discount else { continue }
-            for (c, var price) in components where price.layer != t.layerName {
+            for i in components.indices {
+                guard var price = components[i], price.layer != t.layerName else { continue }
                 price.rate = price.rate.times(discount.complement)
                 price.layer = t.layerName
-                components[c] = price
+                components[i] = price
             }
         }
         var termsLayers: [String] = []
@@ -189,9 +196,10 @@ extension PriceBook {
         var batchApplied = false
         if batch {
             if let b = batchRate {
-                for (c, var price) in components where c.isPerMillionTokens {
+                for c in PriceComponent.allCases where c.isPerMillionTokens {
+                    guard var price = components[c.ordinal] else { continue }
                     price.rate = price.rate.times(b)
-                    components[c] = price
+                    components[c.ordinal] = price
                 }
                 batchApplied = true
             } else {
@@ -204,7 +212,7 @@ extension PriceBook {
         }
         return EffectivePrices(
             modelID: model.id, provider: model.provider, channel: channel, periodStart: official.fromText,
-            channelPeriodStart: channelPeriodStart, layers: layers, components: components, batchApplied: batchApplied,
+            channelPeriodStart: channelPeriodStart, layers: layers, byOrdinal: components, batchApplied: batchApplied,
             serviceTierApplied: tierApplied, longContextApplied: longContextApplied, notes: notes
         )
     }
@@ -213,7 +221,7 @@ extension PriceBook {
     /// result is `.unpriced` with a reason instead.
     public func cost(of record: UsageRecord) -> CostBreakdown {
         do {
-            return try pricedCost(of: record)
+            return try pricedCost(of: record, suggest: false)
         } catch {
             let split = splitChannel(record.model)
             return CostBreakdown(resolvedModel: resolveRef(split.model).map { tables[$0.table].models[$0.model].id },
@@ -222,14 +230,21 @@ extension PriceBook {
     }
 
     /// Like `cost(of:)`, but an unpriceable record is a thrown `PricingError` (for the `cost` command).
-    public func pricedCost(of record: UsageRecord) throws(PricingError) -> CostBreakdown {
+    /// `suggest` adds a "did you mean" list to an unknown-model error (a scan of every id; off for bulk pricing).
+    public func pricedCost(of record: UsageRecord, suggest: Bool = true) throws(PricingError) -> CostBreakdown {
         let split = splitChannel(record.model)
-        let channel = Self.normalizedChannel(record.channel) ?? split.channel
+        let channel = record.channel == nil ? split.channel : Self.normalizedChannel(record.channel) ?? split.channel
         guard let ref = resolveRef(split.model) else {
-            throw .unknownModel(name: record.model.trimmingCharacters(in: .whitespaces), suggestions: suggestions(for: split.model))
+            throw .unknownModel(name: record.model.trimmingCharacters(in: .whitespaces), suggestions: suggest ? suggestions(for: split.model) : [])
         }
         let t = record.tokens
-        if let why = t.inconsistency { throw .inconsistentTokens(why) }
+        // Cheap test first; `inconsistency` builds its message only when something is wrong.
+        if t.input < 0 || t.cacheRead < 0 || t.cacheWrite5m < 0 || t.cacheWrite1h < 0 || t.output < 0 || t.reasoning < 0
+            || t.audioInput < 0 || t.audioOutput < 0 || t.imageInput < 0 || t.imageOutput < 0
+            || t.audioInput + t.imageInput > t.input || t.reasoning + t.audioOutput + t.imageOutput > t.output,
+           let why = t.inconsistency {
+            throw .inconsistentTokens(why)
+        }
         let prices = try prices(
             ref: ref, day: PriceDate.day(of: record.timestamp), channel: channel,
             serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens
@@ -252,7 +267,7 @@ extension PriceBook {
         var components: [CostComponent] = []
         var total = Money.zero
         for (name, quantity, key) in lines where quantity != 0 {
-            guard let price = prices.components[key] else {
+            guard let price = prices.price(of: key) else {
                 notes.append("\(quantity) \(name == "web_search" ? "web search calls" : "generated images") not billed: \(prices.modelID) has no \(key.rawValue) price")
                 continue
             }

@@ -69,6 +69,9 @@ public struct PriceBook: Sendable {
         return PriceBook(tables: tables)
     }
 
+    /// The embedded text of every bundled table, as (file name, TOML text), for `prices check`.
+    public static var bundledFiles: [(file: String, text: String)] { BundledTables.files.map { (file: $0.0, text: $0.1) } }
+
     /// The bundled tables plus the `[[terms]]` of the user's config file.
     public static func bundled(config: ConfigFile) throws -> PriceBook {
         try bundled().with(terms: ContractTerms.parse(config: config))
@@ -118,6 +121,8 @@ public struct PriceBook: Sendable {
     }
 
     func resolveRef(_ model: String) -> ModelRef? {
+        // Fast path: logs mostly carry the canonical id or alias exactly as the tables write it.
+        if let ref = byID[model] ?? byAlias[model] { return ref }
         var name = Substring(model.trimmingCharacters(in: .whitespaces).lowercased())
         while true {
             if let ref = lookup(String(name)) { return ref }

@@ -42,29 +42,72 @@ public enum PriceComponent: String, Sendable, Hashable, CaseIterable, Comparable
     /// Every component key a period may give (the unknown-key check uses this).
     public static let keys: Set<String> = Set(allCases.map(\.rawValue))
 
-    private var order: Int { PriceComponent.allCases.firstIndex(of: self) ?? 0 }
-    public static func < (a: PriceComponent, b: PriceComponent) -> Bool { a.order < b.order }
+    /// Position in `allCases` (table order). A switch, so hashing and ordering never touch the raw string.
+    public var ordinal: Int {
+        switch self {
+        case .input: return 0
+        case .cachedInput: return 1
+        case .cacheWrite5m: return 2
+        case .cacheWrite1h: return 3
+        case .output: return 4
+        case .reasoning: return 5
+        case .audioInput: return 6
+        case .audioOutput: return 7
+        case .cachedAudioInput: return 8
+        case .imageInput: return 9
+        case .imageOutput: return 10
+        case .perImage: return 11
+        case .webSearchPer1k: return 12
+        }
+    }
+
+    public static let count = 13
+
+    public static func < (a: PriceComponent, b: PriceComponent) -> Bool { a.ordinal < b.ordinal }
+    public static func == (a: PriceComponent, b: PriceComponent) -> Bool { a.ordinal == b.ordinal }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }
 
 /// Explicit prices of some components (what one table section wrote), each in USD per 1M tokens or per unit.
+/// Stored as a fixed array indexed by `PriceComponent.ordinal`, so pricing a record does no hashing.
 public struct ComponentPrices: Sendable, Hashable {
-    public var values: [PriceComponent: Money]
+    private var storage: [Money?]
 
-    public init(_ values: [PriceComponent: Money] = [:]) { self.values = values }
-
-    public subscript(component: PriceComponent) -> Money? {
-        get { values[component] }
-        set { values[component] = newValue }
+    public init(_ values: [PriceComponent: Money] = [:]) {
+        storage = [Money?](repeating: nil, count: PriceComponent.count)
+        for (c, p) in values { storage[c.ordinal] = p }
     }
 
-    public var isEmpty: Bool { values.isEmpty }
+    public subscript(component: PriceComponent) -> Money? {
+        get { storage[component.ordinal] }
+        set { storage[component.ordinal] = newValue }
+    }
+
+    /// The prices given, by component (allocates a dictionary; for display and checks).
+    public var values: [PriceComponent: Money] {
+        var out: [PriceComponent: Money] = [:]
+        forEach { out[$0] = $1 }
+        return out
+    }
+
+    /// The components given, in table order.
+    public var components: [PriceComponent] { PriceComponent.allCases.filter { storage[$0.ordinal] != nil } }
+
+    /// Calls `body` for every price given, in table order, without allocating.
+    public func forEach(_ body: (PriceComponent, Money) -> Void) {
+        for (i, price) in storage.enumerated() {
+            if let price { body(PriceComponent.allCases[i], price) }
+        }
+    }
+
+    public var isEmpty: Bool { !storage.contains { $0 != nil } }
 
     /// The price of `component` following the defaults of FORMAT.md (cached input → input, reasoning →
     /// output, ...); nil for unit items that are not billed.
     public func resolved(_ component: PriceComponent) -> Money? {
         var c: PriceComponent? = component
         while let current = c {
-            if let price = values[current] { return price }
+            if let price = storage[current.ordinal] { return price }
             c = current.fallback
         }
         return nil

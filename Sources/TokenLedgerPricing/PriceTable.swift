@@ -79,7 +79,7 @@ public struct PricedModel: Sendable, Hashable {
 /// Prices in force from one date until the next period's `from`.
 public struct PricePeriod: Sendable, Hashable {
     /// First day (days since 1970-01-01, UTC) the prices apply.
-    public var from: Int
+    public let from: Int
     /// The standard prices as written (defaults are applied when pricing, not stored).
     public var prices: ComponentPrices
     /// Multiplier on every token price for batch requests; nil when the model has no batch API.
@@ -97,6 +97,7 @@ public struct PricePeriod: Sendable, Hashable {
         longContext: LongContextTier? = nil, official: ComponentPrices? = nil, location: SourceLocation
     ) {
         self.from = from
+        self.fromText = PriceDate.text(from)
         self.prices = prices
         self.batch = batch
         self.serviceTiers = serviceTiers
@@ -105,8 +106,8 @@ public struct PricePeriod: Sendable, Hashable {
         self.location = location
     }
 
-    /// "2025-06-10".
-    public var fromText: String { PriceDate.text(from) }
+    /// "2025-06-10" (kept as text so pricing a record allocates no date string).
+    public let fromText: String
 }
 
 /// A service tier's prices: explicit components and/or a multiplier on the standard price of the rest.
@@ -162,5 +163,31 @@ public enum PriceDate {
             return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
         }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+}
+
+/// A `--at` value that is not a date.
+public struct BadDateError: UserFacingError, Equatable {
+    public var flag: String
+    public var text: String
+
+    public init(flag: String, text: String) {
+        self.flag = flag
+        self.text = text
+    }
+
+    public var message: String {
+        "\(flag) '\(text)' is not a date; write it as YYYY-MM-DD (UTC) or an ISO 8601 time such as 2025-06-10T12:00:00Z."
+    }
+    public var exitStatus: ExitStatus { .usage }
+}
+
+extension PriceDate {
+    /// Parses a command-line date ("2025-06-10" or an ISO 8601 time) for `flag`; a bad one is a usage error.
+    public static func argument(_ text: String, flag: String = "--at") throws(BadDateError) -> Date {
+        guard !text.allSatisfy({ $0.isNumber || $0 == "." }), let date = Timestamp.parse(text) else {
+            throw BadDateError(flag: flag, text: text)
+        }
+        return date
     }
 }

@@ -33,7 +33,9 @@ enum BytePairMerge {
         if n <= shortPiece {
             shortMerge(piece, n, vocab, into: &sink)
         } else {
-            longMerge(piece, n, vocab, into: &sink)
+            var heap = MinHeap(capacity: 2 * n)
+            defer { heap.deallocate() }
+            longMerge(piece, n, vocab, queue: &heap, into: &sink)
         }
     }
 
@@ -81,91 +83,133 @@ enum BytePairMerge {
         }
     }
 
-    static func longMerge<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary, into sink: inout Sink) {
+    /// One part of a long piece, named by its start byte; 16 bytes so a merge touches one cache line per part.
+    struct Part {
+        var next: Int32      // the following part's start (n at the end)
+        var prev: Int32      // the previous part's start (-1 at the start, -2 once merged away)
+        var pairRank: UInt32 // rank of this part merged with the next
+        var tokenRank: UInt32
+    }
+
+    static func longMerge<Queue: MergeQueue, Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary,
+                                                              queue heap: inout Queue, into sink: inout Sink) {
         let absent = CompactVocabulary.absent
-        // Parts are named by their start byte; next[s] is the following part's start (n at the end).
-        var next = [Int32](repeating: 0, count: n)
-        var prev = [Int32](repeating: -1, count: n)
-        var pairRank = [UInt32](repeating: absent, count: n)
-        var tokenRank = [UInt32](repeating: absent, count: n)
-        var heap = MinHeap()
-        heap.reserve(n)
+        let parts = UnsafeMutablePointer<Part>.allocate(capacity: n)
+        defer { parts.deallocate() }
         for k in 0..<n {
-            next[k] = Int32(k + 1)
-            prev[k] = Int32(k - 1)
-            tokenRank[k] = vocab.byteRanks[Int(piece[k])]
-            if k + 1 < n {
-                let r = vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])]
-                pairRank[k] = r
-                if r != absent { heap.push(UInt64(r) << 32 | UInt64(k)) }
-            }
+            let r = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+            parts[k] = Part(next: Int32(k + 1), prev: Int32(k - 1), pairRank: r, tokenRank: vocab.byteRanks[Int(piece[k])])
+            if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
         }
-        func rankOfPair(_ s: Int) -> UInt32 {
-            let a = Int(next[s])
+        heap.heapify()
+        @inline(__always) func rankOfPair(_ s: Int) -> UInt32 {
+            let a = Int(parts[s].next)
             guard a < n else { return absent }
-            let b = Int(next[a])
-            return vocab.rank(piece + s, b - s)
+            return vocab.rank(piece + s, Int(parts[a].next) - s)
         }
         while let top = heap.pop() {
-            let r = UInt32(top >> 32)
+            let r = UInt32(truncatingIfNeeded: top >> 32)
             let s = Int(top & 0xFFFF_FFFF)
-            // Stale entries: the part was merged away (prev of a dead part is set to -2) or re-ranked.
-            guard prev[s] != -2, pairRank[s] == r else { continue }
-            let dead = Int(next[s])
-            tokenRank[s] = r
-            next[s] = next[dead]
-            prev[dead] = -2
-            if Int(next[s]) < n { prev[Int(next[s])] = Int32(s) }
-            pairRank[s] = rankOfPair(s)
-            if pairRank[s] != absent { heap.push(UInt64(pairRank[s]) << 32 | UInt64(s)) }
-            let p = Int(prev[s])
+            // Stale entries: the part was merged away, or its pair was re-ranked since.
+            guard parts[s].prev != -2, parts[s].pairRank == r else { continue }
+            let dead = Int(parts[s].next)
+            let after = parts[dead].next
+            parts[dead].prev = -2
+            parts[s].tokenRank = r
+            parts[s].next = after
+            if Int(after) < n { parts[Int(after)].prev = Int32(s) }
+            let own = rankOfPair(s)
+            parts[s].pairRank = own
+            if own != absent { heap.push(UInt64(own) << 32 | UInt64(s)) }
+            let p = Int(parts[s].prev)
             if p >= 0 {
-                pairRank[p] = rankOfPair(p)
-                if pairRank[p] != absent { heap.push(UInt64(pairRank[p]) << 32 | UInt64(p)) }
+                let left = rankOfPair(p)
+                parts[p].pairRank = left
+                if left != absent { heap.push(UInt64(left) << 32 | UInt64(p)) }
             }
         }
         var s = 0
         while s < n {
-            sink.append(tokenRank[s])
-            s = Int(next[s])
+            sink.append(parts[s].tokenRank)
+            s = Int(parts[s].next)
         }
     }
 }
 
-/// A binary min-heap of `UInt64` keys (rank in the high half, start in the low half).
-struct MinHeap {
-    private var items: [UInt64] = []
+/// The priority queue of (rank, start) merge keys used for long pieces.
+protocol MergeQueue {
+    mutating func append(_ x: UInt64)
+    mutating func heapify()
+    mutating func push(_ x: UInt64)
+    mutating func pop() -> UInt64?
+}
 
-    mutating func reserve(_ n: Int) { items.reserveCapacity(n) }
+/// A binary min-heap of `UInt64` keys (rank in the high half, start in the low half) in one fixed
+/// buffer: at most n initial pairs plus 2 per merge, and a merge removes a part, so 3n bounds it.
+struct MinHeap: MergeQueue {
+    private let items: UnsafeMutablePointer<UInt64>
+    private let capacity: Int
+    private var count = 0
 
-    mutating func push(_ x: UInt64) {
-        items.append(x)
-        var i = items.count - 1
+    init(capacity: Int) {
+        self.capacity = capacity + 16
+        items = .allocate(capacity: self.capacity)
+    }
+
+    func deallocate() { items.deallocate() }
+
+    /// Adds without ordering; call `heapify()` before the first `pop`.
+    @inline(__always) mutating func append(_ x: UInt64) {
+        items[count] = x
+        count += 1
+    }
+
+    /// Floyd's bottom-up heap construction, O(n).
+    mutating func heapify() {
+        var i = count / 2
         while i > 0 {
-            let parent = (i - 1) / 2
-            if items[parent] <= x { break }
-            items[i] = items[parent]
+            i -= 1
+            siftDown(from: i, items[i])
+        }
+    }
+
+    @inline(__always) mutating func push(_ x: UInt64) {
+        precondition(count < capacity)
+        var i = count
+        count += 1
+        while i > 0 {
+            let parent = (i - 1) >> 1
+            let p = items[parent]
+            if p <= x { break }
+            items[i] = p
             i = parent
         }
         items[i] = x
     }
 
-    mutating func pop() -> UInt64? {
-        guard let last = items.popLast() else { return nil }
-        guard !items.isEmpty else { return last }
+    @inline(__always) mutating func pop() -> UInt64? {
+        guard count > 0 else { return nil }
         let top = items[0]
-        let count = items.count
-        var i = 0
+        count -= 1
+        if count > 0 { siftDown(from: 0, items[count]) }
+        return top
+    }
+
+    @inline(__always) private mutating func siftDown(from start: Int, _ x: UInt64) {
+        var i = start
         while true {
             let l = 2 * i + 1
             if l >= count { break }
             var c = l
-            if l + 1 < count && items[l + 1] < items[l] { c = l + 1 }
-            if items[c] >= last { break }
-            items[i] = items[c]
+            var v = items[l]
+            if l + 1 < count {
+                let w = items[l + 1]
+                if w < v { c = l + 1; v = w }
+            }
+            if v >= x { break }
+            items[i] = v
             i = c
         }
-        items[i] = last
-        return top
+        items[i] = x
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Stored in `Resources/Vocab/unicode-classes.bin` as a two-level table (a `UInt16` block index per
 /// 256 scalars, then the distinct 256-byte blocks), generated from the Swift standard library's Unicode
-/// data (Unicode 16.0, the version of the `regex` crate inside tiktoken 0.14 — checked in the parity
-/// tests with letters new in 16.0). Lookup: two loads. ASCII never reaches the table.
+/// data cut at Unicode 16.0, the version of the `regex` crate inside tiktoken 0.14 (letters new in 16.0
+/// split as letters there, those new in 17.0 do not — both are in the golden cases). Lookup: two loads. ASCII never reaches the table.
 public struct UnicodeClasses: @unchecked Sendable {
     /// `\p{L}`: any letter.
     public static let letter: UInt8 = 1
@@ -60,8 +60,13 @@ public struct UnicodeClasses: @unchecked Sendable {
     }
 
     /// The flags of one scalar computed from the standard library (used by the generator and tests).
+    /// Scalars assigned after this Unicode version are unassigned to tiktoken (its `regex` crate).
+    public static let unicodeVersion = (major: 16, minor: 0)
+
     public static func computeFlags(_ scalar: Unicode.Scalar) -> UInt8 {
         let p = scalar.properties
+        // The standard library may know a newer Unicode (Swift 6.3: 17.0); newer scalars are Cn there.
+        guard let age = p.age, (age.major, age.minor) <= unicodeVersion else { return 0 }
         var f: UInt8 = 0
         switch p.generalCategory {
         case .uppercaseLetter, .titlecaseLetter: f = letter | upper

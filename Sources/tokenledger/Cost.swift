@@ -1,14 +1,127 @@
 import ArgumentParser
+import Foundation
 import TokenLedger
 
-// STUB: replaced by the issue that builds `tokenledger cost`.
 extension TokenLedgerCommand {
     struct Cost: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
+        static let configuration = CommandConfiguration(
+            abstract: "Price a request from its token counts, component by component.",
+            discussion: """
+                Token counts follow the canonical rule: --input is *uncached* input (cache reads and writes \
+                are given separately), and --output includes --reasoning. Prices come from the bundled \
+                tables, then --channel, then the config's [[terms]]; the breakdown names the layer of each price.
+
+                Examples:
+                  tokenledger cost --model o3-mini --input 2000 --cached 8000 --output 3000 --reasoning 2000
+                  tokenledger cost --model claude-sonnet-4 --input 100 --cache-write-5m 10000 --cached 50000 --output 2000
+                  tokenledger cost --model o3 --input 1000000 --output 200000 --batch --at 2025-06-01 --json
+                """
+        )
+
+        @Option(help: ArgumentHelp("Model id, alias or prefixed name (o3-mini, openai/gpt-4o, 302ai/o3-mini).", valueName: "model"))
+        var model: String
+
+        @Option(help: ArgumentHelp("Uncached input tokens.", valueName: "n"))
+        var input: Int = 0
+
+        @Option(help: ArgumentHelp("Output tokens, including reasoning tokens.", valueName: "n"))
+        var output: Int = 0
+
+        @Option(help: ArgumentHelp("Cache-read input tokens.", valueName: "n"))
+        var cached: Int = 0
+
+        @Option(name: .customLong("cache-write-5m"), help: ArgumentHelp("Cache-write tokens, 5-minute TTL.", valueName: "n"))
+        var cacheWrite5m: Int = 0
+
+        @Option(name: .customLong("cache-write-1h"), help: ArgumentHelp("Cache-write tokens, 1-hour TTL.", valueName: "n"))
+        var cacheWrite1h: Int = 0
+
+        @Option(help: ArgumentHelp("Reasoning tokens (a part of --output).", valueName: "n"))
+        var reasoning: Int = 0
+
+        @Option(name: .customLong("web-search"), help: ArgumentHelp("Web search calls.", valueName: "n"))
+        var webSearch: Int = 0
+
+        @Flag(help: "Priced as a Batch API request.")
+        var batch = false
+
+        @Option(name: .customLong("service-tier"), help: ArgumentHelp("Service tier: flex, priority, default.", valueName: "tier"))
+        var serviceTier: String?
+
+        @Option(help: ArgumentHelp("Reseller channel the request went through (e.g. 302ai).", valueName: "channel"))
+        var channel: String?
+
+        @Option(help: ArgumentHelp("Price as of this date (default: now, UTC).", valueName: "date"))
+        var at: String?
+
+        @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var outputOptions: OutputOptions
+
+        func validate() throws {
+            let counts = [("--input", input), ("--output", output), ("--cached", cached), ("--cache-write-5m", cacheWrite5m),
+                          ("--cache-write-1h", cacheWrite1h), ("--reasoning", reasoning), ("--web-search", webSearch)]
+            if let negative = counts.first(where: { $0.1 < 0 }) {
+                throw ValidationError("\(negative.0) must be zero or more, not \(negative.1).")
+            }
+            if reasoning > output {
+                throw ValidationError("--reasoning (\(reasoning)) cannot exceed --output (\(output)): output tokens include reasoning tokens.")
+            }
+        }
 
         func run() async throws {
-            Console.error("'tokenledger cost' is not built yet.")
-            throw ExitCode(1)
+            let date = try at.map { try PriceDate.argument($0) } ?? Date()
+            let book = try PriceCLI.book(configOptions)
+            let provider = book.resolve(model: book.splitChannel(model).model).modelID.flatMap { book.table(forModel: $0)?.provider } ?? "unknown"
+            let record = UsageRecord(
+                timestamp: date, provider: provider, model: model, serviceTier: serviceTier, isBatch: batch,
+                tokens: TokenCounts(input: input, cacheRead: cached, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h,
+                                    output: output, reasoning: reasoning),
+                units: UnitCounts(webSearchCalls: webSearch), source: "cli", channel: channel
+            )
+            let breakdown = try book.pricedCost(of: record)
+            let total = breakdown.total ?? .zero
+
+            if outputOptions.json {
+                Console.writeJSON(.object(JSONObject([
+                    ("model", .string(model)),
+                    ("resolved_model", .optional(breakdown.resolvedModel)),
+                    ("provider", .string(provider)),
+                    ("at", .string(Timestamp.iso8601(date))),
+                    ("period_start", .optional(breakdown.periodStart)),
+                    ("layers", .array(breakdown.layers.map { .string($0) })),
+                    ("batch", .bool(batch)),
+                    ("service_tier", .optional(serviceTier)),
+                    ("channel", .optional(channel)),
+                    ("components", .array(breakdown.components.map { c in
+                        .object(JSONObject([
+                            ("name", .string(c.name)), ("quantity", .int(c.quantity)),
+                            ("unit_price", .money(c.unitPrice)),
+                            ("unit", .string(c.name == "web_search" ? "USD per call" : c.name == "image_generated" ? "USD per image" : "USD per 1M tokens")),
+                            ("cost", .money(c.cost)), ("layer", .string(c.layer)),
+                        ]))
+                    })),
+                    ("total", .money(total)),
+                    ("notes", .array(breakdown.notes.map { .string($0) })),
+                ])))
+                return
+            }
+
+            let style = Console.style
+            var header = "\(style.bold(breakdown.resolvedModel ?? model)) · \(provider) · prices from \(breakdown.periodStart ?? "?")"
+            header += " · layers: \(breakdown.layers.joined(separator: " > "))"
+            Console.write(header + "\n\n")
+            var table = TextTable(columns: [
+                .init("COMPONENT"), .init("QUANTITY", .right), .init("PRICE", .right), .init("UNIT"),
+                .init("COST", .right), .init("SET BY"),
+            ])
+            for c in breakdown.components {
+                let unit = c.name == "web_search" ? "per call" : c.name == "image_generated" ? "per image" : "per 1M tokens"
+                table.addRow([c.name, PriceCLI.grouped(c.quantity), PriceCLI.price(c.unitPrice), unit, "$" + PriceCLI.exact(c.cost), c.layer])
+            }
+            table.addSeparator()
+            table.addRow(["total", "", "", "", style.bold("$" + PriceCLI.exact(total)), ""])
+            Console.write(table.render(style: style))
+            for note in breakdown.notes { Console.write("note: \(note)\n") }
         }
     }
 }

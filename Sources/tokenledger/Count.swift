@@ -1,14 +1,125 @@
 import ArgumentParser
+import Foundation
 import TokenLedger
 
-// STUB: replaced by the issue that builds `tokenledger count`.
 extension TokenLedgerCommand {
     struct Count: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(not built yet)")
+        static let configuration = CommandConfiguration(
+            abstract: "Count tokens exactly as OpenAI's tiktoken does (o200k_base, cl100k_base).",
+            discussion: """
+                Reads each FILE (or stdin when none is given or FILE is -) and prints its token count, \
+                then a total when there are several. Text like <|endoftext|> counts as ordinary text \
+                unless --allow-special. Invalid UTF-8 is read with U+FFFD replacement characters, as \
+                tiktoken does with decoded text. Models without a public tokenizer (claude-*, gemini-*, …) \
+                get a clearly labelled approximation.
+
+                Examples:
+                  echo "hello world" | tokenledger count
+                  tokenledger count --model gpt-4o prompt.txt notes.md
+                  tokenledger count --encoding cl100k_base --ids --json prompt.txt
+                  tokenledger count --jsonl --field prompt requests.jsonl
+                """
+        )
+
+        @Option(name: .long, help: ArgumentHelp("Encoding: o200k_base (default) or cl100k_base.", valueName: "name"))
+        var encoding: String?
+
+        @Option(name: .long, help: ArgumentHelp("Model whose tokenizer to use (e.g. gpt-4o, gpt-4, o3-mini, claude-sonnet-4).", valueName: "name"))
+        var model: String?
+
+        @Flag(name: .long, help: "Also print the token ids.")
+        var ids = false
+
+        @Flag(name: .long, help: "Encode special-token text such as <|endoftext|> as the special token.")
+        var allowSpecial = false
+
+        @Flag(name: .long, help: "Read JSON Lines and print one {\"tokens\": N} object per input line.")
+        var jsonl = false
+
+        @Option(name: .long, help: ArgumentHelp("With --jsonl: the string field to count.", valueName: "name"))
+        var field = "text"
+
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: ArgumentHelp("Files to count; - or none reads stdin.", valueName: "file"))
+        var files: [String] = []
+
+        func validate() throws {
+            if encoding != nil && model != nil {
+                throw ValidationError("--encoding and --model both choose the tokenizer; pass only one of them.")
+            }
+            if jsonl && output.json {
+                throw ValidationError("--jsonl already prints JSON, one object per line; drop --json.")
+            }
+        }
 
         func run() async throws {
-            Console.error("'tokenledger count' is not built yet.")
-            throw ExitCode(1)
+            let counter = try TextTokenCounter(encoding: encoding, model: model)
+            if counter.isApproximate {
+                Console.warning("\(model ?? "this model") has no public tokenizer; counts are an approximation (see README, Counting tokens).")
+            }
+            let inputs = files.isEmpty ? ["-"] : files
+            if jsonl {
+                try countJSONLines(inputs, counter)
+                return
+            }
+            var rows: [(name: String, count: TextTokenCounter.Count)] = []
+            for input in inputs {
+                let text = try TextTokenCounter.readText(input)
+                rows.append((input == "-" ? "stdin" : input, counter.count(text, ids: ids, allowSpecial: allowSpecial)))
+            }
+            let total = rows.reduce(0) { $0 + $1.count.tokens }
+            if output.json {
+                var fileValues: [JSONValue] = []
+                for row in rows {
+                    var object = JSONObject([("file", .string(row.name)), ("tokens", .int(row.count.tokens))])
+                    if let list = row.count.ids { object["ids"] = .array(list.map { .int($0) }) }
+                    fileValues.append(.object(object))
+                }
+                Console.writeJSON(.object(JSONObject([
+                    ("tokenizer", .string(counter.label)),
+                    ("approximate", .bool(counter.isApproximate)),
+                    ("files", .array(fileValues)),
+                    ("total", .int(total)),
+                ])))
+                return
+            }
+            var out = ""
+            let approx = counter.isApproximate ? "~" : ""
+            for row in rows {
+                out += inputs == ["-"] ? "\(approx)\(row.count.tokens)\n" : "\(approx)\(row.count.tokens)\t\(row.name)\n"
+                if let list = row.count.ids { out += "[" + list.map(String.init).joined(separator: ", ") + "]\n" }
+            }
+            if rows.count > 1 { out += "\(approx)\(total)\ttotal\n" }
+            Console.write(out)
+        }
+
+        private func countJSONLines(_ inputs: [String], _ counter: TextTokenCounter) throws {
+            var failures = 0
+            var firstError: String?
+            for input in inputs {
+                let text = try TextTokenCounter.readText(input)
+                var out = ""
+                for result in counter.countJSONLines(text, source: input == "-" ? "stdin" : input, field: field,
+                                                     ids: ids, allowSpecial: allowSpecial) {
+                    switch result {
+                    case .success(let count):
+                        var object = JSONObject([("tokens", .int(count.tokens))])
+                        if let list = count.ids { object["ids"] = .array(list.map { .int($0) }) }
+                        if counter.isApproximate { object["approximate"] = .bool(true) }
+                        out += JSONValue.object(object).serialized() + "\n"
+                    case .failure(let error):
+                        failures += 1
+                        if firstError == nil { firstError = error.message }
+                        out += JSONValue.object(JSONObject([("error", .string(error.message))])).serialized() + "\n"
+                    }
+                }
+                Console.write(out)
+            }
+            if let firstError {
+                Console.error(failures == 1 ? firstError : "\(firstError) (and \(failures - 1) more bad lines)")
+                throw ExitCode(ExitStatus.failure.rawValue)
+            }
         }
     }
 }

@@ -1,0 +1,236 @@
+import TokenLedgerCore
+
+/// Input tokens of a request, as OpenAI bills them, with where they come from.
+public struct PromptTokenCount: Sendable, Equatable {
+    /// The encoding used, or nil when the counts are the approximation (non-OpenAI model).
+    public var encoding: EncodingName?
+    /// Message text, roles and names, 3 tokens per message, +1 per name, +3 reply priming.
+    public var messages: Int = 0
+    /// Tool / function definitions (the cookbook's reverse-engineered formula).
+    public var tools: Int = 0
+    /// Image inputs (tile or patch formula).
+    public var images: Int = 0
+    /// How many images were counted.
+    public var imageCount: Int = 0
+    /// Images whose size was unknown (remote URL without a given size, unreadable data URL):
+    /// counted at the largest cost the model can bill for one image, so `total` is an upper bound.
+    public var imagesAtUpperBound: Int = 0
+    /// Things the count could not see exactly (audio, files, unsized images), one sentence each.
+    public var notes: [String] = []
+
+    /// True when the count is the labelled approximation for a model without a public tokenizer.
+    public var isApproximate: Bool { encoding == nil }
+    /// All input tokens.
+    public var total: Int { messages + tools + images }
+
+    /// The count as JSON (for `--json` outputs and the estimator).
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("encoding", encoding.map { .string($0.rawValue) } ?? .null),
+            ("approximate", .bool(isApproximate)),
+            ("total", .int(total)),
+            ("messages", .int(messages)),
+            ("tools", .int(tools)),
+            ("images", .int(images)),
+            ("image_count", .int(imageCount)),
+            ("images_at_upper_bound", .int(imagesAtUpperBound)),
+            ("notes", .array(notes.map { .string($0) })),
+        ]))
+    }
+}
+
+/// Counts the input tokens of an OpenAI Chat Completions or Responses API request body.
+///
+/// Formula (OpenAI cookbook "How to count tokens with tiktoken", checked by its authors against the
+/// API's `prompt_tokens`): every message costs 3 tokens plus the tokens of each string field (role,
+/// content, name, …), a `name` adds 1, and the reply is primed with 3. Tools use the cookbook's
+/// reverse-engineered per-function/per-property constants. Images use `ImageTokenRule`.
+public struct ChatTokenCounter: Sendable {
+    public let model: String
+    let encoding: TokenEncoding?
+    /// Sizes of remote images by URL (`--image-size URL=WxH`); data URLs are read directly.
+    public var imageSizes: [String: ImageSize]
+
+    /// Errors in the request body itself.
+    public enum RequestError: UserFacingError, Equatable {
+        case notAnObject
+        case noMessages
+        case noModel
+
+        public var message: String {
+            switch self {
+            case .notAnObject: return "the request body is not a JSON object; pass a Chat Completions or Responses API request."
+            case .noMessages: return "the request has neither 'messages' (Chat Completions) nor 'input' (Responses API); nothing to count."
+            case .noModel: return "the request names no model; add \"model\" to it or pass --model."
+            }
+        }
+
+        public var exitStatus: ExitStatus { .usage }
+    }
+
+    /// A counter for `model` (exact for OpenAI models, approximate for known other families).
+    public init(model: String, imageSizes: [String: ImageSize] = [:]) throws(TokenizerError) {
+        self.model = model
+        self.imageSizes = imageSizes
+        if let name = ModelEncodings.encoding(forModel: model) {
+            encoding = try TokenEncoding.named(name)
+        } else if ApproximateTokenCounter.family(ofModel: model) != nil {
+            encoding = nil
+        } else {
+            throw .unknownModel(model)
+        }
+    }
+
+    /// Counts `request` for `model`, or for the request's own "model" when `model` is nil.
+    /// Cost: one tokenizer pass over every string in the request.
+    public static func count(request: JSONValue, model: String? = nil,
+                             imageSizes: [String: ImageSize] = [:]) throws -> PromptTokenCount {
+        guard let name = model ?? request["model"]?.string else { throw RequestError.noModel }
+        return try ChatTokenCounter(model: name, imageSizes: imageSizes).count(request: request)
+    }
+
+    /// Counts a request body (Chat Completions `messages`/`tools`/`functions`, or Responses API
+    /// `instructions`/`input`/`tools`).
+    public func count(request: JSONValue) throws(RequestError) -> PromptTokenCount {
+        guard let body = request.object else { throw .notAnObject }
+        var result = PromptTokenCount(encoding: encoding?.name)
+        if let messages = body["messages"]?.array {
+            for message in messages { countMessage(message, into: &result) }
+        } else if body["input"] != nil || body["instructions"] != nil {
+            if let instructions = body["instructions"]?.string {
+                countMessage(["role": "developer", "content": .string(instructions)], into: &result)
+            }
+            if let input = body["input"]?.string {
+                countMessage(["role": "user", "content": .string(input)], into: &result)
+            } else if let items = body["input"]?.array {
+                for item in items { countResponsesItem(item, into: &result) }
+            }
+        } else {
+            throw .noMessages
+        }
+        result.messages += 3 // <|start|>assistant<|message|>
+        var functions: [JSONValue] = []
+        for tool in body["tools"]?.array ?? [] {
+            if let f = tool["function"] { functions.append(f) } // Chat Completions
+            else if tool["type"]?.string == "function" { functions.append(tool) } // Responses API
+            else if let type = tool["type"]?.string { result.notes.append("built-in tool '\(type)' is not counted.") }
+        }
+        functions += body["functions"]?.array ?? [] // legacy Chat Completions
+        result.tools = toolTokens(functions)
+        return result
+    }
+
+    func tokens(_ text: String) -> Int {
+        encoding?.count(text) ?? ApproximateTokenCounter.estimate(text)
+    }
+
+    func countMessage(_ message: JSONValue, into result: inout PromptTokenCount) {
+        guard let object = message.object else { return }
+        result.messages += 3
+        for (key, value) in object {
+            switch value {
+            case .string(let text):
+                result.messages += tokens(text)
+                if key == "name" { result.messages += 1 }
+            case .array(let parts) where key == "content":
+                for part in parts { countContentPart(part, into: &result) }
+            case .array(let calls) where key == "tool_calls":
+                for call in calls {
+                    result.messages += tokens(call[path: "function", "name"]?.string ?? "")
+                    result.messages += tokens(call[path: "function", "arguments"]?.string ?? "")
+                }
+            case .object(let call) where key == "function_call":
+                result.messages += tokens(call["name"]?.string ?? "") + tokens(call["arguments"]?.string ?? "")
+            default:
+                break
+            }
+        }
+    }
+
+    func countResponsesItem(_ item: JSONValue, into result: inout PromptTokenCount) {
+        switch item["type"]?.string {
+        case "function_call":
+            result.messages += 3 + tokens(item["name"]?.string ?? "") + tokens(item["arguments"]?.string ?? "")
+        case "function_call_output":
+            result.messages += 3 + tokens(item["output"]?.string ?? "")
+        case "message", nil:
+            var message = item.object ?? JSONObject()
+            message["type"] = nil
+            message["id"] = nil
+            message["status"] = nil
+            countMessage(.object(message), into: &result)
+        case let other?:
+            result.notes.append("input item of type '\(other)' is not counted.")
+        }
+    }
+
+    func countContentPart(_ part: JSONValue, into result: inout PromptTokenCount) {
+        if let text = part.string {
+            result.messages += tokens(text)
+            return
+        }
+        switch part["type"]?.string {
+        case "text", "input_text", "output_text":
+            result.messages += tokens(part["text"]?.string ?? "")
+        case "refusal":
+            result.messages += tokens(part["refusal"]?.string ?? "")
+        case "image_url":
+            countImage(url: part[path: "image_url", "url"]?.string ?? part["image_url"]?.string,
+                       detail: part[path: "image_url", "detail"]?.string, into: &result)
+        case "input_image":
+            countImage(url: part["image_url"]?.string, detail: part["detail"]?.string, into: &result)
+        case let other?:
+            result.notes.append("content of type '\(other)' is not counted.")
+        case nil:
+            break
+        }
+    }
+
+    func countImage(url: String?, detail: String?, into result: inout PromptTokenCount) {
+        result.imageCount += 1
+        guard let rule = ImageTokenRule.forModel(model) else {
+            result.notes.append("no image token rule is known for \(model); an image is not counted.")
+            return
+        }
+        let size = url.flatMap { imageSizes[$0] ?? ImageSize(dataURL: $0) }
+        let level = ImageTokenRule.Detail(rawValue: detail ?? "auto") ?? .auto
+        if size == nil && !(level == .low && { if case .tiles = rule { return true } else { return false } }()) {
+            result.imagesAtUpperBound += 1
+            let shown = (url ?? "?").hasPrefix("data:") ? "an inline image" : "image \(url ?? "?")"
+            result.notes.append("the size of \(shown) is unknown; counted at the most it can cost (give its size to be exact).")
+        }
+        result.images += rule.tokens(size: size, detail: level)
+    }
+
+    /// The cookbook's formula for function definitions. Constants: gpt-4o/gpt-4o-mini (used for every
+    /// o200k model) 7 per function, 3 + 3 per property, −3 + 3 per enum item, 12 at the end;
+    /// gpt-4/gpt-3.5-turbo (cl100k) the same but 10 per function.
+    func toolTokens(_ functions: [JSONValue]) -> Int {
+        guard !functions.isEmpty else { return 0 }
+        let functionStart = encoding?.name == .cl100kBase ? 10 : 7
+        var total = 0
+        for function in functions {
+            total += functionStart
+            let name = function["name"]?.string ?? ""
+            total += tokens(name + ":" + trimmingPeriod(function["description"]?.string ?? ""))
+            guard let properties = function[path: "parameters", "properties"]?.object, properties.count > 0 else { continue }
+            total += 3
+            for (key, property) in properties {
+                total += 3
+                if let items = property["enum"]?.array {
+                    total -= 3
+                    for item in items {
+                        total += 3 + tokens(item.string ?? item.serialized())
+                    }
+                }
+                let type = property["type"]?.string ?? ""
+                total += tokens("\(key):\(type):\(trimmingPeriod(property["description"]?.string ?? ""))")
+            }
+        }
+        return total + 12
+    }
+
+    private func trimmingPeriod(_ text: String) -> String {
+        text.hasSuffix(".") ? String(text.dropLast()) : text
+    }
+}

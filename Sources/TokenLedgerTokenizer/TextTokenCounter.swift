@@ -1,0 +1,107 @@
+import Foundation
+import TokenLedgerCore
+
+/// Counts tokens of texts, files and JSON Lines for one model or encoding: exact for OpenAI
+/// encodings, the labelled approximation (`ApproximateTokenCounter`) for other model families.
+public struct TextTokenCounter: Sendable {
+    /// The exact encoding, or nil when counts are approximate.
+    public let encoding: TokenEncoding?
+    /// What the counts are for: "o200k_base", or "approximate (claude)".
+    public let label: String
+
+    /// True when counts are the documented approximation, not tiktoken-exact.
+    public var isApproximate: Bool { encoding == nil }
+
+    /// One counted text.
+    public struct Count: Sendable, Equatable {
+        public var tokens: Int
+        /// Token ids (only when asked for and exact).
+        public var ids: [Int]?
+    }
+
+    /// Picks the counter: `encoding` by name, else `model` (exact OpenAI mapping, else an approximated
+    /// family), else o200k_base. Throws `.unknownModel` / `.unknownEncoding` (exit status 2).
+    public init(encoding: String? = nil, model: String? = nil) throws(TokenizerError) {
+        if let encoding {
+            self.encoding = try TokenEncoding.named(encoding)
+            label = encoding
+        } else if let model {
+            if let name = ModelEncodings.encoding(forModel: model) {
+                self.encoding = try TokenEncoding.named(name)
+                label = name.rawValue
+            } else if let family = ApproximateTokenCounter.family(ofModel: model) {
+                self.encoding = nil
+                label = "approximate (\(family))"
+            } else {
+                throw .unknownModel(model)
+            }
+        } else {
+            self.encoding = try TokenEncoding.named(.o200kBase)
+            label = EncodingName.o200kBase.rawValue
+        }
+    }
+
+    /// Counts one text. Cost: O(n); ids only when `ids` is true.
+    public func count(_ text: String, ids: Bool = false, allowSpecial: Bool = false) -> Count {
+        guard let encoding else { return Count(tokens: ApproximateTokenCounter.estimate(text), ids: nil) }
+        if ids {
+            let list = encoding.encode(text, allowSpecial: allowSpecial)
+            return Count(tokens: list.count, ids: list)
+        }
+        return Count(tokens: encoding.count(text, allowSpecial: allowSpecial), ids: nil)
+    }
+
+    /// Counts the string field `field` of every non-blank JSON line; a bad line gives its error
+    /// (with file:line) in its place so the output stays aligned with the input.
+    public func countJSONLines(_ text: String, source: String, field: String, ids: Bool = false,
+                               allowSpecial: Bool = false) -> [Result<Count, InputError>] {
+        var results: [Result<Count, InputError>] = []
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0.isWhitespace }) { continue }
+            let location = SourceLocation(file: source, line: lineNumber)
+            do {
+                let value = try JSONParser.parse(String(line))
+                guard let string = value[field]?.string else {
+                    results.append(.failure(.missingField(location, field)))
+                    continue
+                }
+                results.append(.success(count(string, ids: ids, allowSpecial: allowSpecial)))
+            } catch {
+                results.append(.failure(.badJSON(location, error.reason)))
+            }
+        }
+        return results
+    }
+
+    /// Problems with what the user asked to count.
+    public enum InputError: UserFacingError, Equatable {
+        case unreadable(String)
+        case badJSON(SourceLocation, String)
+        case missingField(SourceLocation, String)
+
+        public var message: String {
+            switch self {
+            case .unreadable(let path): return "cannot read '\(path)'; check that the file exists and is readable."
+            case .badJSON(let at, let why): return "\(at): not valid JSON (\(why)); --jsonl expects one JSON object per line."
+            case .missingField(let at, let field): return "\(at): no string field '\(field)'; pick the field with --field NAME."
+            }
+        }
+
+        public var exitStatus: ExitStatus { .failure }
+    }
+
+    /// Reads a file (or stdin for "-") as text. Invalid UTF-8 becomes U+FFFD, one per maximal invalid
+    /// subsequence — what tiktoken-ref's `bytes.decode("utf-8", errors="replace")` does.
+    public static func readText(_ path: String) throws(InputError) -> String {
+        let data: Data?
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            data = FileManager.default.contents(atPath: path)
+        }
+        guard let data else { throw .unreadable(path) }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

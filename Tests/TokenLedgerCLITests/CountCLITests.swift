@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@Suite("tokenledger count")
+struct CountCLITests {
+    @Test("stdin 'hello world' is 2 tokens in o200k_base, printed as a bare number")
+    func stdin() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run("count", stdin: "hello world")
+        #expect(result.status == 0)
+        #expect(result.stdout == "2\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("--ids prints tiktoken's ids; --model picks the encoding by name and prefix")
+    func idsAndModel() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        #expect(try cli.run("count", "--ids", stdin: "hello world").stdout == "2\n[24912, 2375]\n")
+        #expect(try cli.run("count", "--ids", "--model", "gpt-4", stdin: "hello world").stdout == "2\n[15339, 1917]\n")
+        #expect(try cli.run("count", "--ids", "--model", "gpt-4o-2024-08-06", "-", stdin: "hello world").stdout == "2\n[24912, 2375]\n")
+        #expect(try cli.run("count", "--ids", "--encoding", "cl100k_base", stdin: "hello world").stdout == "2\n[15339, 1917]\n")
+    }
+
+    @Test("several files: one line each and a total, counts equal to tiktoken-ref's")
+    func files() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        // tiktoken-ref count: prose.txt 2537 (o200k_base); invalid-utf8.txt 15 — decoded with U+FFFD.
+        let result = try cli.run("count", "fixtures/tokenizer/corpora/prose.txt", "fixtures/tokenizer/invalid-utf8.txt")
+        #expect(result.status == 0)
+        #expect(result.stdout == "2537\tfixtures/tokenizer/corpora/prose.txt\n15\tfixtures/tokenizer/invalid-utf8.txt\n2552\ttotal\n")
+        let cl100k = try cli.run("count", "--encoding", "cl100k_base", "fixtures/tokenizer/invalid-utf8.txt")
+        #expect(cl100k.stdout == "17\tfixtures/tokenizer/invalid-utf8.txt\n")
+    }
+
+    @Test("--json gives the tokenizer, per-file counts and ids, and the total")
+    func json() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run("count", "--json", "--ids", stdin: "hello world")
+        #expect(result.status == 0)
+        let compact = result.stdout.filter { !$0.isWhitespace }
+        #expect(compact == #"{"tokenizer":"o200k_base","approximate":false,"files":[{"file":"stdin","tokens":2,"ids":[24912,2375]}],"total":2}"#)
+    }
+
+    @Test("special-token text is ordinary unless --allow-special")
+    func allowSpecial() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        #expect(try cli.run("count", stdin: "<|endoftext|>").stdout == "7\n")
+        #expect(try cli.run("count", "--allow-special", "--ids", stdin: "<|endoftext|>").stdout == "1\n[199999]\n")
+    }
+
+    @Test("--jsonl prints one object per non-blank line and reports a bad line with its location")
+    func jsonl() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let good = try cli.run("count", "--jsonl", "--field", "prompt", "--ids", stdin: "{\"prompt\":\"hello world\"}\n\n{\"prompt\":\"\"}\n")
+        #expect(good.status == 0)
+        #expect(good.stdout == "{\"tokens\":2,\"ids\":[24912,2375]}\n{\"tokens\":0,\"ids\":[]}\n")
+        let bad = try cli.run("count", "--jsonl", stdin: "{\"text\":\"hi\"}\nnot json\n{\"other\":1}\n")
+        #expect(bad.status == 1)
+        #expect(bad.stdout.hasPrefix("{\"tokens\":1}\n{\"error\":\"stdin:2: not valid JSON"))
+        #expect(bad.stderr.contains("stdin:2: not valid JSON"))
+        #expect(bad.stderr.contains("and 1 more bad lines"))
+    }
+
+    @Test("an unknown model or encoding is a usage error (exit 2) in one sentence")
+    func unknownModel() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let model = try cli.run("count", "--model", "no-such-model", stdin: "x")
+        #expect(model.status == 2)
+        #expect(model.stderr == "tokenledger: error: no tokenizer is known for model 'no-such-model'; pass --encoding o200k_base or cl100k_base instead.\n")
+        let encoding = try cli.run("count", "--encoding", "p50k_base", stdin: "x")
+        #expect(encoding.status == 2)
+        #expect(encoding.stderr.contains("unknown encoding 'p50k_base'"))
+        let both = try cli.run("count", "--encoding", "o200k_base", "--model", "gpt-4o", stdin: "x")
+        #expect(both.status == 2)
+    }
+
+    @Test("a missing file exits 1 with one sentence")
+    func missingFile() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run("count", "no/such/file.txt")
+        #expect(result.status == 1)
+        #expect(result.stderr == "tokenledger: error: cannot read 'no/such/file.txt'; check that the file exists and is readable.\n")
+    }
+
+    @Test("a Claude model gets a count marked approximate, with a warning")
+    func approximate() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run("count", "--model", "claude-sonnet-4-5", stdin: "hello world")
+        #expect(result.status == 0)
+        #expect(result.stdout == "~2\n")
+        #expect(result.stderr.contains("approximation"))
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Randomized differential check of `tokenledger count` against tiktoken (not run in CI).
+Usage: python3 scripts/tokenizer-differential.py [N] [SEED]   (builds nothing: uses .build/debug/tokenledger
+or $TOKENLEDGER). Prints every mismatch and exits 1 if there is one."""
+import json, os, random, subprocess, sys, tempfile
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ref = os.environ.get("TIKTOKEN_REF", os.path.join(root, "..", "..", "shared", "tools", "tiktoken-ref"))
+ours = os.environ.get("TOKENLEDGER", os.path.join(root, ".build", "debug", "tokenledger"))
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+
+ranges = [(0x20, 0x7E), (0xA0, 0x24F), (0x250, 0x36F), (0x370, 0x52F), (0x530, 0x8FF), (0x900, 0xDFF),
+          (0xE00, 0xFFF), (0x1000, 0x1FFF), (0x2000, 0x2BFF), (0x2C00, 0x2FFF), (0x3000, 0x33FF),
+          (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA000, 0xABFF), (0xAC00, 0xD7FF), (0xF900, 0xFFFD),
+          (0x10000, 0x10FFF), (0x11000, 0x11FFF), (0x16000, 0x16FFF), (0x1D000, 0x1DFFF), (0x1E000, 0x1EFFF),
+          (0x1F000, 0x1FAFF), (0x20000, 0x2A6DF), (0xE0000, 0xE01EF), (0x0, 0x10FFFF)]
+atoms = list("aAzZ09 '\n\r\t/!.,-_") + ["'s", "'S", "'t", "'re", "'RE", "'ve", "'m", "'ll", "'LL", "'d", "'ſ", "  ",
+        "\r\n", "\u00a0", "\u3000", "\u2028", "\x85", "\x0b", "\x0c", "\u200b", "e\u0301", "\u0301", "\u05b0",
+        "ǅ", "ʰ", "Ⅻ", "½", "٣", "😀", "🏽", "\u200d", "中", "の", "한", "<|endoftext|>", "http://a.b/c"]
+
+def cp():
+    lo, hi = rng.choice(ranges)
+    while True:
+        c = rng.randint(lo, hi)
+        if not (0xD800 <= c <= 0xDFFF): return chr(c)
+
+long_alphabets = ["abcdefghijklmnopqrstuvwxyz", "ab", "a", " ", "0123456789", "aeiou", "xyzXYZ", "é中a", "!?.", " \n"]
+
+def text():
+    if rng.random() < 0.02:  # long pieces take the heap path of the merge
+        a = rng.choice(long_alphabets)
+        return "".join(rng.choice(a) for _ in range(rng.randint(65, 2000)))
+    k = rng.randint(1, 40)
+    return "".join(rng.choice(atoms) if rng.random() < 0.5 else cp() for _ in range(k))
+
+texts = [text() for _ in range(n)]
+bad = 0
+with tempfile.TemporaryDirectory() as tmp:
+    path = os.path.join(tmp, "cases.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        for t in texts: f.write(json.dumps({"text": t}, ensure_ascii=False) + "\n")
+    for enc in ["o200k_base", "cl100k_base"]:
+        want = [json.loads(l)["ids"] for l in subprocess.run([ref, "jsonl", "-e", enc, path], check=True,
+                capture_output=True, text=True).stdout.strip().split("\n")]
+        got = [json.loads(l)["ids"] for l in subprocess.run([ours, "count", "--encoding", enc, "--jsonl", "--ids", path],
+               check=True, capture_output=True, text=True).stdout.strip().split("\n")]
+        assert len(want) == len(got) == n, (len(want), len(got))
+        for t, w, g in zip(texts, want, got):
+            if w != g:
+                bad += 1
+                if bad <= 30: print(enc, ascii(t), "tiktoken", w, "ours", g)
+        print(enc, "checked", n, "texts")
+print("mismatches:", bad)
+sys.exit(1 if bad else 0)
