@@ -32,7 +32,8 @@ public enum EstimateRendering {
         let f = r.forecast
         table.addRow(["output, expected", grouped(r.expectedOutput),
                       "\(grouped(f.visibleMedian)) visible [\(f.visibleBasis.label)] + \(grouped(f.reasoningMedian)) reasoning [\(f.reasoningBasis.label)]"])
-        table.addRow(["output, 90th pct", grouped(r.p90Output), "\(grouped(f.visibleP90)) visible + \(grouped(f.reasoningP90)) reasoning"])
+        let capNote = r.p90Output < f.p90Output ? " (capped)" : ""
+        table.addRow(["output, 90th pct", grouped(r.p90Output), "\(grouped(f.visibleP90)) visible + \(grouped(f.reasoningP90)) reasoning\(capNote)"])
         table.addRow(["output cap", r.outputCap.map(grouped) ?? "none", r.outputCap == nil ? "" : "max output tokens"])
         out += table.render(style: style)
         out += "\n"
