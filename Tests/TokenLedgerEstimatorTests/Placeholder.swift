@@ -1,1 +1,0 @@
-// Placeholder so the test target builds before its room has tests; delete when the first real test lands.
