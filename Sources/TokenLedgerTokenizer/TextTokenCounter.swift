@@ -77,31 +77,16 @@ public struct TextTokenCounter: Sendable {
 
     /// Problems with what the user asked to count.
     public enum InputError: UserFacingError, Equatable {
-        case unreadable(String)
         case badJSON(SourceLocation, String)
         case missingField(SourceLocation, String)
 
         public var message: String {
             switch self {
-            case .unreadable(let path): return "cannot read '\(path)'; check that the file exists and is readable."
             case .badJSON(let at, let why): return "\(at): not valid JSON (\(why)); --jsonl expects one JSON object per line."
             case .missingField(let at, let field): return "\(at): no string field '\(field)'; pick the field with --field NAME."
             }
         }
 
         public var exitStatus: ExitStatus { .failure }
-    }
-
-    /// Reads a file (or stdin for "-") as text. Invalid UTF-8 becomes U+FFFD, one per maximal invalid
-    /// subsequence — what tiktoken-ref's `bytes.decode("utf-8", errors="replace")` does.
-    public static func readText(_ path: String) throws(InputError) -> String {
-        let data: Data?
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            data = FileManager.default.contents(atPath: path)
-        }
-        guard let data else { throw .unreadable(path) }
-        return String(decoding: data, as: UTF8.self)
     }
 }

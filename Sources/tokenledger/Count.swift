@@ -91,7 +91,7 @@ extension TokenLedgerCommand {
             }
             var rows: [(name: String, count: TextTokenCounter.Count)] = []
             for input in inputs {
-                let text = try TextTokenCounter.readText(input)
+                let text = try TextInput.read(input)
                 rows.append((input == "-" ? "stdin" : input, counter.count(text, ids: ids, allowSpecial: allowSpecial)))
             }
             let total = rows.reduce(0) { $0 + $1.count.tokens }
@@ -125,7 +125,7 @@ extension TokenLedgerCommand {
             var results: [(name: String, count: PromptTokenCount)] = []
             for input in files.isEmpty ? ["-"] : files {
                 let name = input == "-" ? "stdin" : input
-                let body = try JSONParser.parse(try TextTokenCounter.readText(input))
+                let body = try JSONParser.parse(try TextInput.read(input))
                 results.append((name, try ChatTokenCounter.count(request: body, model: model, imageSizes: sizes)))
             }
             if output.json {
@@ -149,7 +149,7 @@ extension TokenLedgerCommand {
             var failures = 0
             var firstError: String?
             for input in inputs {
-                let text = try TextTokenCounter.readText(input)
+                let text = try TextInput.read(input)
                 var out = ""
                 for result in counter.countJSONLines(text, source: input == "-" ? "stdin" : input, field: field,
                                                      ids: ids, allowSpecial: allowSpecial) {

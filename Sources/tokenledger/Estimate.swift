@@ -65,7 +65,7 @@ extension TokenLedgerCommand {
         }
 
         func run() async throws {
-            let text = try InputText.read(file)
+            let text = try TextInput.read(file ?? "-")
             let config = try ConfigFile.load(explicit: configOptions.config)
             let prices = try PriceBook.bundled(config: config)
             var ledger: Ledger?
@@ -76,7 +76,7 @@ extension TokenLedgerCommand {
             var options = Estimator.Options(
                 model: model, effort: effort.map { EffortTier(rawValue: $0) }, outputTokens: outputTokens,
                 reasoningTokens: reasoningTokens, kind: EstimateInputKind(rawValue: input))
-            if let at { options.at = try DateArgument.parse(at, flag: "--at") }
+            if let at { options.at = try PriceDate.argument(at) }
             let estimate = try Estimator(prices: prices, ledger: ledger).estimate(text: text, options: options)
 
             if quiet {

@@ -235,7 +235,7 @@ extension TokenLedgerCommand.Prices {
         func run() async throws {
             var inputs: [(file: String, text: String)] = []
             for path in files {
-                inputs.append((path, try PriceCLI.readText(path)))
+                inputs.append((path, try TextInput.read(path)))
             }
             let given = Set(inputs.map { ($0.file as NSString).lastPathComponent })
             let bundled = PriceBook.bundledFiles.filter { !given.contains(($0.file as NSString).lastPathComponent) }
@@ -294,7 +294,7 @@ extension TokenLedgerCommand.Prices {
 
         func run() async throws {
             guard PriceDate.parse(from) != nil else { throw BadDateError(flag: "--from", text: from) }
-            let text = try PriceCLI.readText(file)
+            let text = try TextInput.read(file)
             let today = PriceDate.text(PriceDate.day(of: Date()))
             let result = try LiteLLMImport.convert(json: text, provider: provider, from: from, checked: today)
             if let outputPath {
@@ -330,15 +330,12 @@ extension TokenLedgerCommand.Prices {
 enum PriceCLI {
     enum Error: UserFacingError {
         case unknownProvider(String, known: [String])
-        case unreadable(String)
         case cannotWrite(String)
 
         var message: String {
             switch self {
             case .unknownProvider(let p, let known):
                 return "no price table is for the provider '\(p)'; known providers: \(known.joined(separator: ", "))."
-            case .unreadable(let path):
-                return "cannot read \(path); check that the file exists and is readable UTF-8 text."
             case .cannotWrite(let path):
                 return "cannot write \(path); check that its folder exists and is writable."
             }
@@ -353,13 +350,6 @@ enum PriceCLI {
     /// The bundled tables plus the config's `[[terms]]`.
     static func book(_ options: ConfigOptions) throws -> PriceBook {
         try PriceBook.bundled(config: ConfigFile.load(explicit: options.config))
-    }
-
-    static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw Error.unreadable(path)
-        }
-        return text
     }
 
     /// A price for tables: "$1.10", "$0.075", "$0.000001" — exact, at least two decimals.

@@ -87,7 +87,7 @@ struct CountCLITests {
         defer { cli.cleanUp() }
         let result = try cli.run("count", "no/such/file.txt")
         #expect(result.status == 1)
-        #expect(result.stderr == "tokenledger: error: cannot read 'no/such/file.txt'; check that the file exists and is readable.\n")
+        #expect(result.stderr == "tokenledger: error: no such file: no/such/file.txt; check the path, or pass - to read standard input.\n")
     }
 
     @Test("a Claude model gets a count marked approximate, with a warning")

@@ -166,7 +166,7 @@ struct PricesCLITests {
 
         let missing = try cli.run("prices", "check", cli.home.path + "/none.toml")
         #expect(missing.status == 1)
-        #expect(missing.stderr.contains("cannot read"))
+        #expect(missing.stderr.contains("no such file: "))
     }
 
     @Test("import-litellm writes a table that passes check, and reports what it could not map")
