@@ -125,14 +125,5 @@ public enum EstimateRendering {
         ]))
     }
 
-    /// 1234567 → "1,234,567".
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    static func grouped(_ value: Int) -> String { NumberText.grouped(value) }
 }

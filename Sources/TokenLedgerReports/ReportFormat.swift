@@ -51,16 +51,7 @@ enum ReportText {
         return ExactDecimal(significand: share.significand, fractionDigits: 2).fixedString + "%"
     }
 
-    /// 1234567 → "1,234,567".
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return value < 0 ? "-" + out : out
-    }
+    static func grouped(_ value: Int) -> String { NumberText.grouped(value) }
 
     /// The unpriced line, or nil when everything was priced.
     static func unpricedLine(_ report: SpendReport) -> String? {

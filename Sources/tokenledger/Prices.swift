@@ -369,16 +369,7 @@ enum PriceCLI {
         return text
     }
 
-    /// 200000 → "200,000".
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    static func grouped(_ value: Int) -> String { NumberText.grouped(value) }
 
     /// A model and its effective prices as JSON (money as decimal strings).
     static func json(model: PricedModel, prices: EffectivePrices) -> JSONValue {
