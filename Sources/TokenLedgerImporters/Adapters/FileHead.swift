@@ -41,12 +41,11 @@ struct FileHead {
         return String(decoding: line, as: UTF8.self)
     }
 
-    /// The CSV header's column names, lower-cased, when the first line looks like one.
-    var csvColumns: Set<String> {
+    /// The CSV header, when the first line looks like one (not JSON, at least two columns).
+    var csvHeader: CSVHeader? {
         let line = firstLine
-        guard !line.hasPrefix("{"), !line.hasPrefix("["), line.contains(","),
-              let fields = ExportCSVLine.split(line) else { return [] }
-        return Set(fields.map { $0.lowercased() })
+        guard !line.hasPrefix("{"), !line.hasPrefix("["), line.contains(",") else { return nil }
+        return CSVHeader(firstLineOf: bytes)
     }
 
     /// The first non-blank byte.

@@ -44,7 +44,7 @@ enum OpenAIAdminReport {
     }
 
     /// A CSV row's bucket: `start_time`/`end_time` (Unix or ISO) or the `_iso` columns.
-    static func bucket(of row: ExportCSVRow) -> Bucket? {
+    static func bucket(of row: CSVRow) -> Bucket? {
         func seconds(_ names: String...) -> Int? {
             for name in names { if let t = row[name], let s = unixSeconds(.string(t)) { return s } }
             return nil
