@@ -1,7 +1,8 @@
 import Foundation
 import TokenLedgerCore
 
-/// Small helpers shared by the tool-log adapters (Claude Code, Codex, llm, LiteLLM, CSV).
+/// Small helpers shared by the adapters: project names, byte search, provider from model, token
+/// counts, reported costs and times from JSON.
 enum LogSupport {
     /// The project name for a working directory: its last path component ("/home/me/src/shop" →
     /// "shop"). Reports group by it, and a short name reads better in a table than a full path; two
@@ -79,9 +80,20 @@ enum LogSupport {
         return i
     }
 
+    /// A time from a JSON value: Unix seconds as a number or numeric text, or ISO-8601 text (UTC
+    /// unless it carries an offset); nil otherwise. Cost: one parse of the text.
+    static func date(_ value: JSONValue) -> Date? {
+        switch value {
+        case .number(let text): return Timestamp.fromUnix(text)
+        case .string(let text): return Timestamp.parse(text)
+        default: return nil
+        }
+    }
+
     /// A reported cost exactly from its text ("0.0138", "1.5e-05", "$2.50"). Float text finer than a
-    /// picodollar (LiteLLM's 17-digit floats) is rounded half-even there; a reported cost is
-    /// informational, never a price. Nil when the text is not a number.
+    /// picodollar (LiteLLM's and OpenAI's Costs API's 17-digit floats, "0.06000000000000000333") is
+    /// rounded half-even there; a reported cost is informational, never a price. Nil when the text is
+    /// not a number.
     static func money(_ text: String) -> Money? {
         if let m = Money(decimalText: text) { return m }
         var t = Substring(text).trimmingASCIIWhitespace()

@@ -76,7 +76,7 @@ final class OpenAICostsParser: StructuredLogParser {
             emit(.malformed(reason: "the cost line has no amount", line: line))
             return
         }
-        guard let cost = OpenAIAdminReport.usd(value) else {
+        guard let cost = LogSupport.money(value) else {
             emit(.malformed(reason: "the amount \"\(value)\" is not a decimal number", line: line))
             return
         }
