@@ -1,5 +1,5 @@
 /// Cheap questions `detect` asks of a file's first bytes, without parsing them.
-/// Cost: a linear scan of at most 64 KiB per question.
+/// Cost: a linear (`memchr`-driven) scan of at most 64 KiB per question.
 struct FileHead {
     let bytes: [UInt8]
 
@@ -59,13 +59,6 @@ struct FileHead {
     }
 
     private func offset(of needle: [UInt8], from: Int) -> Int? {
-        guard let first = needle.first, needle.count <= bytes.count else { return nil }
-        var i = from
-        let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == first && bytes[(i + 1)..<(i + needle.count)].elementsEqual(needle[1...]) { return i }
-            i += 1
-        }
-        return nil
+        bytes.withUnsafeBytes { haystack in needle.withUnsafeBytes { LogSupport.offset(of: $0, in: haystack, from: from) } }
     }
 }

@@ -27,9 +27,10 @@ public struct LiteLLMAdapter: LogAdapter {
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let lower = fileName.lowercased()
         guard lower.hasSuffix(".csv") || lower.hasSuffix(".json") || lower.hasSuffix(".jsonl") else { return 0 }
-        let id = LogSupport.contains(head, "request_id")
-        let spend = LogSupport.contains(head, "spend")
-        let start = LogSupport.contains(head, "startTime")
+        let h = FileHead(head)
+        let id = h.contains("request_id")
+        let spend = h.contains("spend")
+        let start = h.contains("startTime")
         guard id && spend else { return 0 }
         return start ? 90 : 60
     }

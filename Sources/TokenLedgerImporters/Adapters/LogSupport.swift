@@ -16,17 +16,23 @@ enum LogSupport {
 
     /// True when `needle` occurs in `haystack`. Cost: a `memchr`-driven scan, no allocation.
     static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
-        let n = needle.utf8CodeUnitCount
-        guard n > 0, haystack.count >= n, let base = haystack.baseAddress else { return false }
-        let first = needle.utf8Start[0]
-        var offset = 0
+        offset(of: UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount), in: haystack) != nil
+    }
+
+    /// Where `needle` first occurs in `haystack` at or after `from`; nil when it does not (or is
+    /// empty). Cost: a `memchr`-driven scan, no allocation.
+    static func offset(of needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
+        let n = needle.count
+        guard n > 0, from >= 0, haystack.count >= n, let base = haystack.baseAddress, let needleBase = needle.baseAddress else { return nil }
+        let first = needle[0]
+        var offset = from
         while offset + n <= haystack.count {
-            guard let hit = memchr(base + offset, Int32(first), haystack.count - offset - n + 1) else { return false }
+            guard let hit = memchr(base + offset, Int32(first), haystack.count - offset - n + 1) else { return nil }
             let at = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + at, needle.utf8Start, n) == 0 { return true }
+            if memcmp(base + at, needleBase, n) == 0 { return at }
             offset = at + 1
         }
-        return false
+        return nil
     }
 
     /// Starts with `{` and ends with `}` (ignoring spaces): a whole JSON object line, checked cheaply
@@ -36,11 +42,6 @@ enum LogSupport {
         while s < e, line[s] == 0x20 || line[s] == 0x09 { s += 1 }
         while e > s, line[e - 1] == 0x20 || line[e - 1] == 0x09 { e -= 1 }
         return e - s >= 2 && line[s] == UInt8(ascii: "{") && line[e - 1] == UInt8(ascii: "}")
-    }
-
-    /// True when `needle` occurs in the bytes (for `detect` on a file's head).
-    static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
-        bytes.withUnsafeBytes { contains($0, needle) }
     }
 
     /// The provider family for a model name when the log does not say: "gpt-4o" → "openai",
