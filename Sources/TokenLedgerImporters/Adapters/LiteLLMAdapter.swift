@@ -63,19 +63,12 @@ final class LiteLLMParser: LogParser {
                 }
             }
         case UInt8(ascii: "{"):
-            var lineStart = 0
-            var number = 0
-            while lineStart < document.count {
-                number += 1
-                var end = lineStart
-                while end < document.count && document[end] != 0x0A { end += 1 }
-                let line = UnsafeRawBufferPointer(rebasing: document[lineStart..<end])
+            DocumentLines.forEach(in: document) { line, number in
                 if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                    do { row(try JSONParser.parse(line), line: number, emit: emit) } catch {
+                    do throws(JSONParser.Error) { row(try JSONParser.parse(line), line: number, emit: emit) } catch {
                         emit(.malformed(reason: error.message, line: number))
                     }
                 }
-                lineStart = end + 1
             }
         default:
             CSVReader.read(document: document) { event in

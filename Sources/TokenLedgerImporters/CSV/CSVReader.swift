@@ -149,17 +149,7 @@ public struct CSVReader: Sendable {
     /// Reads a whole CSV text (a `.document` file), calling `body` for each event with its line number.
     public static func read(document: UnsafeRawBufferPointer, _ body: (Event) -> Void) {
         var reader = CSVReader()
-        var start = 0
-        var number = 0
-        while start < document.count {
-            number += 1
-            var end = start
-            while end < document.count && document[end] != 0x0A { end += 1 }
-            var lineEnd = end
-            if lineEnd > start && document[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            body(reader.feed(line: UnsafeRawBufferPointer(rebasing: document[start..<lineEnd]), number: number))
-            start = end + 1
-        }
+        DocumentLines.forEach(in: document) { line, number in body(reader.feed(line: line, number: number)) }
         if let last = reader.finish() { body(last) }
     }
 }
