@@ -93,15 +93,7 @@ final class LiteLLMParser: LogParser {
     /// One spend-log row, from JSON or from a CSV row turned into an object of strings.
     private func row(_ v: JSONValue, line: Int, emit: (LogItem) -> Void) {
         func text(_ key: String) -> String? {
-            guard let value = v[key] else { return nil }
-            let s: String?
-            switch value {
-            case .string(let t): s = t
-            case .number(let t): s = t
-            case .bool(let b): s = b ? "true" : "false"
-            default: s = nil
-            }
-            guard let t = s?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
+            guard let t = LogSupport.text(v[key])?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
             return t
         }
         guard let requestID = text("request_id") else {

@@ -2,7 +2,7 @@ import Foundation
 import TokenLedgerCore
 
 /// Small helpers shared by the adapters: project names, byte search, provider from model, token
-/// counts, reported costs and times from JSON.
+/// counts, and text, reported costs and times from JSON.
 enum LogSupport {
     /// The project name for a working directory: its last path component ("/home/me/src/shop" →
     /// "shop"). Reports group by it, and a short name reads better in a table than a full path; two
@@ -79,6 +79,17 @@ enum LogSupport {
             return nil
         }
         return i
+    }
+
+    /// A JSON scalar as text: strings as they are, numbers by their exact text, booleans as
+    /// "true"/"false"; nil for null, absent, an empty string, an object or an array.
+    static func text(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s)?: return s.isEmpty ? nil : s
+        case .number(let n)?: return n
+        case .bool(let b)?: return b ? "true" : "false"
+        default: return nil
+        }
     }
 
     /// A time from a JSON value: Unix seconds as a number or numeric text, or ISO-8601 text (UTC

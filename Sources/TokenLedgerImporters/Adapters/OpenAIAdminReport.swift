@@ -70,14 +70,4 @@ enum OpenAIAdminReport {
         default: return nil
         }
     }
-
-    /// A group field as text (strings as they are, numbers by their text), nil for null or absent.
-    static func text(_ value: JSONValue?) -> String? {
-        switch value {
-        case .string(let s)?: return s.isEmpty ? nil : s
-        case .number(let n)?: return n
-        case .bool(let b)?: return b ? "true" : "false"
-        default: return nil
-        }
-    }
 }

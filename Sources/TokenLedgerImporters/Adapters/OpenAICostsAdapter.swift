@@ -54,9 +54,9 @@ final class OpenAICostsParser: StructuredLogParser {
         }
         OpenAIAdminReport.walk(object, result: { result, bucket in
             let amount = result["amount"]
-            read(bucket: bucket, value: OpenAIAdminReport.text(amount?["value"]),
-                 currency: amount?["currency"]?.string, lineItem: OpenAIAdminReport.text(result["line_item"]),
-                 projectID: OpenAIAdminReport.text(result["project_id"]), apiKeyID: OpenAIAdminReport.text(result["api_key_id"]),
+            read(bucket: bucket, value: LogSupport.text(amount?["value"]),
+                 currency: amount?["currency"]?.string, lineItem: LogSupport.text(result["line_item"]),
+                 projectID: LogSupport.text(result["project_id"]), apiKeyID: LogSupport.text(result["api_key_id"]),
                  line: line, emit: emit)
         }, problem: { emit(.malformed(reason: $0, line: line)) })
     }

@@ -105,12 +105,12 @@ final class OpenAIUsageParser: StructuredLogParser {
                 emit(.skipped)
                 return
             }
-            let model = OpenAIAdminReport.text(f.value("model"))
-            let projectID = OpenAIAdminReport.text(f.value("project_id"))
-            let userID = OpenAIAdminReport.text(f.value("user_id"))
-            let keyHash = OpenAIAdminReport.text(f.value("api_key_id")).map { SHA256.shortHash(of: $0) }
+            let model = LogSupport.text(f.value("model"))
+            let projectID = LogSupport.text(f.value("project_id"))
+            let userID = LogSupport.text(f.value("user_id"))
+            let keyHash = LogSupport.text(f.value("api_key_id")).map { SHA256.shortHash(of: $0) }
             let batch = OpenAIAdminReport.flag(f.value("batch"))
-            let tier = OpenAIAdminReport.text(f.value("service_tier"))
+            let tier = LogSupport.text(f.value("service_tier"))
             var extra: [String: String] = [:]
             if let userID { extra["user_id"] = userID }
             if let projectID { extra["project_id"] = projectID }

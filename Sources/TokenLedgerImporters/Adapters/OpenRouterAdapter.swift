@@ -114,7 +114,7 @@ final class OpenRouterParser: StructuredLogParser {
     /// USD from a JSON number or text, exact (rounded only below a picodollar); nil when absent.
     private func money(_ value: JSONValue?, _ name: String) throws(UsageProblem) -> Money? {
         guard let value, !value.isNull else { return nil }
-        guard let text = OpenAIAdminReport.text(value), let m = LogSupport.money(text) else {
+        guard let text = LogSupport.text(value), let m = LogSupport.money(text) else {
             throw UsageProblem("\(name) is not a decimal amount")
         }
         return m
