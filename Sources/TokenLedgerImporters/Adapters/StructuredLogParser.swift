@@ -261,10 +261,7 @@ class StructuredLogParser: LogParser {
             // Not one document: read the collected lines as JSON Lines (a JSONL file whose first line
             // was cut short), unless nothing but the first line could be read that way either.
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-            let looksLikeJSONLines = lines.dropFirst().contains { line in
-                guard let f = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
-                return line[f] == UInt8(ascii: "{") && line.last == UInt8(ascii: "}")
-            }
+            let looksLikeJSONLines = lines.dropFirst().contains { line in line.withUnsafeBytes(LogSupport.looksLikeObject) }
             if looksLikeJSONLines {
                 shape = .lines
                 for (i, line) in lines.enumerated() where i < lines.count - 1 || !line.isEmpty {
