@@ -40,17 +40,19 @@ struct FileStatus: Sendable, Hashable {
         return main
     }
 
-    /// Up to `count` bytes from the start of the file (fewer if it is shorter); nil if it cannot be opened.
-    static func head(of path: String, count: Int) -> [UInt8]? {
+    /// Up to `count` bytes of the file from byte `offset` (fewer if it ends first); nil if it cannot
+    /// be opened or read (`errno` says why). Cost: one `open` and as many `pread`s as it takes.
+    static func bytes(of path: String, at offset: Int64 = 0, count: Int) -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: count)
+        var bytes = [UInt8](repeating: 0, count: max(count, 0))
         var filled = 0
-        while filled < count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, count - filled) }
+        while filled < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(offset) + off_t(filled)) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
+            if n < 0 { return nil }
+            if n == 0 { break }
             filled += n
         }
         bytes.removeSubrange(filled...)

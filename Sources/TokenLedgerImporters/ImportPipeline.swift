@@ -187,7 +187,7 @@ public final class ImportPipeline {
             let pendingTail = c.offset < c.size && previous?.layout == .lines && isSettled(status)
             if !pendingTail { return .unchanged }
         }
-        guard let head = FileStatus.head(of: path, count: ImportPipeline.detectLength) else {
+        guard let head = FileStatus.bytes(of: path, count: ImportPipeline.detectLength) else {
             return .unreadable(String(cString: strerror(errno)))
         }
         var chosen = explicitAdapter
@@ -248,7 +248,7 @@ public final class ImportPipeline {
         case .lines:
             guard try readLines(plan, parser: parser, emit: emit, checkpoint: &checkpoint) else { return false }
         case .document:
-            guard let bytes = readWhole(plan.path, size: plan.status.size) else {
+            guard let bytes = FileStatus.bytes(of: plan.path, count: Int(plan.status.size)) else {
                 summary.problems.append("cannot read \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
                 return false
             }
@@ -385,23 +385,6 @@ public final class ImportPipeline {
         checkpoint.offset = consumed
         checkpoint.line = lineNumber
         return true
-    }
-
-    private func readWhole(_ path: String, size: Int64) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        var filled = 0
-        while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            filled += n
-        }
-        bytes.removeSubrange(filled...)
-        return bytes
     }
 
     // MARK: - Emitted items

@@ -36,23 +36,12 @@ public struct QuarantineListing: Sendable {
     public init(ledger: Ledger) throws {
         items = try ledger.quarantinedLines().map { q in
             guard let offset = q.byteOffset, let length = q.byteLength else { return Item(line: q, text: nil, status: .unknown) }
-            guard let bytes = QuarantineListing.bytes(of: q.file, at: offset, count: length) else {
+            guard let bytes = FileStatus.bytes(of: q.file, at: offset, count: length) else {
                 return Item(line: q, text: nil, status: .fileMissing)
             }
             guard bytes.count == length, SHA256.hexDigest(bytes) == q.lineSHA else { return Item(line: q, text: nil, status: .changed) }
             return Item(line: q, text: String(decoding: bytes, as: UTF8.self), status: .available)
         }
-    }
-
-    static func bytes(of path: String, at offset: Int64, count: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(offset)) }
-        guard n >= 0 else { return nil }
-        bytes.removeSubrange(n...)
-        return bytes
     }
 
     /// Human-readable listing: "file:line: reason [format]" and the line's text indented under it.

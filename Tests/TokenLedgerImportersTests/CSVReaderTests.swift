@@ -64,4 +64,18 @@ struct CSVReaderTests {
         _ = Self.events("a\n\"never closed\n", reader: &open)
         if case .malformed(_, let line)? = open.finish() { #expect(line == 2) } else { Issue.record("expected malformed") }
     }
+
+    @Test func spacesAroundAQuotedFieldAreOutsideIt() {
+        var reader = CSVReader()
+        let ev = Self.events("a,b,c\n1, \"x, y\" ,2\n \"p\",\"q\"\t, r \n", reader: &reader)
+        #expect(Self.rows(ev).map(\.fields) == [["1", "x, y", "2"], ["p", "q", " r "]])
+        #expect(Self.rows(ev).last?["c"] == "r")
+    }
+
+    @Test func theHeaderOfAFileHead() {
+        #expect(CSVHeader(firstLineOf: Array("\u{FEFF}Generation ID,\"tokens_prompt\"\r\ngen-1,5\n".utf8))?.names == ["Generation ID", "tokens_prompt"])
+        #expect(CSVHeader(firstLineOf: Array("generation_id,tokens_prompt".utf8))?.has("Generation-ID") == true)
+        #expect(CSVHeader(firstLineOf: Array("a,\"open\nb\"\n".utf8)) == nil)
+        #expect(CSVHeader(firstLineOf: []) == nil)
+    }
 }

@@ -63,6 +63,34 @@ struct OpenRouterAdapterTests {
         #expect(r[3].tags["app"] == nil)
     }
 
+    @Test("the activity CSV with an app name quoted over two lines: read whole, and resumed after every line")
+    func activityCSVWithAFieldSpanningLines() throws {
+        let text = "generation_id,created_at,cost_total,tokens_prompt,tokens_completion,model_permaslug,app_name\n"
+            + "gen-1764200000-EeEeEeEeEeEeEeEe0001,2025-11-26 09:00:00.000,0.0012,1000,200,openai/gpt-4o-mini,\"Notes app,\n"
+            + "\"\"beta\"\" build\"\n"
+            + "gen-1764200060-FfFfFfFfFfFfFfFf0002,2025-11-26 09:01:00.000,0.0003,300,50,anthropic/claude-4.5-haiku-20251001,Other\n"
+        let bytes = Array(text.utf8)
+        let file = URL(fileURLWithPath: "/tmp/openrouter_activity.csv")
+        let whole = AdapterHarness.run(adapter, bytes: bytes, context: ImportContext(file: file), state: nil)
+        #expect(whole.malformed.isEmpty)
+        // The first record spans lines 2-3 and is located at its first line; the next one is line 4.
+        #expect(whole.entries.map { $0.location?.line } == [2, 4])
+        #expect(whole.records.map { $0.tags["app"] } == ["Notes app,\n\"beta\" build", "Other"])
+        #expect(whole.records.map(\.tokens) == [TokenCounts(input: 1000, output: 200), TokenCounts(input: 300, output: 50)])
+        #expect(whole.records.map(\.reportedCost) == [usd("0.0012"), usd("0.0003")])
+        #expect(whole.records[0].timestamp == Timestamp.parse("2025-11-26T09:00:00Z"))
+        // A checkpoint after any line, including inside the quoted field (after line 2), loses nothing:
+        // the open record travels in the saved state and is completed by the next run.
+        for cut in bytes.indices where bytes[cut] == 0x0A && cut < bytes.count - 1 {
+            let first = AdapterHarness.run(adapter, bytes: Array(bytes[...cut]), context: ImportContext(file: file), state: nil)
+            let saved = try JSONParser.parse(first.state?.serialized() ?? "null")
+            let rest = AdapterHarness.run(adapter, bytes: Array(bytes[(cut + 1)...]), context: ImportContext(file: file), state: saved.isNull ? nil : saved)
+            #expect(first.malformed.isEmpty && rest.malformed.isEmpty, "cut after byte \(cut)")
+            #expect((first.entries + rest.entries).map(\.dedupKey) == whole.entries.map(\.dedupKey), "cut after byte \(cut)")
+            #expect((first.entries + rest.entries).map(\.record) == whole.entries.map(\.record), "cut after byte \(cut)")
+        }
+    }
+
     @Test("the older, narrower CSV layout; a naive time zone other than UTC")
     func oldActivityCSV() throws {
         let file = AdapterHarness.fixture("fixtures/logs/openrouter/activity_old.csv")

@@ -123,7 +123,7 @@ final class AnthropicParser: StructuredLogParser {
             return
         }
         if o["usage"] == nil, case .object(let wrapped)? = o["response"] ?? o["message"] {
-            let time = (o["created_at"] ?? o["timestamp"] ?? o["time"]).flatMap(OpenAIResponseSummary.unixDate)
+            let time = (o["created_at"] ?? o["timestamp"] ?? o["time"]).flatMap(LogSupport.date)
             if wrapped["type"]?.string == "error" {
                 emit(.skipped)
                 return

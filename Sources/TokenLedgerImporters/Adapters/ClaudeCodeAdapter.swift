@@ -53,10 +53,11 @@ public struct ClaudeCodeAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         guard fileName.hasSuffix(".jsonl") else { return 0 }
-        let session = LogSupport.contains(head, "\"sessionId\"")
-        let uuid = LogSupport.contains(head, "\"uuid\"")
+        let h = FileHead(head)
+        let session = h.contains("\"sessionId\"")
+        let uuid = h.contains("\"uuid\"")
         guard session && uuid else { return 0 }
-        if LogSupport.contains(head, "\"parentUuid\"") || LogSupport.contains(head, "\"isSidechain\"") { return 95 }
+        if h.contains("\"parentUuid\"") || h.contains("\"isSidechain\"") { return 95 }
         return 80
     }
 

@@ -40,10 +40,11 @@ public struct CodexAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         guard fileName.hasSuffix(".jsonl") else { return 0 }
-        let envelope = LogSupport.contains(head, "\"payload\"")
-        if envelope && LogSupport.contains(head, "\"session_meta\"") { return 95 }
-        if envelope && (LogSupport.contains(head, "\"turn_context\"") || LogSupport.contains(head, "\"token_count\"")) { return 85 }
-        if fileName.hasPrefix("rollout-") && LogSupport.contains(head, "\"instructions\"") { return 60 }
+        let h = FileHead(head)
+        let envelope = h.contains("\"payload\"")
+        if envelope && h.contains("\"session_meta\"") { return 95 }
+        if envelope && (h.contains("\"turn_context\"") || h.contains("\"token_count\"")) { return 85 }
+        if fileName.hasPrefix("rollout-") && h.contains("\"instructions\"") { return 60 }
         return 0
     }
 

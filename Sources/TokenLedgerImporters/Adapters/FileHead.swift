@@ -1,5 +1,5 @@
 /// Cheap questions `detect` asks of a file's first bytes, without parsing them.
-/// Cost: a linear scan of at most 64 KiB per question.
+/// Cost: a linear (`memchr`-driven) scan of at most 64 KiB per question.
 struct FileHead {
     let bytes: [UInt8]
 
@@ -41,12 +41,11 @@ struct FileHead {
         return String(decoding: line, as: UTF8.self)
     }
 
-    /// The CSV header's column names, lower-cased, when the first line looks like one.
-    var csvColumns: Set<String> {
+    /// The CSV header, when the first line looks like one (not JSON, at least two columns).
+    var csvHeader: CSVHeader? {
         let line = firstLine
-        guard !line.hasPrefix("{"), !line.hasPrefix("["), line.contains(","),
-              let fields = ExportCSVLine.split(line) else { return [] }
-        return Set(fields.map { $0.lowercased() })
+        guard !line.hasPrefix("{"), !line.hasPrefix("["), line.contains(",") else { return nil }
+        return CSVHeader(firstLineOf: bytes)
     }
 
     /// The first non-blank byte.
@@ -60,13 +59,6 @@ struct FileHead {
     }
 
     private func offset(of needle: [UInt8], from: Int) -> Int? {
-        guard let first = needle.first, needle.count <= bytes.count else { return nil }
-        var i = from
-        let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == first && bytes[(i + 1)..<(i + needle.count)].elementsEqual(needle[1...]) { return i }
-            i += 1
-        }
-        return nil
+        bytes.withUnsafeBytes { haystack in needle.withUnsafeBytes { LogSupport.offset(of: $0, in: haystack, from: from) } }
     }
 }

@@ -57,7 +57,7 @@ final class GeminiParser: StructuredLogParser {
         if o["usageMetadata"] == nil, case .object(let inner)? = o["response"] {
             chunk.response = inner
             chunk.model = o["model"]?.string ?? o["request"]?["model"]?.string
-            chunk.time = (o["timestamp"] ?? o["created_at"]).flatMap(OpenAIResponseSummary.unixDate)
+            chunk.time = (o["timestamp"] ?? o["created_at"]).flatMap(LogSupport.date)
             chunk.isBatch = o["key"] != nil || o["status"] != nil
         }
         guard chunk.response["usageMetadata"] != nil else {

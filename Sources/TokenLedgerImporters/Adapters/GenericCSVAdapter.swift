@@ -36,28 +36,16 @@ public struct GenericCSVAdapter: LogAdapter {
     /// are `head`, so the CLI can refuse a bad `--map` up front (exit 2) instead of quarantining every
     /// row and checkpointing the file as read. Cost: parses the header line only.
     public static func checkMapping(head: [UInt8], map: String?) throws(CSVMappingError) {
-        guard let header = header(of: head) else { throw CSVMappingError(message: "the CSV has no header line; its first line must name the columns.") }
+        guard let header = CSVHeader(firstLineOf: head) else { throw CSVMappingError(message: "the CSV has no header line; its first line must name the columns.") }
         if let error = GenericCSVMapping.resolve(header: header, map: map).error {
             throw CSVMappingError(message: error.prefix(1).uppercased() + error.dropFirst() + ".")
         }
     }
 
-    /// The header of a CSV from its first bytes, if the first line is complete.
-    static func header(of head: [UInt8]) -> CSVHeader? {
-        var reader = CSVReader()
-        var lineEnd = 0
-        while lineEnd < head.count && head[lineEnd] != 0x0A { lineEnd += 1 }
-        var end = lineEnd
-        if end > 0 && head[end - 1] == 0x0D { end -= 1 }
-        let event = head.withUnsafeBytes { reader.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<end]), number: 1) }
-        guard case .header(let header) = event else { return nil }
-        return header
-    }
-
     /// Low (30) so a specific CSV format (LiteLLM, OpenAI, OpenRouter exports) wins when it matches:
     /// any .csv whose header names a timestamp, a model and a token column.
     public func detect(fileName: String, head: [UInt8]) -> Int {
-        guard fileName.lowercased().hasSuffix(".csv"), let header = Self.header(of: head) else { return 0 }
+        guard fileName.lowercased().hasSuffix(".csv"), let header = CSVHeader(firstLineOf: head) else { return 0 }
         let mapping = GenericCSVMapping.resolve(header: header, map: nil)
         return mapping.error == nil ? 30 : 0
     }

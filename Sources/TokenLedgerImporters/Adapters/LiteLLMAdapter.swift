@@ -27,9 +27,10 @@ public struct LiteLLMAdapter: LogAdapter {
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let lower = fileName.lowercased()
         guard lower.hasSuffix(".csv") || lower.hasSuffix(".json") || lower.hasSuffix(".jsonl") else { return 0 }
-        let id = LogSupport.contains(head, "request_id")
-        let spend = LogSupport.contains(head, "spend")
-        let start = LogSupport.contains(head, "startTime")
+        let h = FileHead(head)
+        let id = h.contains("request_id")
+        let spend = h.contains("spend")
+        let start = h.contains("startTime")
         guard id && spend else { return 0 }
         return start ? 90 : 60
     }
@@ -62,19 +63,12 @@ final class LiteLLMParser: LogParser {
                 }
             }
         case UInt8(ascii: "{"):
-            var lineStart = 0
-            var number = 0
-            while lineStart < document.count {
-                number += 1
-                var end = lineStart
-                while end < document.count && document[end] != 0x0A { end += 1 }
-                let line = UnsafeRawBufferPointer(rebasing: document[lineStart..<end])
+            DocumentLines.forEach(in: document) { line, number in
                 if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                    do { row(try JSONParser.parse(line), line: number, emit: emit) } catch {
+                    do throws(JSONParser.Error) { row(try JSONParser.parse(line), line: number, emit: emit) } catch {
                         emit(.malformed(reason: error.message, line: number))
                     }
                 }
-                lineStart = end + 1
             }
         default:
             CSVReader.read(document: document) { event in
@@ -99,15 +93,7 @@ final class LiteLLMParser: LogParser {
     /// One spend-log row, from JSON or from a CSV row turned into an object of strings.
     private func row(_ v: JSONValue, line: Int, emit: (LogItem) -> Void) {
         func text(_ key: String) -> String? {
-            guard let value = v[key] else { return nil }
-            let s: String?
-            switch value {
-            case .string(let t): s = t
-            case .number(let t): s = t
-            case .bool(let b): s = b ? "true" : "false"
-            default: s = nil
-            }
-            guard let t = s?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
+            guard let t = LogSupport.text(v[key])?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
             return t
         }
         guard let requestID = text("request_id") else {

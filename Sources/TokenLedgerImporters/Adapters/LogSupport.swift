@@ -1,7 +1,8 @@
 import Foundation
 import TokenLedgerCore
 
-/// Small helpers shared by the tool-log adapters (Claude Code, Codex, llm, LiteLLM, CSV).
+/// Small helpers shared by the adapters: project names, byte search, provider from model, token
+/// counts, and text, reported costs and times from JSON.
 enum LogSupport {
     /// The project name for a working directory: its last path component ("/home/me/src/shop" →
     /// "shop"). Reports group by it, and a short name reads better in a table than a full path; two
@@ -15,17 +16,23 @@ enum LogSupport {
 
     /// True when `needle` occurs in `haystack`. Cost: a `memchr`-driven scan, no allocation.
     static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
-        let n = needle.utf8CodeUnitCount
-        guard n > 0, haystack.count >= n, let base = haystack.baseAddress else { return false }
-        let first = needle.utf8Start[0]
-        var offset = 0
+        offset(of: UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount), in: haystack) != nil
+    }
+
+    /// Where `needle` first occurs in `haystack` at or after `from`; nil when it does not (or is
+    /// empty). Cost: a `memchr`-driven scan, no allocation.
+    static func offset(of needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
+        let n = needle.count
+        guard n > 0, from >= 0, haystack.count >= n, let base = haystack.baseAddress, let needleBase = needle.baseAddress else { return nil }
+        let first = needle[0]
+        var offset = from
         while offset + n <= haystack.count {
-            guard let hit = memchr(base + offset, Int32(first), haystack.count - offset - n + 1) else { return false }
+            guard let hit = memchr(base + offset, Int32(first), haystack.count - offset - n + 1) else { return nil }
             let at = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + at, needle.utf8Start, n) == 0 { return true }
+            if memcmp(base + at, needleBase, n) == 0 { return at }
             offset = at + 1
         }
-        return false
+        return nil
     }
 
     /// Starts with `{` and ends with `}` (ignoring spaces): a whole JSON object line, checked cheaply
@@ -35,11 +42,6 @@ enum LogSupport {
         while s < e, line[s] == 0x20 || line[s] == 0x09 { s += 1 }
         while e > s, line[e - 1] == 0x20 || line[e - 1] == 0x09 { e -= 1 }
         return e - s >= 2 && line[s] == UInt8(ascii: "{") && line[e - 1] == UInt8(ascii: "}")
-    }
-
-    /// True when `needle` occurs in the bytes (for `detect` on a file's head).
-    static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
-        bytes.withUnsafeBytes { contains($0, needle) }
     }
 
     /// The provider family for a model name when the log does not say: "gpt-4o" → "openai",
@@ -79,9 +81,31 @@ enum LogSupport {
         return i
     }
 
+    /// A JSON scalar as text: strings as they are, numbers by their exact text, booleans as
+    /// "true"/"false"; nil for null, absent, an empty string, an object or an array.
+    static func text(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s)?: return s.isEmpty ? nil : s
+        case .number(let n)?: return n
+        case .bool(let b)?: return b ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// A time from a JSON value: Unix seconds as a number or numeric text, or ISO-8601 text (UTC
+    /// unless it carries an offset); nil otherwise. Cost: one parse of the text.
+    static func date(_ value: JSONValue) -> Date? {
+        switch value {
+        case .number(let text): return Timestamp.fromUnix(text)
+        case .string(let text): return Timestamp.parse(text)
+        default: return nil
+        }
+    }
+
     /// A reported cost exactly from its text ("0.0138", "1.5e-05", "$2.50"). Float text finer than a
-    /// picodollar (LiteLLM's 17-digit floats) is rounded half-even there; a reported cost is
-    /// informational, never a price. Nil when the text is not a number.
+    /// picodollar (LiteLLM's and OpenAI's Costs API's 17-digit floats, "0.06000000000000000333") is
+    /// rounded half-even there; a reported cost is informational, never a price. Nil when the text is
+    /// not a number.
     static func money(_ text: String) -> Money? {
         if let m = Money(decimalText: text) { return m }
         var t = Substring(text).trimmingASCIIWhitespace()

@@ -34,17 +34,13 @@ enum OpenAIAdminReport {
         }
     }
 
-    /// Unix seconds from a number, numeric text or ISO-8601 text.
+    /// Unix seconds (rounded down) from a number, numeric text or ISO-8601 text.
     static func unixSeconds(_ value: JSONValue) -> Int? {
-        switch value {
-        case .number(let t): return Timestamp.fromUnix(t).map { Int($0.timeIntervalSince1970) }
-        case .string(let s): return Timestamp.parse(s).map { Int($0.timeIntervalSince1970.rounded(.down)) }
-        default: return nil
-        }
+        LogSupport.date(value).map { Int($0.timeIntervalSince1970.rounded(.down)) }
     }
 
     /// A CSV row's bucket: `start_time`/`end_time` (Unix or ISO) or the `_iso` columns.
-    static func bucket(of row: ExportCSVRow) -> Bucket? {
+    static func bucket(of row: CSVRow) -> Bucket? {
         func seconds(_ names: String...) -> Int? {
             for name in names { if let t = row[name], let s = unixSeconds(.string(t)) { return s } }
             return nil
@@ -73,27 +69,5 @@ enum OpenAIAdminReport {
         case "false", "0", "no": return false
         default: return nil
         }
-    }
-
-    /// A group field as text (strings as they are, numbers by their text), nil for null or absent.
-    static func text(_ value: JSONValue?) -> String? {
-        switch value {
-        case .string(let s)?: return s.isEmpty ? nil : s
-        case .number(let n)?: return n
-        case .bool(let b)?: return b ? "true" : "false"
-        default: return nil
-        }
-    }
-
-    /// USD from decimal text, exact to the picodollar; finer digits (the Costs API prints binary
-    /// floats with up to 17 decimals, e.g. "0.06000000000000000333") are rounded half-to-even at the
-    /// picodollar, which is 10⁻¹² USD — far below anything a bill shows.
-    static func usd(_ text: String) -> Money? {
-        if let exact = Money(decimalText: text) { return exact }
-        var t = Substring(text).trimmingASCIIWhitespace()
-        if t.hasPrefix("$") { t = t.dropFirst() }
-        guard let d = ExactDecimal(t), d.fractionDigits > Money.fractionDigits else { return nil }
-        let divisor = pow10(d.fractionDigits - Money.fractionDigits)
-        return Money(picodollars: Money.divideRoundingHalfEven(d.significand, by: divisor))
     }
 }

@@ -127,12 +127,8 @@ final class OpenAIBatchParser: StructuredLogParser {
         }
         var map: [String: Request] = [:]
         data.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
-            var start = 0
-            while start < all.count {
-                let end = all[start...].firstIndex(of: 0x0A) ?? all.count
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                start = end + 1
-                guard let value = try? JSONParser.parse(line), let id = value["custom_id"]?.string else { continue }
+            DocumentLines.forEach(in: all) { line, _ in
+                guard let value = try? JSONParser.parse(line), let id = value["custom_id"]?.string else { return }
                 let body = value["body"]
                 let effort = body?["reasoning_effort"]?.string ?? body?["reasoning"]?["effort"]?.string
                 map[id] = Request(model: body?["model"]?.string, effort: EffortTier(effort))

@@ -24,8 +24,9 @@ public struct OpenAICostsAdapter: LogAdapter {
         let h = FileHead(head)
         if h.isBinary { return 0 }
         if h.contains("organization.costs.") { return 95 }
-        let columns = h.csvColumns
-        if columns.contains("amount_value") && (columns.contains("line_item") || columns.contains("start_time_iso")) { return 95 }
+        if let columns = h.csvHeader, columns.has("amount_value") && (columns.has("line_item") || columns.has("start_time_iso")) {
+            return 95
+        }
         if h.containsPair("object", "page") && h.contains("\"amount\"") && h.contains("\"line_item\"") { return 90 }
         return 0
     }
@@ -53,19 +54,19 @@ final class OpenAICostsParser: StructuredLogParser {
         }
         OpenAIAdminReport.walk(object, result: { result, bucket in
             let amount = result["amount"]
-            read(bucket: bucket, value: OpenAIAdminReport.text(amount?["value"]),
-                 currency: amount?["currency"]?.string, lineItem: OpenAIAdminReport.text(result["line_item"]),
-                 projectID: OpenAIAdminReport.text(result["project_id"]), apiKeyID: OpenAIAdminReport.text(result["api_key_id"]),
+            read(bucket: bucket, value: LogSupport.text(amount?["value"]),
+                 currency: amount?["currency"]?.string, lineItem: LogSupport.text(result["line_item"]),
+                 projectID: LogSupport.text(result["project_id"]), apiKeyID: LogSupport.text(result["api_key_id"]),
                  line: line, emit: emit)
         }, problem: { emit(.malformed(reason: $0, line: line)) })
     }
 
-    override func handle(row: ExportCSVRow, line: Int, emit: (LogItem) -> Void) {
+    override func handle(row: CSVRow, line: Int, emit: (LogItem) -> Void) {
         guard let bucket = OpenAIAdminReport.bucket(of: row) else {
             emit(.malformed(reason: "the row has no start_time/end_time (or start_time_iso/end_time_iso)", line: line))
             return
         }
-        read(bucket: bucket, value: row.first("amount_value", "amount", "cost"), currency: row.first("amount_currency", "currency"),
+        read(bucket: bucket, value: row.first(["amount_value", "amount", "cost"]), currency: row.first(["amount_currency", "currency"]),
              lineItem: row["line_item"], projectID: row["project_id"], apiKeyID: row["api_key_id"], line: line, emit: emit)
     }
 
@@ -75,7 +76,7 @@ final class OpenAICostsParser: StructuredLogParser {
             emit(.malformed(reason: "the cost line has no amount", line: line))
             return
         }
-        guard let cost = OpenAIAdminReport.usd(value) else {
+        guard let cost = LogSupport.money(value) else {
             emit(.malformed(reason: "the amount \"\(value)\" is not a decimal number", line: line))
             return
         }

@@ -26,8 +26,7 @@ public struct OpenAIUsageAdapter: LogAdapter {
         let h = FileHead(head)
         if h.isBinary { return 0 }
         if h.contains("organization.usage.") { return 95 }
-        let columns = h.csvColumns
-        if columns.contains("num_model_requests") && columns.contains("input_tokens") { return 95 }
+        if let columns = h.csvHeader, columns.has("num_model_requests") && columns.has("input_tokens") { return 95 }
         if h.containsPair("object", "page") && h.contains("\"num_model_requests\"") { return 90 }
         return 0
     }
@@ -61,7 +60,7 @@ final class OpenAIUsageParser: StructuredLogParser {
         }, problem: { emit(.malformed(reason: $0, line: line)) })
     }
 
-    override func handle(row: ExportCSVRow, line: Int, emit: (LogItem) -> Void) {
+    override func handle(row: CSVRow, line: Int, emit: (LogItem) -> Void) {
         guard let bucket = OpenAIAdminReport.bucket(of: row) else {
             emit(.malformed(reason: "the row has no start_time/end_time (or start_time_iso/end_time_iso)", line: line))
             return
@@ -106,12 +105,12 @@ final class OpenAIUsageParser: StructuredLogParser {
                 emit(.skipped)
                 return
             }
-            let model = OpenAIAdminReport.text(f.value("model"))
-            let projectID = OpenAIAdminReport.text(f.value("project_id"))
-            let userID = OpenAIAdminReport.text(f.value("user_id"))
-            let keyHash = OpenAIAdminReport.text(f.value("api_key_id")).map { SHA256.shortHash(of: $0) }
+            let model = LogSupport.text(f.value("model"))
+            let projectID = LogSupport.text(f.value("project_id"))
+            let userID = LogSupport.text(f.value("user_id"))
+            let keyHash = LogSupport.text(f.value("api_key_id")).map { SHA256.shortHash(of: $0) }
             let batch = OpenAIAdminReport.flag(f.value("batch"))
-            let tier = OpenAIAdminReport.text(f.value("service_tier"))
+            let tier = LogSupport.text(f.value("service_tier"))
             var extra: [String: String] = [:]
             if let userID { extra["user_id"] = userID }
             if let projectID { extra["project_id"] = projectID }

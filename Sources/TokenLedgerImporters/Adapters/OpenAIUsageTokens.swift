@@ -87,7 +87,7 @@ struct OpenAIResponseSummary {
         guard let id = object["id"]?.string, !id.isEmpty else {
             throw UsageProblem("the response has no id, so it cannot be told apart from others")
         }
-        guard let created = object["created"] ?? object["created_at"], let date = unixDate(created) else {
+        guard let created = object["created"] ?? object["created_at"], let date = LogSupport.date(created) else {
             throw UsageProblem("the response has no created time")
         }
         let tokens = try OpenAIUsageTokens.tokens(usage)
@@ -99,15 +99,6 @@ struct OpenAIResponseSummary {
         return OpenAIResponseSummary(
             id: id, timestamp: date, model: model, serviceTier: object["service_tier"]?.string,
             effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens)
-    }
-
-    /// A Unix-seconds number (or numeric string) as a UTC date.
-    static func unixDate(_ value: JSONValue) -> Date? {
-        switch value {
-        case .number(let text): return Timestamp.fromUnix(text)
-        case .string(let text): return Timestamp.parse(text)
-        default: return nil
-        }
     }
 }
 

@@ -23,8 +23,7 @@ public struct OpenRouterAdapter: LogAdapter {
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
         if h.isBinary { return 0 }
-        let columns = h.csvColumns
-        if columns.contains("generation_id") && columns.contains("tokens_prompt") { return 95 }
+        if let columns = h.csvHeader, columns.has("generation_id") && columns.has("tokens_prompt") { return 95 }
         if h.containsPair("id", "gen-*") && h.contains("\"choices\"") { return 95 }
         if Self.looksLikeOpenRouter(h) && h.contains("\"prompt_tokens\"") { return 85 }
         return 0
@@ -75,13 +74,13 @@ final class OpenRouterParser: StructuredLogParser {
         }
     }
 
-    override func handle(row: ExportCSVRow, line: Int, emit: (LogItem) -> Void) {
+    override func handle(row: CSVRow, line: Int, emit: (LogItem) -> Void) {
         do throws(UsageProblem) {
-            guard let id = row.first("generation_id", "id") else { throw UsageProblem("the row has no generation_id") }
+            guard let id = row.first(["generation_id", "id"]) else { throw UsageProblem("the row has no generation_id") }
             guard let created = row["created_at"], let date = Timestamp.parse(created, naiveZone: context.naiveTimeZone) else {
                 throw UsageProblem("created_at is missing or not a date")
             }
-            guard let model = row.first("model_permaslug", "model") else { throw UsageProblem("the row has no model_permaslug") }
+            guard let model = row.first(["model_permaslug", "model"]) else { throw UsageProblem("the row has no model_permaslug") }
             func count(_ name: String) throws(UsageProblem) -> Int {
                 guard let text = row[name] else { return 0 }
                 guard let n = JSONValue.string(text).int, n >= 0 else { throw UsageProblem("\(name) \"\(text)\" is not a token count") }
@@ -115,7 +114,7 @@ final class OpenRouterParser: StructuredLogParser {
     /// USD from a JSON number or text, exact (rounded only below a picodollar); nil when absent.
     private func money(_ value: JSONValue?, _ name: String) throws(UsageProblem) -> Money? {
         guard let value, !value.isNull else { return nil }
-        guard let text = OpenAIAdminReport.text(value), let m = OpenAIAdminReport.usd(text) else {
+        guard let text = LogSupport.text(value), let m = LogSupport.money(text) else {
             throw UsageProblem("\(name) is not a decimal amount")
         }
         return m

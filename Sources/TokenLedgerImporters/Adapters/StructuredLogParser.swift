@@ -16,15 +16,16 @@ import TokenLedgerLedger
 ///   page). Recognised when the first line opens a JSON value that does not close on that line; the
 ///   lines are collected and parsed as one value at `finish`. If that fails, the collected lines are
 ///   read as JSON Lines instead, so a truncated first line of a JSONL file costs one line, not the file.
-/// - **csv**: a CSV export (only for adapters that pass `acceptsCSV`), read by header name.
+/// - **csv**: a CSV export (only for adapters that pass `acceptsCSV`), read by header name with
+///   `CSVReader` (RFC 4180: a quoted field may span lines).
 ///
 /// Files without a final newline: the pipeline holds such a last line back (it may be being
 /// written). A JSON document or one-line JSON file that is complete on disk is read anyway at
 /// `finish`; if the newline arrives later, the re-read adds only duplicates.
 ///
-/// Checkpoints: the saved `state` carries the shape, the CSV header and anything the adapter
-/// carries over (an open Anthropic stream), so an appended JSONL, SSE or CSV file continues from its
-/// last byte. A JSON document is read whole: if a checkpoint ever lands in the middle of one, the
+/// Checkpoints: the saved `state` carries the shape, the CSV header (and a CSV record still open
+/// inside quotes) and anything the adapter carries over (an open Anthropic stream), so an appended
+/// JSONL, SSE or CSV file continues from its last byte. A JSON document is read whole: if a checkpoint ever lands in the middle of one, the
 /// next run re-reads the file from disk (dedup keys make that add nothing twice).
 class StructuredLogParser: LogParser {
     enum Shape: String { case undecided, lines, document, csv }
@@ -37,8 +38,8 @@ class StructuredLogParser: LogParser {
     private var documentBytes: [UInt8] = []
     private var documentStartLine = 0
     private var documentResumed = false
-    private var csvHeader: ExportCSVHeader?
-    private var csvPending: (text: String, line: Int)?
+    /// The CSV header and any record still open inside quotes (shape `.csv`).
+    private var csv = CSVReader()
 
     init(context: ImportContext, state: JSONValue?, acceptsCSV: Bool = false) {
         self.context = context
@@ -46,9 +47,7 @@ class StructuredLogParser: LogParser {
         self.acceptsCSV = acceptsCSV
         if let state, let saved = state["shape"]?.string.flatMap(Shape.init(rawValue:)) {
             shape = saved
-            if saved == .csv, let names = state["header"]?.array?.compactMap(\.string) {
-                csvHeader = ExportCSVHeader(names)
-            }
+            if saved == .csv { csv = CSVReader(state: state) } // reads its own "header" and "pending"
             if saved == .document { documentResumed = true }
             if let carried = state["carried"] { restore(carried) }
         }
@@ -70,7 +69,7 @@ class StructuredLogParser: LogParser {
     func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) { emit(.skipped) }
 
     /// One CSV data row (only when `acceptsCSV`).
-    func handle(row: ExportCSVRow, line: Int, emit: (LogItem) -> Void) {
+    func handle(row: CSVRow, line: Int, emit: (LogItem) -> Void) {
         emit(.malformed(reason: "CSV rows are not a shape of this format", line: line))
     }
 
@@ -122,10 +121,6 @@ class StructuredLogParser: LogParser {
     }
 
     final func finish(emit: (LogItem) -> Void) {
-        if shape == .csv, let pending = csvPending {
-            csvPending = nil
-            emit(.malformed(reason: "a quoted CSV field is never closed", line: pending.line))
-        }
         if shape == .document {
             var fromDisk = false
             if documentResumed {
@@ -163,7 +158,11 @@ class StructuredLogParser: LogParser {
             if let carried { return ["shape": "lines", "carried": carried] }
             return ["shape": "lines"]
         case .document: return ["shape": "document"]
-        case .csv: return ["shape": "csv", "header": .array((csvHeader?.names ?? []).map { .string($0) })]
+        case .csv:
+            // The reader's own members (header, an open record) next to the shape.
+            var members: [(key: String, value: JSONValue)] = [("shape", "csv")]
+            if case .object(let reader)? = csv.state { members += reader.members }
+            return .object(JSONObject(members))
         }
     }
 
@@ -197,8 +196,7 @@ class StructuredLogParser: LogParser {
             return
         }
         shape = .csv
-        let fields = ExportCSVLine.split(String(decoding: line, as: UTF8.self))
-        csvHeader = ExportCSVHeader(fields ?? [])
+        parseCSVLine(line, number: number, emit: emit) // the header
     }
 
     private func parseLine(_ line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
@@ -263,10 +261,7 @@ class StructuredLogParser: LogParser {
             // Not one document: read the collected lines as JSON Lines (a JSONL file whose first line
             // was cut short), unless nothing but the first line could be read that way either.
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-            let looksLikeJSONLines = lines.dropFirst().contains { line in
-                guard let f = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
-                return line[f] == UInt8(ascii: "{") && line.last == UInt8(ascii: "}")
-            }
+            let looksLikeJSONLines = lines.dropFirst().contains { line in line.withUnsafeBytes(LogSupport.looksLikeObject) }
             if looksLikeJSONLines {
                 shape = .lines
                 for (i, line) in lines.enumerated() where i < lines.count - 1 || !line.isEmpty {
@@ -280,28 +275,17 @@ class StructuredLogParser: LogParser {
     }
 
     private func parseCSVLine(_ line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
-        var text = String(decoding: line, as: UTF8.self)
-        var startLine = number
-        if let pending = csvPending {
-            text = pending.text + "\n" + text
-            startLine = pending.line
-            csvPending = nil
+        // A line of nothing but spaces between records is blank, not a one-field row.
+        if !csv.isInsideQuotes && Self.firstNonBlank(line) == nil { return }
+        switch csv.feed(line: line, number: number) {
+        case .row(let row):
+            if row.fields == row.header.names { return } // a repeated header (concatenated exports)
+            handle(row: row, line: row.line, emit: emit)
+        case .malformed(let reason, let line):
+            emit(.malformed(reason: reason, line: line))
+        case .header, .pending, .blank:
+            break // a record open inside quotes waits in `csv` (and in `state`) for its closing quote
         }
-        guard let fields = ExportCSVLine.split(text) else {
-            csvPending = (text, startLine) // a quoted field continues on the next line
-            return
-        }
-        if fields.count == 1 && fields[0].isEmpty { return }
-        guard let header = csvHeader else {
-            csvHeader = ExportCSVHeader(fields)
-            return
-        }
-        if fields == header.names { return } // a repeated header (concatenated exports)
-        guard fields.count == header.names.count else {
-            emit(.malformed(reason: "the row has \(fields.count) fields but the header has \(header.names.count)", line: startLine))
-            return
-        }
-        handle(row: ExportCSVRow(header: header, fields: fields), line: startLine, emit: emit)
     }
 
     // MARK: Byte helpers

@@ -2,7 +2,8 @@ import Foundation
 import TokenLedgerCore
 
 /// An RFC 4180 CSV reader fed one physical line at a time (the way the import pipeline hands over
-/// `.lines` files): quoted fields, `""` escapes, and commas and newlines inside quotes. A record whose
+/// `.lines` files): quoted fields, `""` escapes, and commas and newlines inside quotes. Spaces around
+/// a quoted field (`a, "b, c" ,d`) are allowed and dropped, as spreadsheet exports write them. A record whose
 /// quoted field spans several lines is held until its closing quote arrives; that partial record is
 /// part of `state`, so a checkpoint taken mid-record continues correctly on the next run.
 ///
@@ -88,7 +89,8 @@ public struct CSVReader: Sendable {
                     }
                     inQuotes = false
                     i += 1
-                    // After a closing quote only a comma or the end of the line may follow.
+                    // After a closing quote only spaces, then a comma or the end of the line, may follow.
+                    while i < line.count && (line[i] == 0x20 || line[i] == 0x09) { i += 1 }
                     if i < line.count && line[i] != 0x2C {
                         let reason = "text after a closing quote in field \(fields.count + 1) (a quote inside a quoted field must be doubled)"
                         fields.removeAll()
@@ -104,14 +106,16 @@ public struct CSVReader: Sendable {
                 field.removeAll(keepingCapacity: true)
                 fieldStart = true
                 i += 1
-            } else if b == 0x22 && fieldStart && field.isEmpty {
+            } else if b == 0x22 && fieldStart {
+                // An opening quote, perhaps after spaces (dropped: they are outside the field).
+                field.removeAll(keepingCapacity: true)
                 inQuotes = true
                 fieldStart = false
                 i += 1
             } else {
                 // A quote in the middle of an unquoted field is kept literally (lenient, like Excel).
                 field.append(b)
-                fieldStart = false
+                if b != 0x20 && b != 0x09 { fieldStart = false }
                 i += 1
             }
         }
@@ -145,17 +149,7 @@ public struct CSVReader: Sendable {
     /// Reads a whole CSV text (a `.document` file), calling `body` for each event with its line number.
     public static func read(document: UnsafeRawBufferPointer, _ body: (Event) -> Void) {
         var reader = CSVReader()
-        var start = 0
-        var number = 0
-        while start < document.count {
-            number += 1
-            var end = start
-            while end < document.count && document[end] != 0x0A { end += 1 }
-            var lineEnd = end
-            if lineEnd > start && document[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            body(reader.feed(line: UnsafeRawBufferPointer(rebasing: document[start..<lineEnd]), number: number))
-            start = end + 1
-        }
+        DocumentLines.forEach(in: document) { line, number in body(reader.feed(line: line, number: number)) }
         if let last = reader.finish() { body(last) }
     }
 }
@@ -170,6 +164,20 @@ public struct CSVHeader: Sendable, Hashable {
         self.names = names
         self.normalized = names.map(CSVHeader.normalize)
     }
+
+    /// The header on the first line of `bytes` (a file's head, for `detect`), or nil when that line
+    /// is empty or opens a quoted field it does not close. Cost: one pass over the first line.
+    public init?(firstLineOf bytes: [UInt8]) {
+        var reader = CSVReader()
+        var end = bytes.firstIndex(of: 0x0A) ?? bytes.count
+        if end > 0 && bytes[end - 1] == 0x0D { end -= 1 }
+        let event = bytes.withUnsafeBytes { reader.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<end]), number: 1) }
+        guard case .header(let header) = event else { return nil }
+        self = header
+    }
+
+    /// Whether the header has a column `name` (matched as `index(of:)` does).
+    public func has(_ name: String) -> Bool { index(of: name) != nil }
 
     /// The column index of `name`, if the header has it.
     public func index(of name: String) -> Int? {
