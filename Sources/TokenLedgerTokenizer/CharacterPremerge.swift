@@ -16,7 +16,8 @@ import Synchronization
 /// continuation byte and the byte after it is ASCII or a lead byte; the table keeps one verdict per
 /// side and neighbour class, each taken as the minimum over all tokens that could occur there.
 ///
-/// Cost: built on first use per vocabulary (one pass over all tokens, ~2 ms for o200k, 256 KB);
+/// Cost: built on first use per vocabulary (one pass over all tokens: ~4 ms for o200k, ~2 ms for
+/// cl100k, once per process at the first CJK-like piece; 256 KB);
 /// a lookup is one load indexed by the code point.
 final class CharacterPremerge: Sendable {
     /// `entry & rankMask` = rank + 1 (0: never pre-merge); the flag bits say where it is allowed.
@@ -54,60 +55,58 @@ final class CharacterPremerge: Sendable {
 
     static func compute(_ vocab: CompactVocabulary) -> UnsafeMutablePointer<UInt32> {
         let absent = CompactVocabulary.absent
-        // Minimum rank of tokens of length ≥ 2 (≥ 3) starting with byte x (bytes x y) followed by an
-        // ASCII [0] or a lead [1] byte; ending with x (x y) preceded by an ASCII [0] or a continuation
-        // [1] byte. And of tokens longer than 3 bytes starting / ending with a 3-byte character.
-        var start1 = [[UInt32]](repeating: [UInt32](repeating: absent, count: 256), count: 2)
-        var end1 = start1
-        var start2 = [[UInt32]](repeating: [UInt32](repeating: absent, count: 65536), count: 2)
-        var end2 = start2
-        var startChar = [UInt32](repeating: absent, count: 65536)
-        var endChar = [UInt32](repeating: absent, count: 65536)
-        @inline(__always) func afterClass(_ b: UInt8) -> Int? { b < 0x80 ? 0 : b >= 0xC0 ? 1 : nil }
-        @inline(__always) func beforeClass(_ b: UInt8) -> Int? { b < 0x80 ? 0 : b < 0xC0 ? 1 : nil }
-        @inline(__always) func codePoint(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
-            guard t[i] & 0xF0 == 0xE0, t[i + 1] & 0xC0 == 0x80, t[i + 2] & 0xC0 == 0x80 else { return nil }
-            return (Int(t[i]) & 0x0F) << 12 | (Int(t[i + 1]) & 0x3F) << 6 | Int(t[i + 2]) & 0x3F
+        // Minimum rank of tokens of length ≥ 2 starting with byte x followed by an ASCII (class 0) or
+        // lead (1) byte: start1[class << 8 | x]; ending with x preceded by an ASCII (0) or continuation
+        // (1) byte: end1. The same for two bytes x y and length ≥ 3 (start2, end2: class << 16 | x << 8 | y),
+        // and for tokens longer than 3 bytes starting / ending with a 3-byte character (by code point).
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 512 + 4 * 65536 + 2 * 65536)
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: absent, count: 2 * 512 + 6 * 65536)
+        let start1 = scratch, end1 = scratch + 512
+        let start2 = scratch + 1024, end2 = start2 + 2 * 65536
+        let startChar = end2 + 2 * 65536, endChar = startChar + 65536
+        @inline(__always) func lower(_ p: UnsafeMutablePointer<UInt32>, _ i: Int, _ r: UInt32) { if r < p[i] { p[i] = r } }
+        @inline(__always) func codePoint(_ t: UnsafePointer<UInt8>) -> Int? {
+            guard t[0] & 0xF0 == 0xE0, t[1] & 0xC0 == 0x80, t[2] & 0xC0 == 0x80 else { return nil }
+            return (Int(t[0]) & 0x0F) << 12 | (Int(t[1]) & 0x3F) << 6 | Int(t[2]) & 0x3F
         }
         for r in 0..<vocab.tokenCount {
-            let t = vocab.bytes(of: r)
-            let n = t.count
+            let from = Int(vocab.offsets[r])
+            let n = Int(vocab.offsets[r + 1]) - from
+            guard n >= 2 else { continue }
+            let t = vocab.blob + from
             let rank = UInt32(r)
-            if n >= 2 {
-                if let a = afterClass(t[1]) { start1[a][Int(t[0])] = min(start1[a][Int(t[0])], rank) }
-                if let b = beforeClass(t[n - 2]) { end1[b][Int(t[n - 1])] = min(end1[b][Int(t[n - 1])], rank) }
-            }
-            if n >= 3 {
-                if let a = afterClass(t[2]) {
-                    let k = Int(t[0]) << 8 | Int(t[1])
-                    start2[a][k] = min(start2[a][k], rank)
-                }
-                if let b = beforeClass(t[n - 3]) {
-                    let k = Int(t[n - 2]) << 8 | Int(t[n - 1])
-                    end2[b][k] = min(end2[b][k], rank)
-                }
-            }
-            if n > 3 {
-                if let cp = codePoint(t, 0) { startChar[cp] = min(startChar[cp], rank) }
-                if let cp = codePoint(t, n - 3) { endChar[cp] = min(endChar[cp], rank) }
-            }
+            let after1 = t[1] < 0x80 ? 0 : t[1] >= 0xC0 ? 1 : -1
+            if after1 >= 0 { lower(start1, after1 << 8 | Int(t[0]), rank) }
+            let before1 = t[n - 2] < 0x80 ? 0 : t[n - 2] < 0xC0 ? 1 : -1
+            if before1 >= 0 { lower(end1, before1 << 8 | Int(t[n - 1]), rank) }
+            guard n >= 3 else { continue }
+            let after2 = t[2] < 0x80 ? 0 : t[2] >= 0xC0 ? 1 : -1
+            if after2 >= 0 { lower(start2, after2 << 16 | Int(t[0]) << 8 | Int(t[1]), rank) }
+            let before2 = t[n - 3] < 0x80 ? 0 : t[n - 3] < 0xC0 ? 1 : -1
+            if before2 >= 0 { lower(end2, before2 << 16 | Int(t[n - 2]) << 8 | Int(t[n - 1]), rank) }
+            guard n > 3 else { continue }
+            if let cp = codePoint(t) { lower(startChar, cp, rank) }
+            if let cp = codePoint(t + n - 3) { lower(endChar, cp, rank) }
         }
         let out = UnsafeMutablePointer<UInt32>.allocate(capacity: 65536)
         out.initialize(repeating: 0, count: 65536)
+        var bytes: (UInt8, UInt8, UInt8) = (0, 0, 0)
         for cp in 0x800..<0x10000 where !(0xD800...0xDFFF).contains(cp) {
             let b0 = UInt8(0xE0 | cp >> 12), b1 = UInt8(0x80 | (cp >> 6) & 0x3F), b2 = UInt8(0x80 | cp & 0x3F)
-            let bytes = [b0, b1, b2]
-            let rc = bytes.withUnsafeBufferPointer { vocab.rank($0.baseAddress!, 3) }
             let first = min(vocab.pairRanks[Int(b0) << 8 | Int(b1)], vocab.pairRanks[Int(b1) << 8 | Int(b2)])
-            guard rc != absent, first != absent else { continue }
+            guard first != absent else { continue }
+            bytes = (b0, b1, b2)
+            let rc = withUnsafeBytes(of: &bytes) { vocab.rank($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 3) }
+            guard rc != absent else { continue }
             let m = max(first, rc)
-            let whole = min(startChar[cp], endChar[cp])
-            guard whole > m else { continue }
+            guard startChar[cp] > m, endChar[cp] > m else { continue }
+            let x0 = Int(b0), x01 = Int(b0) << 8 | Int(b1), x2 = Int(b2), x12 = Int(b1) << 8 | Int(b2)
             var entry = rc + 1
-            if end1[0][Int(b0)] > m && end2[0][Int(b0) << 8 | Int(b1)] > m { entry |= asciiBefore }
-            if end1[1][Int(b0)] > m && end2[1][Int(b0) << 8 | Int(b1)] > m { entry |= continuationBefore }
-            if start1[0][Int(b2)] > m && start2[0][Int(b1) << 8 | Int(b2)] > m { entry |= asciiAfter }
-            if start1[1][Int(b2)] > m && start2[1][Int(b1) << 8 | Int(b2)] > m { entry |= leadAfter }
+            if end1[x0] > m && end2[x01] > m { entry |= asciiBefore }
+            if end1[256 | x0] > m && end2[65536 | x01] > m { entry |= continuationBefore }
+            if start1[x2] > m && start2[x12] > m { entry |= asciiAfter }
+            if start1[256 | x2] > m && start2[65536 | x12] > m { entry |= leadAfter }
             out[cp] = entry
         }
         return out
