@@ -33,10 +33,11 @@ final class CharacterPremerge: Sendable {
 
     deinit {
         let bits = table.load(ordering: .acquiring)
-        if bits != 0 { UnsafeMutablePointer<UInt32>(bitPattern: bits)?.deallocate() }
+        if bits != 0 { UnsafeMutableRawPointer(bitPattern: bits)?.deallocate() }
     }
 
-    /// The 65536-entry table indexed by code point, built on the first call.
+    /// The 65536-entry table indexed by code point, built on the first call; the two-character
+    /// token table (`pairRank`) follows it in the same allocation.
     @inline(__always)
     func entries(_ vocab: CompactVocabulary) -> UnsafePointer<UInt32> {
         let bits = table.load(ordering: .acquiring)
@@ -49,8 +50,29 @@ final class CharacterPremerge: Sendable {
         let (won, current) = table.compareExchange(expected: 0, desired: Int(bitPattern: fresh),
                                                    ordering: .acquiringAndReleasing)
         if won { return UnsafePointer(fresh) }
-        fresh.deallocate()
+        UnsafeMutableRawPointer(fresh).deallocate()
         return UnsafePointer<UInt32>(bitPattern: current)!
+    }
+
+    @inline(__always)
+    static func pairSlot(_ key: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
+    /// The rank of the token made of the two 3-byte characters `a` `b` (code points), or `absent`:
+    /// one hash probe of a 64–128 KB table instead of the general 6-byte lookup.
+    @inline(__always)
+    static func pairRank(_ entries: UnsafePointer<UInt32>, _ a: Int, _ b: Int) -> UInt32 {
+        let mask = Int(entries[65536])
+        let slots = UnsafeRawPointer(entries + 65538).assumingMemoryBound(to: UInt64.self)
+        let key = UInt64(a << 16 | b)
+        var slot = pairSlot(key, mask)
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return CompactVocabulary.absent }
+            if entry & 0xFFFF_FFFF == key { return UInt32(truncatingIfNeeded: entry >> 32) &- 1 }
+            slot = (slot + 1) & mask
+        }
     }
 
     static func compute(_ vocab: CompactVocabulary) -> UnsafeMutablePointer<UInt32> {
@@ -89,8 +111,29 @@ final class CharacterPremerge: Sendable {
             if let cp = codePoint(t) { lower(startChar, cp, rank) }
             if let cp = codePoint(t + n - 3) { lower(endChar, cp, rank) }
         }
-        let out = UnsafeMutablePointer<UInt32>.allocate(capacity: 65536)
-        out.initialize(repeating: 0, count: 65536)
+        // Tokens that are exactly two 3-byte characters, keyed by their code points (open addressing,
+        // load ≤ 0.5): slot = key | (rank + 1) << 32.
+        var pairCount = 0
+        for r in 0..<vocab.tokenCount where vocab.offsets[r + 1] - vocab.offsets[r] == 6 {
+            let t = vocab.blob + Int(vocab.offsets[r])
+            if codePoint(t) != nil && codePoint(t + 3) != nil { pairCount += 1 }
+        }
+        var slots = 16
+        while slots < 2 * pairCount { slots <<= 1 }
+        let words = 65536 / 2 + 1 + slots
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: words * 8, alignment: 8)
+        raw.initializeMemory(as: UInt64.self, repeating: 0, count: words)
+        let out = raw.assumingMemoryBound(to: UInt32.self)
+        out[65536] = UInt32(slots - 1)
+        let pairSlots = (raw + 65536 * 4 + 8).assumingMemoryBound(to: UInt64.self)
+        for r in 0..<vocab.tokenCount where vocab.offsets[r + 1] - vocab.offsets[r] == 6 {
+            let t = vocab.blob + Int(vocab.offsets[r])
+            guard let a = codePoint(t), let b = codePoint(t + 3) else { continue }
+            let key = UInt64(a << 16 | b)
+            var slot = pairSlot(key, slots - 1)
+            while pairSlots[slot] != 0 { slot = (slot + 1) & (slots - 1) }
+            pairSlots[slot] = key | UInt64(r + 1) << 32
+        }
         var bytes: (UInt8, UInt8, UInt8) = (0, 0, 0)
         for cp in 0x800..<0x10000 where !(0xD800...0xDFFF).contains(cp) {
             let b0 = UInt8(0xE0 | cp >> 12), b1 = UInt8(0x80 | (cp >> 6) & 0x3F), b2 = UInt8(0x80 | cp & 0x3F)
