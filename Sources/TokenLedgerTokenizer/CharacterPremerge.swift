@@ -16,9 +16,9 @@ import Synchronization
 /// continuation byte and the byte after it is ASCII or a lead byte; the table keeps one verdict per
 /// side and neighbour class, each taken as the minimum over all tokens that could occur there.
 ///
-/// Cost: built on first use per vocabulary (one pass over all tokens: ~4 ms for o200k, ~2 ms for
-/// cl100k, once per process at the first CJK-like piece; 256 KB);
-/// a lookup is one load indexed by the code point.
+/// Cost: built on first use per vocabulary (one pass over all tokens: ~4–5 ms for o200k, ~2 ms for
+/// cl100k, once per process at the first CJK-like piece; 256 KB plus 128 KB for the two-character
+/// tokens); a lookup is one load indexed by the code point.
 final class CharacterPremerge: Sendable {
     /// `entry & rankMask` = rank + 1 (0: never pre-merge); the flag bits say where it is allowed.
     static let asciiBefore: UInt32 = 1 << 20
@@ -92,6 +92,7 @@ final class CharacterPremerge: Sendable {
             guard t[0] & 0xF0 == 0xE0, t[1] & 0xC0 == 0x80, t[2] & 0xC0 == 0x80 else { return nil }
             return (Int(t[0]) & 0x0F) << 12 | (Int(t[1]) & 0x3F) << 6 | Int(t[2]) & 0x3F
         }
+        var pairTokens: [UInt64] = [] // tokens of exactly two 3-byte characters: a << 16 | b | (rank + 1) << 32
         for r in 0..<vocab.tokenCount {
             let from = Int(vocab.offsets[r])
             let n = Int(vocab.offsets[r + 1]) - from
@@ -108,31 +109,25 @@ final class CharacterPremerge: Sendable {
             let before2 = t[n - 3] < 0x80 ? 0 : t[n - 3] < 0xC0 ? 1 : -1
             if before2 >= 0 { lower(end2, before2 << 16 | Int(t[n - 2]) << 8 | Int(t[n - 1]), rank) }
             guard n > 3 else { continue }
-            if let cp = codePoint(t) { lower(startChar, cp, rank) }
-            if let cp = codePoint(t + n - 3) { lower(endChar, cp, rank) }
+            let head = codePoint(t), tail = codePoint(t + n - 3)
+            if let cp = head { lower(startChar, cp, rank) }
+            if let cp = tail { lower(endChar, cp, rank) }
+            if n == 6, let a = head, let b = tail { pairTokens.append(UInt64(a << 16 | b) | UInt64(r + 1) << 32) }
         }
         // Tokens that are exactly two 3-byte characters, keyed by their code points (open addressing,
         // load ≤ 0.5): slot = key | (rank + 1) << 32.
-        var pairCount = 0
-        for r in 0..<vocab.tokenCount where vocab.offsets[r + 1] - vocab.offsets[r] == 6 {
-            let t = vocab.blob + Int(vocab.offsets[r])
-            if codePoint(t) != nil && codePoint(t + 3) != nil { pairCount += 1 }
-        }
         var slots = 16
-        while slots < 2 * pairCount { slots <<= 1 }
+        while slots < 2 * pairTokens.count { slots <<= 1 }
         let words = 65536 / 2 + 1 + slots
         let raw = UnsafeMutableRawPointer.allocate(byteCount: words * 8, alignment: 8)
         raw.initializeMemory(as: UInt64.self, repeating: 0, count: words)
         let out = raw.assumingMemoryBound(to: UInt32.self)
         out[65536] = UInt32(slots - 1)
         let pairSlots = (raw + 65536 * 4 + 8).assumingMemoryBound(to: UInt64.self)
-        for r in 0..<vocab.tokenCount where vocab.offsets[r + 1] - vocab.offsets[r] == 6 {
-            let t = vocab.blob + Int(vocab.offsets[r])
-            guard let a = codePoint(t), let b = codePoint(t + 3) else { continue }
-            let key = UInt64(a << 16 | b)
-            var slot = pairSlot(key, slots - 1)
+        for token in pairTokens {
+            var slot = pairSlot(token & 0xFFFF_FFFF, slots - 1)
             while pairSlots[slot] != 0 { slot = (slot + 1) & (slots - 1) }
-            pairSlots[slot] = key | UInt64(r + 1) << 32
+            pairSlots[slot] = token
         }
         var bytes: (UInt8, UInt8, UInt8) = (0, 0, 0)
         for cp in 0x800..<0x10000 where !(0xD800...0xDFFF).contains(cp) {
