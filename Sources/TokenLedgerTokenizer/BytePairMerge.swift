@@ -45,6 +45,9 @@ struct TokenList: TokenSink {
 // - Then most lookups are pairs of whole characters (6-byte keys, the general hashed table: slot,
 //   offsets and blob, up to 3 misses). A 128 KB table of the 6374 two-character tokens keyed by the
 //   two code points (one probe, key inline): CJK o200k 10.9 → 9.7 ms, cl100k 9.3 → 8.7 ms.
+// - The table costs ~4.5 ms to build (o200k; a pass over every token): a cold `count` of one CJK line
+//   went 22 → 27 ms. Now built only after 256 KB of CJK-like pieces (it saves ~6 ms per MB), so a
+//   one-line prompt never pays; the benchmark's best-of-5 is the steady state.
 //   With both, `tokenledger-bench tokenizer --only cjk` (median of 3): o200k 102 MB/s = 4.4× tiktoken
 //   (was 62 MB/s, 2.7×), cl100k 114 MB/s = 5.6× (was 3.5×). Not tried: a cache of whole pieces (the
 //   corpus repeats, it would flatter the figure), GitHub bpe's backtracking encoder (it needs a
@@ -85,6 +88,13 @@ enum BytePairMerge {
             defer { heap.deallocate() }
             longMerge(piece, n, vocab, queue: &heap, into: &sink)
         }
+    }
+
+    /// A piece starting with a 3-byte character, or with one after a space or quote: worth joining
+    /// whole characters (CJK clauses). Any other piece starts from single bytes.
+    @inline(__always)
+    static func cjkLike(_ piece: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        piece[0] >> 4 == 0xE || (n > 1 && piece[1] >> 4 == 0xE)
     }
 
     /// The part starting at byte `k` before any merge: one byte, or a whole 3-byte character that
@@ -131,9 +141,8 @@ enum BytePairMerge {
                 let pairRank = buffer.baseAddress!        // rank of part k merged with part k+1
                 let tokenRank = buffer.baseAddress! + (n + 1) // rank of part k itself
                 var parts = 0 // parts 0..<parts, starts[parts] == n
-                // A piece starting with a 3-byte character (or one after a space or quote) is CJK-like:
-                // join whole characters where CharacterPremerge allows. Other pieces: single bytes.
-                let cjk = piece[0] >> 4 == 0xE || (n > 1 && piece[1] >> 4 == 0xE) ? vocab.premerge.entries(vocab) : nil
+                // CJK-like pieces: whole characters where CharacterPremerge allows; others: single bytes.
+                let cjk = cjkLike(piece, n) ? vocab.premerge.entries(vocab, for: n) : nil
                 if let chars = cjk {
                     var s = 0
                     while s < n {
@@ -210,30 +219,39 @@ enum BytePairMerge {
         let absent = CompactVocabulary.absent
         // Parts: single bytes, except 3-byte characters that CharacterPremerge proves are whole
         // before anything else touches them (two of every three merges of a CJK run).
-        let chars = vocab.premerge.entries(vocab)
-        var k = 0
-        var prev = -1
-        while k < n {
-            let (width, token) = firstPart(piece, n, at: k, vocab, chars)
-            parts[k] = Part(next: Int32(k + width), prev: Int32(prev), pairRank: absent, tokenRank: token)
-            prev = k
-            k += width
-        }
-        k = 0
-        while k < n {
-            let a = Int(parts[k].next)
-            if a < n {
-                let r = rank(piece + k, Int(parts[a].next) - k, vocab, chars)
-                parts[k].pairRank = r
+        let cjk = cjkLike(piece, n) ? vocab.premerge.entries(vocab, for: n) : nil
+        if let chars = cjk {
+            var k = 0
+            var prev = -1
+            while k < n {
+                let (width, token) = firstPart(piece, n, at: k, vocab, chars)
+                parts[k] = Part(next: Int32(k + width), prev: Int32(prev), pairRank: absent, tokenRank: token)
+                prev = k
+                k += width
+            }
+            k = 0
+            while k < n {
+                let a = Int(parts[k].next)
+                if a < n {
+                    let r = rank(piece + k, Int(parts[a].next) - k, vocab, chars)
+                    parts[k].pairRank = r
+                    if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
+                }
+                k = a
+            }
+        } else {
+            for k in 0..<n {
+                let r = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+                parts[k] = Part(next: Int32(k + 1), prev: Int32(k - 1), pairRank: r, tokenRank: vocab.byteRanks[Int(piece[k])])
                 if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
             }
-            k = a
         }
         heap.heapify()
         @inline(__always) func rankOfPair(_ s: Int) -> UInt32 {
             let a = Int(parts[s].next)
             guard a < n else { return absent }
-            return rank(piece + s, Int(parts[a].next) - s, vocab, chars)
+            if let cjk { return rank(piece + s, Int(parts[a].next) - s, vocab, cjk) }
+            return vocab.rank(piece + s, Int(parts[a].next) - s)
         }
         while let top = heap.pop() {
             let r = UInt32(truncatingIfNeeded: top >> 32)

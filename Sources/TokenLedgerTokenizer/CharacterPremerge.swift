@@ -16,9 +16,9 @@ import Synchronization
 /// continuation byte and the byte after it is ASCII or a lead byte; the table keeps one verdict per
 /// side and neighbour class, each taken as the minimum over all tokens that could occur there.
 ///
-/// Cost: built on first use per vocabulary (one pass over all tokens: ~4–5 ms for o200k, ~2 ms for
-/// cl100k, once per process at the first CJK-like piece; 256 KB plus 128 KB for the two-character
-/// tokens); a lookup is one load indexed by the code point.
+/// Cost: built once per vocabulary and process after 256 KB of CJK-like pieces (one pass over all
+/// tokens: ~4–5 ms for o200k, ~2 ms for cl100k; 256 KB plus 128 KB for the two-character tokens);
+/// a lookup is one load indexed by the code point.
 final class CharacterPremerge: Sendable {
     /// `entry & rankMask` = rank + 1 (0: never pre-merge); the flag bits say where it is allowed.
     static let asciiBefore: UInt32 = 1 << 20
@@ -30,6 +30,11 @@ final class CharacterPremerge: Sendable {
     static let rankMask: UInt32 = (1 << 20) - 1
 
     private let table = Atomic<Int>(0)
+    /// Bytes of CJK-like pieces merged while the table did not exist yet.
+    private let pending = Atomic<Int>(0)
+    /// The table is built once this many bytes of CJK-like pieces have been merged: building costs
+    /// about what it saves on 0.7 MB, so a one-line prompt never pays for it.
+    static let buildAfter = 256 * 1024
 
     deinit {
         let bits = table.load(ordering: .acquiring)
@@ -43,6 +48,16 @@ final class CharacterPremerge: Sendable {
         let bits = table.load(ordering: .acquiring)
         if bits != 0, let p = UnsafePointer<UInt32>(bitPattern: bits) { return p }
         return build(vocab)
+    }
+
+    /// The table if it exists or `n` more bytes of CJK-like pieces make it worth building; else nil
+    /// (the merge then starts from single bytes, with the same result).
+    @inline(__always)
+    func entries(_ vocab: CompactVocabulary, for n: Int) -> UnsafePointer<UInt32>? {
+        let bits = table.load(ordering: .acquiring)
+        if bits != 0 { return UnsafePointer<UInt32>(bitPattern: bits) }
+        let seen = pending.wrappingAdd(n, ordering: .relaxed).newValue
+        return seen >= CharacterPremerge.buildAfter ? build(vocab) : nil
     }
 
     private func build(_ vocab: CompactVocabulary) -> UnsafePointer<UInt32> {
@@ -81,12 +96,13 @@ final class CharacterPremerge: Sendable {
         // lead (1) byte: start1[class << 8 | x]; ending with x preceded by an ASCII (0) or continuation
         // (1) byte: end1. The same for two bytes x y and length ≥ 3 (start2, end2: class << 16 | x << 8 | y),
         // and for tokens longer than 3 bytes starting / ending with a 3-byte character (by code point).
-        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 512 + 4 * 65536 + 2 * 65536)
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 512 + 7 * 65536)
         defer { scratch.deallocate() }
-        scratch.initialize(repeating: absent, count: 2 * 512 + 6 * 65536)
+        scratch.initialize(repeating: absent, count: 2 * 512 + 7 * 65536)
         let start1 = scratch, end1 = scratch + 512
         let start2 = scratch + 1024, end2 = start2 + 2 * 65536
         let startChar = end2 + 2 * 65536, endChar = startChar + 65536
+        let charRank = endChar + 65536 // rank of each 3-byte character that is a token
         @inline(__always) func lower(_ p: UnsafeMutablePointer<UInt32>, _ i: Int, _ r: UInt32) { if r < p[i] { p[i] = r } }
         @inline(__always) func codePoint(_ t: UnsafePointer<UInt8>) -> Int? {
             guard t[0] & 0xF0 == 0xE0, t[1] & 0xC0 == 0x80, t[2] & 0xC0 == 0x80 else { return nil }
@@ -104,6 +120,7 @@ final class CharacterPremerge: Sendable {
             let before1 = t[n - 2] < 0x80 ? 0 : t[n - 2] < 0xC0 ? 1 : -1
             if before1 >= 0 { lower(end1, before1 << 8 | Int(t[n - 1]), rank) }
             guard n >= 3 else { continue }
+            if n == 3, let cp = codePoint(t) { charRank[cp] = rank }
             let after2 = t[2] < 0x80 ? 0 : t[2] >= 0xC0 ? 1 : -1
             if after2 >= 0 { lower(start2, after2 << 16 | Int(t[0]) << 8 | Int(t[1]), rank) }
             let before2 = t[n - 3] < 0x80 ? 0 : t[n - 3] < 0xC0 ? 1 : -1
@@ -129,13 +146,11 @@ final class CharacterPremerge: Sendable {
             while pairSlots[slot] != 0 { slot = (slot + 1) & (slots - 1) }
             pairSlots[slot] = token
         }
-        var bytes: (UInt8, UInt8, UInt8) = (0, 0, 0)
         for cp in 0x800..<0x10000 where !(0xD800...0xDFFF).contains(cp) {
             let b0 = UInt8(0xE0 | cp >> 12), b1 = UInt8(0x80 | (cp >> 6) & 0x3F), b2 = UInt8(0x80 | cp & 0x3F)
             let first = min(vocab.pairRanks[Int(b0) << 8 | Int(b1)], vocab.pairRanks[Int(b1) << 8 | Int(b2)])
             guard first != absent else { continue }
-            bytes = (b0, b1, b2)
-            let rc = withUnsafeBytes(of: &bytes) { vocab.rank($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 3) }
+            let rc = charRank[cp]
             guard rc != absent else { continue }
             let m = max(first, rc)
             guard startChar[cp] > m, endChar[cp] > m else { continue }
