@@ -52,6 +52,7 @@ struct TokenList: TokenSink {
 //   (was 62 MB/s, 2.7×), cl100k 114 MB/s = 5.6× (was 3.5×). Not tried: a cache of whole pieces (the
 //   corpus repeats, it would flatter the figure), GitHub bpe's backtracking encoder (it needs a
 //   per-token split table and a prefix automaton in the file format).
+//   Final, with the 256 KB build threshold (median of 3): o200k 101 MB/s = 4.3×, cl100k 110 MB/s = 5.4×.
 
 /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank
 /// (leftmost on ties) until no adjacent pair is a token.
