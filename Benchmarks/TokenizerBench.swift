@@ -4,11 +4,12 @@ import TokenLedger
 // tokenizer: our encode throughput against `tiktoken-ref bench` on the same files, in one run,
 // plus the linear worst cases and the cold start of `tokenledger count`.
 //
-//   swift run -c release tokenledger-bench tokenizer [--reps N] [--no-tiktoken] [--out DIR]
+//   swift run -c release tokenledger-bench tokenizer [--reps N] [--no-tiktoken] [--out DIR] [--only NAME]
 //
 // Corpora (written to DIR, default bench-out/tokenizer): ~1 MB each of English prose, source code
 // and CJK (the fixture corpora in fixtures/tokenizer/corpora repeated), and the four 1 MB
 // pathological inputs: one letter, random lowercase without spaces, digits, spaces.
+// `--only NAME` runs just the inputs whose name contains NAME (case-insensitive), e.g. `--only cjk`.
 // (A computed global: `BenchSuite` is not Sendable, so a global `let` of it does not compile in Swift 6.)
 var tokenizerSuite: BenchSuite {
     BenchSuite(name: "tokenizer", summary: "o200k/cl100k encode MB/s vs tiktoken, worst cases, cold start of `count`",
@@ -19,12 +20,14 @@ private func runTokenizerBench(_ arguments: [String]) throws {
     var reps = 5
     var withTiktoken = true
     var outDir = "bench-out/tokenizer"
+    var only: String?
     var i = 0
     while i < arguments.count {
         switch arguments[i] {
         case "--reps": reps = Int(arguments[i + 1]) ?? reps; i += 1
         case "--no-tiktoken": withTiktoken = false
         case "--out": outDir = arguments[i + 1]; i += 1
+        case "--only": only = arguments[i + 1].lowercased(); i += 1
         default: throw TokenizerBenchError("unknown option \(arguments[i])")
         }
         i += 1
@@ -61,7 +64,7 @@ private func runTokenizerBench(_ arguments: [String]) throws {
 
     print("tokenizer benchmark: best of \(reps), single thread, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("input               encoding      bytes   tokens   ours ms  ours MB/s  tiktoken MB/s   ratio")
-    for input in inputs {
+    for input in inputs where only.map({ input.name.lowercased().contains($0) }) ?? true {
         let text = try String(contentsOfFile: input.path, encoding: .utf8)
         let bytes = text.utf8.count
         for name in input.encodings {

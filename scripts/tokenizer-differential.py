@@ -27,7 +27,33 @@ def cp():
 
 long_alphabets = ["abcdefghijklmnopqrstuvwxyz", "ab", "a", " ", "0123456789", "aeiou", "xyzXYZ", "é中a", "!?.", " \n"]
 
+# Runs of 3-byte characters (CJK, kana, hangul, Indic, Thai, symbols) make the long pieces whose
+# characters BytePairMerge joins up front (CharacterPremerge); common hanzi make real merges happen.
+common = ("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多"
+          "天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身"
+          "些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门"
+          "相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报"
+          "のはにをがとでてたしいるすかなっこれもあうまよりらさんアイウエオカキクケコサシスセソタチツテトナ한국어입니다하고는을를")
+run_ranges = [(0x3040, 0x30FF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0x3000, 0x303F), (0xFF00, 0xFFEF),
+              (0x0900, 0x097F), (0x0E00, 0x0E7F), (0x2000, 0x2BFF), (0x0800, 0xFFFD)]
+
+def run3():
+    out = []
+    for _ in range(rng.randint(8, 400)):
+        x = rng.random()
+        if x < 0.6:
+            out.append(rng.choice(common))
+        elif x < 0.9:
+            lo, hi = rng.choice(run_ranges)
+            c = rng.randint(lo, hi)
+            out.append("中" if 0xD800 <= c <= 0xDFFF else chr(c))
+        else:
+            out.append(rng.choice(" ，。、a1\n😀é'"))
+    return "".join(out)
+
 def text():
+    if rng.random() < 0.25:
+        return run3()
     if rng.random() < 0.02:  # long pieces take the heap path of the merge
         a = rng.choice(long_alphabets)
         return "".join(rng.choice(a) for _ in range(rng.randint(65, 2000)))

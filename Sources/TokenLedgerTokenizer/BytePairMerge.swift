@@ -37,10 +37,27 @@ struct TokenList: TokenSink {
 // - A 64 KB bit filter in front of the 3–5 byte table (rejects most absent keys in one load):
 //   CJK 16.3 → 15.9 ms, random a-z 75 → 71 ms: kept (format v3).
 // - Flat scan with SIMD8 minimum and block moves: slower (CJK 17.6 → 18.9 ms at 24 bytes, 24 ms at 64).
+// - Whole 3-byte characters as the starting parts where CharacterPremerge proves the result is the
+//   same (~75% of the CJK corpus's characters; the merges inside a character and their lookups go):
+//   CJK o200k 16.1 → 10.9 ms, cl100k 13.9 → 9.4 ms; prose, code and the 1 MB worst cases unchanged
+//   within ±2% (A/B of two release builds, interleaved, best of 7). Flat-scan pieces take this path
+//   only when byte 0 or 1 is a 3-byte lead: doing it for every piece cost prose/code 3–10%.
+// - Then most lookups are pairs of whole characters (6-byte keys, the general hashed table: slot,
+//   offsets and blob, up to 3 misses). A 128 KB table of the 6374 two-character tokens keyed by the
+//   two code points (one probe, key inline): CJK o200k 10.9 → 9.7 ms, cl100k 9.3 → 8.7 ms.
+// - The table costs ~4.5 ms to build (o200k; a pass over every token): a cold `count` of one CJK line
+//   went 22 → 27 ms. Now built only after 256 KB of CJK-like pieces (it saves ~6 ms per MB), so a
+//   one-line prompt never pays; the benchmark's best-of-5 is the steady state.
+//   With both, `tokenledger-bench tokenizer --only cjk` (median of 3): o200k 102 MB/s = 4.4× tiktoken
+//   (was 62 MB/s, 2.7×), cl100k 114 MB/s = 5.6× (was 3.5×). Not tried: a cache of whole pieces (the
+//   corpus repeats, it would flatter the figure), GitHub bpe's backtracking encoder (it needs a
+//   per-token split table and a prefix automaton in the file format).
+//   Final, with the 256 KB build threshold (median of 3): o200k 101 MB/s = 4.3×, cl100k 110 MB/s = 5.4×.
 
 /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank
 /// (leftmost on ties) until no adjacent pair is a token.
 ///
+/// Parts start as single bytes, except 3-byte characters `CharacterPremerge` allows to start whole.
 /// Two paths with identical results: for pieces up to `shortPiece` bytes a flat array scan,
 /// O(n·m) for m merges (like tiktoken); for longer pieces a linked list plus a min-heap keyed by
 /// (rank, start), O(n log n) — so 1 MB of one letter or of spaces stays linear-ish. Ranks of pairs
@@ -74,19 +91,82 @@ enum BytePairMerge {
         }
     }
 
+    /// A piece starting with a 3-byte character, or with one after a space or quote: worth joining
+    /// whole characters (CJK clauses). Any other piece starts from single bytes.
+    @inline(__always)
+    static func cjkLike(_ piece: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        piece[0] >> 4 == 0xE || (n > 1 && piece[1] >> 4 == 0xE)
+    }
+
+    /// The part starting at byte `k` before any merge: one byte, or a whole 3-byte character that
+    /// `CharacterPremerge` allows here. Returns its width and rank.
+    @inline(__always)
+    static func firstPart(_ piece: UnsafePointer<UInt8>, _ n: Int, at k: Int, _ vocab: CompactVocabulary,
+                          _ chars: UnsafePointer<UInt32>) -> (Int, UInt32) {
+        let b0 = piece[k]
+        guard b0 & 0xF0 == 0xE0, k + 3 <= n, piece[k + 1] & 0xC0 == 0x80, piece[k + 2] & 0xC0 == 0x80 else {
+            return (1, vocab.byteRanks[Int(b0)])
+        }
+        let entry = chars[(Int(b0) & 0x0F) << 12 | (Int(piece[k + 1]) & 0x3F) << 6 | Int(piece[k + 2]) & 0x3F]
+        var need: UInt32 = 0
+        if k > 0 {
+            let b = piece[k - 1]
+            need |= b < 0x80 ? CharacterPremerge.asciiBefore : b < 0xC0 ? CharacterPremerge.continuationBefore : CharacterPremerge.never
+        }
+        if k + 3 < n {
+            let b = piece[k + 3]
+            need |= b < 0x80 ? CharacterPremerge.asciiAfter : b >= 0xC0 ? CharacterPremerge.leadAfter : CharacterPremerge.never
+        }
+        guard entry != 0, entry & need == need else { return (1, vocab.byteRanks[Int(b0)]) }
+        return (3, (entry & CharacterPremerge.rankMask) - 1)
+    }
+
+    /// `vocab.rank`, with keys of exactly two 3-byte characters (CJK pairs) from the small pair table.
+    @inline(__always)
+    static func rank(_ key: UnsafePointer<UInt8>, _ count: Int, _ vocab: CompactVocabulary, _ chars: UnsafePointer<UInt32>) -> UInt32 {
+        if count == 6 && key[0] >> 4 == 0xE && key[3] >> 4 == 0xE {
+            let all = key[1] & key[2] & key[4] & key[5], any = key[1] | key[2] | key[4] | key[5]
+            if all & 0x80 != 0 && any & 0x40 == 0 {
+                let a = (Int(key[0]) & 0x0F) << 12 | (Int(key[1]) & 0x3F) << 6 | Int(key[2]) & 0x3F
+                let b = (Int(key[3]) & 0x0F) << 12 | (Int(key[4]) & 0x3F) << 6 | Int(key[5]) & 0x3F
+                return CharacterPremerge.pairRank(chars, a, b)
+            }
+        }
+        return vocab.rank(key, count)
+    }
+
     static func shortMerge<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, _ vocab: CompactVocabulary, into sink: inout Sink) {
         let absent = CompactVocabulary.absent
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n + 1) { starts in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * (n + 1)) { buffer in
                 let pairRank = buffer.baseAddress!        // rank of part k merged with part k+1
                 let tokenRank = buffer.baseAddress! + (n + 1) // rank of part k itself
-                for k in 0..<n {
-                    starts[k] = Int32(k)
-                    tokenRank[k] = vocab.byteRanks[Int(piece[k])]
-                    pairRank[k] = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+                var parts = 0 // parts 0..<parts, starts[parts] == n
+                // CJK-like pieces: whole characters where CharacterPremerge allows; others: single bytes.
+                let cjk = cjkLike(piece, n) ? vocab.premerge.entries(vocab, for: n) : nil
+                if let chars = cjk {
+                    var s = 0
+                    while s < n {
+                        let (width, token) = firstPart(piece, n, at: s, vocab, chars)
+                        starts[parts] = Int32(s)
+                        tokenRank[parts] = token
+                        parts += 1
+                        s += width
+                    }
+                    starts[parts] = Int32(n)
+                    for k in 0..<parts {
+                        let s = Int(starts[k])
+                        pairRank[k] = k + 1 < parts ? rank(piece + s, Int(starts[k + 2]) - s, vocab, chars) : absent
+                    }
+                } else {
+                    for k in 0..<n {
+                        starts[k] = Int32(k)
+                        tokenRank[k] = vocab.byteRanks[Int(piece[k])]
+                        pairRank[k] = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+                    }
+                    starts[n] = Int32(n)
+                    parts = n
                 }
-                starts[n] = Int32(n)
-                var parts = n // parts 0..<parts, starts[parts] == n
                 while true {
                     var minRank = absent
                     var at = 0
@@ -108,6 +188,7 @@ enum BytePairMerge {
                     func rankOfPair(_ k: Int) -> UInt32 {
                         guard k + 1 < parts else { return absent }
                         let s = Int(starts[k])
+                        if let cjk { return rank(piece + s, Int(starts[k + 2]) - s, vocab, cjk) }
                         return vocab.rank(piece + s, Int(starts[k + 2]) - s)
                     }
                     if at > 0 { pairRank[at - 1] = rankOfPair(at - 1) }
@@ -137,15 +218,40 @@ enum BytePairMerge {
                                                               parts: UnsafeMutablePointer<Part>,
                                                               queue heap: inout Queue, into sink: inout Sink) {
         let absent = CompactVocabulary.absent
-        for k in 0..<n {
-            let r = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
-            parts[k] = Part(next: Int32(k + 1), prev: Int32(k - 1), pairRank: r, tokenRank: vocab.byteRanks[Int(piece[k])])
-            if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
+        // Parts: single bytes, except 3-byte characters that CharacterPremerge proves are whole
+        // before anything else touches them (two of every three merges of a CJK run).
+        let cjk = cjkLike(piece, n) ? vocab.premerge.entries(vocab, for: n) : nil
+        if let chars = cjk {
+            var k = 0
+            var prev = -1
+            while k < n {
+                let (width, token) = firstPart(piece, n, at: k, vocab, chars)
+                parts[k] = Part(next: Int32(k + width), prev: Int32(prev), pairRank: absent, tokenRank: token)
+                prev = k
+                k += width
+            }
+            k = 0
+            while k < n {
+                let a = Int(parts[k].next)
+                if a < n {
+                    let r = rank(piece + k, Int(parts[a].next) - k, vocab, chars)
+                    parts[k].pairRank = r
+                    if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
+                }
+                k = a
+            }
+        } else {
+            for k in 0..<n {
+                let r = k + 1 < n ? vocab.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])] : absent
+                parts[k] = Part(next: Int32(k + 1), prev: Int32(k - 1), pairRank: r, tokenRank: vocab.byteRanks[Int(piece[k])])
+                if r != absent { heap.append(UInt64(r) << 32 | UInt64(k)) }
+            }
         }
         heap.heapify()
         @inline(__always) func rankOfPair(_ s: Int) -> UInt32 {
             let a = Int(parts[s].next)
             guard a < n else { return absent }
+            if let cjk { return rank(piece + s, Int(parts[a].next) - s, vocab, cjk) }
             return vocab.rank(piece + s, Int(parts[a].next) - s)
         }
         while let top = heap.pop() {

@@ -43,6 +43,8 @@ public struct CompactVocabulary: @unchecked Sendable {
     let shortShift: UInt64
     let shortFilter: UnsafePointer<UInt64>
     let blob: UnsafePointer<UInt8>
+    /// The 3-byte characters a long merge may join up front (built on first use).
+    let premerge = CharacterPremerge()
     /// Keeps the mapped or read bytes alive for as long as any copy of this value lives.
     private let storage: Storage
 
