@@ -46,28 +46,53 @@ public enum EstimateRendering {
         return out
     }
 
+    /// One line of the batch table: the requests of one model at one effort tier.
+    struct BatchGroup {
+        var model: String
+        var effort: EffortTier
+        var requests = 0
+        var input = 0
+        var output = 0
+        /// Nil as soon as one request of the group is unpriced (or has no cap).
+        var expected: Money? = .zero
+        var p90: Money? = .zero
+        var cap: Money? = .zero
+
+        mutating func add(_ r: RequestEstimate) {
+            requests += 1
+            input += r.inputTokens
+            output += r.expectedOutput
+            expected = BatchGroup.plus(expected, r.expected.total)
+            p90 = BatchGroup.plus(p90, r.p90.total)
+            cap = BatchGroup.plus(cap, r.atCap?.total)
+        }
+
+        static func plus(_ a: Money?, _ b: Money?) -> Money? {
+            guard let a, let b else { return nil }
+            return a + b
+        }
+    }
+
     static func batch(_ e: Estimate, style: Style) -> String {
-        struct Group { var model: String; var effort: EffortTier; var requests = 0; var input = 0; var output = 0
-                       var expected: Money? = .zero; var p90: Money? = .zero; var cap: Money? = .zero }
-        var groups: [String: Group] = [:]
-        var order: [String] = []
-        func add(_ a: Money?, _ b: Money?) -> Money? { a.flatMap { a in b.map { a + $0 } } }
+        var groups: [BatchGroup] = []
+        var index: [String: Int] = [:]
         for r in e.requests {
             let key = (r.modelID ?? r.model) + "|" + r.effort.rawValue
-            if groups[key] == nil { groups[key] = Group(model: r.modelID ?? r.model, effort: r.effort); order.append(key) }
-            groups[key]!.requests += 1
-            groups[key]!.input += r.inputTokens
-            groups[key]!.output += r.expectedOutput
-            groups[key]!.expected = add(groups[key]!.expected, r.expected.total)
-            groups[key]!.p90 = add(groups[key]!.p90, r.p90.total)
-            groups[key]!.cap = add(groups[key]!.cap, r.atCap?.total)
+            let i: Int
+            if let known = index[key] {
+                i = known
+            } else {
+                i = groups.count
+                index[key] = i
+                groups.append(BatchGroup(model: r.modelID ?? r.model, effort: r.effort))
+            }
+            groups[i].add(r)
         }
         var table = TextTable(columns: [
             .init("model"), .init("effort"), .init("requests", .right), .init("input", .right),
             .init("output (exp.)", .right), .init("expected", .right), .init("90th pct", .right), .init("at cap", .right),
         ])
-        for key in order {
-            let g = groups[key]!
+        for g in groups {
             table.addRow([g.model, g.effort.isKnown ? g.effort.rawValue : "-", grouped(g.requests), grouped(g.input), grouped(g.output),
                           g.expected.map(dollars) ?? "unpriced", g.p90.map(dollars) ?? "unpriced", g.cap.map(dollars) ?? "-"])
         }
