@@ -13,7 +13,7 @@ struct BenchSuite {
 
 let suites: [BenchSuite] = [
     // tokenizerSuite,   (issue 3)
-    // importSuite,      (issue 4)
+    importSuite,
     // reportSuite,      (issue 5)
 ]
 
