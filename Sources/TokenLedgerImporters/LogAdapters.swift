@@ -7,6 +7,10 @@ public enum LogAdapters {
         OpenAIResponsesAdapter(),
         OpenAIBatchAdapter(),
         OpenAIUsageAdapter(),
+        OpenAICostsAdapter(),
+        AnthropicAdapter(),
+        GeminiAdapter(),
+        OpenRouterAdapter(),
         ClaudeCodeAdapter(),
         CodexAdapter(),
     ]

@@ -49,10 +49,6 @@ final class OpenAIBatchParser: StructuredLogParser {
     private var requests: [String: Request]?
     private var inputProblem: String?
     private var reportedInputProblem = false
-    private lazy var fileDate: Date = {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: filePath)
-        return attributes?[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
-    }()
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object, let customID = o["custom_id"]?.string else {

@@ -46,8 +46,15 @@ class StructuredLogParser: LogParser {
                 csvHeader = ExportCSVHeader(names)
             }
             if saved == .document { documentResumed = true }
+            if let carried = state["carried"] { restore(carried) }
         }
     }
+
+    /// What the adapter carries to the next run (an open stream), saved with the checkpoint.
+    var carried: JSONValue? { nil }
+
+    /// Takes back what `carried` saved at the last checkpoint.
+    func restore(_ carried: JSONValue) {}
 
     // MARK: Hooks for the adapter
 
@@ -70,6 +77,13 @@ class StructuredLogParser: LogParser {
 
     /// Called once at the end of the available data, after everything else (open streams flush here).
     func flush(emit: (LogItem) -> Void) {}
+
+    /// The file's modification time, for formats whose bodies carry no time (Anthropic messages,
+    /// embeddings): the best bound on when the requests were made. Read once, when first needed.
+    final lazy var fileDate: Date = {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: filePath)
+        return attributes?[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
+    }()
 
     /// A ledger entry located at `line` of this file.
     @inline(__always)
@@ -120,7 +134,9 @@ class StructuredLogParser: LogParser {
     var state: JSONValue? {
         switch shape {
         case .undecided: return nil
-        case .lines: return ["shape": "lines"]
+        case .lines:
+            if let carried { return ["shape": "lines", "carried": carried] }
+            return ["shape": "lines"]
         case .document: return ["shape": "document"]
         case .csv: return ["shape": "csv", "header": .array((csvHeader?.names ?? []).map { .string($0) })]
         }

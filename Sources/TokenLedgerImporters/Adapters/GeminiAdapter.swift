@@ -1,0 +1,133 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// Google Gemini / Vertex AI `GenerateContentResponse`s with `usageMetadata`: JSON, JSON Lines, raw
+/// SSE (`alt=sse`) and `streamGenerateContent` chunk arrays. Chunks of one streamed response share
+/// a `responseId` and repeat a growing usage; only the last consecutive chunk of an id is emitted,
+/// ranked by its `totalTokenCount` so a stream continued in a later run replaces its earlier copy.
+///
+/// Tokens: `promptTokenCount` INCLUDES `cachedContentTokenCount`, and `toolUsePromptTokenCount` is
+/// billed as input too, so `input = prompt − cached + toolUse`, `cacheRead = cached`;
+/// `thoughtsTokenCount` is NOT part of `candidatesTokenCount`, so `output = candidates + thoughts`,
+/// `reasoning = thoughts`. Audio/image input is the AUDIO/IMAGE modality of `promptTokensDetails`
+/// less that of `cacheTokensDetails`; audio/image output from `candidatesTokensDetails`.
+/// Model: `modelVersion`, else a wrapper's `model`; "unknown" (left unpriced) when neither is there.
+/// Time: `createTime` (Vertex), else a wrapper's `timestamp`/`created_at`, else the file's mtime.
+/// Wrappers: `{"key"|"request", "response": {…}}`; `key` (Gemini Batch API) or `status` (Vertex
+/// batch prediction) mark the record as batch. Errors (`{"error": …}`) are skipped.
+/// Dedup key: `google:<responseId>`, or for old responses without one `google:sha-<hash of the response>`.
+public struct GeminiAdapter: LogAdapter {
+    public init() {}
+    public var name: String { "gemini" }
+    public var summary: String { "Google Gemini / Vertex AI responses with usageMetadata (JSON, JSONL, streams); thoughts billed as output" }
+    public var layout: LogLayout { .lines }
+
+    public func detect(fileName: String, head: [UInt8]) -> Int {
+        FileHead(head).contains("\"usageMetadata\"") ? 95 : 0
+    }
+
+    public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
+        GeminiParser(context: context, state: state)
+    }
+}
+
+final class GeminiParser: StructuredLogParser {
+    private struct Pending {
+        var item: LogItem
+        var responseID: String?
+    }
+
+    /// The last chunk read; emitted when a different response begins or the data ends.
+    private var pending: Pending?
+
+    override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
+        guard case .object(let o) = object else {
+            emit(.malformed(reason: "expected a Gemini response object", line: line))
+            return
+        }
+        var response = o
+        var wrapperModel: String?
+        var wrapperTime: Date?
+        var isBatch = false
+        if o["usageMetadata"] == nil, case .object(let inner)? = o["response"] {
+            response = inner
+            wrapperModel = o["model"]?.string ?? o["request"]?["model"]?.string
+            wrapperTime = (o["timestamp"] ?? o["created_at"]).flatMap(OpenAIResponseSummary.unixDate)
+            isBatch = o["key"] != nil || o["status"] != nil
+        }
+        guard case .object(let usage)? = response["usageMetadata"] else {
+            flushPending(emit: emit)
+            if response["candidates"] == nil || o["error"] != nil { emit(.skipped) }
+            return // a chunk without usage: part of a stream
+        }
+        let responseID = response["responseId"]?.string
+        if let p = pending, p.responseID == nil || p.responseID != responseID { flushPending(emit: emit) }
+        let item: LogItem
+        do {
+            item = try record(response, usage: usage, responseID: responseID, model: wrapperModel,
+                              time: wrapperTime, isBatch: isBatch, line: line)
+        } catch {
+            item = .malformed(reason: error.reason, line: line)
+        }
+        pending = Pending(item: item, responseID: responseID)
+    }
+
+    /// An array document is either several responses or one stream's chunks. Chunks of old streams
+    /// carry no `responseId`; they are recognised by only the last one having a `finishReason`, and
+    /// only that last chunk (with the final usage) is read.
+    override func handle(document: JSONValue, line: Int, emit: (LogItem) -> Void) {
+        if case .array(let items) = document, items.count > 1,
+           items.allSatisfy({ $0["responseId"] == nil && $0["response"] == nil }),
+           let last = items.last, Self.finished(last), !items.dropLast().contains(where: Self.finished) {
+            handle(object: last, line: line, emit: emit)
+            return
+        }
+        super.handle(document: document, line: line, emit: emit)
+    }
+
+    private static func finished(_ chunk: JSONValue) -> Bool {
+        chunk["candidates"]?.array?.contains { $0["finishReason"] != nil } ?? false
+    }
+
+    override func flush(emit: (LogItem) -> Void) { flushPending(emit: emit) }
+
+    private func flushPending(emit: (LogItem) -> Void) {
+        if let p = pending { emit(p.item) }
+        pending = nil
+    }
+
+    private func record(_ response: JSONObject, usage: JSONObject, responseID: String?, model: String?, time: Date?,
+                        isBatch: Bool, line: Int) throws(UsageProblem) -> LogItem {
+        let count = OpenAIUsageTokens.count
+        let prompt = try count(usage["promptTokenCount"], "promptTokenCount")
+        let cached = try count(usage["cachedContentTokenCount"], "cachedContentTokenCount")
+        let toolUse = try count(usage["toolUsePromptTokenCount"], "toolUsePromptTokenCount")
+        let candidates = try count(usage["candidatesTokenCount"], "candidatesTokenCount")
+        let thoughts = try count(usage["thoughtsTokenCount"], "thoughtsTokenCount")
+        guard cached <= prompt else {
+            throw UsageProblem("cachedContentTokenCount (\(cached)) exceeds promptTokenCount (\(prompt))")
+        }
+        var t = TokenCounts(input: prompt - cached + toolUse, cacheRead: cached, output: candidates + thoughts, reasoning: thoughts)
+        func modality(_ list: JSONValue?, _ name: String) -> Int {
+            guard let list = list?.array else { return 0 }
+            return list.reduce(0) { $0 + ($1["modality"]?.string == name ? ($1["tokenCount"]?.int ?? 0) : 0) }
+        }
+        t.imageInput = min(max(0, modality(usage["promptTokensDetails"], "IMAGE") - modality(usage["cacheTokensDetails"], "IMAGE")), t.input)
+        t.audioInput = min(max(0, modality(usage["promptTokensDetails"], "AUDIO") - modality(usage["cacheTokensDetails"], "AUDIO")), t.input - t.imageInput)
+        t.imageOutput = min(modality(usage["candidatesTokensDetails"], "IMAGE"), candidates)
+        t.audioOutput = min(modality(usage["candidatesTokensDetails"], "AUDIO"), candidates - t.imageOutput)
+        if let problem = t.inconsistency { throw UsageProblem(problem) }
+        let timestamp = response["createTime"]?.string.flatMap { Timestamp.parse($0) } ?? time ?? fileDate
+        let key = responseID.map { "google:" + $0 }
+            ?? "google:sha-" + SHA256.shortHash(of: JSONValue.object(response).serialized(), length: 16)
+        let record = UsageRecord(
+            timestamp: timestamp, provider: "google",
+            model: response["modelVersion"]?.string ?? model ?? "unknown", isBatch: isBatch, tokens: t,
+            source: "gemini", channel: context.channel, project: context.project, tags: context.tags,
+            requestID: responseID)
+        // A later chunk of the same response (a stream continued in the next run) carries more tokens.
+        let total = usage["totalTokenCount"]?.int ?? (prompt + toolUse + candidates + thoughts)
+        return entry(record, key: key, line: line, rank: total)
+    }
+}
