@@ -13,6 +13,9 @@ public enum LogAdapters {
         OpenRouterAdapter(),
         ClaudeCodeAdapter(),
         CodexAdapter(),
+        LLMAdapter(),
+        LiteLLMAdapter(),
+        GenericCSVAdapter(),
     ]
 
     /// The adapter for a `--format` name, case-insensitively.

@@ -134,11 +134,12 @@ struct ClaudeCodeAdapterTests {
         let env = ["HOME": home.path, "CLAUDE_CONFIG_DIR": tmp.path + "/cfgA, " + tmp.path + "/missing"]
         let roots = adapter.defaultRoots(paths: Paths(environment: env))
         #expect(roots.map(\.path) == [
-            tmp.path + "/cfgA/projects", home.path + "/.config/claude/projects", home.path + "/.claude/projects",
+            tmp.path + "/cfgA/projects", tmp.path + "/missing/projects", home.path + "/.config/claude/projects",
+            home.path + "/.claude/projects",
         ].map { URL(fileURLWithPath: $0).standardizedFileURL.path })
-        // Walk the roots the way the pipeline does and check every session file, subagents included, is ours.
+        // Walk the roots that exist, as the pipeline does, and check every session file, subagents included, is ours.
         var found: [String] = []
-        for root in roots {
+        for root in roots where fm.fileExists(atPath: root.path) {
             let walker = fm.enumerator(at: root, includingPropertiesForKeys: nil)
             while let url = walker?.nextObject() as? URL {
                 guard url.pathExtension == "jsonl" else { continue }
@@ -148,8 +149,10 @@ struct ClaudeCodeAdapterTests {
             }
         }
         #expect(found.sorted() == ["\(Self.session).jsonl", "\(Self.session).jsonl", "agent-a1b2c3.jsonl", "l.jsonl"])
-        // With no CLAUDE_CONFIG_DIR only the two home locations remain.
+        // With no CLAUDE_CONFIG_DIR only the two home locations remain (XDG_CONFIG_HOME replaces ~/.config).
         #expect(adapter.defaultRoots(paths: Paths(environment: ["HOME": home.path])).count == 2)
+        #expect(adapter.defaultRoots(paths: Paths(environment: ["HOME": home.path, "XDG_CONFIG_HOME": "/x"])).map(\.path)
+            == ["/x/claude/projects", home.path + "/.config/claude/projects", home.path + "/.claude/projects"])
         #expect(adapter.defaultRoots(paths: Paths(environment: [:])).isEmpty)
     }
 }

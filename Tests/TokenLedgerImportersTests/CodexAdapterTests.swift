@@ -114,7 +114,8 @@ struct CodexAdapterTests {
         try fm.createDirectory(at: tmp.appendingPathComponent("alt/archived_sessions"), withIntermediateDirectories: true)
         try fm.createDirectory(at: tmp.appendingPathComponent("alt/sessions"), withIntermediateDirectories: true)
         let home = tmp.appendingPathComponent("home").path
-        #expect(adapter.defaultRoots(paths: Paths(environment: ["HOME": home])).map(\.lastPathComponent) == ["sessions"])
+        #expect(adapter.defaultRoots(paths: Paths(environment: ["HOME": home])).map(\.path)
+            == [home + "/.codex/sessions", home + "/.codex/archived_sessions"].map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         let alt = adapter.defaultRoots(paths: Paths(environment: ["HOME": home, "CODEX_HOME": tmp.path + "/alt"]))
         #expect(alt.map(\.path) == [tmp.path + "/alt/sessions", tmp.path + "/alt/archived_sessions"].map { URL(fileURLWithPath: $0).standardizedFileURL.path })
     }

@@ -26,8 +26,9 @@ public struct ClaudeCodeAdapter: LogAdapter {
     public var layout: LogLayout { .lines }
 
     /// `$CLAUDE_CONFIG_DIR/projects` for each entry of that comma-separated list, then
-    /// `$XDG_CONFIG_HOME/claude/projects` (or `~/.config/claude/projects`) and `~/.claude/projects`.
-    /// Folders that do not exist are left out. Cost: one `stat` per candidate.
+    /// `$XDG_CONFIG_HOME/claude/projects`, `~/.config/claude/projects` and `~/.claude/projects`.
+    /// Every candidate is returned, existing or not (the pipeline reads those that exist and names
+    /// the others when none does). Cost: string work only.
     public func defaultRoots(paths: Paths) -> [URL] {
         var candidates: [String] = []
         if let dirs = paths.nonEmpty("CLAUDE_CONFIG_DIR") {
@@ -45,11 +46,7 @@ public struct ClaudeCodeAdapter: LogAdapter {
         var roots: [URL] = []
         for c in candidates {
             let url = URL(fileURLWithPath: c).standardizedFileURL
-            var isDir: ObjCBool = false
-            guard seen.insert(url.path).inserted,
-                  FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue
-            else { continue }
-            roots.append(url)
+            if seen.insert(url.path).inserted { roots.append(url) }
         }
         return roots
     }
@@ -81,17 +78,16 @@ final class ClaudeCodeParser: LogParser {
             if looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
             return
         }
-        let value: JSONValue
-        do { value = try JSONParser.parse(line) } catch {
-            emit(.malformed(reason: error.message, line: number))
+        let value: ClaudeCodeLine
+        do { value = try ClaudeCodeLineScanner.scan(line) } catch {
+            emit(.malformed(reason: "invalid JSON at byte \(error.offset): \(error.reason)", line: number))
             return
         }
-        guard value["type"]?.string == "assistant", let message = value["message"], let usage = message["usage"], usage.object != nil
-        else { emit(.skipped); return }
-        let model = message["model"]?.string ?? ""
-        if value["isApiErrorMessage"]?.bool == true || model == "<synthetic>" { emit(.skipped); return }
+        guard value.type == "assistant", let usage = value.usage, usage.object != nil else { emit(.skipped); return }
+        let model = value.model ?? ""
+        if value.isAPIError || model == "<synthetic>" { emit(.skipped); return }
         guard !model.isEmpty else { emit(.malformed(reason: "an assistant message with usage has no message.model", line: number)); return }
-        guard let timeText = value["timestamp"]?.string, let timestamp = Timestamp.parse(timeText) else {
+        guard let timeText = value.timestamp, let timestamp = Timestamp.parse(timeText) else {
             emit(.malformed(reason: "the line has no readable timestamp", line: number))
             return
         }
@@ -117,27 +113,27 @@ final class ClaudeCodeParser: LogParser {
         if let why = tokens.inconsistency { emit(.malformed(reason: why, line: number)); return }
 
         var reported: Money?
-        if let cost = value["costUSD"], !cost.isNull {
+        if let cost = value.costUSD, !cost.isNull {
             guard let m = cost.money else { emit(.malformed(reason: "costUSD is not a decimal amount", line: number)); return }
             reported = m
         }
         let serviceTier: String?
         if let speed = usage["speed"]?.string, speed == "fast" { serviceTier = "fast" } else { serviceTier = usage["service_tier"]?.string }
-        let sidechain = value["isSidechain"]?.bool ?? false
-        let requestID = value["requestId"]?.string
-        let messageID = message["id"]?.string
+        let sidechain = value.isSidechain
+        let requestID = value.requestID
+        let messageID = value.messageID
         let key: String
         if let messageID, let requestID { key = "anthropic:\(messageID):\(requestID)" }
         else if let messageID { key = "anthropic:\(messageID)" }
-        else if let uuid = value["uuid"]?.string { key = "claude-code:\(uuid)" }
+        else if let uuid = value.uuid { key = "claude-code:\(uuid)" }
         else { emit(.malformed(reason: "an assistant message has neither message.id nor uuid to identify it", line: number)); return }
 
         let record = UsageRecord(
             timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
             tokens: tokens, units: units, source: "claude-code", channel: context.channel,
-            project: context.project ?? LogSupport.project(fromWorkingDirectory: value["cwd"]?.string),
+            project: context.project ?? LogSupport.project(fromWorkingDirectory: value.cwd),
             tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
-            sessionID: value["sessionId"]?.string
+            sessionID: value.sessionID
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
     }

@@ -26,16 +26,15 @@ public struct CodexAdapter: LogAdapter {
     public var summary: String { "OpenAI Codex CLI rollouts (~/.codex/sessions, archived_sessions)" }
     public var layout: LogLayout { .lines }
 
-    /// `$CODEX_HOME` (else `~/.codex`) `/sessions` and `/archived_sessions`, those that exist.
+    /// `$CODEX_HOME` (else `~/.codex`) `/sessions` and `/archived_sessions`, existing or not (the
+    /// pipeline reads those that exist).
     public func defaultRoots(paths: Paths) -> [URL] {
         let base: String
         if let home = paths.nonEmpty("CODEX_HOME") { base = paths.expandTilde(home) }
         else if let home = paths.home?.path { base = home + "/.codex" }
         else { return [] }
-        return ["sessions", "archived_sessions"].compactMap { sub in
-            let url = URL(fileURLWithPath: base).appendingPathComponent(sub).standardizedFileURL
-            var isDir: ObjCBool = false
-            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue ? url : nil
+        return ["sessions", "archived_sessions"].map {
+            URL(fileURLWithPath: base).appendingPathComponent($0).standardizedFileURL
         }
     }
 

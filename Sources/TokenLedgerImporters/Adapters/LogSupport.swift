@@ -69,4 +69,18 @@ enum LogSupport {
         }
         return i
     }
+
+    /// A reported cost exactly from its text ("0.0138", "1.5e-05", "$2.50"). Float text finer than a
+    /// picodollar (LiteLLM's 17-digit floats) is rounded half-even there; a reported cost is
+    /// informational, never a price. Nil when the text is not a number.
+    static func money(_ text: String) -> Money? {
+        if let m = Money(decimalText: text) { return m }
+        var t = Substring(text).trimmingASCIIWhitespace()
+        if t.hasPrefix("$") { t = t.dropFirst() }
+        guard let d = ExactDecimal(t), d.fractionDigits > Money.fractionDigits else { return nil }
+        let shift = d.fractionDigits - Money.fractionDigits
+        // A 38-digit significand shifted by more than 38 places is below half a picodollar.
+        if shift > 38 { return .zero }
+        return Money(picodollars: Money.divideRoundingHalfEven(d.significand, by: pow10(d.fractionDigits - Money.fractionDigits)))
+    }
 }

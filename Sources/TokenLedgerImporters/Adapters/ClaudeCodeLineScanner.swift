@@ -1,0 +1,177 @@
+import Foundation
+import TokenLedgerCore
+
+/// The fields of one Claude Code log line that carry usage, picked out of the raw bytes.
+struct ClaudeCodeLine {
+    var type: String?
+    var timestamp: String?
+    var requestID: String?
+    var sessionID: String?
+    var cwd: String?
+    var uuid: String?
+    var isSidechain = false
+    var isAPIError = false
+    var costUSD: JSONValue?
+    var messageID: String?
+    var model: String?
+    var usage: JSONValue?
+}
+
+/// Reads the few fields of a Claude Code line that matter (top level and `message.{id, model, usage}`)
+/// and *skips* everything else — the message content, tool inputs and thinking text that make up most
+/// of an assistant line's bytes — without decoding or allocating. Wanted values are handed to
+/// `JSONParser` as sub-slices, so numbers keep their exact text and string escapes decode the same way.
+///
+/// Why not `JSONParser.parse` on the whole line: it decodes every string, and content with escapes
+/// (code, file contents in tool inputs) goes through its byte-by-byte slow path; on assistant lines
+/// that is most of the parse time. Skipped values are checked only for structure (quotes and brackets
+/// balance), which is all that is needed to find the fields after them; a line cut short still fails.
+/// Cost: one pass over the line, strings skipped with `memchr`; allocation only for the wanted fields.
+struct ClaudeCodeLineScanner {
+    struct Failure: Error {
+        var reason: String
+        var offset: Int
+    }
+
+    private let b: UnsafeRawBufferPointer
+    private var i = 0
+
+    private init(_ b: UnsafeRawBufferPointer) { self.b = b }
+
+    /// Scans one line; throws when its structure is broken (e.g. cut short).
+    static func scan(_ line: UnsafeRawBufferPointer) throws(Failure) -> ClaudeCodeLine {
+        var s = ClaudeCodeLineScanner(line)
+        var out = ClaudeCodeLine()
+        s.whitespace()
+        try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
+            if key.equals("type") { out.type = try s.value().string }
+            else if key.equals("timestamp") { out.timestamp = try s.value().string }
+            else if key.equals("requestId") { out.requestID = try s.value().string }
+            else if key.equals("sessionId") { out.sessionID = try s.value().string }
+            else if key.equals("cwd") { out.cwd = try s.value().string }
+            else if key.equals("uuid") { out.uuid = try s.value().string }
+            else if key.equals("isSidechain") { out.isSidechain = try s.value().bool ?? false }
+            else if key.equals("isApiErrorMessage") { out.isAPIError = try s.value().bool ?? false }
+            else if key.equals("costUSD") { out.costUSD = try s.value() }
+            else if key.equals("message"), s.peek == UInt8(ascii: "{") {
+                try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
+                    if key.equals("id") { out.messageID = try s.value().string }
+                    else if key.equals("model") { out.model = try s.value().string }
+                    else if key.equals("usage") { out.usage = try s.value() }
+                    else { try s.skipValue() }
+                }
+            } else { try s.skipValue() }
+        }
+        s.whitespace()
+        guard s.i == s.b.count else { throw Failure(reason: "unexpected data after the JSON object", offset: s.i) }
+        return out
+    }
+
+    private var peek: UInt8? { i < b.count ? b[i] : nil }
+
+    private func fail(_ reason: String) -> Failure { Failure(reason: reason, offset: i) }
+
+    private mutating func whitespace() {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+    }
+
+    private mutating func expect(_ c: UInt8, _ what: String) throws(Failure) {
+        guard i < b.count else { throw fail("the line ends early (expected \(what))") }
+        guard b[i] == c else { throw fail("expected \(what)") }
+        i += 1
+    }
+
+    /// Walks an object's members, calling `member` positioned at each value (which it must consume).
+    private mutating func object(_ member: (inout ClaudeCodeLineScanner, UnsafeRawBufferPointer) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "{"), "'{'")
+        whitespace()
+        if peek == UInt8(ascii: "}") { i += 1; return }
+        while true {
+            whitespace()
+            guard peek == UInt8(ascii: "\"") else { throw fail(i < b.count ? "expected a key" : "the line ends early (expected a key)") }
+            let start = i + 1
+            try skipString()
+            let key = UnsafeRawBufferPointer(rebasing: b[start..<(i - 1)])
+            whitespace()
+            try expect(UInt8(ascii: ":"), "':'")
+            whitespace()
+            try member(&self, key)
+            whitespace()
+            guard i < b.count else { throw fail("the line ends early (an object is not closed)") }
+            let c = b[i]
+            i += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "}") { return }
+            i -= 1
+            throw fail("expected ',' or '}'")
+        }
+    }
+
+    /// The value here, parsed exactly by `JSONParser`.
+    private mutating func value() throws(Failure) -> JSONValue {
+        let start = i
+        try skipValue()
+        do { return try JSONParser.parse(UnsafeRawBufferPointer(rebasing: b[start..<i])) } catch {
+            throw Failure(reason: error.reason, offset: start + error.offset)
+        }
+    }
+
+    /// Moves past one value, checking only that strings end and brackets balance.
+    private mutating func skipValue() throws(Failure) {
+        guard i < b.count else { throw fail("the line ends early (expected a value)") }
+        switch b[i] {
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") { try skipString(); continue }
+                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
+                else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { i += 1; return }
+                }
+                i += 1
+            }
+            throw fail("the line ends early (an object or array is not closed)")
+        default:
+            let start = i
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x09 { break }
+                i += 1
+            }
+            if i == start { throw fail("expected a value") }
+        }
+    }
+
+    /// Moves past a string starting at its opening quote: `memchr` to each quote, then counts the
+    /// backslashes before it (an odd number escapes it).
+    private mutating func skipString() throws(Failure) {
+        guard let base = b.baseAddress else { throw fail("empty line") }
+        var from = i + 1
+        while from < b.count {
+            guard let hit = memchr(base + from, 0x22, b.count - from) else { break }
+            let q = base.distance(to: UnsafeRawPointer(hit))
+            var backslashes = 0
+            var k = q - 1
+            while k > i, b[k] == 0x5C { backslashes += 1; k -= 1 }
+            if backslashes % 2 == 0 {
+                i = q + 1
+                return
+            }
+            from = q + 1
+        }
+        throw fail("the line ends early (a string is not closed)")
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Byte equality with an ASCII literal, without allocating.
+    fileprivate func equals(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard count == n, let base = baseAddress else { return n == 0 && count == 0 }
+        return memcmp(base, literal.utf8Start, n) == 0
+    }
+}
