@@ -271,6 +271,7 @@ public final class ImportPipeline {
             }
             parser.finish(emit: emit)
             checkpoint.offset = plan.status.size
+            summary.bytesRead += plan.status.size
             advanceProgress(by: plan.status.size)
         }
         checkpoint.state = parser.state
