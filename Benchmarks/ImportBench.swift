@@ -137,6 +137,8 @@ enum ImportBenchData {
     }
 
     static let filler = String(repeating: "The quick brown fox jumps over the lazy dog while the build runs. ", count: 60)
+    static let filler300 = String(filler.prefix(300)), filler600 = String(filler.prefix(600))
+    static let filler800 = String(filler.prefix(800)), filler2500 = String(filler.prefix(2500))
 
     /// A Claude Code projects tree: 20 projects, sessions of ~2 MB. Each turn is a user prompt, two
     /// assistant lines of one API response (placeholder then final output, as Claude Code writes them)
@@ -157,10 +159,10 @@ enum ImportBenchData {
                 let msg = "msg_01\(session)x\(turn)"
                 let req = "req_011\(session)x\(turn)"
                 let usage = #""usage":{"input_tokens":\#(4 + turn % 50),"cache_creation_input_tokens":\#(turn % 7 == 0 ? 3000 : 0),"cache_read_input_tokens":\#(20_000 + turn * 37),"cache_creation":{"ephemeral_5m_input_tokens":\#(turn % 7 == 0 ? 3000 : 0),"ephemeral_1h_input_tokens":0},"output_tokens":"#
-                try w.line(#"{"parentUuid":"u-\#(turn)-0",\#(envelope),"type":"user","message":{"role":"user","content":"\#(filler.prefix(800))"},"uuid":"u-\#(turn)-1","timestamp":"\#(ts)"}"#)
-                try w.line(#"{"parentUuid":"u-\#(turn)-1",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"thinking","thinking":"\#(filler.prefix(300))","signature":"x"}],"stop_reason":null,"stop_sequence":null,\#(usage)4,"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-2","timestamp":"\#(ts)"}"#)
-                try w.line(#"{"parentUuid":"u-\#(turn)-2",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"\#(filler.prefix(600))"}],"stop_reason":"end_turn","stop_sequence":null,\#(usage)\#(100 + turn % 700),"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-3","timestamp":"\#(ts)"}"#)
-                try w.line(#"{"parentUuid":"u-\#(turn)-3",\#(envelope),"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_\#(turn)","type":"tool_result","content":"\#(filler.prefix(2500))"}]},"uuid":"u-\#(turn)-4","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-0",\#(envelope),"type":"user","message":{"role":"user","content":"\#(filler800)"},"uuid":"u-\#(turn)-1","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-1",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"thinking","thinking":"\#(filler300)","signature":"x"}],"stop_reason":null,"stop_sequence":null,\#(usage)4,"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-2","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-2",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"\#(filler600)"}],"stop_reason":"end_turn","stop_sequence":null,\#(usage)\#(100 + turn % 700),"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-3","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-3",\#(envelope),"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_\#(turn)","type":"tool_result","content":"\#(filler2500)"}]},"uuid":"u-\#(turn)-4","timestamp":"\#(ts)"}"#)
             }
             total += try w.close()
             files += 1
