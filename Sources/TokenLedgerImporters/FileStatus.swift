@@ -48,7 +48,7 @@ struct FileStatus: Sendable, Hashable {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, count - filled) }
+            let n = bytes.withUnsafeMutableBytes { raw in raw.baseAddress.map { read(fd, $0 + filled, count - filled) } ?? 0 }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { break }
             filled += n

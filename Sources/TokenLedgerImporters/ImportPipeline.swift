@@ -95,6 +95,14 @@ public final class ImportPipeline {
     /// Imports several sources, each with its own format (`--claude-code` roots as claude-code, the
     /// PATHs with `--format`), in one run with one summary.
     public func run(sources: [ImportSource]) throws -> ImportSummary {
+        do {
+            return try importAll(sources)
+        } catch let error as DatabaseError {
+            throw LedgerError.writeFailed(reason: error.message ?? "\(error)")
+        }
+    }
+
+    private func importAll(_ sources: [ImportSource]) throws -> ImportSummary {
         var problems: [String] = []
         var candidates: [(path: String, explicit: Bool, forced: (any LogAdapter)?)] = []
         var seen = Set<String>()
@@ -395,7 +403,7 @@ public final class ImportPipeline {
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var filled = 0
         while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let n = bytes.withUnsafeMutableBytes { raw in raw.baseAddress.map { posixRead(fd, $0 + filled, raw.count - filled) } ?? 0 }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return nil }
             if n == 0 { break }

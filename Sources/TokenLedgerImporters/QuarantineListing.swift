@@ -48,8 +48,9 @@ public struct QuarantineListing: Sendable {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        guard count > 0 else { return [] }
         var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(offset)) }
+        let n = bytes.withUnsafeMutableBytes { raw in raw.baseAddress.map { pread(fd, $0, count, off_t(offset)) } ?? -1 }
         guard n >= 0 else { return nil }
         bytes.removeSubrange(n...)
         return bytes
