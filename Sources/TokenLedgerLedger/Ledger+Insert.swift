@@ -5,6 +5,18 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
+    /// `INSERT INTO usage_record (38 columns) VALUES (38 ?)`, bound by `StoredUsage.bind(to:)`.
+    static let insertColumnsSQL = """
+            INSERT INTO usage_record (
+                dedup_key, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
+                input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+                reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
+                web_search_calls, images_generated, request_count, is_aggregate,
+                cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
+                source, source_file, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
+            ) VALUES (?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
+            """
+
     /// Prices and stores `entries` in one transaction. Re-inserting an entry adds nothing.
     /// Cost: one cached prepared statement per row; price lookups are in memory.
     @discardableResult
@@ -22,15 +34,7 @@ extension Ledger {
         var counts = InsertCounts()
         let importedAt = Int64((now.timeIntervalSince1970 * 1000).rounded())
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO usage_record (
-                dedup_key, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
-                input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
-                reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
-                web_search_calls, images_generated, request_count, is_aggregate,
-                cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
-                source, source_file, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
-            ) VALUES (?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
+        let statement = try db.cachedStatement(sql: Ledger.insertColumnsSQL + """
             ON CONFLICT(dedup_key) DO UPDATE SET
                 supersede_rank = excluded.supersede_rank, ts = excluded.ts, provider = excluded.provider,
                 model = excluded.model, model_id = excluded.model_id, effort = excluded.effort,
@@ -53,7 +57,22 @@ extension Ledger {
         let existing = try db.cachedStatement(sql: "SELECT supersede_rank FROM usage_record WHERE dedup_key = ?")
         let insertStatement = statement.sqliteStatement
         let existingStatement = existing.sqliteStatement
+        // A new key (the common case on a first import) is stored by a plain insert that does nothing
+        // on conflict; only a key already present pays for the rank lookup and the upsert.
+        let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_key) DO NOTHING").sqliteStatement
         for entry in entries {
+            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record), importedAt: importedAt)
+            sqlite3_reset(fresh)
+            sqlite3_clear_bindings(fresh)
+            row.bind(to: fresh)
+            let freshCode = sqlite3_step(fresh)
+            sqlite3_reset(fresh)
+            guard freshCode == SQLITE_DONE else { throw SQLiteBinder.error(freshCode, db) }
+            if db.changesCount == 1 {
+                counts.inserted += 1
+                if row.costPicodollars == nil { counts.unpriced += 1 }
+                continue
+            }
             sqlite3_reset(existingStatement)
             SQLiteBinder.bind(entry.dedupKey, at: 1, of: existingStatement)
             let previousRank: Int?
@@ -67,7 +86,6 @@ extension Ledger {
                 counts.duplicates += 1
                 continue
             }
-            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record), importedAt: importedAt)
             sqlite3_reset(insertStatement)
             sqlite3_clear_bindings(insertStatement)
             row.bind(to: insertStatement)
