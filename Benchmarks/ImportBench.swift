@@ -48,6 +48,8 @@ enum BenchError: Error, CustomStringConvertible {
 enum ImportBenchData {
     /// Imports `paths` twice into a fresh ledger and prints the figures of each run.
     static func measure(paths: [URL], ledgerAt url: URL) throws {
+        // Flush the generator's dirty pages first, so their write-back does not run during the import.
+        sync()
         let ledger = try Ledger.open(at: url)
         for phase in ["first import", "unchanged re-import"] {
             resetPeakRSS()

@@ -171,9 +171,9 @@ public final class ImportPipeline {
         var path: String
         var adapter: any LogAdapter
         var status: FileStatus
+        /// SHA-256 of the first `min(size, FileCheckpoint.headLength)` bytes. (Plans are made for every
+        /// file before reading starts, so they keep this digest, never the head bytes themselves.)
         var headSHA: String
-        /// The first `FileCheckpoint.headLength` bytes (or fewer), for mid-file checkpoints.
-        var head: ArraySlice<UInt8>
         /// Where to continue: offset, line and state of the checkpoint; nil to read from the start.
         var resume: FileCheckpoint?
 
@@ -229,8 +229,7 @@ public final class ImportPipeline {
         guard let adapter = chosen else { return .unrecognised }
         if adapter.layout == .database, knownLayout != .database, let db = FileStatus.ofDatabase(path) { status = db }
         let headSHA = SHA256.hexDigest(head.prefix(Int(min(Int64(FileCheckpoint.headLength), status.size))))
-        return .read(FilePlan(path: path, adapter: adapter, status: status, headSHA: headSHA,
-                              head: head.prefix(FileCheckpoint.headLength), resume: resume))
+        return .read(FilePlan(path: path, adapter: adapter, status: status, headSHA: headSHA, resume: resume))
     }
 
     private func isSettled(_ status: FileStatus) -> Bool {
@@ -376,7 +375,7 @@ public final class ImportPipeline {
                     var partial = checkpoint
                     partial.offset = consumed + Int64(start)
                     partial.size = partial.offset
-                    partial.headSHA = SHA256.hexDigest(plan.head.prefix(Int(min(Int64(FileCheckpoint.headLength), partial.size))))
+                    partial.headSHA = ImportPipeline.headSHA(of: plan, upTo: partial.size)
                     partial.line = lineNumber
                     partial.state = parser.state
                     stage(partial)
@@ -401,6 +400,14 @@ public final class ImportPipeline {
         checkpoint.offset = consumed
         checkpoint.line = lineNumber
         return true
+    }
+
+    /// The head digest a checkpoint that covers only `size` bytes must carry: the plan's own digest
+    /// when both cover the full head length, else the digest of the shorter head, read again.
+    static func headSHA(of plan: FilePlan, upTo size: Int64) -> String? {
+        let length = Int(min(Int64(FileCheckpoint.headLength), size))
+        if length == Int(min(Int64(FileCheckpoint.headLength), plan.status.size)) { return plan.headSHA }
+        return FileStatus.head(of: plan.path, count: length).map { SHA256.hexDigest($0) }
     }
 
     private func readWhole(_ path: String, size: Int64) -> [UInt8]? {
