@@ -1,6 +1,7 @@
-// `tokenledger-bench import [--lines N] [--size MB] [--dir PATH]`
+// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH]`
 // Generates realistic logs under a temporary folder — N OpenAI Chat Completions JSON Lines (default
-// 1,000,000) and a Claude Code projects tree of about MB megabytes (default 1024) — then imports each
+// 1,000,000), a Claude Code projects tree of about MB megabytes (default 1024) and a folder of N small
+// chat logs of 20 lines each (default 5,000: the "unchanged folder of thousands of logs") — then imports each
 // into a fresh ledger and prints records/s, MB/s and peak RSS for the first import and for an
 // unchanged re-import. Peak RSS is the kernel's high-water mark (VmHWM), reset before each phase.
 import Foundation
@@ -9,14 +10,16 @@ import TokenLedger
 @MainActor let importSuite = BenchSuite(name: "import", summary: "import throughput and memory: 1M chat JSONL lines, a 1 GB Claude Code tree") { args in
     var lines = 1_000_000
     var sizeMB = 1024
+    var smallFiles = 5000
     var base = FileManager.default.temporaryDirectory
     var i = 0
     while i < args.count {
         switch args[i] {
         case "--lines": i += 1; lines = Int(args[i]) ?? lines
         case "--size": i += 1; sizeMB = Int(args[i]) ?? sizeMB
+        case "--files": i += 1; smallFiles = Int(args[i]) ?? smallFiles
         case "--dir": i += 1; base = URL(fileURLWithPath: args[i])
-        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --dir PATH")
+        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH")
         }
         i += 1
     }
@@ -29,6 +32,17 @@ import TokenLedger
         let bytes = try ImportBenchData.writeChatLog(lines: lines, to: file)
         print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
         try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"))
+    }
+    if smallFiles > 0 {
+        let folder = root.appendingPathComponent("many")
+        var bytes = 0
+        for f in 0..<smallFiles {
+            let w = try ImportBenchData.Writer(folder.appendingPathComponent("d\(f % 50)/log-\(f).jsonl"))
+            for l in 0..<20 { try w.line(ImportBenchData.chatLine(f * 20 + l)) }
+            bytes += try w.close()
+        }
+        print("openai-chat folder: \(smallFiles) files of 20 lines, \(bytes / 1_048_576) MB")
+        try ImportBenchData.measure(paths: [folder], ledgerAt: root.appendingPathComponent("many.sqlite"))
     }
     if sizeMB > 0 {
         let tree = root.appendingPathComponent("claude/projects")
@@ -125,16 +139,19 @@ enum ImportBenchData {
 
     static let models = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini-2025-01-31", "gpt-4.1-2025-04-14"]
 
+    /// One OpenAI Chat Completions response as an application logs it (current shape).
+    static func chatLine(_ i: Int) -> String {
+        let prompt = 200 + (i * 7919) % 4000
+        let cached = (i % 3 == 0) ? (prompt / 1024) * 1024 : 0
+        let completion = 20 + (i * 104_729) % 900
+        let reasoning = i % 4 == 2 ? completion / 2 : 0
+        return #"{"id":"chatcmpl-bench\#(i)","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"Done.","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#
+    }
+
     /// OpenAI Chat Completions responses as an application logs them (one per line, current shape).
     static func writeChatLog(lines: Int, to url: URL) throws -> Int {
         let w = try Writer(url)
-        for i in 0..<lines {
-            let prompt = 200 + (i * 7919) % 4000
-            let cached = (i % 3 == 0) ? (prompt / 1024) * 1024 : 0
-            let completion = 20 + (i * 104_729) % 900
-            let reasoning = i % 4 == 2 ? completion / 2 : 0
-            try w.line(#"{"id":"chatcmpl-bench\#(i)","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"Done.","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#)
-        }
+        for i in 0..<lines { try w.line(chatLine(i)) }
         return try w.close()
     }
 
