@@ -14,6 +14,7 @@ struct BenchSuite {
 let suites: [BenchSuite] = [
     // tokenizerSuite,   (issue 3)
     importSuite,
+    adapterParseSuite,
     // reportSuite,      (issue 5)
 ]
 

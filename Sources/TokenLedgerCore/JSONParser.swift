@@ -130,6 +130,12 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws(Error) -> String {
         let start = position
+        try scanNumber()
+        return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+    }
+
+    /// Validates a number and moves past it.
+    private mutating func scanNumber() throws(Error) {
         if buffer[position] == UInt8(ascii: "-") { position += 1 }
         let digitsStart = position
         while position < buffer.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[position]) { position += 1 }
@@ -148,7 +154,6 @@ public struct JSONParser {
             while position < buffer.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buffer[position]) { position += 1 }
             if position == expStart { throw error("an exponent needs digits") }
         }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
     }
 
     private mutating func parseString() throws(Error) -> String {
@@ -239,5 +244,160 @@ public struct JSONParser {
     private func appendScalar(_ value: UInt32, to bytes: inout [UInt8]) {
         let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
         bytes.append(contentsOf: Array(String(scalar).utf8))
+    }
+}
+
+// MARK: Reading only the members a caller needs
+
+extension JSONParser {
+    /// Parses one JSON document like `parse(_:)`, but when it is an object, members whose key is not
+    /// in `keys` are checked and skipped without building their values (no strings, no arrays).
+    /// For log lines whose bulk is text the caller never reads (a chat response's `choices`).
+    /// Cost: one pass over the bytes, as `parse`; keys are compared as bytes, so a skipped member
+    /// allocates nothing. The result is an object holding only the kept members; malformed JSON
+    /// anywhere is an error.
+    public static func parse(_ buffer: UnsafeRawBufferPointer, keepingTopLevelKeys keys: KeySet) throws(Error) -> JSONValue {
+        var parser = JSONParser(buffer: buffer)
+        parser.skipWhitespace()
+        guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
+            return try parse(buffer)
+        }
+        let value = try parser.parseObject(depth: 0, keeping: keys)
+        parser.skipWhitespace()
+        if parser.position != buffer.count { throw parser.error("unexpected data after the JSON value") }
+        return value
+    }
+
+    /// `parse(_:keepingTopLevelKeys:)` over an array of bytes.
+    public static func parse(_ bytes: [UInt8], keepingTopLevelKeys keys: KeySet) throws(Error) -> JSONValue {
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(Error) -> JSONValue in try parse(buffer, keepingTopLevelKeys: keys) }
+        }.get()
+    }
+
+    /// The member names a filtered parse keeps, held as UTF-8 bytes for comparison in place.
+    public struct KeySet: Sendable, ExpressibleByArrayLiteral {
+        let names: [[UInt8]]
+
+        public init(_ names: some Sequence<String>) { self.names = names.map { Array($0.utf8) } }
+        public init(arrayLiteral names: String...) { self.init(names) }
+
+        func contains(_ key: UnsafeRawBufferPointer) -> Bool {
+            for name in names where name.count == key.count {
+                if name.withUnsafeBytes({ $0.elementsEqual(key) }) { return true }
+            }
+            return false
+        }
+    }
+
+    private mutating func parseObject(depth: Int, keeping keys: KeySet) throws(Error) -> JSONValue {
+        position += 1
+        var members: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if position < buffer.count && buffer[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(JSONObject(members))
+        }
+        while true {
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyStart = position + 1
+            try skipString()
+            let rawKey = UnsafeRawBufferPointer(rebasing: buffer[keyStart..<(position - 1)])
+            skipWhitespace()
+            guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+            position += 1
+            skipWhitespace()
+            // Keys with escapes never match (the names callers ask for are plain).
+            if keys.contains(rawKey) {
+                members.append((String(decoding: rawKey, as: UTF8.self), try parseValue(depth: depth + 1)))
+            } else {
+                try skipValue(depth: depth + 1)
+            }
+            skipWhitespace()
+            guard position < buffer.count else { throw error("unterminated object") }
+            let b = buffer[position]
+            position += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "}") { return .object(JSONObject(members)) }
+            position -= 1
+            throw error("expected ',' or '}' in object")
+        }
+    }
+
+    /// Validates one value and moves past it, building nothing.
+    private mutating func skipValue(depth: Int) throws(Error) {
+        guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+        guard position < buffer.count else { throw error("unexpected end of input") }
+        switch buffer[position] {
+        case UInt8(ascii: "{"):
+            position += 1
+            skipWhitespace()
+            if position < buffer.count && buffer[position] == UInt8(ascii: "}") { position += 1; return }
+            while true {
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                try skipString()
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+                position += 1
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < buffer.count else { throw error("unterminated object") }
+                let b = buffer[position]
+                position += 1
+                if b == UInt8(ascii: ",") { continue }
+                if b == UInt8(ascii: "}") { return }
+                position -= 1
+                throw error("expected ',' or '}' in object")
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            skipWhitespace()
+            if position < buffer.count && buffer[position] == UInt8(ascii: "]") { position += 1; return }
+            while true {
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < buffer.count else { throw error("unterminated array") }
+                let b = buffer[position]
+                position += 1
+                if b == UInt8(ascii: ",") { continue }
+                if b == UInt8(ascii: "]") { return }
+                position -= 1
+                throw error("expected ',' or ']' in array")
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber()
+        default: throw error("unexpected character '\(Unicode.Scalar(buffer[position]))'")
+        }
+    }
+
+    /// Validates a string (escapes, no control characters) and moves past it.
+    private mutating func skipString() throws(Error) {
+        position += 1
+        while position < buffer.count {
+            let b = buffer[position]
+            position += 1
+            if b == UInt8(ascii: "\"") { return }
+            if b < 0x20 { position -= 1; throw error("control character in a string") }
+            if b == UInt8(ascii: "\\") {
+                guard position < buffer.count else { throw error("unterminated escape") }
+                let e = buffer[position]
+                position += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    continue
+                case UInt8(ascii: "u"): _ = try parseHex4()
+                default: throw error("invalid escape '\\\(Unicode.Scalar(e))'")
+                }
+            }
+        }
+        throw error("unterminated string")
     }
 }

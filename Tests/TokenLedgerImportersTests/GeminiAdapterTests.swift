@@ -77,3 +77,33 @@ struct GeminiAdapterTests {
         #expect(AnthropicAdapter().detect(fileName: "g.jsonl", head: head) == 0)
     }
 }
+
+extension GeminiAdapterTests {
+    @Test("a chunk array saved on one line (with a byte-order mark) is one response")
+    func oneLineChunkArray() {
+        let text = "\u{FEFF}" + #"[{"usageMetadata":{"promptTokenCount":7,"totalTokenCount":7},"modelVersion":"gemini-2.5-flash","responseId":"r1"},{"usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":3,"thoughtsTokenCount":2,"totalTokenCount":12},"modelVersion":"gemini-2.5-flash","responseId":"r1"}]"# + "\n"
+        let out = AdapterHarness.run(adapter, text: text, context: ImportContext(file: URL(fileURLWithPath: "/tmp/one.json")))
+        #expect(out.malformed.isEmpty)
+        #expect(out.entries.map(\.dedupKey) == ["google:r1"])
+        #expect(out.records.map(\.tokens) == [TokenCounts(input: 7, output: 5, reasoning: 2)])
+    }
+}
+
+extension GeminiAdapterTests {
+    @Test("a chunk not yet emitted at a mid-file checkpoint travels in the state, so a killed run loses nothing")
+    func pendingChunkInCheckpointState() throws {
+        let ctx = ImportContext(file: URL(fileURLWithPath: "/tmp/gemini-live.jsonl"))
+        let line = #"{"usageMetadata":{"promptTokenCount":30,"candidatesTokenCount":6,"totalTokenCount":36},"modelVersion":"gemini-2.5-flash","responseId":"live1","createTime":"2025-11-26T09:00:00Z"}"#
+        let parser = adapter.makeParser(context: ctx, state: nil)
+        var emitted = 0
+        Array(line.utf8).withUnsafeBytes { parser.parse(line: $0, number: 1, emit: { _ in emitted += 1 }) }
+        #expect(emitted == 0) // held until the next response or the end of the data
+        let saved = try #require(parser.state) // what a mid-file checkpoint stores; then the run is killed
+        let next = AdapterHarness.run(adapter, bytes: [], context: ctx, state: saved)
+        #expect(next.entries.map(\.dedupKey) == ["google:live1"])
+        #expect(next.entries.map { $0.location?.line } == [1])
+        #expect(next.records.map(\.tokens) == [TokenCounts(input: 30, output: 6)])
+        #expect(next.records.first?.timestamp == Timestamp.parse("2025-11-26T09:00:00Z"))
+        #expect(next.state?["carried"] == nil)
+    }
+}

@@ -99,3 +99,37 @@ struct OpenAIChatAdapterTests {
         #expect(score(#"{"id":"resp_1","object":"response","usage":{"input_tokens":1}}"#) == 0)
     }
 }
+
+extension OpenAIChatAdapterTests {
+    /// Writes `text` to a fresh temporary file.
+    func temporaryFile(_ name: String, _ text: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-chat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(name)
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    @Test("JSON saved without a final newline is still read, though the pipeline holds its last line back")
+    func noFinalNewline() throws {
+        let compact = try temporaryFile("curl.json", #"{"id":"chatcmpl-curl","object":"chat.completion","created":1764000000,"model":"gpt-4o","usage":{"prompt_tokens":9,"completion_tokens":1}}"#)
+        #expect(try AdapterHarness.run(adapter, file: compact).records.map(\.tokens) == [TokenCounts(input: 9, output: 1)])
+        let pretty = try temporaryFile("pretty.json", """
+        {
+          "id": "chatcmpl-pretty", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o",
+          "usage": { "prompt_tokens": 20, "completion_tokens": 4 }
+        }
+        """)
+        let out = try AdapterHarness.run(adapter, file: pretty)
+        #expect(out.malformed.isEmpty)
+        #expect(out.records.map(\.tokens) == [TokenCounts(input: 20, output: 4)])
+    }
+
+    @Test("a JSONL line still being written (no newline yet) is left for the next run")
+    func partialLineWaits() throws {
+        let file = try temporaryFile("live.jsonl", #"{"id":"chatcmpl-a","object":"chat.completion","created":1764000000,"model":"gpt-4o","usage":{"prompt_tokens":1,"completion_tokens":1}}"# + "\n" + #"{"id":"chatcmpl-b","object":"chat.compl"#)
+        let out = try AdapterHarness.run(adapter, file: file)
+        #expect(out.entries.map(\.dedupKey) == ["openai:chatcmpl-a"])
+        #expect(out.malformed.isEmpty)
+    }
+}

@@ -27,6 +27,7 @@ struct OpenAIResponsesAdapterTests {
         // 5000 − 4096 cached = 904.
         #expect(r[1].tokens == TokenCounts(input: 904, cacheRead: 4096, output: 2500, reasoning: 2048))
         #expect(r[1].effort == .high && r[1].serviceTier == "default" && r[1].model == "gpt-5-2025-08-07")
+        #expect(r[1].units.webSearchCalls == 1 && r[0].units.webSearchCalls == 0)
         // A non-reasoning model echoes effort null.
         #expect(r[2].effort == .unknown && r[2].tokens == TokenCounts(input: 300, output: 45))
         // Incomplete (max_output_tokens) is still billed.

@@ -76,3 +76,21 @@ struct OpenAIUsageAdapterTests {
         #expect(OpenAIChatAdapter().detect(fileName: "usage.json", head: page) == 0)
     }
 }
+
+extension OpenAIUsageAdapterTests {
+    @Test("a checkpoint in the middle of a JSON document makes the next run re-read the file whole")
+    func documentResumesFromDisk() throws {
+        let file = AdapterHarness.fixture("fixtures/logs/openai-usage/usage_page.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A run stopped after the first ten lines; its checkpoint state says "document".
+        let first = AdapterHarness.run(adapter, bytes: Array((lines[0..<10].joined(separator: "\n") + "\n").utf8),
+                                       context: ImportContext(file: file), state: nil)
+        #expect(first.state?["shape"]?.string == "document")
+        let rest = lines[10...].joined(separator: "\n")
+        let next = AdapterHarness.run(adapter, bytes: Array(rest.utf8), context: ImportContext(file: file), state: first.state)
+        #expect(next.malformed.isEmpty)
+        #expect(next.records.count == 3)
+        #expect(next.totals == TokenCounts(input: 228500, cacheRead: 31000, cacheWrite5m: 500, output: 104000, audioInput: 3000, audioOutput: 1500))
+    }
+}

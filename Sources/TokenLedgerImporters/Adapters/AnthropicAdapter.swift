@@ -27,6 +27,7 @@ public struct AnthropicAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         // Claude Code session lines embed the same message objects; that adapter claims them.
         if h.contains("\"sessionId\"") { return 10 }
         if h.containsPair("type", "message_start") || h.contains("event: message_start") { return 90 }
@@ -41,6 +42,10 @@ public struct AnthropicAdapter: LogAdapter {
 }
 
 final class AnthropicParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["type", "message", "id", "model", "usage", "result", "custom_id", "response",
+                                    "created_at", "timestamp", "time", "error"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     /// A stream between its `message_start` and `message_stop`.
     private struct OpenStream {
         var message: JSONObject
@@ -150,7 +155,7 @@ final class AnthropicParser: StructuredLogParser {
             }
             t.output = try count(usage["output_tokens"], "usage.output_tokens")
             t.reasoning = try count(usage["output_tokens_details"]?["thinking_tokens"], "thinking_tokens")
-            if let problem = t.inconsistency { throw UsageProblem(problem) }
+            if let problem = t.quickInconsistency { throw UsageProblem(problem) }
             var units = UnitCounts()
             units.webSearchCalls = try count(usage["server_tool_use"]?["web_search_requests"], "web_search_requests")
             let tier = usage["service_tier"]?.string

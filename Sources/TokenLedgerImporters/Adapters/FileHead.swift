@@ -28,6 +28,10 @@ struct FileHead {
         return false
     }
 
+    /// True for binary files (an SQLite database such as llm's `logs.db` stores response JSON as
+    /// plain text, which would otherwise look like a saved response): a NUL in the first KiB.
+    var isBinary: Bool { bytes.prefix(1024).contains(0) }
+
     /// The first line (without its terminator), for CSV headers.
     var firstLine: String {
         let end = bytes.firstIndex(of: 0x0A) ?? bytes.count

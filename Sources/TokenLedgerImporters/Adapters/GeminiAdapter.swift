@@ -5,7 +5,8 @@ import TokenLedgerLedger
 /// Google Gemini / Vertex AI `GenerateContentResponse`s with `usageMetadata`: JSON, JSON Lines, raw
 /// SSE (`alt=sse`) and `streamGenerateContent` chunk arrays. Chunks of one streamed response share
 /// a `responseId` and repeat a growing usage; only the last consecutive chunk of an id is emitted,
-/// ranked by its `totalTokenCount` so a stream continued in a later run replaces its earlier copy.
+/// ranked by its `totalTokenCount` so a stream continued in a later run replaces its earlier copy;
+/// a chunk not yet emitted travels in the checkpoint state.
 ///
 /// Tokens: `promptTokenCount` INCLUDES `cachedContentTokenCount`, and `toolUsePromptTokenCount` is
 /// billed as input too, so `input = prompt − cached + toolUse`, `cacheRead = cached`;
@@ -24,7 +25,8 @@ public struct GeminiAdapter: LogAdapter {
     public var layout: LogLayout { .lines }
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
-        FileHead(head).contains("\"usageMetadata\"") ? 95 : 0
+        let h = FileHead(head)
+        return !h.isBinary && h.contains("\"usageMetadata\"") ? 95 : 0
     }
 
     public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
@@ -33,12 +35,17 @@ public struct GeminiAdapter: LogAdapter {
 }
 
 final class GeminiParser: StructuredLogParser {
+    /// The last chunk read, kept as read: emitted when a different response begins or the data ends,
+    /// and saved with a mid-file checkpoint so a run killed before emitting it still records it.
     private struct Pending {
-        var item: LogItem
-        var responseID: String?
+        var response: JSONObject
+        var model: String?
+        var time: Date?
+        var isBatch: Bool
+        var line: Int
+        var responseID: String? { response["responseId"]?.string }
     }
 
-    /// The last chunk read; emitted when a different response begins or the data ends.
     private var pending: Pending?
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
@@ -46,31 +53,33 @@ final class GeminiParser: StructuredLogParser {
             emit(.malformed(reason: "expected a Gemini response object", line: line))
             return
         }
-        var response = o
-        var wrapperModel: String?
-        var wrapperTime: Date?
-        var isBatch = false
+        var chunk = Pending(response: o, model: nil, time: nil, isBatch: false, line: line)
         if o["usageMetadata"] == nil, case .object(let inner)? = o["response"] {
-            response = inner
-            wrapperModel = o["model"]?.string ?? o["request"]?["model"]?.string
-            wrapperTime = (o["timestamp"] ?? o["created_at"]).flatMap(OpenAIResponseSummary.unixDate)
-            isBatch = o["key"] != nil || o["status"] != nil
+            chunk.response = inner
+            chunk.model = o["model"]?.string ?? o["request"]?["model"]?.string
+            chunk.time = (o["timestamp"] ?? o["created_at"]).flatMap(OpenAIResponseSummary.unixDate)
+            chunk.isBatch = o["key"] != nil || o["status"] != nil
         }
-        guard case .object(let usage)? = response["usageMetadata"] else {
+        guard chunk.response["usageMetadata"] != nil else {
             flushPending(emit: emit)
-            if response["candidates"] == nil || o["error"] != nil { emit(.skipped) }
+            if chunk.response["candidates"] == nil || o["error"] != nil { emit(.skipped) }
             return // a chunk without usage: part of a stream
         }
-        let responseID = response["responseId"]?.string
-        if let p = pending, p.responseID == nil || p.responseID != responseID { flushPending(emit: emit) }
-        let item: LogItem
-        do {
-            item = try record(response, usage: usage, responseID: responseID, model: wrapperModel,
-                              time: wrapperTime, isBatch: isBatch, line: line)
-        } catch {
-            item = .malformed(reason: error.reason, line: line)
-        }
-        pending = Pending(item: item, responseID: responseID)
+        if let p = pending, p.responseID == nil || p.responseID != chunk.responseID { flushPending(emit: emit) }
+        pending = chunk
+    }
+
+    override var carried: JSONValue? {
+        guard let p = pending else { return nil }
+        return ["response": .object(p.response), "model": .optional(p.model),
+                "time": .optional(p.time.map(Timestamp.iso8601)), "batch": .bool(p.isBatch), "line": .int(p.line)]
+    }
+
+    override func restore(_ carried: JSONValue) {
+        guard case .object(let response)? = carried["response"] else { return }
+        pending = Pending(response: response, model: carried["model"]?.string,
+                          time: carried["time"]?.string.flatMap { Timestamp.parse($0) },
+                          isBatch: carried["batch"]?.bool ?? false, line: carried["line"]?.int ?? 0)
     }
 
     /// An array document is either several responses or one stream's chunks. Chunks of old streams
@@ -93,12 +102,19 @@ final class GeminiParser: StructuredLogParser {
     override func flush(emit: (LogItem) -> Void) { flushPending(emit: emit) }
 
     private func flushPending(emit: (LogItem) -> Void) {
-        if let p = pending { emit(p.item) }
+        guard let p = pending else { return }
         pending = nil
+        do {
+            emit(try record(p))
+        } catch {
+            emit(.malformed(reason: error.reason, line: p.line))
+        }
     }
 
-    private func record(_ response: JSONObject, usage: JSONObject, responseID: String?, model: String?, time: Date?,
-                        isBatch: Bool, line: Int) throws(UsageProblem) -> LogItem {
+    private func record(_ p: Pending) throws(UsageProblem) -> LogItem {
+        let response = p.response
+        guard case .object(let usage)? = response["usageMetadata"] else { throw UsageProblem("usageMetadata is not an object") }
+        let responseID = p.responseID
         let count = OpenAIUsageTokens.count
         let prompt = try count(usage["promptTokenCount"], "promptTokenCount")
         let cached = try count(usage["cachedContentTokenCount"], "cachedContentTokenCount")
@@ -117,17 +133,17 @@ final class GeminiParser: StructuredLogParser {
         t.audioInput = min(max(0, modality(usage["promptTokensDetails"], "AUDIO") - modality(usage["cacheTokensDetails"], "AUDIO")), t.input - t.imageInput)
         t.imageOutput = min(modality(usage["candidatesTokensDetails"], "IMAGE"), candidates)
         t.audioOutput = min(modality(usage["candidatesTokensDetails"], "AUDIO"), candidates - t.imageOutput)
-        if let problem = t.inconsistency { throw UsageProblem(problem) }
-        let timestamp = response["createTime"]?.string.flatMap { Timestamp.parse($0) } ?? time ?? fileDate
+        if let problem = t.quickInconsistency { throw UsageProblem(problem) }
+        let timestamp = response["createTime"]?.string.flatMap { Timestamp.parse($0) } ?? p.time ?? fileDate
         let key = responseID.map { "google:" + $0 }
             ?? "google:sha-" + SHA256.shortHash(of: JSONValue.object(response).serialized(), length: 16)
         let record = UsageRecord(
             timestamp: timestamp, provider: "google",
-            model: response["modelVersion"]?.string ?? model ?? "unknown", isBatch: isBatch, tokens: t,
+            model: response["modelVersion"]?.string ?? p.model ?? "unknown", isBatch: p.isBatch, tokens: t,
             source: "gemini", channel: context.channel, project: context.project, tags: context.tags,
             requestID: responseID)
         // A later chunk of the same response (a stream continued in the next run) carries more tokens.
         let total = usage["totalTokenCount"]?.int ?? (prompt + toolUse + candidates + thoughts)
-        return entry(record, key: key, line: line, rank: total)
+        return entry(record, key: key, line: p.line, rank: total)
     }
 }

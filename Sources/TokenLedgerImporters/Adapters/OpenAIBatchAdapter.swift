@@ -22,6 +22,7 @@ public struct OpenAIBatchAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         guard h.contains("\"custom_id\"") else { return 0 }
         if h.contains("\"response\"") && (h.containsPair("id", "batch_req_*") || h.contains("\"status_code\"")) { return 95 }
         return 0

@@ -15,6 +15,7 @@ public struct OpenAIChatAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("\"custom_id\"") || h.contains("\"usageMetadata\"") { return 0 }
         let chat = h.containsPair("object", "chat.completion") || h.containsPair("object", "chat.completion.chunk")
         let openAIish = chat || (h.contains("\"prompt_tokens\"") && h.contains("\"choices\""))
@@ -30,6 +31,10 @@ public struct OpenAIChatAdapter: LogAdapter {
 }
 
 final class OpenAIChatParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["id", "object", "created", "created_at", "model", "usage", "service_tier",
+                                    "reasoning_effort", "reasoning", "response", "request", "error"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(var o) = object else {
             emit(.malformed(reason: "expected a chat completion object", line: line))
@@ -48,7 +53,7 @@ final class OpenAIChatParser: StructuredLogParser {
             }
             let record = UsageRecord(
                 timestamp: r.timestamp, provider: "openai", model: r.model,
-                effort: r.effort.isKnown ? r.effort : EffortTier(requestEffort),
+                effort: r.effort.isKnown || requestEffort == nil ? r.effort : EffortTier(requestEffort),
                 serviceTier: r.serviceTier, tokens: r.tokens, source: "openai-chat",
                 channel: context.channel, project: context.project, tags: context.tags, requestID: r.id)
             emit(entry(record, key: "openai:" + r.id, line: line))

@@ -22,6 +22,7 @@ public struct OpenAICostsAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("organization.costs.") { return 95 }
         let columns = h.csvColumns
         if columns.contains("amount_value") && (columns.contains("line_item") || columns.contains("start_time_iso")) { return 95 }

@@ -6,6 +6,7 @@ import TokenLedgerLedger
 /// streams, where the terminal `response.completed` / `.incomplete` / `.failed` event carries the
 /// final `response` with its usage. The effort tier comes from the echoed `reasoning.effort`.
 /// Failed, cancelled, queued or in-progress responses without usage cost nothing and are skipped.
+/// Each `web_search_call` item in `output` counts as one web-search call (billed per call).
 /// Dedup key: `openai:<resp id>`.
 public struct OpenAIResponsesAdapter: LogAdapter {
     public init() {}
@@ -15,6 +16,7 @@ public struct OpenAIResponsesAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("\"custom_id\"") { return 0 }
         if h.containsPair("object", "response") || h.contains("event: response.") || h.containsPair("type", "response.*") {
             return 90
@@ -28,6 +30,10 @@ public struct OpenAIResponsesAdapter: LogAdapter {
 }
 
 final class OpenAIResponsesParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["type", "response", "object", "status", "id", "created_at", "model", "usage",
+                                    "reasoning", "service_tier", "error", "output"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     /// Stream events whose `response` is final.
     static let terminalEvents: Set<String> = ["response.completed", "response.incomplete", "response.failed", "response.cancelled"]
 
@@ -55,9 +61,14 @@ final class OpenAIResponsesParser: StructuredLogParser {
             }
             var tags = context.tags
             if let status = response["status"]?.string, status != "completed", tags["status"] == nil { tags["status"] = status }
+            // Built-in web search is billed per call; each call is one `web_search_call` output item.
+            var units = UnitCounts()
+            if let output = response["output"]?.array {
+                units.webSearchCalls = output.reduce(0) { $0 + ($1["type"]?.string == "web_search_call" ? 1 : 0) }
+            }
             let record = UsageRecord(
                 timestamp: r.timestamp, provider: "openai", model: r.model, effort: r.effort,
-                serviceTier: r.serviceTier, tokens: r.tokens, source: "openai-responses",
+                serviceTier: r.serviceTier, tokens: r.tokens, units: units, source: "openai-responses",
                 channel: context.channel, project: context.project, tags: tags, requestID: r.id)
             emit(entry(record, key: "openai:" + r.id, line: line))
         } catch {

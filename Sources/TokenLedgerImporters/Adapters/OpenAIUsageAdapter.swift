@@ -24,6 +24,7 @@ public struct OpenAIUsageAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         if h.contains("organization.usage.") { return 95 }
         let columns = h.csvColumns
         if columns.contains("num_model_requests") && columns.contains("input_tokens") { return 95 }
@@ -98,7 +99,7 @@ final class OpenAIUsageParser: StructuredLogParser {
             t.output = try count("output_tokens")
             t.audioOutput = try count("output_audio_tokens")
             t.imageOutput = try count("output_image_tokens")
-            if let problem = t.inconsistency { throw UsageProblem(problem) }
+            if let problem = t.quickInconsistency { throw UsageProblem(problem) }
             if f.kind == "images" { units.imagesGenerated = try count("images") }
             let requests = try count("num_model_requests")
             if t.total == 0 && units.isEmpty && requests == 0 {

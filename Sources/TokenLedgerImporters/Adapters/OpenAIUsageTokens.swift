@@ -56,7 +56,7 @@ enum OpenAIUsageTokens {
         t.reasoning = try count(outputDetails?["reasoning_tokens"], "reasoning_tokens")
         t.audioOutput = try count(outputDetails?["audio_tokens"], "completion audio_tokens")
         t.imageOutput = try count(outputDetails?["image_tokens"], "completion image_tokens")
-        if let problem = t.inconsistency { throw UsageProblem(problem) }
+        if let problem = t.quickInconsistency { throw UsageProblem(problem) }
         return t
     }
 
@@ -98,7 +98,7 @@ struct OpenAIResponseSummary {
         let effortText = object["reasoning"]?["effort"]?.string ?? object["reasoning_effort"]?.string
         return OpenAIResponseSummary(
             id: id, timestamp: date, model: model, serviceTier: object["service_tier"]?.string,
-            effort: EffortTier(effortText), tokens: tokens)
+            effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens)
     }
 
     /// A Unix-seconds number (or numeric string) as a UTC date.
@@ -108,5 +108,19 @@ struct OpenAIResponseSummary {
         case .string(let text): return Timestamp.parse(text)
         default: return nil
         }
+    }
+}
+
+extension TokenCounts {
+    /// `inconsistency`, but free when the counts are consistent (the hot path: one comparison chain
+    /// instead of building the list of named buckets for every record).
+    var quickInconsistency: String? {
+        if input >= 0 && cacheRead >= 0 && cacheWrite5m >= 0 && cacheWrite1h >= 0 && output >= 0 && reasoning >= 0
+            && audioInput >= 0 && audioOutput >= 0 && imageInput >= 0 && imageOutput >= 0
+            && audioInput + imageInput <= input && reasoning + audioOutput + imageOutput <= output
+        {
+            return nil
+        }
+        return inconsistency
     }
 }

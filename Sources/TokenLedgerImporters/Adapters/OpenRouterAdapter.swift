@@ -22,6 +22,7 @@ public struct OpenRouterAdapter: LogAdapter {
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
         let h = FileHead(head)
+        if h.isBinary { return 0 }
         let columns = h.csvColumns
         if columns.contains("generation_id") && columns.contains("tokens_prompt") { return 95 }
         if h.containsPair("id", "gen-*") && h.contains("\"choices\"") { return 95 }
@@ -42,6 +43,9 @@ public struct OpenRouterAdapter: LogAdapter {
 }
 
 final class OpenRouterParser: StructuredLogParser {
+    static let keys: JSONParser.KeySet = ["id", "object", "created", "model", "usage", "service_tier", "provider", "reasoning", "error"]
+    override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
             emit(.malformed(reason: "expected an OpenRouter chat completion object", line: line))

@@ -8,18 +8,24 @@ import TokenLedgerLedger
 ///
 /// Shapes, decided once per file:
 /// - **lines**: JSON Lines and raw SSE streams, mixed freely line by line. A line starting with `{`
-///   or `[` is one JSON value; `data: {…}` is an SSE event's payload (`data: [DONE]` ends a stream);
-///   `event: name` is remembered in `sseEvent` for the next payload; blank lines and `: comments`
-///   are ignored. Each line is parsed exactly once, straight from the pipeline's buffer.
+///   or `[` is one JSON value (an array is read like a document); `data: {…}` is an SSE event's
+///   payload (`data: [DONE]` ends a stream); `event:`, `id:`, `retry:`, blank lines and `: comments`
+///   are ignored (every provider repeats the event name as the payload's `type`). Each line is
+///   parsed once, straight from the pipeline's buffer, skipping members the adapter does not read.
 /// - **document**: a pretty-printed JSON file (one response, an array of responses, a usage-API
 ///   page). Recognised when the first line opens a JSON value that does not close on that line; the
 ///   lines are collected and parsed as one value at `finish`. If that fails, the collected lines are
 ///   read as JSON Lines instead, so a truncated first line of a JSONL file costs one line, not the file.
 /// - **csv**: a CSV export (only for adapters that pass `acceptsCSV`), read by header name.
 ///
-/// Checkpoints: the saved `state` carries the shape and the CSV header, so an appended JSONL or CSV
-/// file continues from its last byte. A JSON document is read whole: if a checkpoint ever lands in
-/// the middle of one, the next run re-reads the file from disk (dedup keys make that add nothing twice).
+/// Files without a final newline: the pipeline holds such a last line back (it may be being
+/// written). A JSON document or one-line JSON file that is complete on disk is read anyway at
+/// `finish`; if the newline arrives later, the re-read adds only duplicates.
+///
+/// Checkpoints: the saved `state` carries the shape, the CSV header and anything the adapter
+/// carries over (an open Anthropic stream), so an appended JSONL, SSE or CSV file continues from its
+/// last byte. A JSON document is read whole: if a checkpoint ever lands in the middle of one, the
+/// next run re-reads the file from disk (dedup keys make that add nothing twice).
 class StructuredLogParser: LogParser {
     enum Shape: String { case undecided, lines, document, csv }
 
@@ -27,8 +33,6 @@ class StructuredLogParser: LogParser {
     let filePath: String
     let acceptsCSV: Bool
     private(set) var shape: Shape = .undecided
-    /// The name of the last `event:` line of an SSE stream (nil outside streams).
-    var sseEvent: String?
 
     private var documentBytes: [UInt8] = []
     private var documentStartLine = 0
@@ -57,6 +61,10 @@ class StructuredLogParser: LogParser {
     func restore(_ carried: JSONValue) {}
 
     // MARK: Hooks for the adapter
+
+    /// The top-level members the adapter reads from a JSON line; the others (a response's `choices`
+    /// or `output`, its text) are validated and skipped without being built. nil reads everything.
+    var topLevelKeys: JSONParser.KeySet? { nil }
 
     /// One JSON value from a JSONL line, an SSE `data:` payload, or an element of a document array.
     func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) { emit(.skipped) }
@@ -119,16 +127,33 @@ class StructuredLogParser: LogParser {
             emit(.malformed(reason: "a quoted CSV field is never closed", line: pending.line))
         }
         if shape == .document {
+            var fromDisk = false
             if documentResumed {
                 documentResumed = false
-                if let data = try? Data(contentsOf: context.file, options: .alwaysMapped) {
-                    documentBytes = [UInt8](data)
+                if let bytes = wholeFile() {
+                    documentBytes = bytes
                     documentStartLine = 1
+                    fromDisk = true
                 }
             }
-            finishDocument(emit: emit)
+            finishDocument(emit: emit, documentFromDisk: fromDisk)
+        }
+        if shape == .undecided, let bytes = wholeFile(), !bytes.contains(0x0A) {
+            // A one-line JSON file without a final newline (a response saved with `curl > file`):
+            // the pipeline holds such a line back as possibly still being written. A complete JSON
+            // value is read now; if the newline comes later, the re-read adds only duplicates.
+            if let value = try? JSONParser.parse(bytes) {
+                shape = .document
+                handle(document: value, line: 1, emit: emit)
+            }
         }
         flush(emit: emit)
+    }
+
+    /// The whole file from disk (at most 64 MiB), for documents whose lines were not all handed over.
+    private func wholeFile() -> [UInt8]? {
+        guard let data = try? Data(contentsOf: context.file, options: .alwaysMapped), data.count <= 64 << 20 else { return nil }
+        return [UInt8](data)
     }
 
     var state: JSONValue? {
@@ -149,15 +174,15 @@ class StructuredLogParser: LogParser {
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
-                let value = try JSONParser.parse(line)
+                let value = try parseJSON(UnsafeRawBufferPointer(rebasing: line[first...]))
                 shape = .lines
-                handle(object: value, line: number, emit: emit)
+                handleLineValue(value, line: number, emit: emit)
             } catch {
-                if error.offset >= line.count {
+                if error.offset >= line.count - first {
                     // The value continues on the next lines: a pretty-printed document.
                     shape = .document
                     documentStartLine = number
-                    documentBytes.append(contentsOf: line)
+                    documentBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[first...]))
                     documentBytes.append(0x0A)
                 } else {
                     shape = .lines
@@ -177,14 +202,11 @@ class StructuredLogParser: LogParser {
     }
 
     private func parseLine(_ line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
-        guard let first = Self.firstNonBlank(line) else {
-            sseEvent = nil // a blank line ends an SSE event
-            return
-        }
+        guard let first = Self.firstNonBlank(line) else { return } // blank: the end of an SSE event
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             do {
-                handle(object: try JSONParser.parse(line), line: number, emit: emit)
+                handleLineValue(try parseJSON(UnsafeRawBufferPointer(rebasing: line[first...])), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: error.message, line: number))
             }
@@ -194,25 +216,34 @@ class StructuredLogParser: LogParser {
         if let payload = Self.field("data", of: line, from: first) {
             guard let p = Self.firstNonBlank(payload) else { return }
             if payload.count - p >= 6 && payload[p] == UInt8(ascii: "[") && payload[p + 1] == UInt8(ascii: "D") {
-                sseEvent = nil // data: [DONE]
-                return
+                return // data: [DONE]
             }
             do {
-                handle(object: try JSONParser.parse(payload), line: number, emit: emit)
+                handleLineValue(try parseJSON(payload), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: "SSE data is not JSON: \(error.message)", line: number))
             }
             return
         }
-        if let name = Self.field("event", of: line, from: first) {
-            sseEvent = String(decoding: name, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            return
-        }
-        if Self.field("id", of: line, from: first) != nil || Self.field("retry", of: line, from: first) != nil { return }
+        if Self.field("event", of: line, from: first) != nil || Self.field("id", of: line, from: first) != nil
+            || Self.field("retry", of: line, from: first) != nil { return }
         emit(.malformed(reason: "this line is neither JSON nor a server-sent event", line: number))
     }
 
-    private func finishDocument(emit: (LogItem) -> Void) {
+    /// A JSON line that is an array (a one-line `streamGenerateContent` chunk array, a compact dump of
+    /// several responses) is read like a document; an object goes to the adapter.
+    @inline(__always)
+    private func handleLineValue(_ value: JSONValue, line: Int, emit: (LogItem) -> Void) {
+        if case .array = value { handle(document: value, line: line, emit: emit) } else { handle(object: value, line: line, emit: emit) }
+    }
+
+    @inline(__always)
+    private func parseJSON(_ bytes: UnsafeRawBufferPointer) throws(JSONParser.Error) -> JSONValue {
+        if let keys = topLevelKeys { return try JSONParser.parse(bytes, keepingTopLevelKeys: keys) }
+        return try JSONParser.parse(bytes)
+    }
+
+    private func finishDocument(emit: (LogItem) -> Void, documentFromDisk: Bool = false) {
         let bytes = documentBytes
         documentBytes = []
         guard !bytes.isEmpty else { return }
@@ -223,6 +254,12 @@ class StructuredLogParser: LogParser {
         case .success(let value):
             handle(document: value, line: documentStartLine, emit: emit)
         case .failure(let error):
+            // The pipeline holds back a last line without a newline ("}" of a document saved without
+            // one): read the file as it is on disk.
+            if !documentFromDisk, let whole = wholeFile(), whole.count > bytes.count, let value = try? JSONParser.parse(whole) {
+                handle(document: value, line: documentStartLine, emit: emit)
+                return
+            }
             // Not one document: read the collected lines as JSON Lines (a JSONL file whose first line
             // was cut short), unless nothing but the first line could be read that way either.
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
