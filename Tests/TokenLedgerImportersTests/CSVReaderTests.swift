@@ -36,6 +36,9 @@ struct CSVReaderTests {
         #expect(rows[0]["input_tokens"] == "10")
         #expect(rows[0]["MODEL"] == "gpt-4o")
         #expect(rows[3]["note"] == nil)
+        #expect(CSVHeader(names: ["Cost (USD)", " Input-Tokens ", "startTime"]).index(of: "cost_usd") == 0)
+        #expect(CSVHeader(names: ["Cost (USD)", " Input-Tokens ", "startTime"]).index(of: "Input Tokens") == 1)
+        #expect(CSVHeader(names: ["Cost (USD)", " Input-Tokens ", "startTime"]).index(of: "starttime") == 2)
     }
 
     @Test func aRecordOpenAtACheckpointContinuesFromState() {

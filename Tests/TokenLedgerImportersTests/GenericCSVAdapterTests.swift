@@ -84,6 +84,22 @@ struct GenericCSVAdapterTests {
         #expect(good.malformed.isEmpty)
     }
 
+    @Test func aBadMapIsRefusedBeforeImporting() throws {
+        let head = Array("when,what,n\n2026-11-22,gpt-4.1,5\n".utf8)
+        #expect(throws: CSVMappingError.self) { try GenericCSVAdapter.checkMapping(head: head, map: nil) }
+        do {
+            try GenericCSVAdapter.checkMapping(head: head, map: "timestamp=when,model=what,outptu=n")
+            Issue.record("a misspelt target was accepted")
+        } catch {
+            #expect(error.message == "'outptu' in --map is not a target; targets are timestamp, model, input, input_uncached, output, cached, cache_write, reasoning, provider, cost, effort, project, session, id.")
+            #expect(error.exitStatus == .usage)
+        }
+        try GenericCSVAdapter.checkMapping(head: head, map: "timestamp=when,model=what,output=n")
+        let auto = try [UInt8](Data(contentsOf: AdapterHarness.fixture(Self.auto)))
+        try GenericCSVAdapter.checkMapping(head: auto, map: nil)
+        #expect(throws: CSVMappingError.self) { try GenericCSVAdapter.checkMapping(head: [], map: nil) }
+    }
+
     @Test func uncachedInputConvention() {
         let text = "ts,m,uin,cr,cw,o\n2026-11-22T00:00:00Z,claude-opus-4-6,20,5000,2000,300\n"
         let out = AdapterHarness.run(adapter, text: text, context: ImportContext(file: URL(fileURLWithPath: "/tmp/a.csv"),

@@ -67,6 +67,9 @@ public struct ClaudeCodeAdapter: LogAdapter {
 
 final class ClaudeCodeParser: LogParser {
     private let context: ImportContext
+    /// The last working directory and its project name: a session keeps one cwd for thousands of lines.
+    private var lastCwd: String?
+    private var lastProject: String?
 
     init(context: ImportContext) { self.context = context }
 
@@ -75,7 +78,7 @@ final class ClaudeCodeParser: LogParser {
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
         guard LogSupport.contains(line, "\"assistant\"") else {
             if isBlank(line) { return }
-            if looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
+            if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
             return
         }
         let value: ClaudeCodeLine
@@ -131,22 +134,22 @@ final class ClaudeCodeParser: LogParser {
         let record = UsageRecord(
             timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
             tokens: tokens, units: units, source: "claude-code", channel: context.channel,
-            project: context.project ?? LogSupport.project(fromWorkingDirectory: value.cwd),
+            project: context.project ?? project(value.cwd),
             tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
             sessionID: value.sessionID
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
     }
 
-    private func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    private func project(_ cwd: String?) -> String? {
+        if cwd != lastCwd {
+            lastCwd = cwd
+            lastProject = LogSupport.project(fromWorkingDirectory: cwd)
+        }
+        return lastProject
     }
 
-    /// Starts with `{` and ends with `}` (ignoring spaces): a whole JSON object line, cheaply.
-    private func looksLikeObject(_ line: UnsafeRawBufferPointer) -> Bool {
-        var s = 0, e = line.count
-        while s < e, line[s] == 0x20 || line[s] == 0x09 { s += 1 }
-        while e > s, line[e - 1] == 0x20 || line[e - 1] == 0x09 { e -= 1 }
-        return e - s >= 2 && line[s] == UInt8(ascii: "{") && line[e - 1] == UInt8(ascii: "}")
+    private func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 }

@@ -120,6 +120,15 @@ final class CodexParser: LogParser {
 
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        // Fast path: response items (messages, tool calls and their output) are most of a rollout's
+        // bytes and carry no usage; a byte search passes them over without parsing.
+        if sessionID != nil, !LogSupport.contains(line, "\"token_count\""), !LogSupport.contains(line, "\"turn_context\""),
+           !LogSupport.contains(line, "\"session_meta\"") {
+            if LogSupport.looksLikeObject(line) { emit(.skipped) } else {
+                emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number))
+            }
+            return
+        }
         let value: JSONValue
         do { value = try JSONParser.parse(line) } catch {
             emit(.malformed(reason: error.message, line: number))

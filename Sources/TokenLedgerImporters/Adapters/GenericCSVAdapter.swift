@@ -32,17 +32,32 @@ public struct GenericCSVAdapter: LogAdapter {
     public var summary: String { "Any usage CSV, by header name or a --map timestamp=…,model=…,input=…,output=… column map" }
     public var layout: LogLayout { .lines }
 
-    /// Low (30) so a specific CSV format (LiteLLM, OpenAI, OpenRouter exports) wins when it matches:
-    /// any .csv whose header names a timestamp, a model and a token column.
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        guard fileName.lowercased().hasSuffix(".csv") else { return 0 }
+    /// Checks before an import that `map` (nil: header names only) can read the CSV whose first bytes
+    /// are `head`, so the CLI can refuse a bad `--map` up front (exit 2) instead of quarantining every
+    /// row and checkpointing the file as read. Cost: parses the header line only.
+    public static func checkMapping(head: [UInt8], map: String?) throws(CSVMappingError) {
+        guard let header = header(of: head) else { throw CSVMappingError(message: "the CSV has no header line; its first line must name the columns.") }
+        if let error = GenericCSVMapping.resolve(header: header, map: map).error {
+            throw CSVMappingError(message: error.prefix(1).uppercased() + error.dropFirst() + ".")
+        }
+    }
+
+    /// The header of a CSV from its first bytes, if the first line is complete.
+    static func header(of head: [UInt8]) -> CSVHeader? {
         var reader = CSVReader()
         var lineEnd = 0
         while lineEnd < head.count && head[lineEnd] != 0x0A { lineEnd += 1 }
         var end = lineEnd
         if end > 0 && head[end - 1] == 0x0D { end -= 1 }
         let event = head.withUnsafeBytes { reader.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<end]), number: 1) }
-        guard case .header(let header) = event else { return 0 }
+        guard case .header(let header) = event else { return nil }
+        return header
+    }
+
+    /// Low (30) so a specific CSV format (LiteLLM, OpenAI, OpenRouter exports) wins when it matches:
+    /// any .csv whose header names a timestamp, a model and a token column.
+    public func detect(fileName: String, head: [UInt8]) -> Int {
+        guard fileName.lowercased().hasSuffix(".csv"), let header = Self.header(of: head) else { return 0 }
         let mapping = GenericCSVMapping.resolve(header: header, map: nil)
         return mapping.error == nil ? 30 : 0
     }
@@ -50,6 +65,12 @@ public struct GenericCSVAdapter: LogAdapter {
     public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
         GenericCSVParser(context: context, state: state)
     }
+}
+
+/// A `--map` that cannot read the CSV it is given (a bad flag value: exit status 2).
+public struct CSVMappingError: UserFacingError, Equatable {
+    public var message: String
+    public var exitStatus: ExitStatus { .usage }
 }
 
 /// Which column feeds which canonical field.
@@ -190,7 +211,7 @@ final class GenericCSVParser: LogParser {
             guard let money = LogSupport.money(cost) else { return .malformed(reason: "the cost '\(cost)' is not a decimal amount", line: row.line) }
             reported = money
         }
-        let provider = field("provider")?.lowercased() ?? context.options["provider"] ?? LogSupport.provider(forModel: model)
+        let provider = (field("provider") ?? context.options["provider"])?.lowercased() ?? LogSupport.provider(forModel: model)
         let id = field("id")
         let key: String
         if let id { key = "csv:\(id)" } else {

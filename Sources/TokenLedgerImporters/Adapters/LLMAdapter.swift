@@ -98,12 +98,12 @@ final class LLMParser: LogParser {
                 guard try db.tableExists("responses") else { throw LLMDatabaseError.notLLMDatabase(path: path) }
                 let columns = Set(try db.columns(in: "responses").map { $0.name.lowercased() })
                 if !columns.contains("input_tokens") || !columns.contains("output_tokens") {
-                    let row = try Row.fetchOne(db, sql: "SELECT count(*), max(rowid) FROM responses WHERE rowid > ?", arguments: [lastRowid])
+                    let row = try Row.fetchOne(db, sql: "SELECT count(*), max(rowid), min(rowid) FROM responses WHERE rowid > ?", arguments: [lastRowid])
                     let count: Int = row?[0] ?? 0
                     if count > 0 {
                         newLast = row?[1] ?? newLast
                         for _ in 0..<count { emit(.skipped) }
-                        emit(.malformed(reason: "this logs.db was written by llm before 0.19 and has no token counts, so its \(count) responses cannot be priced and were skipped; responses logged by llm 0.19 or later are imported", line: nil))
+                        emit(.malformed(reason: "this logs.db was written by llm before 0.19 and has no token counts, so its \(count) responses cannot be priced and were skipped; responses logged by llm 0.19 or later are imported", line: row?[2] ?? 0))
                     }
                     return
                 }

@@ -28,6 +28,15 @@ enum LogSupport {
         return false
     }
 
+    /// Starts with `{` and ends with `}` (ignoring spaces): a whole JSON object line, checked cheaply
+    /// for lines a fast path skips without parsing.
+    static func looksLikeObject(_ line: UnsafeRawBufferPointer) -> Bool {
+        var s = 0, e = line.count
+        while s < e, line[s] == 0x20 || line[s] == 0x09 { s += 1 }
+        while e > s, line[e - 1] == 0x20 || line[e - 1] == 0x09 { e -= 1 }
+        return e - s >= 2 && line[s] == UInt8(ascii: "{") && line[e - 1] == UInt8(ascii: "}")
+    }
+
     /// True when `needle` occurs in the bytes (for `detect` on a file's head).
     static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
         bytes.withUnsafeBytes { contains($0, needle) }

@@ -182,9 +182,22 @@ public struct CSVHeader: Sendable, Hashable {
         return nil
     }
 
-    /// Lower case, trimmed, with spaces and dashes read as underscores ("Input Tokens" = "input_tokens").
+    /// Lower case, with every run of characters other than letters and digits read as one underscore
+    /// and none at either end: "Input Tokens", "input-tokens" and "Cost (USD)" match "input_tokens"
+    /// and "cost_usd".
     static func normalize(_ name: String) -> String {
-        String(name.trimmingCharacters(in: .whitespaces).lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+        var out = ""
+        var pendingUnderscore = false
+        for ch in name.lowercased() {
+            if ch.isLetter || ch.isNumber {
+                if pendingUnderscore && !out.isEmpty { out.append("_") }
+                pendingUnderscore = false
+                out.append(ch)
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        return out
     }
 }
 
