@@ -80,6 +80,8 @@ extension TokenLedgerCommand {
             if claudeCode { sources += try LogAdapters.defaultSources(format: "claude-code", tool: "Claude Code") }
             if codex { sources += try LogAdapters.defaultSources(format: "codex", tool: "Codex") }
 
+            try ImportPreflight.check(sources: sources, map: map)
+
             let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }

@@ -99,6 +99,20 @@ struct ImportCLITests {
         #expect(!missing.stderr.contains("Fatal") && !tag.stderr.contains("Stack"))
     }
 
+    @Test("a --map that cannot read the CSV is refused before importing (exit 2); a good one imports")
+    func csvMapPreflight() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = CLIRunner.fixture("fixtures/logs/csv/usage_mapped.csv")
+        let bad = try cli.run("import", "--format", "csv", file)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("tokenledger: error: ") && bad.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: cli.environment["XDG_DATA_HOME"]! + "/tokenledger/ledger.sqlite"))
+        let good = try cli.run("import", "--json", "--format", "csv", "--map", "timestamp=ts,model=model_name,input=in,output=out", file)
+        #expect(good.status == 0)
+        #expect((try json(good.stdout)["imported"]?.int ?? 0) > 0)
+    }
+
     @Test("--claude-code reads the default folder under HOME")
     func claudeCodeDefault() throws {
         let cli = try CLIRunner()
