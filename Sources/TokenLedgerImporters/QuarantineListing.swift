@@ -21,8 +21,10 @@ public struct QuarantineListing: Sendable {
         case unknown
     }
 
+    /// One quarantined line and what its file holds at that place now.
     public struct Item: Sendable {
         public var line: QuarantinedLine
+        /// The line's text when `status` is `.available`.
         public var text: String?
         public var status: TextStatus
     }
