@@ -290,7 +290,7 @@ public final class ImportPipeline {
         }
         checkpoint.state = parser.state
         stage(checkpoint)
-        if pendingEntries.count >= options.batchSize || pendingCheckpoints.count >= 1000 { try flush() }
+        if batchIsFull || pendingCheckpoints.count >= 1000 { try flush() }
         return true
     }
 
@@ -369,7 +369,7 @@ public final class ImportPipeline {
                     if end > start { handOver(start, end, number: lineNumber) }
                 }
                 start = newline + 1
-                if pendingEntries.count >= options.batchSize {
+                if batchIsFull {
                     // A mid-file checkpoint records the file as read up to here (size = offset), so
                     // the next run continues from it even if the file does not change meanwhile.
                     var partial = checkpoint
@@ -439,7 +439,7 @@ public final class ImportPipeline {
             pendingEntries.append(entry)
             // Whole documents and databases may hold many records: commit them in batches (without
             // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
-            if currentLayout != .lines && pendingEntries.count >= options.batchSize { try? flushOrRemember() }
+            if currentLayout != .lines && batchIsFull { try? flushOrRemember() }
         case .malformed(let reason, let line):
             let number = line ?? currentLine
             summary.quarantined += 1
@@ -486,6 +486,10 @@ public final class ImportPipeline {
         if end > start && document[end - 1] == 0x0D { end -= 1 }
         return start..<end
     }
+
+    /// Records and quarantined lines both count toward a batch, so a file of nothing but bad lines
+    /// is committed in bounded batches too.
+    private var batchIsFull: Bool { pendingEntries.count + pendingQuarantine.count >= options.batchSize }
 
     private func stage(_ checkpoint: FileCheckpoint) {
         pendingCheckpoints[checkpoint.path] = checkpoint

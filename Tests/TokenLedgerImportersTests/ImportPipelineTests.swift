@@ -262,4 +262,18 @@ struct ImportPipelineTests {
         #expect(text.contains("    (file changed)\n") && text.hasSuffix("3 quarantined lines.\n"))
         #expect(listing.json()[0]?["line"] == 2)
     }
+
+    @Test("a file of nothing but malformed lines commits in bounded batches and continues after a checkpoint")
+    func manyMalformedLines() throws {
+        let dir = try TestLog.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.jsonl")
+        try TestLog.write(String(repeating: "{nope\n", count: 2500), to: file)
+        let ledger = try Ledger.inMemory()
+        let reporter = CollectingImportReporter()
+        let summary = try importing([file], into: ledger, options: ImportOptions(format: "test-jsonl", batchSize: 100), reporter: reporter)
+        #expect(summary.quarantined == 2500 && summary.imported == 0 && summary.filesRead == 1)
+        #expect(try ledger.quarantinedLines().count == 2500)
+        #expect(try ledger.checkpoint(forPath: file.path)?.line == 2500)
+    }
 }
