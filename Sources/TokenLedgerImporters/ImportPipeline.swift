@@ -11,7 +11,9 @@ import Darwin
 
 /// A file or folder to import, and the format to read it as (nil: detect each file).
 public struct ImportSource: Sendable, Hashable {
+    /// A file or folder.
     public var url: URL
+    /// A `--format` name; nil or "auto" to detect each file.
     public var format: String?
 
     public init(url: URL, format: String? = nil) {

@@ -29,6 +29,7 @@ public struct QuarantineListing: Sendable {
         public var status: TextStatus
     }
 
+    /// Every quarantined line, by file and line number.
     public var items: [Item]
 
     /// Longest text shown per line in the table; JSON carries the whole line.
