@@ -154,6 +154,9 @@ public final class ImportPipeline {
             }
         }
 
+        if unrecognised > 20 {
+            problems.append("\(unrecognised - 20) more files in the given folders are not usage logs TokenLedger recognises.")
+        }
         for plan in plans {
             if try read(plan) { summary.filesRead += 1 } else { summary.filesSkipped += 1 }
         }
