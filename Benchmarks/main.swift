@@ -14,7 +14,7 @@ struct BenchSuite {
 let suites: [BenchSuite] = [
     tokenizerSuite,     // issue 3
     pricingSuite,       // issue 2
-    // importSuite,      (issue 4)
+    importSuite,        // issue 4
     adapterParseSuite,  // issue 4 (parse only)
     reportSuite,        // issue 5
 ]

@@ -33,6 +33,11 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
+        // Contiguous input (arrays, slices, buffers): whole 64-byte blocks are compressed in place,
+        // without copying each byte through `buffer` (about 10x faster; file identity hashes 4 KiB
+        // per new log file).
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(contiguous: UnsafeRawBufferPointer($0)) }
+        if done != nil { return }
         for byte in bytes {
             buffer.append(byte)
             length &+= 1
@@ -41,6 +46,24 @@ public struct SHA256: Sendable {
                 buffer.removeAll(keepingCapacity: true)
             }
         }
+    }
+
+    private mutating func update(contiguous raw: UnsafeRawBufferPointer) {
+        var i = 0
+        length &+= UInt64(raw.count)
+        while !buffer.isEmpty && i < raw.count {
+            buffer.append(raw[i])
+            i += 1
+            if buffer.count == 64 {
+                compress()
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        while raw.count - i >= 64 {
+            compress(block: UnsafeRawBufferPointer(rebasing: raw[i..<(i + 64)]))
+            i += 64
+        }
+        if i < raw.count { buffer.append(contentsOf: raw[i...]) }
     }
 
     public mutating func finalize() -> [UInt8] {
@@ -89,9 +112,20 @@ public struct SHA256: Sendable {
     ]
 
     private mutating func compress() {
-        var w = [UInt32](repeating: 0, count: 64)
+        let block = buffer
+        block.withUnsafeBytes { compress(block: $0) }
+    }
+
+    /// One 64-byte block. The message schedule lives on the stack.
+    private mutating func compress(block: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            compress(block: block, schedule: w)
+        }
+    }
+
+    private mutating func compress(block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0..<16 {
-            w[i] = UInt32(buffer[4 * i]) << 24 | UInt32(buffer[4 * i + 1]) << 16 | UInt32(buffer[4 * i + 2]) << 8 | UInt32(buffer[4 * i + 3])
+            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

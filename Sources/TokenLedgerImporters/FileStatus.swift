@@ -49,7 +49,9 @@ struct FileStatus: Sendable, Hashable {
         var bytes = [UInt8](repeating: 0, count: max(count, 0))
         var filled = 0
         while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(offset) + off_t(filled)) }
+            let n = bytes.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { pread(fd, $0 + filled, raw.count - filled, off_t(offset) + off_t(filled)) } ?? 0
+            }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return nil }
             if n == 0 { break }

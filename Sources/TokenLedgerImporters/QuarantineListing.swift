@@ -21,12 +21,15 @@ public struct QuarantineListing: Sendable {
         case unknown
     }
 
+    /// One quarantined line and what its file holds at that place now.
     public struct Item: Sendable {
         public var line: QuarantinedLine
+        /// The line's text when `status` is `.available`.
         public var text: String?
         public var status: TextStatus
     }
 
+    /// Every quarantined line, by file and line number.
     public var items: [Item]
 
     /// Longest text shown per line in the table; JSON carries the whole line.

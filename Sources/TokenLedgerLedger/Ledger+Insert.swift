@@ -1,9 +1,22 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
+    /// `INSERT INTO usage_record (38 columns) VALUES (38 ?)`, bound by `StoredUsage.bind(to:)`.
+    static let insertColumnsSQL = """
+            INSERT INTO usage_record (
+                dedup_key, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
+                input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+                reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
+                web_search_calls, images_generated, request_count, is_aggregate,
+                cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
+                source, source_file, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
+            ) VALUES (?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
+            """
+
     /// Prices and stores `entries` in one transaction. Re-inserting an entry adds nothing.
     /// Cost: one cached prepared statement per row; price lookups are in memory.
     @discardableResult
@@ -13,19 +26,15 @@ extension Ledger {
 
     /// Prices and stores `entries` inside the caller's transaction, so the import pipeline can commit
     /// records and the file checkpoint together (a crash leaves neither or both).
+    ///
+    /// Performance notes (profiled on 200k OpenAI chat lines): building GRDB `StatementArguments`
+    /// (38 boxed existentials per row) took more than half of the insert time; binding the values with
+    /// the SQLite C API on the same cached statements removed that, for about 2× on the whole insert.
     public static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
         let importedAt = Int64((now.timeIntervalSince1970 * 1000).rounded())
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO usage_record (
-                dedup_key, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
-                input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
-                reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
-                web_search_calls, images_generated, request_count, is_aggregate,
-                cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
-                source, source_file, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
-            ) VALUES (?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
+        let statement = try db.cachedStatement(sql: Ledger.insertColumnsSQL + """
             ON CONFLICT(dedup_key) DO UPDATE SET
                 supersede_rank = excluded.supersede_rank, ts = excluded.ts, provider = excluded.provider,
                 model = excluded.model, model_id = excluded.model_id, effort = excluded.effort,
@@ -46,14 +55,43 @@ extension Ledger {
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let existing = try db.cachedStatement(sql: "SELECT supersede_rank FROM usage_record WHERE dedup_key = ?")
+        let insertStatement = statement.sqliteStatement
+        let existingStatement = existing.sqliteStatement
+        // A new key (the common case on a first import) is stored by a plain insert that does nothing
+        // on conflict; only a key already present pays for the rank lookup and the upsert.
+        let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_key) DO NOTHING").sqliteStatement
         for entry in entries {
-            let previousRank = try Int.fetchOne(existing, arguments: [entry.dedupKey])
+            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record), importedAt: importedAt)
+            sqlite3_reset(fresh)
+            sqlite3_clear_bindings(fresh)
+            row.bind(to: fresh)
+            let freshCode = sqlite3_step(fresh)
+            sqlite3_reset(fresh)
+            guard freshCode == SQLITE_DONE else { throw SQLiteBinder.error(freshCode, db) }
+            if db.changesCount == 1 {
+                counts.inserted += 1
+                if row.costPicodollars == nil { counts.unpriced += 1 }
+                continue
+            }
+            sqlite3_reset(existingStatement)
+            SQLiteBinder.bind(entry.dedupKey, at: 1, of: existingStatement)
+            let previousRank: Int?
+            switch sqlite3_step(existingStatement) {
+            case SQLITE_ROW: previousRank = Int(sqlite3_column_int64(existingStatement, 0))
+            case SQLITE_DONE: previousRank = nil
+            case let code: throw SQLiteBinder.error(code, db)
+            }
+            sqlite3_reset(existingStatement)
             if let previousRank, previousRank >= entry.supersedeRank {
                 counts.duplicates += 1
                 continue
             }
-            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record), importedAt: importedAt)
-            try statement.execute(arguments: row.arguments)
+            sqlite3_reset(insertStatement)
+            sqlite3_clear_bindings(insertStatement)
+            row.bind(to: insertStatement)
+            let code = sqlite3_step(insertStatement)
+            sqlite3_reset(insertStatement)
+            guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
             if previousRank == nil { counts.inserted += 1 } else { counts.replaced += 1 }
             if row.costPicodollars == nil { counts.unpriced += 1 }
         }
@@ -86,22 +124,62 @@ struct StoredUsage {
         return costPicodollars == nil ? "cost too large to store" : nil
     }
 
-    var arguments: StatementArguments {
+    /// Binds the 38 `usage_record` columns of the upsert in `Ledger.insert`, in order.
+    func bind(to statement: OpaquePointer) {
         let r = entry.record
         let t = r.tokens
-        let tagsJSON: String? = r.tags.isEmpty ? nil
-            : JSONValue.object(JSONObject(r.tags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })).serialized()
-        let values: [(any DatabaseValueConvertible)?] = [
-            entry.dedupKey, entry.supersedeRank, Int64((r.timestamp.timeIntervalSince1970 * 1000).rounded()),
-            r.provider, r.model, cost.resolvedModel, r.effort.rawValue, r.serviceTier, r.isBatch, r.channel,
-            t.input, t.cacheRead, t.cacheWrite5m, t.cacheWrite1h, t.output,
-            t.reasoning, t.audioInput, t.audioOutput, t.imageInput, t.imageOutput,
-            r.units.webSearchCalls, r.units.imagesGenerated, r.requestCount, r.isAggregate,
-            costPicodollars, unpricedReason, cost.periodStart, cost.layers.isEmpty ? nil : cost.layers.joined(separator: ","),
-            r.reportedCost.flatMap { Int64(exactly: $0.picodollars) },
-            r.source, entry.location?.file, entry.location?.line, r.project, r.sessionID, r.requestID, r.apiKeyHash,
-            tagsJSON, importedAt,
-        ]
-        return StatementArguments(values)
+        var b = SQLiteBinder(statement: statement)
+        b.bind(entry.dedupKey); b.bind(entry.supersedeRank); b.bind(Int64((r.timestamp.timeIntervalSince1970 * 1000).rounded()))
+        b.bind(r.provider); b.bind(r.model); b.bind(cost.resolvedModel); b.bind(r.effort.rawValue); b.bind(r.serviceTier)
+        b.bind(r.isBatch ? 1 : 0); b.bind(r.channel)
+        b.bind(t.input); b.bind(t.cacheRead); b.bind(t.cacheWrite5m); b.bind(t.cacheWrite1h); b.bind(t.output)
+        b.bind(t.reasoning); b.bind(t.audioInput); b.bind(t.audioOutput); b.bind(t.imageInput); b.bind(t.imageOutput)
+        b.bind(r.units.webSearchCalls); b.bind(r.units.imagesGenerated); b.bind(r.requestCount); b.bind(r.isAggregate ? 1 : 0)
+        b.bind(costPicodollars); b.bind(unpricedReason); b.bind(cost.periodStart)
+        b.bind(cost.layers.isEmpty ? nil : cost.layers.joined(separator: ","))
+        b.bind(r.reportedCost.flatMap { Int64(exactly: $0.picodollars) })
+        b.bind(r.source); b.bind(entry.location?.file); b.bind(entry.location.map { Int64($0.line) })
+        b.bind(r.project); b.bind(r.sessionID); b.bind(r.requestID); b.bind(r.apiKeyHash)
+        b.bind(r.tags.isEmpty ? nil
+            : JSONValue.object(JSONObject(r.tags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })).serialized())
+        b.bind(importedAt)
     }
+}
+
+/// Binds values to a raw SQLite statement by position, without boxing them (the insert hot path).
+struct SQLiteBinder {
+    let statement: OpaquePointer
+    var index: Int32 = 1
+
+    /// SQLite copies the bytes (SQLITE_TRANSIENT), so the Swift string may go away after the call.
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func bind(_ text: String, at index: Int32, of statement: OpaquePointer) {
+        var text = text
+        text.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress, utf8.count > 0 else {
+                _ = sqlite3_bind_text(statement, index, "", 0, transient)
+                return
+            }
+            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                  Int32(utf8.count), transient)
+        }
+    }
+
+    static func error(_ code: Int32, _ db: Database) -> DatabaseError {
+        let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+    }
+
+    mutating func bind(_ value: String?) {
+        if let value { SQLiteBinder.bind(value, at: index, of: statement) } else { sqlite3_bind_null(statement, index) }
+        index += 1
+    }
+
+    mutating func bind(_ value: Int64?) {
+        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+        index += 1
+    }
+
+    mutating func bind(_ value: Int) { bind(Int64(value)) }
 }

@@ -42,13 +42,23 @@ public final class Ledger: Sendable {
             // Statement journals in memory: the report rollup's triggers otherwise write a temp file per insert (≈ 3× slower).
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        do {
-            let pool = try DatabasePool(path: url.path, configuration: config)
-            return try Ledger(pool)
-        } catch let error as DatabaseError {
-            throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
-        } catch {
-            throw .unreadable(path: url.path, reason: "\(error)")
+        // Two processes creating the same new ledger can collide while one switches it to WAL mode,
+        // a step SQLite does not retry through the busy timeout: retry the open itself for a while.
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: url.path, configuration: config)
+                return try Ledger(pool)
+            } catch let error as DatabaseError {
+                if (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100 {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: 0.05)
+                    continue
+                }
+                throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
+            } catch {
+                throw .unreadable(path: url.path, reason: "\(error)")
+            }
         }
     }
 

@@ -24,12 +24,15 @@ public struct RepriceReport: Sendable, Hashable {
         public var difference: Money { after - before }
     }
 
+    /// One line per model and month, by month then model.
     public var lines: [Line] = []
+    /// Records examined, and records whose stored cost changed (or would change).
     public var records = 0
     public var changed = 0
     /// False for `--dry-run`: nothing was written.
     public var applied = false
 
+    /// Totals of priced costs before and after, over every line.
     public var before: Money { lines.map(\.before).sum() }
     public var after: Money { lines.map(\.after).sum() }
 }

@@ -5,6 +5,7 @@ import TokenLedgerCore
 /// A usage record read back from the ledger with what the ledger added: its row id, the cost it was
 /// priced at, and how. The read model for tests, `reprice`, and anything that needs whole records.
 public struct StoredRecord: Sendable, Hashable {
+    /// The `usage_record` row id (insertion order).
     public var id: Int64
     /// The record, its dedup key, its source location and its supersede rank, as stored.
     public var entry: LedgerEntry
@@ -12,9 +13,12 @@ public struct StoredRecord: Sendable, Hashable {
     public var modelID: String?
     /// The computed cost; nil when unpriced (never zero for unknown).
     public var cost: Money?
+    /// Why `cost` is nil, in words.
     public var unpricedReason: String?
+    /// Start date of the price period used, and the layers that set the prices.
     public var pricePeriod: String?
     public var priceLayers: [String]
+    /// When the row was written.
     public var importedAt: Date
 
     public var record: UsageRecord { entry.record }

@@ -80,9 +80,13 @@ extension TokenLedgerCommand {
             if claudeCode { sources += try LogAdapters.defaultSources(format: "claude-code", tool: "Claude Code") }
             if codex { sources += try LogAdapters.defaultSources(format: "codex", tool: "Codex") }
 
+            try ImportPreflight.check(sources: sources, map: map)
+
             let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }
+            // TODO(issue 2): once the pricing branch is merged, add `@OptionGroup var config: ConfigOptions`
+            // and price with `PriceBook.bundled(config: ConfigFile.load(explicit: config.config))`.
             let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledgerURL), pricing: PriceBook.bundled(),
                                               options: options, reporter: reporter)
             let summary = try pipeline.run(sources: sources)

@@ -46,7 +46,10 @@ struct ImportCLITests {
         #expect(try ledger(cli).recordCount() == imported)
         // openai-chat/responses.jsonl line 6 is cut mid-value (see fixtures/logs/README.md).
         #expect(first.stderr.contains("\(logs)/openai-chat/responses.jsonl:6: invalid JSON"))
-        #expect(summary["quarantined"]?.int == first.stderr.split(separator: "\n").filter { $0.hasPrefix(Substring(logs)) }.count)
+        // The first 20 malformed lines are printed, then a count of the rest.
+        let quarantined = try #require(summary["quarantined"]?.int)
+        #expect(first.stderr.split(separator: "\n").filter { $0.hasPrefix(Substring(logs)) }.count == min(quarantined, 20))
+        if quarantined > 20 { #expect(first.stderr.contains("… and \(quarantined - 20) more malformed lines")) }
 
         let second = try cli.run("import", "--json", logs)
         #expect(second.status == 0)
@@ -94,6 +97,20 @@ struct ImportCLITests {
         let noLogs = try cli.run("import", "--claude-code")
         #expect(noLogs.status == 1 && noLogs.stderr.contains("no Claude Code logs found"))
         #expect(!missing.stderr.contains("Fatal") && !tag.stderr.contains("Stack"))
+    }
+
+    @Test("a --map that cannot read the CSV is refused before importing (exit 2); a good one imports")
+    func csvMapPreflight() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = CLIRunner.fixture("fixtures/logs/csv/usage_mapped.csv")
+        let bad = try cli.run("import", "--format", "csv", file)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("tokenledger: error: ") && bad.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: cli.environment["XDG_DATA_HOME"]! + "/tokenledger/ledger.sqlite"))
+        let good = try cli.run("import", "--json", "--format", "csv", "--map", "timestamp=ts,model=model_name,input=in,output=out", file)
+        #expect(good.status == 0)
+        #expect((try json(good.stdout)["imported"]?.int ?? 0) > 0)
     }
 
     @Test("--claude-code reads the default folder under HOME")

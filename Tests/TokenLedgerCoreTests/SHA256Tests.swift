@@ -27,3 +27,23 @@ struct SHA256Tests {
         #expect(!label.contains("sk-"))
     }
 }
+
+@Suite("SHA-256 over contiguous bytes")
+struct SHA256ContiguousTests {
+    @Test("block-at-a-time hashing of arrays and slices equals byte-at-a-time hashing, however the input is split")
+    func contiguousEqualsSequential() {
+        let bytes = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let sequential = SHA256.hash(bytes.lazy.map { $0 })          // not contiguous: the byte loop
+        #expect(SHA256.hash(bytes) == sequential)
+        #expect(SHA256.hash(bytes[...]) == sequential)
+        for split in [1, 63, 64, 65, 4096] {
+            var h = SHA256()
+            h.update(bytes[..<split])
+            h.update(bytes[split...].lazy.map { $0 })
+            #expect(h.finalize() == sequential, "split at \(split)")
+        }
+        // FIPS 180-4 two-block message.
+        #expect(SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+}

@@ -238,4 +238,42 @@ struct ImportPipelineTests {
         #expect(grown.imported == 1 && grown.duplicates == 2)
         #expect(try ledger.quarantinedLines().count == 1)
     }
+
+    @Test("the quarantine listing reads each line back from its file, and says when the file changed or is gone")
+    func quarantineListing() throws {
+        let dir = try TestLog.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let kept = dir.appendingPathComponent("kept.jsonl")
+        let edited = dir.appendingPathComponent("edited.jsonl")
+        let gone = dir.appendingPathComponent("gone.jsonl")
+        for file in [kept, edited, gone] { try TestLog.write(TestLog.use("a") + "{not json\n", to: file) }
+        let ledger = try Ledger.inMemory()
+        _ = try importing([kept, edited, gone], into: ledger)
+        try TestLog.write(TestLog.use("a") + "{changed!\n", to: edited)
+        try FileManager.default.removeItem(at: gone)
+
+        let listing = try QuarantineListing(ledger: ledger)
+        let byFile = Dictionary(uniqueKeysWithValues: listing.items.map { ($0.line.file, $0) })
+        #expect(byFile[kept.path]?.status == .available && byFile[kept.path]?.text == "{not json")
+        #expect(byFile[edited.path]?.status == .changed && byFile[edited.path]?.text == nil)
+        #expect(byFile[gone.path]?.status == .fileMissing)
+        let text = listing.text()
+        #expect(text.contains("\(kept.path):2: invalid JSON at byte 1: expected a string key [test-jsonl]\n    {not json\n"))
+        #expect(text.contains("    (file changed)\n") && text.hasSuffix("3 quarantined lines.\n"))
+        #expect(listing.json()[0]?["line"] == 2)
+    }
+
+    @Test("a file of nothing but malformed lines commits in bounded batches and continues after a checkpoint")
+    func manyMalformedLines() throws {
+        let dir = try TestLog.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.jsonl")
+        try TestLog.write(String(repeating: "{nope\n", count: 2500), to: file)
+        let ledger = try Ledger.inMemory()
+        let reporter = CollectingImportReporter()
+        let summary = try importing([file], into: ledger, options: ImportOptions(format: "test-jsonl", batchSize: 100), reporter: reporter)
+        #expect(summary.quarantined == 2500 && summary.imported == 0 && summary.filesRead == 1)
+        #expect(try ledger.quarantinedLines().count == 2500)
+        #expect(try ledger.checkpoint(forPath: file.path)?.line == 2500)
+    }
 }

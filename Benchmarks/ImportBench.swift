@@ -1,0 +1,192 @@
+// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH]`
+// Generates realistic logs under a temporary folder — N OpenAI Chat Completions JSON Lines (default
+// 1,000,000), a Claude Code projects tree of about MB megabytes (default 1024) and a folder of N small
+// chat logs of 20 lines each (default 5,000: the "unchanged folder of thousands of logs") — then imports each
+// into a fresh ledger and prints records/s, MB/s and peak RSS for the first import and for an
+// unchanged re-import. Peak RSS is the kernel's high-water mark (VmHWM), reset before each phase.
+import Foundation
+import TokenLedger
+
+@MainActor let importSuite = BenchSuite(name: "import", summary: "import throughput and memory: 1M chat JSONL lines, a 1 GB Claude Code tree") { args in
+    var lines = 1_000_000
+    var sizeMB = 1024
+    var smallFiles = 5000
+    var base = FileManager.default.temporaryDirectory
+    var i = 0
+    while i < args.count {
+        switch args[i] {
+        case "--lines": i += 1; lines = Int(args[i]) ?? lines
+        case "--size": i += 1; sizeMB = Int(args[i]) ?? sizeMB
+        case "--files": i += 1; smallFiles = Int(args[i]) ?? smallFiles
+        case "--dir": i += 1; base = URL(fileURLWithPath: args[i])
+        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH")
+        }
+        i += 1
+    }
+    let root = base.appendingPathComponent("tokenledger-import-bench-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+
+    if lines > 0 {
+        let file = root.appendingPathComponent("chat/responses.jsonl")
+        let bytes = try ImportBenchData.writeChatLog(lines: lines, to: file)
+        print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
+        try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"))
+    }
+    if smallFiles > 0 {
+        let folder = root.appendingPathComponent("many")
+        var bytes = 0
+        for f in 0..<smallFiles {
+            let w = try ImportBenchData.Writer(folder.appendingPathComponent("d\(f % 50)/log-\(f).jsonl"))
+            for l in 0..<20 { try w.line(ImportBenchData.chatLine(f * 20 + l)) }
+            bytes += try w.close()
+        }
+        print("openai-chat folder: \(smallFiles) files of 20 lines, \(bytes / 1_048_576) MB")
+        try ImportBenchData.measure(paths: [folder], ledgerAt: root.appendingPathComponent("many.sqlite"))
+    }
+    if sizeMB > 0 {
+        let tree = root.appendingPathComponent("claude/projects")
+        let (files, bytes) = try ImportBenchData.writeClaudeTree(megabytes: sizeMB, under: tree)
+        print("claude-code: \(files) files, \(bytes / 1_048_576) MB")
+        try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"))
+    }
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case usage(String)
+    var description: String {
+        switch self { case .usage(let m): return m }
+    }
+}
+
+enum ImportBenchData {
+    /// Imports `paths` twice into a fresh ledger and prints the figures of each run.
+    static func measure(paths: [URL], ledgerAt url: URL) throws {
+        // Flush the generator's dirty pages first, so their write-back does not run during the import.
+        sync()
+        let ledger = try Ledger.open(at: url)
+        for phase in ["first import", "unchanged re-import"] {
+            resetPeakRSS()
+            let cpuStart = cpuSeconds()
+            let start = DispatchTime.now().uptimeNanoseconds
+            let pipeline = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled())
+            let summary = try pipeline.run(paths: paths)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpu = cpuSeconds() - cpuStart
+            let records = summary.imported + summary.duplicates + summary.replaced
+            let mb = Double(summary.bytesRead) / 1_048_576
+            // Records/s and MB/s per second of CPU time as well as wall time: on a shared machine the
+            // wall clock measures the neighbours too.
+            print(String(format: "  %@: %.3f s wall, %.3f s CPU; %d lines with usage (%d new records); %.0f records/s wall, %.0f records/s CPU; %.1f MB/s wall, %.1f MB/s CPU; %d files read, %d unchanged; peak RSS %d MB",
+                         phase, seconds, cpu, records, summary.imported, Double(records) / max(seconds, 1e-9),
+                         Double(records) / max(cpu, 1e-9), mb / max(seconds, 1e-9), mb / max(cpu, 1e-9),
+                         summary.filesRead, summary.filesUnchanged, peakRSSMegabytes()))
+        }
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(0, &usage) // RUSAGE_SELF
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func resetPeakRSS() {
+        // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func peakRSSMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb / 1024
+        }
+        return -1
+    }
+
+    /// Appends text to a file through a 4 MiB buffer.
+    final class Writer {
+        let handle: FileHandle
+        var buffer: [UInt8] = []
+        var written = 0
+
+        init(_ url: URL) throws {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+            handle = try FileHandle(forWritingTo: url)
+            buffer.reserveCapacity(4 << 20)
+        }
+
+        func line(_ text: String) throws {
+            buffer.append(contentsOf: text.utf8)
+            buffer.append(0x0A)
+            if buffer.count >= 4 << 20 { try drain() }
+        }
+
+        func drain() throws {
+            try handle.write(contentsOf: buffer)
+            written += buffer.count
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        func close() throws -> Int {
+            try drain()
+            try handle.close()
+            return written
+        }
+    }
+
+    static let models = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini-2025-01-31", "gpt-4.1-2025-04-14"]
+
+    /// One OpenAI Chat Completions response as an application logs it (current shape).
+    static func chatLine(_ i: Int) -> String {
+        let prompt = 200 + (i * 7919) % 4000
+        let cached = (i % 3 == 0) ? (prompt / 1024) * 1024 : 0
+        let completion = 20 + (i * 104_729) % 900
+        let reasoning = i % 4 == 2 ? completion / 2 : 0
+        return #"{"id":"chatcmpl-bench\#(i)","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"Done.","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#
+    }
+
+    /// OpenAI Chat Completions responses as an application logs them (one per line, current shape).
+    static func writeChatLog(lines: Int, to url: URL) throws -> Int {
+        let w = try Writer(url)
+        for i in 0..<lines { try w.line(chatLine(i)) }
+        return try w.close()
+    }
+
+    static let filler = String(repeating: "The quick brown fox jumps over the lazy dog while the build runs. ", count: 60)
+    static let filler300 = String(filler.prefix(300)), filler600 = String(filler.prefix(600))
+    static let filler800 = String(filler.prefix(800)), filler2500 = String(filler.prefix(2500))
+
+    /// A Claude Code projects tree: 20 projects, sessions of ~2 MB. Each turn is a user prompt, two
+    /// assistant lines of one API response (placeholder then final output, as Claude Code writes them)
+    /// and a tool result — about 5.5 KB per turn, one billed record per turn.
+    static func writeClaudeTree(megabytes: Int, under root: URL) throws -> (files: Int, bytes: Int) {
+        let target = megabytes << 20
+        var total = 0
+        var files = 0
+        var session = 0
+        while total < target {
+            let project = "-home-dev-src-project\(session % 20)"
+            let sid = String(format: "6f1d2c3a-%04x-4aaa-8bbb-%012x", session % 65536, session)
+            let w = try Writer(root.appendingPathComponent("\(project)/\(sid).jsonl"))
+            let cwd = "/home/dev/src/project\(session % 20)"
+            let envelope = #""isSidechain":false,"userType":"external","cwd":"\#(cwd)","sessionId":"\#(sid)","version":"1.0.85","gitBranch":"main""#
+            for turn in 0..<380 {
+                let ts = Timestamp.iso8601(Date(timeIntervalSince1970: 1_761_955_200 + Double(session * 4000 + turn * 9)))
+                let msg = "msg_01\(session)x\(turn)"
+                let req = "req_011\(session)x\(turn)"
+                let usage = #""usage":{"input_tokens":\#(4 + turn % 50),"cache_creation_input_tokens":\#(turn % 7 == 0 ? 3000 : 0),"cache_read_input_tokens":\#(20_000 + turn * 37),"cache_creation":{"ephemeral_5m_input_tokens":\#(turn % 7 == 0 ? 3000 : 0),"ephemeral_1h_input_tokens":0},"output_tokens":"#
+                try w.line(#"{"parentUuid":"u-\#(turn)-0",\#(envelope),"type":"user","message":{"role":"user","content":"\#(filler800)"},"uuid":"u-\#(turn)-1","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-1",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"thinking","thinking":"\#(filler300)","signature":"x"}],"stop_reason":null,"stop_sequence":null,\#(usage)4,"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-2","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-2",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"\#(filler600)"}],"stop_reason":"end_turn","stop_sequence":null,\#(usage)\#(100 + turn % 700),"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-3","timestamp":"\#(ts)"}"#)
+                try w.line(#"{"parentUuid":"u-\#(turn)-3",\#(envelope),"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_\#(turn)","type":"tool_result","content":"\#(filler2500)"}]},"uuid":"u-\#(turn)-4","timestamp":"\#(ts)"}"#)
+            }
+            total += try w.close()
+            files += 1
+            session += 1
+        }
+        return (files, total)
+    }
+}
