@@ -154,7 +154,13 @@ enum LedgerSchema {
                 SELECT \(LedgerSchema.rollupKeys(row: "R").joined(separator: ", ")), \(LedgerSchema.rollupSums.map { "SUM(\($0.value("R")))" }.joined(separator: ", "))
                 FROM usage_record AS R GROUP BY 1, 2, 3, 4, 5, 6
                 """)
-            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_insert AFTER INSERT ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
+            // Bulk inserts (`Ledger.insert`) switch the per-row insert trigger off inside their own
+            // transaction and add the whole batch with one grouped upsert (`rollupRangeSQL`); other
+            // writers (sqlite3, tests, future code) keep the trigger. The switch is a row in the
+            // database, not a connection setting, so it commits or rolls back with the batch.
+            try db.execute(sql: "CREATE TABLE report_rollup_control (deferred INTEGER NOT NULL)")
+            try db.execute(sql: "INSERT INTO report_rollup_control (deferred) VALUES (0)")
+            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_insert AFTER INSERT ON usage_record WHEN (SELECT deferred FROM report_rollup_control) = 0 BEGIN \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
             try db.execute(sql: "CREATE TRIGGER usage_record_rollup_delete AFTER DELETE ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); END")
             // Only updates of the columns the rollup reads (supersede, reprice) touch it.
             try db.execute(sql: "CREATE TRIGGER usage_record_rollup_update AFTER UPDATE OF ts, provider, model, model_id, effort, is_aggregate, request_count, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pusd, reported_cost_pusd ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
@@ -185,6 +191,19 @@ enum LedgerSchema {
         ("reported_unpriced_micro", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }),
         ("reported_unpriced_rest", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }),
     ]
+
+    /// Adds every usage_record row with `id >= ?` (a batch just inserted with the insert trigger
+    /// deferred) to the rollup in one grouped upsert.
+    static var rollupRangeSQL: String {
+        let columns = rollupSums.map(\.column)
+        return """
+            INSERT INTO report_rollup (hour, provider, model_key, resolved, effort, is_aggregate, \(columns.joined(separator: ", ")))
+            SELECT \(rollupKeys(row: "R").joined(separator: ", ")), \(rollupSums.map { "SUM(\($0.value("R")))" }.joined(separator: ", "))
+            FROM usage_record AS R WHERE R.id >= ? GROUP BY 1, 2, 3, 4, 5, 6
+            ON CONFLICT (hour, provider, model_key, resolved, effort, is_aggregate) DO UPDATE SET
+            \(columns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+            """
+    }
 
     static func rollupKeys(row r: String) -> [String] {
         ["\(r).ts / 3600000", "\(r).provider", "coalesce(\(r).model_id, \(r).model)", "(\(r).model_id IS NOT NULL)", "\(r).effort", "\(r).is_aggregate"]
