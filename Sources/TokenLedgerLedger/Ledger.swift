@@ -48,6 +48,13 @@ public final class Ledger: Sendable {
         while true {
             do {
                 let pool = try DatabasePool(path: url.path, configuration: config)
+                // Never add ledger tables to someone else's database: a file with tables but no
+                // ledger migration is refused.
+                let foreign = try pool.read { db in
+                    try LedgerSchema.migrator.appliedIdentifiers(db).isEmpty
+                        && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('grdb_migrations') AND name NOT LIKE 'sqlite_%'") ?? 0) > 0
+                }
+                if foreign { throw LedgerError.notALedger(path: url.path) }
                 return try Ledger(pool)
             } catch let error as DatabaseError {
                 if (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100 {
@@ -56,6 +63,8 @@ public final class Ledger: Sendable {
                     continue
                 }
                 throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
+            } catch let error as LedgerError {
+                throw error
             } catch {
                 throw .unreadable(path: url.path, reason: "\(error)")
             }
@@ -72,7 +81,10 @@ public final class Ledger: Sendable {
         do {
             let pool = try DatabasePool(path: url.path, configuration: config)
             let ledger = Ledger(readOnly: pool)
-            let pending = try pool.read { db in try !LedgerSchema.migrator.hasCompletedMigrations(db) }
+            let (applied, pending) = try pool.read { db in
+                (try LedgerSchema.migrator.appliedIdentifiers(db), try !LedgerSchema.migrator.hasCompletedMigrations(db))
+            }
+            if applied.isEmpty { throw LedgerError.notALedger(path: url.path) }
             if pending { throw LedgerError.outdated(path: url.path) }
             return ledger
         } catch let error as LedgerError {
@@ -98,6 +110,7 @@ public enum LedgerError: UserFacingError, Equatable {
     case unreadable(path: String, reason: String)
     case missing(path: String)
     case outdated(path: String)
+    case notALedger(path: String)
     case writeFailed(reason: String)
 
     public var message: String {
@@ -108,6 +121,8 @@ public enum LedgerError: UserFacingError, Equatable {
             return "cannot open the ledger \(path) as a TokenLedger database (\(reason)); check the path given with --db or $TOKENLEDGER_DB."
         case .missing(let path):
             return "no ledger at \(path); run 'tokenledger import PATH' first, or pass --db PATH."
+        case .notALedger(let path):
+            return "\(path) is an SQLite file but not a TokenLedger ledger; pass --db with the ledger's path, or run 'tokenledger import' to create one at a new path."
         case .outdated(let path):
             return "the ledger \(path) was written by an older TokenLedger and needs upgrading; run any 'tokenledger import' once to migrate it."
         case .writeFailed(let reason):

@@ -62,6 +62,17 @@ struct LedgerInsertTests {
         #expect(try ro.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_record") } == 1)
     }
 
+    @Test("another program's SQLite database is refused, never written to")
+    func foreignDatabase() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("foreign-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try DatabaseQueue(path: url.path).write { db in try db.execute(sql: "CREATE TABLE notes (body TEXT)") }
+        #expect(throws: LedgerError.notALedger(path: url.path)) { try Ledger.open(at: url) }
+        #expect(throws: LedgerError.notALedger(path: url.path)) { try Ledger.openReadOnly(at: url) }
+        let tables = try DatabaseQueue(path: url.path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(tables == ["notes"])
+    }
+
     @Test("opening a file that is not a database is a clear error")
     func notADatabase() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("notdb-\(UUID().uuidString).sqlite")
