@@ -22,6 +22,7 @@ extension TokenLedgerCommand {
                 """)
 
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
 
         @Option(help: ArgumentHelp("Log format of the PATHs, or auto to detect each file.", valueName: "format"))
@@ -85,9 +86,8 @@ extension TokenLedgerCommand {
             let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }
-            // TODO(issue 2): once the pricing branch is merged, add `@OptionGroup var config: ConfigOptions`
-            // and price with `PriceBook.bundled(config: ConfigFile.load(explicit: config.config))`.
-            let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledgerURL), pricing: PriceBook.bundled(),
+            let prices = try PriceBook.bundled(config: ConfigFile.load(explicit: config.config))
+            let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledgerURL), pricing: prices,
                                               options: options, reporter: reporter)
             let summary = try pipeline.run(sources: sources)
             if output.json { Console.writeJSON(summary.json) } else { Console.write(summary.line + "\n") }

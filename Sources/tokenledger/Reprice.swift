@@ -26,10 +26,8 @@ extension TokenLedgerCommand {
         func run() async throws {
             let url = try ledger.ledgerURL()
             let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
-            // TODO(issue 2): once the pricing branch is merged (ConfigFile in Core), price with the
-            // user's terms too: `PriceBook.bundled(config: ConfigFile.load(explicit: config.config))`.
-            // Until then reprice uses the bundled prices only.
-            let report = try target.reprice(with: PriceBook.bundled(), apply: !dryRun)
+            let prices = try PriceBook.bundled(config: ConfigFile.load(explicit: config.config))
+            let report = try target.reprice(with: prices, apply: !dryRun)
             if output.json { Console.writeJSON(report.json()) } else { Console.write(report.text(style: Console.style)) }
         }
     }

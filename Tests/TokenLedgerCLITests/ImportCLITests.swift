@@ -145,6 +145,30 @@ struct ImportCLITests {
         #expect(text.status == 0 && text.stdout.contains("Month") && text.stdout.contains("Total"))
     }
 
+    @Test("import prices with the config's contract terms; after a terms change, reprice applies the difference")
+    func contractTermsAndReprice() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let config = cli.home.appendingPathComponent("config.toml").path
+        try "[[terms]]\nname = \"half\"\nprovider = \"openai\"\ndiscount_percent = 50\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let file = CLIRunner.fixture("fixtures/logs/openai-chat/response.json")
+        let imported = try cli.run("import", "--config", config, file)
+        #expect(imported.status == 0)
+        // gpt-4.1 at priority (1.75×): (1,024 × $2 + 3,072 × $0.50 + 128 × $8) / 1M × 1.75 = $0.008064, halved $0.004032.
+        // gpt-4o-2024-11-20: (1,200 × $2.50 + 40 × $10) / 1M = $0.0034, halved $0.0017.
+        var costs = try ledger(cli).storedRecords().compactMap { $0.cost?.decimalString }.sorted()
+        #expect(costs == ["0.0017", "0.004032"])
+        // The discount ends: without the config, reprice doubles both and says so.
+        let dry = try cli.run("reprice", "--dry-run", "--json")
+        #expect(dry.status == 0)
+        let report = try json(dry.stdout)
+        #expect(report["changed"]?.int == 2 && report["before"]?.string == "0.005732" && report["after"]?.string == "0.011464")
+        #expect(try ledger(cli).storedRecords().compactMap { $0.cost?.decimalString }.sorted() == costs, "a dry run writes nothing")
+        #expect(try cli.run("reprice").status == 0)
+        costs = try ledger(cli).storedRecords().compactMap { $0.cost?.decimalString }.sorted()
+        #expect(costs == ["0.0034", "0.008064"])
+    }
+
     @Test("a SIGKILL mid-import leaves the ledger consistent; the next run finishes with no duplicates")
     func killMidImport() throws {
         let cli = try CLIRunner()
