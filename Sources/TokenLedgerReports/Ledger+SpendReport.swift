@@ -156,15 +156,7 @@ struct SpendReportBuilder {
 
         var conditions = rangeSQL
         var arguments = rangeArgs
-        switch query.aggregates {
-        case .only:
-            conditions.append("is_aggregate = 1")
-        case .auto where !usedAggregates.isEmpty:
-            conditions.append("(is_aggregate = 0 OR provider IN (\(Self.placeholders(usedAggregates.count))))")
-            arguments += usedAggregates
-        case .auto, .exclude:
-            conditions.append("is_aggregate = 0")
-        }
+        appendAggregateCondition(usedAggregates: usedAggregates, to: &conditions, &arguments)
         if !query.models.isEmpty {
             let p = Self.placeholders(query.models.count)
             conditions.append("(model_id IN (\(p)) OR model IN (\(p)))")
@@ -352,14 +344,11 @@ struct SpendReportBuilder {
         return true
     }
 
-    /// The scan over `report_rollup`: the same grouping as the record scan, reading pre-summed hours.
-    /// Cost: O(hours × active model/effort/provider combinations in the period), ~10⁵ rows for a busy year.
-    private func buildFromRollup(_ db: Database, segments: OffsetSegments, usedAggregates: [String], skippedAggregates: [String]) throws -> SpendReport {
-        let hour: Int64 = 3_600_000
-        var conditions = ["records <> 0"]
-        var arguments: [any DatabaseValueConvertible] = []
-        if let since = query.period.since { conditions.append("hour >= ?"); arguments.append(Self.millis(since) / hour) }
-        if let until = query.period.until { conditions.append("hour < ?"); arguments.append(Self.millis(until) / hour) }
+    /// Which rows count under `--aggregates`: per-request rows, export buckets, or per-request rows plus
+    /// the buckets of providers that have no per-request rows in the period (`usedAggregates`).
+    /// Shared by the record scan and the rollup scan, which both have `is_aggregate` and `provider`.
+    private func appendAggregateCondition(usedAggregates: [String], to conditions: inout [String],
+                                          _ arguments: inout [any DatabaseValueConvertible]) {
         switch query.aggregates {
         case .only:
             conditions.append("is_aggregate = 1")
@@ -369,6 +358,17 @@ struct SpendReportBuilder {
         case .auto, .exclude:
             conditions.append("is_aggregate = 0")
         }
+    }
+
+    /// The scan over `report_rollup`: the same grouping as the record scan, reading pre-summed hours.
+    /// Cost: O(hours × active model/effort/provider combinations in the period), ~10⁵ rows for a busy year.
+    private func buildFromRollup(_ db: Database, segments: OffsetSegments, usedAggregates: [String], skippedAggregates: [String]) throws -> SpendReport {
+        let hour: Int64 = 3_600_000
+        var conditions = ["records <> 0"]
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since = query.period.since { conditions.append("hour >= ?"); arguments.append(Self.millis(since) / hour) }
+        if let until = query.period.until { conditions.append("hour < ?"); arguments.append(Self.millis(until) / hour) }
+        appendAggregateCondition(usedAggregates: usedAggregates, to: &conditions, &arguments)
         if !query.providers.isEmpty {
             conditions.append("provider IN (\(Self.placeholders(query.providers.count)))")
             arguments += query.providers
