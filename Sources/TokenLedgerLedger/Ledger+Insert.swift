@@ -83,8 +83,9 @@ extension Ledger {
         // A new key (the common case on a first import) is stored by a plain insert that does nothing
         // on conflict; only a key already present pays for the rank lookup and the upsert.
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_key) DO NOTHING").sqliteStatement
+        var memo = PricingMemo()
         for entry in entries {
-            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record), importedAt: importedAt)
+            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record, memo: &memo), importedAt: importedAt)
             sqlite3_reset(fresh)
             sqlite3_clear_bindings(fresh)
             row.bind(to: fresh)
