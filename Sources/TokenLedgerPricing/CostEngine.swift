@@ -108,6 +108,15 @@ extension PriceBook {
         return c
     }
 
+    /// A service tier name trimmed and lower-cased. Tiers as logged ("default", "priority") are
+    /// already in that form and skip Foundation's trimming, which bridges through NSString.
+    static func normalizedTier(_ tier: String) -> String {
+        if tier.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) {
+            return tier
+        }
+        return tier.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
     private struct Layered {
         var price: Money
         var layer: String
@@ -174,7 +183,7 @@ extension PriceBook {
 
         var tierMultiplier: Rate?
         var tierApplied: String?
-        if let name = serviceTier?.trimmingCharacters(in: .whitespaces).lowercased(), let tier = tiers[name] {
+        if let name = serviceTier.map(Self.normalizedTier), let tier = tiers[name] {
             tier.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: true) }
             tierMultiplier = tier.multiplier
             tierApplied = name
@@ -304,6 +313,8 @@ extension PriceBook {
         ]
         var notes = prices.notes
         var components: [CostComponent] = []
+        // One allocation for the lines that bill (growing by appends took two or three).
+        components.reserveCapacity(lines.reduce(0) { $0 + ($1.1 != 0 ? 1 : 0) })
         var total = Money.zero
         for (name, quantity, key) in lines where quantity != 0 {
             guard let price = prices.price(of: key) else {
