@@ -31,15 +31,17 @@ extension Ledger {
     /// (38 boxed existentials per row) took more than half of the insert time; binding the values with
     /// the SQLite C API on the same cached statements removed that, for about 2× on the whole insert.
     ///
-    /// The report rollup (migration v2) is kept by one grouped upsert per batch instead of the
-    /// per-row insert trigger, which cost ~4.5 µs a record (a 300k-line import ran at 54k instead of
-    /// 74k records/s with it).
+    /// The report rollup (migration v2) is not kept by the per-row insert trigger (~4.5 µs a record)
+    /// nor by a grouped SQL upsert over the batch (~2 µs a record): each newly inserted row's
+    /// contribution is summed in Swift (`RollupAccumulator`, from the same `LedgerSchema.rollupSums`
+    /// list as the triggers) and written with one upsert per rollup row at the end of the batch.
+    /// Replacements still go through the update trigger.
     public static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
-        let firstNewID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM usage_record") ?? 1
         try db.execute(sql: "UPDATE report_rollup_control SET deferred = 1")
         do {
-            let counts = try insertRows(entries, pricing: pricing, now: now, in: db)
-            if counts.inserted > 0 { try db.execute(sql: LedgerSchema.rollupRangeSQL, arguments: [firstNewID]) }
+            var rollup = RollupAccumulator()
+            let counts = try insertRows(entries, pricing: pricing, now: now, rollup: &rollup, in: db)
+            try rollup.write(to: db)
             try db.execute(sql: "UPDATE report_rollup_control SET deferred = 0")
             return counts
         } catch {
@@ -50,7 +52,8 @@ extension Ledger {
 
     /// The row loop of `insert`: prices each entry and stores it (new keys by a plain insert, known
     /// keys only when their rank is higher).
-    private static func insertRows(_ entries: [LedgerEntry], pricing: PriceBook, now: Date, in db: Database) throws -> InsertCounts {
+    private static func insertRows(_ entries: [LedgerEntry], pricing: PriceBook, now: Date,
+                                   rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
         let importedAt = Int64((now.timeIntervalSince1970 * 1000).rounded())
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
@@ -80,8 +83,9 @@ extension Ledger {
         // A new key (the common case on a first import) is stored by a plain insert that does nothing
         // on conflict; only a key already present pays for the rank lookup and the upsert.
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_key) DO NOTHING").sqliteStatement
+        var memo = PricingMemo()
         for entry in entries {
-            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record), importedAt: importedAt)
+            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record, memo: &memo), importedAt: importedAt)
             sqlite3_reset(fresh)
             sqlite3_clear_bindings(fresh)
             row.bind(to: fresh)
@@ -89,6 +93,7 @@ extension Ledger {
             sqlite3_reset(fresh)
             guard freshCode == SQLITE_DONE else { throw SQLiteBinder.error(freshCode, db) }
             if db.changesCount == 1 {
+                try rollup.add(row)
                 counts.inserted += 1
                 if row.costPicodollars == nil { counts.unpriced += 1 }
                 continue
@@ -112,7 +117,13 @@ extension Ledger {
             let code = sqlite3_step(insertStatement)
             sqlite3_reset(insertStatement)
             guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
-            if previousRank == nil { counts.inserted += 1 } else { counts.replaced += 1 }
+            if previousRank == nil {
+                // A new row (the insert trigger is deferred): counted in the rollup here.
+                try rollup.add(row)
+                counts.inserted += 1
+            } else {
+                counts.replaced += 1
+            }
             if row.costPicodollars == nil { counts.unpriced += 1 }
         }
         return counts
@@ -144,12 +155,18 @@ struct StoredUsage {
         return costPicodollars == nil ? "cost too large to store" : nil
     }
 
+    /// The stored `ts` column: Unix milliseconds.
+    var timestampMilliseconds: Int64 { Int64((entry.record.timestamp.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The stored `reported_cost_pusd` column.
+    var reportedPicodollars: Int64? { entry.record.reportedCost.flatMap { Int64(exactly: $0.picodollars) } }
+
     /// Binds the 38 `usage_record` columns of the upsert in `Ledger.insert`, in order.
     func bind(to statement: OpaquePointer) {
         let r = entry.record
         let t = r.tokens
         var b = SQLiteBinder(statement: statement)
-        b.bind(entry.dedupKey); b.bind(entry.supersedeRank); b.bind(Int64((r.timestamp.timeIntervalSince1970 * 1000).rounded()))
+        b.bind(entry.dedupKey); b.bind(entry.supersedeRank); b.bind(timestampMilliseconds)
         b.bind(r.provider); b.bind(r.model); b.bind(cost.resolvedModel); b.bind(r.effort.rawValue); b.bind(r.serviceTier)
         b.bind(r.isBatch ? 1 : 0); b.bind(r.channel)
         b.bind(t.input); b.bind(t.cacheRead); b.bind(t.cacheWrite5m); b.bind(t.cacheWrite1h); b.bind(t.output)
@@ -157,7 +174,7 @@ struct StoredUsage {
         b.bind(r.units.webSearchCalls); b.bind(r.units.imagesGenerated); b.bind(r.requestCount); b.bind(r.isAggregate ? 1 : 0)
         b.bind(costPicodollars); b.bind(unpricedReason); b.bind(cost.periodStart)
         b.bind(cost.layers.isEmpty ? nil : cost.layers.joined(separator: ","))
-        b.bind(r.reportedCost.flatMap { Int64(exactly: $0.picodollars) })
+        b.bind(reportedPicodollars)
         b.bind(r.source); b.bind(entry.location?.file); b.bind(entry.location.map { Int64($0.line) })
         b.bind(r.project); b.bind(r.sessionID); b.bind(r.requestID); b.bind(r.apiKeyHash)
         b.bind(r.tags.isEmpty ? nil

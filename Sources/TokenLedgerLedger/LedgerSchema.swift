@@ -155,7 +155,7 @@ enum LedgerSchema {
                 FROM usage_record AS R GROUP BY 1, 2, 3, 4, 5, 6
                 """)
             // Bulk inserts (`Ledger.insert`) switch the per-row insert trigger off inside their own
-            // transaction and add the whole batch with one grouped upsert (`rollupRangeSQL`); other
+            // transaction and add the whole batch with one upsert per rollup row (`rollupAddSQL`); other
             // writers (sqlite3, tests, future code) keep the trigger. The switch is a row in the
             // database, not a connection setting, so it commits or rolls back with the batch.
             try db.execute(sql: "CREATE TABLE report_rollup_control (deferred INTEGER NOT NULL)")
@@ -168,38 +168,41 @@ enum LedgerSchema {
         return migrator
     }
 
-    /// The summed columns of `report_rollup` and the per-record value each adds (`row` is NEW, OLD or an alias).
-    static let rollupSums: [(column: String, value: @Sendable (String) -> String)] = [
-        ("records", { _ in "1" }),
-        ("requests", { "\($0).request_count" }),
-        ("input_tokens", { "\($0).input_tokens" }),
-        ("cache_read_tokens", { "\($0).cache_read_tokens" }),
-        ("cache_write_tokens", { "\($0).cache_write_5m_tokens + \($0).cache_write_1h_tokens" }),
-        ("output_tokens", { "\($0).output_tokens" }),
-        ("reasoning_tokens", { "\($0).reasoning_tokens" }),
-        ("cost_micro", { "coalesce(\($0).cost_pusd / 1000000, 0)" }),
-        ("cost_rest", { "coalesce(\($0).cost_pusd % 1000000, 0)" }),
-        ("unpriced_records", { "(\($0).cost_pusd IS NULL)" }),
-        ("unpriced_requests", { "iif(\($0).cost_pusd IS NULL, \($0).request_count, 0)" }),
-        ("unpriced_tokens", { "iif(\($0).cost_pusd IS NULL, \($0).input_tokens + \($0).cache_read_tokens + \($0).cache_write_5m_tokens + \($0).cache_write_1h_tokens + \($0).output_tokens, 0)" }),
-        ("reconciled_records", { "(\($0).cost_pusd IS NOT NULL AND \($0).reported_cost_pusd IS NOT NULL)" }),
-        ("reported_micro", { "iif(\($0).cost_pusd IS NOT NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }),
-        ("reported_rest", { "iif(\($0).cost_pusd IS NOT NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }),
-        ("reported_computed_micro", { "iif(\($0).reported_cost_pusd IS NOT NULL, coalesce(\($0).cost_pusd / 1000000, 0), 0)" }),
-        ("reported_computed_rest", { "iif(\($0).reported_cost_pusd IS NOT NULL, coalesce(\($0).cost_pusd % 1000000, 0), 0)" }),
-        ("reported_unpriced_records", { "(\($0).cost_pusd IS NULL AND \($0).reported_cost_pusd IS NOT NULL)" }),
-        ("reported_unpriced_micro", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }),
-        ("reported_unpriced_rest", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }),
+    /// The summed columns of `report_rollup` and the per-record value each adds: `value` as SQL (`row` is
+    /// NEW, OLD or an alias), `swift` the same value computed in Swift for the bulk insert
+    /// (`RollupAccumulator`). Both live in this one list so they cannot drift apart;
+    /// `RollupConsistencyTests` checks they agree. Swift's `/` and `%` truncate toward zero like SQLite's.
+    static let rollupSums: [RollupSum] = [
+        RollupSum("records", { _ in "1" }, { _ in 1 }),
+        RollupSum("requests", { "\($0).request_count" }, { $0.requestCount }),
+        RollupSum("input_tokens", { "\($0).input_tokens" }, { $0.input }),
+        RollupSum("cache_read_tokens", { "\($0).cache_read_tokens" }, { $0.cacheRead }),
+        RollupSum("cache_write_tokens", { "\($0).cache_write_5m_tokens + \($0).cache_write_1h_tokens" }, { $0.cacheWrite5m &+ $0.cacheWrite1h }),
+        RollupSum("output_tokens", { "\($0).output_tokens" }, { $0.output }),
+        RollupSum("reasoning_tokens", { "\($0).reasoning_tokens" }, { $0.reasoning }),
+        RollupSum("cost_micro", { "coalesce(\($0).cost_pusd / 1000000, 0)" }, { ($0.cost ?? 0) / 1_000_000 }),
+        RollupSum("cost_rest", { "coalesce(\($0).cost_pusd % 1000000, 0)" }, { ($0.cost ?? 0) % 1_000_000 }),
+        RollupSum("unpriced_records", { "(\($0).cost_pusd IS NULL)" }, { $0.cost == nil ? 1 : 0 }),
+        RollupSum("unpriced_requests", { "iif(\($0).cost_pusd IS NULL, \($0).request_count, 0)" }, { $0.cost == nil ? $0.requestCount : 0 }),
+        RollupSum("unpriced_tokens", { "iif(\($0).cost_pusd IS NULL, \($0).input_tokens + \($0).cache_read_tokens + \($0).cache_write_5m_tokens + \($0).cache_write_1h_tokens + \($0).output_tokens, 0)" },
+                  { $0.cost == nil ? $0.input &+ $0.cacheRead &+ $0.cacheWrite5m &+ $0.cacheWrite1h &+ $0.output : 0 }),
+        RollupSum("reconciled_records", { "(\($0).cost_pusd IS NOT NULL AND \($0).reported_cost_pusd IS NOT NULL)" }, { $0.cost != nil && $0.reported != nil ? 1 : 0 }),
+        RollupSum("reported_micro", { "iif(\($0).cost_pusd IS NOT NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }, { $0.cost != nil ? ($0.reported ?? 0) / 1_000_000 : 0 }),
+        RollupSum("reported_rest", { "iif(\($0).cost_pusd IS NOT NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }, { $0.cost != nil ? ($0.reported ?? 0) % 1_000_000 : 0 }),
+        RollupSum("reported_computed_micro", { "iif(\($0).reported_cost_pusd IS NOT NULL, coalesce(\($0).cost_pusd / 1000000, 0), 0)" }, { $0.reported != nil ? ($0.cost ?? 0) / 1_000_000 : 0 }),
+        RollupSum("reported_computed_rest", { "iif(\($0).reported_cost_pusd IS NOT NULL, coalesce(\($0).cost_pusd % 1000000, 0), 0)" }, { $0.reported != nil ? ($0.cost ?? 0) % 1_000_000 : 0 }),
+        RollupSum("reported_unpriced_records", { "(\($0).cost_pusd IS NULL AND \($0).reported_cost_pusd IS NOT NULL)" }, { $0.cost == nil && $0.reported != nil ? 1 : 0 }),
+        RollupSum("reported_unpriced_micro", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd / 1000000, 0), 0)" }, { $0.cost == nil ? ($0.reported ?? 0) / 1_000_000 : 0 }),
+        RollupSum("reported_unpriced_rest", { "iif(\($0).cost_pusd IS NULL, coalesce(\($0).reported_cost_pusd % 1000000, 0), 0)" }, { $0.cost == nil ? ($0.reported ?? 0) % 1_000_000 : 0 }),
     ]
 
-    /// Adds every usage_record row with `id >= ?` (a batch just inserted with the insert trigger
-    /// deferred) to the rollup in one grouped upsert.
-    static var rollupRangeSQL: String {
+    /// Adds one batch's accumulated rollup rows (`RollupAccumulator`): bound as the six key columns
+    /// then `rollupSums` in order.
+    static var rollupAddSQL: String {
         let columns = rollupSums.map(\.column)
         return """
             INSERT INTO report_rollup (hour, provider, model_key, resolved, effort, is_aggregate, \(columns.joined(separator: ", ")))
-            SELECT \(rollupKeys(row: "R").joined(separator: ", ")), \(rollupSums.map { "SUM(\($0.value("R")))" }.joined(separator: ", "))
-            FROM usage_record AS R WHERE R.id >= ? GROUP BY 1, 2, 3, 4, 5, 6
+            VALUES (?, ?, ?, ?, ?, ?, \(columns.map { _ in "?" }.joined(separator: ", ")))
             ON CONFLICT (hour, provider, model_key, resolved, effort, is_aggregate) DO UPDATE SET
             \(columns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             """
@@ -220,4 +223,31 @@ enum LedgerSchema {
             \(columns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             """
     }
+}
+
+/// One summed `report_rollup` column: its name, the SQL value one `usage_record` row adds, and the same
+/// value computed in Swift from a row being inserted.
+struct RollupSum: Sendable {
+    let column: String
+    let value: @Sendable (String) -> String
+    let swift: @Sendable (RollupRowValues) -> Int64
+
+    init(_ column: String, _ value: @escaping @Sendable (String) -> String, _ swift: @escaping @Sendable (RollupRowValues) -> Int64) {
+        self.column = column
+        self.value = value
+        self.swift = swift
+    }
+}
+
+/// The `usage_record` columns the rollup reads, as stored (cost and reported cost in picodollars, nil = NULL).
+struct RollupRowValues {
+    var requestCount: Int64
+    var input: Int64
+    var cacheRead: Int64
+    var cacheWrite5m: Int64
+    var cacheWrite1h: Int64
+    var output: Int64
+    var reasoning: Int64
+    var cost: Int64?
+    var reported: Int64?
 }

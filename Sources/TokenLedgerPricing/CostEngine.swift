@@ -108,6 +108,15 @@ extension PriceBook {
         return c
     }
 
+    /// A service tier name trimmed and lower-cased. Tiers as logged ("default", "priority") are
+    /// already in that form and skip Foundation's trimming, which bridges through NSString.
+    static func normalizedTier(_ tier: String) -> String {
+        if tier.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) {
+            return tier
+        }
+        return tier.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
     private struct Layered {
         var price: Money
         var layer: String
@@ -117,6 +126,15 @@ extension PriceBook {
 
     /// `mayRoute`: the request named no channel (not even "official"), so a config `[[route]]` may pick one.
     func prices(ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
+        try pricesAndLongContextThreshold(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+                                          batch: batch, promptTokens: promptTokens).prices
+    }
+
+    /// `prices(ref:...)` and the prompt size above which the long-context tier applies (nil: none);
+    /// the prompt size changes nothing else, which lets `PricingMemo` reuse the prices below it.
+    func pricesAndLongContextThreshold(
+        ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int
+    ) throws(PricingError) -> (prices: EffectivePrices, longContextThreshold: Int?) {
         let table = tables[ref.table]
         let model = table.models[ref.model]
         var channel = channel
@@ -165,7 +183,7 @@ extension PriceBook {
 
         var tierMultiplier: Rate?
         var tierApplied: String?
-        if let name = serviceTier?.trimmingCharacters(in: .whitespaces).lowercased(), let tier = tiers[name] {
+        if let name = serviceTier.map(Self.normalizedTier), let tier = tiers[name] {
             tier.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: true) }
             tierMultiplier = tier.multiplier
             tierApplied = name
@@ -219,21 +237,28 @@ extension PriceBook {
            !["", "default", "auto", "standard"].contains(requested) {
             notes.append("service tier '\(requested)' has no separate prices for \(model.id); standard prices used")
         }
-        return EffectivePrices(
+        let prices = EffectivePrices(
             modelID: model.id, provider: model.provider, channel: channel, periodStart: official.fromText,
             channelPeriodStart: channelPeriodStart, layers: layers, byOrdinal: components, batchApplied: batchApplied,
             serviceTierApplied: tierApplied, longContextApplied: longContextApplied, notes: notes
         )
+        return (prices, longContext?.threshold)
     }
 
     /// Prices one usage record at its own timestamp. Never returns $0 for an unknown model: the
     /// result is `.unpriced` with a reason instead.
     public func cost(of record: UsageRecord) -> CostBreakdown {
+        var memo = PricingMemo.disabled
+        return cost(of: record, memo: &memo)
+    }
+
+    /// `cost(of:)` for one record of a batch: `memo` (one per batch and price book) remembers model
+    /// resolutions and prices, so records of the same model and day cost a few look-ups. Same results.
+    public func cost(of record: UsageRecord, memo: inout PricingMemo) -> CostBreakdown {
         do {
-            return try pricedCost(of: record, suggest: false)
+            return try pricedCost(of: record, suggest: false, memo: &memo)
         } catch {
-            let split = splitChannel(record.model)
-            return CostBreakdown(resolvedModel: resolveRef(split.model).map { tables[$0.table].models[$0.model].id },
+            return CostBreakdown(resolvedModel: resolution(of: record, memo: &memo).ref.map { tables[$0.table].models[$0.model].id },
                                  status: .unpriced(reason: error.message), components: [])
         }
     }
@@ -241,11 +266,17 @@ extension PriceBook {
     /// Like `cost(of:)`, but an unpriceable record is a thrown `PricingError` (for the `cost` command).
     /// `suggest` adds a "did you mean" list to an unknown-model error (a scan of every id; off for bulk pricing).
     public func pricedCost(of record: UsageRecord, suggest: Bool = true) throws(PricingError) -> CostBreakdown {
-        let split = splitChannel(record.model)
-        let channel = record.channel == nil ? split.channel : Self.normalizedChannel(record.channel) ?? split.channel
-        let mayRoute = record.channel == nil && split.channel == nil
-        guard let ref = resolveRef(split.model) else {
-            throw .unknownModel(name: record.model.trimmingCharacters(in: .whitespaces), suggestions: suggest ? suggestions(for: split.model) : [])
+        var memo = PricingMemo.disabled
+        return try pricedCost(of: record, suggest: suggest, memo: &memo)
+    }
+
+    func pricedCost(of record: UsageRecord, suggest: Bool, memo: inout PricingMemo) throws(PricingError) -> CostBreakdown {
+        let resolution = resolution(of: record, memo: &memo)
+        let channel = resolution.channel
+        let mayRoute = resolution.mayRoute
+        guard let ref = resolution.ref else {
+            throw .unknownModel(name: record.model.trimmingCharacters(in: .whitespaces),
+                                suggestions: suggest ? suggestions(for: splitChannel(record.model).model) : [])
         }
         let t = record.tokens
         // Cheap test first; `inconsistency` builds its message only when something is wrong.
@@ -261,7 +292,7 @@ extension PriceBook {
         let day = PriceDate.day(of: record.timestamp)
         var prices = try prices(
             ref: ref, day: day, channel: channel, mayRoute: mayRoute,
-            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens / requests
+            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens / requests, memo: &memo
         )
         if requests > 1, tables[ref.table].models[ref.model].period(on: day)?.longContext != nil {
             prices.notes.append("long-context tier decided on the average prompt (\(t.promptTokens / requests) tokens over \(requests) requests); per-request sizes are unknown")
@@ -282,6 +313,8 @@ extension PriceBook {
         ]
         var notes = prices.notes
         var components: [CostComponent] = []
+        // One allocation for the lines that bill (growing by appends took two or three).
+        components.reserveCapacity(lines.reduce(0) { $0 + ($1.1 != 0 ? 1 : 0) })
         var total = Money.zero
         for (name, quantity, key) in lines where quantity != 0 {
             guard let price = prices.price(of: key) else {

@@ -131,4 +131,90 @@ struct RollupConsistencyTests {
         }
         #expect(try Self.rollupSnapshot(ledger, fromRecords: false) == Self.rollupSnapshot(ledger, fromRecords: true))
     }
+
+    /// Every `report_rollup` column next to the same sums recomputed from usage_record with the SQL
+    /// definitions of `LedgerSchema.rollupSums` (the ones the triggers use), in a stable order.
+    static func fullRollup(_ ledger: Ledger, fromRecords: Bool) throws -> [[DatabaseValue]] {
+        let keys = ["hour", "provider", "model_key", "resolved", "effort", "is_aggregate"]
+        let sums = LedgerSchema.rollupSums
+        let sql = fromRecords
+            ? "SELECT \(LedgerSchema.rollupKeys(row: "R").joined(separator: ", ")), \(sums.map { "SUM(\($0.value("R")))" }.joined(separator: ", ")) FROM usage_record AS R GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+            : "SELECT \(keys.joined(separator: ", ")), \(sums.map(\.column).joined(separator: ", ")) FROM report_rollup WHERE records != 0 ORDER BY 1, 2, 3, 4, 5, 6"
+        return try ledger.reader.read { db in
+            try Row.fetchAll(db, sql: sql).map { row in (0..<(keys.count + sums.count)).map { row[$0] as DatabaseValue } }
+        }
+    }
+
+    /// One rollup row as column name → value.
+    static func rollupRow(_ ledger: Ledger, hour: Int64, model: String, aggregate: Bool = false) throws -> [String: Int64] {
+        try ledger.reader.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM report_rollup WHERE hour = ? AND model_key = ? AND is_aggregate = ?",
+                                             arguments: [hour, model, aggregate ? 1 : 0]) else { return [:] }
+            return Dictionary(uniqueKeysWithValues: LedgerSchema.rollupSums.map { ($0.column, row[$0.column] as Int64) })
+        }
+    }
+
+    @Test("reported costs, unpriced rows, aggregates, micro-dollar boundaries and in-batch replacements: every rollup column matches the records")
+    func everyColumnMatches() throws {
+        let ledger = try Ledger.inMemory()
+        let prices = try PriceBook.bundled()
+        let hour0: Int64 = 1_764_000_000 / 3600 // 2025-11-24T16:00Z
+        func entry(_ key: String, _ model: String, hour: Int = 0, provider: String = "openai", effort: EffortTier = .unknown,
+                   tokens: TokenCounts, batch: Bool = false, reported: Int128? = nil, requests: Int = 1,
+                   aggregate: Bool = false, rank: Int = 0) -> LedgerEntry {
+            LedgerEntry(record: UsageRecord(
+                timestamp: Date(timeIntervalSince1970: 1_764_000_000 + Double(hour) * 3600), provider: provider, model: model,
+                effort: effort, isBatch: batch, tokens: tokens, source: "test", reportedCost: reported.map { Money(picodollars: $0) },
+                requestCount: requests, isAggregate: aggregate), dedupKey: key, supersedeRank: rank)
+        }
+        // gpt-4o-2024-08-06: input $2.50, output $10 per 1M; batch ×0.5. One input token = 2_500_000 pusd.
+        try ledger.insert([
+            entry("p1", "gpt-4o", tokens: TokenCounts(input: 1), reported: 2_500_000),           // cost 2 µ$ + 500_000
+            entry("p2", "gpt-4o", tokens: TokenCounts(output: 1), batch: true, reported: 999_999), // cost 5_000_000: rest 0
+            entry("p3", "gpt-4o", tokens: TokenCounts(), reported: 1_000_001),                     // priced at exactly 0
+            entry("u1", "no-such-model", tokens: TokenCounts(input: 7, output: 3), reported: 1_000_000),
+            entry("u2", "no-such-model", tokens: TokenCounts(input: 5)),
+            entry("agg", "gpt-4o", tokens: TokenCounts(input: 1_000_000), reported: 2_499_999_999_999, requests: 5, aggregate: true),
+            entry("o3", "o3-mini", hour: 1, effort: .high, tokens: TokenCounts(input: 10, cacheRead: 20, output: 50, reasoning: 40)),
+            entry("cc", "claude-sonnet-4-5-20250929", hour: 1, provider: "anthropic",
+                  tokens: TokenCounts(input: 3, cacheRead: 100, cacheWrite5m: 30, cacheWrite1h: 7, output: 9)),
+            // The same key twice in one batch: the higher rank replaces the first.
+            entry("r", "gpt-4o", hour: 2, tokens: TokenCounts(output: 10)),
+            entry("r", "gpt-4o", hour: 2, tokens: TokenCounts(output: 20), rank: 3),
+        ], pricing: prices)
+        // A later batch: duplicates, and a replacement that moves a row to another hour and model.
+        try ledger.insert([
+            entry("p1", "gpt-4o", tokens: TokenCounts(input: 1), reported: 2_500_000),
+            entry("o3", "gpt-4o", hour: 3, tokens: TokenCounts(input: 4), rank: 1),
+            entry("x", "gpt-4o", hour: 3, tokens: TokenCounts(input: 2)),
+        ], pricing: prices)
+
+        let fromRecords = try Self.fullRollup(ledger, fromRecords: true)
+        #expect(fromRecords.count == 6)
+        #expect(try Self.fullRollup(ledger, fromRecords: false) == fromRecords)
+        #expect(try Self.rollupSnapshot(ledger, fromRecords: false) == Self.rollupSnapshot(ledger, fromRecords: true))
+
+        // Hand-computed: p1 2_500_000 + p2 5_000_000 + p3 0 pusd; reported 2_500_000 + 999_999 + 1_000_001.
+        let priced = try Self.rollupRow(ledger, hour: hour0, model: "gpt-4o-2024-08-06")
+        #expect(priced["records"] == 3 && priced["requests"] == 3 && priced["input_tokens"] == 1 && priced["output_tokens"] == 1)
+        #expect(priced["cost_micro"] == 7 && priced["cost_rest"] == 500_000)
+        #expect(priced["reconciled_records"] == 3 && priced["reported_micro"] == 3 && priced["reported_rest"] == 1_500_000)
+        #expect(priced["reported_computed_micro"] == 7 && priced["reported_computed_rest"] == 500_000)
+        #expect(priced["unpriced_records"] == 0 && priced["reported_unpriced_records"] == 0)
+        let unpriced = try Self.rollupRow(ledger, hour: hour0, model: "no-such-model")
+        #expect(unpriced["records"] == 2 && unpriced["unpriced_records"] == 2 && unpriced["unpriced_requests"] == 2)
+        #expect(unpriced["unpriced_tokens"] == 15 && unpriced["cost_micro"] == 0 && unpriced["cost_rest"] == 0)
+        #expect(unpriced["reported_unpriced_records"] == 1 && unpriced["reported_unpriced_micro"] == 1 && unpriced["reported_unpriced_rest"] == 0)
+        #expect(unpriced["reconciled_records"] == 0 && unpriced["reported_micro"] == 0)
+        // 1M input tokens at $2.50 = 2_500_000_000_000 pusd, reported one picodollar less.
+        let aggregate = try Self.rollupRow(ledger, hour: hour0, model: "gpt-4o-2024-08-06", aggregate: true)
+        #expect(aggregate["records"] == 1 && aggregate["requests"] == 5 && aggregate["input_tokens"] == 1_000_000)
+        #expect(aggregate["cost_micro"] == 2_500_000 && aggregate["cost_rest"] == 0)
+        #expect(aggregate["reported_micro"] == 2_499_999 && aggregate["reported_rest"] == 999_999)
+        // The in-batch replacement counts once, with the replacing row's 20 output tokens (200_000_000 pusd).
+        let replaced = try Self.rollupRow(ledger, hour: hour0 + 2, model: "gpt-4o-2024-08-06")
+        #expect(replaced["records"] == 1 && replaced["output_tokens"] == 20 && replaced["cost_micro"] == 200 && replaced["cost_rest"] == 0)
+        let claude = try Self.rollupRow(ledger, hour: hour0 + 1, model: "claude-sonnet-4-5-20250929")
+        #expect(claude["cache_write_tokens"] == 37 && claude["cache_read_tokens"] == 100 && claude["input_tokens"] == 3)
+    }
 }

@@ -1,0 +1,97 @@
+import Foundation
+import TokenLedgerCore
+
+/// Remembers, for one batch of records priced with ONE `PriceBook`, how each logged model name
+/// resolved and the prices of each (model, day, channel, service tier, batch) seen, so pricing many
+/// records of the same model and day costs a few dictionary look-ups instead of a full price
+/// resolution each. Results are identical to unmemoized pricing. Memory: one entry per distinct
+/// model name and per distinct price key; use a fresh memo per batch (and never across price books).
+public struct PricingMemo: Sendable {
+    struct NameKey: Hashable {
+        var model: String
+        var channel: String?
+    }
+
+    /// How a record's model and channel fields resolve.
+    struct Resolution {
+        var channel: String?
+        var mayRoute: Bool
+        var ref: PriceBook.ModelRef?
+    }
+
+    struct PricesKey: Hashable {
+        var ref: PriceBook.ModelRef
+        var day: Int
+        var channel: String?
+        var mayRoute: Bool
+        var serviceTier: String?
+        var batch: Bool
+    }
+
+    /// Prices resolved below the long-context threshold (nil: the model has no long-context tier);
+    /// a prompt above it is priced afresh.
+    struct Entry {
+        var prices: EffectivePrices
+        var longContextThreshold: Int?
+    }
+
+    let enabled: Bool
+    var names: [NameKey: Resolution] = [:]
+    var prices: [PricesKey: Result<Entry, PricingError>] = [:]
+
+    /// An empty memo.
+    public init() { enabled = true }
+
+    /// A memo that remembers nothing (single-record pricing).
+    static var disabled: PricingMemo { PricingMemo(enabled: false) }
+
+    private init(enabled: Bool) { self.enabled = enabled }
+}
+
+extension PriceBook {
+    /// `record`'s channel, whether a config route may pick one, and its model, resolved (memoized by
+    /// the logged model name and channel).
+    func resolution(of record: UsageRecord, memo: inout PricingMemo) -> PricingMemo.Resolution {
+        let key = PricingMemo.NameKey(model: record.model, channel: record.channel)
+        if memo.enabled, let known = memo.names[key] { return known }
+        let split = splitChannel(record.model)
+        let resolution = PricingMemo.Resolution(
+            channel: record.channel == nil ? split.channel : Self.normalizedChannel(record.channel) ?? split.channel,
+            mayRoute: record.channel == nil && split.channel == nil,
+            ref: resolveRef(split.model))
+        if memo.enabled { memo.names[key] = resolution }
+        return resolution
+    }
+
+    /// `prices(ref:day:...)`, memoized on everything but the prompt size, which only matters above the
+    /// model's long-context threshold (such requests are priced afresh, never from the memo).
+    func prices(ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool,
+                promptTokens: Int, memo: inout PricingMemo) throws(PricingError) -> EffectivePrices {
+        guard memo.enabled else {
+            return try prices(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+                              batch: batch, promptTokens: promptTokens)
+        }
+        let key = PricingMemo.PricesKey(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch)
+        if let known = memo.prices[key] {
+            let entry = try known.get()
+            if let threshold = entry.longContextThreshold, promptTokens > threshold {
+                return try prices(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+                                  batch: batch, promptTokens: promptTokens)
+            }
+            return entry.prices
+        }
+        // Resolved below any threshold (prompt 0), so the entry serves every prompt up to it.
+        let result = Result { () throws(PricingError) -> PricingMemo.Entry in
+            let (prices, threshold) = try pricesAndLongContextThreshold(
+                ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch, promptTokens: 0)
+            return PricingMemo.Entry(prices: prices, longContextThreshold: threshold)
+        }
+        memo.prices[key] = result
+        let entry = try result.get()
+        if let threshold = entry.longContextThreshold, promptTokens > threshold {
+            return try prices(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+                              batch: batch, promptTokens: promptTokens)
+        }
+        return entry.prices
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+@testable import TokenLedgerPricing
+
+@Suite("Batch pricing with a memo gives exactly the results of pricing each record alone")
+struct PricingMemoTests {
+    @Test("long-context prompts on either side of the threshold, in both orders, priced from one memo")
+    func longContextAroundTheMemo() throws {
+        let book = try PriceBook.bundled()
+        // claude-sonnet-4-5: $3 / $15 per 1M; a prompt over 200,000 bills every token at $6 / $22.50.
+        let below = try record("claude-sonnet-4-5", at: "2025-11-01T10:00:00Z", provider: "anthropic",
+                               tokens: TokenCounts(input: 200_000, output: 1_000))
+        let above = try record("claude-sonnet-4-5", at: "2025-11-01T11:00:00Z", provider: "anthropic",
+                               tokens: TokenCounts(input: 200_001, output: 1_000))
+        for order in [[below, above, below], [above, below, above]] {
+            var memo = PricingMemo()
+            for r in order {
+                let memoized = book.cost(of: r, memo: &memo)
+                #expect(memoized == book.cost(of: r))
+                // 200,000 × $3/1M + 1,000 × $15/1M = $0.615; 200,001 × $6/1M + 1,000 × $22.50/1M = $1.222506
+                #expect(memoized.total == (r.tokens.input == 200_000 ? usd("0.615") : usd("1.222506")))
+                #expect(memoized.notes.contains { $0.hasPrefix("long-context prices") } == (r.tokens.input > 200_000))
+            }
+        }
+    }
+
+    @Test("channels, service tiers, batch, unknown models and dates before the first price: memoized equals alone")
+    func everyPathMatches() throws {
+        let book = try PriceBook.bundled()
+        let tokens = TokenCounts(input: 1_234, cacheRead: 5_000, output: 777, reasoning: 100)
+        let records = [
+            try record("gpt-4o", at: "2025-06-01T00:00:00Z", tokens: tokens),
+            try record("gpt-4o", at: "2025-06-01T23:59:59Z", tokens: tokens, tier: "default"),
+            try record("gpt-4o", at: "2025-06-01T12:00:00Z", tokens: tokens, tier: " Priority "),
+            try record("gpt-4o", at: "2025-06-01T12:00:00Z", tokens: tokens, tier: "priority"),
+            try record("gpt-4o", at: "2025-06-01T12:00:00Z", tokens: tokens, tier: "flex"),
+            try record("gpt-4o", at: "2025-06-02T00:00:00Z", tokens: tokens, batch: true),
+            try record("o3-mini", at: "2025-06-01T12:00:00Z", tokens: tokens, channel: "302ai"),
+            try record("o3-mini", at: "2025-06-01T12:00:00Z", tokens: tokens, channel: "official"),
+            try record("302ai/o3-mini", at: "2025-06-01T12:00:00Z", tokens: tokens),
+            try record("gpt-4o", at: "2025-06-01T12:00:00Z", tokens: tokens, channel: "no-such-channel"),
+            try record("no-such-model", at: "2025-06-01T12:00:00Z", tokens: tokens),
+            try record("o3-mini", at: "2020-01-01T00:00:00Z", tokens: tokens),
+            try record("o3-mini", at: "2025-06-01T12:00:00Z", tokens: TokenCounts(input: -1)),
+        ]
+        var memo = PricingMemo()
+        // Twice over, so the second pass is served from the memo.
+        for r in records + records {
+            #expect(book.cost(of: r, memo: &memo) == book.cost(of: r))
+        }
+        #expect(book.cost(of: records[10], memo: &memo).total == nil)
+        #expect(book.cost(of: records[3], memo: &memo).components.first?.unitPrice == usd("4.25"))
+    }
+}
