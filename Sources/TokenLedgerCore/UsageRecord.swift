@@ -135,8 +135,22 @@ public struct TokenCounts: Sendable, Hashable, Codable {
         )
     }
 
-    /// The first inconsistency with the canonical rule, if any (a subset larger than its whole, a
-    /// negative count). Importers quarantine a line whose counts fail this.
+    /// No single record (not even a day's export bucket) bills more tokens than this in one bucket; a
+    /// log that claims more is malformed. Checking it before any sum means no sum can overflow.
+    public static let plausibleMaximum = 1_000_000_000_000_000
+
+    /// True when every count is between 0 and `plausibleMaximum`. Cost: ten unsigned comparisons.
+    @inlinable
+    public var countsInRange: Bool {
+        let m = UInt(TokenCounts.plausibleMaximum)
+        return UInt(bitPattern: input) <= m && UInt(bitPattern: cacheRead) <= m && UInt(bitPattern: cacheWrite5m) <= m
+            && UInt(bitPattern: cacheWrite1h) <= m && UInt(bitPattern: output) <= m && UInt(bitPattern: reasoning) <= m
+            && UInt(bitPattern: audioInput) <= m && UInt(bitPattern: audioOutput) <= m
+            && UInt(bitPattern: imageInput) <= m && UInt(bitPattern: imageOutput) <= m
+    }
+
+    /// The first inconsistency with the canonical rule, if any (a negative or implausibly large count,
+    /// a subset larger than its whole). Importers quarantine a line whose counts fail this.
     public var inconsistency: String? {
         let all: [(String, Int)] = [
             ("input", input), ("cache read", cacheRead), ("cache write 5m", cacheWrite5m),
@@ -145,6 +159,9 @@ public struct TokenCounts: Sendable, Hashable, Codable {
             ("image output", imageOutput),
         ]
         if let negative = all.first(where: { $0.1 < 0 }) { return "\(negative.0) tokens are negative (\(negative.1))" }
+        if let huge = all.first(where: { $0.1 > TokenCounts.plausibleMaximum }) {
+            return "\(huge.0) tokens are implausibly large (\(huge.1))"
+        }
         if audioInput + imageInput > input { return "audio+image input tokens exceed uncached input tokens" }
         if reasoning + audioOutput + imageOutput > output { return "reasoning+audio+image output tokens exceed output tokens" }
         return nil

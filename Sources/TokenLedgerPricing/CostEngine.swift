@@ -280,9 +280,8 @@ extension PriceBook {
         }
         let t = record.tokens
         // Cheap test first; `inconsistency` builds its message only when something is wrong.
-        if t.input < 0 || t.cacheRead < 0 || t.cacheWrite5m < 0 || t.cacheWrite1h < 0 || t.output < 0 || t.reasoning < 0
-            || t.audioInput < 0 || t.audioOutput < 0 || t.imageInput < 0 || t.imageOutput < 0
-            || t.audioInput + t.imageInput > t.input || t.reasoning + t.audioOutput + t.imageOutput > t.output,
+        // Range first: with every count ≤ plausibleMaximum no sum below can overflow.
+        if !t.countsInRange || t.audioInput + t.imageInput > t.input || t.reasoning + t.audioOutput + t.imageOutput > t.output,
            let why = t.inconsistency {
             throw .inconsistentTokens(why)
         }

@@ -246,3 +246,18 @@ struct ImportCLITests {
         #expect(try ledger.recordCount() == total)
     }
 }
+
+@Suite("A log with absurd token counts")
+struct AbsurdCountsCLITests {
+    @Test("is quarantined with a reason, never a crash")
+    func hugeCounts() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("huge.jsonl")
+        try #"{"id":"msg_x","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":9223372036854775807,"cache_read_input_tokens":9223372036854775807,"output_tokens":5}}"#
+            .appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        let result = try cli.run("import", "--format", "anthropic", file.path)
+        #expect(result.status == 0, "the file was read; its one line is quarantined")
+        #expect(result.stderr.contains("huge.jsonl:1: input tokens are implausibly large"))
+    }
+}

@@ -106,9 +106,7 @@ extension TokenCounts {
     /// `inconsistency`, but free when the counts are consistent (the hot path: one comparison chain
     /// instead of building the list of named buckets for every record).
     var quickInconsistency: String? {
-        if input >= 0 && cacheRead >= 0 && cacheWrite5m >= 0 && cacheWrite1h >= 0 && output >= 0 && reasoning >= 0
-            && audioInput >= 0 && audioOutput >= 0 && imageInput >= 0 && imageOutput >= 0
-            && audioInput + imageInput <= input && reasoning + audioOutput + imageOutput <= output
+        if countsInRange && audioInput + imageInput <= input && reasoning + audioOutput + imageOutput <= output
         {
             return nil
         }
