@@ -50,8 +50,10 @@ extension Ledger {
             let work = { (db: Database) throws -> (Int64?, [StoredRecord]) in
                 let records = try Ledger.storedRecords(afterID: lastID, limit: pageSize, in: db)
                 var changedRows: [(Int64, StoredUsage)] = []
+                // Same results as pricing each record alone; repeated models and days skip the lookups.
+                var memo = PricingMemo()
                 for stored in records {
-                    let cost = pricing.cost(of: stored.record)
+                    let cost = pricing.cost(of: stored.record, memo: &memo)
                     let fresh = StoredUsage(entry: stored.entry, cost: cost, importedAt: 0)
                     let newCost = fresh.costPicodollars.map { Money(picodollars: Int128($0)) }
                     let isChanged = newCost != stored.cost || fresh.unpricedReason != stored.unpricedReason
