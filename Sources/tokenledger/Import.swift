@@ -35,6 +35,8 @@ extension TokenLedgerCommand {
         var channel: String?
         @Option(help: ArgumentHelp("Column mapping for --format csv, e.g. timestamp=ts,model=model_name,input=in,output=out.", valueName: "spec"))
         var map: String?
+        @Option(help: ArgumentHelp("Provider for CSV rows that name none (else guessed from the model name).", valueName: "name"))
+        var provider: String?
         @Option(name: .customLong("batch-input"), help: ArgumentHelp("The Batch API input JSONL, to join with batch output (effort tier, batch price).", valueName: "file"))
         var batchInput: String?
         @Option(help: ArgumentHelp("Time zone for timestamps logged without an offset (default UTC).", valueName: "zone"))
@@ -74,6 +76,7 @@ extension TokenLedgerCommand {
 
             var formatOptions: [String: String] = [:]
             if let map { formatOptions["map"] = map }
+            if let provider { formatOptions["provider"] = provider }
             if let batchInput { formatOptions["batch-input"] = Paths().expandTilde(batchInput) }
             let options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
                                         formatOptions: formatOptions, naiveTimeZone: zone)

@@ -114,6 +114,20 @@ struct ImportCLITests {
         #expect((try json(good.stdout)["imported"]?.int ?? 0) > 0)
     }
 
+    @Test("--provider names the provider of CSV rows that carry none")
+    func csvProvider() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("usage.csv")
+        try "ts,model,in,out\n2026-11-01T10:00:00Z,my-finetune,100,20\n".write(to: file, atomically: true, encoding: .utf8)
+        let result = try cli.run("import", "--format", "csv", "--map", "timestamp=ts,model=model,input=in,output=out",
+                                 "--provider", "mistral", file.path)
+        #expect(result.status == 0)
+        let records = try ledger(cli).storedRecords()
+        #expect(records.map(\.record.provider) == ["mistral"])
+        #expect(records.map(\.record.tokens.input) == [100])
+    }
+
     @Test("--claude-code reads the default folder under HOME")
     func claudeCodeDefault() throws {
         let cli = try CLIRunner()
