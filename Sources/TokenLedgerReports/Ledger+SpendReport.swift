@@ -220,23 +220,8 @@ struct SpendReportBuilder {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
             }
             let ts = sqlite3_column_int64(stmt, 0)
-            var key = GroupKey()
-            var slot = 0
-            for reader in readers {
-                switch reader {
-                case .model:
-                    key[slot] = Self.modelKey(stmt, &interners[0])
-                case .text(let column, let interner):
-                    key[slot] = Int64(interners[interner].id(sqlite3_column_text(stmt, column), Int(sqlite3_column_bytes(stmt, column))))
-                case .day:
-                    key[slot] = Int64(segments.dayNumber(of: ts, hint: &segmentHint))
-                case .week:
-                    key[slot] = Int64(LocalCalendar.monday(of: segments.dayNumber(of: ts, hint: &segmentHint)))
-                case .month:
-                    key[slot] = Int64(LocalCalendar.monthIndex(ofDay: segments.dayNumber(of: ts, hint: &segmentHint)))
-                }
-                slot += 1
-            }
+            let key = Self.groupKey(stmt, readers: readers, ts: ts, modelColumns: (9, 10), interners: &interners,
+                                    segments: segments, hint: &segmentHint)
             let index: Int
             if let found = groups[key] {
                 index = found
@@ -279,7 +264,7 @@ struct SpendReportBuilder {
                     }
                 }
             }
-            if !priced { unpricedModels.insert(Self.modelKey(stmt, &interners[0])) }
+            if !priced { unpricedModels.insert(Self.modelKey(stmt, &interners[0], id: 9, name: 10)) }
         }
 
         return assemble(groups: groups, sums: sums, readers: readers, interners: interners, unpricedModels: unpricedModels,
@@ -412,21 +397,8 @@ struct SpendReportBuilder {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
             }
             let ts = int(0)
-            var key = GroupKey()
-            for (slot, reader) in readers.enumerated() {
-                switch reader {
-                case .model:
-                    key[slot] = Self.modelKey(stmt, &interners[0], id: 21, name: 22)
-                case .text(let column, let interner):
-                    key[slot] = Int64(interners[interner].id(sqlite3_column_text(stmt, column), Int(sqlite3_column_bytes(stmt, column))))
-                case .day:
-                    key[slot] = Int64(segments.dayNumber(of: ts, hint: &segmentHint))
-                case .week:
-                    key[slot] = Int64(LocalCalendar.monday(of: segments.dayNumber(of: ts, hint: &segmentHint)))
-                case .month:
-                    key[slot] = Int64(LocalCalendar.monthIndex(ofDay: segments.dayNumber(of: ts, hint: &segmentHint)))
-                }
-            }
+            let key = Self.groupKey(stmt, readers: readers, ts: ts, modelColumns: (21, 22), interners: &interners,
+                                    segments: segments, hint: &segmentHint)
             let index: Int
             if let found = groups[key] {
                 index = found
@@ -459,9 +431,32 @@ struct SpendReportBuilder {
                         usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
     }
 
+    /// One row's group key, read the same way by the record scan and the rollup scan (which differ
+    /// only in where the model columns are). Cost: one interner lookup per text key.
+    @inline(__always)
+    private static func groupKey(_ stmt: OpaquePointer?, readers: [KeyReader], ts: Int64, modelColumns: (id: Int32, name: Int32),
+                                 interners: inout [TextInterner], segments: OffsetSegments, hint: inout Int) -> GroupKey {
+        var key = GroupKey()
+        for (slot, reader) in readers.enumerated() {
+            switch reader {
+            case .model:
+                key[slot] = modelKey(stmt, &interners[0], id: modelColumns.id, name: modelColumns.name)
+            case .text(let column, let interner):
+                key[slot] = Int64(interners[interner].id(sqlite3_column_text(stmt, column), Int(sqlite3_column_bytes(stmt, column))))
+            case .day:
+                key[slot] = Int64(segments.dayNumber(of: ts, hint: &hint))
+            case .week:
+                key[slot] = Int64(LocalCalendar.monday(of: segments.dayNumber(of: ts, hint: &hint)))
+            case .month:
+                key[slot] = Int64(LocalCalendar.monthIndex(ofDay: segments.dayNumber(of: ts, hint: &hint)))
+            }
+        }
+        return key
+    }
+
     /// The model key: interned resolved id × 2, or interned logged name × 2 + 1 when unresolved.
     @inline(__always)
-    private static func modelKey(_ stmt: OpaquePointer?, _ interner: inout TextInterner, id: Int32 = 9, name: Int32 = 10) -> Int64 {
+    private static func modelKey(_ stmt: OpaquePointer?, _ interner: inout TextInterner, id: Int32, name: Int32) -> Int64 {
         if sqlite3_column_type(stmt, id) != SQLITE_NULL {
             return Int64(interner.id(sqlite3_column_text(stmt, id), Int(sqlite3_column_bytes(stmt, id)))) << 1
         }
