@@ -86,12 +86,7 @@ extension Ledger {
         var memo = PricingMemo()
         for entry in entries {
             let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record, memo: &memo), importedAt: importedAt)
-            sqlite3_reset(fresh)
-            sqlite3_clear_bindings(fresh)
-            row.bind(to: fresh)
-            let freshCode = sqlite3_step(fresh)
-            sqlite3_reset(fresh)
-            guard freshCode == SQLITE_DONE else { throw SQLiteBinder.error(freshCode, db) }
+            try row.write(with: fresh, in: db)
             if db.changesCount == 1 {
                 try rollup.add(row)
                 counts.inserted += 1
@@ -111,12 +106,7 @@ extension Ledger {
                 counts.duplicates += 1
                 continue
             }
-            sqlite3_reset(insertStatement)
-            sqlite3_clear_bindings(insertStatement)
-            row.bind(to: insertStatement)
-            let code = sqlite3_step(insertStatement)
-            sqlite3_reset(insertStatement)
-            guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
+            try row.write(with: insertStatement, in: db)
             if previousRank == nil {
                 // A new row (the insert trigger is deferred): counted in the rollup here.
                 try rollup.add(row)
@@ -162,6 +152,16 @@ struct StoredUsage {
     var reportedPicodollars: Int64? { entry.record.reportedCost.flatMap { Int64(exactly: $0.picodollars) } }
 
     /// Binds the 38 `usage_record` columns of the upsert in `Ledger.insert`, in order.
+    /// Binds this row to `statement` (an insert over `insertColumnsSQL`) and runs it once.
+    func write(with statement: OpaquePointer, in db: Database) throws {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        bind(to: statement)
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
+    }
+
     func bind(to statement: OpaquePointer) {
         let r = entry.record
         let t = r.tokens
