@@ -26,10 +26,12 @@ let package = Package(
         ),
         // Price tables (pricing/*.toml, embedded), channels, user terms, and the exact cost engine.
         .target(name: "TokenLedgerPricing", dependencies: ["TokenLedgerCore"]),
+        // The one sqlite3_db_config call the ledger needs (variadic C, not callable from Swift).
+        .target(name: "CSQLiteConfig"),
         // The SQLite ledger (GRDB): records, checkpoints, quarantine, alert state.
         .target(
             name: "TokenLedgerLedger",
-            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // One adapter per log format, and the incremental, exactly-once import pipeline.
         .target(

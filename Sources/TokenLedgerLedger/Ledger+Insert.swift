@@ -1,46 +1,54 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import CSQLiteConfig
 import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// `INSERT INTO usage_record (38 columns) VALUES (38 ?)`, bound by `StoredUsage.bind(to:)`.
+    /// `INSERT INTO usage_record (39 columns) VALUES (39 ?)`, bound by `StoredUsage.bind(to:slot:)`.
     static let insertColumnsSQL = """
             INSERT INTO usage_record (
-                dedup_key, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
+                dedup_key, dedup_hash, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
                 input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
                 reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
                 web_search_calls, images_generated, request_count, is_aggregate,
                 cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
                 source, source_file, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
-            ) VALUES (?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
+            ) VALUES (?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
             """
 
     /// Prices and stores `entries` in one transaction. Re-inserting an entry adds nothing.
     /// Cost: one cached prepared statement per row; price lookups are in memory.
     @discardableResult
     public func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date()) throws -> InsertCounts {
-        try writer.write { db in try Ledger.insert(entries, pricing: pricing, now: now, in: db) }
+        let batch = PricedBatch(entries, pricing: pricing, now: now)
+        return try writer.write { db in try Ledger.insert(batch, in: db) }
     }
 
-    /// Prices and stores `entries` inside the caller's transaction, so the import pipeline can commit
+    /// Prices and stores `entries` inside the caller's transaction (see `insert(_:in:)`).
+    public static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
+        try insert(PricedBatch(entries, pricing: pricing, now: now), in: db)
+    }
+
+    /// Stores a priced batch inside the caller's transaction, so the import pipeline can commit
     /// records and the file checkpoint together (a crash leaves neither or both).
     ///
-    /// Performance notes (profiled on 200k OpenAI chat lines): building GRDB `StatementArguments`
+    /// Performance notes (profiled on 300k OpenAI chat lines): building GRDB `StatementArguments`
     /// (38 boxed existentials per row) took more than half of the insert time; binding the values with
     /// the SQLite C API on the same cached statements removed that, for about 2× on the whole insert.
+    /// Pricing and flattening happen before, in `PricedBatch`, off the database connection.
     ///
     /// The report rollup (migration v2) is not kept by the per-row insert trigger (~4.5 µs a record)
     /// nor by a grouped SQL upsert over the batch (~2 µs a record): each newly inserted row's
     /// contribution is summed in Swift (`RollupAccumulator`, from the same `LedgerSchema.rollupSums`
     /// list as the triggers) and written with one upsert per rollup row at the end of the batch.
     /// Replacements still go through the update trigger.
-    public static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
+    public static func insert(_ batch: PricedBatch, in db: Database) throws -> InsertCounts {
         try db.execute(sql: "UPDATE report_rollup_control SET deferred = 1")
         do {
             var rollup = RollupAccumulator()
-            let counts = try insertRows(entries, pricing: pricing, now: now, rollup: &rollup, in: db)
+            let counts = try insertRows(batch, rollup: &rollup, in: db)
             try rollup.write(to: db)
             try db.execute(sql: "UPDATE report_rollup_control SET deferred = 0")
             return counts
@@ -50,15 +58,35 @@ extension Ledger {
         }
     }
 
-    /// The row loop of `insert`: prices each entry and stores it (new keys by a plain insert, known
-    /// keys only when their rank is higher).
-    private static func insertRows(_ entries: [LedgerEntry], pricing: PriceBook, now: Date,
-                                   rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
+    /// The row loop of `insert`, in two passes. Pass 1 stores every entry whose key is new with a plain
+    /// insert that does nothing on conflict, with the connection's triggers switched off (the deferred
+    /// rollup insert trigger otherwise still runs its `WHEN` sub-program for every row: ~2.5 µs a
+    /// record, a fifth of a whole chat import). Pass 2, with triggers back on so the update trigger
+    /// moves replaced rows in the rollup, finds each key whose home slot pass 1 found taken
+    /// (`DedupSlot.find`) and replaces its row only when the new rank is strictly higher — or, when a
+    /// different key holds the slot (a hash collision), stores it in the next free one. The end state
+    /// is that of one in-order pass: per key, the first entry of the highest rank.
+    private static func insertRows(_ batch: PricedBatch, rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
-        let importedAt = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        var contested: [StoredUsage] = []
+        try withTriggersDisabled(in: db) {
+            let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
+            for row in batch.rows {
+                try row.write(with: fresh, slot: row.dedupHash, in: db)
+                if db.changesCount == 1 {
+                    try rollup.add(row)
+                    counts.inserted += 1
+                    if row.costPicodollars == nil { counts.unpriced += 1 }
+                } else {
+                    contested.append(row)
+                }
+            }
+        }
+        guard !contested.isEmpty else { return counts }
+
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
         let statement = try db.cachedStatement(sql: Ledger.insertColumnsSQL + """
-            ON CONFLICT(dedup_key) DO UPDATE SET
+            ON CONFLICT(dedup_hash) DO UPDATE SET
                 supersede_rank = excluded.supersede_rank, ts = excluded.ts, provider = excluded.provider,
                 model = excluded.model, model_id = excluded.model_id, effort = excluded.effort,
                 service_tier = excluded.service_tier, is_batch = excluded.is_batch, channel = excluded.channel,
@@ -77,108 +105,150 @@ extension Ledger {
                 api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
-        let existing = try db.cachedStatement(sql: "SELECT supersede_rank FROM usage_record WHERE dedup_key = ?")
         let insertStatement = statement.sqliteStatement
-        let existingStatement = existing.sqliteStatement
-        // A new key (the common case on a first import) is stored by a plain insert that does nothing
-        // on conflict; only a key already present pays for the rank lookup and the upsert.
-        let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_key) DO NOTHING").sqliteStatement
-        var memo = PricingMemo()
-        for entry in entries {
-            let row = StoredUsage(entry: entry, cost: pricing.cost(of: entry.record, memo: &memo), importedAt: importedAt)
-            try row.write(with: fresh, in: db)
-            if db.changesCount == 1 {
-                try rollup.add(row)
-                counts.inserted += 1
-                if row.costPicodollars == nil { counts.unpriced += 1 }
-                continue
-            }
-            sqlite3_reset(existingStatement)
-            SQLiteBinder.bind(entry.dedupKey, at: 1, of: existingStatement)
-            let previousRank: Int?
-            switch sqlite3_step(existingStatement) {
-            case SQLITE_ROW: previousRank = Int(sqlite3_column_int64(existingStatement, 0))
-            case SQLITE_DONE: previousRank = nil
-            case let code: throw SQLiteBinder.error(code, db)
-            }
-            sqlite3_reset(existingStatement)
-            if let previousRank, previousRank >= entry.supersedeRank {
+        let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
+        for row in contested {
+            let (slot, previousRank) = try DedupSlot.find(row.entry.dedupKey, hash: row.dedupHash, in: db)
+            if let previousRank, previousRank >= row.entry.supersedeRank {
                 counts.duplicates += 1
                 continue
             }
-            try row.write(with: insertStatement, in: db)
             if previousRank == nil {
-                // A new row (the insert trigger is deferred): counted in the rollup here.
+                // A new key whose home slot another key holds (a hash collision): stored in the free slot.
+                try row.write(with: fresh, slot: slot, in: db)
                 try rollup.add(row)
                 counts.inserted += 1
             } else {
+                try row.write(with: insertStatement, slot: slot, in: db)
                 counts.replaced += 1
             }
             if row.costPicodollars == nil { counts.unpriced += 1 }
         }
         return counts
     }
+
+    /// Runs `body` with trigger execution switched off on this connection, and always switches it
+    /// back on. Cost: SQLite re-prepares the connection's statements after each switch (a few per batch).
+    private static func withTriggersDisabled(in db: Database, _ body: () throws -> Void) throws {
+        guard let connection = db.sqliteConnection else { return try body() }
+        let code = tokenledger_sqlite_enable_triggers(UnsafeMutableRawPointer(connection), 0)
+        guard code == SQLITE_OK else { throw SQLiteBinder.error(code, db) }
+        defer { _ = tokenledger_sqlite_enable_triggers(UnsafeMutableRawPointer(connection), 1) }
+        try body()
+    }
 }
 
-/// A usage record flattened to the `usage_record` columns, with its computed cost.
-struct StoredUsage {
-    var entry: LedgerEntry
-    var cost: CostBreakdown
-    var importedAt: Int64
+/// Entries priced and flattened to `usage_record` rows, ready for `Ledger.insert(_:in:)`. Pricing and
+/// flattening need no database, so the import pipeline builds the next batch on its reading thread
+/// while the previous one is being written. Cost: one `PriceBook.cost(of:memo:)` per entry (memoized
+/// per batch) and the row's derived text columns.
+public struct PricedBatch: Sendable {
+    let rows: [StoredUsage]
+
+    /// Prices `entries` with `pricing`; `now` becomes each row's `imported_at`.
+    public init(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date()) {
+        let importedAt = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        var memo = PricingMemo()
+        var rows: [StoredUsage] = []
+        rows.reserveCapacity(entries.count)
+        for entry in entries {
+            rows.append(StoredUsage(entry: entry, cost: pricing.cost(of: entry.record, memo: &memo), importedAt: importedAt))
+        }
+        self.rows = rows
+    }
+
+    /// The number of entries.
+    public var count: Int { rows.count }
+}
+
+/// A usage record flattened to the `usage_record` columns, with its computed cost. The derived
+/// columns are computed once, when the row is built.
+struct StoredUsage: Sendable {
+    let entry: LedgerEntry
+    let cost: CostBreakdown
+    let importedAt: Int64
+    /// The dedup key's home slot (`DedupSlot.hash`).
+    let dedupHash: Int64
+    /// Picodollars when priced. A cost beyond Int64 (≈ $9.2M for one record) is stored as unpriced
+    /// rather than wrapped, and says so.
+    let costPicodollars: Int64?
+    /// Why the record has no stored cost, or nil when it has one.
+    let unpricedReason: String?
+    /// The stored `ts` column: Unix milliseconds.
+    let timestampMilliseconds: Int64
+    /// The stored `reported_cost_pusd` column.
+    let reportedPicodollars: Int64?
+    /// The stored `price_layers` column: the layers joined by commas, or nil.
+    let priceLayers: String?
+    /// The stored `tags` column: a JSON object with sorted keys, or nil.
+    let tagsJSON: String?
 
     init(entry: LedgerEntry, cost: CostBreakdown, importedAt: Int64) {
+        let picodollars = StoredUsage.storable(cost.total)
         self.entry = entry
         self.cost = cost
         self.importedAt = importedAt
+        dedupHash = DedupSlot.hash(entry.dedupKey)
+        costPicodollars = picodollars
+        unpricedReason = StoredUsage.unpricedReason(cost.status, picodollars: picodollars)
+        timestampMilliseconds = Int64((entry.record.timestamp.timeIntervalSince1970 * 1000).rounded())
+        reportedPicodollars = StoredUsage.storable(entry.record.reportedCost)
+        priceLayers = StoredUsage.joined(cost.layers)
+        tagsJSON = StoredUsage.tagsJSON(entry.record.tags)
     }
 
-    /// Picodollars when priced. A cost beyond Int64 (≈ $9.2M for one record) is stored as unpriced
-    /// rather than wrapped, and says so.
-    var costPicodollars: Int64? {
-        guard let total = cost.total else { return nil }
-        return Int64(exactly: total.picodollars)
+    /// Money as stored picodollars; nil when absent or beyond Int64.
+    private static func storable(_ money: Money?) -> Int64? {
+        guard let money else { return nil }
+        return Int64(exactly: money.picodollars)
     }
 
-    /// Why the record has no stored cost, or nil when it has one.
-    var unpricedReason: String? {
-        if case .unpriced(let reason) = cost.status { return reason }
-        return costPicodollars == nil ? "cost too large to store" : nil
+    /// The stored `price_layers` text, or nil for none.
+    private static func joined(_ layers: [String]) -> String? {
+        layers.isEmpty ? nil : layers.joined(separator: ",")
     }
 
-    /// The stored `ts` column: Unix milliseconds.
-    var timestampMilliseconds: Int64 { Int64((entry.record.timestamp.timeIntervalSince1970 * 1000).rounded()) }
+    /// The stored `tags` text: a JSON object with sorted keys, or nil for no tags.
+    private static func tagsJSON(_ tags: [String: String]) -> String? {
+        if tags.isEmpty { return nil }
+        return JSONValue.object(JSONObject(tags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })).serialized()
+    }
 
-    /// The stored `reported_cost_pusd` column.
-    var reportedPicodollars: Int64? { entry.record.reportedCost.flatMap { Int64(exactly: $0.picodollars) } }
+    /// The reason stored with an unpriced row. (These helpers are separate functions: Swift 6.3's
+    /// optimizer crashes on the same code inside the initializer.)
+    private static func unpricedReason(_ status: CostBreakdown.Status, picodollars: Int64?) -> String? {
+        if case .unpriced(let reason) = status { return reason }
+        return picodollars == nil ? "cost too large to store" : nil
+    }
 
-    /// Binds the 38 `usage_record` columns of the upsert in `Ledger.insert`, in order.
-    /// Binds this row to `statement` (an insert over `insertColumnsSQL`) and runs it once.
-    func write(with statement: OpaquePointer, in db: Database) throws {
+    /// Binds this row to `statement` (an insert over `insertColumnsSQL`), with `slot` as its
+    /// dedup_hash, and runs it once.
+    func write(with statement: OpaquePointer, slot: Int64, in db: Database) throws {
         sqlite3_reset(statement)
-        sqlite3_clear_bindings(statement)
-        bind(to: statement)
+        bind(to: statement, slot: slot)
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
     }
 
-    func bind(to statement: OpaquePointer) {
+    /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order; every one, so no
+    /// earlier binding survives.
+    func bind(to statement: OpaquePointer, slot: Int64) {
         let r = entry.record
         let t = r.tokens
         var b = SQLiteBinder(statement: statement)
-        b.bind(entry.dedupKey); b.bind(entry.supersedeRank); b.bind(timestampMilliseconds)
+        b.bind(entry.dedupKey); b.bind(slot); b.bind(entry.supersedeRank); b.bind(timestampMilliseconds)
         b.bind(r.provider); b.bind(r.model); b.bind(cost.resolvedModel); b.bind(r.effort.rawValue); b.bind(r.serviceTier)
         b.bind(r.isBatch ? 1 : 0); b.bind(r.channel)
         b.bind(t.input); b.bind(t.cacheRead); b.bind(t.cacheWrite5m); b.bind(t.cacheWrite1h); b.bind(t.output)
         b.bind(t.reasoning); b.bind(t.audioInput); b.bind(t.audioOutput); b.bind(t.imageInput); b.bind(t.imageOutput)
         b.bind(r.units.webSearchCalls); b.bind(r.units.imagesGenerated); b.bind(r.requestCount); b.bind(r.isAggregate ? 1 : 0)
         b.bind(costPicodollars); b.bind(unpricedReason); b.bind(cost.periodStart)
-        b.bind(cost.layers.isEmpty ? nil : cost.layers.joined(separator: ","))
+        b.bind(priceLayers)
         b.bind(reportedPicodollars)
         b.bind(r.source); b.bind(entry.location?.file); b.bind(entry.location.map { Int64($0.line) })
         b.bind(r.project); b.bind(r.sessionID); b.bind(r.requestID); b.bind(r.apiKeyHash)
-        b.bind(r.tags.isEmpty ? nil
-            : JSONValue.object(JSONObject(r.tags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })).serialized())
+        b.bind(tagsJSON)
         b.bind(importedAt)
     }
 }
@@ -220,3 +290,4 @@ struct SQLiteBinder {
 
     mutating func bind(_ value: Int) { bind(Int64(value)) }
 }
+

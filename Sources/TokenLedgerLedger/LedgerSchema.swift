@@ -107,23 +107,7 @@ enum LedgerSchema {
 
             // Priced records with their cost as exact decimal text and their time as ISO 8601, for
             // people and other tools (`sqlite3 ledger.sqlite 'select * from priced_usage limit 5'`).
-            try db.execute(sql: """
-                CREATE VIEW priced_usage AS
-                SELECT id,
-                       strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS timestamp,
-                       provider, model, model_id, effort, service_tier, is_batch, channel,
-                       input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
-                       output_tokens, reasoning_tokens, web_search_calls, request_count, is_aggregate,
-                       CASE WHEN cost_pusd IS NULL THEN NULL
-                            ELSE (cost_pusd / 1000000000000) || '.' || substr('000000000000' || (cost_pusd % 1000000000000), -12)
-                       END AS cost_usd,
-                       unpriced_reason, price_period, price_layers,
-                       CASE WHEN reported_cost_pusd IS NULL THEN NULL
-                            ELSE (reported_cost_pusd / 1000000000000) || '.' || substr('000000000000' || (reported_cost_pusd % 1000000000000), -12)
-                       END AS reported_cost_usd,
-                       source, source_file, source_line, project, session_id, tags
-                FROM usage_record
-                """)
+            try db.execute(sql: LedgerSchema.pricedUsageView)
         }
         // New migrations go below, each with a new name. Never edit one above.
         migrator.registerMigration("v2-report-indexes") { db in
@@ -160,12 +144,143 @@ enum LedgerSchema {
             // database, not a connection setting, so it commits or rolls back with the batch.
             try db.execute(sql: "CREATE TABLE report_rollup_control (deferred INTEGER NOT NULL)")
             try db.execute(sql: "INSERT INTO report_rollup_control (deferred) VALUES (0)")
-            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_insert AFTER INSERT ON usage_record WHEN (SELECT deferred FROM report_rollup_control) = 0 BEGIN \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
-            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_delete AFTER DELETE ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); END")
-            // Only updates of the columns the rollup reads (supersede, reprice) touch it.
-            try db.execute(sql: "CREATE TRIGGER usage_record_rollup_update AFTER UPDATE OF ts, provider, model, model_id, effort, is_aggregate, request_count, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pusd, reported_cost_pusd ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
+            try LedgerSchema.createRollupTriggers(db)
+        }
+        migrator.registerMigration("v3-dedup-hash") { db in
+            // Re-imports collide on a 64-bit hash of the dedup key (`DedupSlot`) instead of the key
+            // text: the text index of v1 (30–60 random characters per key) made a first import of a
+            // million records slow (every insert lands on a random page of a large index). The key
+            // stays in its column, unindexed. SQLite cannot drop a column's UNIQUE constraint, so the
+            // table is rebuilt: same columns and ids, plus dedup_hash; then its indexes, the rollup
+            // triggers and the priced_usage view are created again exactly as v1 and v2 made them.
+            // report_rollup is untouched (the rows are the same).
+            let hash = DatabaseFunction("tokenledger_dedup_hash", argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0]).map(DedupSlot.hash)
+            }
+            db.add(function: hash)
+            defer { db.remove(function: hash) }
+            try db.execute(sql: "DROP VIEW priced_usage")
+            for trigger in ["usage_record_rollup_insert", "usage_record_rollup_delete", "usage_record_rollup_update"] {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            try db.execute(sql: LedgerSchema.usageRecordTable(named: "usage_record_v3"))
+            let columns = LedgerSchema.usageRecordColumns.joined(separator: ", ")
+            try db.execute(sql: """
+                INSERT INTO usage_record_v3 (id, dedup_hash, \(columns))
+                SELECT id, tokenledger_dedup_hash(dedup_key), \(columns) FROM usage_record ORDER BY id
+                """)
+            try db.execute(sql: "DROP TABLE usage_record")
+            try db.execute(sql: "ALTER TABLE usage_record_v3 RENAME TO usage_record")
+            // Two stored keys with one hash (never seen in practice): later ids move to the next free slot.
+            let collided = try Int64.fetchAll(db, sql: "SELECT dedup_hash FROM usage_record GROUP BY dedup_hash HAVING COUNT(*) > 1")
+            if !collided.isEmpty {
+                var taken = Set(try Int64.fetchAll(db, sql: "SELECT dedup_hash FROM usage_record"))
+                for hash in collided {
+                    let ids = try Int64.fetchAll(db, sql: "SELECT id FROM usage_record WHERE dedup_hash = ? ORDER BY id", arguments: [hash])
+                    var slot = hash
+                    for id in ids.dropFirst() {
+                        repeat { slot &+= 1 } while taken.contains(slot)
+                        taken.insert(slot)
+                        try db.execute(sql: "UPDATE usage_record SET dedup_hash = ? WHERE id = ?", arguments: [slot, id])
+                    }
+                }
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX usage_record_by_dedup_hash ON usage_record(dedup_hash)")
+            try db.execute(sql: "CREATE INDEX usage_record_by_time ON usage_record(ts)")
+            try db.execute(sql: "CREATE INDEX usage_record_by_model_time ON usage_record(model_id, ts)")
+            try db.execute(sql: "CREATE INDEX usage_record_by_kind_provider_time ON usage_record(is_aggregate, provider, ts)")
+            try LedgerSchema.createRollupTriggers(db)
+            try db.execute(sql: LedgerSchema.pricedUsageView)
         }
         return migrator
+    }
+
+    /// The `priced_usage` view (v1; created again by v3): priced records with their cost as exact
+    /// decimal text and their time as ISO 8601, for people and other tools
+    /// (`sqlite3 ledger.sqlite 'select * from priced_usage limit 5'`).
+    static let pricedUsageView = """
+                CREATE VIEW priced_usage AS
+                SELECT id,
+                       strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch') AS timestamp,
+                       provider, model, model_id, effort, service_tier, is_batch, channel,
+                       input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                       output_tokens, reasoning_tokens, web_search_calls, request_count, is_aggregate,
+                       CASE WHEN cost_pusd IS NULL THEN NULL
+                            ELSE (cost_pusd / 1000000000000) || '.' || substr('000000000000' || (cost_pusd % 1000000000000), -12)
+                       END AS cost_usd,
+                       unpriced_reason, price_period, price_layers,
+                       CASE WHEN reported_cost_pusd IS NULL THEN NULL
+                            ELSE (reported_cost_pusd / 1000000000000) || '.' || substr('000000000000' || (reported_cost_pusd % 1000000000000), -12)
+                       END AS reported_cost_usd,
+                       source, source_file, source_line, project, session_id, tags
+                FROM usage_record
+                """
+
+    /// The usage_record table as v3 creates it: v1's columns, the key no longer UNIQUE, plus dedup_hash.
+    static func usageRecordTable(named name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            id INTEGER PRIMARY KEY,
+            dedup_key TEXT NOT NULL,               -- importer's natural key (see dedup_hash)
+            dedup_hash INTEGER,                    -- DedupSlot: 64-bit hash of dedup_key, UNIQUE; re-imports collide here
+                                                   -- (NULL only in rows other tools insert: those are not deduplicated)
+            supersede_rank INTEGER NOT NULL DEFAULT 0, -- a later line with a higher rank replaces this row
+            ts INTEGER NOT NULL,                   -- request time, Unix milliseconds UTC
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,                   -- model name as logged
+            model_id TEXT,                         -- resolved canonical id; NULL when unresolved
+            effort TEXT NOT NULL DEFAULT 'unknown',
+            service_tier TEXT,
+            is_batch INTEGER NOT NULL DEFAULT 0,
+            channel TEXT,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+            audio_input_tokens INTEGER NOT NULL DEFAULT 0,
+            audio_output_tokens INTEGER NOT NULL DEFAULT 0,
+            image_input_tokens INTEGER NOT NULL DEFAULT 0,
+            image_output_tokens INTEGER NOT NULL DEFAULT 0,
+            web_search_calls INTEGER NOT NULL DEFAULT 0,
+            images_generated INTEGER NOT NULL DEFAULT 0,
+            request_count INTEGER NOT NULL DEFAULT 1,
+            is_aggregate INTEGER NOT NULL DEFAULT 0, -- usage/cost export bucket, kept apart from per-request rows
+            cost_pusd INTEGER,                     -- computed cost, picodollars; NULL = unpriced (never 0 for unknown)
+            unpriced_reason TEXT,
+            price_period TEXT,                     -- start date of the price period used
+            price_layers TEXT,                     -- layers that set the prices, e.g. 'terms:acme,bundled:openai'
+            reported_cost_pusd INTEGER,            -- the log's own cost figure, when it had one
+            source TEXT NOT NULL,                  -- log format ('claude-code', 'openai-batch', ...)
+            source_file TEXT,
+            source_line INTEGER,
+            project TEXT,
+            session_id TEXT,
+            request_id TEXT,
+            api_key_hash TEXT,                     -- SHA-256 prefix; never the key
+            tags TEXT,                             -- JSON object of tag key → value, or NULL
+            imported_at INTEGER NOT NULL           -- Unix milliseconds
+        )
+        """
+    }
+
+    /// usage_record's columns other than id and dedup_hash, in table order (v3 copies them).
+    static let usageRecordColumns = [
+        "dedup_key", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch", "channel",
+        "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
+        "reasoning_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens",
+        "web_search_calls", "images_generated", "request_count", "is_aggregate",
+        "cost_pusd", "unpriced_reason", "price_period", "price_layers", "reported_cost_pusd",
+        "source", "source_file", "source_line", "project", "session_id", "request_id", "api_key_hash", "tags", "imported_at",
+    ]
+
+    /// The report rollup's three triggers on usage_record (v2; created again by v3).
+    static func createRollupTriggers(_ db: Database) throws {
+        try db.execute(sql: "CREATE TRIGGER usage_record_rollup_insert AFTER INSERT ON usage_record WHEN (SELECT deferred FROM report_rollup_control) = 0 BEGIN \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
+        try db.execute(sql: "CREATE TRIGGER usage_record_rollup_delete AFTER DELETE ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); END")
+        // Only updates of the columns the rollup reads (supersede, reprice) touch it.
+        try db.execute(sql: "CREATE TRIGGER usage_record_rollup_update AFTER UPDATE OF ts, provider, model, model_id, effort, is_aggregate, request_count, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pusd, reported_cost_pusd ON usage_record BEGIN \(LedgerSchema.rollupUpsert(row: "OLD", sign: -1)); \(LedgerSchema.rollupUpsert(row: "NEW", sign: 1)); END")
     }
 
     /// The summed columns of `report_rollup` and the per-record value each adds: `value` as SQL (`row` is

@@ -69,10 +69,12 @@ extension Ledger {
         try reader.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_record ORDER BY id").map(StoredRecord.init(row:)) }
     }
 
-    /// The stored record with this dedup key, if any.
+    /// The stored record with this dedup key, if any. Cost: one index lookup (`DedupSlot`).
     public func storedRecord(dedupKey: String) throws -> StoredRecord? {
         try reader.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM usage_record WHERE dedup_key = ?", arguments: [dedupKey]).map(StoredRecord.init(row:))
+            let (slot, rank) = try DedupSlot.find(dedupKey, hash: DedupSlot.hash(dedupKey), in: db)
+            guard rank != nil else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM usage_record WHERE dedup_hash = ?", arguments: [slot]).map(StoredRecord.init(row:))
         }
     }
 
@@ -92,5 +94,19 @@ extension Ledger {
     /// "database is locked" halfway. Everything `body` writes commits together or not at all.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.write(body)
+    }
+
+    /// Runs `body` on the write connection with no implicit transaction (`body` begins and commits
+    /// its own, e.g. one per many batches) and a page cache of `cacheMiB` MiB instead of SQLite's
+    /// 2 MiB, restored afterwards. The cache holds a long transaction's dirty pages, which SQLite
+    /// would otherwise spill to the WAL and write again at commit. Memory: up to `cacheMiB` MiB while
+    /// `body` runs. Other writers in this process wait until `body` returns.
+    public func bulkWrite<T>(cacheMiB: Int, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = \(-cacheMiB * 1024)")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(previous)") }
+            return try body(db)
+        }
     }
 }

@@ -1,0 +1,7 @@
+#include "CSQLiteConfig.h"
+#include <sqlite3.h>
+
+int tokenledger_sqlite_enable_triggers(void *db, int enabled) {
+    int now = -1;
+    return sqlite3_db_config((sqlite3 *)db, SQLITE_DBCONFIG_ENABLE_TRIGGER, enabled, &now);
+}
