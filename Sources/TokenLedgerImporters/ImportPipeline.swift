@@ -24,12 +24,11 @@ public struct ImportSource: Sendable, Hashable {
 
 /// Reads log files into the ledger exactly once and incrementally.
 ///
-/// Performance notes (`tokenledger-bench import`, figures in the README): parsing is ~85% of a chat
-/// import, the insert ~15%. Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line
-/// allocation), cross-file batches of 4,096 records per transaction, the raw SQLite binding in
-/// `Ledger.insert`. Tried and dropped: committing batches on a background queue while the next batch
-/// is parsed — it corrupted the heap at pool close under load (a GRDB/SQLite connection-lifetime
-/// interaction not understood in time) and gains little on a shared 2-core machine.
+/// Performance notes (`tokenledger-bench import`, figures in the README): reading and parsing run on
+/// the caller's thread, pricing too (`PricedBatch`), while the previous batch is written on a
+/// background thread (`BatchCommitter`: several batches per transaction, a 64 MiB page cache). Kept:
+/// a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of 4,096
+/// records, the raw SQLite binding in `Ledger.insert`, the 64-bit dedup index (`DedupSlot`).
 ///
 /// For each file: unchanged since its checkpoint (same device, inode, size, mtime) → skipped without
 /// reading; grown with the same identity (and the same first bytes) → a `.lines` format continues from
@@ -50,6 +49,8 @@ public final class ImportPipeline {
     private var pendingEntries: [LedgerEntry] = []
     private var pendingQuarantine: [QuarantinedLine] = []
     private var pendingCheckpoints: [String: FileCheckpoint] = [:]
+    private let committer: BatchCommitter
+    private var batchInFlight: PricedBatch?
     private var bytesTotal: Int64 = 0
     private var lastProgress: Int64 = 0
 
@@ -75,6 +76,7 @@ public final class ImportPipeline {
         self.adapters = adapters
         self.options = options
         self.reporter = reporter
+        committer = BatchCommitter(ledger: ledger)
         explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
     }
 
@@ -157,10 +159,17 @@ public final class ImportPipeline {
         if unrecognised > 20 {
             problems.append("\(unrecognised - 20) more files in the given folders are not usage logs TokenLedger recognises.")
         }
-        for plan in plans {
-            if try read(plan) { summary.filesRead += 1 } else { summary.filesSkipped += 1 }
+        do {
+            for plan in plans {
+                if try read(plan) { summary.filesRead += 1 } else { summary.filesSkipped += 1 }
+            }
+            try flush()
+            try drain()
+        } catch {
+            // Never leave a batch writing in the background behind a failed import.
+            _ = try? committer.finish()
+            throw error
         }
-        try flush()
         reporter.finished()
         if summary.nothingRead {
             throw ImportError.nothingRead(problems: problems + summary.problems)
@@ -491,32 +500,52 @@ public final class ImportPipeline {
         }
     }
 
-    /// Commits the pending records, quarantined lines and checkpoints in one IMMEDIATE transaction.
+    /// Hands the pending records, quarantined lines and checkpoints to the committer, which writes them
+    /// together (one transaction holds whole batches) in the background while reading goes on. Adds the previous batch's
+    /// counts to the summary, or throws its error.
     private func flush() throws {
         if let deferredError { throw deferredError }
         guard !pendingEntries.isEmpty || !pendingQuarantine.isEmpty || !pendingCheckpoints.isEmpty else { return }
-        let entries = pendingEntries
+        // Priced here, on the reading thread, while the previous batch is still being written.
+        let batch = PricedBatch(pendingEntries, pricing: pricing)
         let quarantine = pendingQuarantine
         let checkpoints = Array(pendingCheckpoints.values)
-        let pricing = self.pricing
-        let counts: InsertCounts
-        do {
-            counts = try ledger.write { db in
-                let counts = try Ledger.insert(entries, pricing: pricing, in: db)
+        pendingEntries = []
+        pendingEntries.reserveCapacity(options.batchSize)
+        pendingQuarantine = []
+        pendingCheckpoints = [:]
+        let finished = try committed {
+            try committer.submit(rows: batch.count + quarantine.count) { db in
+                let counts = try Ledger.insert(batch, in: db)
                 try Ledger.quarantine(quarantine, in: db)
                 for checkpoint in checkpoints { try Ledger.saveCheckpoint(checkpoint, in: db) }
                 return counts
             }
+        }
+        if let finished { count(finished) }
+        // Keeps the batch until the next flush, so its records are freed here rather than on the writer thread.
+        batchInFlight = batch
+    }
+
+    /// Waits for the last batch in flight and adds its counts to the summary.
+    private func drain() throws {
+        if let finished = try committed({ try committer.finish() }) { count(finished) }
+    }
+
+    /// Runs a committer call, turning a database error into `LedgerError.writeFailed`.
+    private func committed(_ call: () throws -> InsertCounts?) throws -> InsertCounts? {
+        do {
+            return try call()
         } catch let error as DatabaseError {
             throw LedgerError.writeFailed(reason: error.message ?? "\(error)")
         }
+    }
+
+    private func count(_ counts: InsertCounts) {
         summary.imported += counts.inserted
         summary.duplicates += counts.duplicates
         summary.replaced += counts.replaced
         summary.unpriced += counts.unpriced
-        pendingEntries.removeAll(keepingCapacity: true)
-        pendingQuarantine.removeAll(keepingCapacity: true)
-        pendingCheckpoints.removeAll(keepingCapacity: true)
     }
 }
 
