@@ -139,13 +139,34 @@ enum ImportBenchData {
 
     static let models = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini-2025-01-31", "gpt-4.1-2025-04-14"]
 
+    /// An id like the providers' own (`prefix` then `length` letters and digits), pseudo-random but
+    /// fixed for each `seed`. Real ids are random, so they land all over the ledger's dedup index;
+    /// sequential ids would insert in near order and flatter the import figures.
+    static func pseudoRandomID(_ prefix: String, _ length: Int, seed: Int) -> String {
+        var state = prefix.utf8.reduce(UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15) { $0 &* 31 &+ UInt64($1) }
+        var id = Array(prefix.utf8)
+        id.reserveCapacity(prefix.utf8.count + length)
+        for _ in 0..<length {
+            // splitmix64 steps: a fixed, well-spread sequence per seed.
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            id.append(idAlphabet[Int(z % UInt64(idAlphabet.count))])
+        }
+        return String(decoding: id, as: UTF8.self)
+    }
+
+    static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
     /// One OpenAI Chat Completions response as an application logs it (current shape).
     static func chatLine(_ i: Int) -> String {
         let prompt = 200 + (i * 7919) % 4000
         let cached = (i % 3 == 0) ? (prompt / 1024) * 1024 : 0
         let completion = 20 + (i * 104_729) % 900
         let reasoning = i % 4 == 2 ? completion / 2 : 0
-        return #"{"id":"chatcmpl-bench\#(i)","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"Done.","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#
+        return #"{"id":"\#(pseudoRandomID("chatcmpl-", 29, seed: i))","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"Done.","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#
     }
 
     /// OpenAI Chat Completions responses as an application logs them (one per line, current shape).
@@ -175,8 +196,8 @@ enum ImportBenchData {
             let envelope = #""isSidechain":false,"userType":"external","cwd":"\#(cwd)","sessionId":"\#(sid)","version":"1.0.85","gitBranch":"main""#
             for turn in 0..<380 {
                 let ts = Timestamp.iso8601(Date(timeIntervalSince1970: 1_761_955_200 + Double(session * 4000 + turn * 9)))
-                let msg = "msg_01\(session)x\(turn)"
-                let req = "req_011\(session)x\(turn)"
+                let msg = pseudoRandomID("msg_01", 22, seed: session * 1000 + turn)
+                let req = pseudoRandomID("req_011", 22, seed: session * 1000 + turn)
                 let usage = #""usage":{"input_tokens":\#(4 + turn % 50),"cache_creation_input_tokens":\#(turn % 7 == 0 ? 3000 : 0),"cache_read_input_tokens":\#(20_000 + turn * 37),"cache_creation":{"ephemeral_5m_input_tokens":\#(turn % 7 == 0 ? 3000 : 0),"ephemeral_1h_input_tokens":0},"output_tokens":"#
                 try w.line(#"{"parentUuid":"u-\#(turn)-0",\#(envelope),"type":"user","message":{"role":"user","content":"\#(filler800)"},"uuid":"u-\#(turn)-1","timestamp":"\#(ts)"}"#)
                 try w.line(#"{"parentUuid":"u-\#(turn)-1",\#(envelope),"message":{"id":"\#(msg)","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"thinking","thinking":"\#(filler300)","signature":"x"}],"stop_reason":null,"stop_sequence":null,\#(usage)4,"service_tier":"standard"}},"requestId":"\#(req)","type":"assistant","uuid":"u-\#(turn)-2","timestamp":"\#(ts)"}"#)
