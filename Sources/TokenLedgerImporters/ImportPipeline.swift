@@ -26,7 +26,7 @@ public struct ImportSource: Sendable, Hashable {
 ///
 /// Performance notes (`tokenledger-bench import`, figures in the README): reading and parsing run on
 /// the caller's thread, pricing too (`PricedBatch`), while the previous batch is written on a
-/// background thread (`BatchCommitter`: several batches per transaction, a 64 MiB page cache). Kept:
+/// background thread (`BatchCommitter`: several batches per transaction, a 32 MiB page cache). Kept:
 /// a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of 4,096
 /// records, the raw SQLite binding in `Ledger.insert`, the 64-bit dedup index (`DedupSlot`).
 ///
