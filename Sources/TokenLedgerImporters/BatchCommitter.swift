@@ -41,7 +41,6 @@ final class BatchCommitter: @unchecked Sendable {
     // The caller's thread only:
     private var running = false
     private var inFlight = false
-    private var failed = false
 
     init(ledger: Ledger, rowsPerTransaction: Int = 65_536, cacheMiB: Int = 32) {
         self.ledger = ledger
@@ -76,10 +75,10 @@ final class BatchCommitter: @unchecked Sendable {
             ending = true
             ready.signal()
             idle.wait()
+            ending = false  // a later submit starts a new writer thread
             finishedCounts = nil
             if let error = finishedError {
                 finishedError = nil
-                failed = true
                 throw error
             }
         }
@@ -94,7 +93,6 @@ final class BatchCommitter: @unchecked Sendable {
         finishedCounts = nil
         if let error = finishedError {
             finishedError = nil
-            failed = true
             running = false  // the writer thread has ended
             throw error
         }

@@ -31,6 +31,11 @@ struct BatchCommitterTests {
         #expect(second?.inserted == 2 && second?.duplicates == 1)
         #expect(try ledger.recordCount() == 4)
         #expect(try committer.finish() == nil)
+        // Usable again after finishing: a new writer thread takes the next batch.
+        let three = batch(["e"])
+        _ = try committer.submit(rows: 1) { db in try Ledger.insert(three, in: db) }
+        #expect(try committer.finish()?.inserted == 1)
+        #expect(try ledger.recordCount() == 5)
     }
 
     @Test("a failing batch: its error comes back, its writes roll back, committed batches stay")
