@@ -144,6 +144,12 @@ public final class ImportPipeline {
             case .read(let plan):
                 plans.append(plan)
                 bytesTotal += plan.bytesToRead
+            case .batchInput:
+                // Requests, not usage: joined with its output file when that is imported.
+                summary.filesSkipped += 1
+                if candidate.explicit {
+                    problems.append("\(candidate.path) is an OpenAI Batch input file (requests, no usage); import its output file, which is joined with it (or pass it with --batch-input).")
+                }
             case .unrecognised:
                 summary.filesSkipped += 1
                 unrecognised += 1
@@ -200,6 +206,8 @@ public final class ImportPipeline {
         case unchanged
         case read(FilePlan)
         case unrecognised
+        /// An OpenAI Batch input file: no usage of its own.
+        case batchInput
         case unreadable(String)
     }
 
@@ -240,7 +248,7 @@ public final class ImportPipeline {
                 }
             }
         }
-        guard let adapter = chosen else { return .unrecognised }
+        guard let adapter = chosen else { return OpenAIBatchAdapter.isBatchInput(head: head) ? .batchInput : .unrecognised }
         if adapter.layout == .database, knownLayout != .database, let db = FileStatus.ofDatabase(path) { status = db }
         let headSHA = SHA256.hexDigest(head.prefix(Int(min(Int64(FileCheckpoint.headLength), status.size))))
         return .read(FilePlan(path: path, adapter: adapter, status: status, headSHA: headSHA, resume: resume))

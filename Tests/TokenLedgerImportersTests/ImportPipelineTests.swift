@@ -189,6 +189,20 @@ struct ImportPipelineTests {
         #expect(summary.filesRead == 1 && summary.filesSkipped == 1 && summary.imported == 1)
         #expect(reporter.problems == ["\(plain.path) is not a usage log TokenLedger recognises; pass --format F to read it as format F."])
 
+        // A Batch API input file holds requests, not usage: passed over in a folder without a warning,
+        // and named as such when given on its own.
+        let batchFolder = try TestLog.folder()
+        defer { try? FileManager.default.removeItem(at: batchFolder) }
+        let batchInput = batchFolder.appendingPathComponent("batch_1_input.jsonl")
+        try TestLog.write(#"{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[]}}"# + "\n", to: batchInput)
+        try TestLog.write(TestLog.use("b"), to: batchFolder.appendingPathComponent("good.jsonl"))
+        let quiet = CollectingImportReporter()
+        let folderRun = try importing([batchFolder], into: ledger, reporter: quiet)
+        #expect(folderRun.filesRead == 1 && folderRun.filesSkipped == 1 && quiet.problems.isEmpty)
+        #expect(throws: ImportError.nothingRead(problems: ["\(batchInput.path) is an OpenAI Batch input file (requests, no usage); import its output file, which is joined with it (or pass it with --batch-input)."])) {
+            try importing([batchInput], into: ledger)
+        }
+
         let forced = try importing([plain], into: ledger, options: ImportOptions(format: "test-jsonl"))
         #expect(forced.filesRead == 1 && forced.quarantined == 1)
 

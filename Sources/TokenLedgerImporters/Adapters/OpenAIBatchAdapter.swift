@@ -32,6 +32,15 @@ public struct OpenAIBatchAdapter: LogAdapter {
         OpenAIBatchParser(context: context, state: state)
     }
 
+    /// Whether a file's first bytes look like a Batch API *input* file (requests: `custom_id`,
+    /// `method`, `url`, `body`; no `response`). Such a file holds no usage: it is read only when
+    /// joined with its output file, and a folder import passes over it without a warning.
+    public static func isBatchInput(head: [UInt8]) -> Bool {
+        let h = FileHead(head)
+        return !h.isBinary && h.contains("\"custom_id\"") && h.contains("\"method\"") && h.contains("\"body\"")
+            && h.contains("\"url\"") && !h.contains("\"response\"")
+    }
+
     /// The input JSONL this output file is joined with, by the rule above; nil when there is none.
     public static func inputFile(for output: URL, options: [String: String]) -> URL? {
         if let given = options["batch-input"], !given.isEmpty {
