@@ -18,13 +18,29 @@ public final class Ledger: Sendable {
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         do {
-            try LedgerSchema.migrator.migrate(writer)
+            try Ledger.migrate(writer)
         } catch {
             // Two processes opening a new ledger at once both see the migration pending; the loser's
             // CREATE TABLE fails. Once the winner has committed, the schema is complete: go on.
             let complete = try writer.read { db in try LedgerSchema.migrator.hasCompletedMigrations(db) }
-            if !complete { try LedgerSchema.migrator.migrate(writer) }
+            if !complete { try Ledger.migrate(writer) }
         }
+    }
+
+    /// Runs pending migrations with temporary storage on disk: the connections keep their
+    /// statement journals in memory (`temp_store = MEMORY`, for the rollup triggers), but a migration
+    /// that rebuilds a table sorts its new indexes in temporary storage — in memory that took 460 MB
+    /// for a million records (v3), on disk 43 MB at the same speed.
+    private static func migrate(_ writer: any DatabaseWriter) throws {
+        let pending = try writer.read { db in try !LedgerSchema.migrator.hasCompletedMigrations(db) }
+        guard pending else { return }
+        let previous = try writer.writeWithoutTransaction { db in
+            let previous = try Int.fetchOne(db, sql: "PRAGMA temp_store") ?? 0
+            try db.execute(sql: "PRAGMA temp_store = FILE")
+            return previous
+        }
+        defer { try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = \(previous)") } }
+        try LedgerSchema.migrator.migrate(writer)
     }
 
     /// Opens (creating if needed, with its folder) the ledger file at `url`.

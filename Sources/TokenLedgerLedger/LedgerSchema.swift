@@ -171,21 +171,14 @@ enum LedgerSchema {
                 """)
             try db.execute(sql: "DROP TABLE usage_record")
             try db.execute(sql: "ALTER TABLE usage_record_v3 RENAME TO usage_record")
-            // Two stored keys with one hash (never seen in practice): later ids move to the next free slot.
-            let collided = try Int64.fetchAll(db, sql: "SELECT dedup_hash FROM usage_record GROUP BY dedup_hash HAVING COUNT(*) > 1")
-            if !collided.isEmpty {
-                var taken = Set(try Int64.fetchAll(db, sql: "SELECT dedup_hash FROM usage_record"))
-                for hash in collided {
-                    let ids = try Int64.fetchAll(db, sql: "SELECT id FROM usage_record WHERE dedup_hash = ? ORDER BY id", arguments: [hash])
-                    var slot = hash
-                    for id in ids.dropFirst() {
-                        repeat { slot &+= 1 } while taken.contains(slot)
-                        taken.insert(slot)
-                        try db.execute(sql: "UPDATE usage_record SET dedup_hash = ? WHERE id = ?", arguments: [slot, id])
-                    }
-                }
+            let uniqueIndex = "CREATE UNIQUE INDEX usage_record_by_dedup_hash ON usage_record(dedup_hash)"
+            do {
+                try db.execute(sql: uniqueIndex)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                // Two stored keys with one hash (never seen in practice): later ids move to the next free slot.
+                try LedgerSchema.separateCollidingHashes(db)
+                try db.execute(sql: uniqueIndex)
             }
-            try db.execute(sql: "CREATE UNIQUE INDEX usage_record_by_dedup_hash ON usage_record(dedup_hash)")
             try db.execute(sql: "CREATE INDEX usage_record_by_time ON usage_record(ts)")
             try db.execute(sql: "CREATE INDEX usage_record_by_model_time ON usage_record(model_id, ts)")
             try db.execute(sql: "CREATE INDEX usage_record_by_kind_provider_time ON usage_record(is_aggregate, provider, ts)")
@@ -193,6 +186,20 @@ enum LedgerSchema {
             try db.execute(sql: LedgerSchema.pricedUsageView)
         }
         return migrator
+    }
+
+    /// Gives every row but the first of each group sharing a dedup_hash the next free hash value
+    /// (v3, only when two stored keys collide; `DedupSlot` probes the same way).
+    static func separateCollidingHashes(_ db: Database) throws {
+        let collided = try Int64.fetchAll(db, sql: "SELECT dedup_hash FROM usage_record GROUP BY dedup_hash HAVING COUNT(*) > 1")
+        for hash in collided {
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM usage_record WHERE dedup_hash = ? ORDER BY id", arguments: [hash])
+            var slot = hash
+            for id in ids.dropFirst() {
+                repeat { slot &+= 1 } while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM usage_record WHERE dedup_hash = ?)", arguments: [slot]) == true
+                try db.execute(sql: "UPDATE usage_record SET dedup_hash = ? WHERE id = ?", arguments: [slot, id])
+            }
+        }
     }
 
     /// The `priced_usage` view (v1; created again by v3): priced records with their cost as exact

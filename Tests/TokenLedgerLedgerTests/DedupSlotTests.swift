@@ -101,4 +101,21 @@ struct DedupSlotTests {
         let indexes = try ledger.reader.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_record' AND name NOT LIKE 'sqlite_%' ORDER BY name") }
         #expect(indexes == ["usage_record_by_dedup_hash", "usage_record_by_kind_provider_time", "usage_record_by_model_time", "usage_record_by_time"])
     }
+
+    @Test("stored keys that share a hash (before the unique index exists) move to the next free values, in id order")
+    func migrationSeparatesCollisions() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: LedgerSchema.usageRecordTable(named: "usage_record"))
+            for (id, key, hash) in [(1, "a", 100), (2, "b", 100), (3, "c", 101), (4, "d", 100)] {
+                try db.execute(sql: """
+                    INSERT INTO usage_record (id, dedup_key, dedup_hash, ts, provider, model, source, imported_at)
+                    VALUES (?, ?, ?, 0, 'openai', 'm', 'sql', 0)
+                    """, arguments: [id, key, hash])
+            }
+            try LedgerSchema.separateCollidingHashes(db)
+        }
+        let hashes = try queue.read { db in try Int64.fetchAll(db, sql: "SELECT dedup_hash FROM usage_record ORDER BY id") }
+        #expect(hashes == [100, 102, 101, 103])
+    }
 }
