@@ -189,7 +189,7 @@ struct SpendReportBuilder {
             case .day: readers.append(.day)
             case .week: readers.append(.week)
             case .month: readers.append(.month)
-            case .provider, .effort, .project, .source, .session, .serviceTier, .tag:
+            case .provider, .effort, .project, .source, .session, .serviceTier, .channel, .batch, .tag:
                 let expression: String
                 switch dimension {
                 case .provider: expression = "provider"
@@ -198,6 +198,8 @@ struct SpendReportBuilder {
                 case .source: expression = "source"
                 case .session: expression = "session_id"
                 case .serviceTier: expression = "service_tier"
+                case .channel: expression = "NULLIF(channel, '')"
+                case .batch: expression = "CASE WHEN is_batch = 1 THEN 'batch' ELSE 'standard' END"
                 case .tag(let key): expression = "CAST(\(Self.tagExpression(key)) AS TEXT)"
                 default: expression = "NULL"
                 }

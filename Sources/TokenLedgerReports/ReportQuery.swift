@@ -4,12 +4,16 @@ import TokenLedgerCore
 /// One way to group spend: a `--by` key.
 public enum GroupDimension: Hashable, Sendable {
     case model, provider, effort, day, week, month, project, source, session, serviceTier
+    /// The reseller (price channel) the requests went through; "(none)" when direct.
+    case channel
+    /// "batch" for Batch API requests, "standard" otherwise.
+    case batch
     /// A tag's value, from the record's `tags` JSON object (`tag:team`).
     case tag(String)
 
     /// The fixed keys, in the order help text lists them (`tag:KEY` is added by `validKeys`).
     public static let fixed: [GroupDimension] = [
-        .model, .provider, .effort, .day, .week, .month, .project, .source, .session, .serviceTier,
+        .model, .provider, .effort, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch,
     ]
 
     /// Every accepted `--by` key, for error messages and help.
@@ -28,6 +32,8 @@ public enum GroupDimension: Hashable, Sendable {
         case .source: return "source"
         case .session: return "session"
         case .serviceTier: return "service-tier"
+        case .channel: return "channel"
+        case .batch: return "batch"
         case .tag(let key): return "tag:\(key)"
         }
     }

@@ -65,15 +65,17 @@ struct TestRow {
     var aggregate = false
     var cost: Int64? = 1_000_000_000
     var reported: Int64? = nil
+    var channel: String? = nil
+    var batch = false
 
     func insert(_ db: Database, id: Int) throws {
         try db.execute(sql: """
             INSERT INTO usage_record (id, dedup_key, ts, provider, model, model_id, effort, source, project, session_id, tags,
                 input_tokens, cache_read_tokens, cache_write_5m_tokens, output_tokens, reasoning_tokens, request_count,
-                is_aggregate, cost_pusd, unpriced_reason, reported_cost_pusd, imported_at)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,0)
+                is_aggregate, cost_pusd, unpriced_reason, reported_cost_pusd, channel, is_batch, imported_at)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,0)
             """, arguments: [id, "t:\(id)", ts, provider, model, modelID, effort, source, project, session, tags,
                              input, cacheRead, cacheWrite, output, reasoning, requests,
-                             aggregate ? 1 : 0, cost, cost == nil ? "test: unpriced" : nil, reported])
+                             aggregate ? 1 : 0, cost, cost == nil ? "test: unpriced" : nil, reported, channel, batch ? 1 : 0])
     }
 }

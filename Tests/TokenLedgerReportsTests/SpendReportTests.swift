@@ -27,6 +27,24 @@ struct SpendReportTests {
         #expect(report.totals.isLowerBound)
     }
 
+    @Test("--by channel and --by batch: the reseller ((none) when direct) and batch vs standard requests")
+    func channelAndBatch() throws {
+        let t = ReportFixture.ms("2026-10-10T12:00:00Z")
+        let ledger = try ReportFixture.ledger([
+            TestRow(ts: t, cost: 1_000_000_000),
+            TestRow(ts: t, cost: 2_000_000_000, channel: "302ai"),
+            TestRow(ts: t, cost: 4_000_000_000, batch: true),
+            TestRow(ts: t, cost: 8_000_000_000, channel: "", batch: true),
+        ])
+        let report = try ledger.spendReport(for: ReportFixture.octoberQuery(try GroupDimension.parseList("channel,batch")))
+        #expect(report.rows.count == 3)
+        #expect(row(report, nil, "standard")?.usage.cost == Money(picodollars: 1_000_000_000))
+        #expect(row(report, "302ai", "standard")?.usage.cost == Money(picodollars: 2_000_000_000))
+        #expect(row(report, nil, "batch")?.usage.cost == Money(picodollars: 12_000_000_000))
+        #expect(report.renderTable().contains("Channel"))
+        #expect(report.renderCSV().hasPrefix("channel,batch,"))
+    }
+
     @Test("unpriced usage is its own line: requests, tokens and the models lacking prices — never $0")
     func unpriced() throws {
         let report = try ledger.spendReport(for: ReportFixture.octoberQuery([.model]))
