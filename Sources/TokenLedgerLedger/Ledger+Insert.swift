@@ -6,7 +6,7 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// `INSERT INTO usage_record (39 columns) VALUES (39 ?)`, bound by `StoredUsage.bind(to:slot:)`.
+    /// `INSERT INTO usage_record (39 columns) VALUES (39 ?)`, bound by `StoredUsage.bind(to:slot:fileID:)`.
     static let insertColumnsSQL = """
             INSERT INTO usage_record (
                 dedup_key, dedup_hash, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
@@ -14,7 +14,7 @@ extension Ledger {
                 reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
                 web_search_calls, images_generated, request_count, is_aggregate,
                 cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
-                source, source_file, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
+                source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
             ) VALUES (?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
             """
 
@@ -68,17 +68,19 @@ extension Ledger {
     /// is that of one in-order pass: per key, the first entry of the highest rank.
     private static func insertRows(_ batch: PricedBatch, rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
-        var contested: [StoredUsage] = []
+        var contested: [(row: StoredUsage, fileID: Int64?)] = []
+        var files = LogFileIDs()
         try withTriggersDisabled(in: db) {
             let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
             for row in batch.rows {
-                try row.write(with: fresh, slot: row.dedupHash, in: db)
+                let fileID = try files.id(for: row.entry.location?.file, in: db)
+                try row.write(with: fresh, slot: row.dedupHash, fileID: fileID, in: db)
                 if db.changesCount == 1 {
                     try rollup.add(row)
                     counts.inserted += 1
                     if row.costPicodollars == nil { counts.unpriced += 1 }
                 } else {
-                    contested.append(row)
+                    contested.append((row, fileID))
                 }
             }
         }
@@ -100,14 +102,14 @@ extension Ledger {
                 cost_pusd = excluded.cost_pusd, unpriced_reason = excluded.unpriced_reason,
                 price_period = excluded.price_period, price_layers = excluded.price_layers,
                 reported_cost_pusd = excluded.reported_cost_pusd, source = excluded.source,
-                source_file = excluded.source_file, source_line = excluded.source_line, project = excluded.project,
+                source_file_id = excluded.source_file_id, source_line = excluded.source_line, project = excluded.project,
                 session_id = excluded.session_id, request_id = excluded.request_id,
                 api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
-        for row in contested {
+        for (row, fileID) in contested {
             let (slot, previousRank) = try DedupSlot.find(row.entry.dedupKey, hash: row.dedupHash, in: db)
             if let previousRank, previousRank >= row.entry.supersedeRank {
                 counts.duplicates += 1
@@ -115,11 +117,11 @@ extension Ledger {
             }
             if previousRank == nil {
                 // A new key whose home slot another key holds (a hash collision): stored in the free slot.
-                try row.write(with: fresh, slot: slot, in: db)
+                try row.write(with: fresh, slot: slot, fileID: fileID, in: db)
                 try rollup.add(row)
                 counts.inserted += 1
             } else {
-                try row.write(with: insertStatement, slot: slot, in: db)
+                try row.write(with: insertStatement, slot: slot, fileID: fileID, in: db)
                 counts.replaced += 1
             }
             if row.costPicodollars == nil { counts.unpriced += 1 }
@@ -222,10 +224,10 @@ struct StoredUsage: Sendable {
     }
 
     /// Binds this row to `statement` (an insert over `insertColumnsSQL`), with `slot` as its
-    /// dedup_hash, and runs it once.
-    func write(with statement: OpaquePointer, slot: Int64, in db: Database) throws {
+    /// dedup_hash and `fileID` as its source_file_id, and runs it once.
+    func write(with statement: OpaquePointer, slot: Int64, fileID: Int64?, in db: Database) throws {
         sqlite3_reset(statement)
-        bind(to: statement, slot: slot)
+        bind(to: statement, slot: slot, fileID: fileID)
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
@@ -233,7 +235,7 @@ struct StoredUsage: Sendable {
 
     /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order; every one, so no
     /// earlier binding survives.
-    func bind(to statement: OpaquePointer, slot: Int64) {
+    func bind(to statement: OpaquePointer, slot: Int64, fileID: Int64?) {
         let r = entry.record
         let t = r.tokens
         var b = SQLiteBinder(statement: statement)
@@ -246,7 +248,7 @@ struct StoredUsage: Sendable {
         b.bind(costPicodollars); b.bind(unpricedReason); b.bind(cost.periodStart)
         b.bind(priceLayers)
         b.bind(reportedPicodollars)
-        b.bind(r.source); b.bind(entry.location?.file); b.bind(entry.location.map { Int64($0.line) })
+        b.bind(r.source); b.bind(fileID); b.bind(entry.location.map { Int64($0.line) })
         b.bind(r.project); b.bind(r.sessionID); b.bind(r.requestID); b.bind(r.apiKeyHash)
         b.bind(tagsJSON)
         b.bind(importedAt)

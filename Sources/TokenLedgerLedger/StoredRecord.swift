@@ -23,6 +23,9 @@ public struct StoredRecord: Sendable, Hashable {
 
     public var record: UsageRecord { entry.record }
 
+    /// Every usage_record column plus the source file's path (`source_file`, from `log_file`).
+    static let selectSQL = "SELECT usage_record.*, log_file.path AS source_file FROM usage_record LEFT JOIN log_file ON log_file.id = usage_record.source_file_id"
+
     init(row: Row) {
         let tokens = TokenCounts(
             input: row["input_tokens"], cacheRead: row["cache_read_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
@@ -66,7 +69,7 @@ extension Ledger {
     /// Every stored record in insertion order. Cost: reads the whole table into memory — for tests
     /// and small ledgers; large scans use `storedRecords(afterID:limit:in:)` page by page.
     public func storedRecords() throws -> [StoredRecord] {
-        try reader.read { db in try Row.fetchAll(db, sql: "SELECT * FROM usage_record ORDER BY id").map(StoredRecord.init(row:)) }
+        try reader.read { db in try Row.fetchAll(db, sql: "\(StoredRecord.selectSQL) ORDER BY usage_record.id").map(StoredRecord.init(row:)) }
     }
 
     /// The stored record with this dedup key, if any. Cost: one index lookup (`DedupSlot`).
@@ -74,13 +77,13 @@ extension Ledger {
         try reader.read { db in
             let (slot, rank) = try DedupSlot.find(dedupKey, hash: DedupSlot.hash(dedupKey), in: db)
             guard rank != nil else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM usage_record WHERE dedup_hash = ?", arguments: [slot]).map(StoredRecord.init(row:))
+            return try Row.fetchOne(db, sql: "\(StoredRecord.selectSQL) WHERE dedup_hash = ?", arguments: [slot]).map(StoredRecord.init(row:))
         }
     }
 
     /// One page of records with `id > afterID`, in id order, inside the caller's transaction.
     public static func storedRecords(afterID: Int64, limit: Int, in db: Database) throws -> [StoredRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM usage_record WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
+        try Row.fetchAll(db, sql: "\(StoredRecord.selectSQL) WHERE usage_record.id > ? ORDER BY usage_record.id LIMIT ?", arguments: [afterID, limit])
             .map(StoredRecord.init(row:))
     }
 

@@ -72,11 +72,11 @@ struct DedupSlotTests {
         let queue = try DatabaseQueue()
         try LedgerSchema.migrator.migrate(queue, upTo: "v2-report-indexes")
         try queue.write { db in
-            for (id, key) in [(7, "openai:one"), (9, "openai:two"), (12, "anthropic:three")] {
+            for (id, key, file) in [(7, "openai:one", "/logs/a.jsonl"), (9, "openai:two", "/logs/a.jsonl"), (12, "anthropic:three", nil)] {
                 try db.execute(sql: """
-                    INSERT INTO usage_record (id, dedup_key, ts, provider, model, model_id, source, imported_at, input_tokens, output_tokens, cost_pusd)
-                    VALUES (?, ?, 1764000000000, 'openai', 'gpt-4o', 'gpt-4o', 'openai-chat', 0, 100, 10, 5000000)
-                    """, arguments: [id, key])
+                    INSERT INTO usage_record (id, dedup_key, ts, provider, model, model_id, source, source_file, source_line, imported_at, input_tokens, output_tokens, cost_pusd)
+                    VALUES (?, ?, 1764000000000, 'openai', 'gpt-4o', 'gpt-4o', 'openai-chat', ?, ?, 0, 100, 10, 5000000)
+                    """, arguments: [id, key, file, id])
             }
         }
         let rollupBefore = try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM report_rollup ORDER BY 1, 2, 3") }
@@ -86,6 +86,10 @@ struct DedupSlotTests {
         for row in rows {
             #expect(row["dedup_hash"] as Int64? == DedupSlot.hash(row["dedup_key"]))
         }
+        // The path is stored once in log_file and read back with each record.
+        #expect(try ledger.reader.read { db in try String.fetchAll(db, sql: "SELECT path FROM log_file") } == ["/logs/a.jsonl"])
+        #expect(try ledger.storedRecords().map { $0.entry.location?.file } == ["/logs/a.jsonl", "/logs/a.jsonl", nil])
+        #expect(try ledger.reader.read { db in try String.fetchAll(db, sql: "SELECT coalesce(source_file, '-') FROM priced_usage ORDER BY id") } == ["/logs/a.jsonl", "/logs/a.jsonl", "-"])
         let rollupAfter = try ledger.reader.read { db in try Row.fetchAll(db, sql: "SELECT * FROM report_rollup ORDER BY 1, 2, 3") }
         #expect(rollupAfter == rollupBefore)
         let again = try ledger.insert([entry(key: "openai:one", output: 10)], pricing: PriceBook())
