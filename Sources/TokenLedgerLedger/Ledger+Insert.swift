@@ -184,6 +184,8 @@ struct StoredUsage: Sendable {
     let priceLayers: String?
     /// The stored `tags` column: a JSON object with sorted keys, or nil.
     let tagsJSON: String?
+    /// The 16 text columns, packed for binding without copies (`PackedText`).
+    let texts: PackedText
 
     init(entry: LedgerEntry, cost: CostBreakdown, importedAt: Int64) {
         let picodollars = StoredUsage.storable(cost.total)
@@ -197,6 +199,7 @@ struct StoredUsage: Sendable {
         reportedPicodollars = StoredUsage.storable(entry.record.reportedCost)
         priceLayers = StoredUsage.joined(cost.layers)
         tagsJSON = StoredUsage.tagsJSON(entry.record.tags)
+        texts = StoredUsage.packTexts(entry: entry, cost: cost, unpricedReason: unpricedReason, priceLayers: priceLayers, tagsJSON: tagsJSON)
     }
 
     /// Money as stored picodollars; nil when absent or beyond Int64.
@@ -227,30 +230,48 @@ struct StoredUsage: Sendable {
     /// dedup_hash and `fileID` as its source_file_id, and runs it once.
     func write(with statement: OpaquePointer, slot: Int64, fileID: Int64?, in db: Database) throws {
         sqlite3_reset(statement)
-        bind(to: statement, slot: slot, fileID: fileID)
-        let code = sqlite3_step(statement)
+        let code = texts.withBinder { texts in
+            bind(to: statement, slot: slot, fileID: fileID, texts: texts)
+            return sqlite3_step(statement)
+        }
         sqlite3_reset(statement)
         guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
     }
 
+    /// The text columns in `texts`, in bind order.
+    static func packTexts(entry: LedgerEntry, cost: CostBreakdown, unpricedReason: String?, priceLayers: String?, tagsJSON: String?) -> PackedText {
+        let r = entry.record
+        var texts = PackedText(capacity: entry.dedupKey.utf8.count + r.model.utf8.count * 2 + 96)
+        for value in [entry.dedupKey, r.provider, r.model, cost.resolvedModel, r.effort.rawValue, r.serviceTier, r.channel,
+                      unpricedReason, cost.periodStart, priceLayers, r.source, r.project, r.sessionID, r.requestID,
+                      r.apiKeyHash, tagsJSON] {
+            texts.append(value)
+        }
+        return texts
+    }
+
     /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order; every one, so no
-    /// earlier binding survives.
-    func bind(to statement: OpaquePointer, slot: Int64, fileID: Int64?) {
+    /// earlier binding survives (the texts point into `texts` only while it is alive).
+    func bind(to statement: OpaquePointer, slot: Int64, fileID: Int64?, texts: PackedText.Binder) {
         let r = entry.record
         let t = r.tokens
         var b = SQLiteBinder(statement: statement)
-        b.bind(entry.dedupKey); b.bind(slot); b.bind(entry.supersedeRank); b.bind(timestampMilliseconds)
-        b.bind(r.provider); b.bind(r.model); b.bind(cost.resolvedModel); b.bind(r.effort.rawValue); b.bind(r.serviceTier)
-        b.bind(r.isBatch ? 1 : 0); b.bind(r.channel)
+        var text = 0
+        func bindText() {
+            texts.bind(text, to: b.index, of: statement)
+            text += 1
+            b.index += 1
+        }
+        bindText(); b.bind(slot); b.bind(entry.supersedeRank); b.bind(timestampMilliseconds)
+        bindText(); bindText(); bindText(); bindText(); bindText()   // provider, model, model_id, effort, service_tier
+        b.bind(r.isBatch ? 1 : 0); bindText()                        // channel
         b.bind(t.input); b.bind(t.cacheRead); b.bind(t.cacheWrite5m); b.bind(t.cacheWrite1h); b.bind(t.output)
         b.bind(t.reasoning); b.bind(t.audioInput); b.bind(t.audioOutput); b.bind(t.imageInput); b.bind(t.imageOutput)
         b.bind(r.units.webSearchCalls); b.bind(r.units.imagesGenerated); b.bind(r.requestCount); b.bind(r.isAggregate ? 1 : 0)
-        b.bind(costPicodollars); b.bind(unpricedReason); b.bind(cost.periodStart)
-        b.bind(priceLayers)
+        b.bind(costPicodollars); bindText(); bindText(); bindText()   // unpriced_reason, price_period, price_layers
         b.bind(reportedPicodollars)
-        b.bind(r.source); b.bind(fileID); b.bind(entry.location.map { Int64($0.line) })
-        b.bind(r.project); b.bind(r.sessionID); b.bind(r.requestID); b.bind(r.apiKeyHash)
-        b.bind(tagsJSON)
+        bindText(); b.bind(fileID); b.bind(entry.location.map { Int64($0.line) })   // source
+        bindText(); bindText(); bindText(); bindText(); bindText()   // project, session_id, request_id, api_key_hash, tags
         b.bind(importedAt)
     }
 }
