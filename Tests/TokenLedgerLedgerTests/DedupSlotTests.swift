@@ -14,6 +14,18 @@ struct DedupSlotTests {
         return LedgerEntry(record: record, dedupKey: key, location: SourceLocation(file: "/logs/a.jsonl", line: 1), supersedeRank: rank)
     }
 
+    /// Rows of other keys (one output token each) written straight into the given slots, as collisions would put them.
+    func occupy(_ ledger: Ledger, _ rows: [(key: String, slot: Int64)]) throws {
+        try ledger.write { db in
+            for row in rows {
+                try db.execute(sql: """
+                    INSERT INTO usage_record (dedup_key, dedup_hash, ts, provider, model, source, imported_at, output_tokens)
+                    VALUES (?, ?, 1764000000000, 'openai', 'm', 'sql', 0, 1)
+                    """, arguments: [row.key, row.slot])
+            }
+        }
+    }
+
     @Test("the hash is fixed: stored slots depend on it")
     func stableHash() {
         // FNV-1a 64 then the splitmix64 finaliser, computed independently (Python, arbitrary-precision
@@ -28,12 +40,7 @@ struct DedupSlotTests {
         let ledger = try Ledger.inMemory()
         let home = DedupSlot.hash("k2")
         // Another key squatting on k2's home slot, as a genuine 64-bit collision would.
-        try ledger.write { db in
-            try db.execute(sql: """
-                INSERT INTO usage_record (dedup_key, dedup_hash, ts, provider, model, source, imported_at, output_tokens)
-                VALUES ('squatter', ?, 1764000000000, 'openai', 'm', 'sql', 0, 1)
-                """, arguments: [home])
-        }
+        try occupy(ledger, [("squatter", home)])
         let first = try ledger.insert([entry(key: "k1", output: 5), entry(key: "k2", output: 7)], pricing: PriceBook())
         #expect(first.inserted == 2)
         let slot = try ledger.reader.read { db in try Int64.fetchOne(db, sql: "SELECT dedup_hash FROM usage_record WHERE dedup_key = 'k2'") }
@@ -54,12 +61,7 @@ struct DedupSlotTests {
     func collisionInOneBatch() throws {
         let ledger = try Ledger.inMemory()
         let home = DedupSlot.hash("a")
-        try ledger.write { db in
-            try db.execute(sql: """
-                INSERT INTO usage_record (dedup_key, dedup_hash, ts, provider, model, source, imported_at)
-                VALUES ('x', ?, 1764000000000, 'openai', 'm', 'sql', 0), ('y', ?, 1764000000000, 'openai', 'm', 'sql', 0)
-                """, arguments: [home, home &+ 1])
-        }
+        try occupy(ledger, [("x", home), ("y", home &+ 1)])
         let counts = try ledger.insert([entry(key: "a", output: 1), entry(key: "a", output: 2, rank: 1), entry(key: "a", output: 3)], pricing: PriceBook())
         #expect(counts.inserted == 1 && counts.replaced == 1 && counts.duplicates == 1)
         let stored = try ledger.reader.read { db in try Row.fetchOne(db, sql: "SELECT dedup_hash, output_tokens FROM usage_record WHERE dedup_key = 'a'") }
