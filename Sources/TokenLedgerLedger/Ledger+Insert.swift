@@ -188,18 +188,25 @@ struct StoredUsage: Sendable {
     let texts: PackedText
 
     init(entry: LedgerEntry, cost: CostBreakdown, importedAt: Int64) {
-        let picodollars = StoredUsage.storable(cost.total)
+        let columns = StoredUsage.costColumns(cost)
         self.entry = entry
         self.cost = cost
         self.importedAt = importedAt
         dedupHash = DedupSlot.hash(entry.dedupKey)
-        costPicodollars = picodollars
-        unpricedReason = StoredUsage.unpricedReason(cost.status, picodollars: picodollars)
+        costPicodollars = columns.picodollars
+        unpricedReason = columns.unpricedReason
         timestampMilliseconds = Int64((entry.record.timestamp.timeIntervalSince1970 * 1000).rounded())
         reportedPicodollars = StoredUsage.storable(entry.record.reportedCost)
-        priceLayers = StoredUsage.joined(cost.layers)
+        priceLayers = columns.priceLayers
         tagsJSON = StoredUsage.tagsJSON(entry.record.tags)
         texts = StoredUsage.packTexts(entry: entry, cost: cost, unpricedReason: unpricedReason, priceLayers: priceLayers, tagsJSON: tagsJSON)
+    }
+
+    /// The cost columns as stored for `cost` (cost_pusd, unpriced_reason, price_layers); also what
+    /// `reprice` compares and writes.
+    static func costColumns(_ cost: CostBreakdown) -> (picodollars: Int64?, unpricedReason: String?, priceLayers: String?) {
+        let picodollars = storable(cost.total)
+        return (picodollars, unpricedReason(cost.status, picodollars: picodollars), joined(cost.layers))
     }
 
     /// Money as stored picodollars; nil when absent or beyond Int64.

@@ -49,13 +49,13 @@ extension Ledger {
         while true {
             let work = { (db: Database) throws -> (Int64?, [StoredRecord]) in
                 let records = try Ledger.storedRecords(afterID: lastID, limit: pageSize, in: db)
-                var changedRows: [(Int64, StoredUsage)] = []
+                var changedRows: [(id: Int64, cost: CostBreakdown, columns: (picodollars: Int64?, unpricedReason: String?, priceLayers: String?))] = []
                 // Same results as pricing each record alone; repeated models and days skip the lookups.
                 var memo = PricingMemo()
                 for stored in records {
                     let cost = pricing.cost(of: stored.record, memo: &memo)
-                    let fresh = StoredUsage(entry: stored.entry, cost: cost, importedAt: 0)
-                    let newCost = fresh.costPicodollars.map { Money(picodollars: Int128($0)) }
+                    let fresh = StoredUsage.costColumns(cost)
+                    let newCost = fresh.picodollars.map { Money(picodollars: Int128($0)) }
                     let isChanged = newCost != stored.cost || fresh.unpricedReason != stored.unpricedReason
                         || cost.resolvedModel != stored.modelID || cost.periodStart != stored.pricePeriod
                         || cost.layers != stored.priceLayers
@@ -68,7 +68,7 @@ extension Ledger {
                     if let c = newCost { line.after += c } else { line.unpricedAfter += 1 }
                     if isChanged {
                         line.changed += 1
-                        changedRows.append((stored.id, fresh))
+                        changedRows.append((stored.id, cost, fresh))
                     }
                     byKey[key] = line
                 }
@@ -77,10 +77,10 @@ extension Ledger {
                         UPDATE usage_record SET model_id = ?, cost_pusd = ?, unpriced_reason = ?, price_period = ?, price_layers = ?
                         WHERE id = ?
                         """)
-                    for (id, fresh) in changedRows {
+                    for row in changedRows {
                         try update.execute(arguments: [
-                            fresh.cost.resolvedModel, fresh.costPicodollars, fresh.unpricedReason, fresh.cost.periodStart,
-                            fresh.cost.layers.isEmpty ? nil : fresh.cost.layers.joined(separator: ","), id,
+                            row.cost.resolvedModel, row.columns.picodollars, row.columns.unpricedReason, row.cost.periodStart,
+                            row.columns.priceLayers, row.id,
                         ])
                     }
                 }
