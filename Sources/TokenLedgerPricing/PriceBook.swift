@@ -146,25 +146,58 @@ public struct PriceBook: Sendable {
         return (nil, model)
     }
 
-    /// Known ids and aliases sharing the longest prefix (at least 3 characters) with `name`, for a
-    /// "did you mean" hint. Never used to price anything.
+    /// Known ids and aliases close to `name`, for a "did you mean" hint; never used to price anything.
+    /// Names are compared in a normal form (lowercase letters and digits only, so "gpt4o" and
+    /// "GPT-4o" match), best tier only: the same normal form; else at most one edit per four
+    /// characters ("claude-sonet-4" → claude-sonnet-4); else a long shared beginning (at least four
+    /// characters and three fifths of the name: "o3-mini-high" → o3-mini). Nothing when no name is
+    /// that close ("gpt-9-ultra"). Cost: one pass over every id and alias.
     public func suggestions(for name: String, limit: Int = 5) -> [String] {
-        let query = Array(name.lowercased().split(separator: "/").last.map(String.init) ?? name.lowercased())
-        var best = 2
-        var found: [String] = []
-        let names = allModels.flatMap { [$0.id] + $0.aliases }
-        for candidate in names {
-            let c = Array(candidate.lowercased())
-            var n = 0
-            while n < min(c.count, query.count) && c[n] == query[n] { n += 1 }
-            if n > best {
-                best = n
-                found = [candidate]
-            } else if n == best && n > 2 && !found.contains(candidate) {
-                found.append(candidate)
+        let query = PriceBook.suggestionForm(name.split(separator: "/").last.map(String.init) ?? name)
+        guard !query.isEmpty else { return [] }
+        let maxEdits = max(1, query.count / 4)
+        let minPrefix = max(4, (query.count * 3 + 4) / 5)
+        var ranked: [(tier: Int, score: Int, length: Int, name: String)] = []
+        for candidate in Set(allModels.flatMap { [$0.id] + $0.aliases }) {
+            let form = PriceBook.suggestionForm(candidate)
+            if form == query {
+                ranked.append((0, 0, form.count, candidate))
+            } else if let edits = PriceBook.editDistance(query, form, atMost: maxEdits) {
+                ranked.append((1, edits, form.count, candidate))
+            } else {
+                let shared = zip(query, form).prefix { $0 == $1 }.count
+                if shared >= minPrefix { ranked.append((2, -shared, form.count, candidate)) }
             }
         }
-        return Array(found.sorted().prefix(limit))
+        guard let bestTier = ranked.map(\.tier).min() else { return [] }
+        return ranked.filter { $0.tier == bestTier }
+            .sorted { ($0.score, $0.length, $0.name) < ($1.score, $1.length, $1.name) }
+            .prefix(limit).map(\.name)
+    }
+
+    /// Lowercase letters and digits only.
+    static func suggestionForm(_ name: String) -> [Character] {
+        name.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.map { $0 }
+    }
+
+    /// Levenshtein distance between `a` and `b` when it is at most `limit`, else nil.
+    static func editDistance(_ a: [Character], _ b: [Character], atMost limit: Int) -> Int? {
+        if abs(a.count - b.count) > limit { return nil }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            var rowMin = current[0]
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+                rowMin = min(rowMin, current[j])
+            }
+            if rowMin > limit { return nil }
+            swap(&previous, &current)
+        }
+        return previous[b.count] <= limit ? previous[b.count] : nil
     }
 }
 
