@@ -70,8 +70,8 @@ extension Ledger {
         var counts = InsertCounts()
         var contested: [(row: StoredUsage, fileID: Int64?)] = []
         var files = LogFileIDs()
+        let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
         try withTriggersDisabled(in: db) {
-            let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
             for row in batch.rows {
                 let fileID = try files.id(for: row.entry.location?.file, in: db)
                 try row.write(with: fresh, slot: row.dedupHash, fileID: fileID, in: db)
@@ -108,7 +108,6 @@ extension Ledger {
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement
-        let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
         for (row, fileID) in contested {
             let (slot, previousRank) = try DedupSlot.find(row.entry.dedupKey, hash: row.dedupHash, in: db)
             if let previousRank, previousRank >= row.entry.supersedeRank {
@@ -171,52 +170,36 @@ struct StoredUsage: Sendable {
     let importedAt: Int64
     /// The dedup key's home slot (`DedupSlot.hash`).
     let dedupHash: Int64
-    /// Picodollars when priced. A cost beyond Int64 (≈ $9.2M for one record) is stored as unpriced
-    /// rather than wrapped, and says so.
+    /// The stored `cost_pusd` (`StoredCostColumns.picodollars`).
     let costPicodollars: Int64?
-    /// Why the record has no stored cost, or nil when it has one.
-    let unpricedReason: String?
     /// The stored `ts` column: Unix milliseconds.
     let timestampMilliseconds: Int64
     /// The stored `reported_cost_pusd` column.
     let reportedPicodollars: Int64?
-    /// The stored `price_layers` column: the layers joined by commas, or nil.
-    let priceLayers: String?
-    /// The stored `tags` column: a JSON object with sorted keys, or nil.
-    let tagsJSON: String?
-    /// The 16 text columns, packed for binding without copies (`PackedText`).
+    /// The 16 text columns (dedup key, names, unpriced reason, price layers, tags JSON, …), packed
+    /// for binding without copies (`PackedText`).
     let texts: PackedText
 
     init(entry: LedgerEntry, cost: CostBreakdown, importedAt: Int64) {
-        let columns = StoredUsage.costColumns(cost)
+        let columns = StoredCostColumns(cost)
         self.entry = entry
         self.cost = cost
         self.importedAt = importedAt
         dedupHash = DedupSlot.hash(entry.dedupKey)
         costPicodollars = columns.picodollars
-        unpricedReason = columns.unpricedReason
         timestampMilliseconds = Int64((entry.record.timestamp.timeIntervalSince1970 * 1000).rounded())
         reportedPicodollars = StoredUsage.storable(entry.record.reportedCost)
-        priceLayers = columns.priceLayers
-        tagsJSON = StoredUsage.tagsJSON(entry.record.tags)
-        texts = StoredUsage.packTexts(entry: entry, cost: cost, unpricedReason: unpricedReason, priceLayers: priceLayers, tagsJSON: tagsJSON)
-    }
-
-    /// The cost columns as stored for `cost` (cost_pusd, unpriced_reason, price_layers); also what
-    /// `reprice` compares and writes.
-    static func costColumns(_ cost: CostBreakdown) -> (picodollars: Int64?, unpricedReason: String?, priceLayers: String?) {
-        let picodollars = storable(cost.total)
-        return (picodollars, unpricedReason(cost.status, picodollars: picodollars), joined(cost.layers))
+        texts = StoredUsage.packTexts(entry: entry, cost: cost, columns: columns)
     }
 
     /// Money as stored picodollars; nil when absent or beyond Int64.
-    private static func storable(_ money: Money?) -> Int64? {
+    static func storable(_ money: Money?) -> Int64? {
         guard let money else { return nil }
         return Int64(exactly: money.picodollars)
     }
 
     /// The stored `price_layers` text, or nil for none.
-    private static func joined(_ layers: [String]) -> String? {
+    static func joined(_ layers: [String]) -> String? {
         layers.isEmpty ? nil : layers.joined(separator: ",")
     }
 
@@ -228,7 +211,7 @@ struct StoredUsage: Sendable {
 
     /// The reason stored with an unpriced row. (These helpers are separate functions: Swift 6.3's
     /// optimizer crashes on the same code inside the initializer.)
-    private static func unpricedReason(_ status: CostBreakdown.Status, picodollars: Int64?) -> String? {
+    static func unpricedReason(_ status: CostBreakdown.Status, picodollars: Int64?) -> String? {
         if case .unpriced(let reason) = status { return reason }
         return picodollars == nil ? "cost too large to store" : nil
     }
@@ -246,12 +229,12 @@ struct StoredUsage: Sendable {
     }
 
     /// The text columns in `texts`, in bind order.
-    static func packTexts(entry: LedgerEntry, cost: CostBreakdown, unpricedReason: String?, priceLayers: String?, tagsJSON: String?) -> PackedText {
+    static func packTexts(entry: LedgerEntry, cost: CostBreakdown, columns: StoredCostColumns) -> PackedText {
         let r = entry.record
         var texts = PackedText(capacity: entry.dedupKey.utf8.count + r.model.utf8.count * 2 + 96)
         for value in [entry.dedupKey, r.provider, r.model, cost.resolvedModel, r.effort.rawValue, r.serviceTier, r.channel,
-                      unpricedReason, cost.periodStart, priceLayers, r.source, r.project, r.sessionID, r.requestID,
-                      r.apiKeyHash, tagsJSON] {
+                      columns.unpricedReason, cost.periodStart, columns.priceLayers, r.source, r.project, r.sessionID,
+                      r.requestID, r.apiKeyHash, tagsJSON(r.tags)] {
             texts.append(value)
         }
         return texts
@@ -283,34 +266,33 @@ struct StoredUsage: Sendable {
     }
 }
 
+/// A computed cost as the ledger stores it: `cost_pusd`, `unpriced_reason` and `price_layers`, the
+/// same for a new row (`StoredUsage`) and for `reprice`, which compares and rewrites them.
+struct StoredCostColumns {
+    /// Picodollars when priced. A cost beyond Int64 (≈ $9.2M for one record) is stored as unpriced
+    /// rather than wrapped, and says so.
+    let picodollars: Int64?
+    /// Why the record has no stored cost, or nil when it has one.
+    let unpricedReason: String?
+    /// The layers that set the prices, joined by commas; nil for none.
+    let priceLayers: String?
+
+    init(_ cost: CostBreakdown) {
+        let picodollars = StoredUsage.storable(cost.total)
+        self.picodollars = picodollars
+        unpricedReason = StoredUsage.unpricedReason(cost.status, picodollars: picodollars)
+        priceLayers = StoredUsage.joined(cost.layers)
+    }
+}
+
 /// Binds values to a raw SQLite statement by position, without boxing them (the insert hot path).
 struct SQLiteBinder {
     let statement: OpaquePointer
     var index: Int32 = 1
 
-    /// SQLite copies the bytes (SQLITE_TRANSIENT), so the Swift string may go away after the call.
-    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    static func bind(_ text: String, at index: Int32, of statement: OpaquePointer) {
-        var text = text
-        text.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress, utf8.count > 0 else {
-                _ = sqlite3_bind_text(statement, index, "", 0, transient)
-                return
-            }
-            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                  Int32(utf8.count), transient)
-        }
-    }
-
     static func error(_ code: Int32, _ db: Database) -> DatabaseError {
         let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-    }
-
-    mutating func bind(_ value: String?) {
-        if let value { SQLiteBinder.bind(value, at: index, of: statement) } else { sqlite3_bind_null(statement, index) }
-        index += 1
     }
 
     mutating func bind(_ value: Int64?) {

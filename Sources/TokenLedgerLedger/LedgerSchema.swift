@@ -151,8 +151,9 @@ enum LedgerSchema {
             // text: the text index of v1 (30–60 random characters per key) made a first import of a
             // million records slow (every insert lands on a random page of a large index). The key
             // stays in its column, unindexed. SQLite cannot drop a column's UNIQUE constraint, so the
-            // table is rebuilt: same columns and ids, plus dedup_hash; then its indexes, the rollup
-            // triggers and the priced_usage view are created again exactly as v1 and v2 made them.
+            // table is rebuilt: same ids and columns, plus dedup_hash, and source_file becomes
+            // source_file_id into log_file; then the indexes and rollup triggers are created again as
+            // v1 and v2 made them, and priced_usage with source_file read from log_file.
             // report_rollup is untouched (the rows are the same).
             let hash = DatabaseFunction("tokenledger_dedup_hash", argumentCount: 1, pure: true) { values in
                 String.fromDatabaseValue(values[0]).map(DedupSlot.hash)
@@ -237,7 +238,8 @@ enum LedgerSchema {
     }
 
     /// The usage_record table as v3 creates it: v1's columns, the key no longer UNIQUE, plus dedup_hash,
-    /// and the source file as a `log_file` id instead of its path on every row.
+    /// and the source file as a `log_file` id instead of its path on every row. Frozen with v3 (a later
+    /// change to the table is a new migration).
     static func usageRecordTable(named name: String) -> String {
         """
         CREATE TABLE \(name) (
@@ -287,6 +289,7 @@ enum LedgerSchema {
     }
 
     /// usage_record's columns that v3 copies as they are (all but id, dedup_hash and the source file).
+    /// Frozen with v3: it copies from the v2 table, whatever later migrations add.
     static let usageRecordColumns = [
         "dedup_key", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch", "channel",
         "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",

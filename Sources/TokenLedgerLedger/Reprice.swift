@@ -49,12 +49,12 @@ extension Ledger {
         while true {
             let work = { (db: Database) throws -> (Int64?, [StoredRecord]) in
                 let records = try Ledger.storedRecords(afterID: lastID, limit: pageSize, in: db)
-                var changedRows: [(id: Int64, cost: CostBreakdown, columns: (picodollars: Int64?, unpricedReason: String?, priceLayers: String?))] = []
+                var changedRows: [(id: Int64, cost: CostBreakdown, columns: StoredCostColumns)] = []
                 // Same results as pricing each record alone; repeated models and days skip the lookups.
                 var memo = PricingMemo()
                 for stored in records {
                     let cost = pricing.cost(of: stored.record, memo: &memo)
-                    let fresh = StoredUsage.costColumns(cost)
+                    let fresh = StoredCostColumns(cost)
                     let newCost = fresh.picodollars.map { Money(picodollars: Int128($0)) }
                     let isChanged = newCost != stored.cost || fresh.unpricedReason != stored.unpricedReason
                         || cost.resolvedModel != stored.modelID || cost.periodStart != stored.pricePeriod
