@@ -225,7 +225,21 @@ struct FuzzMutator {
         }
         // CSV (or anything else): treat a row as comma-separated cells.
         guard !lines.isEmpty else { return input }
-        let i = random.below(lines.count)
+        var i = random.below(lines.count)
+        if mutation == .secretCanary {
+            // Only into a column that holds text or keys (a key in a project-name column is the
+            // user's own metadata, not a leak); rows other than the header.
+            let header = lines[0].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() }
+            guard lines.count > 1, let column = header.indices.filter({ FuzzMutator.textKeys.contains(header[$0]) }).randomElement(using: &random)
+            else { return input }
+            i = 1 + random.below(lines.count - 1)
+            var cells = lines[i].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map(Array.init)
+            guard column < cells.count else { return input }
+            cells[column] = Array(FuzzCanary.apiKey.utf8)
+            lines[i] = Array(cells.joined(separator: [UInt8(ascii: ",")]))
+            return joinLines(lines)
+        }
         var cells = lines[i].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map(Array.init)
         let c = random.below(cells.count)
         switch mutation {
