@@ -64,7 +64,10 @@ final class TallyingParser: LogParser {
     init(base: any LogParser, tally: FuzzLineTally) { self.base = base; self.tally = tally }
 
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
-        if line.contains(where: { $0 != 0x20 && $0 != 0x09 }) { tally.handed.append(number) }
+        // Blank lines and server-sent-event lines (a stream is one unit: its chunks before the one
+        // with usage yield nothing of their own) need not yield anything.
+        let first = line.firstIndex { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+        if let first, !TallyingParser.isStreamLine(UnsafeRawBufferPointer(rebasing: line[first...])) { tally.handed.append(number) }
         base.parse(line: line, number: number) { item in
             tally.accounted.insert(number)
             if case .skipped = item {} else { note(item) }
@@ -81,6 +84,10 @@ final class TallyingParser: LogParser {
         base.finish { item in note(item); emit(item) }
     }
     var state: JSONValue? { base.state }
+
+    static func isStreamLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        ["data:", "event:", ":", "id:", "retry:"].contains { prefix in line.starts(with: prefix.utf8) }
+    }
 
     private func note(_ item: LogItem) {
         switch item {

@@ -454,7 +454,8 @@ public final class ImportPipeline {
             // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
             if currentLayout != .lines && batchIsFull { try? flushOrRemember() }
         case .malformed(let rawReason, let line):
-            let reason = rawReason.singleLine
+            // A reason may quote a value from the line: one line, and never a key.
+            let reason = SecretRedaction.redactingKeys(rawReason.singleLine)
             var number = line ?? currentLine
             // A document's parser may place an error at its end one line past the last.
             if currentLayout == .document, let last = documentLineCount, number > last { number = last }
