@@ -146,11 +146,12 @@ extension PriceBook {
         guard let official = model.period(on: day) else {
             throw .noPeriod(modelID: model.id, date: PriceDate.text(day), firstFrom: model.periods.first?.fromText)
         }
-        let bundledLayer = "bundled"
+        // A period a user table supplied carries its "user:FILE" layer; the bundled ones say "bundled".
+        let bundledLayer = official.layer ?? (table.userLayer ?? "bundled")
         // Indexed by PriceComponent.ordinal: the hot path does no hashing.
         var explicit = [Layered?](repeating: nil, count: PriceComponent.count)
         official.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: bundledLayer, exempt: false) }
-        var layers = [table.layerName]
+        var layers = [official.layer ?? table.layerName]
         var batchRate = official.batch
         var tiers = official.serviceTiers
         var longContext = official.longContext
@@ -163,7 +164,7 @@ extension PriceBook {
             guard let channelTable = channelTable(channel) else { throw .unknownChannel(name: channel, known: channelNames) }
             guard let channelModel = channelModel(channel, id: model.id) else { throw .channelLacksModel(channel: channel, modelID: model.id) }
             guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: PriceDate.text(day)) }
-            let layer = channelTable.layerName
+            let layer = period.layer ?? channelTable.layerName
             period.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: layer, exempt: false) }
             // A channel's period is its own price list: only the modifiers it gives apply.
             batchRate = period.batch

@@ -8,16 +8,18 @@ extension TokenLedgerCommand {
             abstract: "List, explain, check and import the price tables.",
             discussion: """
                 Prices are USD per 1M tokens (per image, per 1k web-search calls for unit items), exact decimals. \
-                The effective price is the bundled table, then a reseller channel, then your [[terms]] in the config.
+                The effective price is the bundled table, then your own tables ($XDG_CONFIG_HOME/tokenledger/prices/*.toml \
+                and [[prices]] path = ... in the config), then a reseller channel, then your [[terms]] in the config.
 
                 Examples:
                   tokenledger prices list --provider openai
                   tokenledger prices show o3 --at 2025-06-01
                   tokenledger prices show o3-mini --channel 302ai
                   tokenledger prices check pricing/*.toml
+                  tokenledger prices update model_prices_and_context_window.json --reprice
                   tokenledger prices import-litellm model_prices_and_context_window.json --provider openai -o openai.toml
                 """,
-            subcommands: [List.self, Show.self, Check.self, ImportLiteLLM.self]
+            subcommands: [List.self, Show.self, Check.self, Update.self, ImportLiteLLM.self]
         )
     }
 }
@@ -331,6 +333,7 @@ enum PriceCLI {
     enum Error: UserFacingError {
         case unknownProvider(String, known: [String])
         case cannotWrite(String)
+        case noPriceFolder
 
         var message: String {
             switch self {
@@ -338,18 +341,21 @@ enum PriceCLI {
                 return "no price table is for the provider '\(p)'; known providers: \(known.joined(separator: ", "))."
             case .cannotWrite(let path):
                 return "cannot write \(path); check that its folder exists and is writable."
+            case .noPriceFolder:
+                return "cannot find the user price folder because neither XDG_CONFIG_HOME nor HOME is set; pass --to FOLDER."
             }
         }
 
         var exitStatus: ExitStatus {
             if case .unknownProvider = self { return .usage }
+            if case .noPriceFolder = self { return .usage }
             return .failure
         }
     }
 
     /// The bundled tables plus the config's `[[terms]]`.
     static func book(_ options: ConfigOptions) throws -> PriceBook {
-        try PriceBook.bundled(config: ConfigFile.load(explicit: options.config))
+        try PriceBook.load(config: ConfigFile.load(explicit: options.config))
     }
 
     /// A price for tables: "$1.10", "$0.075", "$0.000001" — exact, at least two decimals.
