@@ -165,6 +165,9 @@ extension TokenLedgerCommand.Prices {
             if let source = entry.source ?? table?.source {
                 lines.append("source: \(source) (checked \(entry.checked ?? table?.checked ?? "unknown"))")
             }
+            // Where the user's own tables supplied this model's prices (layer user:FILE).
+            let userFiles = Set(entry.periods.filter { $0.layer != nil }.map(\.location.file)).sorted()
+            if !userFiles.isEmpty { lines.append("user table: \(userFiles.joined(separator: ", "))") }
             var periodLine = "prices on \(PriceDate.text(day)): official period from \(prices.periodStart)"
             if let c = prices.channel, let start = prices.channelPeriodStart { periodLine += ", \(c) period from \(start)" }
             lines.append(periodLine)
@@ -220,8 +223,9 @@ extension TokenLedgerCommand.Prices {
                 Checks each table (bad numbers, unknown keys, missing components, unsorted or overlapping \
                 periods) and the set (duplicate ids and aliases, channel ids missing from the official tables, \
                 drift between a channel's recorded official price and the official table), each with file:line. \
-                Without FILE, checks the tables bundled in this binary. Files given replace the bundled table \
-                of the same name for the cross-checks.
+                Without FILE, checks the tables bundled in this binary and your own tables \
+                ($XDG_CONFIG_HOME/tokenledger/prices/*.toml, [[prices]] path = ... in the config). Files given \
+                replace the bundled table of the same name for the cross-checks.
 
                 Examples:
                   tokenledger prices check
@@ -229,9 +233,10 @@ extension TokenLedgerCommand.Prices {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Table files to check (default: the bundled tables).", valueName: "file"))
+        @Argument(help: ArgumentHelp("Table files to check (default: the bundled tables and your own tables).", valueName: "file"))
         var files: [String] = []
 
+        @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
@@ -239,23 +244,37 @@ extension TokenLedgerCommand.Prices {
             for path in files {
                 inputs.append((path, try TextInput.read(path)))
             }
+            // Without FILE: your own tables too, each on its own (they may list bundled ids on purpose:
+            // that is how they layer), so their problems are found here rather than by the next import.
+            var userProblems: [PriceProblem] = []
+            var userModels = 0
+            var userFiles: [String] = []
+            if files.isEmpty {
+                for url in try UserPriceTables.files(config: ConfigFile.load(explicit: configOptions.config)) {
+                    let (table, problems) = PriceTableReader.read(try TextInput.read(url.path), file: url.path)
+                    userProblems += problems
+                    userModels += table?.models.count ?? 0
+                    userFiles.append(url.path)
+                }
+            }
             let given = Set(inputs.map { ($0.file as NSString).lastPathComponent })
             let bundled = PriceBook.bundledFiles.filter { !given.contains(($0.file as NSString).lastPathComponent) }
             let checkedFiles = files.isEmpty ? Set(bundled.map(\.file)) : Set(files)
             let (tables, all) = PriceCheck.check(inputs + bundled)
-            let problems = all.filter { checkedFiles.contains($0.location.file) }
+            let problems = all.filter { checkedFiles.contains($0.location.file) } + userProblems
             let checkedTables = tables.filter { checkedFiles.contains($0.file) }
-            let models = checkedTables.reduce(0) { $0 + $1.models.count }
+            let models = checkedTables.reduce(0) { $0 + $1.models.count } + userModels
+            let tableCount = checkedFiles.count + userFiles.count
             if output.json {
                 Console.writeJSON(.object(JSONObject([
-                    ("tables", .int(checkedTables.count)), ("models", .int(models)),
+                    ("tables", .int(checkedTables.count + userFiles.count)), ("models", .int(models)),
                     ("problems", .array(problems.map {
                         .object(JSONObject([("file", .string($0.location.file)), ("line", .int($0.location.line)), ("message", .string($0.message))]))
                     })),
                 ])))
             } else {
                 for problem in problems { Console.write("\(problem)\n") }
-                let summary = "checked \(checkedFiles.count) table\(checkedFiles.count == 1 ? "" : "s") (\(models) models): "
+                let summary = "checked \(tableCount) table\(tableCount == 1 ? "" : "s") (\(models) models): "
                     + (problems.isEmpty ? "no problems" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
                 Console.note(summary)
             }
