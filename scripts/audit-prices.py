@@ -42,6 +42,12 @@ GENAI_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "google": "googl
                   "xai": "x-ai", "mistral": "mistral"}
 
 
+def plain(d):
+    """A Decimal without trailing zeros or exponent (2E+1 -> 20), so equal prices compare and print alike."""
+    d = d.normalize()
+    return d.quantize(Decimal(1)) if d == d.to_integral() else d
+
+
 def day(text):
     return datetime.date.fromisoformat(str(text))
 
@@ -59,7 +65,7 @@ def ours_resolved(period, component):
              "cache_write_1h": ["cache_write_1h", "cache_write_5m", "input"]}.get(component, [component])
     for key in chain:
         if key in period:
-            return Decimal(str(period[key])).normalize()
+            return plain(Decimal(str(period[key])))
     return None
 
 
@@ -76,7 +82,7 @@ def litellm_prices(entry):
     out = {}
     for ours, key in LITELLM_KEYS.items():
         if entry.get(key) is not None:
-            out[ours] = (Decimal(entry[key]) * MILLION).normalize()
+            out[ours] = plain(Decimal(entry[key]) * MILLION)
     return out
 
 
@@ -111,7 +117,7 @@ def genai_prices(model, when):
             continue
         if isinstance(value, types.TieredPrices):
             value = value.base
-        out[ours] = Decimal(value).normalize()
+        out[ours] = plain(Decimal(value))
     return out
 
 
@@ -185,7 +191,11 @@ def main():
     print("# current models genai-prices lists for our providers that no table resolves (not deprecated):")
     for ours, theirs in GENAI_PROVIDER.items():
         p = next((p for p in data.providers if p.id == theirs), None)
+        # Other vendors' models a provider also serves (Vertex's Claude, Mistral's hosted GLM) and
+        # free/preview variants (":free") are not the provider's own list.
+        foreign = {"google": ("claude",), "mistral": ("deepseek", "zai")}.get(ours, ())
         missing = [m.id for m in (p.models if p else []) if not m.deprecated and m.id.lower() not in known[ours]
+                   and ":" not in m.id and not m.id.startswith(foreign)
                    and not any(m.is_match(n) for n in known[ours])]
         if missing:
             print(f"{ours:9} {len(missing):3}  {', '.join(sorted(missing))}")

@@ -173,6 +173,9 @@ extension PriceBook {
             modifiersLayer = layer
             layers.insert(layer, at: 0)
             channelPeriodStart = period.fromText
+            if period.assumed {
+                notes.append("\(channel) price assumed equal to the official one: not confirmed on \(channel)'s own price list")
+            }
         }
 
         var longContextApplied = false

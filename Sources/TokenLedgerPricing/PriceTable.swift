@@ -96,6 +96,9 @@ public struct PricePeriod: Sendable, Hashable {
     public var location: SourceLocation
     /// The user layer ("user:FILE") when a user table supplied this period; nil when it is the table's own.
     public var layer: String?
+    /// Channel tables only: the channel price was not confirmed on the channel's own list and is assumed
+    /// equal to the official price it records (`assumed = true`). Costs through it say so.
+    public var assumed = false
 
     public init(
         from: Int, prices: ComponentPrices, batch: Rate? = nil, serviceTiers: [String: ServiceTierPrices] = [:],

@@ -32,6 +32,7 @@ public enum PriceTableWriter {
                 lines.append("from = \"\(period.fromText)\"")
                 lines += prices(period.prices)
                 if let b = period.batch, let text = decimalText(b) { lines.append("batch = \(text)") }
+                if period.assumed { lines.append("assumed = true") }
                 if let official = period.official, !official.isEmpty {
                     lines.append("official = { \(official.values.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) = \($0.value.decimalString)" }.joined(separator: ", ")) }")
                 }

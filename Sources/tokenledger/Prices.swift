@@ -208,6 +208,9 @@ extension TokenLedgerCommand.Prices {
             }
             if let notes = entry.notes { extra.append("notes: \(notes)") }
             if let c = prices.channel, let notes = book.channelModel(c, id: entry.id)?.notes { extra.append("\(c) notes: \(notes)") }
+            if let c = prices.channel, channelPeriod?.assumed == true {
+                extra.append("\(c) price: assumed equal to the official price (not confirmed on \(c)'s own price list)")
+            }
             Console.write("\n" + extra.joined(separator: "\n") + "\n")
         }
     }
