@@ -64,7 +64,7 @@ public enum PricingError: UserFacingError, Equatable {
             let hint = suggestions.isEmpty ? "" : " Did you mean: \(suggestions.joined(separator: ", "))?"
             return name.isEmpty
                 ? "the record names no model, so it cannot be priced."
-                : "no price table lists the model '\(name)' (by id or alias); see 'tokenledger prices list'.\(hint)"
+                : "no price table lists the model '\(name)' (by id or alias); see 'tokenledger prices list', or add its price with 'tokenledger prices update' or a table in ~/.config/tokenledger/prices/.\(hint)"
         case .noPeriod(let id, let date, let first):
             let when = first.map { "; its first price starts \($0)" } ?? ""
             return "\(id) has no price on \(date)\(when)."

@@ -21,15 +21,24 @@ extension TokenLedgerCommand.Prices {
                 (<source>-<provider>.toml), refreshed in place by the next update; they layer over the \
                 bundled tables. Only OpenAI, Anthropic, Google, DeepSeek, xAI and Mistral models are read.
 
+                'litellm' and 'genai-prices' stand for the files the two projects publish on GitHub.
+
                 Examples:
+                  tokenledger prices update genai-prices --dry-run
                   tokenledger prices update model_prices_and_context_window.json --dry-run
-                  tokenledger prices update https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json
+                  tokenledger prices update litellm --only-new --reprice
                   tokenledger prices update genai-prices.json --provider anthropic --reprice
                 """
         )
 
-        @Argument(help: ArgumentHelp("The price file: a path, '-' for stdin, or an http(s) URL.", valueName: "file-or-url"))
+        @Argument(help: ArgumentHelp("The price file: a path, '-' for stdin, an http(s) URL, or 'litellm' / 'genai-prices' for the project's published file.", valueName: "file-or-url"))
         var source: String
+
+        /// Where the two projects publish their price files (genai-prices' is the one its own updater fetches).
+        static let publishedFiles: [String: String] = [
+            "litellm": "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json",
+            "genai-prices": "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json",
+        ]
 
         @Option(help: ArgumentHelp("Only this provider's models (openai, anthropic, google, deepseek, xai, mistral).", valueName: "provider"))
         var provider: String?
@@ -70,7 +79,10 @@ extension TokenLedgerCommand.Prices {
             guard let target = folder.map({ URL(fileURLWithPath: paths.expandTilde($0)) }) ?? UserPriceTables.folder(paths: paths) else {
                 throw PriceCLI.Error.noPriceFolder
             }
-            let text = try await PriceSourceDownload.text(of: source)
+            // 'litellm' or 'genai-prices' (no such file here): the project's published file.
+            let location = FileManager.default.fileExists(atPath: source) ? source : Self.publishedFiles[source.lowercased()] ?? source
+            if location != source { Console.note("fetching \(location)") }
+            let text = try await PriceSourceDownload.text(of: location)
             let file = try PriceSourceFile.read(json: text, provider: provider?.lowercased())
             // The prices in force: bundled + user tables (a bad one stops here), without terms or routes.
             let book = try PriceBook.load(config: config, paths: paths).with(terms: [], routes: [])

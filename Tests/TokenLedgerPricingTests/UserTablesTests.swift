@@ -176,4 +176,30 @@ struct UserTablesTests {
         let missing = try ConfigFile.parse("[[prices]]\npath = \"/nonexistent/prices.toml\"\n")
         #expect(throws: UserPriceTables.Error.self) { _ = try UserPriceTables.files(config: missing, paths: Paths(environment: [:])) }
     }
+
+    @Test("a channel price marked assumed says so in every cost through it, and survives a write and read")
+    func assumedChannelPrice() throws {
+        var channel = try Self.user("""
+            [[model]]
+            id = "o3-2025-04-16"
+
+            [[model.period]]
+            from = "2025-06-10"
+            input = 2.00
+            output = 8.00
+            official = { input = 2.00, output = 8.00 }
+            assumed = true
+            """, channel: "302ai", file: "302ai-assumed.toml")
+        let book = try TestTables.book().layering([channel])
+        let cost = book.cost(of: try record("o3", at: "2025-07-01T00:00:00Z", tokens: TokenCounts(input: 1_000, output: 100), channel: "302ai"))
+        #expect(cost.notes.contains("302ai price assumed equal to the official one: not confirmed on 302ai's own price list"))
+        let direct = book.cost(of: try record("o3", at: "2025-07-01T00:00:00Z", tokens: TokenCounts(input: 1_000, output: 100)))
+        #expect(!direct.notes.contains { $0.contains("assumed") })
+        channel.userLayer = nil
+        let text = PriceTableWriter.toml(channel)
+        #expect(text.contains("assumed = true"))
+        #expect(try PriceTable.parse(text, file: "x.toml").models.first?.periods.first?.assumed == true)
+        // Only a boolean is accepted.
+        #expect(throws: PriceTableError.self) { try PriceTable.parse(text.replacingOccurrences(of: "assumed = true", with: "assumed = \"yes\""), file: "x.toml") }
+    }
 }
