@@ -138,3 +138,4 @@ final class BatchCommitter: @unchecked Sendable {
         idle.signal()
     }
 }
+
