@@ -138,4 +138,3 @@ final class BatchCommitter: @unchecked Sendable {
         idle.signal()
     }
 }
-
