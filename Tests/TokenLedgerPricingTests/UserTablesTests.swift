@@ -111,7 +111,7 @@ struct UserTablesTests {
             """)
         let channelUser = try Self.user("""
             [[model]]
-            id = "o3-mini-2025-01-31"
+            id = "o3-mini"
 
             [[model.period]]
             from = "2026-12-01"
