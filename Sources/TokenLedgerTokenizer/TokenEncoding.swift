@@ -144,29 +144,60 @@ public final class TokenEncoding: Sendable {
     // MARK: Encoding
 
     /// Token ids of `text`. Special-token text is ordinary text unless `allowSpecial`. Cost: O(n).
-    public func encode(_ text: String, allowSpecial: Bool = false) -> [Int] {
-        var sink = TokenList()
-        sink.ids.reserveCapacity(text.utf8.count / 4 + 1)
-        run(text, allowSpecial: allowSpecial, into: &sink)
-        return sink.ids
+    /// `threads`: nil splits texts over 1 MiB across all cores at cuts that provably change no id
+    /// (`IndependentChunks`); 1 keeps it on the calling thread.
+    public func encode(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> [Int] {
+        var text = text
+        return text.withUTF8 { utf8 -> [Int] in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
+            let parts = chunks(base, utf8.count, threads: threads)
+            let lists = IndependentChunks.map(parts.cuts, threads: parts.threads) { start, end -> [Int] in
+                var sink = TokenList()
+                sink.ids.reserveCapacity((end - start) / 4 + 1)
+                run(base + start, end - start, allowSpecial: allowSpecial, into: &sink)
+                return sink.ids
+            }
+            return lists.count == 1 ? lists[0] : Array(lists.joined())
+        }
     }
 
-    /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per token.
-    public func count(_ text: String, allowSpecial: Bool = false) -> Int {
-        var sink = TokenCounter()
-        run(text, allowSpecial: allowSpecial, into: &sink)
-        return sink.count
+    /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per
+    /// token; `threads` as in `encode`.
+    public func count(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> Int {
+        var text = text
+        return text.withUTF8 { utf8 -> Int in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return 0 }
+            let parts = chunks(base, utf8.count, threads: threads)
+            return IndependentChunks.map(parts.cuts, threads: parts.threads) { start, end -> Int in
+                var sink = TokenCounter()
+                run(base + start, end - start, allowSpecial: allowSpecial, into: &sink)
+                return sink.count
+            }.reduce(0, +)
+        }
+    }
+
+    /// The cuts and thread count for a text of `n` bytes (one chunk unless it is worth splitting).
+    func chunks(_ base: UnsafePointer<UInt8>, _ n: Int, threads: Int?) -> (cuts: [Int], threads: Int) {
+        let wanted = threads ?? (n >= IndependentChunks.parallelThreshold ? ProcessInfo.processInfo.activeProcessorCount : 1)
+        guard wanted > 1 else { return ([0, n], 1) }
+        // Several chunks per thread, so a slow chunk (dense CJK) does not leave the other cores idle.
+        return (IndependentChunks.cuts(base, n, parts: 4 * wanted, classes: classes), wanted)
     }
 
     func run<Sink: TokenSink>(_ text: String, allowSpecial: Bool, into sink: inout Sink) {
         var text = text
         text.withUTF8 { utf8 in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return }
-            if allowSpecial {
-                encodeWithSpecials(base, utf8.count, into: &sink)
-            } else {
-                encodeOrdinary(base, utf8.count, into: &sink)
-            }
+            run(base, utf8.count, allowSpecial: allowSpecial, into: &sink)
+        }
+    }
+
+    @inline(__always)
+    func run<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, allowSpecial: Bool, into sink: inout Sink) {
+        if allowSpecial {
+            encodeWithSpecials(base, n, into: &sink)
+        } else {
+            encodeOrdinary(base, n, into: &sink)
         }
     }
 
