@@ -28,7 +28,8 @@ enum IndependentChunks {
     /// Byte offsets `0 = c0 < c1 < … < ck = n` at which `text[0..<n]` may be encoded in independent
     /// parts, aiming at `parts` parts of similar size. Fewer cuts when the text has no exact place
     /// near a target (one long line).
-    static func cuts(_ text: UnsafePointer<UInt8>, _ n: Int, parts: Int, classes: UnicodeClasses) -> [Int] {
+    static func cuts(_ text: UnsafePointer<UInt8>, _ n: Int, parts: Int, classes: UnicodeClasses,
+                     minimumChunk: Int = IndependentChunks.minimumChunk) -> [Int] {
         var cuts = [0]
         guard parts > 1, n >= 2 * minimumChunk else { return [0, n] }
         let step = max(n / parts, minimumChunk)
