@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerReports
 
 /// A budget measured against the ledger at one moment: spend so far in the current period, the
 /// forecast for the whole period, and which thresholds are crossed.
@@ -24,6 +25,8 @@ public struct BudgetReading: Sendable, Hashable {
     public var recentSpent: Money
     /// Records in scope and period that have no price (not counted in `spent`, never as $0).
     public var unpricedRecords: Int
+    /// The unpriced records by why they are unpriced (empty when all are priced).
+    public var unpricedCauses: [UnpricedCauseCount] = []
     /// All records in scope and period.
     public var records: Int
     /// The projected spend for the whole period; nil before a quarter of the period has passed.
@@ -64,6 +67,19 @@ public struct BudgetReading: Sendable, Hashable {
             guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return (0, 0, 0, 0) }
             return (row[0], row[1], row[2], row[3])
         }
+        var causes: [UnpricedCauseCount] = []
+        if sums.2 > 0 {
+            // Only when something is unpriced: which causes, from the stored reasons.
+            let rows = try ledger.reader.read { db in
+                var arguments: StatementArguments = [start, end]
+                arguments += scopeArguments
+                return try Row.fetchAll(db, sql: """
+                    SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)
+                    FROM usage_record WHERE ts >= ? AND ts < ? AND cost_pusd IS NULL AND \(condition) GROUP BY 1, 2
+                    """, arguments: arguments)
+            }
+            causes = UnpricedCauseCount.group(rows.map { (reason: $0[0], model: $0[1], records: $0[2], requests: $0[3]) })
+        }
         let spent = Money(picodollars: Int128(sums.0))
         let recent = Money(picodollars: Int128(sums.1))
         var forecast: Money?
@@ -76,7 +92,7 @@ public struct BudgetReading: Sendable, Hashable {
         }
         return BudgetReading(
             budget: budget, window: window, now: now, spent: spent, recentSpent: recent,
-            unpricedRecords: sums.2, records: sums.3, forecast: forecast)
+            unpricedRecords: sums.2, unpricedCauses: causes, records: sums.3, forecast: forecast)
     }
 
     /// Spend as a percentage of the limit, exact to one decimal (half-even): "82.5".
