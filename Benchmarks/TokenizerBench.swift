@@ -40,8 +40,10 @@ private func runTokenizerBench(_ arguments: [String]) throws {
         i += 1
     }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    // The shared tool sits next to the checkouts (/work/shared next to /work/main and the worktrees).
     let tiktokenRef = ProcessInfo.processInfo.environment["TIKTOKEN_REF"]
-        ?? root.appendingPathComponent("../../shared/tools/tiktoken-ref").standardized.path
+        ?? ["../shared/tools/tiktoken-ref", "../../shared/tools/tiktoken-ref"].map { root.appendingPathComponent($0).standardized.path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "tiktoken-ref"
     try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
     let cores = ProcessInfo.processInfo.activeProcessorCount
 
