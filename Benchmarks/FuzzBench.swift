@@ -257,7 +257,7 @@ struct FuzzParent {
     func runWorker(from: Int, to: Int,
                    onVerdict: (Int, String, String, Int, Int, String) -> Void, onNote: (String) -> Void) throws -> WorkerResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["fuzz", "--worker", "--seed", String(settings.seed), "--from", String(from), "--inputs", String(to),
                              "--fixtures", settings.fixtures.path]
         let pipe = Pipe()
