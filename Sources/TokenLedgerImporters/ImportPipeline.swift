@@ -447,6 +447,13 @@ public final class ImportPipeline {
                 handle(.malformed(reason: "the request time is not a date between 1970 and 9999", line: entry.location?.line))
                 return
             }
+            // Every adapter should refuse absurd counts itself; this catches one that does not (a
+            // CSV's Int.max once reached the ledger, where summing it traps).
+            guard entry.record.tokens.countsInRange else {
+                let why = entry.record.tokens.inconsistency ?? "token counts are negative or implausibly large"
+                handle(.malformed(reason: why, line: entry.location?.line))
+                return
+            }
             if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
             if let project = options.project { entry.record.project = project }
             for (key, value) in options.tags { entry.record.tags[key] = value }

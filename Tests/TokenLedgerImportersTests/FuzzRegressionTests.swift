@@ -15,7 +15,7 @@ struct FuzzRegressionTests {
 
     @Test("there are regression inputs to run")
     func present() {
-        #expect(FuzzRegressionTests.files.count >= 8)
+        #expect(FuzzRegressionTests.files.count >= 9)
     }
 
     @Test("imports to the end with file:line for everything it stores", .timeLimit(.minutes(1)), arguments: FuzzRegressionTests.files)
@@ -33,6 +33,7 @@ struct FuzzRegressionTests {
         #expect(try ledger.recordCount() == summary.imported)
         for record in try ledger.storedRecords() {
             #expect(record.entry.location?.file == file.path && (1...lineCount).contains(record.entry.location?.line ?? 0))
+            #expect(record.record.tokens.countsInRange, "no absurd count is stored (summing it would trap)")
         }
         for line in try ledger.quarantinedLines() {
             #expect(line.file == file.path && (1...lineCount).contains(line.line))
