@@ -264,6 +264,9 @@ struct FuzzParent {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // A worker that crashed or was killed could not remove its copy of the fixtures.
+        let workerRoot = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-fuzz-\(process.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: workerRoot) }
         let lines = FuzzLineReader(pipe.fileHandleForReading)
         var current: Int?
         var since = Date()
