@@ -28,7 +28,7 @@ struct BudgetContext {
         let file = try ConfigFile.load(explicit: config.config)
         let budgets = try BudgetConfig.budgets(in: file)
         guard !budgets.isEmpty else { throw BudgetCommandError.noBudgets(path: file.url.path) }
-        let url = try ledgerOptions.ledgerURL()
+        let url = try ledgerOptions.ledgerURL(command: "budget")
         let ledger: Ledger
         if writable {
             ledger = try Ledger.open(at: url)

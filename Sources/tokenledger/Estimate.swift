@@ -70,7 +70,7 @@ extension TokenLedgerCommand {
             let prices = try PriceBook.bundled(config: config)
             var ledger: Ledger?
             if !noHistory {
-                let url = try ledgerOptions.ledgerURL()
+                let url = try ledgerOptions.ledgerURL(command: "estimate")
                 if FileManager.default.fileExists(atPath: url.path) { ledger = try Ledger.openReadOnly(at: url) }
             }
             var options = Estimator.Options(

@@ -24,7 +24,7 @@ extension TokenLedgerCommand {
         var dryRun = false
 
         func run() async throws {
-            let url = try ledger.ledgerURL()
+            let url = try ledger.ledgerURL(command: "reprice")
             let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
             let prices = try PriceBook.bundled(config: ConfigFile.load(explicit: config.config))
             let report = try target.reprice(with: prices, apply: !dryRun)

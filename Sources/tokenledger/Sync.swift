@@ -33,7 +33,7 @@ extension TokenLedgerCommand {
             let reporter = TextImportReporter(showsProgress: false) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }
-            let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL()),
+            let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
                                     pricing: try PriceBook.bundled(config: file), reporter: reporter)
             let outcomes = try runner.run()
             if output.json {
