@@ -24,8 +24,9 @@ public final class TeamLedger: Sendable {
         self.logger = logger
     }
 
-    /// The default machine name: the host name without its domain.
+    /// The default machine name: `$TOKENLEDGER_MACHINE`, else the host name without its domain.
     public static var defaultMachineName: String {
+        if let name = ProcessInfo.processInfo.environment["TOKENLEDGER_MACHINE"], !name.isEmpty { return name }
         let name = ProcessInfo.processInfo.hostName
         return name.split(separator: ".").first.map(String.init) ?? name
     }

@@ -34,7 +34,7 @@ struct ScratchDatabase {
     }
 
     func drop() async {
-        try? await admin.withRawConnection { connection, logger in
+        _ = try? await admin.withRawConnection { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(address.database) WITH (FORCE)"), logger: logger)
         }
     }
@@ -53,6 +53,7 @@ struct ScratchDatabase {
 
 extension TeamLedgerAddress {
     /// A plain connection with no migration (to create and drop databases, or look inside one).
+    @discardableResult
     func withRawConnection<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
         var logger = Logger(label: "tokenledger.tests")
         logger.logLevel = .critical
