@@ -71,6 +71,9 @@ public struct BudgetAlert: Sendable, Hashable {
         line += "."
         if r.unpricedRecords > 0 {
             line += " \(r.unpricedRecords) unpriced record\(r.unpricedRecords == 1 ? "" : "s") not counted: spend is a lower bound."
+            if let main = r.unpricedCauses.max(by: { $0.records < $1.records }) {
+                line += " Why: \(r.unpricedCauses.map(\.summary).joined(separator: "; ")). Fix: \(main.cause.fix)."
+            }
         }
         return line
     }
@@ -98,6 +101,7 @@ public struct BudgetAlert: Sendable, Hashable {
             "forecast_usd": r.forecast.map { .money($0) } ?? .null,
             "unpriced_records": .int(r.unpricedRecords),
             "spend_is_lower_bound": .bool(r.unpricedRecords > 0),
+            "unpriced_causes": BudgetStatus.json(r.unpricedCauses),
             "fired_at": .string(Timestamp.iso8601(firedAt)),
         ]
     }

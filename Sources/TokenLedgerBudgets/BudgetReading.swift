@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerReports
 
 /// A budget measured against the ledger at one moment: spend so far in the current period, the
 /// forecast for the whole period, and which thresholds are crossed.
@@ -24,6 +25,8 @@ public struct BudgetReading: Sendable, Hashable {
     public var recentSpent: Money
     /// Records in scope and period that have no price (not counted in `spent`, never as $0).
     public var unpricedRecords: Int
+    /// The unpriced records by why they are unpriced (empty when all are priced).
+    public var unpricedCauses: [UnpricedCauseCount] = []
     /// All records in scope and period.
     public var records: Int
     /// The projected spend for the whole period; nil before a quarter of the period has passed.
@@ -61,7 +64,7 @@ public struct BudgetReading: Sendable, Hashable {
         }
         return BudgetReading(
             budget: budget, window: window, now: now, spent: spent, recentSpent: recent,
-            unpricedRecords: sums.unpricedRecords, records: sums.records, forecast: forecast)
+            unpricedRecords: sums.unpricedRecords, unpricedCauses: sums.unpricedCauses, records: sums.records, forecast: forecast)
     }
 
     /// Spend as a percentage of the limit, exact to one decimal (half-even): "82.5".

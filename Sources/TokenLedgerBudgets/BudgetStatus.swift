@@ -1,4 +1,6 @@
 import TokenLedgerCore
+import TokenLedgerPricing
+import TokenLedgerReports
 
 /// `budget status` output: every budget's spend, limit, percent, forecast and days left.
 public enum BudgetStatus {
@@ -21,9 +23,17 @@ public enum BudgetStatus {
                 "records": .int(r.records),
                 "unpriced_records": .int(r.unpricedRecords),
                 "spend_is_lower_bound": .bool(r.unpricedRecords > 0),
+                "unpriced_causes": BudgetStatus.json(r.unpricedCauses),
                 "thresholds": .array(r.budget.thresholds.map { .int($0) }),
                 "action": .string(r.budget.action.kind),
             ]
+        })
+    }
+
+    /// Unpriced causes as JSON: cause, records, models, fix.
+    static func json(_ causes: [UnpricedCauseCount]) -> JSONValue {
+        .array(causes.map { c in
+            ["cause": .string(c.cause.rawValue), "records": .int(c.records), "models": .array(c.models.map { .string($0) }), "fix": .string(c.cause.fix)]
         })
     }
 
@@ -51,7 +61,15 @@ public enum BudgetStatus {
         }
         var text = table.render(style: style)
         if !text.hasSuffix("\n") { text += "\n" }
-        if lowerBound { text += "* includes unpriced usage that is not counted: the spend is a lower bound.\n" }
+        if lowerBound {
+            text += "* includes unpriced usage that is not counted: the spend is a lower bound.\n"
+            var fixes: [UnpricedCause] = []
+            for r in readings where !r.unpricedCauses.isEmpty {
+                text += "  \(r.budget.name): " + r.unpricedCauses.map { "\($0.records) record\($0.records == 1 ? "" : "s"): \($0.summary)" }.joined(separator: "; ") + ".\n"
+                for c in r.unpricedCauses where !fixes.contains(c.cause) { fixes.append(c.cause) }
+            }
+            for cause in fixes.sorted() { text += "  Fix (\(cause.label)): \(cause.fix).\n" }
+        }
         if readings.contains(where: { r in r.forecast.map { $0 > r.budget.limit } ?? false }) {
             text += "! the forecast exceeds the limit.\n"
         }

@@ -3,6 +3,7 @@ import PostgresNIO
 import TokenLedgerBudgets
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerReports
 
 /// Budgets on the team ledger: spend read from every machine's records, and one alert memory for the
 /// whole team — two machines running `budget check` at the same moment deliver each alert once.
@@ -26,7 +27,21 @@ extension TeamLedger: BudgetLedger {
         guard let spentValue = Int128(spent), let recentValue = Int128(recent) else {
             throw TeamLedgerError.server(address: address.description, message: "a budget sum is not an integer")
         }
-        return BudgetSums(spent: spentValue, recentSpent: recentValue, unpricedRecords: Int(unpriced), records: Int(records))
+        var sums = BudgetSums(spent: spentValue, recentSpent: recentValue, unpricedRecords: Int(unpriced), records: Int(records))
+        if unpriced > 0 {
+            var causeBinds: [PostgresData] = [PostgresData(int64: start), PostgresData(int64: end)]
+            let causeCondition = Self.condition(for: scope, binds: &causeBinds)
+            let causeRows = try waiting { try self.connection.query("""
+                SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)::bigint
+                FROM usage_record WHERE ts >= $1 AND ts < $2 AND cost_pusd IS NULL AND \(causeCondition) GROUP BY 1, 2
+                """, causeBinds).wait() }
+            let grouped = try waiting { try causeRows.map { row in
+                let (reason, model, count, requests) = try row.decode((String, String, Int64, Int64).self)
+                return (reason: reason, model: model, records: Int(count), requests: Int(requests))
+            } }
+            sums.unpricedCauses = UnpricedCauseCount.group(grouped)
+        }
+        return sums
     }
 
     public func alerts(budget: String?) throws -> [AlertRecord] {

@@ -60,29 +60,7 @@ extension TeamLedger {
         var sql = SQLBuilder()
         let useRollup = query.rollupAnswers(lowMillis: low, highMillis: high)
         let table = useRollup ? "report_rollup" : "usage_record"
-        var conditions: [String] = []
-        if useRollup {
-            conditions.append("records <> 0")
-            if let since { conditions.append("hour >= \(sql.bind(since / 3_600_000))") }
-            if let until { conditions.append("hour < \(sql.bind(until / 3_600_000))") }
-        } else {
-            if let since { conditions.append("ts >= \(sql.bind(since))") }
-            if let until { conditions.append("ts < \(sql.bind(until))") }
-        }
-        switch query.aggregates {
-        case .only: conditions.append("is_aggregate")
-        case .auto where !usedAggregates.isEmpty: conditions.append("(NOT is_aggregate OR provider IN (\(usedAggregates.map { sql.bind($0) }.joined(separator: ", "))))")
-        case .auto, .exclude: conditions.append("NOT is_aggregate")
-        }
-        if !query.providers.isEmpty { conditions.append("provider IN (\(query.providers.map { sql.bind($0) }.joined(separator: ", ")))") }
-        if !query.models.isEmpty {
-            let names = query.models.map { sql.bind($0) }.joined(separator: ", ")
-            conditions.append("(model_id IN (\(names)) OR model IN (\(names)))")
-        }
-        if !query.projects.isEmpty { conditions.append("project IN (\(query.projects.map { sql.bind($0) }.joined(separator: ", ")))") }
-        for tag in query.tags {
-            conditions.append("(tags::jsonb ->> \(sql.bind(tag.key))) = \(sql.bind(tag.value))")
-        }
+        let conditions = Self.conditions(query, since: since, until: until, usedAggregates: usedAggregates, rollup: useRollup, sql: &sql)
 
         // Group columns: time bucket start, model key, resolved, then one per text key.
         var groupColumns: [String] = []
@@ -134,8 +112,59 @@ extension TeamLedger {
             s.reportedUnpriced = values[15]
             buckets.append(SpendBucket(startMillis: start, modelKey: modelKey, modelResolved: resolved, textKeys: textKeys, sums: s))
         }
-        return SpendReport.assemble(query: query, buckets: buckets, lowMillis: low, highMillis: high,
-                                    usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        var report = SpendReport.assemble(query: query, buckets: buckets, lowMillis: low, highMillis: high,
+                                          usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        if report.unpriced.records > 0 {
+            var causeSQL = SQLBuilder()
+            let filters = Self.conditions(query, since: since, until: until, usedAggregates: usedAggregates, rollup: false, sql: &causeSQL)
+            report.unpriced.causes = try await unpricedCauses(filters: filters, binds: causeSQL.binds)
+        }
+        return report
+    }
+
+    /// Unpriced records by cause and model, from their stored reasons (the SQLite ledger's second
+    /// pass): only when something is unpriced. Cost: one scan of the period's records.
+    private func unpricedCauses(filters: [String], binds: PostgresBindings) async throws -> [UnpricedCauseCount] {
+        let sql = """
+            SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)::bigint
+            FROM usage_record WHERE cost_pusd IS NULL AND \((filters).joined(separator: " AND ")) GROUP BY 1, 2
+            """
+        var rows: [(reason: String, model: String, records: Int, requests: Int)] = []
+        for try await (reason, model, records, requests) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            .decode((String, String, Int64, Int64).self) {
+            rows.append((reason, model, Int(records), Int(requests)))
+        }
+        return UnpricedCauseCount.group(rows)
+    }
+
+    /// Which records (or rollup rows) a query reads: the period, `--aggregates`, and the provider,
+    /// model, project and tag filters, as SQL conditions whose values go into `sql`.
+    private static func conditions(_ query: ReportQuery, since: Int64?, until: Int64?, usedAggregates: [String], rollup: Bool,
+                                   sql: inout SQLBuilder) -> [String] {
+        var conditions: [String] = []
+        if rollup {
+            conditions.append("records <> 0")
+            if let since { conditions.append("hour >= \(sql.bind(since / 3_600_000))") }
+            if let until { conditions.append("hour < \(sql.bind(until / 3_600_000))") }
+        } else {
+            if let since { conditions.append("ts >= \(sql.bind(since))") }
+            if let until { conditions.append("ts < \(sql.bind(until))") }
+        }
+        switch query.aggregates {
+        case .only: conditions.append("is_aggregate")
+        case .auto where !usedAggregates.isEmpty: conditions.append("(NOT is_aggregate OR provider IN (\(usedAggregates.map { sql.bind($0) }.joined(separator: ", "))))")
+        case .auto, .exclude: conditions.append("NOT is_aggregate")
+        }
+        if !query.providers.isEmpty { conditions.append("provider IN (\(query.providers.map { sql.bind($0) }.joined(separator: ", ")))") }
+        if !query.models.isEmpty {
+            let names = query.models.map { sql.bind($0) }.joined(separator: ", ")
+            conditions.append("(model_id IN (\(names)) OR model IN (\(names)))")
+        }
+        if !query.projects.isEmpty { conditions.append("project IN (\(query.projects.map { sql.bind($0) }.joined(separator: ", ")))") }
+        for tag in query.tags {
+            conditions.append("(tags::jsonb ->> \(sql.bind(tag.key))) = \(sql.bind(tag.value))")
+        }
+        return conditions
     }
 
     /// The SQL value of one text `--by` key, as the SQLite ledger computes it.

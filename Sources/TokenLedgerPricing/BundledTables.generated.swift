@@ -8,7 +8,8 @@ enum BundledTables {
 # 302.AI reseller channel for OpenAI models, USD per 1M tokens (see pricing/FORMAT.md, 'Reseller channels').
 # Each period records the channel's price and the official price it was compared with (official = {...}).
 # Source: https://302.ai/pricing as known. Only o3-mini's channel price is confirmed; the rest mirror
-# OpenAI's list price and should be re-checked against 302.AI's price list.
+# OpenAI's list price and are marked `assumed = true` (costs through them say "assumed"); re-check them
+# against 302.AI's price list and drop the flag for each one confirmed.
 
 [table]
 provider = "openai"
@@ -37,6 +38,7 @@ input = 10.00
 cached_input = 2.50
 output = 40.00
 official = { input = 10.00, cached_input = 2.50, output = 40.00 }
+assumed = true
 
 [[model.period]]
 from = "2025-06-10"
@@ -44,6 +46,7 @@ input = 2.00
 cached_input = 0.50
 output = 8.00
 official = { input = 2.00, cached_input = 0.50, output = 8.00 }
+assumed = true
 
 [[model]]
 id = "o4-mini-2025-04-16"
@@ -55,6 +58,7 @@ input = 1.10
 cached_input = 0.275
 output = 4.40
 official = { input = 1.10, cached_input = 0.275, output = 4.40 }
+assumed = true
 
 [[model]]
 id = "o1-2024-12-17"
@@ -66,6 +70,7 @@ input = 15.00
 cached_input = 7.50
 output = 60.00
 official = { input = 15.00, cached_input = 7.50, output = 60.00 }
+assumed = true
 
 [[model]]
 id = "o1-mini-2024-09-12"
@@ -77,6 +82,7 @@ input = 3.00
 cached_input = 1.50
 output = 12.00
 official = { input = 3.00, cached_input = 1.50, output = 12.00 }
+assumed = true
 
 [[model.period]]
 from = "2025-01-31"
@@ -84,6 +90,7 @@ input = 1.10
 cached_input = 0.55
 output = 4.40
 official = { input = 1.10, cached_input = 0.55, output = 4.40 }
+assumed = true
 
 [[model]]
 id = "o3-pro-2025-06-10"
@@ -94,6 +101,7 @@ from = "2025-06-10"
 input = 20.00
 output = 80.00
 official = { input = 20.00, output = 80.00 }
+assumed = true
 
 [[model]]
 id = "gpt-4o-2024-08-06"
@@ -105,6 +113,7 @@ input = 2.50
 cached_input = 1.25
 output = 10.00
 official = { input = 2.50, cached_input = 1.25, output = 10.00 }
+assumed = true
 
 [[model]]
 id = "gpt-4o-2024-11-20"
@@ -116,6 +125,7 @@ input = 2.50
 cached_input = 1.25
 output = 10.00
 official = { input = 2.50, cached_input = 1.25, output = 10.00 }
+assumed = true
 
 [[model]]
 id = "gpt-4o-mini-2024-07-18"
@@ -127,6 +137,7 @@ input = 0.15
 cached_input = 0.075
 output = 0.60
 official = { input = 0.15, cached_input = 0.075, output = 0.60 }
+assumed = true
 
 [[model]]
 id = "chatgpt-4o-latest"
@@ -137,6 +148,7 @@ from = "2024-08-13"
 input = 5.00
 output = 15.00
 official = { input = 5.00, output = 15.00 }
+assumed = true
 
 [[model]]
 id = "gpt-4.1-2025-04-14"
@@ -148,6 +160,7 @@ input = 2.00
 cached_input = 0.50
 output = 8.00
 official = { input = 2.00, cached_input = 0.50, output = 8.00 }
+assumed = true
 
 [[model]]
 id = "gpt-4.1-mini-2025-04-14"
@@ -159,6 +172,7 @@ input = 0.40
 cached_input = 0.10
 output = 1.60
 official = { input = 0.40, cached_input = 0.10, output = 1.60 }
+assumed = true
 
 [[model]]
 id = "gpt-4.1-nano-2025-04-14"
@@ -170,6 +184,7 @@ input = 0.10
 cached_input = 0.025
 output = 0.40
 official = { input = 0.10, cached_input = 0.025, output = 0.40 }
+assumed = true
 
 [[model]]
 id = "gpt-5-2025-08-07"
@@ -181,6 +196,7 @@ input = 1.25
 cached_input = 0.125
 output = 10.00
 official = { input = 1.25, cached_input = 0.125, output = 10.00 }
+assumed = true
 
 [[model]]
 id = "gpt-5-mini-2025-08-07"
@@ -192,6 +208,7 @@ input = 0.25
 cached_input = 0.025
 output = 2.00
 official = { input = 0.25, cached_input = 0.025, output = 2.00 }
+assumed = true
 
 [[model]]
 id = "gpt-5-nano-2025-08-07"
@@ -203,6 +220,7 @@ input = 0.05
 cached_input = 0.005
 output = 0.40
 official = { input = 0.05, cached_input = 0.005, output = 0.40 }
+assumed = true
 
 [[model]]
 id = "gpt-5-chat-latest"
@@ -214,6 +232,7 @@ input = 1.25
 cached_input = 0.125
 output = 10.00
 official = { input = 1.25, cached_input = 0.125, output = 10.00 }
+assumed = true
 
 [[model]]
 id = "gpt-5.1-2025-11-13"
@@ -225,6 +244,7 @@ input = 1.25
 cached_input = 0.125
 output = 10.00
 official = { input = 1.25, cached_input = 0.125, output = 10.00 }
+assumed = true
 
 [[model]]
 id = "gpt-5.2-2025-12-11"
@@ -236,6 +256,7 @@ input = 1.75
 cached_input = 0.175
 output = 14.00
 official = { input = 1.75, cached_input = 0.175, output = 14.00 }
+assumed = true
 
 [[model]]
 id = "text-embedding-3-small"
@@ -246,6 +267,7 @@ from = "2024-01-25"
 input = 0.02
 output = 0
 official = { input = 0.02, output = 0 }
+assumed = true
 
 [[model]]
 id = "text-embedding-3-large"
@@ -256,6 +278,7 @@ from = "2024-01-25"
 input = 0.13
 output = 0
 official = { input = 0.13, output = 0 }
+assumed = true
 
 [[model]]
 id = "gpt-4-turbo-2024-04-09"
@@ -266,6 +289,7 @@ from = "2024-04-09"
 input = 10.00
 output = 30.00
 official = { input = 10.00, output = 30.00 }
+assumed = true
 
 [[model]]
 id = "gpt-3.5-turbo-0125"
@@ -276,6 +300,7 @@ from = "2024-01-25"
 input = 0.50
 output = 1.50
 official = { input = 0.50, output = 1.50 }
+assumed = true
 
 """####),
         ("pricing/anthropic.toml", ####"""
@@ -673,6 +698,128 @@ output = 50.00
 web_search_per_1k = 10
 batch = 0.5
 
+[[model]]
+id = "claude-fable-5-1"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 10
+cached_input = 0.25
+cache_write_5m = 12.5
+cache_write_1h = 20
+output = 50
+web_search_per_1k = 10
+batch = 0.5
+
+[[model]]
+id = "claude-fable-5-2"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 8
+cached_input = 0.2
+cache_write_5m = 10
+cache_write_1h = 16
+output = 40
+web_search_per_1k = 10
+batch = 0.5
+
+[[model]]
+id = "claude-haiku-5-5"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.1
+cached_input = 0.01
+cache_write_5m = 0.125
+cache_write_1h = 0.2
+output = 0.5
+web_search_per_1k = 10
+batch = 0.5
+
+[model.period.long_context]
+threshold = 100000
+input = 0.5
+cached_input = 0.05
+cache_write_5m = 0.625
+cache_write_1h = 1
+output = 2.5
+
+[[model]]
+id = "claude-mythos-5-2"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 8
+cached_input = 0.2
+cache_write_5m = 10
+cache_write_1h = 16
+output = 40
+web_search_per_1k = 10
+batch = 0.5
+
+[[model]]
+id = "claude-opus-5-5"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 4
+cached_input = 0.2
+cache_write_5m = 5
+cache_write_1h = 8
+output = 20
+web_search_per_1k = 10
+batch = 0.5
+
+[[model]]
+id = "claude-sonnet-5-5"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 2
+cached_input = 0.1
+cache_write_5m = 2.5
+cache_write_1h = 4
+output = 10
+web_search_per_1k = 10
+batch = 0.5
+
 """####),
         ("pricing/deepseek.toml", ####"""
 # DeepSeek official API prices, USD per 1M tokens (see pricing/FORMAT.md).
@@ -753,13 +900,25 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 V4 has peak hours (01:00-04:00 and 06:00-10:00 UTC, $0.30/$1.20) and off-peak rates; the tables cannot express a time of day, so the off-peak rate is used and peak-hour requests are under-priced. From 2026-09-10 the name routes to V4.1 Flash. (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
 
 [[model.period]]
 from = "2026-04-01"
 input = 0.14
 cached_input = 0.0028
 output = 0.28
+
+[[model.period]]
+from = "2026-08-17"
+input = 0.22
+cached_input = 0.007
+output = 0.66
+
+[[model.period]]
+from = "2026-09-10"
+input = 0.15
+cached_input = 0.003
+output = 0.60
 
 [[model]]
 id = "deepseek-v4-pro"
@@ -768,13 +927,34 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 V4 has peak hours (01:00-04:00 and 06:00-10:00 UTC, $1.32/$3.96) and off-peak rates; the tables cannot express a time of day, so the off-peak rate is used and peak-hour requests are under-priced (api-docs.deepseek.com as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04))."
 
 [[model.period]]
 from = "2026-04-01"
 input = 0.435
 cached_input = 0.003625
 output = 0.87
+
+[[model.period]]
+from = "2026-08-17"
+input = 0.66
+cached_input = 0.022
+output = 1.98
+
+[[model]]
+id = "deepseek-flash"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.15
+cached_input = 0.003
+output = 0.6
 
 """####),
         ("pricing/google.toml", ####"""
@@ -1117,10 +1297,24 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price. Introductory rates ($0.75/$0.075/$3.75) through 2026-12-31, then $1.50/$0.15/$7.50 from 2027-01-01 (ai.google.dev pricing as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04); LiteLLM lists only the 2027 rate)."
 
 [[model.period]]
 from = "2026-03-03"
+input = 0.75
+cached_input = 0.075
+output = 3.75
+web_search_per_1k = 14.00
+batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+web_search_per_1k = 14.00
+[model.period.priority]
+multiplier = 1.8
+web_search_per_1k = 14.00
+
+[[model.period]]
+from = "2027-01-01"
 input = 1.50
 cached_input = 0.15
 output = 7.50
@@ -1146,6 +1340,95 @@ notes = "Embeddings have no output tokens. LiteLLM agrees on $0.15; it lists no 
 from = "2025-07-14"
 input = 0.15
 output = 0
+batch = 0.5
+
+[[model]]
+id = "gemini-3.7-flash"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.75
+cached_input = 0.075
+output = 3.75
+web_search_per_1k = 14
+batch = 0.5
+
+[[model.period]]
+from = "2027-01-01"
+input = 1.5
+cached_input = 0.15
+output = 7.5
+web_search_per_1k = 14
+batch = 0.5
+
+[[model]]
+id = "gemini-3.8-flash"
+encoding = "approximate"
+context_window = 1000000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.75
+cached_input = 0.075
+output = 3.75
+web_search_per_1k = 14
+batch = 0.5
+
+[[model.period]]
+from = "2027-01-01"
+input = 1.5
+cached_input = 0.15
+output = 7.5
+web_search_per_1k = 14
+batch = 0.5
+
+[[model]]
+id = "gemini-4-argon"
+encoding = "approximate"
+context_window = 1048576
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 2
+cached_input = 0.1
+output = 10
+web_search_per_1k = 14
+batch = 0.5
+
+[[model.period]]
+from = "2026-12-01"
+input = 4
+cached_input = 0.2
+output = 20
+web_search_per_1k = 14
+batch = 0.5
+
+[[model]]
+id = "gemini-omni-1.1-flash"
+encoding = "approximate"
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 1.5
+output = 9
 batch = 0.5
 
 """####),
@@ -1182,12 +1465,18 @@ encoding = "approximate"
 context_window = 131072
 max_output = 131072
 efforts = []
-notes = "LiteLLM agrees (the later $2/$6 list price belongs to 2411)."
+notes = "$3/$9 at launch; Mistral cut Large 2 to $2/$6 from 2024-09-18 (Mistral's 2024-09-17 price announcement; genai-prices 0.2.3 lists $2/$6). LiteLLM keeps $3/$9."
 
 [[model.period]]
 from = "2024-07-24"
 input = 3.00
 output = 9.00
+batch = 0.5
+
+[[model.period]]
+from = "2024-09-18"
+input = 2.00
+output = 6.00
 batch = 0.5
 
 [[model]]
@@ -1634,6 +1923,51 @@ from = "2025-05-28"
 input = 0.15
 output = 0
 batch = 0.5
+
+[[model]]
+id = "ministral-14b-2512"
+encoding = "approximate"
+context_window = 262144
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2025-12-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2025-12-01"
+input = 0.2
+cached_input = 0.02
+output = 0.2
+
+[[model]]
+id = "ministral-3b-2512"
+encoding = "approximate"
+context_window = 131072
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2025-12-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2025-12-01"
+input = 0.1
+cached_input = 0.01
+output = 0.1
+
+[[model]]
+id = "mistral-small-2603"
+encoding = "approximate"
+context_window = 262144
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-03-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-03-01"
+input = 0.15
+cached_input = 0.015
+output = 0.6
 
 """####),
         ("pricing/openai.toml", ####"""
@@ -2935,7 +3269,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled. Input cut by 20% and output from $30 to $20 on 2026-08-21 (OpenAI pricing page as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04), which treats gpt-5.6 as Sol; LiteLLM mid-2026 copy predates it)."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2957,6 +3291,27 @@ input = 10.00
 cached_input = 1.00
 cache_write_5m = 12.50
 output = 45.00
+
+[[model.period]]
+from = "2026-08-21"
+input = 4.00
+cached_input = 0.40
+cache_write_5m = 5.00
+output = 20.00
+web_search_per_1k = 10.00
+batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+web_search_per_1k = 10.00
+[model.period.priority]
+multiplier = 2
+web_search_per_1k = 10.00
+[model.period.long_context]
+threshold = 272000
+input = 8.00
+cached_input = 0.80
+cache_write_5m = 10.00
+output = 30.00
 
 [[model]]
 id = "gpt-5.6-sol"
@@ -2966,7 +3321,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-sol"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled. Input cut by 20% and output from $30 to $20 on 2026-08-21 (OpenAI pricing page as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04), which treats gpt-5.6 as Sol; LiteLLM mid-2026 copy predates it)."
 
 [[model.period]]
 from = "2026-04-23"
@@ -2989,6 +3344,27 @@ cached_input = 1.00
 cache_write_5m = 12.50
 output = 45.00
 
+[[model.period]]
+from = "2026-08-21"
+input = 4.00
+cached_input = 0.40
+cache_write_5m = 5.00
+output = 20.00
+web_search_per_1k = 10.00
+batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+web_search_per_1k = 10.00
+[model.period.priority]
+multiplier = 2
+web_search_per_1k = 10.00
+[model.period.long_context]
+threshold = 272000
+input = 8.00
+cached_input = 0.80
+cache_write_5m = 10.00
+output = 30.00
+
 [[model]]
 id = "gpt-5.6-terra"
 aliases = []
@@ -2997,7 +3373,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-terra"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled. Price cut by 20% on 2026-07-30 (OpenAI pricing page as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04); LiteLLM mid-2026 copy predates it)."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3020,6 +3396,27 @@ cached_input = 0.50
 cache_write_5m = 6.25
 output = 22.50
 
+[[model.period]]
+from = "2026-07-30"
+input = 2.00
+cached_input = 0.20
+cache_write_5m = 2.50
+output = 12.00
+web_search_per_1k = 10.00
+batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+web_search_per_1k = 10.00
+[model.period.priority]
+multiplier = 2
+web_search_per_1k = 10.00
+[model.period.long_context]
+threshold = 272000
+input = 4.00
+cached_input = 0.40
+cache_write_5m = 5.00
+output = 18.00
+
 [[model]]
 id = "gpt-5.6-luna"
 aliases = []
@@ -3028,7 +3425,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.6-luna"
-notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM only (incl. a cache-write price of 1.25x input; flex half and priority double every price, as multipliers); no dated snapshot and launch date not known here: the period starts 2026-04-23 (gpt-5.5), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift, not modelled. Price cut by 80% on 2026-07-30 (OpenAI pricing page as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04); LiteLLM mid-2026 copy predates it)."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3050,6 +3447,27 @@ input = 2.00
 cached_input = 0.20
 cache_write_5m = 2.50
 output = 9.00
+
+[[model.period]]
+from = "2026-07-30"
+input = 0.20
+cached_input = 0.02
+cache_write_5m = 0.25
+output = 1.20
+web_search_per_1k = 10.00
+batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+web_search_per_1k = 10.00
+[model.period.priority]
+multiplier = 2
+web_search_per_1k = 10.00
+[model.period.long_context]
+threshold = 272000
+input = 0.40
+cached_input = 0.04
+cache_write_5m = 0.50
+output = 1.80
 
 [[model]]
 id = "gpt-image-1"
@@ -3131,15 +3549,15 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/chatgpt-image-latest"
-notes = "From LiteLLM only (same token prices as gpt-image-1); launch date not known here: the period starts 2025-12-16 (gpt-image-1.5), an assumed start: records dated earlier stay unpriced."
+notes = "From LiteLLM only (same token prices as gpt-image-1); launch date not known here: the period starts 2025-12-16 (gpt-image-1.5), an assumed start: records dated earlier stay unpriced. Corrected by the 2026-12-04 audit: text output $10, image input $8, image output $32 (cached image input $2 is not expressible) per OpenAI's pricing page (image generation, Standard table) as quoted by genai-prices 0.2.3; LiteLLM's gpt-image-1 prices ($40 output) do not apply."
 
 [[model.period]]
 from = "2025-12-16"
 input = 5.00
 cached_input = 1.25
-output = 40.00
-image_input = 10.00
-image_output = 40.00
+output = 10.00
+image_input = 8.00
+image_output = 32.00
 
 [[model]]
 id = "text-embedding-3-small"
@@ -3315,6 +3733,194 @@ notes = "Completions API. LiteLLM agrees."
 from = "2023-09-14"
 input = 1.50
 output = 2.00
+
+[[model]]
+id = "gpt-5.5-cyber"
+encoding = "o200k_base"
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 12.5
+output = 75
+
+[[model.period]]
+from = "2026-10-19"
+input = 12.5
+cached_input = 1.25
+output = 75
+
+[[model]]
+id = "gpt-5.6-cyber"
+encoding = "o200k_base"
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 12.5
+cached_input = 1.25
+cache_write_5m = 15.625
+output = 75
+
+[[model]]
+id = "gpt-6-astra"
+encoding = "o200k_base"
+context_window = 1050000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 10
+cached_input = 1
+cache_write_5m = 12.5
+output = 50
+web_search_per_1k = 10
+batch = 0.5
+
+[model.period.long_context]
+threshold = 272000
+input = 20
+cached_input = 2
+cache_write_5m = 25
+output = 75
+
+[[model]]
+id = "gpt-6-cyber"
+encoding = "o200k_base"
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 20
+cached_input = 2
+cache_write_5m = 25
+output = 100
+
+[[model]]
+id = "gpt-6-luna"
+encoding = "o200k_base"
+context_window = 1050000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.1
+cached_input = 0.01
+cache_write_5m = 0.125
+output = 0.5
+web_search_per_1k = 10
+batch = 0.5
+
+[model.period.long_context]
+threshold = 272000
+input = 0.2
+cached_input = 0.02
+cache_write_5m = 0.25
+output = 0.75
+
+[[model]]
+id = "gpt-6-sol"
+encoding = "o200k_base"
+context_window = 1050000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 2
+cached_input = 0.2
+cache_write_5m = 2.5
+output = 10
+web_search_per_1k = 10
+batch = 0.5
+
+[model.period.long_context]
+threshold = 272000
+input = 4
+cached_input = 0.4
+cache_write_5m = 5
+output = 15
+
+[[model]]
+id = "gpt-6.1-sol"
+encoding = "o200k_base"
+context_window = 1050000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 2
+cached_input = 0.1
+cache_write_5m = 2.5
+output = 10
+web_search_per_1k = 10
+batch = 0.5
+
+[model.period.long_context]
+threshold = 272000
+input = 4
+cached_input = 0.2
+cache_write_5m = 5
+output = 15
+
+[[model]]
+id = "gpt-6.1-terra"
+encoding = "o200k_base"
+context_window = 1050000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 1
+cached_input = 0.05
+cache_write_5m = 1.25
+output = 5
+web_search_per_1k = 10
+batch = 0.5
+
+[model.period.long_context]
+threshold = 272000
+input = 2
+cached_input = 0.1
+cache_write_5m = 2.5
+output = 7.5
+
+[[model]]
+id = "gpt-chat-latest"
+encoding = "o200k_base"
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 5
+cached_input = 0.5
+output = 30
 
 """####),
         ("pricing/xai.toml", ####"""
@@ -3535,13 +4141,25 @@ encoding = "approximate"
 context_window = 2000000
 max_output = 2000000
 efforts = []
-notes = "From LiteLLM only; no long-context tier listed there."
+notes = "From LiteLLM only; no long-context tier listed there. xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then (threshold 199999: the page says >= 200k)."
 
 [[model.period]]
 from = "2026-03-09"
 input = 2.00
 cached_input = 0.20
 output = 6.00
+
+[[model.period]]
+from = "2026-04-30"
+input = 1.25
+cached_input = 0.20
+output = 2.50
+
+[model.period.long_context]
+threshold = 199999
+input = 2.50
+cached_input = 0.40
+output = 5.00
 
 [[model]]
 id = "grok-4.20-0309-non-reasoning"
@@ -3550,13 +4168,25 @@ encoding = "approximate"
 context_window = 2000000
 max_output = 2000000
 efforts = []
-notes = "From LiteLLM only (LiteLLM names only the beta spelling)."
+notes = "From LiteLLM only (LiteLLM names only the beta spelling). xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then (threshold 199999: the page says >= 200k)."
 
 [[model.period]]
 from = "2026-03-09"
 input = 2.00
 cached_input = 0.20
 output = 6.00
+
+[[model.period]]
+from = "2026-04-30"
+input = 1.25
+cached_input = 0.20
+output = 2.50
+
+[model.period.long_context]
+threshold = 199999
+input = 2.50
+cached_input = 0.40
+output = 5.00
 
 [[model]]
 id = "grok-4.20-multi-agent-beta-0309"
@@ -3565,13 +4195,25 @@ encoding = "approximate"
 context_window = 2000000
 max_output = 2000000
 efforts = []
-notes = "From LiteLLM only; tokens of all agents are billed."
+notes = "From LiteLLM only; tokens of all agents are billed. xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then (threshold 199999: the page says >= 200k)."
 
 [[model.period]]
 from = "2026-03-09"
 input = 2.00
 cached_input = 0.20
 output = 6.00
+
+[[model.period]]
+from = "2026-04-30"
+input = 1.25
+cached_input = 0.20
+output = 2.50
+
+[model.period.long_context]
+threshold = 199999
+input = 2.50
+cached_input = 0.40
+output = 5.00
 
 [[model]]
 id = "grok-4.3"
@@ -3600,18 +4242,84 @@ encoding = "approximate"
 context_window = 500000
 max_output = 500000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09, an assumed start: records dated earlier stay unpriced."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09, an assumed start: records dated earlier stay unpriced. Cached input $0.30 ($0.60 above 200k), not LiteLLM's $0.50 (that is Grok 4.6's), and the higher tier starts at 200k prompt tokens inclusive (threshold 199999), per docs.x.ai/docs/models/grok-4.5 as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)."
 
 [[model.period]]
 from = "2026-03-09"
 input = 2.00
-cached_input = 0.50
+cached_input = 0.30
 output = 6.00
 [model.period.long_context]
-threshold = 200000
+threshold = 199999
 input = 4.00
-cached_input = 1.00
+cached_input = 0.60
 output = 12.00
+
+[[model]]
+id = "grok-4.6"
+encoding = "approximate"
+context_window = 500000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 2
+cached_input = 0.5
+output = 6
+batch = 0.8
+
+[model.period.long_context]
+threshold = 199999
+input = 4
+cached_input = 1
+output = 12
+
+[[model]]
+id = "grok-4.7"
+encoding = "approximate"
+context_window = 500000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 2
+cached_input = 0.5
+output = 6
+batch = 0.8
+
+[model.period.long_context]
+threshold = 199999
+input = 4
+cached_input = 1
+output = 12
+
+[[model]]
+id = "grok-build-0.1"
+encoding = "approximate"
+context_window = 256000
+efforts = []
+source = "https://github.com/pydantic/genai-prices"
+checked = "2026-12-04"
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+
+[[model.period]]
+from = "2026-01-01"
+input = 1
+cached_input = 0.2
+output = 2
+batch = 0.8
+
+[model.period.long_context]
+threshold = 199999
+input = 2
+cached_input = 0.4
+output = 4
 
 """####),
     ]

@@ -64,7 +64,7 @@ public enum PricingError: UserFacingError, Equatable {
             let hint = suggestions.isEmpty ? "" : " Did you mean: \(suggestions.joined(separator: ", "))?"
             return name.isEmpty
                 ? "the record names no model, so it cannot be priced."
-                : "no price table lists the model '\(name)' (by id or alias); see 'tokenledger prices list'.\(hint)"
+                : "no price table lists the model '\(name)' (by id or alias); see 'tokenledger prices list', or add its price with 'tokenledger prices update' or a table in ~/.config/tokenledger/prices/.\(hint)"
         case .noPeriod(let id, let date, let first):
             let when = first.map { "; its first price starts \($0)" } ?? ""
             return "\(id) has no price on \(date)\(when)."
@@ -146,11 +146,12 @@ extension PriceBook {
         guard let official = model.period(on: day) else {
             throw .noPeriod(modelID: model.id, date: PriceDate.text(day), firstFrom: model.periods.first?.fromText)
         }
-        let bundledLayer = "bundled"
+        // A period a user table supplied carries its "user:FILE" layer; the bundled ones say "bundled".
+        let bundledLayer = official.layer ?? (table.userLayer ?? "bundled")
         // Indexed by PriceComponent.ordinal: the hot path does no hashing.
         var explicit = [Layered?](repeating: nil, count: PriceComponent.count)
         official.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: bundledLayer, exempt: false) }
-        var layers = [table.layerName]
+        var layers = [official.layer ?? table.layerName]
         var batchRate = official.batch
         var tiers = official.serviceTiers
         var longContext = official.longContext
@@ -163,7 +164,7 @@ extension PriceBook {
             guard let channelTable = channelTable(channel) else { throw .unknownChannel(name: channel, known: channelNames) }
             guard let channelModel = channelModel(channel, id: model.id) else { throw .channelLacksModel(channel: channel, modelID: model.id) }
             guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: PriceDate.text(day)) }
-            let layer = channelTable.layerName
+            let layer = period.layer ?? channelTable.layerName
             period.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: layer, exempt: false) }
             // A channel's period is its own price list: only the modifiers it gives apply.
             batchRate = period.batch
@@ -172,6 +173,9 @@ extension PriceBook {
             modifiersLayer = layer
             layers.insert(layer, at: 0)
             channelPeriodStart = period.fromText
+            if period.assumed {
+                notes.append("\(channel) price assumed equal to the official one: not confirmed on \(channel)'s own price list")
+            }
         }
 
         var longContextApplied = false

@@ -62,6 +62,11 @@ public enum LiteLLMImport {
         } catch {
             throw .notJSON(error.message)
         }
+        return try convert(root: root, provider: provider, from: from, checked: checked)
+    }
+
+    /// `convert(json:…)` on an already parsed file (`prices update` parses once for every provider).
+    public static func convert(root: JSONValue, provider: String?, from: String, checked: String) throws(Error) -> Result {
         guard let object = root.object else { throw .notAnObject }
         var skipped: [(model: String, reason: String)] = []
         var unmapped: [(model: String, key: String)] = []

@@ -24,7 +24,7 @@ public struct PriceBook: Sendable {
     /// Lower-cased alias → official model.
     private var byAlias: [String: ModelRef] = [:]
     /// Channel name → table index.
-    private var channelTables: [String: Int] = [:]
+    private(set) var channelTables: [String: Int] = [:]
     /// Channel name → lower-cased model id → model index in that table.
     private var channelModels: [String: [String: Int]] = [:]
 
@@ -116,7 +116,7 @@ public struct PriceBook: Sendable {
     /// Every official model, table by table.
     public var allModels: [PricedModel] { officialTables.flatMap(\.models) }
 
-    private func lookup(_ lowered: String) -> ModelRef? { byID[lowered] ?? byAlias[lowered] }
+    func lookup(_ lowered: String) -> ModelRef? { byID[lowered] ?? byAlias[lowered] }
 
     /// Finds the model a logged name refers to: exact id, then alias, then with provider prefixes
     /// stripped ("openai/gpt-4o-mini", "azure/o3-mini"), case-insensitively. No fuzzy guessing.

@@ -14,6 +14,9 @@ public struct PriceTable: Sendable, Hashable {
     public var checked: String?
     public var models: [PricedModel]
     public var line: Int
+    /// Set for a user table (`$XDG_CONFIG_HOME/tokenledger/prices/*.toml` or a config `[[prices]] path`):
+    /// the layer name "user:FILE" its prices carry. Nil for the bundled tables.
+    public var userLayer: String?
 
     public init(file: String, provider: String, channel: String, source: String? = nil, checked: String? = nil, models: [PricedModel], line: Int = 1) {
         self.file = file
@@ -29,7 +32,7 @@ public struct PriceTable: Sendable, Hashable {
     public var isOfficial: Bool { channel == "official" }
 
     /// The layer name this table gives to the numbers it sets: "bundled:openai" or "channel:302ai".
-    public var layerName: String { isOfficial ? "bundled:\(provider)" : "channel:\(channel)" }
+    public var layerName: String { userLayer ?? (isOfficial ? "bundled:\(provider)" : "channel:\(channel)") }
 }
 
 /// A model as the tables describe it: what the estimator needs (encoding, limits, efforts) and its price periods.
@@ -91,6 +94,11 @@ public struct PricePeriod: Sendable, Hashable {
     /// Channel tables only: the official prices this channel price was compared with.
     public var official: ComponentPrices?
     public var location: SourceLocation
+    /// The user layer ("user:FILE") when a user table supplied this period; nil when it is the table's own.
+    public var layer: String?
+    /// Channel tables only: the channel price was not confirmed on the channel's own list and is assumed
+    /// equal to the official price it records (`assumed = true`). Costs through it say so.
+    public var assumed = false
 
     public init(
         from: Int, prices: ComponentPrices, batch: Rate? = nil, serviceTiers: [String: ServiceTierPrices] = [:],

@@ -148,7 +148,7 @@ public struct PriceTableReader {
 
     private mutating func readPeriod(_ t: TOMLTable, modelID: String, official: Bool) -> PricePeriod? {
         var allowed = PriceComponent.keys.union(["from", "batch", "long_context"]).union(Self.serviceTierNames)
-        if !official { allowed.insert("official") }
+        if !official { allowed.formUnion(["official", "assumed"]) }
         unknownKeys(t, allowed: allowed, in: "[[model.period]] of \(modelID)")
         let from: Int
         do {
@@ -166,6 +166,13 @@ public struct PriceTableReader {
             problem(t.location, "the period of \(modelID) from \(PriceDate.text(from)) has no '\(required.rawValue)' price (required)")
         }
         var period = PricePeriod(from: from, prices: prices, location: t.location)
+        if let value = t["assumed"] {
+            guard let flag = value.bool else {
+                problem(t.location(of: "assumed"), "'assumed' of \(modelID) must be true or false")
+                return nil
+            }
+            period.assumed = flag
+        }
         if t["batch"] != nil {
             period.batch = readMultiplier(t, key: "batch", modelID: modelID)
         }

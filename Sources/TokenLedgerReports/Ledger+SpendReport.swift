@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerPricing
 
 extension Ledger {
     /// Builds a spend report: one indexed range scan of `usage_record`, grouped in memory.
@@ -111,6 +112,51 @@ struct SpendReportBuilder {
     func build(_ db: Database) throws -> SpendReport {
         // A local ledger is one machine's records and does not know its name.
         if query.groupBy.contains(.machine) { throw ReportError.machineNeedsTeamLedger }
+        var report = try buildTotals(db)
+        if report.unpriced.records > 0 { report.unpriced.causes = try unpricedCauses(db, usedAggregates: report.aggregateProviders) }
+        return report
+    }
+
+    /// Unpriced records by cause and model, from their stored reasons: a second, filtered pass that
+    /// only runs when something is unpriced. Cost: one scan of the period's rows (the ts index).
+    private func unpricedCauses(_ db: Database, usedAggregates: [String]) throws -> [UnpricedCauseCount] {
+        var conditions = ["cost_pusd IS NULL"]
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since = query.period.since { conditions.append("ts >= ?"); arguments.append(Self.millis(since)) }
+        if let until = query.period.until { conditions.append("ts < ?"); arguments.append(Self.millis(until)) }
+        appendAggregateCondition(usedAggregates: usedAggregates, to: &conditions, &arguments)
+        appendFilters(to: &conditions, &arguments)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT COALESCE(unpriced_reason, '') AS reason, COALESCE(model_id, model) AS name, COUNT(*) AS records, SUM(request_count) AS requests
+            FROM usage_record WHERE \(conditions.joined(separator: " AND ")) GROUP BY 1, 2
+            """, arguments: StatementArguments(arguments))
+        return UnpricedCauseCount.group(rows.map { row in
+            (reason: row["reason"], model: row["name"], records: row["records"], requests: (row["requests"] as Int?) ?? 0)
+        })
+    }
+
+    /// The model, provider, project and tag filters of the query, as SQL conditions.
+    private func appendFilters(to conditions: inout [String], _ arguments: inout [any DatabaseValueConvertible]) {
+        if !query.models.isEmpty {
+            let p = Self.placeholders(query.models.count)
+            conditions.append("(model_id IN (\(p)) OR model IN (\(p)))")
+            arguments += query.models + query.models
+        }
+        if !query.providers.isEmpty {
+            conditions.append("provider IN (\(Self.placeholders(query.providers.count)))")
+            arguments += query.providers
+        }
+        if !query.projects.isEmpty {
+            conditions.append("project IN (\(Self.placeholders(query.projects.count)))")
+            arguments += query.projects
+        }
+        for tag in query.tags {
+            conditions.append("CAST(\(Self.tagExpression(tag.key)) AS TEXT) = ?")
+            arguments.append(tag.value)
+        }
+    }
+
+    private func buildTotals(_ db: Database) throws -> SpendReport {
         let startMillis = query.period.since.map(Self.millis)
         let endMillis = query.period.until.map(Self.millis)
 
@@ -159,23 +205,7 @@ struct SpendReportBuilder {
         var conditions = rangeSQL
         var arguments = rangeArgs
         appendAggregateCondition(usedAggregates: usedAggregates, to: &conditions, &arguments)
-        if !query.models.isEmpty {
-            let p = Self.placeholders(query.models.count)
-            conditions.append("(model_id IN (\(p)) OR model IN (\(p)))")
-            arguments += query.models + query.models
-        }
-        if !query.providers.isEmpty {
-            conditions.append("provider IN (\(Self.placeholders(query.providers.count)))")
-            arguments += query.providers
-        }
-        if !query.projects.isEmpty {
-            conditions.append("project IN (\(Self.placeholders(query.projects.count)))")
-            arguments += query.projects
-        }
-        for tag in query.tags {
-            conditions.append("CAST(\(Self.tagExpression(tag.key)) AS TEXT) = ?")
-            arguments.append(tag.value)
-        }
+        appendFilters(to: &conditions, &arguments)
 
         // Result columns: fixed numbers first, then one text column per text key.
         var columns = [

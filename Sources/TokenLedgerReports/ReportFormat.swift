@@ -62,6 +62,14 @@ enum ReportText {
         return "Unpriced: \(grouped(u.requests)) requests, \(grouped(u.tokens)) tokens; \(models)\(names). Cost totals are a lower bound."
     }
 
+    /// Why records are unpriced, one line per cause with its models and the step that fixes it:
+    /// "2 records: unknown model (gpt-9-mini). Fix: tokenledger prices update …". Empty when all priced.
+    static func unpricedCauseLines(_ report: SpendReport) -> [String] {
+        report.unpriced.causes.map { c in
+            "  \(grouped(c.records)) record\(c.records == 1 ? "" : "s"): \(c.summary). Fix: \(c.cause.fix)."
+        }
+    }
+
     /// Notes on aggregate rows and unresolved models.
     static func notes(_ report: SpendReport) -> [String] {
         var notes: [String] = []

@@ -26,7 +26,8 @@ extension SpendReport {
         let lower = isLowerBound ? " <span class=\"badge\">lower bound</span>" : ""
         html += "<p class=\"summary\"><strong>\(HTML.escape(ReportText.costCell(totals)))</strong>\(lower) · \(ReportText.grouped(totals.requests)) requests · \(ReportText.grouped(totals.totalTokens)) tokens</p>\n"
         if let line = ReportText.unpricedLine(self) {
-            html += "<p class=\"unpriced\" role=\"note\"><strong>\(HTML.escape(line))</strong> Unpriced usage is not drawn in the charts.</p>\n"
+            let causes = ReportText.unpricedCauseLines(self).map { "<br>" + HTML.escape($0.trimmingCharacters(in: .whitespaces)) }.joined()
+            html += "<p class=\"unpriced\" role=\"note\"><strong>\(HTML.escape(line))</strong> Unpriced usage is not drawn in the charts.\(causes)</p>\n"
         }
         html += HTMLCharts(charts: charts).render()
         html += "<section>\n<h2>Table</h2>\n" + htmlTable() + "</section>\n"

@@ -29,7 +29,10 @@ extension SpendReport {
             total += numbers.map { "**" + SpendReport.markdownEscape($0) + "**" }
             lines.append("| " + total.joined(separator: " | ") + " |")
         }
-        if let line = ReportText.unpricedLine(self) { lines += ["", "> **" + SpendReport.markdownEscape(line) + "**"] }
+        if let line = ReportText.unpricedLine(self) {
+            lines += ["", "> **" + SpendReport.markdownEscape(line) + "**"]
+            lines += ReportText.unpricedCauseLines(self).map { ">\n> " + SpendReport.markdownEscape($0.trimmingCharacters(in: .whitespaces)) }
+        }
         let notes = ReportText.notes(self)
         if !notes.isEmpty { lines += [""] + notes.map { "- " + SpendReport.markdownEscape($0) } }
         return lines.joined(separator: "\n") + "\n"

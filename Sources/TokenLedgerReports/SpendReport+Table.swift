@@ -39,7 +39,9 @@ extension SpendReport {
         } else {
             out += table.render(style: style)
         }
-        if let line = ReportText.unpricedLine(self) { out += "\n" + style.yellow(line) + "\n" }
+        if let line = ReportText.unpricedLine(self) {
+            out += "\n" + ([style.yellow(line)] + ReportText.unpricedCauseLines(self)).joined(separator: "\n") + "\n"
+        }
         let notes = ReportText.notes(self)
         if !notes.isEmpty { out += "\n" + notes.map { style.dim($0) }.joined(separator: "\n") + "\n" }
         return out

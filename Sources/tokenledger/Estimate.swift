@@ -67,7 +67,7 @@ extension TokenLedgerCommand {
         func run() async throws {
             let text = try TextInput.read(file ?? "-")
             let config = try ConfigFile.load(explicit: configOptions.config)
-            let prices = try PriceBook.bundled(config: config)
+            let prices = try PriceBook.load(config: config)
             var ledger: Ledger?
             if !noHistory {
                 let url = try ledgerOptions.ledgerURL(command: "estimate")

@@ -89,7 +89,7 @@ extension TokenLedgerCommand {
             let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }
-            let prices = try PriceBook.bundled(config: ConfigFile.load(explicit: config.config))
+            let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
             let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledgerURL), pricing: prices,
                                               options: options, reporter: reporter)
             let summary = try pipeline.run(sources: sources)

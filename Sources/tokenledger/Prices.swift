@@ -8,16 +8,18 @@ extension TokenLedgerCommand {
             abstract: "List, explain, check and import the price tables.",
             discussion: """
                 Prices are USD per 1M tokens (per image, per 1k web-search calls for unit items), exact decimals. \
-                The effective price is the bundled table, then a reseller channel, then your [[terms]] in the config.
+                The effective price is the bundled table, then your own tables ($XDG_CONFIG_HOME/tokenledger/prices/*.toml \
+                and [[prices]] path = ... in the config), then a reseller channel, then your [[terms]] in the config.
 
                 Examples:
                   tokenledger prices list --provider openai
                   tokenledger prices show o3 --at 2025-06-01
                   tokenledger prices show o3-mini --channel 302ai
                   tokenledger prices check pricing/*.toml
+                  tokenledger prices update model_prices_and_context_window.json --reprice
                   tokenledger prices import-litellm model_prices_and_context_window.json --provider openai -o openai.toml
                 """,
-            subcommands: [List.self, Show.self, Check.self, ImportLiteLLM.self]
+            subcommands: [List.self, Show.self, Check.self, Update.self, ImportLiteLLM.self]
         )
     }
 }
@@ -163,6 +165,9 @@ extension TokenLedgerCommand.Prices {
             if let source = entry.source ?? table?.source {
                 lines.append("source: \(source) (checked \(entry.checked ?? table?.checked ?? "unknown"))")
             }
+            // Where the user's own tables supplied this model's prices (layer user:FILE).
+            let userFiles = Set(entry.periods.filter { $0.layer != nil }.map(\.location.file)).sorted()
+            if !userFiles.isEmpty { lines.append("user table: \(userFiles.joined(separator: ", "))") }
             var periodLine = "prices on \(PriceDate.text(day)): official period from \(prices.periodStart)"
             if let c = prices.channel, let start = prices.channelPeriodStart { periodLine += ", \(c) period from \(start)" }
             lines.append(periodLine)
@@ -203,6 +208,9 @@ extension TokenLedgerCommand.Prices {
             }
             if let notes = entry.notes { extra.append("notes: \(notes)") }
             if let c = prices.channel, let notes = book.channelModel(c, id: entry.id)?.notes { extra.append("\(c) notes: \(notes)") }
+            if let c = prices.channel, channelPeriod?.assumed == true {
+                extra.append("\(c) price: assumed equal to the official price (not confirmed on \(c)'s own price list)")
+            }
             Console.write("\n" + extra.joined(separator: "\n") + "\n")
         }
     }
@@ -218,8 +226,9 @@ extension TokenLedgerCommand.Prices {
                 Checks each table (bad numbers, unknown keys, missing components, unsorted or overlapping \
                 periods) and the set (duplicate ids and aliases, channel ids missing from the official tables, \
                 drift between a channel's recorded official price and the official table), each with file:line. \
-                Without FILE, checks the tables bundled in this binary. Files given replace the bundled table \
-                of the same name for the cross-checks.
+                Without FILE, checks the tables bundled in this binary and your own tables \
+                ($XDG_CONFIG_HOME/tokenledger/prices/*.toml, [[prices]] path = ... in the config). Files given \
+                replace the bundled table of the same name for the cross-checks.
 
                 Examples:
                   tokenledger prices check
@@ -227,9 +236,10 @@ extension TokenLedgerCommand.Prices {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Table files to check (default: the bundled tables).", valueName: "file"))
+        @Argument(help: ArgumentHelp("Table files to check (default: the bundled tables and your own tables).", valueName: "file"))
         var files: [String] = []
 
+        @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
@@ -237,23 +247,37 @@ extension TokenLedgerCommand.Prices {
             for path in files {
                 inputs.append((path, try TextInput.read(path)))
             }
+            // Without FILE: your own tables too, each on its own (they may list bundled ids on purpose:
+            // that is how they layer), so their problems are found here rather than by the next import.
+            var userProblems: [PriceProblem] = []
+            var userModels = 0
+            var userFiles: [String] = []
+            if files.isEmpty {
+                for url in try UserPriceTables.files(config: ConfigFile.load(explicit: configOptions.config)) {
+                    let (table, problems) = PriceTableReader.read(try TextInput.read(url.path), file: url.path)
+                    userProblems += problems
+                    userModels += table?.models.count ?? 0
+                    userFiles.append(url.path)
+                }
+            }
             let given = Set(inputs.map { ($0.file as NSString).lastPathComponent })
             let bundled = PriceBook.bundledFiles.filter { !given.contains(($0.file as NSString).lastPathComponent) }
             let checkedFiles = files.isEmpty ? Set(bundled.map(\.file)) : Set(files)
             let (tables, all) = PriceCheck.check(inputs + bundled)
-            let problems = all.filter { checkedFiles.contains($0.location.file) }
+            let problems = all.filter { checkedFiles.contains($0.location.file) } + userProblems
             let checkedTables = tables.filter { checkedFiles.contains($0.file) }
-            let models = checkedTables.reduce(0) { $0 + $1.models.count }
+            let models = checkedTables.reduce(0) { $0 + $1.models.count } + userModels
+            let tableCount = checkedFiles.count + userFiles.count
             if output.json {
                 Console.writeJSON(.object(JSONObject([
-                    ("tables", .int(checkedTables.count)), ("models", .int(models)),
+                    ("tables", .int(checkedTables.count + userFiles.count)), ("models", .int(models)),
                     ("problems", .array(problems.map {
                         .object(JSONObject([("file", .string($0.location.file)), ("line", .int($0.location.line)), ("message", .string($0.message))]))
                     })),
                 ])))
             } else {
                 for problem in problems { Console.write("\(problem)\n") }
-                let summary = "checked \(checkedFiles.count) table\(checkedFiles.count == 1 ? "" : "s") (\(models) models): "
+                let summary = "checked \(tableCount) table\(tableCount == 1 ? "" : "s") (\(models) models): "
                     + (problems.isEmpty ? "no problems" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
                 Console.note(summary)
             }
@@ -331,6 +355,7 @@ enum PriceCLI {
     enum Error: UserFacingError {
         case unknownProvider(String, known: [String])
         case cannotWrite(String)
+        case noPriceFolder
 
         var message: String {
             switch self {
@@ -338,18 +363,21 @@ enum PriceCLI {
                 return "no price table is for the provider '\(p)'; known providers: \(known.joined(separator: ", "))."
             case .cannotWrite(let path):
                 return "cannot write \(path); check that its folder exists and is writable."
+            case .noPriceFolder:
+                return "cannot find the user price folder because neither XDG_CONFIG_HOME nor HOME is set; pass --to FOLDER."
             }
         }
 
         var exitStatus: ExitStatus {
             if case .unknownProvider = self { return .usage }
+            if case .noPriceFolder = self { return .usage }
             return .failure
         }
     }
 
     /// The bundled tables plus the config's `[[terms]]`.
     static func book(_ options: ConfigOptions) throws -> PriceBook {
-        try PriceBook.bundled(config: ConfigFile.load(explicit: options.config))
+        try PriceBook.load(config: ConfigFile.load(explicit: options.config))
     }
 
     /// A price for tables: "$1.10", "$0.075", "$0.000001" — exact, at least two decimals.

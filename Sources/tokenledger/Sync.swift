@@ -33,8 +33,10 @@ extension TokenLedgerCommand {
             let reporter = TextImportReporter(showsProgress: false) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }
+            // Prices first: a bad user price table stops the sync before the ledger is opened.
+            let pricing = try PriceBook.load(config: file)
             let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
-                                    pricing: try PriceBook.bundled(config: file), reporter: reporter)
+                                    pricing: pricing, reporter: reporter)
             let outcomes = try runner.run()
             if output.json {
                 Console.writeJSON(.array(outcomes.map { outcome in

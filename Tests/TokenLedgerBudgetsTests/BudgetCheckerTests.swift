@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenLedgerPricing
 import TokenLedgerCore
 import TokenLedgerLedger
 @testable import TokenLedgerBudgets
@@ -92,7 +93,8 @@ struct BudgetCheckerTests {
         try t.add("2026-11-01T09:00:00Z", usd: "50")
         try t.add("2026-11-01T09:30:00Z", usd: nil, model: "mystery-model")
         let run = try BudgetChecker(budgets: [budget()], ledger: t.ledger).check(at: at("2026-11-01T10:00:00Z"))
-        #expect(run.reports[0].alert.text.hasSuffix("50.0%). 1 unpriced record not counted: spend is a lower bound."))
+        #expect(run.reports[0].alert.text.hasSuffix("50.0%). 1 unpriced record not counted: spend is a lower bound. Why: unknown model (mystery-model). Fix: "
+            + UnpricedCause.unknownModel.fix + "."))
         #expect(run.reports[0].json["spend_is_lower_bound"] == .bool(true))
     }
 

@@ -35,7 +35,7 @@ struct TestLedger {
             try db.execute(sql: """
                 INSERT INTO usage_record (dedup_key, ts, provider, model, model_id, effort, source, project, tags, cost_pusd, unpriced_reason, imported_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'test', ?, ?, ?, ?, 0)
-                """, arguments: [key, ms, provider, model, modelID, effort, project, tagsJSON, cost, cost == nil ? "unknown model" : nil])
+                """, arguments: [key, ms, provider, model, modelID, effort, project, tagsJSON, cost, cost == nil ? "no price table lists the model '\(model)' (by id or alias); see 'tokenledger prices list'." : nil])
         }
     }
 }

@@ -31,9 +31,10 @@ struct BudgetHome {
         let key = "cli-test:\(counter.next())"
         try pool.write { db in
             try db.execute(sql: """
-                INSERT INTO usage_record (dedup_key, ts, provider, model, source, project, cost_pusd, imported_at)
-                VALUES (?, ?, 'openai', 'gpt-4o-mini', 'test', ?, ?, 0)
-                """, arguments: [key, ms, project, cost])
+                INSERT INTO usage_record (dedup_key, ts, provider, model, source, project, cost_pusd, unpriced_reason, imported_at)
+                VALUES (?, ?, 'openai', ?, 'test', ?, ?, ?, 0)
+                """, arguments: [key, ms, cost == nil ? "gpt-9-mini" : "gpt-4o-mini", project, cost,
+                                 cost == nil ? "no price table lists the model 'gpt-9-mini' (by id or alias); see 'tokenledger prices list'." : nil])
         }
     }
 
@@ -220,6 +221,9 @@ struct BudgetCLITests {
             team        month from 2026-11-01  $12.34*  $100.00   12.3    $48.50       20.5  all usage
             acme-daily  day from 2026-11-10    $12.34*    $2.50  493.8   $24.69!        0.5  project acme
             * includes unpriced usage that is not counted: the spend is a lower bound.
+              team: 1 record: unknown model (gpt-9-mini).
+              acme-daily: 1 record: unknown model (gpt-9-mini).
+              Fix (unknown model): tokenledger prices update <LiteLLM or genai-prices price file or URL> --reprice (or add the model to a table in $XDG_CONFIG_HOME/tokenledger/prices/, then tokenledger reprice).
             ! the forecast exceeds the limit.
 
             """)
@@ -232,6 +236,8 @@ struct BudgetCLITests {
         #expect(json[1]?["percent"] == "493.8")
         #expect(json[1]?["forecast_usd"] == "24.69")
         #expect(json[1]?["unpriced_records"] == .int(1))
+        #expect(json[1]?["unpriced_causes"]?[0]?["cause"] == "unknown_model")
+        #expect(json[1]?["unpriced_causes"]?[0]?["models"]?[0] == "gpt-9-mini")
     }
 
     @Test("config mistakes exit 2 with file:line; no budgets exits 2 with what to do")

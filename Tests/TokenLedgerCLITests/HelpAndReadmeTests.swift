@@ -6,7 +6,7 @@ import Testing
 @Suite("Every command documents itself")
 struct HelpAndReadmeTests {
     static let commands = [
-        "count", "estimate", "cost", "prices list", "prices show", "prices check", "prices import-litellm",
+        "count", "estimate", "cost", "prices list", "prices show", "prices check", "prices update", "prices import-litellm",
         "import", "sync", "push", "reprice", "report", "budget check", "budget status",
     ]
 
