@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "TokenLedgerPostgres",
             dependencies: [
-                "TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerBudgets",
+                "TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerBudgets", "TokenLedgerEstimator",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -79,7 +79,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tokenledger-bench",
-            dependencies: ["TokenLedger"],
+            dependencies: ["TokenLedger", "TokenLedgerPostgres"],
             path: "Benchmarks"
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
         // Against the PostgreSQL server in $TOKENLEDGER_TEST_POSTGRES (.ci/run starts one); skipped with a
         // printed reason when it is unset outside CI, failed when it is unset in CI.
-        .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerBudgets", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift")]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
         .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
     ]

@@ -26,8 +26,9 @@ extension TeamLedger {
 
         // Which providers' export buckets count (`--aggregates`): the SQLite ledger's rule.
         var aggregateProviders: [String] = []
+        // (The (is_aggregate, provider, ts) index holds the few aggregate rows apart: no scan of the rest.)
         for try await provider in try await connection.query(
-            "SELECT DISTINCT provider FROM report_rollup WHERE is_aggregate AND records <> 0 ORDER BY provider", logger: logger).decode(String.self) {
+            "SELECT DISTINCT provider FROM usage_record WHERE is_aggregate ORDER BY provider", logger: logger).decode(String.self) {
             aggregateProviders.append(provider)
         }
         var usedAggregates: [String] = [], skippedAggregates: [String] = []

@@ -110,6 +110,7 @@ enum TeamLedgerSchema {
         """,
         "CREATE INDEX usage_record_by_time ON usage_record (ts)",
         "CREATE INDEX usage_record_by_kind_provider_time ON usage_record (is_aggregate, provider, ts)",
+        "CREATE INDEX usage_record_by_model_time ON usage_record (model_id, ts)",
         // How far each log file has been read, per machine (paths are only meaningful on their machine).
         """
         CREATE TABLE import_file (

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TokenLedgerBudgets
 import TokenLedgerCore
+import TokenLedgerEstimator
 import TokenLedgerLedger
 import TokenLedgerReports
 @testable import TokenLedgerPostgres
@@ -70,6 +71,27 @@ struct TeamBudgetTests {
         #expect(try BudgetChecker(budgets: [budget], ledger: ci).check(at: Self.now.addingTimeInterval(60)).reports.isEmpty)
         await laptop.close()
         await ci.close()
+    }
+
+    @Test("the estimator's output history from the team ledger equals the local ledger's")
+    func estimateHistory() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let local = try LocalLedger.make(LocalLedger.entries(200))
+        let team = try await db.connect(machine: "m")
+        _ = try await team.push(from: local, ledgerPath: "/l")
+        var compared = 0
+        let resolved = Set(try local.storedRecords().compactMap { $0.modelID })
+        for model in resolved.sorted() + ["no-such-model"] {
+            for effort: EffortTier in ["high", .unknown] {
+                let sqlite = try OutputHistory.load(from: local, modelID: model, effort: effort)
+                let postgres = try OutputHistory.load(from: team, modelID: model, effort: effort)
+                #expect(sqlite == postgres, "\(model) \(effort)")
+                if sqlite != nil { compared += 1 }
+            }
+        }
+        #expect(compared >= 2)
+        await team.close()
     }
 
     @Test("a failed delivery is retried by the next check on any machine")
