@@ -1,9 +1,12 @@
-// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH]`
+// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH] [--no-peers]`
 // Generates realistic logs under a temporary folder — N OpenAI Chat Completions JSON Lines (default
 // 1,000,000), a Claude Code projects tree of about MB megabytes (default 1024) and a folder of N small
 // chat logs of 20 lines each (default 5,000: the "unchanged folder of thousands of logs") — then imports each
 // into a fresh ledger and prints records/s, MB/s and peak RSS for the first import and for an
 // unchanged re-import. Peak RSS is the kernel's high-water mark (VmHWM), reset before each phase.
+// After the chat import, its peers run on the same file (`scripts/import-peers.py`: DuckDB
+// `read_json` and a plain Python json+sqlite3 loop, each deduplicating on a unique id) and the
+// ratio of our records/s to theirs is printed; `--no-peers` leaves them out.
 import Foundation
 import TokenLedger
 
@@ -11,6 +14,7 @@ import TokenLedger
     var lines = 1_000_000
     var sizeMB = 1024
     var smallFiles = 5000
+    var peers = true
     var base = FileManager.default.temporaryDirectory
     var i = 0
     while i < args.count {
@@ -19,7 +23,8 @@ import TokenLedger
         case "--size": i += 1; sizeMB = Int(args[i]) ?? sizeMB
         case "--files": i += 1; smallFiles = Int(args[i]) ?? smallFiles
         case "--dir": i += 1; base = URL(fileURLWithPath: args[i])
-        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH")
+        case "--no-peers": peers = false
+        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH, --no-peers")
         }
         i += 1
     }
@@ -31,7 +36,8 @@ import TokenLedger
         let file = root.appendingPathComponent("chat/responses.jsonl")
         let bytes = try ImportBenchData.writeChatLog(lines: lines, to: file)
         print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
-        try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"))
+        let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"))
+        if peers { ImportBenchData.runPeers(on: file, in: root, ours: ours) }
     }
     if smallFiles > 0 {
         let folder = root.appendingPathComponent("many")
@@ -60,19 +66,24 @@ enum BenchError: Error, CustomStringConvertible {
 }
 
 enum ImportBenchData {
-    /// Imports `paths` twice into a fresh ledger and prints the figures of each run.
-    static func measure(paths: [URL], ledgerAt url: URL) throws {
+    /// Imports `paths` twice into a fresh ledger and prints the figures of each run. Returns the first
+    /// import's records per second of wall time.
+    @discardableResult
+    static func measure(paths: [URL], ledgerAt url: URL) throws -> Double {
         // Flush the generator's dirty pages first, so their write-back does not run during the import.
         sync()
         let ledger = try Ledger.open(at: url)
+        var firstRate = 0.0
         for phase in ["first import", "unchanged re-import"] {
             resetPeakRSS()
             let cpuStart = cpuSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
+            let threads = ThreadCPUSampler()
             let pipeline = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled())
             let summary = try pipeline.run(paths: paths)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let cpu = cpuSeconds() - cpuStart
+            let (reading, writing) = threads.stop()
             let records = summary.imported + summary.duplicates + summary.replaced
             let mb = Double(summary.bytesRead) / 1_048_576
             // Records/s and MB/s per second of CPU time as well as wall time: on a shared machine the
@@ -81,7 +92,42 @@ enum ImportBenchData {
                          phase, seconds, cpu, records, summary.imported, Double(records) / max(seconds, 1e-9),
                          Double(records) / max(cpu, 1e-9), mb / max(seconds, 1e-9), mb / max(cpu, 1e-9),
                          summary.filesRead, summary.filesUnchanged, peakRSSMegabytes()))
+            // Which thread sets the pace: the reading thread (read, parse, price) or the SQLite writer.
+            print(String(format: "    CPU by thread: reading %.3f s, writer %.3f s", reading, writing))
+            if firstRate == 0 { firstRate = Double(records) / max(seconds, 1e-9) }
         }
+        return firstRate
+    }
+
+    /// Runs `scripts/import-peers.py` (DuckDB `read_json`, a plain Python json+sqlite3 loop) on the
+    /// same chat file right after our import, and prints each peer's records/s and our ratio to it.
+    /// A peer that cannot run is skipped with the reason (the script names the pip command).
+    static func runPeers(on file: URL, in folder: URL, ours: Double) {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/import-peers.py")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script.path, file.path, folder.path]
+        let out = Pipe()
+        p.standardOutput = out
+        do { try p.run() } catch {
+            print("  peers: skipped (cannot run python3 \(script.path): \(error))")
+            return
+        }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        for line in text.split(separator: "\n") {
+            // "peer NAME: W s wall, C s CPU, N records"
+            let fields = line.split(separator: " ")
+            guard let wallAt = fields.firstIndex(of: "wall,"), wallAt >= 2, let wall = Double(fields[wallAt - 2]),
+                  let recordsAt = fields.lastIndex(of: "records"), let records = Double(fields[recordsAt - 1]) else {
+                print("  \(line)")
+                continue
+            }
+            let rate = records / max(wall, 1e-9)
+            print(String(format: "  %@; %.0f records/s wall; ours / peer = %.2f", String(line), rate, ours / rate))
+        }
+        if p.terminationStatus != 0 { print("  peers: the script failed (exit \(p.terminationStatus))") }
     }
 
     /// User + system CPU seconds of this process so far.
@@ -137,7 +183,25 @@ enum ImportBenchData {
         }
     }
 
-    static let models = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini-2025-01-31", "gpt-4.1-2025-04-14"]
+    static let models = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini-2025-01-31", "gpt-4.1-2025-04-14", "gpt-5-mini-2025-08-07"]
+
+    /// Words for the answers' text: a response's `choices` are read past, not stored, but their length
+    /// varies and a parser pays for every byte of it.
+    static let answerWords = "the import reads each line once and stores usage metadata only never the prompt or the answer text so the ledger stays small while reports group cost by model provider project and month with exact money in picodollars cached tokens are billed at a lower rate and reasoning tokens count as output".split(separator: " ").map(String.init)
+
+    /// An answer of 0 to about 600 bytes, different for each `i`, with an escaped quote and newline now and then.
+    static func answer(_ i: Int) -> String {
+        var state = UInt64(truncatingIfNeeded: i) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+        let words = Int(state >> 59) * 2 + (i % 7 == 0 ? 40 : 0)   // 0-62 words, one in seven 40 more
+        var text = ""
+        for w in 0..<words {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            if w > 0 { text += w % 17 == 0 ? "\\n" : " " }
+            text += answerWords[Int(state >> 33) % answerWords.count]
+            if w % 23 == 11 { text += " \\\"quoted\\\"" }
+        }
+        return text
+    }
 
     /// An id like the providers' own (`prefix` then `length` letters and digits), pseudo-random but
     /// fixed for each `seed`. Real ids are random, so they land all over the ledger's dedup index;
@@ -165,8 +229,8 @@ enum ImportBenchData {
         let prompt = 200 + (i * 7919) % 4000
         let cached = (i % 3 == 0) ? (prompt / 1024) * 1024 : 0
         let completion = 20 + (i * 104_729) % 900
-        let reasoning = i % 4 == 2 ? completion / 2 : 0
-        return #"{"id":"\#(pseudoRandomID("chatcmpl-", 29, seed: i))","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"Done.","refusal":null,"annotations":[]},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#
+        let reasoning = (i % models.count == 2 || i % models.count == 4) ? completion / 2 : 0
+        return #"{"id":"\#(pseudoRandomID("chatcmpl-", 29, seed: i))","object":"chat.completion","created":\#(1_761_955_200 + i * 2),"model":"\#(models[i % models.count])","service_tier":"default","system_fingerprint":"fp_ab12cd34","choices":[{"index":0,"message":{"role":"assistant","content":"\#(answer(i))","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion),"prompt_tokens_details":{"cached_tokens":\#(cached),"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":\#(reasoning),"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"#
     }
 
     /// OpenAI Chat Completions responses as an application logs them (one per line, current shape).
@@ -209,5 +273,56 @@ enum ImportBenchData {
             session += 1
         }
         return (files, total)
+    }
+}
+
+/// Samples the CPU time of this process's main (reading) thread and of the import's writer thread
+/// (named "import-writer" by `BatchCommitter`) every 10 ms from /proc/self/task, keeping the last value seen
+/// for each writer thread (it ends with the import).
+final class ThreadCPUSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var writers: [String: Double] = [:]
+    private var running = true
+    private let mainStart: Double
+    private var thread: Thread?
+
+    init() {
+        mainStart = ThreadCPUSampler.cpuSeconds(task: String(getpid()))
+        let thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                sample()
+                usleep(10_000)
+            }
+        }
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops sampling; returns (reading thread, writer threads) CPU seconds since `init`.
+    func stop() -> (reading: Double, writer: Double) {
+        sample()
+        lock.withLock { running = false }
+        let main = ThreadCPUSampler.cpuSeconds(task: String(getpid())) - mainStart
+        return (main, lock.withLock { writers.values.reduce(0, +) })
+    }
+
+    private func sample() {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return }
+        for task in tasks {
+            guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8) else { continue }
+            guard name.hasPrefix("import-writer") else { continue }
+            let cpu = ThreadCPUSampler.cpuSeconds(task: task)
+            lock.withLock { writers[task] = max(writers[task] ?? 0, cpu) }
+        }
+    }
+
+    /// utime + stime of one thread, from /proc/self/task/TID/stat (fields 14 and 15, in clock ticks).
+    static func cpuSeconds(task: String) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the name: state is field 3, so utime (14) and stime (15) are at offsets 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -1,177 +1,306 @@
 import Foundation
 import TokenLedger
 
-// tokenizer: our encode throughput against `tiktoken-ref bench` on the same files, in one run,
-// plus the linear worst cases and the cold start of `tokenledger count`.
+// tokenizer: our encode throughput on real, varied, non-repeated text against tiktoken and quicktok
+// in the same run, plus the cold start of `tokenledger count`.
 //
-//   swift run -c release tokenledger-bench tokenizer [--reps N] [--no-tiktoken] [--out DIR] [--only NAME]
+//   swift build -c release --product tokenledger && swift run -c release tokenledger-bench tokenizer \
+//       [--reps N] [--no-peers] [--verify] [--worst-cases] [--only NAME] [--out DIR]
 //
-// Corpora (written to DIR, default bench-out/tokenizer): ~1 MB each of English prose, source code
-// and CJK (the fixture corpora in fixtures/tokenizer/corpora repeated), and the four 1 MB
-// pathological inputs: one letter, random lowercase without spaces, digits, spaces.
-// `--only NAME` runs just the inputs whose name contains NAME (case-insensitive), e.g. `--only cjk`.
-// (A computed global: `BenchSuite` is not Sendable, so a global `let` of it does not compile in Swift 6.)
+// Corpora (TokenizerCorpora.swift; written to DIR, default bench-out/tokenizer): 8 MiB each of
+// documentation text, Python source, both together (16 MiB), CJK and other scripts, from files on this
+// machine. Per corpus and encoding: our single-threaded ids (`encode`) and count, our count on all
+// cores, and the peers' best single-threaded `encode_ordinary` (scripts/tokenizer-peers.py run with
+// tiktoken-ref's virtualenv, or $PEERS_PYTHON). Ratios compare ids with ids, one thread each.
+// `--verify` compares our ids with tiktoken's on every whole corpus (and the all-cores ids with the
+// single-threaded ones). `--worst-cases` adds the 1 MB synthetic single-piece inputs.
 var tokenizerSuite: BenchSuite {
-    BenchSuite(name: "tokenizer", summary: "o200k/cl100k encode MB/s vs tiktoken, worst cases, cold start of `count`",
+    BenchSuite(name: "tokenizer", summary: "o200k/cl100k MB/s on 8 MiB real corpora vs tiktoken and quicktok, cold start of `count`",
                run: runTokenizerBench)
 }
 
 private func runTokenizerBench(_ arguments: [String]) throws {
-    var reps = 5
-    var withTiktoken = true
+    var reps = 3
+    var peers = true
+    var verify = false
+    var worstCases = false
     var outDir = "bench-out/tokenizer"
     var only: String?
     var i = 0
     while i < arguments.count {
         switch arguments[i] {
         case "--reps": reps = Int(arguments[i + 1]) ?? reps; i += 1
-        case "--no-tiktoken": withTiktoken = false
+        case "--no-peers", "--no-tiktoken": peers = false
+        case "--verify": verify = true
+        case "--worst-cases": worstCases = true
         case "--out": outDir = arguments[i + 1]; i += 1
         case "--only": only = arguments[i + 1].lowercased(); i += 1
-        default: throw TokenizerBenchError("unknown option \(arguments[i])")
+        default: throw TokenizerBenchError("unknown option \(arguments[i]); use --reps N, --no-peers, --verify, --worst-cases, --only NAME, --out DIR")
         }
         i += 1
     }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    // The shared tool sits next to the checkouts (/work/shared next to /work/main and the worktrees).
     let tiktokenRef = ProcessInfo.processInfo.environment["TIKTOKEN_REF"]
-        ?? root.appendingPathComponent("../../shared/tools/tiktoken-ref").standardized.path
+        ?? ["../shared/tools/tiktoken-ref", "../../shared/tools/tiktoken-ref"].map { root.appendingPathComponent($0).standardized.path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "tiktoken-ref"
     try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
 
-    func corpus(_ name: String, _ make: () throws -> String) throws -> String {
-        let path = "\(outDir)/\(name)"
-        try make().write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    // Corpora.
+    var corpora: [TokenizerCorpora.Corpus] = []
+    let wanted = { (name: String) in only.map { name.contains($0) || $0.contains(name) } ?? true }
+    let docs = wanted("docs") || wanted("docs+code") ? try TokenizerCorpora.docs() : nil
+    let code = wanted("code") || wanted("docs+code") ? try TokenizerCorpora.code() : nil
+    if let docs, wanted("docs") { corpora.append(docs) }
+    if let code, wanted("code") { corpora.append(code) }
+    if let docs, let code, wanted("docs+code") {
+        corpora.append(.init(name: "docs+code", text: docs.text + code.text, files: docs.files + code.files,
+                             provenance: "docs, then code"))
     }
-    func repeated(_ fixture: String) throws -> String {
-        let text = try String(contentsOf: root.appendingPathComponent("fixtures/tokenizer/corpora/\(fixture)"), encoding: .utf8)
-        return String(repeating: text, count: 1_000_000 / text.utf8.count + 1)
+    if wanted("cjk") { corpora.append(try TokenizerCorpora.cjk()) }
+    if wanted("scripts") { corpora.append(try TokenizerCorpora.scripts()) }
+    var paths: [String: String] = [:]
+    for corpus in corpora {
+        let path = "\(outDir)/\(corpus.name).txt"
+        try corpus.text.write(toFile: path, atomically: true, encoding: .utf8)
+        paths[corpus.name] = path
+        print(corpus.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+              + String(format: "%6.2f MB, %5d files: ", Double(corpus.bytes) / 1e6, corpus.files) + corpus.provenance)
     }
+
+    var load = ""
+    if let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) { load = text.split(separator: " ").prefix(3).joined(separator: " ") }
+    print("\ntokenizer benchmark: best of \(reps), MB/s of CPU time on one thread (all cores: wall time); \(cores) cores; load average \(load)")
+    print("corpus     encoding        MB   tokens  ours ids  ours count  all cores   tiktoken   quicktok  ×tiktoken  ×quicktok")
+    print("                                          MB/s       MB/s       MB/s       MB/s       MB/s")
+    for name in [EncodingName.o200kBase, .cl100kBase] {
+        let encoding = try TokenEncoding.named(name)
+        let peerResults = peers ? runPeers(root: root, tiktokenRef: tiktokenRef, encoding: name.rawValue, reps: reps,
+                                           files: corpora.map { paths[$0.name]! }) : PeerResults()
+        for corpus in corpora {
+            let text = corpus.text
+            _ = encoding.count(String(text.prefix(1000)))
+            let bytes = Double(corpus.bytes)
+            var ids: [Int] = []
+            let idsTime = best(of: reps) { ids = encoding.encode(text, threads: 1) }
+            let countTime = best(of: reps) { _ = encoding.count(text, threads: 1) }
+            let allTime = best(of: reps, wall: true) { _ = encoding.count(text, threads: cores) }
+            let ours = bytes / idsTime / 1e6
+            var line = corpus.name.padding(toLength: 11, withPad: " ", startingAt: 0) + name.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + String(format: "%6.2f %8d %9.1f %11.1f %10.1f", bytes / 1e6, ids.count, ours, bytes / countTime / 1e6, bytes / allTime / 1e6)
+            let path = paths[corpus.name]!
+            let t = peerResults.rates["tiktoken"]?[path], q = peerResults.rates["quicktok"]?[path]
+            line += t.map { String(format: " %10.1f", $0) } ?? "          -"
+            line += q.map { String(format: " %10.1f", $0) } ?? "          -"
+            line += t.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
+            line += q.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
+            print(line)
+            for (peer, tokens) in peerResults.tokens where tokens[path] != nil && tokens[path] != ids.count {
+                print("  MISMATCH: \(peer) counts \(tokens[path]!) tokens, ours \(ids.count)")
+            }
+            if verify {
+                let parallel = encoding.encode(text, threads: cores)
+                let reference = tiktokenIDs(tiktokenRef, name.rawValue, path)
+                print("  verify: all-cores ids \(parallel == ids ? "equal" : "DIFFER from") single-threaded ids; "
+                      + "tiktoken ids \(reference == nil ? "not available" : reference! == ids ? "equal" : "DIFFER (\(firstDifference(reference!, ids)))")")
+            }
+        }
+        for note in peerResults.notes { print("  " + note) }
+    }
+
+    if worstCases { try runWorstCases(outDir: outDir, tiktokenRef: tiktokenRef, reps: reps, peers: peers) }
+    try runColdStart(outDir: outDir)
+}
+
+/// Best time of `reps` runs of `body`, in seconds: CPU time of this thread (what a single-threaded
+/// encode costs, whatever else the machine runs), or wall time (`wall`, for the all-cores runs).
+private func best(of reps: Int, wall: Bool = false, _ body: () -> Void) -> Double {
+    func now() -> Double {
+        if wall { return Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    var best = Double.infinity
+    for _ in 0..<max(reps, 1) {
+        let start = now()
+        body()
+        best = min(best, now() - start)
+    }
+    return best
+}
+
+private struct PeerResults {
+    var rates: [String: [String: Double]] = [:]
+    var tokens: [String: [String: Int]] = [:]
+    var notes: [String] = []
+}
+
+/// Runs scripts/tokenizer-peers.py once for all files (one Python start per encoding).
+private func runPeers(root: URL, tiktokenRef: String, encoding: String, reps: Int, files: [String]) -> PeerResults {
+    var results = PeerResults()
+    // tiktoken-ref creates its virtualenv and unpacks the rank files on first use; reuse both.
+    let home = ProcessInfo.processInfo.environment["TIKTOKEN_REF_HOME"]
+        ?? (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/tiktoken-ref"
+    let probe = "\(NSTemporaryDirectory())/tokenledger-peer-probe.txt"
+    try? "hello".write(toFile: probe, atomically: true, encoding: .utf8)
+    _ = runTool(tiktokenRef, ["count", "-e", encoding, probe], timeout: 600)
+    let python = ProcessInfo.processInfo.environment["PEERS_PYTHON"] ?? home + "/venv/bin/python"
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        results.notes.append("peers skipped: no Python at \(python) (run \(tiktokenRef) once, or set PEERS_PYTHON)")
+        return results
+    }
+    var env = ProcessInfo.processInfo.environment
+    env["TIKTOKEN_CACHE_DIR"] = env["TIKTOKEN_CACHE_DIR"] ?? home + "/vocab-cache"
+    let script = root.appendingPathComponent("scripts/tokenizer-peers.py").path
+    guard let out = runTool(python, [script, encoding, "\(reps)"] + files, timeout: 3600, environment: env) else {
+        results.notes.append("peers failed: \(python) \(script)")
+        return results
+    }
+    for line in out.split(separator: "\n") {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let peer = object["peer"] as? String else { continue }
+        if let why = object["skipped"] as? String {
+            results.notes.append("\(peer) skipped (\(why)); install it with: \(object["install"] as? String ?? "pip install \(peer)")")
+            continue
+        }
+        guard let file = object["file"] as? String, let bytes = object["bytes"] as? Int, let seconds = object["seconds"] as? Double,
+              let tokens = object["tokens"] as? Int else { continue }
+        results.rates[peer, default: [:]][file] = Double(bytes) / seconds / 1e6
+        results.tokens[peer, default: [:]][file] = tokens
+        if let version = object["version"] as? String, !results.notes.contains(where: { $0.hasPrefix(peer + " ") }) {
+            results.notes.append("\(peer) \(version) (\(encoding)): encode_ordinary, one thread")
+        }
+    }
+    return results
+}
+
+private func tiktokenIDs(_ tiktokenRef: String, _ encoding: String, _ path: String) -> [Int]? {
+    guard let out = runTool(tiktokenRef, ["ids", "-e", encoding, path], timeout: 3600) else { return nil }
+    var ids: [Int] = []
+    ids.reserveCapacity(out.utf8.count / 7)
+    var value = 0, inNumber = false
+    for b in out.utf8 {
+        if b >= 0x30 && b <= 0x39 {
+            value = value * 10 + Int(b - 0x30)
+            inNumber = true
+        } else if inNumber {
+            ids.append(value)
+            value = 0
+            inNumber = false
+        }
+    }
+    return ids
+}
+
+private func firstDifference(_ a: [Int], _ b: [Int]) -> String {
+    let k = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+    return "\(a.count) vs \(b.count) ids, first difference at id \(k)"
+}
+
+/// Runs a tool and returns its standard output, or nil if it fails or exceeds `timeout` seconds.
+private func runTool(_ path: String, _ arguments: [String], timeout: Double, environment: [String: String]? = nil) -> String? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    if let environment { p.environment = environment }
+    // Output goes to a file: a pipe would fill up and stall the tool while this thread waits.
+    let outPath = "\(NSTemporaryDirectory())/tokenledger-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+    guard FileManager.default.createFile(atPath: outPath, contents: nil), let out = FileHandle(forWritingAtPath: outPath) else { return nil }
+    defer { try? FileManager.default.removeItem(atPath: outPath) }
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return nil }
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(20_000) }
+    if p.isRunning {
+        p.terminate()
+        p.waitUntilExit()
+        return nil
+    }
+    try? out.close()
+    guard p.terminationStatus == 0, let data = FileManager.default.contents(atPath: outPath) else { return nil }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The 1 MB single-piece inputs that show the merge stays linear (synthetic on purpose; not speed figures).
+private func runWorstCases(outDir: String, tiktokenRef: String, reps: Int, peers: Bool) throws {
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     let lowercase = String(decoding: (0..<1_000_000).map { _ -> UInt8 in
         seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return UInt8(97 + (seed >> 33) % 26)
     }, as: UTF8.self)
-
-    let inputs: [(name: String, path: String, encodings: [EncodingName], pathological: Bool)] = [
-        ("English prose", try corpus("prose.txt") { try repeated("prose.txt") }, [.o200kBase, .cl100kBase], false),
-        ("source code", try corpus("code.txt") { try repeated("code.txt") }, [.o200kBase, .cl100kBase], false),
-        ("CJK", try corpus("cjk.txt") { try repeated("cjk.txt") }, [.o200kBase, .cl100kBase], false),
-        ("1 MB 'a'", try corpus("letter.txt") { String(repeating: "a", count: 1_000_000) }, [.o200kBase, .cl100kBase], true),
-        ("1 MB random a-z", try corpus("lowercase.txt") { lowercase }, [.o200kBase, .cl100kBase], true),
-        ("1 MB digits", try corpus("digits.txt") { String(repeating: "1234567890", count: 100_000) }, [.o200kBase, .cl100kBase], true),
-        ("1 MB spaces", try corpus("spaces.txt") { String(repeating: " ", count: 1_000_000) }, [.o200kBase, .cl100kBase], true),
-    ]
-
-    print("tokenizer benchmark: best of \(reps), single thread, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-    print("input               encoding      bytes   tokens   ours ms  ours MB/s  tiktoken MB/s   ratio")
-    for input in inputs where only.map({ input.name.lowercased().contains($0) }) ?? true {
-        let text = try String(contentsOfFile: input.path, encoding: .utf8)
-        let bytes = text.utf8.count
-        for name in input.encodings {
+    let inputs = [("1 MB 'a'", "letter", String(repeating: "a", count: 1_000_000)), ("1 MB random a-z", "lowercase", lowercase),
+                  ("1 MB digits", "digits", String(repeating: "1234567890", count: 100_000)),
+                  ("1 MB spaces", "spaces", String(repeating: " ", count: 1_000_000))]
+    print("\nworst cases (one 1 MB piece each; ms, best of \(reps); tiktoken one run, 60 s limit)")
+    for (label, file, text) in inputs {
+        let path = "\(outDir)/\(file).txt"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var line = label.padding(toLength: 18, withPad: " ", startingAt: 0)
+        for name in [EncodingName.o200kBase, .cl100kBase] {
             let encoding = try TokenEncoding.named(name)
-            _ = encoding.count(String(text.prefix(1000)))
-            var best = Double.infinity
-            var tokens = 0
-            for _ in 0..<reps {
-                let start = DispatchTime.now().uptimeNanoseconds
-                tokens = encoding.encode(text).count
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let ms = best(of: reps) { _ = encoding.count(text, threads: 1) } * 1000
+            var theirs = ""
+            if peers {
+                let out = runTool(tiktokenRef, ["bench", "-e", name.rawValue, "-n", "1", path], timeout: 60)
+                let seconds = out.flatMap { $0.components(separatedBy: "best ").last?.split(separator: " ").first }.flatMap { Double($0) }
+                theirs = seconds.map { String(format: " (tiktoken %.0f ms)", $0 * 1000) } ?? " (tiktoken failed or > 60 s)"
             }
-            let ours = Double(bytes) / best / 1e6
-            var theirs = "-"
-            var ratio = "-"
-            if withTiktoken {
-                // tiktoken is quadratic on long pieces; one repetition and a time limit for those.
-                let result = runTiktoken(tiktokenRef, ["bench", "-e", name.rawValue, "-n", input.pathological ? "1" : "\(reps)", input.path],
-                                         timeout: input.pathological ? 60 : 600)
-                if let mbs = result.mbPerSecond {
-                    theirs = String(format: "%.2f", mbs)
-                    ratio = String(format: "%.1fx", ours / mbs)
-                } else {
-                    theirs = result.failure
-                }
-            }
-            print(input.name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + name.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-                  + String(format: "%8d %8d %9.1f %10.1f", bytes, tokens, best * 1000, ours)
-                  + theirs.leftPadded(15) + ratio.leftPadded(8))
+            line += String(format: "  %@ %.1f ms%@", name.rawValue, ms, theirs)
         }
+        print(line)
     }
+}
 
-    // Cold start: the release `tokenledger` next to this binary, counting a one-line prompt.
+/// Cold start: the release `tokenledger` next to this binary, counting a one-line prompt.
+private func runColdStart(outDir: String) throws {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("tokenledger").path
-    if FileManager.default.isExecutableFile(atPath: binary) {
-        // posix_spawn: the child's own wall time (Foundation's Process adds its own overhead). Peak RSS
-        // comes from GNU time run around it: a child spawned straight from this large process would
-        // report this process's RSS (Linux carries the spawning mm's high-water mark across exec).
-        let prompt = try corpus("prompt.txt") { "Summarise this paragraph in one sentence, please.\n" }
-        let timeTool = "/usr/bin/time"
-        let rssFile = "\(outDir)/rss.txt"
-        let hasTime = FileManager.default.isExecutableFile(atPath: timeTool)
-        var walls: [Double] = []
-        var peakKB = 0
-        for _ in 0..<20 {
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            posix_spawn_file_actions_addopen(&actions, 0, prompt, O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            let words = hasTime ? [timeTool, "-f", "%M", "-o", rssFile, binary, "count"] : [binary, "count"]
-            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-            defer { for a in argv { free(a) } }
-            var pid: pid_t = 0
-            let start = DispatchTime.now().uptimeNanoseconds
-            guard posix_spawn(&pid, words[0], &actions, nil, argv, environ) == 0 else {
-                throw TokenizerBenchError("cannot run \(binary)")
-            }
-            var status: Int32 = 0
-            var usage = rusage()
-            wait4(pid, &status, 0, &usage)
-            walls.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            if hasTime, let text = try? String(contentsOfFile: rssFile, encoding: .utf8),
-               let kb = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                peakKB = max(peakKB, kb)
-            }
-            posix_spawn_file_actions_destroy(&actions)
-        }
-        walls.sort()
-        print(String(format: "cold `tokenledger count` of one line (20 runs): median %.1f ms wall (min %.1f), peak RSS %@",
-                     walls[walls.count / 2], walls[0], hasTime ? String(format: "%.1f MB", Double(peakKB) / 1024) : "n/a (no /usr/bin/time)"))
-    } else {
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
         print("cold start: build `tokenledger` in the same configuration to measure it")
+        return
     }
+    // posix_spawn: the child's own wall time (Foundation's Process adds its own overhead). Peak RSS
+    // comes from GNU time run around it: a child spawned straight from this large process would
+    // report this process's RSS (Linux carries the spawning mm's high-water mark across exec).
+    let prompt = "\(outDir)/prompt.txt"
+    try "Summarise this paragraph in one sentence, please.\n".write(toFile: prompt, atomically: true, encoding: .utf8)
+    let timeTool = "/usr/bin/time"
+    let rssFile = "\(outDir)/rss.txt"
+    let hasTime = FileManager.default.isExecutableFile(atPath: timeTool)
+    var walls: [Double] = []
+    var peakKB = 0
+    for _ in 0..<20 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 0, prompt, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let words = hasTime ? [timeTool, "-f", "%M", "-o", rssFile, binary, "count"] : [binary, "count"]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard posix_spawn(&pid, words[0], &actions, nil, argv, environ) == 0 else {
+            throw TokenizerBenchError("cannot run \(binary)")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        walls.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        if hasTime, let text = try? String(contentsOfFile: rssFile, encoding: .utf8),
+           let kb = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            peakKB = max(peakKB, kb)
+        }
+        posix_spawn_file_actions_destroy(&actions)
+    }
+    walls.sort()
+    print(String(format: "\ncold `tokenledger count` of one line (20 runs): median %.1f ms wall (min %.1f), peak RSS %@",
+                 walls[walls.count / 2], walls[0], hasTime ? String(format: "%.1f MB", Double(peakKB) / 1024) : "n/a (no /usr/bin/time)"))
 }
 
 struct TokenizerBenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-private func runTiktoken(_ path: String, _ arguments: [String], timeout: Double) -> (mbPerSecond: Double?, failure: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return (nil, "not run") }
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(50_000) }
-    if p.isRunning {
-        p.terminate()
-        p.waitUntilExit()
-        return (nil, String(format: "> %.0f s", timeout))
-    }
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    guard p.terminationStatus == 0,
-          let field = text.split(separator: ",").last(where: { $0.contains("MB/s") }),
-          let value = Double(field.replacingOccurrences(of: "MB/s", with: "").trimmingCharacters(in: .whitespacesAndNewlines))
-    else { return (nil, "failed") }
-    return (value, "")
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
-    }
 }

@@ -5,7 +5,9 @@ or $TOKENLEDGER). Prints every mismatch and exits 1 if there is one."""
 import json, os, random, subprocess, sys, tempfile
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ref = os.environ.get("TIKTOKEN_REF", os.path.join(root, "..", "..", "shared", "tools", "tiktoken-ref"))
+ref = os.environ.get("TIKTOKEN_REF") or next((p for p in (os.path.join(root, "..", "shared", "tools", "tiktoken-ref"),
+                                                           os.path.join(root, "..", "..", "shared", "tools", "tiktoken-ref"))
+                                                if os.access(p, os.X_OK)), "tiktoken-ref")
 ours = os.environ.get("TOKENLEDGER", os.path.join(root, ".build", "debug", "tokenledger"))
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
 rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)

@@ -5,3 +5,7 @@ int tokenledger_sqlite_enable_triggers(void *db, int enabled) {
     int now = -1;
     return sqlite3_db_config((sqlite3 *)db, SQLITE_DBCONFIG_ENABLE_TRIGGER, enabled, &now);
 }
+
+int tokenledger_sqlite_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

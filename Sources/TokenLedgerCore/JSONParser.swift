@@ -161,6 +161,15 @@ public struct JSONParser {
         let start = position
         // Fast path: no escapes — decode the slice directly.
         while position < buffer.count {
+            while position + 8 <= buffer.count {
+                let special = JSONParser.stringSpecialBytes(buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                if special != 0 {
+                    position += special.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
+            guard position < buffer.count else { break }
             let b = buffer[position]
             if b == UInt8(ascii: "\"") {
                 let s = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
@@ -378,9 +387,22 @@ extension JSONParser {
     }
 
     /// Validates a string (escapes, no control characters) and moves past it.
+    ///
+    /// Cost: eight bytes per step while none of them is a quote, a backslash or a control character
+    /// (most of a skipped answer's text), then one byte at a time up to the next such byte. Byte by
+    /// byte throughout, skipping took a fifth of parsing a 780-byte chat line.
     private mutating func skipString() throws(Error) {
         position += 1
-        while position < buffer.count {
+        while true {
+            while position + 8 <= buffer.count {
+                let special = JSONParser.stringSpecialBytes(buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                if special != 0 {
+                    position += special.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
+            guard position < buffer.count else { break }
             let b = buffer[position]
             position += 1
             if b == UInt8(ascii: "\"") { return }
@@ -399,5 +421,23 @@ extension JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The bytes of `word` (eight string bytes, little-endian: the first in the low bits) that may be
+    /// `"`, `\\` or below 0x20, as their high bits; 0 when none is. SWAR: `(x - 0x01…) & ~x & 0x80…`
+    /// flags zero bytes, `(x - 0x20…) & ~x & 0x80…` bytes below 0x20. A borrow can flag a byte above
+    /// a real match but never one below it, so the lowest flag is the first special byte and
+    /// `trailingZeroBitCount / 8` is its offset. Little-endian only (every platform Swift ships on
+    /// Linux and Apple).
+    @inline(__always)
+    static func stringSpecialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroQuote | zeroBackslash | control) & high
     }
 }

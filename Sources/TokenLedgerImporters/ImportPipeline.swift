@@ -50,7 +50,8 @@ public final class ImportPipeline {
     private var pendingQuarantine: [QuarantinedLine] = []
     private var pendingCheckpoints: [String: FileCheckpoint] = [:]
     private let committer: BatchCommitter
-    private var batchInFlight: PricedBatch?
+    /// The batches handed to the committer that may not be written yet (at most its `batchesInFlight`).
+    private var batchesInFlight: [PricedBatch] = []
     private var bytesTotal: Int64 = 0
     private var lastProgress: Int64 = 0
 
@@ -531,8 +532,10 @@ public final class ImportPipeline {
             }
         }
         if let finished { count(finished) }
-        // Keeps the batch until the next flush, so its records are freed here rather than on the writer thread.
-        batchInFlight = batch
+        // Keeps each batch until it is surely written, so its records are freed here rather than on
+        // the writer thread.
+        batchesInFlight.append(batch)
+        if batchesInFlight.count > committer.batchesInFlight { batchesInFlight.removeFirst() }
     }
 
     /// Waits for the last batch in flight and adds its counts to the summary.

@@ -28,6 +28,23 @@ public enum DedupSlot {
         return Int64(bitPattern: h)
     }
 
+    /// The row id and key of the row stored at `slot` itself (no probing), or nil when it is free.
+    /// Cost: one index lookup.
+    static func occupant(of slot: Int64, in db: Database) throws -> (id: Int64, key: String)? {
+        let statement = try db.cachedStatement(sql: "SELECT id, dedup_key FROM usage_record WHERE dedup_hash = ?").sqliteStatement
+        sqlite3_reset(statement)
+        sqlite3_bind_int64(statement, 1, slot)
+        defer { sqlite3_reset(statement) }
+        switch sqlite3_step(statement) {
+        case SQLITE_DONE:
+            return nil
+        case SQLITE_ROW:
+            return (sqlite3_column_int64(statement, 0), sqlite3_column_text(statement, 1).map { String(cString: $0) } ?? "")
+        case let code:
+            throw SQLiteBinder.error(code, db)
+        }
+    }
+
     /// The stored row for `key`, probing from its home slot: the slot it occupies with its rank, or
     /// the first free slot (rank nil) where it would go. Cost: one index lookup per probe (one,
     /// unless hashes collide).

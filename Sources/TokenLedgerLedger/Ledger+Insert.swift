@@ -7,16 +7,28 @@ import TokenLedgerPricing
 
 extension Ledger {
     /// `INSERT INTO usage_record (39 columns) VALUES (39 ?)`, bound by `StoredUsage.bind(to:slot:fileID:)`.
-    static let insertColumnsSQL = """
-            INSERT INTO usage_record (
+    static let insertColumnsSQL = insertSQL(rows: 1)
+
+    /// The number of `usage_record` columns an insert binds per row.
+    static let columnsPerRow: Int32 = 39
+
+    /// Rows per statement in the bulk insert of new keys (`insertRows`, pass 1).
+    static let rowsPerStatement = 16
+
+    /// `INSERT INTO usage_record (39 columns) VALUES (39 ?), … ` with `rows` rows of placeholders.
+    static func insertSQL(rows: Int, orIgnore: Bool = false) -> String {
+        let placeholders = "(" + [String](repeating: "?", count: Int(columnsPerRow)).joined(separator: ",") + ")"
+        return """
+            INSERT \(orIgnore ? "OR IGNORE " : "")INTO usage_record (
                 dedup_key, dedup_hash, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
                 input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
                 reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
                 web_search_calls, images_generated, request_count, is_aggregate,
                 cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
                 source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
-            ) VALUES (?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?, ?,?,?,?,?,?,?,?,?)
+            ) VALUES \([String](repeating: placeholders, count: rows).joined(separator: ", "))
             """
+    }
 
     /// Prices and stores `entries` in one transaction. Re-inserting an entry adds nothing.
     /// Cost: one cached prepared statement per row; price lookups are in memory.
@@ -66,22 +78,74 @@ extension Ledger {
     /// (`DedupSlot.find`) and replaces its row only when the new rank is strictly higher — or, when a
     /// different key holds the slot (a hash collision), stores it in the next free one. The end state
     /// is that of one in-order pass: per key, the first entry of the highest rank.
+    ///
+    /// Pass 1 inserts `rowsPerStatement` rows per statement: SQLite's per-statement work (opening and
+    /// closing a cursor on the table and each index, halting the program) was a fifth of a row's cost.
+    /// A statement reports only how many of its rows it stored; when that is all of them (a first
+    /// import) or none (a re-import), nothing more is needed. Otherwise each row's home slot is read
+    /// back: a row was stored by this statement when the slot holds its key under a row id the
+    /// statement assigned (new ids are the largest id + 1, in row order) and no earlier row of the
+    /// statement claimed that slot.
     private static func insertRows(_ batch: PricedBatch, rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
         var contested: [(row: StoredUsage, fileID: Int64?)] = []
         var files = LogFileIDs()
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
+        let rows = batch.rows
+        let chunk = Ledger.rowsPerStatement
         try withTriggersDisabled(in: db) {
-            for row in batch.rows {
-                let fileID = try files.id(for: row.entry.location?.file, in: db)
-                try row.write(with: fresh, slot: row.dedupHash, fileID: fileID, in: db)
-                if db.changesCount == 1 {
-                    try rollup.add(row)
-                    counts.inserted += 1
-                    if row.costPicodollars == nil { counts.unpriced += 1 }
-                } else {
-                    contested.append((row, fileID))
+            // OR IGNORE rather than ON CONFLICT DO NOTHING: a statement of several rows that may abort
+            // (a NOT NULL column) keeps a statement journal, which cost more than the rows saved.
+            // Every NOT NULL column is always bound; a row this skips for any reason other than its
+            // slot is retried alone in pass 2, which reports the error.
+            let many = try db.cachedStatement(sql: Ledger.insertSQL(rows: chunk, orIgnore: true)).sqliteStatement
+            var largestID = try Int64.fetchOne(db, sql: "SELECT max(id) FROM usage_record") ?? 0
+            // Ids near the top of the range are chosen at random by SQLite: then one row per statement.
+            let consecutiveIDs = largestID < Int64.max - Int64(rows.count) - 1
+            var fileIDs = [Int64?](repeating: nil, count: chunk)
+            var start = 0
+            while start < rows.count {
+                guard consecutiveIDs, rows.count - start >= chunk else {
+                    let row = rows[start]
+                    let fileID = try files.id(for: row.entry.location?.file, in: db)
+                    try row.write(with: fresh, slot: row.dedupHash, fileID: fileID, in: db)
+                    if db.changesCount == 1 {
+                        try rollup.add(row)
+                        counts.inserted += 1
+                        if row.costPicodollars == nil { counts.unpriced += 1 }
+                    } else {
+                        contested.append((row, fileID))
+                    }
+                    start += 1
+                    continue
                 }
+                for i in 0..<chunk { fileIDs[i] = try files.id(for: rows[start + i].entry.location?.file, in: db) }
+                try StoredUsage.write(rows[start..<(start + chunk)], with: many, fileIDs: fileIDs, in: db)
+                let stored = db.changesCount
+                var claimed: Set<Int64> = []
+                for i in 0..<chunk {
+                    let row = rows[start + i]
+                    let isStored: Bool
+                    if stored == chunk {
+                        isStored = true
+                    } else if stored == 0 {
+                        isStored = false
+                    } else if let (id, key) = try DedupSlot.occupant(of: row.dedupHash, in: db) {
+                        isStored = id > largestID && id <= largestID + Int64(stored) && key == row.entry.dedupKey
+                            && claimed.insert(row.dedupHash).inserted
+                    } else {
+                        isStored = false
+                    }
+                    if isStored {
+                        try rollup.add(row)
+                        counts.inserted += 1
+                        if row.costPicodollars == nil { counts.unpriced += 1 }
+                    } else {
+                        contested.append((row, fileIDs[i]))
+                    }
+                }
+                largestID += Int64(stored)
+                start += chunk
             }
         }
         guard !contested.isEmpty else { return counts }
@@ -228,24 +292,46 @@ struct StoredUsage: Sendable {
         guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
     }
 
+    /// Binds `rows` to `statement` (an insert over `insertSQL(rows: rows.count)`), each with its home
+    /// slot and its `fileIDs` entry, and runs it once. Every row's texts stay bound (`SQLITE_STATIC`)
+    /// only inside its `withBinder`, so the rows are bound by nested calls and the step runs innermost.
+    static func write(_ rows: ArraySlice<StoredUsage>, with statement: OpaquePointer, fileIDs: [Int64?], in db: Database) throws {
+        sqlite3_reset(statement)
+        func bindAndStep(_ i: Int) -> Int32 {
+            if i == rows.count { return sqlite3_step(statement) }
+            let row = rows[rows.startIndex + i]
+            return row.texts.withBinder { texts in
+                row.bind(to: statement, firstParameter: Int32(i) * Ledger.columnsPerRow + 1, slot: row.dedupHash,
+                         fileID: fileIDs[i], texts: texts)
+                return bindAndStep(i + 1)
+            }
+        }
+        let code = bindAndStep(0)
+        sqlite3_reset(statement)
+        guard code == SQLITE_DONE else { throw SQLiteBinder.error(code, db) }
+    }
+
     /// The text columns in `texts`, in bind order.
     static func packTexts(entry: LedgerEntry, cost: CostBreakdown, columns: StoredCostColumns) -> PackedText {
         let r = entry.record
         var texts = PackedText(capacity: entry.dedupKey.utf8.count + r.model.utf8.count * 2 + 96)
-        for value in [entry.dedupKey, r.provider, r.model, cost.resolvedModel, r.effort.rawValue, r.serviceTier, r.channel,
-                      columns.unpricedReason, cost.periodStart, columns.priceLayers, r.source, r.project, r.sessionID,
-                      r.requestID, r.apiKeyHash, tagsJSON(r.tags)] {
-            texts.append(value)
-        }
+        // One append per column rather than a loop over an array literal: the array of 16 optional
+        // strings cost an allocation and 32 reference-count operations a row.
+        texts.append(entry.dedupKey); texts.append(r.provider); texts.append(r.model); texts.append(cost.resolvedModel)
+        texts.append(r.effort.rawValue); texts.append(r.serviceTier); texts.append(r.channel)
+        texts.append(columns.unpricedReason); texts.append(cost.periodStart); texts.append(columns.priceLayers)
+        texts.append(r.source); texts.append(r.project); texts.append(r.sessionID); texts.append(r.requestID)
+        texts.append(r.apiKeyHash); texts.append(r.tags.isEmpty ? nil : tagsJSON(r.tags))
         return texts
     }
 
-    /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order; every one, so no
+    /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order, from parameter
+    /// `firstParameter` on (a later row of a several-row insert starts 39 further); every one, so no
     /// earlier binding survives (the texts point into `texts` only while it is alive).
-    func bind(to statement: OpaquePointer, slot: Int64, fileID: Int64?, texts: PackedText.Binder) {
+    func bind(to statement: OpaquePointer, firstParameter: Int32 = 1, slot: Int64, fileID: Int64?, texts: PackedText.Binder) {
         let r = entry.record
         let t = r.tokens
-        var b = SQLiteBinder(statement: statement)
+        var b = SQLiteBinder(statement: statement, index: firstParameter)
         var text = 0
         func bindText() {
             texts.bind(text, to: b.index, of: statement)

@@ -21,7 +21,10 @@ struct PackedText: Sendable {
             return
         }
         let start = bytes.count
-        bytes.append(contentsOf: text.utf8)
+        // A copy of the contiguous UTF-8 (every native string has it) instead of a walk over the view.
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
+        }
         spans.append(Int32(start))
         spans.append(Int32(bytes.count - start))
     }

@@ -144,60 +144,103 @@ public final class TokenEncoding: Sendable {
     // MARK: Encoding
 
     /// Token ids of `text`. Special-token text is ordinary text unless `allowSpecial`. Cost: O(n).
-    public func encode(_ text: String, allowSpecial: Bool = false) -> [Int] {
-        var sink = TokenList()
-        sink.ids.reserveCapacity(text.utf8.count / 4 + 1)
-        run(text, allowSpecial: allowSpecial, into: &sink)
-        return sink.ids
+    /// `threads`: nil splits texts over 1 MiB across all cores at cuts that provably change no id
+    /// (`IndependentChunks`); 1 keeps it on the calling thread.
+    public func encode(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> [Int] {
+        var text = text
+        return text.withUTF8 { utf8 -> [Int] in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
+            let parts = chunks(base, utf8.count, threads: threads)
+            let lists = IndependentChunks.map(parts.cuts, threads: parts.threads) { start, end -> [Int] in
+                var sink = TokenList()
+                sink.ids.reserveCapacity((end - start) / 2 + 16)
+                run(base + start, end - start, allowSpecial: allowSpecial, into: &sink)
+                return sink.ids
+            }
+            return lists.count == 1 ? lists[0] : Array(lists.joined())
+        }
     }
 
-    /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per token.
-    public func count(_ text: String, allowSpecial: Bool = false) -> Int {
-        var sink = TokenCounter()
-        run(text, allowSpecial: allowSpecial, into: &sink)
-        return sink.count
+    /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per
+    /// token; `threads` as in `encode`.
+    public func count(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> Int {
+        var text = text
+        return text.withUTF8 { utf8 -> Int in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return 0 }
+            let parts = chunks(base, utf8.count, threads: threads)
+            return IndependentChunks.map(parts.cuts, threads: parts.threads) { start, end -> Int in
+                var sink = TokenCounter()
+                run(base + start, end - start, allowSpecial: allowSpecial, into: &sink)
+                return sink.count
+            }.reduce(0, +)
+        }
     }
 
-    func run<Sink: TokenSink>(_ text: String, allowSpecial: Bool, into sink: inout Sink) {
+    /// The cuts and thread count for a text of `n` bytes (one chunk unless it is worth splitting).
+    func chunks(_ base: UnsafePointer<UInt8>, _ n: Int, threads: Int?) -> (cuts: [Int], threads: Int) {
+        let wanted = threads ?? (n >= IndependentChunks.parallelThreshold ? ProcessInfo.processInfo.activeProcessorCount : 1)
+        guard wanted > 1 else { return ([0, n], 1) }
+        // Several chunks per thread, so a slow chunk (dense CJK) does not leave the other cores idle.
+        return (IndependentChunks.cuts(base, n, parts: 4 * wanted, classes: classes), wanted)
+    }
+
+    func run<Sink: TokenSink>(_ text: String, allowSpecial: Bool, cache: PieceCache? = nil, into sink: inout Sink) {
         var text = text
         text.withUTF8 { utf8 in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return }
-            if allowSpecial {
-                encodeWithSpecials(base, utf8.count, into: &sink)
-            } else {
-                encodeOrdinary(base, utf8.count, into: &sink)
-            }
+            run(base, utf8.count, allowSpecial: allowSpecial, cache: cache, into: &sink)
+        }
+    }
+
+    /// Encodes on this thread with `cache`, or with a fresh one when none is given and the text is
+    /// long enough to repay it.
+    @inline(__always)
+    func run<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, allowSpecial: Bool, cache: PieceCache? = nil,
+                              into sink: inout Sink) {
+        if cache == nil && n >= PieceCache.worthFrom {
+            let fresh = PieceCache()
+            defer { fresh.deallocate() }
+            run(base, n, allowSpecial: allowSpecial, cache: fresh, into: &sink)
+        } else if allowSpecial {
+            encodeWithSpecials(base, n, cache: cache, into: &sink)
+        } else {
+            encodeOrdinary(base, n, cache: cache, into: &sink)
         }
     }
 
     @inline(__always)
-    func encodeOrdinary<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, into sink: inout Sink) {
-        let scanner = PreTokenizer(pattern: name.pattern, text: base, count: n, classes: classes)
-        let vocab = vocabulary
-        var i = 0
+    func encodeOrdinary<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
         switch name.pattern {
-        case .o200k:
-            while i < n {
-                let e = scanner.o200kEnd(at: i)
-                BytePairMerge.encode(base + i, e - i, vocab, into: &sink)
-                i = e
-            }
-        case .cl100k:
-            while i < n {
-                let e = scanner.cl100kEnd(at: i)
-                BytePairMerge.encode(base + i, e - i, vocab, into: &sink)
-                i = e
-            }
+        case .o200k: encodePieces(base, n, cache: cache, into: &sink) { $0.o200kEnd(at: $1) }
+        case .cl100k: encodePieces(base, n, cache: cache, into: &sink) { $0.cl100kEnd(at: $1) }
         }
     }
 
-    func encodeWithSpecials<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, into sink: inout Sink) {
+    @inline(__always)
+    func encodePieces<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink,
+                                       end: (PreTokenizer, Int) -> Int) {
+        let scanner = PreTokenizer(pattern: name.pattern, text: base, count: n, classes: classes)
+        let vocab = vocabulary
+        var i = 0
+        while i < n {
+            let e = end(scanner, i)
+            let length = e - i
+            if let cache, length >= 3 && length <= PieceCache.maxLength {
+                cache.encode(base + i, length, readable: i + 16 <= n, vocab, into: &sink)
+            } else {
+                BytePairMerge.encode(base + i, length, vocab, into: &sink)
+            }
+            i = e
+        }
+    }
+
+    func encodeWithSpecials<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
         var segmentStart = 0
         var i = 0
         while i + 1 < n {
             if base[i] == 0x3C && base[i + 1] == 0x7C, // "<|"
                let special = specials.first(where: { $0.bytes.count <= n - i && memcmp(base + i, $0.bytes, $0.bytes.count) == 0 }) {
-                encodeOrdinary(base + segmentStart, i - segmentStart, into: &sink)
+                encodeOrdinary(base + segmentStart, i - segmentStart, cache: cache, into: &sink)
                 sink.append(UInt32(special.id))
                 i += special.bytes.count
                 segmentStart = i
@@ -205,7 +248,7 @@ public final class TokenEncoding: Sendable {
             }
             i += 1
         }
-        encodeOrdinary(base + segmentStart, n - segmentStart, into: &sink)
+        encodeOrdinary(base + segmentStart, n - segmentStart, cache: cache, into: &sink)
     }
 
     /// The pre-tokenizer's pieces of `text` (for tests and debugging). Cost: O(n) plus one string per piece.

@@ -69,6 +69,45 @@ struct DedupSlotTests {
         #expect(stored?["output_tokens"] as Int? == 2)
     }
 
+    @Test("inserting 16 rows per statement stores and counts exactly what one row at a time does, with old keys, repeats and a collision inside a statement")
+    func severalRowStatements() throws {
+        // 61 entries: statement 1 mixes new keys with stored ones, statement 2 repeats a new key (a
+        // higher rank replaces it, an equal one is a duplicate) and holds a key whose home slot another
+        // key squats on, statement 3 is all new, and the last 13 go one row at a time (one repeats a key).
+        var entries: [LedgerEntry] = []
+        for i in 0..<61 { entries.append(entry(key: "openai:k\(i)", output: i + 1)) }
+        entries[3] = entry(key: "openai:old1", output: 100)
+        entries[9] = entry(key: "openai:old2", output: 200, rank: 2)
+        entries[18] = entry(key: "openai:k17", output: 300, rank: 1)
+        entries[20] = entry(key: "openai:k17", output: 400, rank: 1)
+        entries[50] = entry(key: "openai:k33", output: 500)
+        func prepared() throws -> Ledger {
+            let ledger = try Ledger.inMemory()
+            try occupy(ledger, [("squatter", DedupSlot.hash("openai:k25"))])
+            _ = try ledger.insert([entry(key: "openai:old1", output: 1), entry(key: "openai:old2", output: 2)], pricing: PriceBook())
+            return ledger
+        }
+        let bulk = try prepared()
+        let counts = try bulk.insert(entries, pricing: PriceBook())
+        let single = try prepared()
+        var expected = InsertCounts()
+        for e in entries {
+            let c = try single.insert([e], pricing: PriceBook())
+            expected.inserted += c.inserted
+            expected.duplicates += c.duplicates
+            expected.replaced += c.replaced
+            expected.unpriced += c.unpriced
+        }
+        #expect(counts == expected)
+        #expect(counts.inserted == 56 && counts.duplicates == 3 && counts.replaced == 2)
+        let rows = "SELECT dedup_key, dedup_hash, supersede_rank, output_tokens FROM usage_record ORDER BY dedup_key"
+        #expect(try bulk.reader.read { try Row.fetchAll($0, sql: rows) } == single.reader.read { try Row.fetchAll($0, sql: rows) })
+        let rollup = "SELECT * FROM report_rollup ORDER BY 1, 2, 3, 4, 5, 6"
+        #expect(try bulk.reader.read { try Row.fetchAll($0, sql: rollup) } == single.reader.read { try Row.fetchAll($0, sql: rollup) })
+        #expect(try bulk.storedRecord(dedupKey: "openai:k25")?.record.tokens.output == 26)
+        #expect(try bulk.storedRecord(dedupKey: "openai:k17")?.record.tokens.output == 300)
+    }
+
     @Test("migrating a v2 ledger keeps every row and id, hashes the keys, and keeps dedup, rollup and view working")
     func migrationFromV2() throws {
         let queue = try DatabaseQueue()

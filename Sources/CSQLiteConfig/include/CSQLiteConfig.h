@@ -8,4 +8,10 @@
 /// module does not re-declare the SQLite API that GRDB's module already provides.)
 int tokenledger_sqlite_enable_triggers(void *db, int enabled);
 
+/// Switches off SQLite's memory statistics for the whole process, with
+/// sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) (variadic, so wrapped here). With them on (Debian's
+/// default) every SQLite malloc and free takes a global mutex. Only possible before SQLite is first
+/// initialised in the process: returns SQLITE_MISUSE (and changes nothing) after that.
+int tokenledger_sqlite_disable_memstatus(void);
+
 #endif

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import TokenLedgerTokenizer
+
+@Suite("The piece cache gives exactly the ids of the merge")
+struct PieceCacheTests {
+    @Test("fixture text three times over: with the cache (hits from the second pass on) equals without it",
+          arguments: EncodingName.allCases)
+    func cachedEqualsUncached(_ name: EncodingName) throws {
+        let encoding = try TokenEncoding.named(name)
+        var text = IndependentChunksTests.text + "\n" + IndependentChunksTests.text + "\n" + IndependentChunksTests.text
+        #expect(text.utf8.count >= PieceCache.worthFrom)
+        let (cached, uncached, cachedWithSpecials, uncachedWithSpecials) = text.withUTF8 { utf8 in
+            let base = utf8.baseAddress!, n = utf8.count
+            let cache = PieceCache()
+            defer { cache.deallocate() }
+            var a = TokenList(), b = TokenList(), c = TokenList(), d = TokenList()
+            encoding.encodeOrdinary(base, n, cache: cache, into: &a)
+            encoding.encodeOrdinary(base, n, cache: nil, into: &b)
+            encoding.encodeWithSpecials(base, n, cache: cache, into: &c)
+            encoding.encodeWithSpecials(base, n, cache: nil, into: &d)
+            return (a.ids, b.ids, c.ids, d.ids)
+        }
+        #expect(cached.count > 30_000)
+        #expect(cached == uncached)
+        #expect(cachedWithSpecials == uncachedWithSpecials)
+        #expect(encoding.encode(text, threads: 1) == uncached)
+    }
+
+    @Test("a piece at the very end of the text (no 16 readable bytes) is keyed by its own bytes only")
+    func pieceAtTheEnd() throws {
+        let encoding = try TokenEncoding.named(.o200kBase)
+        let filler = String(repeating: "plain words here\n", count: 3000)
+        for tail in [" the", " thermodynamics", " tokenizer", "abc", " caf\u{E9}"] {
+            #expect(encoding.encode(filler + tail, threads: 1) == encoding.encode(filler, threads: 1) + encoding.encode(tail, threads: 1))
+        }
+    }
+}
