@@ -79,7 +79,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "tokenledger-bench",
-            dependencies: ["TokenLedger", "TokenLedgerPostgres"],
+            // GRDB for the fuzzer's scan of every ledger table for planted secrets; the team ledger for `team-report`.
+            dependencies: ["TokenLedger", "TokenLedgerPostgres", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks"
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),

@@ -18,6 +18,7 @@ let suites: [BenchSuite] = [
     adapterParseSuite,  // issue 4 (parse only)
     reportSuite,        // issue 5
     teamReportSuite,    // issue 13
+    fuzzSuite,          // issue 15
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
