@@ -67,7 +67,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "tokenledger-bench",
-            dependencies: ["TokenLedger"],
+            // GRDB for the fuzzer's scan of every ledger table for planted secrets.
+            dependencies: ["TokenLedger", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks"
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),

@@ -48,11 +48,20 @@ public final class Ledger: Sendable {
     /// Cost: one open plus any pending migrations; cheap when up to date.
     public static func open(at url: URL) throws(LedgerError) -> Ledger {
         _ = Ledger.withoutMemoryStatistics
+        // Owner-only: the ledger tells what a person or team spends, on which models and projects.
+        // A folder made here is 0700 and a new ledger file 0600 (SQLite gives its -wal and -shm files
+        // the ledger's own mode); an existing folder or file keeps the mode its owner chose.
+        let folder = url.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: folder.path) {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+            }
         } catch {
-            throw .cannotCreateFolder(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+            throw .cannotCreateFolder(path: folder.path, reason: error.localizedDescription)
         }
+        let created = Foundation.open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if created >= 0 { close(created) }
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in

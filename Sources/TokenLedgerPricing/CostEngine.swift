@@ -165,7 +165,11 @@ extension PriceBook {
             guard let channelModel = channelModel(channel, id: model.id) else { throw .channelLacksModel(channel: channel, modelID: model.id) }
             guard let period = channelModel.period(on: day) else { throw .channelNoPeriod(channel: channel, modelID: model.id, date: PriceDate.text(day)) }
             let layer = period.layer ?? channelTable.layerName
-            period.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: layer, exempt: false) }
+            // An assumed channel price is "the official price": follow the official one in force (a later
+            // bundled period or the user's update included) rather than the copy the channel table recorded.
+            if !period.assumed {
+                period.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: layer, exempt: false) }
+            }
             // A channel's period is its own price list: only the modifiers it gives apply.
             batchRate = period.batch
             tiers = period.serviceTiers
@@ -174,7 +178,7 @@ extension PriceBook {
             layers.insert(layer, at: 0)
             channelPeriodStart = period.fromText
             if period.assumed {
-                notes.append("\(channel) price assumed equal to the official one: not confirmed on \(channel)'s own price list")
+                notes.append("\(channel) price assumed equal to the official one (not confirmed on \(channel)'s own price list): the official price in force is used")
             }
         }
 

@@ -53,7 +53,7 @@ public struct PriceUpdate: Sendable {
         var update = PriceUpdate(format: source.format, changes: [], unchanged: 0, tables: [], notConverted: source.notConverted)
         var tables = existing
         var touched: Set<String> = []
-        let undatedNew = newModelFrom ?? PriceDate.parse("2020-01-01")!
+        let undatedNew = newModelFrom ?? 18_262 // 2020-01-01
         let undatedChange = changeFrom ?? today
 
         // One source entry per model: where several names reach the same model ("gpt-4o" and
@@ -145,7 +145,7 @@ public struct PriceUpdate: Sendable {
                 t.checked = PriceDate.text(today)
                 tables[model.provider] = t
                 touched.insert(model.provider)
-                let first = periods.last!
+                guard let first = periods.last else { continue }
                 update.changes.append(Change(kind: .added, modelID: model.name, provider: model.provider, from: first.fromText,
                                              dated: model.periods.last?.from != nil,
                                              prices: first.prices.values.sorted { $0.key < $1.key }.map { ($0.key, nil, $0.value) }))

@@ -54,9 +54,18 @@ public enum UnpricedCause: String, Sendable, Hashable, CaseIterable, Comparable 
         }
     }
 
-    public static func < (a: UnpricedCause, b: UnpricedCause) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    /// Report order: the most common and most fixable first.
+    var rank: Int {
+        switch self {
+        case .unknownModel: return 0
+        case .beforeFirstPrice: return 1
+        case .noChannelPrice: return 2
+        case .badTokens: return 3
+        case .other: return 4
+        }
     }
+
+    public static func < (a: UnpricedCause, b: UnpricedCause) -> Bool { a.rank < b.rank }
 }
 
 extension PricingError {

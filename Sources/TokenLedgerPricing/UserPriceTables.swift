@@ -121,7 +121,9 @@ extension PriceBook {
                     }
                 }
             } else if let t = index.channelTables[user.channel] {
-                for model in user.models {
+                for var model in user.models {
+                    // A channel entry may name the model by alias ("o3"); the engine looks channels up by canonical id.
+                    if let ref = index.lookup(model.id.lowercased()) { model.id = all[ref.table].models[ref.model].id }
                     if let m = all[t].models.firstIndex(where: { $0.id.lowercased() == model.id.lowercased() }) {
                         all[t].models[m].merge(model)
                     } else {
@@ -129,7 +131,11 @@ extension PriceBook {
                     }
                 }
             } else {
-                added = user.models
+                added = user.models.map { model in
+                    var model = model
+                    if let ref = index.lookup(model.id.lowercased()) { model.id = all[ref.table].models[ref.model].id }
+                    return model
+                }
             }
             if !added.isEmpty {
                 user.models = added

@@ -122,7 +122,11 @@ extension TokenLedgerCommand.Prices {
             var repriceReport: RepriceReport?
             if reprice {
                 let prices = try PriceBook.load(config: config, paths: paths)
-                repriceReport = try Ledger.open(at: try ledger.ledgerURL()).reprice(with: prices, apply: true)
+                var report = try Ledger.open(at: try ledger.ledgerURL()).reprice(with: prices, apply: true)
+                // Only the model-months whose costs changed: the difference the update made.
+                report.lines = report.lines.filter { $0.changed > 0 }
+                report.records = report.lines.reduce(0) { $0 + $1.records }
+                repriceReport = report
             }
 
             if output.json {
@@ -162,7 +166,9 @@ extension TokenLedgerCommand.Prices {
             } else if !written.isEmpty {
                 Console.note("wrote \(written.joined(separator: ", "))")
             }
-            if let repriceReport {
+            if let repriceReport, repriceReport.changed == 0 {
+                Console.write("\nNo record in the ledger changed cost; nothing repriced.\n")
+            } else if let repriceReport {
                 Console.write("\n" + repriceReport.text(style: Console.style))
             } else if !dryRun && !written.isEmpty {
                 Console.note("Records already in the ledger keep their stored costs; run 'tokenledger reprice' (or pass --reprice) to apply the new prices.")

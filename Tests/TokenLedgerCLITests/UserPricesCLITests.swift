@@ -131,8 +131,9 @@ struct UserPricesCLITests {
         #expect(report["totals"]?["cost_usd"] == "0.01155")
         #expect(report["unpriced"]?["records"] == .int(0))
         // The next update finds nothing new and leaves the table as it is.
-        let again = try cli.run("prices", "update", source.path)
+        let again = try cli.run("prices", "update", source.path, "--reprice")
         #expect(again.stderr.contains("genai-prices: 0 new models, 0 changed, 2 unchanged."))
+        #expect(again.stdout.contains("No record in the ledger changed cost; nothing repriced."))
         #expect(try cli.run("prices", "check").status == 0)
     }
 

@@ -111,7 +111,7 @@ struct UserTablesTests {
             """)
         let channelUser = try Self.user("""
             [[model]]
-            id = "o3-mini-2025-01-31"
+            id = "o3-mini"
 
             [[model.period]]
             from = "2026-12-01"
@@ -192,7 +192,19 @@ struct UserTablesTests {
             """, channel: "302ai", file: "302ai-assumed.toml")
         let book = try TestTables.book().layering([channel])
         let cost = book.cost(of: try record("o3", at: "2025-07-01T00:00:00Z", tokens: TokenCounts(input: 1_000, output: 100), channel: "302ai"))
-        #expect(cost.notes.contains("302ai price assumed equal to the official one: not confirmed on 302ai's own price list"))
+        #expect(cost.notes.contains("302ai price assumed equal to the official one (not confirmed on 302ai's own price list): the official price in force is used"))
+        // It follows the official price: a user's new official period moves it too.
+        let cut = try Self.user("""
+            [[model]]
+            id = "o3"
+
+            [[model.period]]
+            from = "2026-12-01"
+            input = 1.00
+            output = 4.00
+            """)
+        let later = try record("o3", at: "2026-12-02T00:00:00Z", tokens: TokenCounts(input: 1_000_000, output: 1_000_000), channel: "302ai")
+        #expect(book.layering([cut]).cost(of: later).total == usd("5.00"))
         let direct = book.cost(of: try record("o3", at: "2025-07-01T00:00:00Z", tokens: TokenCounts(input: 1_000, output: 100)))
         #expect(!direct.notes.contains { $0.contains("assumed") })
         channel.userLayer = nil
