@@ -282,12 +282,16 @@ enum ImportBenchData {
 final class ThreadCPUSampler: @unchecked Sendable {
     private let lock = NSLock()
     private var writers: [String: Double] = [:]
+    private var baseline: [String: Double] = [:]
     private var running = true
     private let mainStart: Double
     private var thread: Thread?
 
     init() {
         mainStart = ThreadCPUSampler.cpuSeconds(task: String(getpid()))
+        // A writer thread of the previous phase may not have exited yet: count only what comes after.
+        sample()
+        baseline = writers
         let thread = Thread { [self] in
             while lock.withLock({ running }) {
                 sample()
@@ -303,7 +307,7 @@ final class ThreadCPUSampler: @unchecked Sendable {
         sample()
         lock.withLock { running = false }
         let main = ThreadCPUSampler.cpuSeconds(task: String(getpid())) - mainStart
-        return (main, lock.withLock { writers.values.reduce(0, +) })
+        return (main, lock.withLock { writers.reduce(0) { $0 + $1.value - (baseline[$1.key] ?? 0) } })
     }
 
     private func sample() {

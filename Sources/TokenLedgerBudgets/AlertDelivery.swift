@@ -139,9 +139,9 @@ public struct AlertDelivery: Sendable {
         let done = DispatchSemaphore(value: 0)
         let task = session.dataTask(with: request) { _, response, error in
             if let error {
-                box.set("webhook \(url.absoluteString) failed (\(error.localizedDescription))")
+                box.set("webhook \(SecretRedaction.displayURL(url)) failed (\(error.localizedDescription))")
             } else if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                box.set("webhook \(url.absoluteString) replied HTTP \(http.statusCode)")
+                box.set("webhook \(SecretRedaction.displayURL(url)) replied HTTP \(http.statusCode)")
             }
             done.signal()
         }
@@ -149,7 +149,7 @@ public struct AlertDelivery: Sendable {
         // The session's own timeout should fire first; this is a backstop against a stuck session.
         if done.wait(timeout: .now() + webhookTimeout + 5) == .timedOut {
             task.cancel()
-            return "webhook \(url.absoluteString) did not answer within \(Int(webhookTimeout)) seconds"
+            return "webhook \(SecretRedaction.displayURL(url)) did not answer within \(Int(webhookTimeout)) seconds"
         }
         return box.value
     }

@@ -94,8 +94,11 @@ public enum Timestamp {
 
     /// Unix seconds ("1732406400", "1732406400.5") or milliseconds (13 or more integer digits).
     public static func fromUnix(_ text: some StringProtocol) -> Date? {
-        guard let d = ExactDecimal(text), d.significand >= 0 else { return nil }
+        // At most 18 fraction digits and 10^14 whole units (milliseconds up to the year 5138), so the
+        // arithmetic below cannot overflow on a giant number in a damaged log.
+        guard let d = ExactDecimal(text), d.significand >= 0, d.fractionDigits <= 18 else { return nil }
         let whole = d.significand / pow10(d.fractionDigits)
+        guard whole < 100_000_000_000_000 else { return nil }
         // Whole milliseconds since the epoch, truncating finer fractions.
         var millis = d.significand * 1000 / pow10(d.fractionDigits)
         if whole >= 1_000_000_000_000 { millis /= 1000 } // already milliseconds

@@ -16,92 +16,109 @@ import TokenLedgerLedger
 /// the ledger consistent. While one is open, another process's writer waits (busy timeout) at most
 /// about as long as it takes to read that many records.
 ///
-/// At most one batch is in flight: `submit` first waits for the previous one. Each batch's counts, or
-/// the error that stopped the writer, come back on the caller's thread from the next `submit` or from
-/// `finish`, which also commits. The work closures own what they touch (value copies of the batch, the
-/// `Sendable` ledger); nothing is shared with the reading thread.
+/// Up to `batchesInFlight` batches are queued or being written (default 2: the reader can price the
+/// next batch while the writer commits, instead of waiting for each batch's transaction to end);
+/// `submit` waits only when that many are. The counts of batches finished since the last call, or the
+/// error that stopped the writer, come back on the caller's thread from the next `submit` or from
+/// `finish`, which also commits. The work closures own what they touch (value copies of the batch,
+/// the `Sendable` ledger); nothing is shared with the reading thread.
 final class BatchCommitter: @unchecked Sendable {
-    // `@unchecked`: the mailbox (`nextWork`, `nextRows`, `ending`) and the outcome (`finishedCounts`,
-    // `finishedError`) are handed between the two threads only through the `ready` and `idle`
-    // semaphores, which order every write before the other side's read.
+    // `@unchecked`: the queue and the outcome (`finishedCounts`, `failure`, `writerEnded`) are only
+    // touched under `lock`; `jobs` is replaced only while no writer thread runs (before `Thread.start`,
+    // which orders it before the thread's reads).
     typealias Work = @Sendable (Database) throws -> InsertCounts
 
+    private enum Job {
+        case write(Work, rows: Int)
+        case end
+    }
+
+    /// How many batches may be queued or being written at once.
+    let batchesInFlight: Int
     private let ledger: Ledger
     private let rowsPerTransaction: Int
     private let cacheMiB: Int
-    private let ready = DispatchSemaphore(value: 0)  // a job is in the mailbox
-    private let idle = DispatchSemaphore(value: 0)   // the job is done; its outcome is set
-    // The mailbox: the next batch and its size, or `ending` set to commit and stop.
-    private var nextWork: Work?
-    private var nextRows = 0
-    private var ending = false
-    // The outcome of the last job.
+    private let lock = NSLock()
+    private var jobs = DispatchSemaphore(value: 0)  // one signal per queued job
+    private let slots: DispatchSemaphore            // one per batch that may still be submitted
+    private let ended = DispatchSemaphore(value: 0) // the writer thread has left its loop
+    // Under `lock`:
+    private var queue: [Job] = []
     private var finishedCounts: InsertCounts?
-    private var finishedError: (any Error)?
+    private var failure: (any Error)?
     // The caller's thread only:
     private var running = false
-    private var inFlight = false
 
-    init(ledger: Ledger, rowsPerTransaction: Int = 65_536, cacheMiB: Int = 32) {
+    init(ledger: Ledger, rowsPerTransaction: Int = 65_536, cacheMiB: Int = 32, batchesInFlight: Int = 2) {
         self.ledger = ledger
         self.rowsPerTransaction = rowsPerTransaction
         self.cacheMiB = cacheMiB
+        self.batchesInFlight = max(1, batchesInFlight)
+        slots = DispatchSemaphore(value: self.batchesInFlight)
     }
 
-    /// Waits for the batch in flight (if any), then starts writing `work` (a batch of `rows` records)
-    /// in the background. Returns the finished batch's counts (nil when none was in flight); throws
-    /// the writer's error instead, without starting `work`.
+    /// Waits until fewer than `batchesInFlight` batches are in flight, then queues `work` (a batch of
+    /// `rows` records) for the writer. Returns the summed counts of the batches finished since the
+    /// last call (nil when none); throws the writer's error instead, without queueing `work`.
     func submit(rows: Int, _ work: @escaping Work) throws -> InsertCounts? {
-        let finished = try collect()
         if !running {
             running = true
+            jobs = DispatchSemaphore(value: 0)
             let thread = Thread { [self] in serve() }
             thread.name = "tokenledger import writer"
             thread.start()
         }
-        nextWork = work
-        nextRows = rows
-        inFlight = true
-        ready.signal()
-        return finished
-    }
-
-    /// Waits for the batch in flight, commits the open transaction and stops the writer thread.
-    /// Returns the last batch's counts (nil when none was in flight), or throws the writer's error.
-    func finish() throws -> InsertCounts? {
-        let finished = try collect()
-        if running {
-            running = false
-            ending = true
-            ready.signal()
-            idle.wait()
-            ending = false  // a later submit starts a new writer thread
-            finishedCounts = nil
-            if let error = finishedError {
-                finishedError = nil
-                throw error
-            }
+        slots.wait()
+        let (failed, finished): (Bool, InsertCounts?) = lock.withLock {
+            if failure != nil { return (true, nil) }
+            queue.append(.write(work, rows: rows))
+            return (false, takeCounts())
         }
+        if failed {
+            slots.signal()
+            try stop()  // throws the writer's error
+            return nil
+        }
+        jobs.signal()
         return finished
     }
 
-    private func collect() throws -> InsertCounts? {
-        guard inFlight else { return nil }
-        idle.wait()
-        inFlight = false
-        let counts = finishedCounts
-        finishedCounts = nil
-        if let error = finishedError {
-            finishedError = nil
-            running = false  // the writer thread has ended
+    /// Waits for every batch in flight, commits the open transaction and stops the writer thread.
+    /// Returns the summed counts of the batches finished since the last call (nil when none), or
+    /// throws the writer's error.
+    func finish() throws -> InsertCounts? {
+        if running {
+            lock.withLock { queue.append(.end) }
+            jobs.signal()
+        }
+        try stop()
+        return lock.withLock { takeCounts() }
+    }
+
+    /// Waits for the writer thread (if any) to end; throws its error, if it had one.
+    private func stop() throws {
+        guard running else { return }
+        ended.wait()
+        running = false
+        let error: (any Error)? = lock.withLock {
+            queue.removeAll()
+            defer { failure = nil }
+            return failure
+        }
+        if let error {
+            lock.withLock { finishedCounts = nil }
             throw error
         }
-        return counts
     }
 
-    /// The writer thread: one long write access, batches grouped into transactions. Signals `idle`
-    /// once per batch; after `.end` or an error, leaves the access (rolling back anything
-    /// uncommitted) and signals once more with the outcome.
+    private func takeCounts() -> InsertCounts? {
+        defer { finishedCounts = nil }
+        return finishedCounts
+    }
+
+    /// The writer thread: one long write access, batches grouped into transactions. After `.end` or
+    /// an error, leaves the access (rolling back anything uncommitted), frees the slots of the
+    /// batches it will not write, and signals `ended`.
     private func serve() {
         #if os(Linux)
         // Named for profilers and `tokenledger-bench import`, which reports this thread's CPU time
@@ -109,32 +126,51 @@ final class BatchCommitter: @unchecked Sendable {
         // is not visible to Swift there).
         try? "import-writer".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
         #endif
+        var writing = false  // a batch was taken from the queue and has not finished
         let result = Result<Void, any Error> {
             try ledger.bulkWrite(cacheMiB: cacheMiB) { db in
                 defer { if db.isInsideTransaction { try? db.rollback() } }
                 var rowsSinceCommit = 0
                 while true {
-                    ready.wait()
-                    if ending || nextWork == nil {
+                    jobs.wait()
+                    var job: Job? = lock.withLock { queue.removeFirst() }
+                    guard case .write(let work, let rows)? = job else {
                         if db.isInsideTransaction { try db.commit() }
                         return
                     }
+                    writing = true
                     if !db.isInsideTransaction { try db.beginTransaction(.immediate) }
-                    let counts = try nextWork!(db)
-                    // Drop this thread's hold on the batch before signalling: the caller keeps the
-                    // last reference and frees the batch's records on its own thread.
-                    nextWork = nil
-                    rowsSinceCommit += nextRows
+                    let counts = try work(db)
+                    rowsSinceCommit += rows
                     if rowsSinceCommit >= rowsPerTransaction {
                         try db.commit()
                         rowsSinceCommit = 0
                     }
-                    finishedCounts = counts
-                    idle.signal()
+                    // Drop this thread's hold on the batch before freeing its slot: the caller keeps the
+                    // last reference and frees the batch's records on its own thread.
+                    job = nil
+                    lock.withLock {
+                        var total = finishedCounts ?? InsertCounts()
+                        total.inserted += counts.inserted
+                        total.duplicates += counts.duplicates
+                        total.replaced += counts.replaced
+                        total.unpriced += counts.unpriced
+                        finishedCounts = total
+                    }
+                    writing = false
+                    slots.signal()
                 }
             }
         }
-        if case .failure(let error) = result { finishedError = error }
-        idle.signal()
+        if case .failure(let error) = result {
+            let dropped: Int = lock.withLock {
+                failure = error
+                let writes = queue.filter { if case .write = $0 { return true } else { return false } }.count
+                queue.removeAll()
+                return writes
+            }
+            for _ in 0..<(dropped + (writing ? 1 : 0)) { slots.signal() }
+        }
+        ended.signal()
     }
 }

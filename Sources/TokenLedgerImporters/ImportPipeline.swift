@@ -25,10 +25,11 @@ public struct ImportSource: Sendable, Hashable {
 /// Reads log files into the ledger exactly once and incrementally.
 ///
 /// Performance notes (`tokenledger-bench import`, figures in the README): reading and parsing run on
-/// the caller's thread, pricing too (`PricedBatch`), while the previous batch is written on a
-/// background thread (`BatchCommitter`: several batches per transaction, a 32 MiB page cache). Kept:
-/// a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of 4,096
-/// records, the raw SQLite binding in `Ledger.insert`, the 64-bit dedup index (`DedupSlot`).
+/// the caller's thread, pricing too (`PricedBatch`), while earlier batches are written on a
+/// background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page
+/// cache). Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of
+/// 4,096 records, the raw SQLite binding in `Ledger.insert` (16 new rows per statement), the 64-bit
+/// dedup index (`DedupSlot`). `tokenledger-bench import` prints each thread's CPU time.
 ///
 /// For each file: unchanged since its checkpoint (same device, inode, size, mtime) → skipped without
 /// reading; grown with the same identity (and the same first bytes) → a `.lines` format continues from
@@ -50,7 +51,8 @@ public final class ImportPipeline {
     private var pendingQuarantine: [QuarantinedLine] = []
     private var pendingCheckpoints: [String: FileCheckpoint] = [:]
     private let committer: BatchCommitter
-    private var batchInFlight: PricedBatch?
+    /// The batches handed to the committer that may not be written yet (at most its `batchesInFlight`).
+    private var batchesInFlight: [PricedBatch] = []
     private var bytesTotal: Int64 = 0
     private var lastProgress: Int64 = 0
 
@@ -62,6 +64,7 @@ public final class ImportPipeline {
     private var currentLineOffset: Int64 = 0
     private var currentLineBytes: UnsafeRawBufferPointer?
     private var documentBytes: UnsafeRawBufferPointer?
+    private var documentLineCount: Int?
 
     /// The longest line kept in memory; a longer one is quarantined without being held whole.
     static let maximumLineLength = 64 << 20
@@ -288,6 +291,7 @@ public final class ImportPipeline {
                 summary.problems.append("cannot read \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
                 return false
             }
+            documentLineCount = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } + (bytes.last.map { $0 == 0x0A ? 0 : 1 } ?? 0)
             bytes.withUnsafeBytes { raw in
                 documentBytes = raw
                 parser.parse(document: raw, emit: emit)
@@ -302,7 +306,7 @@ public final class ImportPipeline {
             do {
                 try parser.parseDatabase(emit: emit)
             } catch {
-                summary.problems.append("cannot read the database \(plan.path) (\(error)).")
+                summary.problems.append("cannot read the database \(plan.path) (\("\(error)".singleLine)).")
                 return false
             }
             parser.finish(emit: emit)
@@ -437,6 +441,19 @@ public final class ImportPipeline {
     private func handle(_ item: LogItem) {
         switch item {
         case .entry(var entry):
+            // A date from a damaged log (a giant Unix time, year 99999) would not fit the ledger's
+            // millisecond column: quarantined like any other unreadable line.
+            guard ImportPipeline.storableDates.contains(entry.record.timestamp) else {
+                handle(.malformed(reason: "the request time is not a date between 1970 and 9999", line: entry.location?.line))
+                return
+            }
+            // Every adapter should refuse absurd counts itself; this catches one that does not (a
+            // CSV's Int.max once reached the ledger, where summing it traps).
+            guard entry.record.tokens.countsInRange else {
+                let why = entry.record.tokens.inconsistency ?? "token counts are negative or implausibly large"
+                handle(.malformed(reason: why, line: entry.location?.line))
+                return
+            }
             if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
             if let project = options.project { entry.record.project = project }
             for (key, value) in options.tags { entry.record.tags[key] = value }
@@ -445,8 +462,12 @@ public final class ImportPipeline {
             // Whole documents and databases may hold many records: commit them in batches (without
             // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
             if currentLayout != .lines && batchIsFull { try? flushOrRemember() }
-        case .malformed(let reason, let line):
-            let number = line ?? currentLine
+        case .malformed(let rawReason, let line):
+            // A reason may quote a value from the line: one line, and never a key.
+            let reason = SecretRedaction.redactingKeys(rawReason.singleLine)
+            var number = line ?? currentLine
+            // A document's parser may place an error at its end one line past the last.
+            if currentLayout == .document, let last = documentLineCount, number > last { number = last }
             summary.quarantined += 1
             reporter.malformed(file: currentPath, line: number, reason: reason)
             var offset: Int64?
@@ -472,6 +493,9 @@ public final class ImportPipeline {
     }
 
     private var deferredError: (any Error)?
+
+    /// Dates the ledger stores (Unix milliseconds in 64 bits, shown as four-digit years).
+    static let storableDates = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_402_300_799)
 
     private func flushOrRemember() throws {
         do { try flush() } catch { deferredError = error; throw error }
@@ -531,8 +555,10 @@ public final class ImportPipeline {
             }
         }
         if let finished { count(finished) }
-        // Keeps the batch until the next flush, so its records are freed here rather than on the writer thread.
-        batchInFlight = batch
+        // Keeps each batch until it is surely written, so its records are freed here rather than on
+        // the writer thread.
+        batchesInFlight.append(batch)
+        if batchesInFlight.count > committer.batchesInFlight { batchesInFlight.removeFirst() }
     }
 
     /// Waits for the last batch in flight and adds its counts to the summary.

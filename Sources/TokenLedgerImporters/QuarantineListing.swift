@@ -43,7 +43,8 @@ public struct QuarantineListing: Sendable {
                 return Item(line: q, text: nil, status: .fileMissing)
             }
             guard bytes.count == length, SHA256.hexDigest(bytes) == q.lineSHA else { return Item(line: q, text: nil, status: .changed) }
-            return Item(line: q, text: String(decoding: bytes, as: UTF8.self), status: .available)
+            // The user's own line, shown on request — but never an API key it may carry.
+            return Item(line: q, text: SecretRedaction.redactingKeys(String(decoding: bytes, as: UTF8.self)), status: .available)
         }
     }
 

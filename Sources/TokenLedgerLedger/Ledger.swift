@@ -48,11 +48,20 @@ public final class Ledger: Sendable {
     /// Cost: one open plus any pending migrations; cheap when up to date.
     public static func open(at url: URL) throws(LedgerError) -> Ledger {
         _ = Ledger.withoutMemoryStatistics
+        // Owner-only: the ledger tells what a person or team spends, on which models and projects.
+        // A folder made here is 0700 and a new ledger file 0600 (SQLite gives its -wal and -shm files
+        // the ledger's own mode); an existing folder or file keeps the mode its owner chose.
+        let folder = url.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: folder.path) {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+            }
         } catch {
-            throw .cannotCreateFolder(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+            throw .cannotCreateFolder(path: folder.path, reason: error.localizedDescription)
         }
+        let created = Foundation.open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if created >= 0 { close(created) }
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
@@ -79,6 +88,12 @@ public final class Ledger: Sendable {
                     attempt += 1
                     Thread.sleep(forTimeInterval: 0.05)
                     continue
+                }
+                // A ledger on a read-only file system (or in a folder the user may not write, where
+                // SQLite cannot make its -wal and -shm files) is a ledger, just not a writable one.
+                if FileManager.default.fileExists(atPath: url.path),
+                   access(url.path, W_OK) != 0 || access(url.deletingLastPathComponent().path, W_OK) != 0 {
+                    throw .readOnly(path: url.path)
                 }
                 throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
             } catch let error as LedgerError {
@@ -136,6 +151,7 @@ public enum LedgerError: UserFacingError, Equatable {
     case outdated(path: String)
     case notALedger(path: String)
     case writeFailed(reason: String)
+    case readOnly(path: String)
 
     public var message: String {
         switch self {
@@ -149,6 +165,8 @@ public enum LedgerError: UserFacingError, Equatable {
             return "\(path) is an SQLite file but not a TokenLedger ledger; pass --db with the ledger's path, or run 'tokenledger import' to create one at a new path."
         case .outdated(let path):
             return "the ledger \(path) was written by an older TokenLedger and needs upgrading; run any 'tokenledger import' once to migrate it."
+        case .readOnly(let path):
+            return "the ledger \(path) cannot be written (its file or folder is read-only); make it writable, or pass --db with a ledger you can write."
         case .writeFailed(let reason):
             return "could not write to the ledger (\(reason)); check free disk space and file permissions."
         }

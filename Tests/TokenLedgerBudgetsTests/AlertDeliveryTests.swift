@@ -85,6 +85,19 @@ struct AlertDeliveryTests {
         #expect(try t.ledger.alerts().first?.deliveredAt != nil)
     }
 
+    @Test("a failing webhook's user, password, path and query appear neither in the report nor in the ledger")
+    func webhookCredentialsRedacted() throws {
+        let t = try ledgerAt80()
+        let failing = try LoopbackHTTPServer(status: 500)
+        let port = try #require(URL(string: failing.url)?.port)
+        let secretURL = try #require(URL(string: "http://hookuser:s3cretPassw0rd@127.0.0.1:\(port)/services/T000/B000/XSECRETPATHX?token=qtoken123"))
+        let result = try BudgetChecker(budgets: [budget(.webhook(secretURL))], ledger: t.ledger).check(at: at("2026-11-03T00:00:00Z"))
+        #expect(failing.request() != nil, "the request still goes to the full URL")
+        let said = "\(result.reports.map(\.outcome)) \(try t.ledger.alerts().map { $0.lastError ?? "" })"
+        #expect(said.contains("webhook http://127.0.0.1:\(port)/… replied HTTP 500"))
+        for secret in ["hookuser", "s3cretPassw0rd", "XSECRETPATHX", "qtoken123", "services"] { #expect(!said.contains(secret), "\(secret) shown") }
+    }
+
     @Test("a webhook answering 500 is reported, kept, and delivered by the next run")
     func webhook500() throws {
         let t = try ledgerAt80()
@@ -92,9 +105,11 @@ struct AlertDeliveryTests {
         let failingURL = try #require(URL(string: failing.url))
         let first = try BudgetChecker(budgets: [budget(.webhook(failingURL))], ledger: t.ledger).check(at: at("2026-11-03T00:00:00Z"))
         #expect(failing.request() != nil)
-        #expect(first.reports.map(\.outcome) == [.failed(reason: "webhook \(failing.url) replied HTTP 500")])
+        // Shown without its path: a hook's secret is often its path (hooks.slack.com/services/…).
+        let shown = "http://127.0.0.1:\(failingURL.port ?? 0)/…"
+        #expect(first.reports.map(\.outcome) == [.failed(reason: "webhook \(shown) replied HTTP 500")])
         #expect(try t.ledger.alerts().first?.deliveredAt == nil)
-        #expect(try t.ledger.alerts().first?.lastError == "webhook \(failing.url) replied HTTP 500")
+        #expect(try t.ledger.alerts().first?.lastError == "webhook \(shown) replied HTTP 500")
 
         let working = try LoopbackHTTPServer(status: 200)
         let workingURL = try #require(URL(string: working.url))
@@ -115,7 +130,7 @@ struct AlertDeliveryTests {
             Issue.record("expected a failed delivery, got \(result.reports)")
             return
         }
-        #expect(reason.hasPrefix("webhook \(url.absoluteString) failed ("))
+        #expect(reason.hasPrefix("webhook http://127.0.0.1:\(url.port ?? 0)/… failed ("))
         #expect(result.exitStatus == .budgetWarning)
         #expect(try t.ledger.alerts().map(\.deliveredAt) == [nil])
     }

@@ -22,7 +22,7 @@ struct BatchCommitterTests {
     @Test("each batch's counts come back from the next call; finish commits the open transaction")
     func countsAndCommit() throws {
         let ledger = try Ledger.inMemory()
-        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 1_000)
+        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 1_000, batchesInFlight: 1)
         let one = batch(["a", "b"]), two = batch(["b", "c", "d"])
         #expect(try committer.submit(rows: 2) { db in try Ledger.insert(one, in: db) } == nil)
         let first = try committer.submit(rows: 3) { db in try Ledger.insert(two, in: db) }
@@ -41,7 +41,7 @@ struct BatchCommitterTests {
     @Test("a failing batch: its error comes back, its writes roll back, committed batches stay")
     func errorStopsTheWriter() throws {
         let ledger = try Ledger.inMemory()
-        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 1)  // commit after every batch
+        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 1, batchesInFlight: 1)  // commit after every batch
         let one = batch(["a"]), two = batch(["b"])
         _ = try committer.submit(rows: 1) { db in try Ledger.insert(one, in: db) }
         _ = try committer.submit(rows: 1) { db in
@@ -51,5 +51,46 @@ struct BatchCommitterTests {
         #expect(throws: Boom.self) { try committer.submit(rows: 1) { _ in InsertCounts() } }
         #expect(try committer.finish() == nil)
         #expect(try ledger.storedRecords().map(\.entry.dedupKey) == ["a"])
+    }
+
+    @Test("with two batches in flight every batch is written once, in order, and the counts add up")
+    func twoInFlight() throws {
+        let ledger = try Ledger.inMemory()
+        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 7, batchesInFlight: 2)
+        var total = InsertCounts()
+        func add(_ counts: InsertCounts?) {
+            guard let counts else { return }
+            total.inserted += counts.inserted
+            total.duplicates += counts.duplicates
+        }
+        // 40 batches of 3 keys, each repeating one key of the batch before: 81 new keys, 39 duplicates.
+        for b in 0..<40 {
+            let keys = (b == 0 ? [] : ["k\(b * 2 - 1)"]) + ["k\(b * 2)", "k\(b * 2 + 1)"] + (b == 0 ? ["x"] : [])
+            let next = batch(keys)
+            add(try committer.submit(rows: next.count) { db in try Ledger.insert(next, in: db) })
+        }
+        add(try committer.finish())
+        #expect(total.inserted == 81 && total.duplicates == 39)
+        #expect(try ledger.recordCount() == 81)
+        #expect(try ledger.storedRecords().prefix(4).map(\.entry.dedupKey) == ["k0", "k1", "x", "k2"])
+    }
+
+    @Test("with two batches in flight a failure still comes back, and the writer can start again")
+    func failureWithTwoInFlight() throws {
+        let ledger = try Ledger.inMemory()
+        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 1, batchesInFlight: 2)
+        let one = batch(["a"])
+        _ = try committer.submit(rows: 1) { db in try Ledger.insert(one, in: db) }
+        _ = try committer.submit(rows: 1) { _ in throw Boom() }
+        #expect(throws: Boom.self) {
+            // The error surfaces from a later submit or, at the latest, from finish.
+            for _ in 0..<10 { _ = try committer.submit(rows: 1) { _ in InsertCounts() } }
+            _ = try committer.finish()
+        }
+        #expect(try committer.finish() == nil)
+        let two = batch(["b"])
+        _ = try committer.submit(rows: 1) { db in try Ledger.insert(two, in: db) }
+        _ = try committer.finish()
+        #expect(try ledger.storedRecords().map(\.entry.dedupKey) == ["a", "b"])
     }
 }

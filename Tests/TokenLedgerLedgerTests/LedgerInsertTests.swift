@@ -132,6 +132,25 @@ struct RollupConsistencyTests {
         #expect(try Self.rollupSnapshot(ledger, fromRecords: false) == Self.rollupSnapshot(ledger, fromRecords: true))
     }
 
+    @Test("a batch spanning more rollup keys than the accumulator scans (hours × models × efforts) keeps every rollup column exact")
+    func manyRollupKeysInOneBatch() throws {
+        let ledger = try Ledger.inMemory()
+        let models = ["gpt-4o", "o3-mini", "no-such-model"], efforts: [EffortTier] = [.unknown, .high]
+        var entries: [LedgerEntry] = []
+        for i in 0..<300 {
+            // 10 hours × 3 models × 2 efforts = 60 keys, each met again 60 rows later.
+            let record = UsageRecord(
+                timestamp: Date(timeIntervalSince1970: 1_764_000_000 + Double((i / 6) % 10) * 3600), provider: "openai",
+                model: models[i % 3], effort: efforts[(i / 3) % 2], tokens: TokenCounts(input: 100 + i, output: i), source: "test")
+            entries.append(LedgerEntry(record: record, dedupKey: "k\(i)"))
+        }
+        let counts = try ledger.insert(entries, pricing: try PriceBook.bundled())
+        #expect(counts.inserted == 300)
+        let expected = try Self.fullRollup(ledger, fromRecords: true)
+        #expect(expected.count == 60)
+        #expect(try Self.fullRollup(ledger, fromRecords: false) == expected)
+    }
+
     /// Every `report_rollup` column next to the same sums recomputed from usage_record with the SQL
     /// definitions of `LedgerSchema.rollupSums` (the ones the triggers use), in a stable order.
     static func fullRollup(_ ledger: Ledger, fromRecords: Bool) throws -> [[DatabaseValue]] {

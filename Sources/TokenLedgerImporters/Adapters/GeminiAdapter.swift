@@ -62,7 +62,11 @@ final class GeminiParser: StructuredLogParser {
         }
         guard chunk.response["usageMetadata"] != nil else {
             flushPending(emit: emit)
-            if chunk.response["candidates"] == nil || o["error"] != nil { emit(.skipped) }
+            if chunk.response["candidates"] == nil || o["error"] != nil { emit(.skipped); return }
+            // A finished response with no usage cost something unknown: said, not dropped.
+            if Self.finished(.object(chunk.response)) {
+                emit(.malformed(reason: "a finished response without usageMetadata, so its tokens are unknown", line: line))
+            }
             return // a chunk without usage: part of a stream
         }
         if let p = pending, p.responseID == nil || p.responseID != chunk.responseID { flushPending(emit: emit) }

@@ -55,8 +55,8 @@ final class LiteLLMParser: LogParser {
             JSONArrayElements.split(document) { element in
                 switch element {
                 case .element(let bytes, let line):
-                    do { row(try JSONParser.parse(bytes), line: line, emit: emit) } catch {
-                        emit(.malformed(reason: String(describing: error), line: line))
+                    do throws(JSONParser.Error) { row(try JSONParser.parse(bytes), line: line, emit: emit) } catch {
+                        emit(.malformed(reason: error.message, line: line))
                     }
                 case .broken(let reason, let line):
                     emit(.malformed(reason: reason, line: line))
@@ -241,6 +241,13 @@ enum JSONArrayElements {
                     break
                 }
                 i += 1
+            }
+            if i == start {
+                // A '}' or ']' where an element should start: report it and step over it (without
+                // this step the loop would stand still on it forever).
+                body(.broken(reason: "an unexpected '\(Character(Unicode.Scalar(doc[i])))' in the JSON array", line: line))
+                i += 1
+                continue
             }
             var end = i
             while end > start, [0x20, 0x09, 0x0A, 0x0D].contains(doc[end - 1]) { end -= 1 }

@@ -268,7 +268,10 @@ class StructuredLogParser: LogParser {
                     line.withUnsafeBytes { parseLine($0, number: documentStartLine + i, emit: emit) }
                 }
             } else {
-                let errorLine = documentStartLine + bytes.prefix(min(error.offset, bytes.count)).reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+                // An error at the very end (a document cut short) is on its last line, not the one
+                // after it: every collected line, the last included, ends in the "\n" added here.
+                let newlinesBefore = bytes.prefix(min(error.offset, bytes.count)).reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+                let errorLine = documentStartLine + min(newlinesBefore, max(lines.count - 2, 0))
                 emit(.malformed(reason: "the JSON document cannot be read: \(error.message)", line: errorLine))
             }
         }

@@ -1,0 +1,319 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// The 200,000-line chat log every fault-injection test imports, written once per test run.
+/// Its totals are known without the ledger: each line is one request of 176 uncached input, 1,024
+/// cached and 300 output tokens (`GeneratedChatLog.line`).
+enum FaultLog {
+    static let lines = 200_000
+    static let folder: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-faults-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: FaultLog.folder) }
+        return dir
+    }()
+    static let file: URL = {
+        let url = folder.appendingPathComponent("chat-200k.jsonl")
+        try? GeneratedChatLog.write(lines: lines, to: url)
+        return url
+    }()
+
+    /// A private copy of the log (for tests that change it), at `url`.
+    static func copy(to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: file, to: url)
+    }
+
+    /// Appends lines `range` of the generated log to `url`.
+    static func append(_ range: Range<Int>, to url: URL, tail: String = "") throws {
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((range.map { GeneratedChatLog.line($0) + "\n" }.joined() + tail).utf8))
+        try handle.close()
+    }
+}
+
+/// What the user sees of a failure: one line, "tokenledger: error: …", ending in a full stop, no trace.
+func expectOneSentence(_ result: CLIRunner.Result, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    #expect(lines.count == 1, "one line of error, got: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("tokenledger: error: ") && result.stderr.hasSuffix(".\n"), "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(!result.stderr.contains("Fatal") && !result.stderr.contains("0x"), sourceLocation: sourceLocation)
+}
+
+/// Imports the 200,000-line log while things go wrong — kills, a second import, appends, rotation,
+/// copies, a full disk, a read-only ledger — and checks after each that the ledger holds exactly
+/// what the log holds (counted from the log itself, and through `report --json`), nothing lost,
+/// nothing twice, and that any error is one sentence.
+@Suite("Fault injection: a 200,000-line log imported while things go wrong", .serialized)
+struct FaultInjectionCLITests {
+    func ledgerURL(_ cli: CLIRunner) -> URL {
+        URL(fileURLWithPath: cli.environment["TOKENLEDGER_DB"] ?? cli.environment["XDG_DATA_HOME"]! + "/tokenledger/ledger.sqlite")
+    }
+
+    func summary(_ result: CLIRunner.Result) throws -> JSONValue { try JSONParser.parse(result.stdout) }
+
+    /// The ledger holds exactly `requests` generated requests: by its record count and by the
+    /// report's token sums, against the per-line figures of the generated log.
+    func expectTotals(_ cli: CLIRunner, requests: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        #expect(try Ledger.openReadOnly(at: ledgerURL(cli)).recordCount() == requests, sourceLocation: sourceLocation)
+        let report = try cli.run("report", "--json", "--since", "2000-01-01")
+        #expect(report.status == 0, sourceLocation: sourceLocation)
+        let rows = try #require(try JSONParser.parse(report.stdout)["rows"]?.array, sourceLocation: sourceLocation)
+        let sum = { (key: String) in rows.reduce(0) { $0 + ($1[key]?.int ?? 0) } }
+        #expect(sum("requests") == requests, sourceLocation: sourceLocation)
+        #expect(sum("input_tokens") == 176 * requests && sum("cache_read_tokens") == 1024 * requests, sourceLocation: sourceLocation)
+        #expect(sum("output_tokens") == 300 * requests, sourceLocation: sourceLocation)
+    }
+
+    func start(_ cli: CLIRunner, _ args: [String], output: Any? = FileHandle.nullDevice) throws -> Process {
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = args
+        process.environment = cli.environment
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test("kill -9 at 20 random moments, then a rerun: every line exactly once, the ledger consistent after each kill")
+    func killedTwentyTimes() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = FaultLog.file
+        var random = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0..<1_000_000, using: &random)
+        var generator = SeededDelays(seed: seed)
+        var killedMidRead = 0
+        var landed = 0
+        var committed = 0
+        for kill in 1...20 {
+            let process = try start(cli, ["import", file.path])
+            // Most kills at a random moment of the first 2.5 s: before the ledger exists, during its
+            // migration, while the first transaction is read or written. Every sixth waits for the
+            // next commit first (one per 65,536 rows), so later kills hit later parts of the log.
+            if kill % 6 == 0 {
+                for _ in 0..<3000 where process.isRunning {
+                    Thread.sleep(forTimeInterval: 0.02)
+                    if let count = try? Ledger.openReadOnly(at: ledgerURL(cli)).recordCount(), count > committed { break }
+                }
+            }
+            let delay = generator.next(upTo: kill % 6 == 0 ? 0.5 : 2.5)
+            Thread.sleep(forTimeInterval: delay)
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { landed += 1 }
+            guard let ledger = try? Ledger.openReadOnly(at: ledgerURL(cli)) else { continue }  // killed before its schema committed
+            committed = try ledger.recordCount()
+            // Consistent: the checkpoint covers exactly the lines whose records committed.
+            let line = try ledger.checkpoint(forPath: file.path)?.line ?? 0
+            #expect(line == committed, "kill \(kill) (seed \(seed), after \(delay) s): checkpoint line \(line), \(committed) records")
+            if committed > 0 && committed < FaultLog.lines && process.terminationReason == .uncaughtSignal { killedMidRead += 1 }
+        }
+        print("kill -9 schedule seed \(seed): \(landed) of 20 kills landed while the import ran, \(killedMidRead) after a commit and before the end; \(committed) records committed")
+        #expect(landed >= 15 && killedMidRead > 0, "the kills landed mid-import (seed \(seed))")
+        let before = try Ledger.openReadOnly(at: ledgerURL(cli)).recordCount()
+        let rerun = try cli.run("import", "--json", file.path)
+        #expect(rerun.status == 0 && rerun.stderr.isEmpty)
+        #expect(try summary(rerun)["imported"]?.int == FaultLog.lines - before)
+        #expect(try summary(rerun)["duplicates"]?.int == 0)
+        try expectTotals(cli, requests: FaultLog.lines)
+    }
+
+    @Test("two imports of the same file at once: every line exactly once")
+    func twoAtOnce() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let pipes = [Pipe(), Pipe()]
+        let runs = try pipes.map { try start(cli, ["import", "--json", FaultLog.file.path], output: $0) }
+        var imported = 0
+        for (process, pipe) in zip(runs, pipes) {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            imported += try JSONParser.parse(String(decoding: data, as: UTF8.self))["imported"]?.int ?? 0
+        }
+        #expect(imported == FaultLog.lines)
+        try expectTotals(cli, requests: FaultLog.lines)
+    }
+
+    @Test("appended to during the import, ending in a partial line completed later: every line exactly once")
+    func appendedDuringImport() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("logs/chat.jsonl")
+        try FaultLog.copy(to: file)
+        let process = try start(cli, ["import", file.path])
+        // 20,000 more lines in 20 writes while the import runs, the last ending mid-line.
+        let extra = FaultLog.lines..<(FaultLog.lines + 20_000)
+        for chunk in stride(from: extra.lowerBound, to: extra.upperBound, by: 1_000) {
+            try FaultLog.append(chunk..<(chunk + 1_000), to: file)
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let last = GeneratedChatLog.line(extra.upperBound)
+        let cut = last.index(last.startIndex, offsetBy: 100)
+        try FaultLog.append(0..<0, to: file, tail: String(last[..<cut]))
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        // The partial line is still being written (the file changed just now): it waits.
+        let second = try cli.run("import", "--json", file.path)
+        #expect(second.status == 0 && second.stderr.isEmpty)
+        #expect(try summary(second)["duplicates"]?.int == 0 && summary(second)["quarantined"]?.int == 0)
+        try expectTotals(cli, requests: extra.upperBound)
+
+        try FaultLog.append(0..<0, to: file, tail: String(last[cut...]) + "\n")
+        let third = try cli.run("import", "--json", file.path)
+        #expect(try summary(third)["imported"]?.int == 1 && summary(third)["duplicates"]?.int == 0)
+        try expectTotals(cli, requests: extra.upperBound + 1)
+    }
+
+    @Test("copied to a second path, truncated and rewritten in place, rotated by rename: nothing twice, nothing lost")
+    func rotatedAndCopied() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let folder = cli.home.appendingPathComponent("logs")
+        let file = folder.appendingPathComponent("chat.jsonl")
+        try FaultLog.copy(to: file)
+        #expect(try cli.run("import", file.path).status == 0)
+        try expectTotals(cli, requests: FaultLog.lines)
+
+        // The same content at a second path adds nothing.
+        try FileManager.default.copyItem(at: file, to: folder.appendingPathComponent("copy-of-chat.jsonl"))
+        let copied = try cli.run("import", "--json", folder.path)
+        #expect(try summary(copied)["imported"]?.int == 0 && summary(copied)["duplicates"]?.int == FaultLog.lines)
+        try expectTotals(cli, requests: FaultLog.lines)
+
+        // copytruncate: the same inode emptied and written again with new requests.
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 0)
+        try handle.close()
+        try FaultLog.append(300_000..<301_000, to: file)
+        let truncated = try cli.run("import", "--json", file.path)
+        #expect(try summary(truncated)["imported"]?.int == 1_000 && summary(truncated)["duplicates"]?.int == 0)
+        try expectTotals(cli, requests: FaultLog.lines + 1_000)
+
+        // Rotation by rename: chat.jsonl → chat.jsonl.1 (already read), a new chat.jsonl.
+        try FileManager.default.moveItem(at: file, to: folder.appendingPathComponent("chat.1.jsonl"))
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        try FaultLog.append(400_000..<400_500, to: file)
+        let rotated = try cli.run("import", "--json", folder.path)
+        #expect(rotated.status == 0 && rotated.stderr.isEmpty)
+        #expect(try summary(rotated)["imported"]?.int == 500 && summary(rotated)["duplicates"]?.int == 1_000)
+        try expectTotals(cli, requests: FaultLog.lines + 1_500)
+    }
+
+    @Test("the ledger's disk fills up mid-import: one sentence, a consistent ledger, and a rerun with space finishes it")
+    func diskFull() throws {
+        guard let mount = try SmallFileSystem(megabytes: 6) else { return }
+        defer { mount.remove() }
+        let cli = try CLIRunner(environment: ["TOKENLEDGER_DB": mount.path + "/ledger.sqlite"])
+        defer { cli.cleanUp() }
+        let full = try cli.run("import", FaultLog.file.path)
+        #expect(full.status == 1)
+        expectOneSentence(full)
+        #expect(full.stderr.contains("could not write to the ledger") && full.stderr.contains("disk"))
+        // Whatever committed is whole: the checkpoint covers exactly the committed records.
+        try mount.resize(megabytes: 1024)
+        let ledger = try Ledger.openReadOnly(at: ledgerURL(cli))
+        let committed = try ledger.recordCount()
+        #expect(try ledger.checkpoint(forPath: FaultLog.file.path)?.line ?? 0 == committed)
+        let rerun = try cli.run("import", "--json", FaultLog.file.path)
+        #expect(rerun.status == 0 && rerun.stderr.isEmpty)
+        #expect(try summary(rerun)["imported"]?.int == FaultLog.lines - committed)
+        try expectTotals(cli, requests: FaultLog.lines)
+    }
+
+    @Test("a read-only ledger: one sentence, nothing changed; writable again, the import finishes")
+    func readOnlyLedger() throws {
+        let mount = geteuid() == 0 ? try SmallFileSystem(megabytes: 1024) : nil
+        defer { mount?.remove() }
+        let dir = mount?.path ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-ro-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cli = try CLIRunner(environment: ["TOKENLEDGER_DB": dir + "/ledger.sqlite"])
+        defer { cli.cleanUp() }
+        let head = cli.home.appendingPathComponent("head.jsonl")
+        try GeneratedChatLog.write(lines: 1_000, to: head)
+        #expect(try cli.run("import", head.path).status == 0)
+
+        // Root ignores file modes, so as root the file system itself is made read-only.
+        if let mount { try mount.setReadOnly(true) } else { try setWritable(false, dir) }
+        let refused = try cli.run("import", FaultLog.file.path)
+        #expect(refused.status == 1)
+        expectOneSentence(refused)
+        // Said as what it is (not "cannot open … as a TokenLedger database").
+        #expect(refused.stderr.contains("cannot be written") || refused.stderr.contains("could not write to the ledger"), "\(refused.stderr)")
+        if let mount { try mount.setReadOnly(false) } else { try setWritable(true, dir) }
+        try expectTotals(cli, requests: 1_000)
+
+        let rerun = try cli.run("import", "--json", FaultLog.file.path)
+        #expect(rerun.status == 0)
+        #expect(try summary(rerun)["imported"]?.int == FaultLog.lines - 1_000 && summary(rerun)["duplicates"]?.int == 1_000)
+        try expectTotals(cli, requests: FaultLog.lines)
+    }
+
+    func setWritable(_ writable: Bool, _ dir: String) throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).map { dir + "/" + $0 }
+        for path in files { try FileManager.default.setAttributes([.posixPermissions: writable ? 0o600 : 0o400], ofItemAtPath: path) }
+        try FileManager.default.setAttributes([.posixPermissions: writable ? 0o700 : 0o500], ofItemAtPath: dir)
+    }
+}
+
+/// Delays from a seed, so a failing kill schedule can be told apart in the message.
+struct SeededDelays {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next(upTo limit: Double) -> Double {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double(state >> 11) / Double(1 << 53) * limit
+    }
+}
+
+/// A size-limited tmpfs mounted in a temporary folder, for a full or read-only disk. Needs root:
+/// otherwise `init` prints why the test is skipped and returns nil.
+struct SmallFileSystem {
+    let path: String
+
+    init?(megabytes: Int) throws {
+        guard geteuid() == 0 else {
+            print("skipped: mounting a small file system needs root (this test runs as uid \(geteuid())).")
+            return nil
+        }
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-tmpfs-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        guard SmallFileSystem.mount(["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]) else {
+            print("skipped: 'mount -t tmpfs' failed here (no CAP_SYS_ADMIN in this container?).")
+            try? FileManager.default.removeItem(atPath: path)
+            return nil
+        }
+    }
+
+    func resize(megabytes: Int) throws {
+        guard SmallFileSystem.mount(["-o", "remount,size=\(megabytes)m", path]) else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func setReadOnly(_ readOnly: Bool) throws {
+        guard SmallFileSystem.mount(["-o", readOnly ? "remount,ro" : "remount,rw", path]) else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func remove() {
+        _ = SmallFileSystem.run("/bin/umount", [path])
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    static func mount(_ args: [String]) -> Bool { run("/bin/mount", args) }
+
+    static func run(_ tool: String, _ args: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = args
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+import TokenLedgerImporters
+import TokenLedgerLedger
+import TokenLedgerPricing
+
+/// Every input on which the fuzzer once found a crash or a hang (fixtures/fuzz-regressions/README.md)
+/// is imported again: the import must finish, and what it stores must point to real lines.
+@Suite("Fuzz regressions: inputs that once crashed or hung the importer")
+struct FuzzRegressionTests {
+    static let folder = AdapterHarness.fixture("fixtures/fuzz-regressions")
+    static let files: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        .filter { !$0.hasPrefix("README") }.sorted()
+
+    @Test("there are regression inputs to run")
+    func present() {
+        #expect(FuzzRegressionTests.files.count >= 9)
+    }
+
+    @Test("imports to the end with file:line for everything it stores", .timeLimit(.minutes(1)), arguments: FuzzRegressionTests.files)
+    func importsCleanly(_ name: String) throws {
+        // The harness names each file <format>-seed<S>-input<I>-<fixture name>.
+        let format = try #require(name.range(of: "-seed").map { String(name[..<$0.lowerBound]) })
+        let file = FuzzRegressionTests.folder.appendingPathComponent(name)
+        let lineCount = try Data(contentsOf: file).reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } + 1
+        let ledger = try Ledger.inMemory()
+        let reporter = CollectingImportReporter()
+        let summary = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled(),
+                                         options: ImportOptions(format: format, settledAge: 0), reporter: reporter)
+            .run(paths: [file])
+        #expect(summary.filesRead == 1)
+        #expect(try ledger.recordCount() == summary.imported)
+        for record in try ledger.storedRecords() {
+            #expect(record.entry.location?.file == file.path && (1...lineCount).contains(record.entry.location?.line ?? 0))
+            #expect(record.record.tokens.countsInRange, "no absurd count is stored (summing it would trap)")
+        }
+        for line in try ledger.quarantinedLines() {
+            #expect(line.file == file.path && (1...lineCount).contains(line.line))
+            #expect(!line.reason.contains("\n"))
+        }
+        #expect(summary.quarantined > 0, "each of these inputs has at least one damaged line")
+    }
+}
