@@ -88,7 +88,7 @@ struct FuzzWorker {
         let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
             .filter { name in
                 var isDir: ObjCBool = false
-                FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir)
+                _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir)
                 let base = (name as NSString).lastPathComponent
                 return !isDir.boolValue && !base.hasPrefix("README") && !base.hasSuffix(".sh") && !name.hasPrefix("fuzz-regressions")
             }
@@ -128,8 +128,9 @@ struct FuzzWorker {
     func check(_ index: Int) -> (FuzzSeed, FuzzMutation, FuzzOutcome) {
         let (seed, mutation, bytes) = input(index)
         let url = root.appendingPathComponent(seed.relativePath)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
-        defer { FileManager.default.createFile(atPath: url.path, contents: Data(seed.bytes)) }
+        let written = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        defer { _ = FileManager.default.createFile(atPath: url.path, contents: Data(seed.bytes)) }
+        guard written else { return (seed, mutation, FuzzOutcome(failures: ["cannot write the mutated file \(url.path)"])) }
         var outcome = importer.run(path: seed.importPath, format: seed.format, formatOptions: seed.formatOptions,
                                    fileBytes: seed.isDatabase || seed.importPath != url.path ? nil : bytes)
         // A line repeated byte for byte may be merged with its twin (Gemini reads consecutive chunks
@@ -256,7 +257,7 @@ struct FuzzParent {
     func runWorker(from: Int, to: Int,
                    onVerdict: (Int, String, String, Int, Int, String) -> Void, onNote: (String) -> Void) throws -> WorkerResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["fuzz", "--worker", "--seed", String(settings.seed), "--from", String(from), "--inputs", String(to),
                              "--fixtures", settings.fixtures.path]
         let pipe = Pipe()

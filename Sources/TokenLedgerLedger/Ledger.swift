@@ -89,6 +89,12 @@ public final class Ledger: Sendable {
                     Thread.sleep(forTimeInterval: 0.05)
                     continue
                 }
+                // A ledger on a read-only file system (or in a folder the user may not write, where
+                // SQLite cannot make its -wal and -shm files) is a ledger, just not a writable one.
+                if FileManager.default.fileExists(atPath: url.path),
+                   access(url.path, W_OK) != 0 || access(url.deletingLastPathComponent().path, W_OK) != 0 {
+                    throw .readOnly(path: url.path)
+                }
                 throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
             } catch let error as LedgerError {
                 throw error
@@ -145,6 +151,7 @@ public enum LedgerError: UserFacingError, Equatable {
     case outdated(path: String)
     case notALedger(path: String)
     case writeFailed(reason: String)
+    case readOnly(path: String)
 
     public var message: String {
         switch self {
@@ -158,6 +165,8 @@ public enum LedgerError: UserFacingError, Equatable {
             return "\(path) is an SQLite file but not a TokenLedger ledger; pass --db with the ledger's path, or run 'tokenledger import' to create one at a new path."
         case .outdated(let path):
             return "the ledger \(path) was written by an older TokenLedger and needs upgrading; run any 'tokenledger import' once to migrate it."
+        case .readOnly(let path):
+            return "the ledger \(path) cannot be written (its file or folder is read-only); make it writable, or pass --db with a ledger you can write."
         case .writeFailed(let reason):
             return "could not write to the ledger (\(reason)); check free disk space and file permissions."
         }
