@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     struct Report: AsyncParsableCommand {
@@ -16,6 +17,7 @@ extension TokenLedgerCommand {
                   tokenledger report monthly --format csv > spend.csv
                   tokenledger report --month 2026-11 --format html --output spend.html
                   tokenledger report --format prometheus --output /var/lib/node_exporter/tokenledger.prom
+                  tokenledger report --db postgres://lead@db.example/ledger --month 2026-11 --by machine,model
 
                 --by keys: \(GroupDimension.validKeys.joined(separator: ", ")).
                 Formats: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -108,8 +110,14 @@ extension TokenLedgerCommand {
                 aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile
             )
 
-            let ledger = try Report.openLedger(try ledgerOptions.ledgerURL())
-            let report = try ledger.spendReport(for: query)
+            let source: ReportSource
+            if let address = try ledgerOptions.teamAddress() {
+                source = .team(try await TeamLedger.connect(address))
+            } else {
+                source = .local(try Report.openLedger(try ledgerOptions.ledgerURL(command: "report")))
+            }
+            defer { if case .team(let team) = source { Task { await team.close() } } }
+            let report = try await source.spendReport(for: query)
             let text: String
             switch outputFormat {
             case .table: text = report.renderTable(style: output == nil ? Console.style : .plain)
@@ -120,7 +128,7 @@ extension TokenLedgerCommand {
             case .html:
                 query.groupBy = [.day, .model, .effort]
                 query.reconcile = false
-                text = report.renderHTML(charts: try ledger.spendReport(for: query))
+                text = report.renderHTML(charts: try await source.spendReport(for: query))
             }
             if let output {
                 do {
@@ -130,6 +138,19 @@ extension TokenLedgerCommand {
                 }
             } else {
                 Console.write(text)
+            }
+        }
+
+        /// The ledger a report reads: the local SQLite file or a team ledger on PostgreSQL.
+        enum ReportSource {
+            case local(Ledger)
+            case team(TeamLedger)
+
+            func spendReport(for query: ReportQuery) async throws -> SpendReport {
+                switch self {
+                case .local(let ledger): return try ledger.spendReport(for: query)
+                case .team(let team): return try await team.spendReport(for: query)
+                }
             }
         }
 
