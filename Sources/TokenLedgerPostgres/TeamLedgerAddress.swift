@@ -22,6 +22,8 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
     public var sslMode: SSLMode
     /// A CA certificate file (PEM) to verify the server with; nil = the system's trust store.
     public var sslRootCert: String?
+    /// Seconds to wait for the server to answer a connection (`connect_timeout`, default 10).
+    public var connectTimeout: Int = 10
 
     /// True for a `--db` / `$TOKENLEDGER_DB` value that names a PostgreSQL server rather than a file.
     public static func isPostgresURL(_ text: String) -> Bool {
@@ -29,8 +31,9 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
 
-    /// Parses a `postgres://` or `postgresql://` URL. `environment` supplies `PGPASSWORD` when the URL
-    /// has no password, and the user name (`USER`) when it has no user, as libpq does.
+    /// Parses a `postgres://` or `postgresql://` URL. When the URL has no password it comes, as libpq
+    /// does it, from `PGPASSWORD`, else from the password file (`PGPASSFILE`, else `~/.pgpass`; ignored
+    /// unless only its owner can read it); the user name defaults to `PGUSER`, else `USER`.
     public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(TeamLedgerError) {
         guard TeamLedgerAddress.isPostgresURL(text), let components = URLComponents(string: text) else {
             throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "it is not a URL of the form postgres://user:password@host:port/database")
@@ -59,12 +62,21 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
                 sslMode = mode
             case "sslrootcert":
                 sslRootCert = item.value
-            case "application_name", "connect_timeout":
+            case "connect_timeout":
+                guard let value = item.value.flatMap({ Int($0) }), value > 0 else {
+                    throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "connect_timeout '\(item.value ?? "")' is not a number of seconds")
+                }
+                connectTimeout = value
+            case "application_name":
                 continue
             default:
                 throw .badAddress(redacted: TeamLedgerAddress.redact(text),
-                                  reason: "the parameter '\(item.name)' is not supported (use sslmode and sslrootcert)")
+                                  reason: "the parameter '\(item.name)' is not supported (use sslmode, sslrootcert and connect_timeout)")
             }
+        }
+        if password == nil {
+            let file = environment["PGPASSFILE"] ?? environment["HOME"].map { $0 + "/.pgpass" }
+            if let file { password = PasswordFile.password(in: file, host: host, port: port, database: database, user: user) }
         }
     }
 
@@ -118,7 +130,7 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
             throw .tlsSetup(address: description, reason: "\(error)")
         }
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
-        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.connectTimeout = .seconds(Int64(connectTimeout))
         return configuration
     }
 }

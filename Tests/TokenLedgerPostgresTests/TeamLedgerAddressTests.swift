@@ -88,3 +88,38 @@ enum FreePort {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
+
+@Suite("the password file (~/.pgpass), as libpq reads it")
+struct PasswordFileTests {
+    func write(_ text: String, mode: Int) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        return path
+    }
+
+    @Test("the first matching line wins; * matches anything; \\: is a colon")
+    func matching() throws {
+        let path = try write("""
+            # comment
+            other.example.com:5432:*:alice:wrong
+            db.example.com:5432:team:alice:pa\\:ss
+            *:*:*:alice:fallback
+            """, mode: 0o600)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let env = ["PGPASSFILE": path]
+        #expect(try TeamLedgerAddress(parsing: "postgres://alice@db.example.com/team", environment: env).password == "pa:ss")
+        #expect(try TeamLedgerAddress(parsing: "postgres://alice@db.example.com:6543/team", environment: env).password == "fallback")
+        #expect(try TeamLedgerAddress(parsing: "postgres://bob@db.example.com/team", environment: env).password == nil)
+        // The URL's own password, then PGPASSWORD, come first.
+        #expect(try TeamLedgerAddress(parsing: "postgres://alice:url@db.example.com/team", environment: env).password == "url")
+        #expect(try TeamLedgerAddress(parsing: "postgres://alice@db.example.com/team", environment: env.merging(["PGPASSWORD": "envpw"]) { $1 }).password == "envpw")
+    }
+
+    @Test("a file that others can read is ignored, as libpq does")
+    func readableByOthers() throws {
+        let path = try write("*:*:*:*:leaked\n", mode: 0o644)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try TeamLedgerAddress(parsing: "postgres://alice@h/d", environment: ["PGPASSFILE": path]).password == nil)
+    }
+}
