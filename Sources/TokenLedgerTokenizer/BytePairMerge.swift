@@ -53,6 +53,31 @@ struct TokenList: TokenSink {
 //   corpus repeats, it would flatter the figure), GitHub bpe's backtracking encoder (it needs a
 //   per-token split table and a prefix automaton in the file format).
 //   Final, with the 256 KB build threshold (median of 3): o200k 101 MB/s = 4.3×, cl100k 110 MB/s = 5.4×.
+//
+// Issue 14: the figures above came from 10 KB fixtures repeated to 1 MB (the same pieces hot in the CPU
+// cache). On 8 MiB corpora of real, unrepeated text (`tokenledger-bench tokenizer`, Benchmarks/
+// TokenizerCorpora.swift) single-threaded speed is set by cache misses on the vocabulary: a ≥ 6-byte
+// lookup is three dependent loads (slot, offsets, blob) scattered over several MB (`perf annotate`:
+// 37% / 17% / 21% of BytePairMerge.encode's samples on those three loads). Measured as MB/s of thread
+// CPU time (wall time on this shared 2-core machine, load 5–9, varied ±40%), A/B of two release
+// builds, interleaved, best of 5 × 2–3 rounds, docs+code corpus (16.8 MB):
+// - PieceCache (8192 × 32 B, direct-mapped, pieces of 3–16 bytes → their 1–3 ids, one per encode
+//   call of ≥ 32 KB): o200k count 133 → 173 MB/s, ids 113 → 135; cl100k count 137 → 175. Kept.
+//   (Not done before because the repeated 1 MB files would have flattered it; the corpora now hold
+//   no repetition beyond what real text has.) Simulated hit rate 90.6% of those pieces.
+// - Cache of 16384 entries (simulated hit rate 92.8%): no faster (o200k count 151 vs 174); two-way
+//   sets of 4096 × 2 (92.4%): no faster (167 vs 168). Dropped.
+// - `encode` reserving n/2 ids instead of n/4 (real text has 0.26–0.40 tokens per byte, so n/4
+//   reallocated and copied at the end): o200k ids 119 → 142 MB/s, cl100k 135 → 145. Kept.
+// - `encode` writing ids straight into an array with room for one id per byte (no append checks):
+//   o200k ids 144 → 149, cl100k 149 → 150 MB/s, within noise, and it reserves 8 bytes of address
+//   space per input byte; dropped.
+// - Remaining split (perf, docs+code o200k): the piece-cache misses (whole-piece lookups and
+//   merges) ~40%, the split scanner ~25%, cache hits ~15%. Not tried for lack of time: vocabulary
+//   slots holding the blob offset and length (two dependent misses instead of three), prefetching
+//   the next piece's slot (needs a C shim for __builtin_prefetch), a second cache for 17–32 byte
+//   pieces (36% of the bytes of the other-scripts corpus and 19% of CJK are in such pieces, where
+//   we are at quicktok's speed, not above it).
 
 /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank
 /// (leftmost on ties) until no adjacent pair is a token.
