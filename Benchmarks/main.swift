@@ -17,6 +17,7 @@ let suites: [BenchSuite] = [
     importSuite,        // issue 4
     adapterParseSuite,  // issue 4 (parse only)
     reportSuite,        // issue 5
+    teamReportSuite,    // issue 13
     fuzzSuite,          // issue 15
 ]
 

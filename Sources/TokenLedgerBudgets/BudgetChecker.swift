@@ -7,10 +7,11 @@ import TokenLedgerLedger
 /// delivery failed before.
 public struct BudgetChecker: Sendable {
     public var budgets: [Budget]
-    public var ledger: Ledger
+    /// The local ledger or a team ledger: where spend is read and alerts are remembered.
+    public var ledger: any BudgetLedger
     public var delivery: AlertDelivery
 
-    public init(budgets: [Budget], ledger: Ledger, delivery: AlertDelivery = AlertDelivery()) {
+    public init(budgets: [Budget], ledger: any BudgetLedger, delivery: AlertDelivery = AlertDelivery()) {
         self.budgets = budgets
         self.ledger = ledger
         self.delivery = delivery

@@ -37,51 +37,23 @@ public struct BudgetReading: Sendable, Hashable {
     /// The trailing window whose spend sets the forecast's run rate.
     public static let rateWindowMilliseconds: Int64 = 7 * 86_400_000
 
-    /// Reads the budget's current period from the ledger. Cost: two indexed range scans over the
-    /// period's records (`ts` index), the scope checked per row.
-    public static func read(_ budget: Budget, at now: Date, from ledger: Ledger) throws -> BudgetReading {
+    /// Reads the budget's current period from the ledger (local or team). Cost: one indexed range scan
+    /// over the period's records (`ts` index), the scope checked per row.
+    public static func read(_ budget: Budget, at now: Date, from ledger: any BudgetLedger) throws -> BudgetReading {
         let window = BudgetWindow.containing(now, period: budget.period, in: budget.timeZone)
         return try read(budget, window: window, at: now, from: ledger)
     }
 
     /// Reads one given period of the budget (a past period, when retrying an old alert).
-    public static func read(_ budget: Budget, window: BudgetWindow, at now: Date, from ledger: Ledger) throws -> BudgetReading {
+    public static func read(_ budget: Budget, window: BudgetWindow, at now: Date, from ledger: any BudgetLedger) throws -> BudgetReading {
         let elapsed = window.elapsedMilliseconds(at: now)
         let rateSpan = min(elapsed, rateWindowMilliseconds)
         let start = BudgetWindow.millis(window.start)
         let end = BudgetWindow.millis(window.end)
         let rateStart = start + elapsed - rateSpan
-        let (condition, scopeArguments) = budget.scope.sqlCondition()
-        let sums: (Int64, Int64, Int, Int) = try ledger.reader.read { db in
-            // One pass: total spend, trailing-window spend, unpriced count, record count.
-            let sql = """
-                SELECT coalesce(sum(cost_pusd), 0),
-                       coalesce(sum(CASE WHEN ts >= ? THEN cost_pusd END), 0),
-                       coalesce(sum(cost_pusd IS NULL), 0),
-                       count(*)
-                FROM usage_record
-                WHERE ts >= ? AND ts < ? AND \(condition)
-                """
-            var arguments: StatementArguments = [rateStart, start, end]
-            arguments += scopeArguments
-            guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return (0, 0, 0, 0) }
-            return (row[0], row[1], row[2], row[3])
-        }
-        var causes: [UnpricedCauseCount] = []
-        if sums.2 > 0 {
-            // Only when something is unpriced: which causes, from the stored reasons.
-            let rows = try ledger.reader.read { db in
-                var arguments: StatementArguments = [start, end]
-                arguments += scopeArguments
-                return try Row.fetchAll(db, sql: """
-                    SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)
-                    FROM usage_record WHERE ts >= ? AND ts < ? AND cost_pusd IS NULL AND \(condition) GROUP BY 1, 2
-                    """, arguments: arguments)
-            }
-            causes = UnpricedCauseCount.group(rows.map { (reason: $0[0], model: $0[1], records: $0[2], requests: $0[3]) })
-        }
-        let spent = Money(picodollars: Int128(sums.0))
-        let recent = Money(picodollars: Int128(sums.1))
+        let sums = try ledger.budgetSums(scope: budget.scope, start: start, end: end, rateStart: rateStart)
+        let spent = Money(picodollars: sums.spent)
+        let recent = Money(picodollars: sums.recentSpent)
         var forecast: Money?
         let length = window.lengthMilliseconds
         let minimum = Money.divideRoundingHalfEven(
@@ -92,7 +64,7 @@ public struct BudgetReading: Sendable, Hashable {
         }
         return BudgetReading(
             budget: budget, window: window, now: now, spent: spent, recentSpent: recent,
-            unpricedRecords: sums.2, unpricedCauses: causes, records: sums.3, forecast: forecast)
+            unpricedRecords: sums.unpricedRecords, unpricedCauses: sums.unpricedCauses, records: sums.records, forecast: forecast)
     }
 
     /// Spend as a percentage of the limit, exact to one decimal (half-even): "82.5".

@@ -17,9 +17,10 @@ import TokenLedgerTokenizer
 /// ledger one indexed query per distinct model and effort.
 public struct Estimator: Sendable {
     public var prices: PriceBook
-    public var ledger: Ledger?
+    /// Where past requests are read (local ledger or team ledger); nil for no history.
+    public var ledger: (any OutputHistorySource)?
 
-    public init(prices: PriceBook, ledger: Ledger?) {
+    public init(prices: PriceBook, ledger: (any OutputHistorySource)?) {
         self.prices = prices
         self.ledger = ledger
     }

@@ -110,6 +110,8 @@ struct SpendReportBuilder {
     }
 
     func build(_ db: Database) throws -> SpendReport {
+        // A local ledger is one machine's records and does not know its name.
+        if query.groupBy.contains(.machine) { throw ReportError.machineNeedsTeamLedger }
         var report = try buildTotals(db)
         if report.unpriced.records > 0 { report.unpriced.causes = try unpricedCauses(db, usedAggregates: report.aggregateProviders) }
         return report
@@ -219,7 +221,7 @@ struct SpendReportBuilder {
             case .day: readers.append(.day)
             case .week: readers.append(.week)
             case .month: readers.append(.month)
-            case .provider, .effort, .project, .source, .session, .serviceTier, .channel, .batch, .tag:
+            case .provider, .effort, .project, .source, .session, .serviceTier, .channel, .batch, .tag, .machine:
                 let expression: String
                 switch dimension {
                 case .provider: expression = "provider"
@@ -351,14 +353,7 @@ struct SpendReportBuilder {
     /// period bounds on whole UTC hours, and a zone whose offsets over the period are whole hours (so
     /// every local day starts on an hour boundary).
     private func useRollup(segments: OffsetSegments, low: Int64) -> Bool {
-        let hour: Int64 = 3_600_000
-        guard query.groupBy.allSatisfy({ [.model, .provider, .effort, .day, .week, .month].contains($0) }),
-              query.models.isEmpty, query.projects.isEmpty, query.tags.isEmpty, low >= 0,
-              (query.period.since.map { Self.millis($0) % hour == 0 } ?? true),
-              (query.period.until.map { Self.millis($0) % hour == 0 } ?? true),
-              segments.offsetsAreWholeHours
-        else { return false }
-        return true
+        query.rollupAnswers(lowMillis: low, wholeHourOffsets: segments.offsetsAreWholeHours)
     }
 
     /// Which rows count under `--aggregates`: per-request rows, export buckets, or per-request rows plus

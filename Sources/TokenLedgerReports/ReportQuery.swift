@@ -8,12 +8,14 @@ public enum GroupDimension: Hashable, Sendable {
     case channel
     /// "batch" for Batch API requests, "standard" otherwise.
     case batch
+    /// The machine whose import or push wrote the record (team ledgers on PostgreSQL only).
+    case machine
     /// A tag's value, from the record's `tags` JSON object (`tag:team`).
     case tag(String)
 
     /// The fixed keys, in the order help text lists them (`tag:KEY` is added by `validKeys`).
     public static let fixed: [GroupDimension] = [
-        .model, .provider, .effort, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch,
+        .model, .provider, .effort, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch, .machine,
     ]
 
     /// Every accepted `--by` key, for error messages and help.
@@ -34,6 +36,7 @@ public enum GroupDimension: Hashable, Sendable {
         case .serviceTier: return "service-tier"
         case .channel: return "channel"
         case .batch: return "batch"
+        case .machine: return "machine"
         case .tag(let key): return "tag:\(key)"
         }
     }
@@ -176,6 +179,7 @@ public enum ReportError: UserFacingError, Equatable {
     case unknownFormat(String)
     case cannotWrite(path: String, reason: String)
     case ledgerUnreadable(reason: String)
+    case machineNeedsTeamLedger
 
     public var message: String {
         let keys = GroupDimension.validKeys.joined(separator: ", ")
@@ -202,6 +206,8 @@ public enum ReportError: UserFacingError, Equatable {
             return "--month cannot be combined with --since or --until; give either a month or a range."
         case .unknownFormat(let name):
             return "'\(name)' is not a report format; use one of: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))."
+        case .machineNeedsTeamLedger:
+            return "--by machine needs a team ledger (a local ledger holds one machine's records); report from the shared one with --db postgres://… after 'tokenledger push'."
         case .cannotWrite(let path, let reason):
             return "cannot write the report to \(path) (\(reason)); check the folder exists and is writable."
         case .ledgerUnreadable(let reason):

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     /// `tokenledger budget`: the group for `check` (for cron) and `status`.
@@ -20,15 +21,24 @@ extension TokenLedgerCommand {
 /// The budgets and ledger both budget subcommands work on.
 struct BudgetContext {
     var budgets: [TokenLedgerBudgets.Budget]
-    var ledger: Ledger
+    var ledger: any BudgetLedger
+    /// The team ledger's connection, when `--db` is a postgres:// URL (closed by `close()`).
+    var team: TeamLedger?
 
     /// Loads the config's budgets (exit 2 on a config mistake or when none are defined) and opens the
     /// ledger: for writing when `writable` (alert memory), else read-only when it exists.
-    static func load(config: ConfigOptions, ledger ledgerOptions: LedgerOptions, writable: Bool) throws -> BudgetContext {
+    /// Closes the team ledger's connection, if any.
+    func close() async { await team?.close() }
+
+    static func load(config: ConfigOptions, ledger ledgerOptions: LedgerOptions, writable: Bool) async throws -> BudgetContext {
         let file = try ConfigFile.load(explicit: config.config)
         let budgets = try BudgetConfig.budgets(in: file)
         guard !budgets.isEmpty else { throw BudgetCommandError.noBudgets(path: file.url.path) }
-        let url = try ledgerOptions.ledgerURL()
+        if let address = try ledgerOptions.teamAddress() {
+            let team = try await TeamLedger.connect(address)
+            return BudgetContext(budgets: budgets, ledger: team, team: team)
+        }
+        let url = try ledgerOptions.ledgerURL(command: "budget")
         let ledger: Ledger
         if writable {
             ledger = try Ledger.open(at: url)
@@ -37,7 +47,7 @@ struct BudgetContext {
         } else {
             ledger = try Ledger.inMemory() // nothing imported yet: every budget at $0
         }
-        return BudgetContext(budgets: budgets, ledger: ledger)
+        return BudgetContext(budgets: budgets, ledger: ledger, team: nil)
     }
 
     /// `--now` text as a date, or the clock.

@@ -31,9 +31,11 @@ extension TokenLedgerCommand {
 
         func run() async throws {
             let now = try BudgetContext.now(now)
-            let context = try BudgetContext.load(config: config, ledger: ledger, writable: !dryRun)
+            let context = try await BudgetContext.load(config: config, ledger: ledger, writable: !dryRun)
             let checker = BudgetChecker(budgets: context.budgets, ledger: context.ledger)
-            let result = try checker.check(at: now, dryRun: dryRun)
+            let checked = Result { try checker.check(at: now, dryRun: dryRun) }
+            await context.close()
+            let result = try checked.get()
             if output.json {
                 Console.writeJSON([
                     "dry_run": .bool(dryRun),

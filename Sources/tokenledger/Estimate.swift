@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     /// `tokenledger estimate`: what a prompt, a request body or a batch file will cost before it is sent.
@@ -68,16 +69,24 @@ extension TokenLedgerCommand {
             let text = try TextInput.read(file ?? "-")
             let config = try ConfigFile.load(explicit: configOptions.config)
             let prices = try PriceBook.load(config: config)
-            var ledger: Ledger?
+            var ledger: (any OutputHistorySource)?
+            var team: TeamLedger?
             if !noHistory {
-                let url = try ledgerOptions.ledgerURL()
-                if FileManager.default.fileExists(atPath: url.path) { ledger = try Ledger.openReadOnly(at: url) }
+                if let address = try ledgerOptions.teamAddress() {
+                    team = try await TeamLedger.connect(address)
+                    ledger = team
+                } else {
+                    let url = try ledgerOptions.ledgerURL(command: "estimate")
+                    if FileManager.default.fileExists(atPath: url.path) { ledger = try Ledger.openReadOnly(at: url) }
+                }
             }
             var options = Estimator.Options(
                 model: model, effort: effort.map { EffortTier(rawValue: $0) }, outputTokens: outputTokens,
                 reasoningTokens: reasoningTokens, kind: EstimateInputKind(rawValue: input))
             if let at { options.at = try PriceDate.argument(at) }
-            let estimate = try Estimator(prices: prices, ledger: ledger).estimate(text: text, options: options)
+            let estimated = Result { try Estimator(prices: prices, ledger: ledger).estimate(text: text, options: options) }
+            await team?.close()
+            let estimate = try estimated.get()
 
             if quiet {
                 Console.write((estimate.expectedCost.map(EstimateRendering.dollars) ?? "unpriced") + "\n")

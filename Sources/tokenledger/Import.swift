@@ -66,7 +66,7 @@ extension TokenLedgerCommand {
                 tagValues[key] = value
             }
             let zone = try tz.map { try ImportOptions.parseTimeZone($0) } ?? TimeZone(identifier: "UTC")!
-            let ledgerURL = try ledger.ledgerURL()
+            let ledgerURL = try ledger.ledgerURL(command: "import")
 
             if quarantine {
                 let listing = try QuarantineListing(ledger: Ledger.openReadOnly(at: ledgerURL))

@@ -1,14 +1,32 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
-/// `--db PATH`: the ledger database (else `$TOKENLEDGER_DB`, else `$XDG_DATA_HOME/tokenledger/ledger.sqlite`).
+/// `--db PATH|URL`: the ledger database (else `$TOKENLEDGER_DB`, else `$XDG_DATA_HOME/tokenledger/ledger.sqlite`);
+/// a `postgres://` URL names a team ledger on a PostgreSQL server.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Ledger database file (default: $TOKENLEDGER_DB, else $XDG_DATA_HOME/tokenledger/ledger.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Ledger database file, or a team ledger's postgres:// URL (default: $TOKENLEDGER_DB, else $XDG_DATA_HOME/tokenledger/ledger.sqlite).", valueName: "path|url"))
     var db: String?
 
-    /// The resolved ledger location.
-    func ledgerURL() throws -> URL { try Paths().ledger(explicit: db) }
+    /// The `--db` or `$TOKENLEDGER_DB` text, when it names a PostgreSQL team ledger.
+    private var teamText: String? {
+        if let db, !db.isEmpty { return TeamLedgerAddress.isPostgresURL(db) ? db : nil }
+        if let env = ProcessInfo.processInfo.environment["TOKENLEDGER_DB"], TeamLedgerAddress.isPostgresURL(env) { return env }
+        return nil
+    }
+
+    /// The team ledger's address when `--db` / `$TOKENLEDGER_DB` is a postgres:// URL, else nil.
+    func teamAddress() throws -> TeamLedgerAddress? {
+        try teamText.map { text throws(TeamLedgerError) in try TeamLedgerAddress(parsing: text) }
+    }
+
+    /// The local ledger file, for a command that works on SQLite only: a postgres:// location is refused
+    /// with one sentence naming `command` (never taken for a file name).
+    func ledgerURL(command: String) throws -> URL {
+        if teamText != nil { throw TeamLedgerError.unsupported(command: command) }
+        return try Paths().ledger(explicit: db)
+    }
 }
 
 /// `--config PATH`: the config file (else `$TOKENLEDGER_CONFIG`, else `$XDG_CONFIG_HOME/tokenledger/config.toml`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     struct Report: AsyncParsableCommand {
@@ -16,6 +17,7 @@ extension TokenLedgerCommand {
                   tokenledger report monthly --format csv > spend.csv
                   tokenledger report --month 2026-11 --format html --output spend.html
                   tokenledger report --format prometheus --output /var/lib/node_exporter/tokenledger.prom
+                  tokenledger report --db postgres://lead@db.example/ledger --month 2026-11 --by machine,model
 
                 --by keys: \(GroupDimension.validKeys.joined(separator: ", ")).
                 Formats: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -101,27 +103,27 @@ extension TokenLedgerCommand {
             if outputFormat == .prometheus && since == nil && until == nil && month == nil {
                 period = ReportPeriod.month(containing: Date(), in: zone)
             }
-            var query = ReportQuery(
+            let query = ReportQuery(
                 groupBy: dimensions, period: period, timeZone: zone,
                 models: model, providers: provider, projects: project,
                 tags: try tag.map { text throws(ReportError) in try TagFilter(parsing: text) },
                 aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile
             )
 
-            let ledger = try Report.openLedger(try ledgerOptions.ledgerURL())
-            let report = try ledger.spendReport(for: query)
-            let text: String
-            switch outputFormat {
-            case .table: text = report.renderTable(style: output == nil ? Console.style : .plain)
-            case .csv: text = report.renderCSV()
-            case .json: text = report.jsonValue().serialized(pretty: true) + "\n"
-            case .markdown: text = report.renderMarkdown()
-            case .prometheus: text = report.renderPrometheus()
-            case .html:
-                query.groupBy = [.day, .model, .effort]
-                query.reconcile = false
-                text = report.renderHTML(charts: try ledger.spendReport(for: query))
+            let source: ReportSource
+            if let address = try ledgerOptions.teamAddress() {
+                source = .team(try await TeamLedger.connect(address))
+            } else {
+                source = .local(try Report.openLedger(try ledgerOptions.ledgerURL(command: "report")))
             }
+            let text: String
+            do {
+                text = try await Report.render(query, from: source, format: outputFormat, style: output == nil ? Console.style : .plain)
+            } catch {
+                await source.close()
+                throw error
+            }
+            await source.close()
             if let output {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -130,6 +132,41 @@ extension TokenLedgerCommand {
                 }
             } else {
                 Console.write(text)
+            }
+        }
+
+        /// The report in `format`; HTML adds its charts (day × model × effort) from a second report.
+        static func render(_ query: ReportQuery, from source: ReportSource, format: ReportFormat, style: Style) async throws -> String {
+            let report = try await source.spendReport(for: query)
+            switch format {
+            case .table: return report.renderTable(style: style)
+            case .csv: return report.renderCSV()
+            case .json: return report.jsonValue().serialized(pretty: true) + "\n"
+            case .markdown: return report.renderMarkdown()
+            case .prometheus: return report.renderPrometheus()
+            case .html:
+                var charts = query
+                charts.groupBy = [.day, .model, .effort]
+                charts.reconcile = false
+                return report.renderHTML(charts: try await source.spendReport(for: charts))
+            }
+        }
+
+        /// The ledger a report reads: the local SQLite file or a team ledger on PostgreSQL.
+        enum ReportSource {
+            case local(Ledger)
+            case team(TeamLedger)
+
+            func spendReport(for query: ReportQuery) async throws -> SpendReport {
+                switch self {
+                case .local(let ledger): return try ledger.spendReport(for: query)
+                case .team(let team): return try await team.spendReport(for: query)
+                }
+            }
+
+            /// Closes the team ledger's connection (nothing to do for a local file).
+            func close() async {
+                if case .team(let team) = self { await team.close() }
             }
         }
 

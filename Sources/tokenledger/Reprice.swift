@@ -26,7 +26,7 @@ extension TokenLedgerCommand {
         func run() async throws {
             // Prices first: a bad user price table stops here, before the ledger is opened.
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
-            let url = try ledger.ledgerURL()
+            let url = try ledger.ledgerURL(command: "reprice")
             let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
             let report = try target.reprice(with: prices, apply: !dryRun)
             if output.json { Console.writeJSON(report.json()) } else { Console.write(report.text(style: Console.style)) }

@@ -35,7 +35,7 @@ extension TokenLedgerCommand {
             }
             // Prices first: a bad user price table stops the sync before the ledger is opened.
             let pricing = try PriceBook.load(config: file)
-            let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL()),
+            let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
                                     pricing: pricing, reporter: reporter)
             let outcomes = try runner.run()
             if output.json {

@@ -7,7 +7,7 @@ import Testing
 struct HelpAndReadmeTests {
     static let commands = [
         "count", "estimate", "cost", "prices list", "prices show", "prices check", "prices update", "prices import-litellm",
-        "import", "sync", "reprice", "report", "budget check", "budget status",
+        "import", "sync", "push", "reprice", "report", "budget check", "budget status",
     ]
 
     @Test("--help of every command exits 0 with an overview and an example", arguments: commands)

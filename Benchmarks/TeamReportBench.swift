@@ -1,0 +1,121 @@
+// The `team-report` benchmark: the `report` suite's generated ledger (5M records over 12 months by
+// default) pushed into a team ledger on PostgreSQL, then the same reports timed on both engines in
+// one run, best and median of --runs, with PostgreSQL's time as a multiple of SQLite's.
+// Run (release; needs a PostgreSQL server and an empty database, or one this benchmark filled before):
+//   swift run -c release tokenledger-bench team-report --postgres postgres://user:pw@127.0.0.1:5432/bench
+//   swift run -c release tokenledger-bench team-report --postgres URL --records 200000 --keep /tmp/l.sqlite
+//   swift run -c release tokenledger-bench team-report --postgres URL --keep /tmp/l.sqlite --reuse   # no regeneration, no re-push
+import Foundation
+import TokenLedger
+import TokenLedgerPostgres
+
+var teamReportSuite: BenchSuite { BenchSuite(name: "team-report", summary: "the report suite's ledger pushed to PostgreSQL, reports timed on both engines") { args in
+    var records = 5_000_000
+    var keep: String? = nil
+    var reuse = false
+    var runs = 5
+    var url = ProcessInfo.processInfo.environment["TOKENLEDGER_BENCH_POSTGRES"]
+    var i = 0
+    while i < args.count {
+        switch args[i] {
+        case "--records": i += 1; records = Int(args[i]) ?? records
+        case "--keep": i += 1; keep = args[i]
+        case "--runs": i += 1; runs = Int(args[i]) ?? runs
+        case "--reuse": reuse = true
+        case "--postgres": i += 1; url = args[i]
+        default: throw TeamReportBenchError.usage(args[i])
+        }
+        i += 1
+    }
+    guard let url else { throw TeamReportBenchError.noServer }
+    let address = try TeamLedgerAddress(parsing: url)
+    let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-bench-\(UUID().uuidString).sqlite").path
+    defer {
+        if keep == nil {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+    let clock = ContinuousClock()
+    if reuse && FileManager.default.fileExists(atPath: path) {
+        print("reusing \(path)")
+    } else {
+        let generated = try clock.measure { try ReportBenchLedger.generate(at: path, records: records) }
+        print("generated \(records) records over 12 months (2025-12 … 2026-11) in \(generated) → \(path)")
+    }
+    let local = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
+    let localCount = try local.recordCount()
+    let team = try blockingAwait { try await TeamLedger.connect(address, machine: "bench") }
+    let teamCount = try blockingAwait { try await team.recordCount() }
+    if teamCount != localCount {
+        var summary: PushSummary?
+        let pushed = try clock.measure {
+            summary = try blockingAwait { try await team.push(from: local, ledgerPath: path, batchSize: 20_000) }
+        }
+        let seconds = Double(pushed.components.seconds) + Double(pushed.components.attoseconds) / 1e18
+        print(String(format: "pushed %d records (%d new) to %@ in %.1f s: %.0f records/s", summary?.sent ?? 0, summary?.counts.inserted ?? 0,
+                     address.description, seconds, Double(summary?.sent ?? 0) / seconds))
+    } else {
+        print("the team ledger already holds the \(localCount) records")
+    }
+
+    let zone = TimeZone(identifier: "Europe/Berlin")!
+    let month = try ReportPeriod.month("2026-10", in: zone)
+    let year = try ReportPeriod.parse(since: "2025-12-01", until: "2026-11-30", month: nil, in: zone)
+    let queries: [(String, ReportQuery)] = [
+        ("month 2026-10 by model,effort,day", ReportQuery(groupBy: [.model, .effort, .day], period: month, timeZone: zone)),
+        ("year by month", ReportQuery(groupBy: [.month], period: year, timeZone: zone)),
+        ("month 2026-10 by project,model (record scan)", ReportQuery(groupBy: [.project, .model], period: month, timeZone: zone)),
+        ("year by month,project (record scan)", ReportQuery(groupBy: [.month, .project], period: year, timeZone: zone)),
+    ]
+    let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+    for (label, query) in queries {
+        var sqliteTimes: [Duration] = [], postgresTimes: [Duration] = []
+        var sqliteText = "", postgresText = ""
+        // Interleaved, so both engines see the same machine load.
+        for _ in 0..<runs {
+            sqliteTimes.append(try clock.measure { sqliteText = try local.spendReport(for: query).renderTable() })
+            postgresTimes.append(try clock.measure {
+                let report = try blockingAwait { try await team.spendReport(for: query) }
+                postgresText = report.renderTable()
+            })
+        }
+        sqliteTimes.sort()
+        postgresTimes.sort()
+        print(String(format: "%@: SQLite best %.0f ms, median %.0f ms; PostgreSQL best %.0f ms, median %.0f ms; PostgreSQL/SQLite (median) %.2f×%@",
+                     label, ms(sqliteTimes[0]), ms(sqliteTimes[runs / 2]), ms(postgresTimes[0]), ms(postgresTimes[runs / 2]),
+                     ms(postgresTimes[runs / 2]) / max(ms(sqliteTimes[runs / 2]), 0.001), sqliteText == postgresText ? "" : " — OUTPUTS DIFFER"))
+    }
+    blockingAwait { await team.close() }
+} }
+
+/// Runs async work from the benchmark's synchronous body and waits for it (the body runs on the main
+/// thread, outside Swift's cooperative pool, so waiting cannot starve the task).
+func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = BlockingBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try box.result!.get()
+}
+
+func blockingAwait(_ body: @escaping @Sendable () async -> Void) {
+    _ = try? blockingAwait { () async throws -> Int in await body(); return 0 }
+}
+
+final class BlockingBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+enum TeamReportBenchError: Error, CustomStringConvertible {
+    case usage(String)
+    case noServer
+    var description: String {
+        switch self {
+        case .usage(let s): return "unknown option '\(s)'; use --postgres URL, --records N, --keep PATH, --reuse, --runs N"
+        case .noServer: return "team-report needs a PostgreSQL database: --postgres postgres://user:pw@127.0.0.1:5432/bench (or $TOKENLEDGER_BENCH_POSTGRES)"
+        }
+    }
+}

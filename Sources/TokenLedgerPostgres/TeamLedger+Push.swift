@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import PostgresNIO
+import TokenLedgerCore
+import TokenLedgerLedger
+
+/// What one `push` did.
+public struct PushSummary: Sendable, Equatable {
+    /// The machine name written on the pushed rows.
+    public var machine: String
+    /// Local records sent (new since the last push, plus rows replaced locally since then).
+    public var sent = 0
+    /// What the team ledger did with them.
+    public var counts = InsertCounts()
+    /// True when the cursor did not match the local ledger (a new or rebuilt ledger) and every record was sent.
+    public var restarted = false
+}
+
+extension TeamLedger {
+    /// Copies the records of a local SQLite ledger into the team ledger, exactly once.
+    ///
+    /// Records are read through the local `Ledger`'s public API in id order, `batchSize` at a time; each
+    /// batch is upserted by dedup key and the push cursor (`push_cursor`: this machine, `ledgerPath`,
+    /// last id sent) is moved in the same transaction — so a push killed midway resumes after its
+    /// last committed batch, and re-sending a record changes nothing (its key is already there).
+    /// Rows the local ledger replaced in place (a streamed response's final line, with a higher
+    /// supersede rank) keep their id but get a new `imported_at`: rows imported since an hour before
+    /// the previous push started are sent again, and replace the team's copy when their rank is higher.
+    ///
+    /// Cost: one read of the rows below the cursor (to find replaced ones, no transfer unless
+    /// replaced), then one COPY + upsert per batch of new rows. Memory: one batch.
+    public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) async throws(TeamLedgerError) -> PushSummary {
+        try await push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
+    }
+
+    /// `push`, stopping like a killed process after `stopAfterBatches` committed batches of new rows
+    /// (tests of resuming).
+    func push(from local: Ledger, ledgerPath: String, batchSize: Int, now: Date, stopAfterBatches: Int?) async throws(TeamLedgerError) -> PushSummary {
+        var summary = PushSummary(machine: machine)
+        let pushStarted = CopyRow.milliseconds(now)
+        // The cursor of this machine's ledger, if it has pushed before.
+        let cursor: (lastID: Int64, lastKey: String, mark: Int64)? = try await run {
+            var found: (Int64, String, Int64)?
+            for try await row in try await connection.query(
+                "SELECT last_id, last_key, imported_mark FROM push_cursor WHERE machine = \(machine) AND ledger = \(ledgerPath)",
+                logger: logger).decode((Int64, String, Int64).self) {
+                found = row
+            }
+            return found
+        }
+        var lastID: Int64 = 0
+        var mark: Int64 = .min
+        if let cursor {
+            let local = try readLocal(local) { db in try Ledger.storedRecords(afterID: cursor.lastID - 1, limit: 1, in: db) }
+            if let first = local.first, first.id == cursor.lastID, first.entry.dedupKey == cursor.lastKey {
+                lastID = cursor.lastID
+                mark = cursor.mark
+            } else {
+                summary.restarted = true
+            }
+        }
+
+        // Rows at or below the cursor that were replaced locally since the mark.
+        var after: Int64 = 0
+        var replaced: [StoredRecord] = []
+        while after < lastID {
+            let page = try readLocal(local) { db in try Ledger.storedRecords(afterID: after, limit: batchSize, in: db) }
+            guard let last = page.last else { break }
+            after = last.id
+            replaced += page.filter { $0.id <= lastID && CopyRow.milliseconds($0.importedAt) >= mark }
+            if replaced.count >= batchSize {
+                try await send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
+                replaced.removeAll()
+            }
+        }
+        if !replaced.isEmpty { try await send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary) }
+
+        // New rows, batch by batch, each with the cursor moved in its transaction.
+        var batches = 0
+        while true {
+            if let stopAfterBatches, batches == stopAfterBatches { return summary }
+            batches += 1
+            let from = lastID
+            let page = try readLocal(local) { db in try Ledger.storedRecords(afterID: from, limit: batchSize, in: db) }
+            guard let last = page.last else { break }
+            try await send(page, cursor: (last.id, last.entry.dedupKey, mark == .min ? 0 : mark), ledgerPath: ledgerPath, into: &summary)
+            lastID = last.id
+        }
+
+        // The whole push is done: from now on, rows imported since an hour before it started count as
+        // possibly replaced (an import that began before the push and committed after it).
+        if let lastKey = try readLocal(local, { db in try Ledger.storedRecords(afterID: lastID - 1, limit: 1, in: db) }).first?.entry.dedupKey, lastID > 0 {
+            let newMark = pushStarted - 3_600_000
+            try await transaction { connection in
+                try await connection.query("""
+                    INSERT INTO push_cursor (machine, ledger, last_id, last_key, imported_mark, pushed_at)
+                    VALUES (\(machine), \(ledgerPath), \(lastID), \(lastKey), \(newMark), \(pushStarted))
+                    ON CONFLICT (machine, ledger) DO UPDATE SET last_id = excluded.last_id, last_key = excluded.last_key,
+                        imported_mark = excluded.imported_mark, pushed_at = excluded.pushed_at
+                    """, logger: self.logger)
+            }
+        }
+        return summary
+    }
+
+    /// Upserts one batch under the write lock; with `cursor`, moves this machine's push cursor in the
+    /// same transaction.
+    private func send(_ records: [StoredRecord], cursor: (id: Int64, key: String, mark: Int64)?, ledgerPath: String,
+                      into summary: inout PushSummary) async throws(TeamLedgerError) {
+        let machine = self.machine
+        let counts = try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(TeamLedgerSchema.writeLock))", logger: self.logger)
+            let counts = try await TeamLedger.upsert(records, machine: machine, on: connection, logger: self.logger)
+            if let cursor {
+                let now = CopyRow.milliseconds(Date())
+                try await connection.query("""
+                    INSERT INTO push_cursor (machine, ledger, last_id, last_key, imported_mark, pushed_at)
+                    VALUES (\(machine), \(ledgerPath), \(cursor.id), \(cursor.key), \(cursor.mark), \(now))
+                    ON CONFLICT (machine, ledger) DO UPDATE SET last_id = excluded.last_id, last_key = excluded.last_key,
+                        imported_mark = excluded.imported_mark, pushed_at = excluded.pushed_at
+                    """, logger: self.logger)
+            }
+            return counts
+        }
+        summary.sent += records.count
+        summary.counts = summary.counts + counts
+    }
+
+    /// Reads from the local ledger, turning its errors into one sentence.
+    private func readLocal<T>(_ local: Ledger, _ body: (Database) throws -> T) throws(TeamLedgerError) -> T {
+        do {
+            return try local.reader.read(body)
+        } catch {
+            throw TeamLedgerError.localLedger(reason: "cannot read the local ledger (\(error)); check the path given with --from.")
+        }
+    }
+}

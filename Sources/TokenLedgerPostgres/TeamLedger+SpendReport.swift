@@ -1,0 +1,201 @@
+import Foundation
+import PostgresNIO
+import TokenLedgerCore
+import TokenLedgerReports
+
+extension TeamLedger {
+    /// Builds a spend report from the team ledger with the same numbers, labels and row order as the
+    /// SQLite ledger's `spendReport(for:)` for the same records.
+    ///
+    /// PostgreSQL sums on its side — from `report_rollup` when the query allows (the same conditions as
+    /// the SQLite rollup; `--by machine` included), else with a GROUP BY over `usage_record` per time
+    /// bucket (an hour, a minute or an instant, whatever keeps every bucket inside one local day) — and
+    /// `SpendReport.assemble` maps buckets to local days, weeks and months in the query's zone.
+    /// Cost: a few index probes plus one grouped scan of the rollup (or of the period's records).
+    public func spendReport(for query: ReportQuery) async throws(TeamLedgerError) -> SpendReport {
+        try await run { try await self.buildSpendReport(query) }
+    }
+
+    private func buildSpendReport(_ query: ReportQuery) async throws -> SpendReport {
+        let (since, until) = query.periodMillis
+        var range: [String] = []
+        var rangeBinds: [Int64] = []
+        if let since { rangeBinds.append(since); range.append("ts >= $\(rangeBinds.count + 1)") }
+        if let until { rangeBinds.append(until); range.append("ts < $\(rangeBinds.count + 1)") }
+        let rangeClause = range.map { " AND " + $0 }.joined()
+
+        // Which providers' export buckets count (`--aggregates`): the SQLite ledger's rule.
+        var aggregateProviders: [String] = []
+        // (The (is_aggregate, provider, ts) index holds the few aggregate rows apart: no scan of the rest.)
+        for try await provider in try await connection.query(
+            "SELECT DISTINCT provider FROM usage_record WHERE is_aggregate ORDER BY provider", logger: logger).decode(String.self) {
+            aggregateProviders.append(provider)
+        }
+        var usedAggregates: [String] = [], skippedAggregates: [String] = []
+        for provider in aggregateProviders {
+            func exists(aggregate: Bool) async throws -> Bool {
+                var binds = PostgresBindings()
+                binds.append(provider)
+                for value in rangeBinds { binds.append(value) }
+                let sql = "SELECT EXISTS (SELECT 1 FROM usage_record WHERE is_aggregate = \(aggregate) AND provider = $1\(rangeClause))"
+                var found = false
+                for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Bool.self) { found = value }
+                return found
+            }
+            guard try await exists(aggregate: true) else { continue }
+            let hasRequests = try await exists(aggregate: false)
+            switch query.aggregates {
+            case .auto: if hasRequests { skippedAggregates.append(provider) } else { usedAggregates.append(provider) }
+            case .exclude: skippedAggregates.append(provider)
+            case .only: usedAggregates.append(provider)
+            }
+        }
+
+        // The records' time range, bounded by the period (for the zone's offset segments).
+        var low: Int64 = 0, high: Int64 = 0
+        for try await (minimum, maximum) in try await connection.query("SELECT min(ts), max(ts) FROM usage_record", logger: logger).decode((Int64?, Int64?).self) {
+            low = since ?? minimum ?? 0
+            high = until ?? maximum.map { $0 + 1 } ?? 0
+        }
+
+        var sql = SQLBuilder()
+        let useRollup = query.rollupAnswers(lowMillis: low, highMillis: high)
+        let table = useRollup ? "report_rollup" : "usage_record"
+        let conditions = Self.conditions(query, since: since, until: until, usedAggregates: usedAggregates, rollup: useRollup, sql: &sql)
+
+        // Group columns: time bucket start, model key, resolved, then one per text key.
+        var groupColumns: [String] = []
+        if useRollup {
+            groupColumns.append(query.groupBy.contains(where: \.isTime) ? "hour * 3600000" : "0::bigint")
+            groupColumns += ["model_key", "resolved"]
+        } else {
+            if let bucket = query.timeBucketMillis(lowMillis: low, highMillis: high) {
+                groupColumns.append(bucket == 1 ? "ts" : "(ts / \(bucket)) * \(bucket)")
+            } else {
+                groupColumns.append("0::bigint")
+            }
+            groupColumns += ["coalesce(model_id, model)", "(model_id IS NOT NULL)"]
+        }
+        for dimension in query.textDimensions {
+            groupColumns.append(try Self.textExpression(dimension, sql: &sql))
+        }
+        let sums = useRollup
+            ? TeamLedgerSchema.rollupSums.map { "sum(\($0.column))::text" }
+            : TeamLedgerSchema.rollupSums.map { "(\($0.aggregate))::text" }
+        let groupNumbers = (1...groupColumns.count).map(String.init).joined(separator: ", ")
+        sql.text = """
+            SELECT \((groupColumns.enumerated().map { $0.offset < 3 ? $0.element : "(\($0.element))::text" } + sums).joined(separator: ", "))
+            FROM \(table) WHERE \(conditions.joined(separator: " AND ")) GROUP BY \(groupNumbers)
+            """
+
+        var buckets: [SpendBucket] = []
+        let textCount = query.textDimensions.count
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql.text, binds: sql.binds), logger: logger)
+        for try await row in rows {
+            let cells = PostgresRandomAccessRow(row)
+            let start = try cells[0].decode(Int64.self)
+            let modelKey = try cells[1].decode(String.self)
+            let resolved = try cells[2].decode(Bool.self)
+            var textKeys: [String?] = []
+            for i in 0..<textCount { textKeys.append(try cells[3 + i].decode(String?.self)) }
+            var values: [Int128] = []
+            for i in 0..<TeamLedgerSchema.rollupSums.count {
+                let text = try cells[3 + textCount + i].decode(String?.self) ?? "0"
+                guard let value = Int128(text) else { throw TeamLedgerError.server(address: address.description, message: "a report sum '\(text)' is not an integer") }
+                values.append(value)
+            }
+            var s = SpendSums()
+            s.records = Int64(values[0]); s.requests = Int64(values[1]); s.input = Int64(values[2])
+            s.cacheRead = Int64(values[3]); s.cacheWrite = Int64(values[4]); s.output = Int64(values[5])
+            s.reasoning = Int64(values[6]); s.cost = values[7]; s.unpricedRecords = Int64(values[8])
+            s.unpricedRequests = Int64(values[9]); s.unpricedTokens = Int64(values[10]); s.reconciledRecords = Int64(values[11])
+            s.reported = values[12]; s.reportedComputed = values[13]; s.reportedUnpricedRecords = Int64(values[14])
+            s.reportedUnpriced = values[15]
+            buckets.append(SpendBucket(startMillis: start, modelKey: modelKey, modelResolved: resolved, textKeys: textKeys, sums: s))
+        }
+        var report = SpendReport.assemble(query: query, buckets: buckets, lowMillis: low, highMillis: high,
+                                          usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        if report.unpriced.records > 0 {
+            var causeSQL = SQLBuilder()
+            let filters = Self.conditions(query, since: since, until: until, usedAggregates: usedAggregates, rollup: false, sql: &causeSQL)
+            report.unpriced.causes = try await unpricedCauses(filters: filters, binds: causeSQL.binds)
+        }
+        return report
+    }
+
+    /// Unpriced records by cause and model, from their stored reasons (the SQLite ledger's second
+    /// pass): only when something is unpriced. Cost: one scan of the period's records.
+    private func unpricedCauses(filters: [String], binds: PostgresBindings) async throws -> [UnpricedCauseCount] {
+        let sql = """
+            SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)::bigint
+            FROM usage_record WHERE cost_pusd IS NULL AND \((filters).joined(separator: " AND ")) GROUP BY 1, 2
+            """
+        var rows: [(reason: String, model: String, records: Int, requests: Int)] = []
+        for try await (reason, model, records, requests) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            .decode((String, String, Int64, Int64).self) {
+            rows.append((reason, model, Int(records), Int(requests)))
+        }
+        return UnpricedCauseCount.group(rows)
+    }
+
+    /// Which records (or rollup rows) a query reads: the period, `--aggregates`, and the provider,
+    /// model, project and tag filters, as SQL conditions whose values go into `sql`.
+    private static func conditions(_ query: ReportQuery, since: Int64?, until: Int64?, usedAggregates: [String], rollup: Bool,
+                                   sql: inout SQLBuilder) -> [String] {
+        var conditions: [String] = []
+        if rollup {
+            conditions.append("records <> 0")
+            if let since { conditions.append("hour >= \(sql.bind(since / 3_600_000))") }
+            if let until { conditions.append("hour < \(sql.bind(until / 3_600_000))") }
+        } else {
+            if let since { conditions.append("ts >= \(sql.bind(since))") }
+            if let until { conditions.append("ts < \(sql.bind(until))") }
+        }
+        switch query.aggregates {
+        case .only: conditions.append("is_aggregate")
+        case .auto where !usedAggregates.isEmpty: conditions.append("(NOT is_aggregate OR provider IN (\(usedAggregates.map { sql.bind($0) }.joined(separator: ", "))))")
+        case .auto, .exclude: conditions.append("NOT is_aggregate")
+        }
+        if !query.providers.isEmpty { conditions.append("provider IN (\(query.providers.map { sql.bind($0) }.joined(separator: ", ")))") }
+        if !query.models.isEmpty {
+            let names = query.models.map { sql.bind($0) }.joined(separator: ", ")
+            conditions.append("(model_id IN (\(names)) OR model IN (\(names)))")
+        }
+        if !query.projects.isEmpty { conditions.append("project IN (\(query.projects.map { sql.bind($0) }.joined(separator: ", ")))") }
+        for tag in query.tags {
+            conditions.append("(tags::jsonb ->> \(sql.bind(tag.key))) = \(sql.bind(tag.value))")
+        }
+        return conditions
+    }
+
+    /// The SQL value of one text `--by` key, as the SQLite ledger computes it.
+    private static func textExpression(_ dimension: GroupDimension, sql: inout SQLBuilder) throws -> String {
+        switch dimension {
+        case .provider: return "provider"
+        case .effort: return "effort"
+        case .project: return "project"
+        case .source: return "source"
+        case .session: return "session_id"
+        case .serviceTier: return "service_tier"
+        case .channel: return "NULLIF(channel, '')"
+        case .batch: return "CASE WHEN is_batch THEN 'batch' ELSE 'standard' END"
+        case .machine: return "machine"
+        case .tag(let key): return "(tags::jsonb ->> \(sql.bind(key)))"
+        case .model, .day, .week, .month: return "NULL"
+        }
+    }
+}
+
+/// SQL text with `$n` placeholders and their values, built together.
+struct SQLBuilder {
+    var text = ""
+    var binds = PostgresBindings()
+    private var count = 0
+
+    /// Appends a value and returns its placeholder.
+    mutating func bind(_ value: some PostgresThrowingDynamicTypeEncodable) -> String {
+        try? binds.append(value)
+        count += 1
+        return "$\(count)"
+    }
+}

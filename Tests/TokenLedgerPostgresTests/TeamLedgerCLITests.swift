@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import TokenLedgerPostgres
+
+/// The built `tokenledger` binary against the test server: import locally, push, report from the team ledger.
+@Suite("tokenledger push and report --db postgres:// end to end", .enabled(if: TestServer.available, TestServer.skipReason))
+struct TeamLedgerCLITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let binary: URL = {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("tokenledger")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/tokenledger")
+    }()
+
+    /// Runs the binary with a private HOME (so a private local ledger) and returns status, stdout, stderr.
+    static func run(_ args: [String], home: URL, environment extra: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        process.currentDirectoryURL = packageRoot
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent("data").path,
+                               "XDG_CONFIG_HOME": home.appendingPathComponent("config").path, "TZ": "UTC"].merging(extra) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test("import → push (twice) → the same report from both ledgers in every format; --by machine; password never printed")
+    func endToEnd() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let password = try #require(db.address.password)
+
+        #expect(try Self.run(["import", Self.packageRoot.appendingPathComponent("fixtures/logs").path], home: home).status == 0)
+        let first = try Self.run(["push", "--to", url, "--machine", "alice-laptop", "--json"], home: home)
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.contains("\"machine\": \"alice-laptop\""))
+        #expect(!first.out.contains(password) && !first.err.contains(password))
+        let again = try Self.run(["push", "--to", url, "--machine", "alice-laptop"], home: home)
+        #expect(again.status == 0 && again.out.contains(": 0 new, 0 replaced,"))
+
+        for format in ["table", "csv", "json", "markdown", "html", "prometheus"] {
+            let args = ["report", "--by", "model,effort", "--format", format, "--reconcile"]
+            let local = try Self.run(args, home: home)
+            let team = try Self.run(args + ["--db", url], home: home)
+            #expect(team.status == 0 && local.status == 0)
+            #expect(team.out == local.out, "\(format) differs between the local and the team ledger")
+        }
+        let byMachine = try Self.run(["report", "--by", "machine", "--format", "csv"], home: home, environment: ["TOKENLEDGER_DB": url])
+        #expect(byMachine.status == 0)
+        #expect(byMachine.out.split(whereSeparator: \.isNewline).dropFirst().first?.hasPrefix("alice-laptop,") == true, "\(byMachine.out)\(byMachine.err)")
+    }
+}
