@@ -91,9 +91,8 @@ extension Ledger {
         var contested: [(row: StoredUsage, fileID: Int64?)] = []
         var files = LogFileIDs()
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
-        let rows = batch.rows
         let chunk = Ledger.rowsPerStatement
-        try withTriggersDisabled(in: db) {
+        try batch.rows.withUnsafeBufferPointer { rows in try withTriggersDisabled(in: db) {
             // OR IGNORE rather than ON CONFLICT DO NOTHING: a statement of several rows that may abort
             // (a NOT NULL column) keeps a statement journal, which cost more than the rows saved.
             // Every NOT NULL column is always bound; a row this skips for any reason other than its
@@ -106,48 +105,46 @@ extension Ledger {
             var start = 0
             while start < rows.count {
                 guard consecutiveIDs, rows.count - start >= chunk else {
-                    let row = rows[start]
-                    let fileID = try files.id(for: row.entry.location?.file, in: db)
-                    try row.write(with: fresh, slot: row.dedupHash, fileID: fileID, in: db)
+                    let fileID = try files.id(for: rows[start].entry.location?.file, in: db)
+                    try rows[start].write(with: fresh, slot: rows[start].dedupHash, fileID: fileID, in: db)
                     if db.changesCount == 1 {
-                        try rollup.add(row)
+                        try rollup.add(rows[start])
                         counts.inserted += 1
-                        if row.costPicodollars == nil { counts.unpriced += 1 }
+                        if rows[start].costPicodollars == nil { counts.unpriced += 1 }
                     } else {
-                        contested.append((row, fileID))
+                        contested.append((rows[start], fileID))
                     }
                     start += 1
                     continue
                 }
                 for i in 0..<chunk { fileIDs[i] = try files.id(for: rows[start + i].entry.location?.file, in: db) }
-                try StoredUsage.write(rows[start..<(start + chunk)], with: many, fileIDs: fileIDs, in: db)
+                try StoredUsage.write(UnsafeBufferPointer(rebasing: rows[start..<(start + chunk)]), with: many, fileIDs: fileIDs, in: db)
                 let stored = db.changesCount
                 var claimed: Set<Int64> = []
-                for i in 0..<chunk {
-                    let row = rows[start + i]
+                for i in start..<(start + chunk) {
                     let isStored: Bool
                     if stored == chunk {
                         isStored = true
                     } else if stored == 0 {
                         isStored = false
-                    } else if let (id, key) = try DedupSlot.occupant(of: row.dedupHash, in: db) {
-                        isStored = id > largestID && id <= largestID + Int64(stored) && key == row.entry.dedupKey
-                            && claimed.insert(row.dedupHash).inserted
+                    } else if let (id, key) = try DedupSlot.occupant(of: rows[i].dedupHash, in: db) {
+                        isStored = id > largestID && id <= largestID + Int64(stored) && key == rows[i].entry.dedupKey
+                            && claimed.insert(rows[i].dedupHash).inserted
                     } else {
                         isStored = false
                     }
                     if isStored {
-                        try rollup.add(row)
+                        try rollup.add(rows[i])
                         counts.inserted += 1
-                        if row.costPicodollars == nil { counts.unpriced += 1 }
+                        if rows[i].costPicodollars == nil { counts.unpriced += 1 }
                     } else {
-                        contested.append((row, fileIDs[i]))
+                        contested.append((rows[i], fileIDs[i - start]))
                     }
                 }
                 largestID += Int64(stored)
                 start += chunk
             }
-        }
+        } }
         guard !contested.isEmpty else { return counts }
 
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
@@ -227,8 +224,10 @@ public struct PricedBatch: Sendable {
 }
 
 /// A usage record flattened to the `usage_record` columns, with its computed cost. The derived
-/// columns are computed once, when the row is built.
-struct StoredUsage: Sendable {
+/// columns are computed once, when the row is built. A class, though immutable: the writer passes
+/// rows around (binding, rollup, contested rows), and copying a struct of this many strings and
+/// arrays retained and released each of them, a fifth of the writer's instructions.
+final class StoredUsage: Sendable {
     let entry: LedgerEntry
     let cost: CostBreakdown
     let importedAt: Int64
@@ -295,14 +294,13 @@ struct StoredUsage: Sendable {
     /// Binds `rows` to `statement` (an insert over `insertSQL(rows: rows.count)`), each with its home
     /// slot and its `fileIDs` entry, and runs it once. Every row's texts stay bound (`SQLITE_STATIC`)
     /// only inside its `withBinder`, so the rows are bound by nested calls and the step runs innermost.
-    static func write(_ rows: ArraySlice<StoredUsage>, with statement: OpaquePointer, fileIDs: [Int64?], in db: Database) throws {
+    static func write(_ rows: UnsafeBufferPointer<StoredUsage>, with statement: OpaquePointer, fileIDs: [Int64?], in db: Database) throws {
         sqlite3_reset(statement)
         func bindAndStep(_ i: Int) -> Int32 {
             if i == rows.count { return sqlite3_step(statement) }
-            let row = rows[rows.startIndex + i]
-            return row.texts.withBinder { texts in
-                row.bind(to: statement, firstParameter: Int32(i) * Ledger.columnsPerRow + 1, slot: row.dedupHash,
-                         fileID: fileIDs[i], texts: texts)
+            return rows[i].texts.withBinder { texts in
+                rows[i].bind(to: statement, firstParameter: Int32(i) * Ledger.columnsPerRow + 1, slot: rows[i].dedupHash,
+                             fileID: fileIDs[i], texts: texts)
                 return bindAndStep(i + 1)
             }
         }
