@@ -11,7 +11,8 @@ every price written from its Decimal's text (no float), so the two can be used o
     tokenledger prices update /tmp/genai-prices.json
 
 Only the fields TokenLedger reads are written: provider id, name, pricing_urls; model id, name,
-context_window, deprecated, prices (a price set, or a list of {constraint: {start_date}, prices}).
+context_window, deprecated, match (its name-matching rule), prices (a price set, or a list of
+{constraint: {start_date}, prices}).
 """
 import datetime
 import decimal
@@ -45,6 +46,19 @@ def s(text):
     return json.dumps(text)
 
 
+def match(clause):
+    """A model's name-matching rule in the data file's JSON shape ({"or": [{"equals": ...}, {"regex": ...}]})."""
+    if isinstance(clause, types.ClauseOr):
+        return '{"or": [%s]}' % ", ".join(match(c) for c in clause.or_)
+    if isinstance(clause, types.ClauseAnd):
+        return '{"and": [%s]}' % ", ".join(match(c) for c in clause.and_)
+    for cls, key in ((types.ClauseEquals, "equals"), (types.ClauseStartsWith, "starts_with"),
+                     (types.ClauseEndsWith, "ends_with"), (types.ClauseContains, "contains"), (types.ClauseRegex, "regex")):
+        if isinstance(clause, cls):
+            return '{"%s": %s}' % (key, s(getattr(clause, key)))
+    return "null"
+
+
 def prices(model):
     if isinstance(model.prices, list):
         parts = []
@@ -68,6 +82,7 @@ def main():
             if m.name: fields.append('"name": %s' % s(m.name))
             if m.context_window: fields.append('"context_window": %d' % m.context_window)
             if m.deprecated: fields.append('"deprecated": true')
+            fields.append('"match": %s' % match(m.match))
             fields.append('"prices": %s' % prices(m))
             models.append("    {" + ", ".join(fields) + "}")
         head = '  {"id": %s, "name": %s, "pricing_urls": %s, "genai_prices_version": %s,\n   "models": [\n' % (

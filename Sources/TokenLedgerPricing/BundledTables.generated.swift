@@ -705,7 +705,8 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+dated_snapshots = true
+notes = "Dated snapshots (NAME-YYYYMMDD) share these prices, as genai-prices matches them. From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
 
 [[model.period]]
 from = "2026-01-01"
@@ -724,7 +725,8 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+dated_snapshots = true
+notes = "Dated snapshots (NAME-YYYYMMDD) share these prices, as genai-prices matches them. From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
 
 [[model.period]]
 from = "2026-01-01"
@@ -743,7 +745,8 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+dated_snapshots = true
+notes = "Dated snapshots (NAME-YYYYMMDD) share these prices, as genai-prices matches them. From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
 
 [[model.period]]
 from = "2026-01-01"
@@ -770,7 +773,8 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+dated_snapshots = true
+notes = "Dated snapshots (NAME-YYYYMMDD) share these prices, as genai-prices matches them. From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
 
 [[model.period]]
 from = "2026-01-01"
@@ -789,7 +793,8 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+dated_snapshots = true
+notes = "Dated snapshots (NAME-YYYYMMDD) share these prices, as genai-prices matches them. From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
 
 [[model.period]]
 from = "2026-01-01"
@@ -808,7 +813,8 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+dated_snapshots = true
+notes = "Dated snapshots (NAME-YYYYMMDD) share these prices, as genai-prices matches them. From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
 
 [[model.period]]
 from = "2026-01-01"
@@ -4257,6 +4263,7 @@ output = 12.00
 
 [[model]]
 id = "grok-4.6"
+aliases = ["grok-4.6-latest"]
 encoding = "approximate"
 context_window = 500000
 efforts = []
@@ -4279,6 +4286,7 @@ output = 12
 
 [[model]]
 id = "grok-4.7"
+aliases = ["grok-4.7-latest"]
 encoding = "approximate"
 context_window = 500000
 efforts = []

@@ -133,9 +133,23 @@ public struct PriceBook: Sendable {
         var name = Substring(model.trimmingCharacters(in: .whitespaces).lowercased())
         while true {
             if let ref = lookup(String(name)) { return ref }
+            if let ref = datedSnapshot(name) { return ref }
             guard let slash = name.firstIndex(of: "/") else { return nil }
             name = name[name.index(after: slash)...]
         }
+    }
+
+    /// "claude-opus-5-5-20261105" → the model "claude-opus-5-5" when that model declares
+    /// `dated_snapshots = true`; nil otherwise. Only a real date after the last dash counts.
+    private func datedSnapshot(_ name: Substring) -> ModelRef? {
+        let utf8 = name.utf8
+        guard utf8.count > 9, let dash = name.lastIndex(of: "-") else { return nil }
+        let suffix = name[name.index(after: dash)...]
+        guard suffix.utf8.count == 8, suffix.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        let text = "\(suffix.prefix(4))-\(suffix.dropFirst(4).prefix(2))-\(suffix.suffix(2))"
+        guard PriceDate.parse(text) != nil, let ref = lookup(String(name[..<dash])),
+              tables[ref.table].models[ref.model].datedSnapshots else { return nil }
+        return ref
     }
 
     /// Splits a channel prefix off a logged model name: "302ai/o3-mini" → ("302ai", "o3-mini").

@@ -26,6 +26,10 @@ public struct PriceSourceFile: Sendable {
         public var maxOutput: Int?
         /// Price periods, oldest first; `from` is nil for prices the source gives no date for.
         public var periods: [Period]
+        /// Other exact names of the model (genai-prices' `equals` match clauses).
+        public var aliases: [String] = []
+        /// The source matches `NAME-YYYYMMDD` for it (genai-prices' `^NAME-\d{8}$` rule).
+        public var datedSnapshots = false
     }
 
     public struct Period: Sendable {
@@ -148,10 +152,30 @@ public struct PriceSourceFile: Sendable {
                     continue
                 }
                 periods.sort { ($0.from ?? Int.min) < ($1.from ?? Int.min) }
-                out.models.append(Model(name: name, provider: ours, contextWindow: fields["context_window"]?.int, maxOutput: nil, periods: periods))
+                var model = Model(name: name, provider: ours, contextWindow: fields["context_window"]?.int, maxOutput: nil, periods: periods)
+                if let rule = fields["match"] { (model.aliases, model.datedSnapshots) = names(in: rule, id: name) }
+                out.models.append(model)
             }
         }
         return out
+    }
+
+    /// The exact names a genai-prices match rule lists (`equals`, at the top or inside `or`), and whether
+    /// it matches dated snapshots (`regex` `^NAME-\d{8}$` for the id or one of those names). Substring and
+    /// prefix rules are not names and are ignored.
+    static func names(in rule: JSONValue, id: String) -> (aliases: [String], datedSnapshots: Bool) {
+        var equals: [String] = []
+        var regexes: [String] = []
+        func walk(_ clause: JSONValue) {
+            guard let object = clause.object else { return }
+            if let name = object["equals"]?.string { equals.append(name) }
+            if let pattern = object["regex"]?.string { regexes.append(pattern) }
+            for branch in object["or"]?.array ?? [] { walk(branch) }
+        }
+        walk(rule)
+        let aliases = equals.filter { $0.lowercased() != id.lowercased() }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let dated = ([id] + aliases).contains { regexes.contains("^" + $0 + "-\\d{8}$") }
+        return (aliases, dated)
     }
 
     static func genaiPeriod(_ prices: JSONObject, from: Int?, problems: inout [String]) -> Period {

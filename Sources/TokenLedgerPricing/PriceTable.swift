@@ -50,6 +50,9 @@ public struct PricedModel: Sendable, Hashable {
     public var source: String?
     public var checked: String?
     public var notes: String?
+    /// True when `ID-YYYYMMDD` (a dated snapshot the tables do not list) names this model at its prices
+    /// (`dated_snapshots = true`; Anthropic-style ids). Declared per model, never inferred.
+    public var datedSnapshots = false
     /// Price periods sorted by start date.
     public var periods: [PricePeriod]
     public var location: SourceLocation

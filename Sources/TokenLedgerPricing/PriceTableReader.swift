@@ -97,7 +97,7 @@ public struct PriceTableReader {
 
     private mutating func readModel(_ t: TOMLTable, provider: String, official: Bool) -> PricedModel? {
         let allowed: Set<String> = official
-            ? ["id", "aliases", "encoding", "context_window", "max_output", "efforts", "source", "checked", "notes", "period"]
+            ? ["id", "aliases", "encoding", "context_window", "max_output", "efforts", "source", "checked", "notes", "dated_snapshots", "period"]
             : ["id", "notes", "period"]
         unknownKeys(t, allowed: allowed, in: official ? "[[model]]" : "a channel's [[model]] (only id, notes and periods)")
         let id: String
@@ -120,6 +120,7 @@ public struct PriceTableReader {
             model.source = try t.string("source")
             model.checked = try t.date("checked")
             model.notes = try t.string("notes")
+            model.datedSnapshots = try t.bool("dated_snapshots") ?? false
         } catch {
             problem(error)
         }

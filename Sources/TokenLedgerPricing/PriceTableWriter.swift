@@ -24,6 +24,7 @@ public enum PriceTableWriter {
                 if !model.efforts.isEmpty { lines.append("efforts = [\(model.efforts.map { quoted($0.rawValue) }.joined(separator: ", "))]") }
                 if let s = model.source { lines.append("source = \(quoted(s))") }
                 if let c = model.checked { lines.append("checked = \(quoted(c))") }
+                if model.datedSnapshots { lines.append("dated_snapshots = true") }
             }
             if let n = model.notes { lines.append("notes = \(quoted(n))") }
             for period in model.periods {

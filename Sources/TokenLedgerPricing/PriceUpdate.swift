@@ -62,7 +62,9 @@ public struct PriceUpdate: Sendable {
         var order: [String] = []
         for model in source.models.sorted(by: { $0.name < $1.name }) {
             let key: String
-            if let ref = book.resolveRef(model.name) { key = "known\u{0}" + book.tables[ref.table].models[ref.model].id }
+            if let ref = book.resolveRef(model.name) ?? model.aliases.lazy.compactMap({ book.resolveRef($0) }).first {
+                key = "known\u{0}" + book.tables[ref.table].models[ref.model].id
+            }
             else { key = "new\u{0}" + model.name.lowercased() }
             if let previous = chosen[key] {
                 let id = key.split(separator: "\u{0}").last.map(String.init) ?? ""
@@ -84,7 +86,7 @@ public struct PriceUpdate: Sendable {
 
         for key in order {
             guard let model = chosen[key], let current = model.periods.last else { continue }
-            if let ref = book.resolveRef(model.name) {
+            if let ref = book.resolveRef(model.name) ?? model.aliases.lazy.compactMap({ book.resolveRef($0) }).first {
                 let ours = book.tables[ref.table].models[ref.model]
                 let day = current.from ?? undatedChange
                 let base = ours.period(on: day)
@@ -134,12 +136,13 @@ public struct PriceUpdate: Sendable {
                                                location: SourceLocation(file: "update", line: 1)))
                 }
                 var t = table(for: model.provider)
-                let entry = PricedModel(
-                    id: model.name, provider: model.provider,
+                var entry = PricedModel(
+                    id: model.name, provider: model.provider, aliases: model.aliases,
                     encoding: model.provider == "openai" ? "o200k_base" : "approximate",
                     contextWindow: model.contextWindow, maxOutput: model.maxOutput,
                     notes: "Added from \(source.format.rawValue) by tokenledger prices update; \(model.periods.first?.from == nil ? "the source gives no start date" : "dated by the source").",
                     periods: periods, location: SourceLocation(file: t.file, line: 1))
+                entry.datedSnapshots = model.datedSnapshots
                 t.models.removeAll { $0.id.lowercased() == model.name.lowercased() }
                 t.models.append(entry)
                 t.checked = PriceDate.text(today)

@@ -162,5 +162,6 @@ extension PricedModel {
         if let n = user.notes { notes = n }
         if let s = user.source { source = s }
         if let c = user.checked { checked = c }
+        if user.datedSnapshots { datedSnapshots = true }
     }
 }

@@ -39,7 +39,12 @@ struct PriceUpdateTests {
         let update = try plan(Self.fixture("genai-prices-sample.json"))
         // o3, o3-mini, Claude Sonnet 4 (by its alias claude-sonnet-4-0) and Gemini 2.5 Pro agree with the tables.
         #expect(update.unchanged == 4)
-        #expect(update.changes.map(\.kind) == [.added, .added, .added])
+        #expect(update.changes.map(\.kind) == [.added, .added, .added, .added])
+        // Match rules: o3's exact names include o3-2025-04-16 (an alias); Claude Opus 5.5 matches dated snapshots.
+        #expect(source.models.first { $0.name == "o3" }?.aliases == ["o3-2025-04-16"])
+        let opus = try #require(update.tables.first { $0.provider == "anthropic" }?.models.first { $0.id == "claude-opus-5-5" })
+        #expect(opus.datedSnapshots)
+        #expect(PriceTableWriter.toml(update.tables.first { $0.provider == "anthropic" }!).contains("dated_snapshots = true"))
         let added = try #require(update.changes.first { $0.modelID == "deepseek-v4-flash" })
         #expect(added.from == "2026-09-10")
         #expect(added.dated)

@@ -214,4 +214,28 @@ struct UserTablesTests {
         // Only a boolean is accepted.
         #expect(throws: PriceTableError.self) { try PriceTable.parse(text.replacingOccurrences(of: "assumed = true", with: "assumed = \"yes\""), file: "x.toml") }
     }
+
+    @Test("a model declaring dated_snapshots is named by NAME-YYYYMMDD too; a bad date or an undeclared model is not")
+    func datedSnapshots() throws {
+        let book = try TestTables.book().layering([Self.user("""
+            [[model]]
+            id = "claude-opus-5-5"
+            dated_snapshots = true
+
+            [[model.period]]
+            from = "2026-01-01"
+            input = 4
+            output = 20
+            """, provider: "anthropic")])
+        let tokens = TokenCounts(input: 1_000_000, output: 100_000)
+        let dated = book.cost(of: try record("claude-opus-5-5-20261105", at: "2026-12-02T00:00:00Z", provider: "anthropic", tokens: tokens))
+        #expect(dated.resolvedModel == "claude-opus-5-5")
+        #expect(dated.total == usd("6.00")) // 4 + 0.1 × 20
+        #expect(book.resolve(model: "anthropic/claude-opus-5-5-20261105").modelID == "claude-opus-5-5")
+        #expect(book.resolve(model: "claude-opus-5-5-20261345").modelID == nil)   // not a date
+        #expect(book.resolve(model: "claude-opus-5-5-2026110").modelID == nil)    // seven digits
+        // A model that does not declare it (gemini-2.5-pro): its dated names stay unknown rather than guessed.
+        #expect(book.resolve(model: "o3-mini-2025-01-31").modelID == "o3-mini-2025-01-31")
+        #expect(book.resolve(model: "gemini-2.5-pro-20260101").modelID == nil)
+    }
 }
