@@ -31,6 +31,8 @@ struct FuzzOutcome {
     var quarantined = 0
     var failures: [String] = []
     var unaccountedLines: [Int] = []
+    /// Skips emitted with no line of their own: each may account for one unaccounted line.
+    var unplacedSkips = 0
     /// The import refused the file as a whole, with this one-sentence message (a ruined logs.db).
     var refusal: String?
 }
@@ -180,8 +182,8 @@ struct FuzzImporter {
             outcome.failures.append("secret or prompt text in a message: \(message.prefix(200))")
         }
         if summary != nil {
-            let unaccounted = tally.handed.filter { !tally.accounted.contains($0) }
-            if unaccounted.count > tally.unplacedSkips { outcome.unaccountedLines = unaccounted }
+            outcome.unaccountedLines = tally.handed.filter { !tally.accounted.contains($0) }
+            outcome.unplacedSkips = tally.unplacedSkips
         }
         return outcome
     }

@@ -72,12 +72,14 @@ struct TokenList: TokenSink {
 // - `encode` writing ids straight into an array with room for one id per byte (no append checks):
 //   o200k ids 144 → 149, cl100k 149 → 150 MB/s, within noise, and it reserves 8 bytes of address
 //   space per input byte; dropped.
-// - Remaining split (perf, docs+code o200k): the piece-cache misses (whole-piece lookups and
+// - Remaining split (perf, docs+code o200k, before the long table): the piece-cache misses (whole-piece lookups and
 //   merges) ~40%, the split scanner ~25%, cache hits ~15%. Not tried for lack of time: vocabulary
 //   slots holding the blob offset and length (two dependent misses instead of three), prefetching
-//   the next piece's slot (needs a C shim for __builtin_prefetch), a second cache for 17–32 byte
-//   pieces (36% of the bytes of the other-scripts corpus and 19% of CJK are in such pieces, where
-//   we are at quicktok's speed, not above it).
+//   the next piece's slot (needs a C shim for __builtin_prefetch).
+// - A second PieceCache table for pieces of 17–32 bytes (4096 × 64 B, up to 7 ids; 36% of the bytes
+//   of the other-scripts corpus and 19% of CJK are in such pieces): scripts o200k ids 44 → 52 MB/s,
+//   count 46 → 58; cl100k ids 59 → 67; CJK unchanged (its long pieces rarely repeat); docs+code not
+//   slower (o200k ids 134 vs 146, count 149 vs 174). Kept.
 
 /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank
 /// (leftmost on ties) until no adjacent pair is a token.

@@ -1,14 +1,15 @@
-/// A small direct-mapped cache of pieces of 3–16 bytes and the 1–3 ids they encode to, owned by one
-/// encode call (one thread): real text repeats its common pieces (" the", "self", " return", "\n    ")
-/// so most pieces are answered by one load from 256 KB that stays in the L2 cache, instead of a
-/// vocabulary lookup (2–3 loads scattered over several MB) or a whole merge.
+/// A small direct-mapped cache of the pieces of one encode call (one thread) and their ids: pieces of
+/// 3–16 bytes with 1–3 ids in one table, pieces of 17–32 bytes with up to 7 ids in a second. Real text
+/// repeats its common pieces (" the", "self", " return", "\n    ", Cyrillic and Greek words), so most
+/// pieces are answered by one load from 512 KB that stays near the core, instead of a vocabulary
+/// lookup (up to three dependent loads scattered over several MB) or a whole merge.
 ///
 /// Exact by construction: an entry holds the piece's full bytes and length and the ids the merge
 /// produced for exactly those bytes; a piece's ids depend on nothing else. A colliding piece simply
 /// replaces the entry.
 ///
-/// Cost: 256 KB allocated and zeroed per call (~20 µs), so only texts of `worthFrom` bytes or more use
-/// one; a hit is one hash of two words and one 32-byte entry. 8192 entries: 16384 (simulated hit rate
+/// Cost: 512 KB allocated and zeroed per call (~40 µs), so only texts of `worthFrom` bytes or more use
+/// one; a hit is one hash and one 32- or 64-byte entry. 8192 short entries: 16384 (simulated hit rate
 /// on the docs+code corpus 92.8% instead of 90.6%) and two-way sets of 4096 (92.4%) measured no faster.
 struct PieceCache {
     struct Entry {
@@ -23,17 +24,61 @@ struct PieceCache {
     static let bits = 13
     static let worthFrom = 32 * 1024
     static let maxLength = 16
+    /// The second table: pieces of 17–32 bytes (words in Cyrillic, Greek, Arabic…, short CJK
+    /// clauses) and up to 7 ids, in 64-byte entries of 16 words: key bytes in words 0–7, length |
+    /// count << 8 in word 8, ids in words 9–15.
+    static let longBits = 12
+    static let maxLongLength = 32
 
     private let entries: UnsafeMutablePointer<Entry>
+    private let longEntries: UnsafeMutablePointer<UInt32>
 
     init() {
         let bytes = MemoryLayout<Entry>.stride << PieceCache.bits
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let longBytes = 64 << PieceCache.longBits
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes + longBytes, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes + longBytes)
         entries = raw.assumingMemoryBound(to: Entry.self)
+        longEntries = (raw + bytes).assumingMemoryBound(to: UInt32.self)
     }
 
-    func deallocate() { entries.deallocate() }
+    func deallocate() { UnsafeMutableRawPointer(entries).deallocate() }
+
+    /// `encode` for pieces of 17–32 bytes; `readable` says 32 bytes from `piece` may be loaded.
+    @inline(__always)
+    func encodeLong<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, readable: Bool, _ vocab: CompactVocabulary,
+                                     into sink: inout Sink) {
+        var k = SIMD4<UInt64>()
+        if readable {
+            let raw = UnsafeRawPointer(piece)
+            k = SIMD4(raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                      raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            if n < 24 {
+                k[2] &= (1 << UInt64(8 * (n - 16))) &- 1
+                k[3] = 0
+            } else if n < 32 {
+                k[3] &= (1 << UInt64(8 * (n - 24))) &- 1
+            }
+        } else {
+            for i in 0..<n { k[i >> 3] |= UInt64(piece[i]) << UInt64(8 * (i & 7)) }
+        }
+        let h = (k[0] &* 0x9E37_79B9_7F4A_7C15) ^ (k[1] &* 0xC2B2_AE3D_27D4_EB4F) ^ (k[2] &* 0x1656_67B1_9E37_79F9)
+            ^ (k[3] &+ UInt64(n)) &* 0xBF58_476D_1CE4_E5B9
+        let entry = longEntries + 16 * Int(truncatingIfNeeded: h >> UInt64(64 - PieceCache.longBits))
+        let stored = UnsafeRawPointer(entry).load(as: SIMD4<UInt64>.self)
+        if stored == k && entry[8] & 0xFF == UInt32(n) {
+            for i in 0..<Int(entry[8] >> 8) { sink.append(entry[9 + i]) }
+            return
+        }
+        var ids = FewIds()
+        BytePairMerge.encode(piece, n, vocab, into: &ids)
+        for i in 0..<ids.count { sink.append(ids.ids[i]) }
+        if ids.count <= 7 {
+            UnsafeMutableRawPointer(entry).storeBytes(of: k, as: SIMD4<UInt64>.self)
+            entry[8] = UInt32(n) | UInt32(ids.count) << 8
+            for i in 0..<ids.count { entry[9 + i] = ids.ids[i] }
+        }
+    }
 
     /// Encodes `piece[0..<n]` (3 ≤ n ≤ 16) into `sink` from the cache, or by `BytePairMerge` and
     /// remembers it. `readable` says 16 bytes from `piece` may be loaded (the text goes on that far).
@@ -79,9 +124,9 @@ struct PieceCache {
     }
 }
 
-/// The ids of one piece of at most 16 bytes (so at most 16 ids), without allocating.
+/// The ids of one piece of at most 32 bytes (so at most 32 ids), without allocating.
 struct FewIds: TokenSink {
-    var ids = SIMD16<UInt32>()
+    var ids = SIMD32<UInt32>()
     var count = 0
     @inline(__always) mutating func append(_ rank: UInt32) {
         ids[count] = rank

@@ -225,8 +225,12 @@ public final class TokenEncoding: Sendable {
         while i < n {
             let e = end(scanner, i)
             let length = e - i
-            if let cache, length >= 3 && length <= PieceCache.maxLength {
-                cache.encode(base + i, length, readable: i + 16 <= n, vocab, into: &sink)
+            if let cache, length >= 3 && length <= PieceCache.maxLongLength {
+                if length <= PieceCache.maxLength {
+                    cache.encode(base + i, length, readable: i + 16 <= n, vocab, into: &sink)
+                } else {
+                    cache.encodeLong(base + i, length, readable: i + 32 <= n, vocab, into: &sink)
+                }
             } else {
                 BytePairMerge.encode(base + i, length, vocab, into: &sink)
             }

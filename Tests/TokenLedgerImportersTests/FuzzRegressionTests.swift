@@ -41,4 +41,41 @@ struct FuzzRegressionTests {
         }
         #expect(summary.quarantined > 0, "each of these inputs has at least one damaged line")
     }
+
+    /// Imports `text` as `format` from a file named `name` in a fresh folder.
+    func importing(_ text: String, as format: String, named name: String) throws -> (ImportSummary, Ledger, CollectingImportReporter) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tl-fuzzreg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let ledger = try Ledger.inMemory()
+        let reporter = CollectingImportReporter()
+        let summary = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled(),
+                                         options: ImportOptions(format: format, settledAge: 0), reporter: reporter).run(paths: [file])
+        return (summary, ledger, reporter)
+    }
+
+    @Test("a stray '[' line above a server-sent-event stream is quarantined and the stream still read")
+    func strayBracketAboveStream() throws {
+        let stream = try String(contentsOf: AdapterHarness.fixture("fixtures/logs/openai-chat/stream.sse"), encoding: .utf8)
+        let (clean, _, _) = try importing(stream, as: "openai-chat", named: "stream.sse")
+        let (summary, _, reporter) = try importing("[\n" + stream, as: "openai-chat", named: "stream.sse")
+        #expect(clean.imported == 2)
+        #expect(summary.imported == clean.imported, "the stream's records are all read")
+        #expect(reporter.malformedLines.contains { $0.line == 1 })
+    }
+
+    @Test("a usage page without its data array is quarantined, not passed over")
+    func pageWithoutData() throws {
+        let (summary, _, reporter) = try importing(#"{"object":"page","datJ":[],"has_more":false}"# + "\n", as: "openai-usage", named: "usage_pages.jsonl")
+        #expect(summary.quarantined == 1 && reporter.malformedLines.first?.reason == "the page has no data array")
+    }
+
+    @Test("a finished Gemini response without usageMetadata is quarantined: its tokens are unknown")
+    func geminiWithoutUsage() throws {
+        let line = #"{"candidates":[{"content":{"parts":[{"text":"…"}],"role":"model"},"finishReason":"STOP"}],"modelVersion":"gemini-2.5-flash"}"#
+        let (summary, _, _) = try importing(line + "\n", as: "gemini", named: "responses.jsonl")
+        #expect(summary.quarantined == 1 && summary.imported == 0)
+    }
 }

@@ -25,7 +25,8 @@ enum OpenAIAdminReport {
                 }
                 for case .object(let r) in results { result(r, Bucket(start: start, end: end)) }
             } else if o["object"]?.string == "page" {
-                return // an empty page
+                // The API always sends `data` (empty when there is nothing): without it the page is damaged.
+                problem("the page has no data array")
             } else {
                 problem("expected a usage or costs page (\"object\": \"page\") or bucket")
             }

@@ -261,7 +261,10 @@ class StructuredLogParser: LogParser {
             // Not one document: read the collected lines as JSON Lines (a JSONL file whose first line
             // was cut short), unless nothing but the first line could be read that way either.
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-            let looksLikeJSONLines = lines.dropFirst().contains { line in line.withUnsafeBytes(LogSupport.looksLikeObject) }
+            // Server-sent events count too: a stray "[" above a stream must not hide the stream.
+            let looksLikeJSONLines = lines.dropFirst().contains { line in
+                line.withUnsafeBytes { LogSupport.looksLikeObject($0) || Self.isSSEData($0) }
+            }
             if looksLikeJSONLines {
                 shape = .lines
                 for (i, line) in lines.enumerated() where i < lines.count - 1 || !line.isEmpty {
@@ -302,6 +305,12 @@ class StructuredLogParser: LogParser {
             i += 1
         }
         return nil
+    }
+
+    /// A `data:` line of a server-sent-event stream.
+    static func isSSEData(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard let first = firstNonBlank(line) else { return false }
+        return field("data", of: line, from: first) != nil
     }
 
     private static func isSSELine(_ line: UnsafeRawBufferPointer, from first: Int) -> Bool {
