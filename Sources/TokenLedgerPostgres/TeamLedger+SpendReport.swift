@@ -63,29 +63,34 @@ extension TeamLedger {
         let table = useRollup ? "report_rollup" : "usage_record"
         let conditions = Self.conditions(query, since: since, until: until, usedAggregates: usedAggregates, rollup: useRollup, sql: &sql)
 
-        // Group columns: time bucket start, model key, resolved, then one per text key.
+        // Group columns: the local day (when a calendar key is asked), model key, resolved, then one per
+        // text key. PostgreSQL computes the day in the query's zone from its UTC offsets over the
+        // range, so it returns one row per day rather than per hour (a month: ~600 rows, not ~13,000);
+        // the first instant of each group tells `assemble` which day it is.
+        let time = useRollup ? "hour * 3600000" : "ts"
         var groupColumns: [String] = []
-        if useRollup {
-            groupColumns.append(query.groupBy.contains(where: \.isTime) ? "hour * 3600000" : "0::bigint")
-            groupColumns += ["model_key", "resolved"]
+        var groupBy: [String] = []
+        if query.groupBy.contains(where: \.isTime) && low >= 86_400_000 {
+            groupColumns.append("min(\(time))")
+            groupBy.append(Self.localDay(time, offsets: query.utcOffsets(lowMillis: low, highMillis: high)))
+        } else if query.groupBy.contains(where: \.isTime) {
+            groupColumns.append(time) // records from 1970's first day: each instant apart
+            groupBy.append("1")
         } else {
-            if let bucket = query.timeBucketMillis(lowMillis: low, highMillis: high) {
-                groupColumns.append(bucket == 1 ? "ts" : "(ts / \(bucket)) * \(bucket)")
-            } else {
-                groupColumns.append("0::bigint")
-            }
-            groupColumns += ["coalesce(model_id, model)", "(model_id IS NOT NULL)"]
+            groupColumns.append("0::bigint")
         }
+        groupColumns += useRollup ? ["model_key", "resolved"] : ["coalesce(model_id, model)", "(model_id IS NOT NULL)"]
         for dimension in query.textDimensions {
             groupColumns.append(try Self.textExpression(dimension, sql: &sql))
         }
+        // The other group columns by position (a tag's expression holds a parameter).
+        groupBy += (2...groupColumns.count).map(String.init)
         let sums = useRollup
             ? TeamLedgerSchema.rollupSums.map { "sum(\($0.column))::text" }
             : TeamLedgerSchema.rollupSums.map { "(\($0.aggregate))::text" }
-        let groupNumbers = (1...groupColumns.count).map(String.init).joined(separator: ", ")
         sql.text = """
             SELECT \((groupColumns.enumerated().map { $0.offset < 3 ? $0.element : "(\($0.element))::text" } + sums).joined(separator: ", "))
-            FROM \(table) WHERE \(conditions.joined(separator: " AND ")) GROUP BY \(groupNumbers)
+            FROM \(table) WHERE \(conditions.joined(separator: " AND ")) GROUP BY \(groupBy.joined(separator: ", "))
             """
 
         var buckets: [SpendBucket] = []
@@ -166,6 +171,17 @@ extension TeamLedger {
             conditions.append("(tags::jsonb ->> \(sql.bind(tag.key))) = \(sql.bind(tag.value))")
         }
         return conditions
+    }
+
+    /// The local day number of the instant `time` (Unix ms): its UTC offset picked from the zone's
+    /// segments by a CASE, then whole days since 1970 (`time` + offset is never negative here).
+    static func localDay(_ time: String, offsets: [(from: Int64, offset: Int64)]) -> String {
+        guard let last = offsets.last else { return "(\(time) / 86400000)" }
+        var offset = "\(last.offset)"
+        if offsets.count > 1 {
+            offset = "CASE" + (0..<(offsets.count - 1)).map { " WHEN \(time) < \(offsets[$0 + 1].from) THEN \(offsets[$0].offset)" }.joined() + " ELSE \(last.offset) END"
+        }
+        return "((\(time) + \(offset)) / 86400000)"
     }
 
     /// The SQL value of one text `--by` key, as the SQLite ledger computes it.

@@ -100,16 +100,12 @@ extension ReportQuery {
         rollupAnswers(lowMillis: low, wholeHourOffsets: OffsetSegments(zone: timeZone, fromMillis: low, toMillis: high).offsetsAreWholeHours)
     }
 
-    /// How finely records spanning [low, high) ms must be bucketed in time so every bucket lies in one
-    /// local day: nil when the query has no calendar key (no time bucket at all), an hour when the zone's
-    /// offsets are whole hours, a minute when whole minutes, else one millisecond (each instant apart).
-    public func timeBucketMillis(lowMillis low: Int64, highMillis high: Int64) -> Int64? {
-        guard groupBy.contains(where: \.isTime) else { return nil }
-        guard low >= 0 else { return 1 }
+    /// The zone's UTC offsets over [low, high) ms: from each instant (the first from `Int64.min`) the
+    /// offset in ms, so an engine can compute local days itself: day = (t + offset(t)) / 86,400,000.
+    /// Cost: one zone lookup per DST transition in the range.
+    public func utcOffsets(lowMillis low: Int64, highMillis high: Int64) -> [(from: Int64, offset: Int64)] {
         let segments = OffsetSegments(zone: timeZone, fromMillis: low, toMillis: high)
-        if segments.offsetsAreWholeHours { return 3_600_000 }
-        if segments.offsets.allSatisfy({ $0 % 60_000 == 0 }) && segments.starts.dropFirst().allSatisfy({ $0 % 60_000 == 0 }) { return 60_000 }
-        return 1
+        return Array(zip(segments.starts, segments.offsets)).map { (from: $0.0, offset: $0.1) }
     }
 }
 

@@ -79,43 +79,63 @@ struct FaultInjectionCLITests {
         return process
     }
 
-    @Test("kill -9 at 20 random moments, then a rerun: every line exactly once, the ledger consistent after each kill")
+    @Test("kill -9 at 20 random moments of a running import, then a rerun: every line exactly once, the ledger consistent after each kill")
     func killedTwentyTimes() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
         let file = FaultLog.file
+        // How long one whole import takes on this machine and build, so the kill moments fall inside
+        // it: a fixed window once let a faster import finish before most kills arrived.
+        let probe = try CLIRunner()
+        defer { probe.cleanUp() }
+        let started = Date()
+        #expect(try probe.run("import", file.path).status == 0)
+        let duration = max(Date().timeIntervalSince(started), 0.2)
+
         var random = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0..<1_000_000, using: &random)
         var generator = SeededDelays(seed: seed)
         var killedMidRead = 0
         var landed = 0
+        var attempts = 0
         var committed = 0
-        for kill in 1...20 {
+        var rounds = 1
+        // Kill until 20 kills have landed on a running import (at most 60 tries). When an import ran
+        // to the end before its kill, its totals are checked and the next round starts on a new ledger.
+        while landed < 20 && attempts < 60 {
+            attempts += 1
             let process = try start(cli, ["import", file.path])
-            // Most kills at a random moment of the first 2.5 s: before the ledger exists, during its
-            // migration, while the first transaction is read or written. Every sixth waits for the
-            // next commit first (one per 65,536 rows), so later kills hit later parts of the log.
-            if kill % 6 == 0 {
+            // Most kills at a random moment of a whole import's duration: before the ledger exists,
+            // during its migration, while a transaction is read or written. Every sixth waits for
+            // the next commit first (one per 65,536 rows), so kills also hit later parts of the log.
+            if attempts % 6 == 0 {
                 for _ in 0..<3000 where process.isRunning {
-                    Thread.sleep(forTimeInterval: 0.02)
+                    Thread.sleep(forTimeInterval: 0.01)
                     if let count = try? Ledger.openReadOnly(at: ledgerURL(cli)).recordCount(), count > committed { break }
                 }
             }
-            let delay = generator.next(upTo: kill % 6 == 0 ? 0.5 : 2.5)
+            let delay = generator.next(upTo: attempts % 6 == 0 ? duration * 0.2 : duration * 0.9)
             Thread.sleep(forTimeInterval: delay)
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { landed += 1 }
+            let killed = process.terminationReason == .uncaughtSignal
+            if killed { landed += 1 }
             guard let ledger = try? Ledger.openReadOnly(at: ledgerURL(cli)) else { continue }  // killed before its schema committed
             committed = try ledger.recordCount()
             // Consistent: the checkpoint covers exactly the lines whose records committed.
             let line = try ledger.checkpoint(forPath: file.path)?.line ?? 0
-            #expect(line == committed, "kill \(kill) (seed \(seed), after \(delay) s): checkpoint line \(line), \(committed) records")
-            if committed > 0 && committed < FaultLog.lines && process.terminationReason == .uncaughtSignal { killedMidRead += 1 }
+            #expect(line == committed, "kill \(attempts) (seed \(seed), after \(delay) s): checkpoint line \(line), \(committed) records")
+            if committed > 0 && committed < FaultLog.lines && killed { killedMidRead += 1 }
+            if !killed || committed == FaultLog.lines {
+                try expectTotals(cli, requests: FaultLog.lines)
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerURL(cli).path + suffix) }
+                committed = 0
+                rounds += 1
+            }
         }
-        print("kill -9 schedule seed \(seed): \(landed) of 20 kills landed while the import ran, \(killedMidRead) after a commit and before the end; \(committed) records committed")
-        #expect(landed >= 15 && killedMidRead > 0, "the kills landed mid-import (seed \(seed))")
-        let before = try Ledger.openReadOnly(at: ledgerURL(cli)).recordCount()
+        print("kill -9 schedule seed \(seed): \(landed) of \(attempts) kills landed while the import ran (\(rounds) rounds, whole import \(duration) s), \(killedMidRead) after a commit and before the end")
+        #expect(landed == 20 && killedMidRead > 0, "the kills landed mid-import (seed \(seed))")
+        let before = (try? Ledger.openReadOnly(at: ledgerURL(cli)).recordCount()) ?? 0
         let rerun = try cli.run("import", "--json", file.path)
         #expect(rerun.status == 0 && rerun.stderr.isEmpty)
         #expect(try summary(rerun)["imported"]?.int == FaultLog.lines - before)
