@@ -65,49 +65,9 @@ struct SpendReportBuilder {
         }
     }
 
-    /// Running sums of one group, in integers (money in Int128: no overflow for any real ledger).
-    private struct Accumulator {
-        var requests: Int64 = 0, input: Int64 = 0, cacheRead: Int64 = 0, cacheWrite: Int64 = 0
-        var output: Int64 = 0, reasoning: Int64 = 0
-        var cost: Int128 = 0
-        var records: Int64 = 0, unpricedRecords: Int64 = 0, unpricedRequests: Int64 = 0, unpricedTokens: Int64 = 0
-        var reconciledRecords: Int64 = 0, reported: Int128 = 0, reportedComputed: Int128 = 0
-        var reportedUnpricedRecords: Int64 = 0, reportedUnpriced: Int128 = 0
-
-        mutating func add(_ o: Accumulator) {
-            requests += o.requests; input += o.input; cacheRead += o.cacheRead; cacheWrite += o.cacheWrite
-            output += o.output; reasoning += o.reasoning; cost += o.cost
-            records += o.records; unpricedRecords += o.unpricedRecords; unpricedRequests += o.unpricedRequests
-            unpricedTokens += o.unpricedTokens; reconciledRecords += o.reconciledRecords; reported += o.reported
-            reportedComputed += o.reportedComputed; reportedUnpricedRecords += o.reportedUnpricedRecords
-            reportedUnpriced += o.reportedUnpriced
-        }
-
-        func totals(reconcile: Bool) -> UsageTotals {
-            var t = UsageTotals()
-            t.requests = Int(requests)
-            t.inputTokens = Int(input)
-            t.cacheReadTokens = Int(cacheRead)
-            t.cacheWriteTokens = Int(cacheWrite)
-            t.outputTokens = Int(output)
-            t.reasoningTokens = Int(reasoning)
-            t.cost = Money(picodollars: cost)
-            t.records = Int(records)
-            t.unpricedRecords = Int(unpricedRecords)
-            t.unpricedRequests = Int(unpricedRequests)
-            t.unpricedTokens = Int(unpricedTokens)
-            if reconcile {
-                var r = Reconciliation()
-                r.records = Int(reconciledRecords)
-                r.reported = Money(picodollars: reported)
-                r.computed = Money(picodollars: reportedComputed)
-                r.unpricedRecords = Int(reportedUnpricedRecords)
-                r.reportedUnpriced = Money(picodollars: reportedUnpriced)
-                t.reconciliation = r
-            }
-            return t
-        }
-    }
+    /// Running sums of one group, in integers (money in Int128: no overflow for any real ledger); the
+    /// same sums a server-side engine hands over.
+    private typealias Accumulator = SpendSums
 
     func build(_ db: Database) throws -> SpendReport {
         // A local ledger is one machine's records and does not know its name.
