@@ -156,19 +156,26 @@ public struct JSONParser {
         }
     }
 
+    /// Moves `position` over string bytes that need no attention, eight at a time, stopping at the
+    /// first quote, backslash or control byte (or where fewer than eight bytes are left).
+    @inline(__always)
+    private mutating func skipPlainStringBytes() {
+        while position + 8 <= buffer.count {
+            let special = JSONParser.stringSpecialBytes(buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+            if special != 0 {
+                position += special.trailingZeroBitCount >> 3
+                return
+            }
+            position += 8
+        }
+    }
+
     private mutating func parseString() throws(Error) -> String {
         position += 1 // opening quote
         let start = position
         // Fast path: no escapes — decode the slice directly.
         while position < buffer.count {
-            while position + 8 <= buffer.count {
-                let special = JSONParser.stringSpecialBytes(buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-                if special != 0 {
-                    position += special.trailingZeroBitCount >> 3
-                    break
-                }
-                position += 8
-            }
+            skipPlainStringBytes()
             guard position < buffer.count else { break }
             let b = buffer[position]
             if b == UInt8(ascii: "\"") {
@@ -394,14 +401,7 @@ extension JSONParser {
     private mutating func skipString() throws(Error) {
         position += 1
         while true {
-            while position + 8 <= buffer.count {
-                let special = JSONParser.stringSpecialBytes(buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-                if special != 0 {
-                    position += special.trailingZeroBitCount >> 3
-                    break
-                }
-                position += 8
-            }
+            skipPlainStringBytes()
             guard position < buffer.count else { break }
             let b = buffer[position]
             position += 1
