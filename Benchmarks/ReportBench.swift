@@ -40,18 +40,9 @@ var reportSuite: BenchSuite { BenchSuite(name: "report", summary: "spend reports
         i += 1
     }
     let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-report-bench-\(UUID().uuidString).sqlite").path
-    defer {
-        if keep == nil {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
-    }
+    defer { if keep == nil { ReportBenchLedger.remove(at: path) } }
     let clock = ContinuousClock()
-    if reuse && FileManager.default.fileExists(atPath: path) {
-        print("reusing \(path)")
-    } else {
-        let generated = try clock.measure { try ReportBenchLedger.generate(at: path, records: records) }
-        print("generated \(records) records over 12 months (2025-12 … 2026-11) in \(generated) → \(path)")
-    }
+    try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
     if generateOnly { return }
 
     let ledger = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
@@ -114,6 +105,21 @@ enum ReportBenchLedger {
     static let teams = ["search", "platform", "mobile", "data"]
 
     /// Writes `records` rows in time order in one transaction per 100k rows. Cost: ~10–20 s for 5M (release).
+    /// Generates the benchmark ledger at `path`, or with `reuse` keeps the one already there.
+    static func prepare(at path: String, records: Int, reuse: Bool) throws {
+        if reuse && FileManager.default.fileExists(atPath: path) {
+            print("reusing \(path)")
+        } else {
+            let generated = try ContinuousClock().measure { try generate(at: path, records: records) }
+            print("generated \(records) records over 12 months (2025-12 … 2026-11) in \(generated) → \(path)")
+        }
+    }
+
+    /// Deletes a benchmark ledger and its WAL files.
+    static func remove(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     static func generate(at path: String, records: Int, rollupTriggers: Bool = true) throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         var config = Configuration()

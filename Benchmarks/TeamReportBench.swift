@@ -30,18 +30,9 @@ var teamReportSuite: BenchSuite { BenchSuite(name: "team-report", summary: "the 
     guard let url else { throw TeamReportBenchError.noServer }
     let address = try TeamLedgerAddress(parsing: url)
     let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-bench-\(UUID().uuidString).sqlite").path
-    defer {
-        if keep == nil {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
-    }
+    defer { if keep == nil { ReportBenchLedger.remove(at: path) } }
     let clock = ContinuousClock()
-    if reuse && FileManager.default.fileExists(atPath: path) {
-        print("reusing \(path)")
-    } else {
-        let generated = try clock.measure { try ReportBenchLedger.generate(at: path, records: records) }
-        print("generated \(records) records over 12 months (2025-12 … 2026-11) in \(generated) → \(path)")
-    }
+    try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
     let local = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
     let localCount = try local.recordCount()
     let team = try blockingAwait { try await TeamLedger.connect(address, machine: "bench") }
