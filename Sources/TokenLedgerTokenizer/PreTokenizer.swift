@@ -151,6 +151,7 @@ struct PreTokenizer {
 
     @inline(__always)
     func o200kEnd(at i: Int) -> Int {
+        if let e = o200kAsciiEnd(at: i) { return e }
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         let prefixable = c.flags & (L | N) == 0 && !isNewline(i)
@@ -170,6 +171,54 @@ struct PreTokenizer {
             return newlinesEnd(from: punctuationEnd(from: i + c.length), slash: true)
         }
         // Whitespace: \s*[\r\n]+ | \s+(?!\S) | \s+
+        return o200kWhitespaceEnd(from: i)
+    }
+
+    /// o200k's match at `i` for the usual all-ASCII pieces (English and code), or nil when a scalar
+    /// that decides it is not ASCII (the general path then decides from scratch). Same alternatives
+    /// in the same order, specialised: for ASCII, Lu and Ll are disjoint, so both letter alternatives
+    /// are `prefix? [A-Z]* [a-z]*` with at least one letter (nothing to backtrack into), `\p{N}` is
+    /// `[0-9]`, and the scalar after the optional prefix being ASCII and not a letter rules out both
+    /// letter alternatives. Cost: about one compare per byte, one table load per piece.
+    @inline(__always)
+    func o200kAsciiEnd(at i: Int) -> Int? {
+        let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
+        let b = text[i]
+        guard b < 0x80 else { return nil }
+        let flags = ascii[Int(b)]
+        var j = i
+        if flags & (L | N) == 0 && b != 0x0A && b != 0x0D { j += 1 } // the one-scalar prefix
+        let letters = j
+        while j < count && text[j] &- 0x41 < 26 { j += 1 }
+        while j < count && text[j] &- 0x61 < 26 { j += 1 }
+        if j < count && text[j] >= 0x80 { return nil } // a non-ASCII letter or mark may continue
+        if j > letters { return j + contraction(at: j) }
+        // No letters after the prefix: digits, punctuation or whitespace.
+        if flags & N != 0 {
+            var k = i + 1
+            while k < i + 3 && k < count && text[k] &- 0x30 < 10 { k += 1 }
+            if k < i + 3 && k < count && text[k] >= 0x80 { return nil } // a non-ASCII digit may follow
+            return k
+        }
+        // ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
+        var k = i
+        if b == 0x20 && j < count && ascii[Int(text[j])] & (S | L | N) == 0 { k = j }
+        if k > i || flags & (S | L | N) == 0 {
+            k += 1
+            while k < count {
+                let c = text[k]
+                if c >= 0x80 { return nil }
+                if ascii[Int(c)] & (S | L | N) != 0 { break }
+                k += 1
+            }
+            return newlinesEnd(from: k, slash: true)
+        }
+        return o200kWhitespaceEnd(from: i)
+    }
+
+    /// `\s*[\r\n]+|\s+(?!\S)|\s+` at a whitespace scalar `i`.
+    @inline(__always)
+    func o200kWhitespaceEnd(from i: Int) -> Int {
         let run = whitespaceRun(from: i)
         if run.afterLastNewline > 0 { return run.afterLastNewline }
         if run.end == count { return count }
