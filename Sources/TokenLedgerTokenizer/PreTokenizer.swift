@@ -114,6 +114,7 @@ struct PreTokenizer {
 
     @inline(__always)
     func cl100kEnd(at i: Int) -> Int {
+        if let e = asciiEnd(at: i, o200k: false) { return e }
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         // '(?i:[sdmt]|ll|ve|re)
@@ -140,18 +141,24 @@ struct PreTokenizer {
             return newlinesEnd(from: punctuationEnd(from: i + c.length), slash: false)
         }
         // Whitespace: \s++$ | \s*[\r\n] | \s+(?!\S) | \s
+        return cl100kWhitespaceEnd(from: i, length: c.length)
+    }
+
+    /// `\s++$|\s*[\r\n]|\s+(?!\S)|\s` at a whitespace scalar `i` of `length` bytes.
+    @inline(__always)
+    func cl100kWhitespaceEnd(from i: Int, length: Int) -> Int {
         let run = whitespaceRun(from: i)
         if run.end == count { return count }
         if run.afterLastNewline > 0 { return run.afterLastNewline }
         if run.lastStart > i { return run.lastStart }
-        return i + c.length
+        return i + length
     }
 
     // MARK: o200k_base
 
     @inline(__always)
     func o200kEnd(at i: Int) -> Int {
-        if let e = o200kAsciiEnd(at: i) { return e }
+        if let e = asciiEnd(at: i, o200k: true) { return e }
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         let prefixable = c.flags & (L | N) == 0 && !isNewline(i)
@@ -174,25 +181,30 @@ struct PreTokenizer {
         return o200kWhitespaceEnd(from: i)
     }
 
-    /// o200k's match at `i` for the usual all-ASCII pieces (English and code), or nil when a scalar
-    /// that decides it is not ASCII (the general path then decides from scratch). Same alternatives
-    /// in the same order, specialised: for ASCII, Lu and Ll are disjoint, so both letter alternatives
-    /// are `prefix? [A-Z]* [a-z]*` with at least one letter (nothing to backtrack into), `\p{N}` is
-    /// `[0-9]`, and the scalar after the optional prefix being ASCII and not a letter rules out both
-    /// letter alternatives. Cost: about one compare per byte, one table load per piece.
+    /// The match at `i` for the usual all-ASCII pieces (English and code), or nil when a scalar that
+    /// decides it is not ASCII, or a cl100k piece starts with `'` (the general path then decides from
+    /// scratch). The same alternatives in the same order, specialised to ASCII: `\p{L}` is
+    /// `[A-Za-z]`, `\p{N}` is `[0-9]`, Lu and Ll are disjoint, so o200k's two letter alternatives are
+    /// `prefix? [A-Z]* [a-z]*` with at least one letter (nothing to backtrack into); the scalar after
+    /// the optional prefix being ASCII and not a letter rules out the letter alternatives. Cost: about
+    /// one compare per byte and one table load per piece.
     @inline(__always)
-    func o200kAsciiEnd(at i: Int) -> Int? {
+    func asciiEnd(at i: Int, o200k: Bool) -> Int? {
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let b = text[i]
-        guard b < 0x80 else { return nil }
+        guard b < 0x80, o200k || b != 0x27 else { return nil }
         let flags = ascii[Int(b)]
         var j = i
         if flags & (L | N) == 0 && b != 0x0A && b != 0x0D { j += 1 } // the one-scalar prefix
         let letters = j
-        while j < count && text[j] &- 0x41 < 26 { j += 1 }
-        while j < count && text[j] &- 0x61 < 26 { j += 1 }
+        if o200k {
+            while j < count && text[j] &- 0x41 < 26 { j += 1 }
+            while j < count && text[j] &- 0x61 < 26 { j += 1 }
+        } else {
+            while j < count && (text[j] | 0x20) &- 0x61 < 26 { j += 1 }
+        }
         if j < count && text[j] >= 0x80 { return nil } // a non-ASCII letter or mark may continue
-        if j > letters { return j + contraction(at: j) }
+        if j > letters { return o200k ? j + contraction(at: j) : j }
         // No letters after the prefix: digits, punctuation or whitespace.
         if flags & N != 0 {
             var k = i + 1
@@ -200,7 +212,7 @@ struct PreTokenizer {
             if k < i + 3 && k < count && text[k] >= 0x80 { return nil } // a non-ASCII digit may follow
             return k
         }
-        // ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
+        // ' ?[^\s\p{L}\p{N}]+' then '[\r\n/]*' (o200k) or '[\r\n]*' (cl100k)
         var k = i
         if b == 0x20 && j < count && ascii[Int(text[j])] & (S | L | N) == 0 { k = j }
         if k > i || flags & (S | L | N) == 0 {
@@ -211,9 +223,9 @@ struct PreTokenizer {
                 if ascii[Int(c)] & (S | L | N) != 0 { break }
                 k += 1
             }
-            return newlinesEnd(from: k, slash: true)
+            return newlinesEnd(from: k, slash: o200k)
         }
-        return o200kWhitespaceEnd(from: i)
+        return o200k ? o200kWhitespaceEnd(from: i) : cl100kWhitespaceEnd(from: i, length: 1)
     }
 
     /// `\s*[\r\n]+|\s+(?!\S)|\s+` at a whitespace scalar `i`.
