@@ -198,10 +198,9 @@ struct PreTokenizer {
         if flags & (L | N) == 0 && b != 0x0A && b != 0x0D { j += 1 } // the one-scalar prefix
         let letters = j
         if o200k {
-            while j < count && text[j] &- 0x41 < 26 { j += 1 }
-            while j < count && text[j] &- 0x61 < 26 { j += 1 }
+            j = asciiRunEnd(from: asciiRunEnd(from: j, 0x41, 0x5A, fold: false), 0x61, 0x7A, fold: false)
         } else {
-            while j < count && (text[j] | 0x20) &- 0x61 < 26 { j += 1 }
+            j = asciiRunEnd(from: j, 0x61, 0x7A, fold: true)
         }
         if j < count && text[j] >= 0x80 { return nil } // a non-ASCII letter or mark may continue
         if j > letters { return o200k ? j + contraction(at: j) : j }
@@ -226,6 +225,27 @@ struct PreTokenizer {
             return newlinesEnd(from: k, slash: o200k)
         }
         return o200k ? o200kWhitespaceEnd(from: i) : cl100kWhitespaceEnd(from: i, length: 1)
+    }
+
+    /// The end of the run of bytes in `lo...hi` (with `fold`, ASCII letters of either case folded to
+    /// lower case first) starting at `j`. Eight bytes per step (a word test, then one
+    /// trailing-zero count), so a word costs no branch per letter.
+    @inline(__always)
+    func asciiRunEnd(from start: Int, _ lo: UInt8, _ hi: UInt8, fold: Bool) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high = ones << 7
+        var j = start
+        while j + 8 <= count {
+            let x = UInt64(littleEndian: UnsafeRawPointer(text + j).loadUnaligned(as: UInt64.self))
+            var y = x & ~high // no carries between bytes below; non-ASCII bytes are cleared by ~x
+            if fold { y |= ones << 5 }
+            let inRange = (y &+ ones &* UInt64(0x80 - lo)) & ~(y &+ ones &* UInt64(0x7F - hi)) & ~x & high
+            let outside = ~inRange & high
+            if outside != 0 { return j + outside.trailingZeroBitCount >> 3 }
+            j += 8
+        }
+        while j < count && (fold ? text[j] | 0x20 : text[j]) &- lo <= hi - lo { j += 1 }
+        return j
     }
 
     /// `\s*[\r\n]+|\s+(?!\S)|\s+` at a whitespace scalar `i`.
