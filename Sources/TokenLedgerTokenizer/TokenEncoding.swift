@@ -155,6 +155,7 @@ public final class TokenEncoding: Sendable {
                 // Real text has 0.26–0.40 tokens per byte: room for n/2 ids rarely overflows.
                 var overflow: [Int] = []
                 var ids = [Int](unsafeUninitializedCapacity: (end - start) / 2 + 16) { room, initialized in
+                    HugePages.advise(UnsafeMutableRawPointer(room.baseAddress!), byteCount: room.count * MemoryLayout<Int>.stride)
                     var sink = IdWriter(base: room.baseAddress!, capacity: room.count)
                     run(base + start, end - start, allowSpecial: allowSpecial, into: &sink)
                     initialized = sink.count
