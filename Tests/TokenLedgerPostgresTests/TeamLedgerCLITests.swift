@@ -64,4 +64,40 @@ struct TeamLedgerCLITests {
         #expect(byMachine.status == 0)
         #expect(byMachine.out.split(whereSeparator: \.isNewline).dropFirst().first?.hasPrefix("alice-laptop,") == true, "\(byMachine.out)\(byMachine.err)")
     }
+
+    @Test("import --db postgres:// twice, sync with TOKENLEDGER_DB, import --quarantine: the team ledger reports as the local one")
+    func importIntoTeamLedger() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("config/tokenledger"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let password = try #require(db.address.password)
+        let logs = Self.packageRoot.appendingPathComponent("fixtures/logs/openai-chat").path
+        let machine = ["TOKENLEDGER_MACHINE": "alice-laptop"]
+
+        let first = try Self.run(["import", logs, "--db", url], home: home, environment: machine)
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.hasPrefix("Imported ") && !first.out.hasPrefix("Imported 0 "))
+        #expect(first.err.contains("responses.jsonl:6:"))
+        #expect(!first.out.contains(password) && !first.err.contains(password))
+        let again = try Self.run(["import", logs, "--db", url], home: home, environment: machine)
+        #expect(again.status == 0 && again.out.hasPrefix("Imported 0 records from 0 files"), "\(again.out)")
+        let quarantine = try Self.run(["import", "--quarantine", "--json"], home: home, environment: machine.merging(["TOKENLEDGER_DB": url]) { $1 })
+        #expect(quarantine.status == 0 && quarantine.out.contains("responses.jsonl") && quarantine.out.contains("\"line\": 6"))
+
+        // sync of the same folder as a [[source]], as another machine: nothing new, the books unchanged.
+        try Data("[[source]]\npath = \"\(logs)\"\n".utf8).write(to: home.appendingPathComponent("config/tokenledger/config.toml"))
+        let sync = try Self.run(["sync", "--verbose"], home: home, environment: ["TOKENLEDGER_DB": url, "TOKENLEDGER_MACHINE": "ci-runner"])
+        #expect(sync.status == 0 && sync.out.contains("Imported 0 records"), "\(sync.out)\(sync.err)")
+
+        #expect(try Self.run(["import", logs], home: home).status == 0)
+        for format in ["table", "csv", "json"] {
+            let args = ["report", "--by", "model,effort", "--format", format]
+            let local = try Self.run(args, home: home)
+            let team = try Self.run(args + ["--db", url], home: home)
+            #expect(team.status == 0 && team.out == local.out, "\(format) differs between the local and the team ledger")
+        }
+    }
 }
