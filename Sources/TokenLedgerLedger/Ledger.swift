@@ -213,7 +213,7 @@ public enum LedgerError: UserFacingError, Equatable {
         case .readOnly(let path):
             return "the ledger \(path) cannot be written (its file or folder is read-only); make it writable, or pass --db with a ledger you can write."
         case .unmergedOnReadOnly(let path):
-            return "the ledger \(path) cannot be read where it is: its -wal file holds writes not yet merged and its folder is read-only; make the folder writable for one 'tokenledger report' (which merges them), or copy the ledger with its -wal file to a writable folder."
+            return "the ledger \(path) cannot be read where it is: its -wal file holds writes not yet merged and its folder is read-only; make the folder writable and run 'tokenledger import' once (opening it to write merges them), or copy the ledger with its -wal file to a writable folder."
         case .writeFailed(let reason):
             return "could not write to the ledger (\(reason)); check free disk space and file permissions."
         }
