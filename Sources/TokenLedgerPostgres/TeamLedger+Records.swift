@@ -97,18 +97,8 @@ enum CopyRow {
         let t = r.tokens
         var first = true
         func field(_ text: String?) {
-            if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+            appendField(text, first: first, to: &buffer)
             first = false
-            guard let text else { buffer.writeStaticString("\\N"); return }
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-                default: buffer.writeInteger(byte)
-                }
-            }
         }
         func number<N: BinaryInteger>(_ value: N?) { field(value.map { String($0) }) }
         func flag(_ value: Bool) { field(value ? "t" : "f") }
@@ -142,6 +132,21 @@ enum CopyRow {
         field(machine)
         number(milliseconds(stored.importedAt))
         buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`.
+    static func appendField(_ text: String?, first: Bool, to buffer: inout ByteBuffer) {
+        if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+        guard let text else { buffer.writeStaticString("\\N"); return }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
     }
 
     /// Unix milliseconds, rounded as the SQLite ledger stores them.
