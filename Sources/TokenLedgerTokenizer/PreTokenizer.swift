@@ -114,7 +114,11 @@ struct PreTokenizer {
 
     @inline(__always)
     func cl100kEnd(at i: Int) -> Int {
-        if let e = asciiEnd(at: i, o200k: false) { return e }
+        asciiEnd(at: i, o200k: false) ?? cl100kGeneralEnd(at: i)
+    }
+
+    /// `cl100kEnd` for any scalars (the regex, alternative by alternative).
+    func cl100kGeneralEnd(at i: Int) -> Int {
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         // '(?i:[sdmt]|ll|ve|re)
@@ -158,7 +162,11 @@ struct PreTokenizer {
 
     @inline(__always)
     func o200kEnd(at i: Int) -> Int {
-        if let e = asciiEnd(at: i, o200k: true) { return e }
+        asciiEnd(at: i, o200k: true) ?? o200kGeneralEnd(at: i)
+    }
+
+    /// `o200kEnd` for any scalars (the regex, alternative by alternative).
+    func o200kGeneralEnd(at i: Int) -> Int {
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         let prefixable = c.flags & (L | N) == 0 && !isNewline(i)
