@@ -205,7 +205,7 @@ public final class TokenEncoding: Sendable {
     func run<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, allowSpecial: Bool, cache: PieceCache? = nil,
                               into sink: inout Sink) {
         if cache == nil && n >= PieceCache.worthFrom {
-            let fresh = PieceCache()
+            let fresh = PieceCache(forBytes: n)
             defer { fresh.deallocate() }
             run(base, n, allowSpecial: allowSpecial, cache: fresh, into: &sink)
         } else if allowSpecial {
