@@ -120,9 +120,11 @@ struct IdWriter: TokenSink {
 // - The id array advised for 2 MB pages (HugePages): 35 MB of ids in 4 KB pages was ~8,600 page
 //   faults, most of the ids/count gap: ids 177 → 186–193. Kept.
 // - The ASCII fast path inlined into the piece loop, the general scanners out of line: ~+1%. Kept.
-// After: ids 193–196, count 201–205 MB/s (load 4–5). Where the time goes now (perf, ids): scanner
-// 28%, piece-cache hits 15%, long-table lookups 12% (L2 misses on its 4 MB), merges and short
-// lookups 17%, the kernel zeroing fresh pages for the ids 10%, the piece loop 6%. Not tried for lack of
+//   Then (perf, ids): scanner 28%, piece-cache hits 15%, long-table lookups 12% (L2 misses on its
+//   4 MB), merges and short lookups 17%, the kernel zeroing fresh pages for the ids 10%, loop 6%.
+// - So misses were worth more cache: the short PieceCache table grown with the text (16384 entries
+//   from 2 MiB, 32768 from 4 MiB): ids 195 → 201 → 204–207, count 205 → 212 → 212–217; 65536 no
+//   better. Kept. After: ids 201–207, count 211–217 MB/s (load 3–5). Not tried for lack of
 // time: prefetching the next piece's vocabulary slot (needs a piece of lookahead in the loop and a
 // C shim for __builtin_prefetch); a one-pass scanner (state machine) instead of alternatives tried in turn.
 
