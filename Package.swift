@@ -51,13 +51,13 @@ let package = Package(
             dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerImporters", "TokenLedgerPricing", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The team ledger on PostgreSQL: the same records, dedup keys, checkpoints and alert state as the
-        // SQLite ledger, many machines writing one set of books; `push` from a local ledger. Its own target so
+        // SQLite ledger, many machines writing one set of books (imports through the pipeline's sink); `push` from a local ledger. Its own target so
         // only what needs the PostgreSQL client pays for building it.
         .target(
             name: "TokenLedgerPostgres",
             dependencies: [
-                "TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerBudgets", "TokenLedgerEstimator",
-                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
+                "TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", "TokenLedgerImporters", "TokenLedgerReports", "TokenLedgerBudgets",
+                "TokenLedgerEstimator", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Cost before sending: tokenizer + prices + the user's own history.
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
         // Against the PostgreSQL server in $TOKENLEDGER_TEST_POSTGRES (.ci/run starts one); skipped with a
         // printed reason when it is unset outside CI, failed when it is unset in CI.
-        .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerImporters", "TokenLedgerPricing", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift")]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
         .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
     ]

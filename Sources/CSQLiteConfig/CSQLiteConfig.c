@@ -15,3 +15,7 @@ int tokenledger_sqlite_triggers_enabled(void *db) {
 int tokenledger_sqlite_disable_memstatus(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+int tokenledger_sqlite_enable_uri(void) {
+    return sqlite3_config(SQLITE_CONFIG_URI, 1);
+}

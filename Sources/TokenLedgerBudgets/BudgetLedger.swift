@@ -28,8 +28,9 @@ public struct BudgetSums: Sendable, Hashable {
 /// on PostgreSQL (TokenLedgerPostgres's `TeamLedger`), whose alert memory is shared by every machine.
 public protocol BudgetLedger: Sendable {
     /// Spend of the records in scope with `start <= ts < end` (Unix ms), and of those with
-    /// `ts >= rateStart`, and the unpriced ones by cause. Every record counts, aggregate export rows
-    /// included (as on SQLite).
+    /// `ts >= rateStart`, and the unpriced ones by cause. Aggregate export rows count as in a report
+    /// of the period (`AggregatePolicy.auto`): a provider's export rows are left out when it has
+    /// per-request records in the period, so the same spend is never counted twice.
     func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums
     /// Every remembered alert, optionally of one budget, oldest first.
     func alerts(budget: String?) throws -> [AlertRecord]
@@ -38,10 +39,18 @@ public protocol BudgetLedger: Sendable {
 }
 
 extension Ledger: BudgetLedger {
-    /// Cost: one indexed range scan over the period's records (`ts` index), the scope checked per row;
-    /// a second, filtered one for the unpriced causes only when something is unpriced.
+    /// Cost: a few index probes for the providers with export rows, one indexed range scan over the
+    /// period's records (`ts` index), the scope checked per row; a second, filtered one for the
+    /// unpriced causes only when something is unpriced.
     public func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
-        let (condition, scopeArguments) = scope.sqlCondition()
+        let skipped = try reader.read { db in
+            try AggregatePolicy.auto.split(Ledger.aggregateProviders(db, startMillis: start, endMillis: end)).skipped
+        }
+        var (condition, scopeArguments) = scope.sqlCondition()
+        if !skipped.isEmpty {
+            condition += " AND NOT (is_aggregate = 1 AND provider IN (\(skipped.map { _ in "?" }.joined(separator: ", "))))"
+            scopeArguments += StatementArguments(skipped)
+        }
         var sums: BudgetSums = try reader.read { db in
             // One pass: total spend, trailing-window spend, unpriced count, record count.
             let sql = """

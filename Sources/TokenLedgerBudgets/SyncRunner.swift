@@ -9,14 +9,20 @@ import TokenLedgerPricing
 /// unchanged file is not read again, so running it every 15 minutes from cron is cheap.
 public struct SyncRunner {
     public var sources: [SyncSource]
-    public var ledger: Ledger
+    /// Where the records go: the SQLite ledger, or a team ledger's sink.
+    public var sink: any ImportSink
     public var pricing: PriceBook
     /// Receives malformed-line and problem reports (stderr in the CLI).
     public var reporter: any ImportReporter
 
     public init(sources: [SyncSource], ledger: Ledger, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
+        self.init(sources: sources, sink: ImportPipeline.sink(for: ledger), pricing: pricing, reporter: reporter)
+    }
+
+    /// A sync into another ledger engine (e.g. `TeamLedger.importing`'s sink).
+    public init(sources: [SyncSource], sink: any ImportSink, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
         self.sources = sources
-        self.ledger = ledger
+        self.sink = sink
         self.pricing = pricing
         self.reporter = reporter
     }
@@ -49,7 +55,7 @@ public struct SyncRunner {
         for source in sources {
             let options = ImportOptions(format: source.format, project: source.project, tags: source.tags, channel: source.channel)
             do {
-                let pipeline = try ImportPipeline(ledger: ledger, pricing: pricing, options: options, reporter: reporter)
+                let pipeline = try ImportPipeline(sink: sink, pricing: pricing, options: options, reporter: reporter)
                 let summary = try pipeline.run(sources: [ImportSource(url: URL(fileURLWithPath: source.path), format: source.format)])
                 outcomes.append(Outcome(source: source, summary: summary, failure: nil))
             } catch let error as ImportError {

@@ -39,7 +39,7 @@ public struct ImportSource: Sendable, Hashable {
 /// file's checkpoint and quarantined lines commit in the same transaction, so a kill mid-import leaves
 /// the ledger consistent and the next run continues with no duplicates.
 public final class ImportPipeline {
-    private let ledger: Ledger
+    private let sink: any ImportSink
     private let pricing: PriceBook
     private let adapters: [any LogAdapter]
     private let options: ImportOptions
@@ -51,8 +51,7 @@ public final class ImportPipeline {
     private var pendingRows: PricedBatch.Builder
     private var pendingQuarantine: [QuarantinedLine] = []
     private var pendingCheckpoints: [String: FileCheckpoint] = [:]
-    private let committer: BatchCommitter
-    /// The batches handed to the committer that may not be written yet (at most its `batchesInFlight`).
+    /// The batches handed to the sink that may not be written yet (at most its `batchesInFlight`).
     private var batchesInFlight: [PricedBatch] = []
     private var bytesTotal: Int64 = 0
     private var lastProgress: Int64 = 0
@@ -73,14 +72,25 @@ public final class ImportPipeline {
     static let detectLength = 64 << 10
 
     /// Prepares an import. Throws `ImportError.unknownFormat` when `options.format` names no adapter.
-    public init(ledger: Ledger, pricing: PriceBook, adapters: [any LogAdapter] = LogAdapters.all,
+    public convenience init(ledger: Ledger, pricing: PriceBook, adapters: [any LogAdapter] = LogAdapters.all,
+                            options: ImportOptions = ImportOptions(), reporter: any ImportReporter = CollectingImportReporter()) throws(ImportError) {
+        try self.init(sink: LedgerImportSink(ledger: ledger), pricing: pricing, adapters: adapters, options: options, reporter: reporter)
+    }
+
+    /// The sink that writes to the SQLite `ledger` (what `init(ledger:…)` uses), for runners that
+    /// import several times into one ledger.
+    public static func sink(for ledger: Ledger) -> any ImportSink {
+        LedgerImportSink(ledger: ledger)
+    }
+
+    /// Prepares an import into another ledger engine (`sink`), e.g. a team ledger on a server.
+    public init(sink: any ImportSink, pricing: PriceBook, adapters: [any LogAdapter] = LogAdapters.all,
                 options: ImportOptions = ImportOptions(), reporter: any ImportReporter = CollectingImportReporter()) throws(ImportError) {
-        self.ledger = ledger
+        self.sink = sink
         self.pricing = pricing
         self.adapters = adapters
         self.options = options
         self.reporter = reporter
-        committer = BatchCommitter(ledger: ledger)
         pendingRows = PricedBatch.Builder(pricing: pricing, capacity: options.batchSize)
         explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
     }
@@ -139,7 +149,7 @@ public final class ImportPipeline {
             }
         }
 
-        let checkpoints = try ledger.checkpoints(forPaths: candidates.map(\.path))
+        let checkpoints = try sink.checkpoints(forPaths: candidates.map(\.path))
         var plans: [FilePlan] = []
         var unrecognised = 0
         for candidate in candidates {
@@ -178,7 +188,7 @@ public final class ImportPipeline {
             try drain()
         } catch {
             // Never leave a batch writing in the background behind a failed import.
-            _ = try? committer.finish()
+            _ = try? sink.finish()
             throw error
         }
         reporter.finished()
@@ -534,8 +544,8 @@ public final class ImportPipeline {
         }
     }
 
-    /// Hands the pending records, quarantined lines and checkpoints to the committer, which writes them
-    /// together (one transaction holds whole batches) in the background while reading goes on. Adds the previous batch's
+    /// Hands the pending records, quarantined lines and checkpoints to the sink, which writes them
+    /// together (for SQLite, `BatchCommitter`: one transaction holds whole batches) in the background while reading goes on. Adds the previous batch's
     /// counts to the summary, or throws its error.
     private func flush() throws {
         if let deferredError { throw deferredError }
@@ -547,26 +557,21 @@ public final class ImportPipeline {
         pendingQuarantine = []
         pendingCheckpoints = [:]
         let finished = try committed {
-            try committer.submit(rows: batch.count + quarantine.count) { db in
-                let counts = try Ledger.insert(batch, in: db)
-                try Ledger.quarantine(quarantine, in: db)
-                for checkpoint in checkpoints { try Ledger.saveCheckpoint(checkpoint, in: db) }
-                return counts
-            }
+            try sink.submit(ImportBatch(records: batch, quarantine: quarantine, checkpoints: checkpoints))
         }
         if let finished { count(finished) }
         // Keeps each batch until it is surely written, so its records are freed here rather than on
         // the writer thread.
         batchesInFlight.append(batch)
-        if batchesInFlight.count > committer.batchesInFlight { batchesInFlight.removeFirst() }
+        if batchesInFlight.count > sink.batchesInFlight { batchesInFlight.removeFirst() }
     }
 
     /// Waits for the last batch in flight and adds its counts to the summary.
     private func drain() throws {
-        if let finished = try committed({ try committer.finish() }) { count(finished) }
+        if let finished = try committed({ try sink.finish() }) { count(finished) }
     }
 
-    /// Runs a committer call, turning a database error into `LedgerError.writeFailed`.
+    /// Runs a sink call, turning a database error into `LedgerError.writeFailed`.
     private func committed(_ call: () throws -> InsertCounts?) throws -> InsertCounts? {
         do {
             return try call()

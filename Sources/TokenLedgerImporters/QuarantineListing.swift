@@ -37,7 +37,12 @@ public struct QuarantineListing: Sendable {
 
     /// Reads the quarantine table and, for each line, its bytes from the file. Cost: one small read per line.
     public init(ledger: Ledger) throws {
-        items = try ledger.quarantinedLines().map { q in
+        self.init(lines: try ledger.quarantinedLines())
+    }
+
+    /// The listing of `lines` (from any ledger engine), each with its bytes read from the file.
+    public init(lines: [QuarantinedLine]) {
+        items = lines.map { q in
             guard let offset = q.byteOffset, let length = q.byteLength else { return Item(line: q, text: nil, status: .unknown) }
             guard let bytes = FileStatus.bytes(of: q.file, at: offset, count: length) else {
                 return Item(line: q, text: nil, status: .fileMissing)

@@ -48,6 +48,7 @@ public final class Ledger: Sendable {
     /// Cost: one open plus any pending migrations; cheap when up to date.
     public static func open(at url: URL) throws(LedgerError) -> Ledger {
         _ = Ledger.withoutMemoryStatistics
+        _ = Ledger.withURIFilenames
         // Owner-only: the ledger tells what a person or team spends, on which models and projects.
         // A folder made here is 0700 and a new ledger file 0600 (SQLite gives its -wal and -shm files
         // the ledger's own mode); an existing folder or file keeps the mode its owner chose.
@@ -91,8 +92,7 @@ public final class Ledger: Sendable {
                 }
                 // A ledger on a read-only file system (or in a folder the user may not write, where
                 // SQLite cannot make its -wal and -shm files) is a ledger, just not a writable one.
-                if FileManager.default.fileExists(atPath: url.path),
-                   access(url.path, W_OK) != 0 || access(url.deletingLastPathComponent().path, W_OK) != 0 {
+                if FileManager.default.fileExists(atPath: url.path), isUnwritable(url) {
                     throw .readOnly(path: url.path)
                 }
                 throw .unreadable(path: url.path, reason: error.message ?? "\(error)")
@@ -106,20 +106,25 @@ public final class Ledger: Sendable {
 
     /// Opens an existing ledger read-only (reports on a ledger another process is writing, or a file
     /// the user may not write). Fails with a clear error when the file does not exist.
+    ///
+    /// A ledger in WAL mode needs its `-shm` file, which SQLite cannot create on a read-only file
+    /// system or in a folder the user may not write. There, when no `-wal` file holds unmerged
+    /// writes (a ledger whose last writer closed it cleanly), the file is opened `immutable`: read
+    /// as it is, without locks — nothing can write it there anyway.
     public static func openReadOnly(at url: URL) throws(LedgerError) -> Ledger {
         guard FileManager.default.fileExists(atPath: url.path) else { throw .missing(path: url.path) }
+        _ = Ledger.withURIFilenames
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(30)
         do {
-            let pool = try DatabasePool(path: url.path, configuration: config)
-            let ledger = Ledger(readOnly: pool)
-            let (applied, pending) = try pool.read { db in
-                (try LedgerSchema.migrator.appliedIdentifiers(db), try !LedgerSchema.migrator.hasCompletedMigrations(db))
+            do {
+                return try checkedReadOnly(DatabasePool(path: url.path, configuration: config), path: url.path)
+            } catch let error as DatabaseError where isUnwritable(url) {
+                if hasUnmergedWAL(url) { throw LedgerError.unmergedOnReadOnly(path: url.path) }
+                guard let immutable = try? DatabaseQueue(path: immutableURI(url.path), configuration: config) else { throw error }
+                return try checkedReadOnly(immutable, path: url.path)
             }
-            if applied.isEmpty { throw LedgerError.notALedger(path: url.path) }
-            if pending { throw LedgerError.outdated(path: url.path) }
-            return ledger
         } catch let error as LedgerError {
             throw error
         } catch let error as DatabaseError {
@@ -129,11 +134,50 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// A read-only ledger after checking that `database` is a TokenLedger ledger with every migration applied.
+    private static func checkedReadOnly(_ database: any DatabaseWriter, path: String) throws -> Ledger {
+        let (applied, pending) = try database.read { db in
+            (try LedgerSchema.migrator.appliedIdentifiers(db), try !LedgerSchema.migrator.hasCompletedMigrations(db))
+        }
+        if applied.isEmpty { throw LedgerError.notALedger(path: path) }
+        if pending { throw LedgerError.outdated(path: path) }
+        return Ledger(readOnly: database)
+    }
+
+    /// True when the ledger file or its folder cannot be written (SQLite cannot make its `-shm` file).
+    static func isUnwritable(_ url: URL) -> Bool {
+        access(url.path, W_OK) != 0 || access(url.deletingLastPathComponent().path, W_OK) != 0
+    }
+
+    /// True when a non-empty `-wal` file sits beside the ledger: writes not yet merged into the file,
+    /// which an `immutable` open would not see.
+    static func hasUnmergedWAL(_ url: URL) -> Bool {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+        return size > 0
+    }
+
+    /// `path` as an SQLite URI filename opened immutable, with the characters URIs give a meaning escaped.
+    static func immutableURI(_ path: String) -> String {
+        var escaped = ""
+        for character in path.unicodeScalars {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
+
     /// Switches SQLite's memory statistics off once per process, before the first ledger opens: with
     /// them on (Debian's default) every SQLite malloc and free takes a global mutex, 6 % of an import
     /// writer's instructions. TokenLedger never reads those statistics. When SQLite is already in use
     /// in the process (another library opened a database first) this changes nothing.
     static let withoutMemoryStatistics: Int32 = tokenledger_sqlite_disable_memstatus()
+
+    /// Lets SQLite read `file:` URIs (for `immutableURI`) once per process, before the first open.
+    static let withURIFilenames: Int32 = tokenledger_sqlite_enable_uri()
 
     private init(readOnly writer: any DatabaseWriter) { self.writer = writer }
 
@@ -152,6 +196,7 @@ public enum LedgerError: UserFacingError, Equatable {
     case notALedger(path: String)
     case writeFailed(reason: String)
     case readOnly(path: String)
+    case unmergedOnReadOnly(path: String)
 
     public var message: String {
         switch self {
@@ -167,6 +212,8 @@ public enum LedgerError: UserFacingError, Equatable {
             return "the ledger \(path) was written by an older TokenLedger and needs upgrading; run any 'tokenledger import' once to migrate it."
         case .readOnly(let path):
             return "the ledger \(path) cannot be written (its file or folder is read-only); make it writable, or pass --db with a ledger you can write."
+        case .unmergedOnReadOnly(let path):
+            return "the ledger \(path) cannot be read where it is: its -wal file holds writes not yet merged and its folder is read-only; make the folder writable and run 'tokenledger import' once (opening it to write merges them), or copy the ledger with its -wal file to a writable folder."
         case .writeFailed(let reason):
             return "could not write to the ledger (\(reason)); check free disk space and file permissions."
         }

@@ -37,40 +37,85 @@ public struct RepriceReport: Sendable, Hashable {
     public var after: Money { lines.map(\.after).sum() }
 }
 
+/// A reprice in progress, for any ledger engine: each stored record is priced again, compared with
+/// what is stored, and summed per model and month. The SQLite ledger and the team ledger feed it
+/// their pages, so both print the same `RepriceReport` for the same records.
+public struct RepriceTally {
+    /// The stored price columns a record gets with the current prices.
+    public struct Columns: Sendable, Hashable {
+        public var modelID: String?
+        public var picodollars: Int64?
+        public var unpricedReason: String?
+        public var pricePeriod: String?
+        /// The layers joined by commas, as stored; nil for none.
+        public var priceLayers: String?
+    }
+
+    private let pricing: PriceBook
+    private var byKey: [String: RepriceReport.Line] = [:]
+    private var memo = PricingMemo()
+    private var records = 0
+
+    public init(pricing: PriceBook) {
+        self.pricing = pricing
+    }
+
+    /// Starts a new page: the pricing memo is per page, so memory stays flat over any ledger.
+    public mutating func startPage() {
+        memo = PricingMemo()
+    }
+
+    /// Prices `stored` again and counts it; returns its new columns when any differs from the stored
+    /// ones (cost, unpriced state, resolved model, price period or layers), else nil.
+    /// Cost: one `PriceBook.cost(of:memo:)` (memoized per page).
+    public mutating func add(_ stored: StoredRecord) -> Columns? {
+        records += 1
+        let cost = pricing.cost(of: stored.record, memo: &memo)
+        let fresh = StoredCostColumns(cost)
+        let newCost = fresh.picodollars.map { Money(picodollars: Int128($0)) }
+        let isChanged = newCost != stored.cost || fresh.unpricedReason != stored.unpricedReason
+            || cost.resolvedModel != stored.modelID || cost.periodStart != stored.pricePeriod
+            || cost.layers != stored.priceLayers
+        let month = String(Timestamp.iso8601(stored.record.timestamp).prefix(7))
+        let model = stored.modelID ?? stored.record.model
+        let key = model + "\u{0}" + month
+        var line = byKey[key] ?? RepriceReport.Line(model: model, month: month)
+        line.records += 1
+        if let c = stored.cost { line.before += c } else { line.unpricedBefore += 1 }
+        if let c = newCost { line.after += c } else { line.unpricedAfter += 1 }
+        if isChanged { line.changed += 1 }
+        byKey[key] = line
+        guard isChanged else { return nil }
+        return Columns(modelID: cost.resolvedModel, picodollars: fresh.picodollars, unpricedReason: fresh.unpricedReason,
+                       pricePeriod: cost.periodStart, priceLayers: fresh.priceLayers)
+    }
+
+    /// The report of every record added so far.
+    public func report(applied: Bool) -> RepriceReport {
+        var report = RepriceReport()
+        report.applied = applied
+        report.records = records
+        report.lines = byKey.values.sorted { ($0.month, $0.model) < ($1.month, $1.model) }
+        report.changed = report.lines.reduce(0) { $0 + $1.changed }
+        return report
+    }
+}
+
 extension Ledger {
     /// Recomputes every stored cost with `pricing`; writes the changes when `apply` is true (a dry run
     /// otherwise). Works in pages of `pageSize` records, each page one IMMEDIATE transaction, so an
     /// import running at the same time waits briefly rather than failing, and memory stays flat.
     public func reprice(with pricing: PriceBook, apply: Bool, pageSize: Int = 5000) throws -> RepriceReport {
-        var byKey: [String: RepriceReport.Line] = [:]
-        var report = RepriceReport()
-        report.applied = apply
+        var tally = RepriceTally(pricing: pricing)
         var lastID: Int64 = 0
         while true {
-            let work = { (db: Database) throws -> (Int64?, [StoredRecord]) in
+            let work = { (db: Database) throws -> (Int64?, Int) in
                 let records = try Ledger.storedRecords(afterID: lastID, limit: pageSize, in: db)
-                var changedRows: [(id: Int64, cost: CostBreakdown, columns: StoredCostColumns)] = []
                 // Same results as pricing each record alone; repeated models and days skip the lookups.
-                var memo = PricingMemo()
+                tally.startPage()
+                var changedRows: [(id: Int64, columns: RepriceTally.Columns)] = []
                 for stored in records {
-                    let cost = pricing.cost(of: stored.record, memo: &memo)
-                    let fresh = StoredCostColumns(cost)
-                    let newCost = fresh.picodollars.map { Money(picodollars: Int128($0)) }
-                    let isChanged = newCost != stored.cost || fresh.unpricedReason != stored.unpricedReason
-                        || cost.resolvedModel != stored.modelID || cost.periodStart != stored.pricePeriod
-                        || cost.layers != stored.priceLayers
-                    let month = String(Timestamp.iso8601(stored.record.timestamp).prefix(7))
-                    let model = stored.modelID ?? stored.record.model
-                    let key = model + "\u{0}" + month
-                    var line = byKey[key] ?? RepriceReport.Line(model: model, month: month)
-                    line.records += 1
-                    if let c = stored.cost { line.before += c } else { line.unpricedBefore += 1 }
-                    if let c = newCost { line.after += c } else { line.unpricedAfter += 1 }
-                    if isChanged {
-                        line.changed += 1
-                        changedRows.append((stored.id, cost, fresh))
-                    }
-                    byKey[key] = line
+                    if let columns = tally.add(stored) { changedRows.append((stored.id, columns)) }
                 }
                 if apply {
                     let update = try db.cachedStatement(sql: """
@@ -78,21 +123,16 @@ extension Ledger {
                         WHERE id = ?
                         """)
                     for row in changedRows {
-                        try update.execute(arguments: [
-                            row.cost.resolvedModel, row.columns.picodollars, row.columns.unpricedReason, row.cost.periodStart,
-                            row.columns.priceLayers, row.id,
-                        ])
+                        let c = row.columns
+                        try update.execute(arguments: [c.modelID, c.picodollars, c.unpricedReason, c.pricePeriod, c.priceLayers, row.id])
                     }
                 }
-                return (records.last?.id, records)
+                return (records.last?.id, records.count)
             }
             let page = apply ? try writer.write(work) : try writer.read(work)
-            report.records += page.1.count
-            guard let last = page.0, page.1.count == pageSize else { break }
+            guard let last = page.0, page.1 == pageSize else { break }
             lastID = last
         }
-        report.lines = byKey.values.sorted { ($0.month, $0.model) < ($1.month, $1.model) }
-        report.changed = report.lines.reduce(0) { $0 + $1.changed }
-        return report
+        return tally.report(applied: apply)
     }
 }

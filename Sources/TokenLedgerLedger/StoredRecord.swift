@@ -23,6 +23,18 @@ public struct StoredRecord: Sendable, Hashable {
 
     public var record: UsageRecord { entry.record }
 
+    public init(id: Int64, entry: LedgerEntry, modelID: String?, cost: Money?, unpricedReason: String?, pricePeriod: String?,
+                priceLayers: [String], importedAt: Date) {
+        self.id = id
+        self.entry = entry
+        self.modelID = modelID
+        self.cost = cost
+        self.unpricedReason = unpricedReason
+        self.pricePeriod = pricePeriod
+        self.priceLayers = priceLayers
+        self.importedAt = importedAt
+    }
+
     /// Every usage_record column plus the source file's path (`source_file`, from `log_file`).
     static let selectSQL = "SELECT usage_record.*, log_file.path AS source_file FROM usage_record LEFT JOIN log_file ON log_file.id = usage_record.source_file_id"
 

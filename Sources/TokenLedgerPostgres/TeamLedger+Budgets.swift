@@ -12,10 +12,19 @@ import TokenLedgerReports
 /// methods wait on PostgresNIO's futures: the I/O runs on NIO's event loop, the calling thread only
 /// waits. Never call them on an event loop thread.
 extension TeamLedger: BudgetLedger {
-    /// Cost: one scan of the period's records through the `ts` index, the scope checked per row.
+    /// Cost: a probe per provider with export rows (left out where per-request records cover the same
+    /// spend, as in a report), then one scan of the period's records through the `ts` index, the
+    /// scope checked per row.
     public func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
+        let providerRows = try waiting {
+            try self.connection.query(Self.aggregateProvidersSQL(since: true, until: true), [PostgresData(int64: start), PostgresData(int64: end)]).wait()
+        }
+        let skipped = AggregatePolicy.auto.split(try waiting { try providerRows.map { row in
+            let (provider, hasRequests) = try row.decode((String, Bool).self)
+            return AggregateProvider(provider: provider, hasRequests: hasRequests)
+        } }).skipped
         var binds: [PostgresData] = [PostgresData(int64: rateStart), PostgresData(int64: start), PostgresData(int64: end)]
-        let condition = Self.condition(for: scope, binds: &binds)
+        let condition = Self.condition(for: scope, skippingAggregatesOf: skipped, binds: &binds)
         let sql = """
             SELECT coalesce(sum(cost_pusd), 0)::text, coalesce(sum(cost_pusd) FILTER (WHERE ts >= $1), 0)::text,
                    count(*) FILTER (WHERE cost_pusd IS NULL), count(*)
@@ -30,7 +39,7 @@ extension TeamLedger: BudgetLedger {
         var sums = BudgetSums(spent: spentValue, recentSpent: recentValue, unpricedRecords: Int(unpriced), records: Int(records))
         if unpriced > 0 {
             var causeBinds: [PostgresData] = [PostgresData(int64: start), PostgresData(int64: end)]
-            let causeCondition = Self.condition(for: scope, binds: &causeBinds)
+            let causeCondition = Self.condition(for: scope, skippingAggregatesOf: skipped, binds: &causeBinds)
             let causeRows = try waiting { try self.connection.query("""
                 SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)::bigint
                 FROM usage_record WHERE ts >= $1 AND ts < $2 AND cost_pusd IS NULL AND \(causeCondition) GROUP BY 1, 2
@@ -106,7 +115,8 @@ extension TeamLedger: BudgetLedger {
     /// A budget scope as a PostgreSQL condition, with its values appended to `binds`: the SQLite
     /// ledger's rules (model patterns with `*` and `?`, case-insensitive, against the resolved id and the
     /// logged name; provider, project, effort exact; a tag's value from the tags JSON).
-    static func condition(for scope: BudgetScope, binds: inout [PostgresData]) -> String {
+    /// The export rows of the `skipped` providers are left out (their per-request records cover them).
+    static func condition(for scope: BudgetScope, skippingAggregatesOf skipped: [String] = [], binds: inout [PostgresData]) -> String {
         var clauses: [String] = []
         func bind(_ text: String) -> String {
             binds.append(PostgresData(string: text))
@@ -120,6 +130,7 @@ extension TeamLedger: BudgetLedger {
         if let project = scope.project { clauses.append("project = \(bind(project))") }
         if let tag = scope.tag { clauses.append("(tags::jsonb ->> \(bind(tag.key))) = \(bind(tag.value))") }
         if let effort = scope.effort { clauses.append("effort = \(bind(effort))") }
+        if !skipped.isEmpty { clauses.append("NOT (is_aggregate AND provider IN (\(skipped.map(bind).joined(separator: ", "))))") }
         return clauses.isEmpty ? "true" : clauses.joined(separator: " AND ")
     }
 

@@ -38,22 +38,27 @@ extension TeamLedger {
 
     /// Stores `records` as written by `machine` inside the caller's transaction (which must hold
     /// `TeamLedgerSchema.writeLock`). Within the batch, per key only the first copy of the highest rank
-    /// counts, as in one in-order pass of the SQLite ledger. Cost: one COPY of the batch and one upsert.
+    /// is sent, and counted as one in-order pass of the SQLite ledger counts it (a later copy of higher
+    /// rank is one replacement, an equal or lower one a duplicate), so `import` prints the same summary
+    /// on both engines. Cost: one COPY of the batch and one upsert.
     static func upsert(_ records: [StoredRecord], machine: String, on connection: PostgresConnection, logger: Logger) async throws -> InsertCounts {
         var counts = InsertCounts()
         guard !records.isEmpty else { return counts }
-        var chosen: [String: Int] = [:]
-        var order: [Int] = []
+        var position: [String: Int] = [:]  // dedup key → its place in `order`
+        var order: [Int] = []              // the copy sent per key, in first-seen order
         for (index, record) in records.enumerated() {
-            if let previous = chosen[record.entry.dedupKey] {
-                counts.duplicates += 1
-                if record.entry.supersedeRank > records[previous].entry.supersedeRank {
-                    chosen[record.entry.dedupKey] = index
-                    order[order.firstIndex(of: previous)!] = index
-                }
-            } else {
-                chosen[record.entry.dedupKey] = index
+            guard let at = position[record.entry.dedupKey] else {
+                position[record.entry.dedupKey] = order.count
                 order.append(index)
+                continue
+            }
+            let previous = records[order[at]]
+            if record.entry.supersedeRank > previous.entry.supersedeRank {
+                counts.replaced += 1
+                if previous.cost == nil { counts.unpriced += 1 }
+                order[at] = index
+            } else {
+                counts.duplicates += 1
             }
         }
         try await connection.query("""
@@ -92,18 +97,8 @@ enum CopyRow {
         let t = r.tokens
         var first = true
         func field(_ text: String?) {
-            if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+            appendField(text, first: first, to: &buffer)
             first = false
-            guard let text else { buffer.writeStaticString("\\N"); return }
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-                default: buffer.writeInteger(byte)
-                }
-            }
         }
         func number<N: BinaryInteger>(_ value: N?) { field(value.map { String($0) }) }
         func flag(_ value: Bool) { field(value ? "t" : "f") }
@@ -137,6 +132,21 @@ enum CopyRow {
         field(machine)
         number(milliseconds(stored.importedAt))
         buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`.
+    static func appendField(_ text: String?, first: Bool, to buffer: inout ByteBuffer) {
+        if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+        guard let text else { buffer.writeStaticString("\\N"); return }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
     }
 
     /// Unix milliseconds, rounded as the SQLite ledger stores them.

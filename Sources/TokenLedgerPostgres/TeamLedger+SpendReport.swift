@@ -25,31 +25,15 @@ extension TeamLedger {
         let rangeClause = range.map { " AND " + $0 }.joined()
 
         // Which providers' export buckets count (`--aggregates`): the SQLite ledger's rule.
-        var aggregateProviders: [String] = []
-        // (The (is_aggregate, provider, ts) index holds the few aggregate rows apart: no scan of the rest.)
-        for try await provider in try await connection.query(
-            "SELECT DISTINCT provider FROM usage_record WHERE is_aggregate ORDER BY provider", logger: logger).decode(String.self) {
-            aggregateProviders.append(provider)
+        var aggregateBinds = PostgresBindings()
+        for value in rangeBinds { aggregateBinds.append(value) }
+        var aggregateProviders: [AggregateProvider] = []
+        for try await (provider, hasRequests) in try await connection.query(
+            PostgresQuery(unsafeSQL: Self.aggregateProvidersSQL(since: since != nil, until: until != nil), binds: aggregateBinds),
+            logger: logger).decode((String, Bool).self) {
+            aggregateProviders.append(AggregateProvider(provider: provider, hasRequests: hasRequests))
         }
-        var usedAggregates: [String] = [], skippedAggregates: [String] = []
-        for provider in aggregateProviders {
-            func exists(aggregate: Bool) async throws -> Bool {
-                var binds = PostgresBindings()
-                binds.append(provider)
-                for value in rangeBinds { binds.append(value) }
-                let sql = "SELECT EXISTS (SELECT 1 FROM usage_record WHERE is_aggregate = \(aggregate) AND provider = $1\(rangeClause))"
-                var found = false
-                for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Bool.self) { found = value }
-                return found
-            }
-            guard try await exists(aggregate: true) else { continue }
-            let hasRequests = try await exists(aggregate: false)
-            switch query.aggregates {
-            case .auto: if hasRequests { skippedAggregates.append(provider) } else { usedAggregates.append(provider) }
-            case .exclude: skippedAggregates.append(provider)
-            case .only: usedAggregates.append(provider)
-            }
-        }
+        let (usedAggregates, skippedAggregates) = query.aggregates.split(aggregateProviders)
 
         // The records' time range, bounded by the period (for the zone's offset segments).
         var low: Int64 = 0, high: Int64 = 0
@@ -141,6 +125,21 @@ extension TeamLedger {
             rows.append((reason, model, Int(records), Int(requests)))
         }
         return UnpricedCauseCount.group(rows)
+    }
+
+    /// SQL listing the providers with aggregate (export) rows in the period, each with whether it also
+    /// has per-request rows there, ordered by provider; binds `$1` (since) and then `$2` (until) for
+    /// the bounds that are present. Cost: the (is_aggregate, provider, ts) index holds the few
+    /// aggregate rows apart, and each provider's per-request check is one index probe.
+    static func aggregateProvidersSQL(since: Bool, until: Bool) -> String {
+        var range = ""
+        var next = 1
+        if since { range += " AND ts >= $\(next)"; next += 1 }
+        if until { range += " AND ts < $\(next)" }
+        return """
+            SELECT p.provider, EXISTS (SELECT 1 FROM usage_record r WHERE NOT r.is_aggregate AND r.provider = p.provider\(range))
+            FROM (SELECT DISTINCT provider FROM usage_record WHERE is_aggregate\(range)) p ORDER BY p.provider
+            """
     }
 
     /// Which records (or rollup rows) a query reads: the period, `--aggregates`, and the provider,

@@ -22,6 +22,8 @@ enum TeamLedgerSchema {
     /// The advisory lock key record writers hold per transaction: concurrent pushes take turns per
     /// batch instead of deadlocking on the rollup rows they both update.
     static let writeLock: Int64 = 0x746C_7772_6974_0001
+    /// The advisory lock key an applied `reprice` holds for its whole run (one team-wide reprice at a time).
+    static let repriceLock: Int64 = 0x746C_7270_7263_0001
 
     /// The summed columns of `report_rollup` and the SQL aggregate over a set of `usage_record` rows
     /// that fills each (the same sums as the SQLite ledger's `LedgerSchema.rollupSums`).

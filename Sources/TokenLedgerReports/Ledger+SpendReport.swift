@@ -21,6 +21,30 @@ extension Ledger {
             throw ReportError.ledgerUnreadable(reason: error.message ?? "\(error)")
         }
     }
+
+    /// The providers with aggregate rows in `[startMillis, endMillis)` (either bound may be open), each
+    /// with whether it also has per-request rows there. Cost: the (is_aggregate, provider, ts) index is
+    /// sought once or twice per provider (a loose index scan), O(providers × log n) — never a scan of
+    /// the period.
+    public static func aggregateProviders(_ db: Database, startMillis: Int64?, endMillis: Int64?) throws -> [AggregateProvider] {
+        var rangeSQL: [String] = []
+        var rangeArgs: [any DatabaseValueConvertible] = []
+        if let startMillis { rangeSQL.append("ts >= ?"); rangeArgs.append(startMillis) }
+        if let endMillis { rangeSQL.append("ts < ?"); rangeArgs.append(endMillis) }
+        let rangeClause = rangeSQL.isEmpty ? "" : " AND " + rangeSQL.joined(separator: " AND ")
+        let kindIndex = "usage_record INDEXED BY usage_record_by_kind_provider_time"
+        var found: [AggregateProvider] = []
+        var lastProvider: String? = nil
+        while let provider = try String.fetchOne(db, sql: "SELECT provider FROM \(kindIndex) WHERE is_aggregate = 1\(lastProvider == nil ? "" : " AND provider > ?") ORDER BY provider LIMIT 1", arguments: StatementArguments(lastProvider.map { [$0] } ?? [])) {
+            lastProvider = provider
+            func exists(aggregate: Int) throws -> Bool {
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(kindIndex) WHERE is_aggregate = \(aggregate) AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
+            }
+            guard try exists(aggregate: 1) else { continue }
+            found.append(AggregateProvider(provider: provider, hasRequests: try exists(aggregate: 0)))
+        }
+        return found
+    }
 }
 
 /// The scan behind `Ledger.spendReport(for:)`.
@@ -121,30 +145,7 @@ struct SpendReportBuilder {
         let endMillis = query.period.until.map(Self.millis)
 
         // Which rows count: per-request rows, or a provider's aggregate rows when it has no others.
-        var rangeSQL: [String] = []
-        var rangeArgs: [any DatabaseValueConvertible] = []
-        if let startMillis { rangeSQL.append("ts >= ?"); rangeArgs.append(startMillis) }
-        if let endMillis { rangeSQL.append("ts < ?"); rangeArgs.append(endMillis) }
-        let rangeClause = rangeSQL.isEmpty ? "" : " AND " + rangeSQL.joined(separator: " AND ")
-        // Providers with aggregate rows in the period, found by seeking the (is_aggregate, provider, ts)
-        // index once per provider (a loose index scan): O(providers × log n), never a scan of the period.
-        let kindIndex = "usage_record INDEXED BY usage_record_by_kind_provider_time"
-        var aggregateProviders: [String] = []
-        var lastProvider: String? = nil
-        while let provider = try String.fetchOne(db, sql: "SELECT provider FROM \(kindIndex) WHERE is_aggregate = 1\(lastProvider == nil ? "" : " AND provider > ?") ORDER BY provider LIMIT 1", arguments: StatementArguments(lastProvider.map { [$0] } ?? [])) {
-            lastProvider = provider
-            let inPeriod = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(kindIndex) WHERE is_aggregate = 1 AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
-            if inPeriod { aggregateProviders.append(provider) }
-        }
-        var usedAggregates: [String] = [], skippedAggregates: [String] = []
-        for provider in aggregateProviders {
-            let hasRequests = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(kindIndex) WHERE is_aggregate = 0 AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
-            switch query.aggregates {
-            case .auto: if hasRequests { skippedAggregates.append(provider) } else { usedAggregates.append(provider) }
-            case .exclude: skippedAggregates.append(provider)
-            case .only: usedAggregates.append(provider)
-            }
-        }
+        let (usedAggregates, skippedAggregates) = query.aggregates.split(try Ledger.aggregateProviders(db, startMillis: startMillis, endMillis: endMillis))
 
         // UTC-offset segments over the records' actual range (bounded by the period).
         // (min and max in separate statements: SQLite answers each from the index, but not both at once.)
@@ -162,8 +163,10 @@ struct SpendReportBuilder {
             return try buildFromRollup(db, segments: segments, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
         }
 
-        var conditions = rangeSQL
-        var arguments = rangeArgs
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let startMillis { conditions.append("ts >= ?"); arguments.append(startMillis) }
+        if let endMillis { conditions.append("ts < ?"); arguments.append(endMillis) }
         appendAggregateCondition(usedAggregates: usedAggregates, to: &conditions, &arguments)
         appendFilters(to: &conditions, &arguments)
 

@@ -93,6 +93,33 @@ public enum AggregatePolicy: String, Sendable, CaseIterable {
     case exclude
     /// Aggregate rows only (to look at an export on its own).
     case only
+
+    /// Splits the providers that have aggregate rows in a period into those whose aggregate rows
+    /// count (`used`) and those left out (`skipped`), given whether each also has per-request rows
+    /// in the period. Reports and budgets both decide with this, on SQLite and PostgreSQL alike.
+    public func split(_ providers: [AggregateProvider]) -> (used: [String], skipped: [String]) {
+        var used: [String] = [], skipped: [String] = []
+        for entry in providers {
+            switch self {
+            case .auto: if entry.hasRequests { skipped.append(entry.provider) } else { used.append(entry.provider) }
+            case .exclude: skipped.append(entry.provider)
+            case .only: used.append(entry.provider)
+            }
+        }
+        return (used, skipped)
+    }
+}
+
+/// A provider with aggregate (usage/cost export) rows in a period, and whether it also has
+/// per-request rows there — the same spend seen twice when it does.
+public struct AggregateProvider: Sendable, Hashable {
+    public var provider: String
+    public var hasRequests: Bool
+
+    public init(provider: String, hasRequests: Bool) {
+        self.provider = provider
+        self.hasRequests = hasRequests
+    }
 }
 
 /// What to report: grouping, period, filters, time zone. Build it with the parsing helpers so bad

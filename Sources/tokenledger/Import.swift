@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     struct Import: AsyncParsableCommand {
@@ -66,10 +67,10 @@ extension TokenLedgerCommand {
                 tagValues[key] = value
             }
             let zone = try tz.map { try ImportOptions.parseTimeZone($0) } ?? TimeZone(identifier: "UTC")!
-            let ledgerURL = try ledger.ledgerURL(command: "import")
 
             if quarantine {
-                let listing = try QuarantineListing(ledger: Ledger.openReadOnly(at: ledgerURL))
+                let listing = try await ledger.withTeamLedger { team in QuarantineListing(lines: try await team.quarantinedLines()) }
+                    ?? QuarantineListing(ledger: Ledger.openReadOnly(at: ledger.ledgerURL(command: "import")))
                 if output.json { Console.writeJSON(listing.json()) } else { Console.write(listing.text()) }
                 return
             }
@@ -90,9 +91,18 @@ extension TokenLedgerCommand {
                 FileHandle.standardError.write(Data(text.utf8))
             }
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
-            let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledgerURL), pricing: prices,
-                                              options: options, reporter: reporter)
-            let summary = try pipeline.run(sources: sources)
+            let summary: ImportSummary
+            if let team = try await ledger.withTeamLedger({ team in
+                try await team.importing { sink in
+                    try ImportPipeline(sink: sink, pricing: prices, options: options, reporter: reporter).run(sources: sources)
+                }
+            }) {
+                summary = team
+            } else {
+                let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledger.ledgerURL(command: "import")), pricing: prices,
+                                                  options: options, reporter: reporter)
+                summary = try pipeline.run(sources: sources)
+            }
             if output.json { Console.writeJSON(summary.json) } else { Console.write(summary.line + "\n") }
         }
     }

@@ -21,6 +21,22 @@ struct LedgerOptions: ParsableArguments {
         try teamText.map { text throws(TeamLedgerError) in try TeamLedgerAddress(parsing: text) }
     }
 
+    /// Connects to the team ledger when `--db` / `$TOKENLEDGER_DB` is a postgres:// URL and runs `body`
+    /// with it (closing the connection afterwards, also on error); nil, without calling `body`, for a
+    /// local ledger.
+    func withTeamLedger<T>(_ body: (TeamLedger) async throws -> T) async throws -> T? {
+        guard let address = try teamAddress() else { return nil }
+        let team = try await TeamLedger.connect(address)
+        do {
+            let value = try await body(team)
+            await team.close()
+            return value
+        } catch {
+            await team.close()
+            throw error
+        }
+    }
+
     /// The local ledger file, for a command that works on SQLite only: a postgres:// location is refused
     /// with one sentence naming `command` (never taken for a file name).
     func ledgerURL(command: String) throws -> URL {

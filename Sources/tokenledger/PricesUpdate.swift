@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import TokenLedger
+import TokenLedgerPostgres
 
 // MARK: - prices update
 
@@ -122,7 +123,8 @@ extension TokenLedgerCommand.Prices {
             var repriceReport: RepriceReport?
             if reprice {
                 let prices = try PriceBook.load(config: config, paths: paths)
-                var report = try Ledger.open(at: try ledger.ledgerURL(command: "prices update --reprice")).reprice(with: prices, apply: true)
+                var report = try await ledger.withTeamLedger({ team in try await team.reprice(with: prices, apply: true) })
+                    ?? Ledger.open(at: try ledger.ledgerURL(command: "prices update --reprice")).reprice(with: prices, apply: true)
                 // Only the model-months whose costs changed: the difference the update made.
                 report.lines = report.lines.filter { $0.changed > 0 }
                 report.records = report.lines.reduce(0) { $0 + $1.records }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     struct Reprice: AsyncParsableCommand {
@@ -26,9 +27,14 @@ extension TokenLedgerCommand {
         func run() async throws {
             // Prices first: a bad user price table stops here, before the ledger is opened.
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
-            let url = try ledger.ledgerURL(command: "reprice")
-            let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
-            let report = try target.reprice(with: prices, apply: !dryRun)
+            let report: RepriceReport
+            if let team = try await ledger.withTeamLedger({ team in try await team.reprice(with: prices, apply: !dryRun) }) {
+                report = team
+            } else {
+                let url = try ledger.ledgerURL(command: "reprice")
+                let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
+                report = try target.reprice(with: prices, apply: !dryRun)
+            }
             if output.json { Console.writeJSON(report.json()) } else { Console.write(report.text(style: Console.style)) }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     /// `tokenledger sync`: import every `[[source]]` of the config file (for cron).
@@ -35,9 +36,18 @@ extension TokenLedgerCommand {
             }
             // Prices first: a bad user price table stops the sync before the ledger is opened.
             let pricing = try PriceBook.load(config: file)
-            let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
-                                    pricing: pricing, reporter: reporter)
-            let outcomes = try runner.run()
+            let outcomes: [SyncRunner.Outcome]
+            if let team = try await ledger.withTeamLedger({ team in
+                try await team.importing { sink in
+                    try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter).run()
+                }
+            }) {
+                outcomes = team
+            } else {
+                let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
+                                        pricing: pricing, reporter: reporter)
+                outcomes = try runner.run()
+            }
             if output.json {
                 Console.writeJSON(.array(outcomes.map { outcome in
                     [

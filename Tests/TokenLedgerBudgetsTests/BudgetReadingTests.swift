@@ -50,6 +50,29 @@ struct BudgetReadingTests {
         return try BudgetReading.read(budget, at: at("2026-11-06T00:00:00Z"), from: t.ledger)
     }
 
+    @Test("an export covering per-request records is not counted twice; an export alone counts")
+    func aggregatesCountedOnce() throws {
+        var t = try november()
+        // OpenAI's usage export for the same days (the $15 of per-request records above, and an unpriced bucket).
+        try t.add("2026-11-02T00:00:00Z", usd: "15", model: "o3", aggregate: true)
+        try t.add("2026-11-05T00:00:00Z", usd: nil, model: "o3-pro-new", aggregate: true)
+        // Google has only its export in November: that is the only record of its spend.
+        try t.add("2026-11-03T00:00:00Z", usd: "4", model: "gemini-2.5-pro", provider: "google", aggregate: true)
+        // An OpenAI export in October only, where OpenAI has a per-request record too: outside the month anyway.
+        try t.add("2026-10-15T00:00:00Z", usd: "50", model: "o3", aggregate: true)
+        let r = try read(BudgetScope(), t)
+        #expect(r.spent == usd("26"))  // 10 + 5 + 7 per request, 4 from Google's export; not OpenAI's 15 again
+        #expect(r.unpricedRecords == 1)
+        #expect(r.records == 5)
+        // Scoped to Google, its export is its spend.
+        #expect(try read(BudgetScope(provider: "google"), t).spent == usd("4"))
+        // A month where OpenAI has only its export: the export counts.
+        var exportOnly = try TestLedger()
+        try exportOnly.add("2026-11-10T00:00:00Z", usd: "3", model: "o3", aggregate: true)
+        try exportOnly.add("2026-11-11T00:00:00Z", usd: "2", model: "claude-sonnet-4", provider: "anthropic")
+        #expect(try read(BudgetScope(), exportOnly).spent == usd("5"))
+    }
+
     @Test("spend counts the period only; unpriced records are counted apart, never as $0")
     func spendAndUnpriced() throws {
         let r = try read(BudgetScope(), try november())

@@ -18,7 +18,8 @@ struct TestLedger {
     /// One usage row at `time` (ISO 8601) costing `usd` (nil = unpriced).
     mutating func add(
         _ time: String, usd: String?, model: String = "gpt-4o-mini", modelID: String? = nil,
-        provider: String = "openai", project: String? = nil, effort: String = "unknown", tags: [String: String] = [:]
+        provider: String = "openai", project: String? = nil, effort: String = "unknown", tags: [String: String] = [:],
+        aggregate: Bool = false
     ) throws {
         counter += 1
         guard let date = Timestamp.parse(time) else { throw TestLedgerError.badTime(time) }
@@ -33,9 +34,9 @@ struct TestLedger {
         let key = "test:\(counter)"
         try queue.write { db in
             try db.execute(sql: """
-                INSERT INTO usage_record (dedup_key, ts, provider, model, model_id, effort, source, project, tags, cost_pusd, unpriced_reason, imported_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'test', ?, ?, ?, ?, 0)
-                """, arguments: [key, ms, provider, model, modelID, effort, project, tagsJSON, cost, cost == nil ? "no price table lists the model '\(model)' (by id or alias); see 'tokenledger prices list'." : nil])
+                INSERT INTO usage_record (dedup_key, ts, provider, model, model_id, effort, source, project, tags, cost_pusd, unpriced_reason, is_aggregate, imported_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'test', ?, ?, ?, ?, ?, 0)
+                """, arguments: [key, ms, provider, model, modelID, effort, project, tagsJSON, cost, cost == nil ? "no price table lists the model '\(model)' (by id or alias); see 'tokenledger prices list'." : nil, aggregate ? 1 : 0])
         }
     }
 }

@@ -38,14 +38,26 @@ struct PushCLITests {
         #expect(report.status == 1 && !report.stderr.contains("s3cr3t-pw"))
     }
 
-    @Test("commands that do not work on a team ledger yet say so (exit 2) instead of making a file named postgres:")
+    @Test("push from a team ledger (--db postgres://) says it needs a local ledger (exit 2) instead of making a file named postgres:")
     func unsupported() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
-        for args in [["import", CLIRunner.fixture("fixtures/logs/openai-chat")], ["reprice"]] {
-            let result = try cli.run(args + ["--db", "postgres://u:pw@127.0.0.1:1/x"])
-            #expect(result.status == 2, "\(args[0])")
-            #expect(result.stderr.contains("does not work on a PostgreSQL team ledger yet"), "\(args[0])")
+        let result = try cli.run("push", "--to", "postgres://u:pw@127.0.0.1:1/team", "--db", "postgres://u:pw@127.0.0.1:1/x")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("does not work on a PostgreSQL team ledger yet"))
+        #expect(!FileManager.default.fileExists(atPath: CLIRunner.packageRoot.appendingPathComponent("postgres:").path))
+    }
+
+    @Test("import, import --quarantine and reprice with an unreachable team ledger: one sentence, exit 1, no password, no file named postgres:")
+    func importUnreachable() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let url = "postgres://alice:s3cr3t-pw@127.0.0.1:\(Self.closedPort())/team?sslmode=disable"
+        for args in [["import", CLIRunner.fixture("fixtures/logs/openai-chat")], ["import", "--quarantine"], ["reprice"], ["reprice", "--dry-run"]] {
+            let result = try cli.run(args + ["--db", url])
+            #expect(result.status == 1, "\(args)")
+            #expect(result.stderr.hasPrefix("tokenledger: error: cannot reach the team ledger at postgres://alice:***@127.0.0.1:"), "\(args)")
+            #expect(!result.stderr.contains("s3cr3t-pw") && !result.stdout.contains("s3cr3t-pw"))
         }
         #expect(!FileManager.default.fileExists(atPath: CLIRunner.packageRoot.appendingPathComponent("postgres:").path))
     }

@@ -62,6 +62,21 @@ struct LedgerInsertTests {
         #expect(try ro.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_record") } == 1)
     }
 
+    @Test("the immutable open for read-only file systems reads a ledger whose path has URI characters")
+    func immutableURI() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)/a?b#c%20d/l.sqlite")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent().deletingLastPathComponent()) }
+        try Ledger.open(at: url).insert([entry(key: "k", output: 5), entry(key: "k2", output: 6)], pricing: PriceBook())
+        #expect(!Ledger.hasUnmergedWAL(url))
+        _ = Ledger.withURIFilenames
+        var config = Configuration()
+        config.readonly = true
+        let immutable = try DatabaseQueue(path: Ledger.immutableURI(url.path), configuration: config)
+        #expect(try immutable.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_record") } == 2)
+        // No -shm file was needed (the open that a read-only folder forces).
+        #expect(!FileManager.default.fileExists(atPath: url.path + "-shm"))
+    }
+
     @Test("another program's SQLite database is refused, never written to")
     func foreignDatabase() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("foreign-\(UUID().uuidString).sqlite")

@@ -41,6 +41,34 @@ struct TeamBudgetTests {
         await team.close()
     }
 
+    @Test("export rows covered by per-request records count once, as on SQLite")
+    func aggregatesAsSQLite() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let requests = LocalLedger.entries(300)
+        // Usage-export buckets inside the entries' month: OpenAI's (which also has per-request records,
+        // so its buckets are the same spend again) and Google's (its only records).
+        let buckets = [("openai", "gpt-4o", "b:openai"), ("google", "gemini-2.5-pro", "b:google")].map { provider, model, key in
+            LedgerEntry(record: UsageRecord(timestamp: Self.now.addingTimeInterval(-86_400), provider: provider, model: model,
+                                            tokens: TokenCounts(input: 5_000_000, output: 1_000_000), source: "test", requestCount: 40, isAggregate: true),
+                        dedupKey: key, location: SourceLocation(file: "/logs/export.jsonl", line: 1))
+        }
+        let local = try LocalLedger.make(requests + buckets)
+        let withoutBuckets = try LocalLedger.make(requests + buckets.filter { $0.record.provider == "google" })
+        let team = try await db.connect(machine: "m")
+        _ = try await team.push(from: local, ledgerPath: "/l")
+        for scope in [BudgetScope(), BudgetScope(provider: "openai"), BudgetScope(provider: "google")] {
+            let budget = Budget(name: "b", period: .month, limit: Money(picodollars: 1_000_000_000_000), scope: scope, timeZone: Self.utc)
+            let sqlite = try BudgetReading.read(budget, at: Self.now, from: local)
+            #expect(sqlite == (try BudgetReading.read(budget, at: Self.now, from: team)), "\(scope.summary)")
+            // OpenAI's bucket adds nothing; Google's counts.
+            #expect(sqlite == (try BudgetReading.read(budget, at: Self.now, from: withoutBuckets)), "\(scope.summary)")
+        }
+        let google = try BudgetReading.read(Budget(name: "b", period: .month, limit: Money(picodollars: 1), scope: BudgetScope(provider: "google"), timeZone: Self.utc), at: Self.now, from: team)
+        #expect(google.records == 1 && google.spent > .zero)
+        await team.close()
+    }
+
     @Test("two machines checking the same budget at the same moment deliver one alert")
     func onceAcrossMachines() async throws {
         let db = try await TestServer.freshDatabase()

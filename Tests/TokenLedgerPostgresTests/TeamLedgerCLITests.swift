@@ -64,4 +64,92 @@ struct TeamLedgerCLITests {
         #expect(byMachine.status == 0)
         #expect(byMachine.out.split(whereSeparator: \.isNewline).dropFirst().first?.hasPrefix("alice-laptop,") == true, "\(byMachine.out)\(byMachine.err)")
     }
+
+    @Test("import --db postgres:// twice, sync with TOKENLEDGER_DB, import --quarantine: the team ledger reports as the local one")
+    func importIntoTeamLedger() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("config/tokenledger"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let password = try #require(db.address.password)
+        let logs = Self.packageRoot.appendingPathComponent("fixtures/logs/openai-chat").path
+        let machine = ["TOKENLEDGER_MACHINE": "alice-laptop"]
+
+        let first = try Self.run(["import", logs, "--db", url], home: home, environment: machine)
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.hasPrefix("Imported ") && !first.out.hasPrefix("Imported 0 "))
+        #expect(first.err.contains("responses.jsonl:6:"))
+        #expect(!first.out.contains(password) && !first.err.contains(password))
+        let again = try Self.run(["import", logs, "--db", url], home: home, environment: machine)
+        #expect(again.status == 0 && again.out.hasPrefix("Imported 0 records from 0 files"), "\(again.out)")
+        let quarantine = try Self.run(["import", "--quarantine", "--json"], home: home, environment: machine.merging(["TOKENLEDGER_DB": url]) { $1 })
+        #expect(quarantine.status == 0 && quarantine.out.contains("responses.jsonl") && quarantine.out.contains("\"line\": 6"))
+
+        // sync of the same folder as a [[source]], as another machine: nothing new, the books unchanged.
+        try Data("[[source]]\npath = \"\(logs)\"\n".utf8).write(to: home.appendingPathComponent("config/tokenledger/config.toml"))
+        let sync = try Self.run(["sync", "--verbose"], home: home, environment: ["TOKENLEDGER_DB": url, "TOKENLEDGER_MACHINE": "ci-runner"])
+        #expect(sync.status == 0 && sync.out.contains("Imported 0 records"), "\(sync.out)\(sync.err)")
+
+        #expect(try Self.run(["import", logs], home: home).status == 0)
+        for format in ["table", "csv", "json"] {
+            let args = ["report", "--by", "model,effort", "--format", format]
+            let local = try Self.run(args, home: home)
+            let team = try Self.run(args + ["--db", url], home: home)
+            #expect(team.status == 0 && team.out == local.out, "\(format) differs between the local and the team ledger")
+        }
+    }
+
+    @Test("reprice --db postgres:// after a user price table appears: the same table and JSON as the local reprice, then the same reports")
+    func repriceTeamLedger() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        let prices = home.appendingPathComponent("config/tokenledger/prices")
+        try FileManager.default.createDirectory(at: prices, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let log = home.appendingPathComponent("chat.jsonl")
+        try Data("""
+            {"id":"chatcmpl-GPT9a000000000000000001","object":"chat.completion","created":1796205600,"model":"gpt-9-mini","choices":[],"usage":{"prompt_tokens":100000,"completion_tokens":5000,"total_tokens":105000,"prompt_tokens_details":{"cached_tokens":90000}}}
+            {"id":"chatcmpl-GPT9b000000000000000002","object":"chat.completion","created":1795168800,"model":"gpt-9-mini","choices":[],"usage":{"prompt_tokens":2000,"completion_tokens":1000,"total_tokens":3000}}
+
+            """.utf8).write(to: log)
+        let logs = [log.path, Self.packageRoot.appendingPathComponent("fixtures/logs/openai-chat").path]
+        #expect(try Self.run(["import"] + logs, home: home).status == 0)
+        #expect(try Self.run(["import"] + logs + ["--db", url], home: home).status == 0)
+
+        // A user table prices the model both ledgers hold unpriced (2026-12-02 only: the other is earlier).
+        try Data("""
+            [table]
+            provider = "openai"
+            channel = "official"
+            source = "https://openai.com/api/pricing/"
+            checked = "2026-12-01"
+
+            [[model]]
+            id = "gpt-9-mini"
+            encoding = "o200k_base"
+
+            [[model.period]]
+            from = "2026-12-01"
+            input = 0.30
+            cached_input = 0.03
+            output = 1.20
+            """.utf8).write(to: prices.appendingPathComponent("mine.toml"))
+        for args in [["reprice", "--dry-run"], ["reprice", "--dry-run", "--json"], ["reprice"]] {
+            let local = try Self.run(args, home: home)
+            let team = try Self.run(args + ["--db", url], home: home)
+            #expect(local.status == 0 && team.status == 0, "\(team.err)")
+            #expect(team.out == local.out, "\(args.joined(separator: " ")) differs between the local and the team ledger")
+            // Both gpt-9-mini records change: one is priced, the earlier one's unpriced reason changes.
+            #expect(team.out.contains("2 records") || team.out.contains("\"changed\": 2"))
+        }
+        let again = try Self.run(["reprice", "--db", url], home: home)
+        #expect(again.status == 0 && again.out.contains("Every stored cost already matches the current prices."))
+        let local = try Self.run(["report", "--json"], home: home)
+        let team = try Self.run(["report", "--json", "--db", url], home: home)
+        #expect(team.out == local.out && team.out.contains("0.0117"))
+    }
 }

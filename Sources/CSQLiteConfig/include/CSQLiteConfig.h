@@ -17,4 +17,9 @@ int tokenledger_sqlite_triggers_enabled(void *db);
 /// initialised in the process: returns SQLITE_MISUSE (and changes nothing) after that.
 int tokenledger_sqlite_disable_memstatus(void);
 
+/// Lets sqlite3_open_v2 read `file:` URI filenames in the whole process (sqlite3_config(SQLITE_CONFIG_URI,
+/// 1)), for opening a ledger on a read-only file system with `?immutable=1`. Debian builds SQLite with
+/// URIs on already; others may not. As above, only possible before SQLite is first initialised.
+int tokenledger_sqlite_enable_uri(void);
+
 #endif

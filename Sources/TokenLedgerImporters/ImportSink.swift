@@ -1,0 +1,43 @@
+import TokenLedgerLedger
+
+/// Where the import pipeline writes what it read: the SQLite ledger (`LedgerImportSink`, the
+/// default) or a team ledger on a server. The pipeline reads, parses and prices; a sink only stores,
+/// so every importer works unchanged on every engine.
+///
+/// A sink must store each `ImportBatch` atomically (its records, quarantined lines and file
+/// checkpoints all or none), apply batches in the order submitted, and keep the ledger's
+/// exactly-once rule: a record whose dedup key is stored adds nothing unless its supersede rank is
+/// strictly higher. Its methods are called from one thread, the pipeline's, which they may block.
+public protocol ImportSink: AnyObject {
+    /// The saved checkpoints of `paths` (absent paths left out), read before any batch is submitted.
+    func checkpoints(forPaths paths: [String]) throws -> [String: FileCheckpoint]
+
+    /// How many submitted batches may still be unwritten when `submit` returns (the pipeline keeps
+    /// that many alive, so their records are freed on its own thread).
+    var batchesInFlight: Int { get }
+
+    /// Queues (or writes) one batch. Returns the summed counts of the batches finished since the last
+    /// call, nil when none; throws the error that stopped an earlier batch instead.
+    func submit(_ batch: ImportBatch) throws -> InsertCounts?
+
+    /// Waits until every submitted batch is stored. Returns the counts not returned yet (nil when
+    /// none), or throws the error of a batch that failed. After an error, stops without writing more.
+    func finish() throws -> InsertCounts?
+}
+
+/// One unit of an import that commits together: priced records, the malformed lines found with
+/// them, and the checkpoints of the files read up to (and including) them.
+public struct ImportBatch: Sendable {
+    public var records: PricedBatch
+    public var quarantine: [QuarantinedLine]
+    public var checkpoints: [FileCheckpoint]
+
+    public init(records: PricedBatch, quarantine: [QuarantinedLine], checkpoints: [FileCheckpoint]) {
+        self.records = records
+        self.quarantine = quarantine
+        self.checkpoints = checkpoints
+    }
+
+    /// Rows this batch writes (records and quarantined lines), for transaction sizing.
+    public var rows: Int { records.count + quarantine.count }
+}

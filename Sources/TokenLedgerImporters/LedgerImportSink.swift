@@ -1,0 +1,33 @@
+import GRDB
+import TokenLedgerLedger
+
+/// The SQLite ledger as an import sink: batches go to a `BatchCommitter`, which writes them on its
+/// background thread, several batches per transaction (each batch whole, with its checkpoints).
+final class LedgerImportSink: ImportSink {
+    private let ledger: Ledger
+    private let committer: BatchCommitter
+
+    init(ledger: Ledger) {
+        self.ledger = ledger
+        committer = BatchCommitter(ledger: ledger)
+    }
+
+    func checkpoints(forPaths paths: [String]) throws -> [String: FileCheckpoint] {
+        try ledger.checkpoints(forPaths: paths)
+    }
+
+    var batchesInFlight: Int { committer.batchesInFlight }
+
+    func submit(_ batch: ImportBatch) throws -> InsertCounts? {
+        try committer.submit(rows: batch.rows) { db in
+            let counts = try Ledger.insert(batch.records, in: db)
+            try Ledger.quarantine(batch.quarantine, in: db)
+            for checkpoint in batch.checkpoints { try Ledger.saveCheckpoint(checkpoint, in: db) }
+            return counts
+        }
+    }
+
+    func finish() throws -> InsertCounts? {
+        try committer.finish()
+    }
+}
