@@ -13,6 +13,7 @@ struct BenchSuite {
 
 let suites: [BenchSuite] = [
     tokenizerSuite,     // issue 3
+    tokenizeSuite,      // issue 14 (profiling, A/B)
     pricingSuite,       // issue 2
     importSuite,        // issue 4
     adapterParseSuite,  // issue 4 (parse only)

@@ -141,6 +141,11 @@ extension Ledger {
     /// 2 MiB, and `secure_delete` off, both restored afterwards. The cache holds a long transaction's dirty pages, which SQLite
     /// would otherwise spill to the WAL and write again at commit. Memory: up to `cacheMiB` MiB while
     /// `body` runs. Other writers in this process wait until `body` returns.
+    ///
+    /// Trigger execution is off while `body` runs: it is for imports, which write `usage_record` only
+    /// through `Ledger.insert(_:in:)`, which keeps the report rollup itself (and switches the
+    /// triggers on for the rows that replace others). Switching them per batch expired every
+    /// prepared statement each time. Anything else `body` writes to `usage_record` must do the same.
     public func bulkWrite<T>(cacheMiB: Int, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
@@ -151,7 +156,7 @@ extension Ledger {
             let secureDelete = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 1
             try db.execute(sql: "PRAGMA secure_delete = OFF")
             defer { try? db.execute(sql: "PRAGMA secure_delete = \(secureDelete)") }
-            return try body(db)
+            return try Ledger.withTriggers(enabled: false, in: db) { try body(db) }
         }
     }
 }

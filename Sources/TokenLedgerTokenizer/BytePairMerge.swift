@@ -13,6 +13,25 @@ struct TokenList: TokenSink {
     @inline(__always) mutating func append(_ rank: UInt32) { ids.append(Int(rank)) }
 }
 
+/// The ids of one `encode` call written straight into reserved room (the result array's storage):
+/// one compare per id, where `Array.append` also calls the runtime's uniqueness check. Ids past the
+/// room (text with more than one token per two bytes) go to `overflow`, appended once at the end.
+struct IdWriter: TokenSink {
+    let base: UnsafeMutablePointer<Int>
+    let capacity: Int
+    var count = 0
+    var overflow: [Int] = []
+
+    @inline(__always) mutating func append(_ rank: UInt32) {
+        if count < capacity {
+            base[count] = Int(rank)
+            count += 1
+        } else {
+            overflow.append(Int(rank))
+        }
+    }
+}
+
 // Performance notes (1 MB inputs, release build, this 2-core machine under other builds' load):
 // - Whole-piece lookup first: most English and code pieces are one token (prose ~180 MB/s).
 // - Long pieces, binary heap over separate arrays, heap allocation: 1 MB random a-z 0.5–1.0 s; the

@@ -6,39 +6,42 @@ import TokenLedgerCore
 /// The file is used in place (memory-mapped, or read once into one buffer): loading allocates nothing
 /// per token, so a cold `tokenledger count` touches only the pages it needs. Layout, little-endian:
 ///
-///     "TLBPE\0\0\u{3}"                         8-byte magic
-///     u32 tokenCount, blobLength, slotCount, maxTokenLength, shortSlotCount
+///     "TLBPE\0\0\u{4}"                         8-byte magic
+///     u32 tokenCount, blobLength, longSlotCount, maxTokenLength, shortSlotCount
 ///     u32 pairRanks[65536]                      rank of every 2-byte token (or 0xFFFF_FFFF)
 ///     u32 byteRanks[256]                        rank of every 1-byte token
 ///     u32 offsets[tokenCount + 1]               token r's bytes are blob[offsets[r] ..< offsets[r+1]]
-///     zero padding to a multiple of 8
+///     zero padding to a multiple of 64
 ///     u64 shortSlots[shortSlotCount]            tokens of 3–5 bytes, key inline, linear probing:
 ///                                               bytes (40 bits, little-endian) | length << 40 | (rank + 1) << 43
 ///     u64 shortFilter[8192]                     a 2^19-bit set of those keys' hashes: most absent keys
 ///                                               are rejected by one load from this 64 KB
-///     u32 slots[slotCount]                      all tokens, linear probing: (tag << 18) | (rank + 1), 0 = empty
+///     u64 longSlots[2 * longSlotCount]          tokens of 6 bytes or more, linear probing, 16 bytes a slot:
+///                                               bytes 0–7 | (bytes 8–11 | (rank + 1) << 32 | length << 50); 0 = empty
 ///     u8  blob[blobLength]
 ///
 /// Ranks are 0 ..< tokenCount with no gaps (both OpenAI files are dense; the builder checks).
-/// A lookup costs one hash of the key (8 bytes per step), usually one slot probe and one byte compare
-/// with the blob; keys of 3–5 bytes (CJK characters and the pairs around them) are one probe of a
-/// table with the key inline, no blob access.
+/// A lookup is one or two table loads with the key inline: 1–2 bytes index a table, 3–5 bytes probe
+/// the short table (after its filter), 6 bytes or more probe the long table, whose 16-byte slot holds
+/// the first 12 bytes, so tokens up to 12 bytes (89% of o200k's long tokens) never touch the blob;
+/// longer ones compare their tail with the blob (two more loads, only when the first 12 bytes match).
 public struct CompactVocabulary: @unchecked Sendable {
     /// "No such token": larger than every rank.
     public static let absent: UInt32 = .max
-    static let magic: [UInt8] = Array("TLBPE\0\0\u{3}".utf8)
+    static let magic: [UInt8] = Array("TLBPE\0\0\u{4}".utf8)
     static let filterWords = 8192
     static let headerSize = 8 + 5 * 4
-    static let rankBits: UInt32 = 18
     static let rankMask: UInt32 = (1 << 18) - 1
+    /// Long-table keys hold this many bytes inline.
+    static let inlineBytes = 12
 
     public let tokenCount: Int
     public let maxTokenLength: Int
     let pairRanks: UnsafePointer<UInt32>
     let byteRanks: UnsafePointer<UInt32>
     let offsets: UnsafePointer<UInt32>
-    let slots: UnsafePointer<UInt32>
-    let slotMask: Int
+    let longSlots: UnsafePointer<UInt64>
+    let longShift: UInt64
     let shortSlots: UnsafePointer<UInt64>
     let shortShift: UInt64
     let shortFilter: UnsafePointer<UInt64>
@@ -89,7 +92,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         if let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED {
             try self.init(storage: Storage(base: UnsafeRawPointer(mapped), length: length, unmap: true))
         } else {
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 16)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 64)
             var done = 0
             while done < length {
                 let n = read(fd, buffer + done, length - done)
@@ -105,7 +108,7 @@ public struct CompactVocabulary: @unchecked Sendable {
 
     /// Uses bytes already in memory (tests; the builder's output). Cost: one copy.
     public init(data: [UInt8]) throws {
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(data.count, 1), alignment: 64)
         data.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: data.count) }
         try self.init(storage: Storage(base: UnsafeRawPointer(buffer), length: data.count, unmap: false))
     }
@@ -117,16 +120,16 @@ public struct CompactVocabulary: @unchecked Sendable {
               (0..<8).allSatisfy({ base.load(fromByteOffset: $0, as: UInt8.self) == CompactVocabulary.magic[$0] })
         else { throw FormatError.malformed("bad magic") }
         let header = (0..<5).map { Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 8 + 4 * $0, as: UInt32.self))) }
-        let (count, blobLength, slotCount, maxLength, shortCount) = (header[0], header[1], header[2], header[3], header[4])
-        guard slotCount > 0, slotCount & (slotCount - 1) == 0, shortCount > 1, shortCount & (shortCount - 1) == 0
+        let (count, blobLength, longCount, maxLength, shortCount) = (header[0], header[1], header[2], header[3], header[4])
+        guard longCount > 1, longCount & (longCount - 1) == 0, shortCount > 1, shortCount & (shortCount - 1) == 0
         else { throw FormatError.malformed("slot count not a power of two") }
         let pairsAt = CompactVocabulary.headerSize
         let bytesAt = pairsAt + 65536 * 4
         let offsetsAt = bytesAt + 256 * 4
-        let shortAt = (offsetsAt + (count + 1) * 4 + 7) & ~7
+        let shortAt = (offsetsAt + (count + 1) * 4 + 63) & ~63
         let filterAt = shortAt + shortCount * 8
-        let slotsAt = filterAt + CompactVocabulary.filterWords * 8
-        let blobAt = slotsAt + slotCount * 4
+        let longAt = filterAt + CompactVocabulary.filterWords * 8
+        let blobAt = longAt + longCount * 16
         guard blobAt + blobLength == length else { throw FormatError.malformed("sizes do not add up") }
         self.storage = storage
         tokenCount = count
@@ -134,8 +137,8 @@ public struct CompactVocabulary: @unchecked Sendable {
         pairRanks = (base + pairsAt).assumingMemoryBound(to: UInt32.self)
         byteRanks = (base + bytesAt).assumingMemoryBound(to: UInt32.self)
         offsets = (base + offsetsAt).assumingMemoryBound(to: UInt32.self)
-        slots = (base + slotsAt).assumingMemoryBound(to: UInt32.self)
-        slotMask = slotCount - 1
+        longSlots = (base + longAt).assumingMemoryBound(to: UInt64.self)
+        longShift = UInt64(64 - longCount.trailingZeroBitCount)
         shortSlots = (base + shortAt).assumingMemoryBound(to: UInt64.self)
         shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
         shortFilter = (base + filterAt).assumingMemoryBound(to: UInt64.self)
@@ -151,7 +154,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         if count == 1 { return byteRanks[Int(key[0])] }
         if count <= 5 { return shortRank(key, count) }
         if count > maxTokenLength { return CompactVocabulary.absent }
-        return hashedRank(key, count)
+        return longRank(key, count)
     }
 
     /// The inline key of a 3–5 byte token: its bytes and its length, 43 bits.
@@ -178,22 +181,46 @@ public struct CompactVocabulary: @unchecked Sendable {
         }
     }
 
+    /// The inline part of a key of 6 or more bytes: bytes 0–7, and bytes 8–11 zero-padded. Reads
+    /// only `key[0 ..< count]` (overlapping 4-byte loads for the odd lengths).
     @inline(__always)
-    func hashedRank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
-        let h = CompactVocabulary.hash(key, count)
-        let tag = UInt32(truncatingIfNeeded: h >> 50)
-        var slot = Int(truncatingIfNeeded: h) & slotMask
+    static func longKey(_ key: UnsafePointer<UInt8>, _ count: Int) -> (head: UInt64, tail: UInt64) {
+        let raw = UnsafeRawPointer(key)
+        func word(_ at: Int) -> UInt64 { UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+        if count < 8 { return (word(0) | word(count - 4) << UInt64(8 * (count - 4)), 0) }
+        let head = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        if count >= 12 { return (head, word(8)) }
+        if count == 8 { return (head, 0) }
+        return (head, word(count - 4) >> UInt64(8 * (12 - count)))
+    }
+
+    /// The long table's hash of a key: its inline bytes and its length.
+    @inline(__always)
+    static func longHash(_ head: UInt64, _ tail: UInt64, _ count: Int) -> UInt64 {
+        let h = (head &* 0x9E37_79B9_7F4A_7C15) ^ ((tail | UInt64(count) << 32) &* 0xC2B2_AE3D_27D4_EB4F)
+        return (h ^ (h >> 32)) &* 0xBF58_476D_1CE4_E5B9
+    }
+
+    /// Keys of 6 bytes or more: usually one 16-byte slot load (the probe sequence rarely leaves its
+    /// cache line), plus a blob compare of bytes 12… for keys over 12 bytes whose first 12 match.
+    @inline(__always)
+    func longRank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
+        let (head, tail) = CompactVocabulary.longKey(key, count)
+        let want = tail | UInt64(count) << 50
+        let rankField = UInt64(CompactVocabulary.rankMask) << 32
+        let mask = Int(bitPattern: UInt(1) << (64 - longShift)) &- 1
+        var slot = Int(truncatingIfNeeded: CompactVocabulary.longHash(head, tail, count) >> longShift)
         while true {
-            let entry = slots[slot]
-            if entry == 0 { return CompactVocabulary.absent }
-            if entry >> CompactVocabulary.rankBits == tag {
-                let rank = Int(entry & CompactVocabulary.rankMask) - 1
-                let start = Int(offsets[rank])
-                if Int(offsets[rank + 1]) - start == count, CompactVocabulary.equal(blob + start, key, count) {
+            let second = longSlots[2 * slot + 1]
+            if second == 0 { return CompactVocabulary.absent }
+            if longSlots[2 * slot] == head && second & ~rankField == want {
+                let rank = Int(truncatingIfNeeded: (second & rankField) >> 32) - 1
+                let inline = CompactVocabulary.inlineBytes
+                if count <= inline || CompactVocabulary.equal(blob + Int(offsets[rank]) + inline, key + inline, count - inline) {
                     return UInt32(rank)
                 }
             }
-            slot = (slot + 1) & slotMask
+            slot = (slot + 1) & mask
         }
     }
 
@@ -220,33 +247,6 @@ public struct CompactVocabulary: @unchecked Sendable {
         return UnsafeBufferPointer(start: blob + start, count: Int(offsets[rank + 1]) - start)
     }
 
-    /// The 64-bit key hash shared by the builder and the lookup: 8 bytes per multiply-xorshift step.
-    @inline(__always)
-    static func hash(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
-        var h = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
-        var i = 0
-        let raw = UnsafeRawPointer(key)
-        while i + 8 <= count {
-            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-            i += 8
-        }
-        if i < count {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < count {
-                word |= UInt64(key[i]) << shift
-                shift += 8
-                i += 1
-            }
-            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-        }
-        h = (h ^ (h >> 32)) &* 0x94D0_49BB_1331_11EB
-        return h ^ (h >> 29)
-    }
-
     // MARK: Building and checking (not hot: run once to produce the resource, and in tests)
 
     /// Builds the compact form from a `.tiktoken` text (`base64 rank` per line, ranks dense from 0).
@@ -261,9 +261,6 @@ public struct CompactVocabulary: @unchecked Sendable {
             tokens.append([UInt8](bytes))
         }
         guard tokens.count < Int(rankMask) else { throw FormatError.malformed("too many tokens") }
-        var slotCount = 1
-        while slotCount < tokens.count * 2 + 2 { slotCount <<= 1 }
-        var slots = [UInt32](repeating: 0, count: slotCount)
         var pairs = [UInt32](repeating: absent, count: 65536)
         var singles = [UInt32](repeating: absent, count: 256)
         var offsets: [UInt32] = [0]
@@ -275,11 +272,20 @@ public struct CompactVocabulary: @unchecked Sendable {
             maxLength = max(maxLength, token.count)
             if token.count == 1 { singles[Int(token[0])] = UInt32(rank) }
             if token.count == 2 { pairs[Int(token[0]) << 8 | Int(token[1])] = UInt32(rank) }
-            let h = token.withUnsafeBufferPointer { hash($0.baseAddress!, $0.count) }
-            let tag = UInt32(truncatingIfNeeded: h >> 50)
-            var slot = Int(truncatingIfNeeded: h) & (slotCount - 1)
-            while slots[slot] != 0 { slot = (slot + 1) & (slotCount - 1) }
-            slots[slot] = tag << rankBits | UInt32(rank + 1)
+        }
+        guard maxLength < 1 << 14 else { throw FormatError.malformed("a token is longer than 16383 bytes") }
+        let longTokens = tokens.indices.filter { tokens[$0].count >= 6 }
+        var longCount = 2
+        while longCount < longTokens.count * 2 { longCount <<= 1 }
+        let longShift = UInt64(64 - longCount.trailingZeroBitCount)
+        var longSlots = [UInt64](repeating: 0, count: 2 * longCount)
+        for rank in longTokens {
+            let count = tokens[rank].count
+            let (head, tail) = tokens[rank].withUnsafeBufferPointer { longKey($0.baseAddress!, count) }
+            var slot = Int(truncatingIfNeeded: longHash(head, tail, count) >> longShift)
+            while longSlots[2 * slot + 1] != 0 { slot = (slot + 1) & (longCount - 1) }
+            longSlots[2 * slot] = head
+            longSlots[2 * slot + 1] = tail | UInt64(rank + 1) << 32 | UInt64(count) << 50
         }
         let shortTokens = tokens.indices.filter { (3...5).contains(tokens[$0].count) }
         var shortCount = 2
@@ -298,14 +304,14 @@ public struct CompactVocabulary: @unchecked Sendable {
         }
         var out = magic
         func put(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        for v in [UInt32(tokens.count), UInt32(blob.count), UInt32(slotCount), UInt32(maxLength), UInt32(shortCount)] { put(v) }
+        for v in [UInt32(tokens.count), UInt32(blob.count), UInt32(longCount), UInt32(maxLength), UInt32(shortCount)] { put(v) }
         for v in pairs { put(v) }
         for v in singles { put(v) }
         for v in offsets { put(v) }
-        while out.count % 8 != 0 { out.append(0) }
+        while out.count % 64 != 0 { out.append(0) }
         for v in shortSlots { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         for v in filter { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        for v in slots { put(v) }
+        for v in longSlots { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         out += blob
         return out
     }

@@ -70,6 +70,14 @@ struct PieceCache {
             for i in 0..<Int(entry[8] >> 8) { sink.append(entry[9 + i]) }
             return
         }
+        fillLong(entry, k, piece, n, vocab, into: &sink)
+    }
+
+    /// A miss of `encodeLong`: merge, emit, remember. Out of line, so the hit path stays small
+    /// enough to inline into the piece loop.
+    @inline(never)
+    func fillLong<Sink: TokenSink>(_ entry: UnsafeMutablePointer<UInt32>, _ k: SIMD4<UInt64>, _ piece: UnsafePointer<UInt8>, _ n: Int,
+                                   _ vocab: CompactVocabulary, into sink: inout Sink) {
         var ids = FewIds()
         BytePairMerge.encode(piece, n, vocab, into: &ids)
         for i in 0..<ids.count { sink.append(ids.ids[i]) }
@@ -107,11 +115,19 @@ struct PieceCache {
             emit(entry.pointee, into: &sink)
             return
         }
+        fill(entry, k0, k1, piece, n, vocab, into: &sink)
+    }
+
+    /// A miss of `encode`: merge, emit, remember (pieces of up to 3 ids). Out of line, so the hit
+    /// path stays small enough to inline into the piece loop.
+    @inline(never)
+    func fill<Sink: TokenSink>(_ entry: UnsafeMutablePointer<Entry>, _ k0: UInt64, _ k1: UInt64, _ piece: UnsafePointer<UInt8>, _ n: Int,
+                               _ vocab: CompactVocabulary, into sink: inout Sink) {
         var ids = FewIds()
         BytePairMerge.encode(piece, n, vocab, into: &ids)
         for i in 0..<ids.count { sink.append(ids.ids[i]) }
         if ids.count <= 3 {
-            entry.pointee = Entry(k0: k0, k1: k1, meta: meta | UInt32(ids.count) << 8, id0: ids.ids[0], id1: ids.ids[1], id2: ids.ids[2])
+            entry.pointee = Entry(k0: k0, k1: k1, meta: UInt32(n) | UInt32(ids.count) << 8, id0: ids.ids[0], id1: ids.ids[1], id2: ids.ids[2])
         }
     }
 

@@ -114,6 +114,11 @@ struct PreTokenizer {
 
     @inline(__always)
     func cl100kEnd(at i: Int) -> Int {
+        asciiEnd(at: i, o200k: false) ?? cl100kGeneralEnd(at: i)
+    }
+
+    /// `cl100kEnd` for any scalars (the regex, alternative by alternative).
+    func cl100kGeneralEnd(at i: Int) -> Int {
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         // '(?i:[sdmt]|ll|ve|re)
@@ -140,17 +145,28 @@ struct PreTokenizer {
             return newlinesEnd(from: punctuationEnd(from: i + c.length), slash: false)
         }
         // Whitespace: \s++$ | \s*[\r\n] | \s+(?!\S) | \s
+        return cl100kWhitespaceEnd(from: i, length: c.length)
+    }
+
+    /// `\s++$|\s*[\r\n]|\s+(?!\S)|\s` at a whitespace scalar `i` of `length` bytes.
+    @inline(__always)
+    func cl100kWhitespaceEnd(from i: Int, length: Int) -> Int {
         let run = whitespaceRun(from: i)
         if run.end == count { return count }
         if run.afterLastNewline > 0 { return run.afterLastNewline }
         if run.lastStart > i { return run.lastStart }
-        return i + c.length
+        return i + length
     }
 
     // MARK: o200k_base
 
     @inline(__always)
     func o200kEnd(at i: Int) -> Int {
+        asciiEnd(at: i, o200k: true) ?? o200kGeneralEnd(at: i)
+    }
+
+    /// `o200kEnd` for any scalars (the regex, alternative by alternative).
+    func o200kGeneralEnd(at i: Int) -> Int {
         let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
         let c = scalar(at: i)
         let prefixable = c.flags & (L | N) == 0 && !isNewline(i)
@@ -170,6 +186,79 @@ struct PreTokenizer {
             return newlinesEnd(from: punctuationEnd(from: i + c.length), slash: true)
         }
         // Whitespace: \s*[\r\n]+ | \s+(?!\S) | \s+
+        return o200kWhitespaceEnd(from: i)
+    }
+
+    /// The match at `i` for the usual all-ASCII pieces (English and code), or nil when a scalar that
+    /// decides it is not ASCII, or a cl100k piece starts with `'` (the general path then decides from
+    /// scratch). The same alternatives in the same order, specialised to ASCII: `\p{L}` is
+    /// `[A-Za-z]`, `\p{N}` is `[0-9]`, Lu and Ll are disjoint, so o200k's two letter alternatives are
+    /// `prefix? [A-Z]* [a-z]*` with at least one letter (nothing to backtrack into); the scalar after
+    /// the optional prefix being ASCII and not a letter rules out the letter alternatives. Cost: about
+    /// one compare per byte and one table load per piece.
+    @inline(__always)
+    func asciiEnd(at i: Int, o200k: Bool) -> Int? {
+        let L = PreTokenizer.L, N = PreTokenizer.N, S = PreTokenizer.S
+        let b = text[i]
+        guard b < 0x80, o200k || b != 0x27 else { return nil }
+        let flags = ascii[Int(b)]
+        var j = i
+        if flags & (L | N) == 0 && b != 0x0A && b != 0x0D { j += 1 } // the one-scalar prefix
+        let letters = j
+        if o200k {
+            j = asciiRunEnd(from: asciiRunEnd(from: j, 0x41, 0x5A, fold: false), 0x61, 0x7A, fold: false)
+        } else {
+            j = asciiRunEnd(from: j, 0x61, 0x7A, fold: true)
+        }
+        if j < count && text[j] >= 0x80 { return nil } // a non-ASCII letter or mark may continue
+        if j > letters { return o200k ? j + contraction(at: j) : j }
+        // No letters after the prefix: digits, punctuation or whitespace.
+        if flags & N != 0 {
+            var k = i + 1
+            while k < i + 3 && k < count && text[k] &- 0x30 < 10 { k += 1 }
+            if k < i + 3 && k < count && text[k] >= 0x80 { return nil } // a non-ASCII digit may follow
+            return k
+        }
+        // ' ?[^\s\p{L}\p{N}]+' then '[\r\n/]*' (o200k) or '[\r\n]*' (cl100k)
+        var k = i
+        if b == 0x20 && j < count && ascii[Int(text[j])] & (S | L | N) == 0 { k = j }
+        if k > i || flags & (S | L | N) == 0 {
+            k += 1
+            while k < count {
+                let c = text[k]
+                if c >= 0x80 { return nil }
+                if ascii[Int(c)] & (S | L | N) != 0 { break }
+                k += 1
+            }
+            return newlinesEnd(from: k, slash: o200k)
+        }
+        return o200k ? o200kWhitespaceEnd(from: i) : cl100kWhitespaceEnd(from: i, length: 1)
+    }
+
+    /// The end of the run of bytes in `lo...hi` (with `fold`, ASCII letters of either case folded to
+    /// lower case first) starting at `j`. Eight bytes per step (a word test, then one
+    /// trailing-zero count), so a word costs no branch per letter.
+    @inline(__always)
+    func asciiRunEnd(from start: Int, _ lo: UInt8, _ hi: UInt8, fold: Bool) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high = ones << 7
+        var j = start
+        while j + 8 <= count {
+            let x = UInt64(littleEndian: UnsafeRawPointer(text + j).loadUnaligned(as: UInt64.self))
+            var y = x & ~high // no carries between bytes below; non-ASCII bytes are cleared by ~x
+            if fold { y |= ones << 5 }
+            let inRange = (y &+ ones &* UInt64(0x80 - lo)) & ~(y &+ ones &* UInt64(0x7F - hi)) & ~x & high
+            let outside = ~inRange & high
+            if outside != 0 { return j + outside.trailingZeroBitCount >> 3 }
+            j += 8
+        }
+        while j < count && (fold ? text[j] | 0x20 : text[j]) &- lo <= hi - lo { j += 1 }
+        return j
+    }
+
+    /// `\s*[\r\n]+|\s+(?!\S)|\s+` at a whitespace scalar `i`.
+    @inline(__always)
+    func o200kWhitespaceEnd(from i: Int) -> Int {
         let run = whitespaceRun(from: i)
         if run.afterLastNewline > 0 { return run.afterLastNewline }
         if run.end == count { return count }

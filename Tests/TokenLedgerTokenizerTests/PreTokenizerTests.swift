@@ -50,4 +50,44 @@ struct PreTokenizerTests {
         #expect(try cl100k("e\u{301}t") == ["e", "\u{301}t"])
         #expect(try o200k("👍🏽 ok") == ["👍🏽", " ok"])
     }
+
+    /// Letter runs of every length around the 8-byte steps, between every kind of neighbour the fast
+    /// path must hand back (non-ASCII letters, marks, digits, ſ) or decide itself.
+    static func boundaryTexts() -> [String] {
+        let letters = "HelloWorldABCdefGHIjklMNOpqrSTUvwxYZ"
+        var texts: [String] = []
+        for head in ["", " ", "(", "\t", "\n", "'", "é", "1"] {
+            for n in 0...20 {
+                for tail in ["", "é", "É", "'s", "'S", "'ll", "'ſ", "1", "12345", "٣", "²", " ", "  x", "\n", "\r\n", ".", "./\n", "\u{301}", "中", "\u{A0}"] {
+                    texts.append(head + letters.prefix(n) + tail)
+                }
+            }
+        }
+        return texts
+    }
+
+    @Test("the ASCII fast path ends every match where the general scanner does, at every scalar of every golden case",
+          arguments: EncodingName.allCases)
+    func asciiFastPathAgrees(_ name: EncodingName) throws {
+        let encoding = try TokenEncoding.named(name)
+        var checked = 0
+        var wrong: [String] = []
+        for text in try TokenEncodingTests.goldenCases().map(\.text) + Self.boundaryTexts() {
+            var text = text
+            text.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress else { return }
+                let scanner = PreTokenizer(pattern: name.pattern, text: base, count: utf8.count, classes: encoding.classes)
+                for i in 0..<utf8.count where utf8[i] & 0xC0 != 0x80 {
+                    guard let fast = scanner.asciiEnd(at: i, o200k: name == .o200kBase) else { continue }
+                    checked += 1
+                    let general = name == .o200kBase ? scanner.o200kGeneralEnd(at: i) : scanner.cl100kGeneralEnd(at: i)
+                    if fast != general && wrong.count < 10 {
+                        wrong.append("\(String(decoding: UnsafeBufferPointer(rebasing: utf8[i...].prefix(24)), as: UTF8.self).debugDescription): fast \(fast - i), general \(general - i)")
+                    }
+                }
+            }
+        }
+        #expect(checked > 100_000)
+        #expect(wrong.isEmpty, "\(wrong)")
+    }
 }

@@ -103,6 +103,36 @@ struct TokenEncodingTests {
         #expect((try Self.cl100k()).decode((try Self.cl100k()).encode(letters)) == letters)
     }
 
+    @Test("encode keeps every id of a text with more tokens than half its bytes (past the room it reserves)")
+    func denseText() throws {
+        for encoding in [try Self.o200k(), try Self.cl100k()] {
+            let text = String(repeating: "a1", count: 20_000) + "é"
+            let ids = encoding.encode(text)
+            let pair = encoding.encode("a") + encoding.encode("1")
+            #expect(pair.count == 2)
+            #expect(ids.count == 40_000 + encoding.encode("é").count)
+            #expect(Array(ids[39_996..<40_000]) == pair + pair)
+            #expect(ids.count == encoding.count(text))
+            #expect(encoding.decode(ids) == text)
+        }
+    }
+
+    @Test("a key with a long token's first 12 bytes but another tail is not that token", arguments: EncodingName.allCases)
+    func longTokenTails(_ name: EncodingName) throws {
+        let vocab = try TokenEncoding.named(name).vocabulary
+        var checked = 0
+        var wrong = 0
+        for rank in 0..<vocab.tokenCount where vocab.bytes(of: rank).count > CompactVocabulary.inlineBytes {
+            var key = Array(vocab.bytes(of: rank))
+            key[key.count - 1] ^= 0x01
+            let found = key.withUnsafeBufferPointer { vocab.rank($0.baseAddress!, $0.count) }
+            checked += 1
+            if found != CompactVocabulary.absent && Array(vocab.bytes(of: Int(found))) != key { wrong += 1 }
+        }
+        #expect(checked > 3_000)
+        #expect(wrong == 0)
+    }
+
     @Test("unknown ids do not decode")
     func unknownIds() throws {
         #expect((try Self.o200k()).decode([5_000_000]) == nil)
