@@ -39,6 +39,8 @@ public struct JSONParser {
 
     private let buffer: UnsafeRawBufferPointer
     private var position = 0
+    /// Member-by-member reading (`nextKey`): the last token read was an object's `{`.
+    private var afterOpen = false
 
     private init(buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
 
@@ -439,5 +441,130 @@ extension JSONParser {
         let zeroBackslash = (backslash &- ones) & ~backslash
         let control = (word &- ones &* 0x20) & ~word
         return (zeroQuote | zeroBackslash | control) & high
+    }
+}
+
+// MARK: Reading a known shape member by member
+
+extension JSONParser {
+    /// A forward-only reader over one JSON document, for a hot path that wants a few fields of a known
+    /// shape (an OpenAI chat line's id, model and usage) without building a `JSONValue` tree: the
+    /// caller walks objects with `beginObject`/`nextKey` and reads, descends into or skips each value.
+    /// Skipped values are validated as in `parse` (no strings, no arrays). Cost: one pass over the
+    /// bytes, a `String` only for what the caller reads as one.
+    ///
+    /// Any error leaves the reader at an unspecified position: callers treat it as "not the shape I
+    /// know" and read the bytes again with `parse` (which also words the error for the user).
+    public init(scanning buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
+        skipWhitespace()
+    }
+
+    /// Enters the object that starts here (true), or returns false and moves nowhere when the next
+    /// value is not an object.
+    public mutating func beginObject() -> Bool {
+        guard position < buffer.count, buffer[position] == UInt8(ascii: "{") else { return false }
+        position += 1
+        afterOpen = true
+        return true
+    }
+
+    /// The next member's key in the object being read, as its raw bytes (escapes not decoded: a key
+    /// with a backslash is one the caller does not know), with the reader on its value; nil, past the
+    /// closing `}`, at the object's end. The value must be read, entered or skipped before the next call.
+    public mutating func nextKey() throws(Error) -> UnsafeRawBufferPointer? {
+        skipWhitespace()
+        guard position < buffer.count else { throw error("unterminated object") }
+        if buffer[position] == UInt8(ascii: "}") {
+            position += 1
+            afterOpen = false
+            return nil
+        }
+        if !afterOpen {
+            guard buffer[position] == UInt8(ascii: ",") else { throw error("expected ',' or '}' in object") }
+            position += 1
+            skipWhitespace()
+        }
+        afterOpen = false
+        guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+        let keyStart = position + 1
+        try skipString()
+        let key = UnsafeRawBufferPointer(rebasing: buffer[keyStart..<(position - 1)])
+        skipWhitespace()
+        guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+        position += 1
+        skipWhitespace()
+        return key
+    }
+
+    /// Validates the value that starts here and moves past it, building nothing.
+    public mutating func skipValue() throws(Error) {
+        try skipValue(depth: 1)
+    }
+
+    /// The value that starts here, built as `parse` builds it.
+    public mutating func readValue() throws(Error) -> JSONValue {
+        try parseValue(depth: 1)
+    }
+
+    /// The string that starts here (escapes decoded), or nil, moving nowhere, when the value is not a string.
+    public mutating func readString() throws(Error) -> String? {
+        guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { return nil }
+        return try parseString()
+    }
+
+    /// The bytes of the string that starts here when it has no escapes (validated, quotes excluded),
+    /// moving past it; nil, moving nowhere, when the value is not a string or has an escape. For
+    /// callers that compare or memoize names before making a `String` of them.
+    public mutating func readPlainStringBytes() -> UnsafeRawBufferPointer? {
+        guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { return nil }
+        let opening = position
+        position += 1
+        let start = position
+        while true {
+            skipPlainStringBytes()
+            guard position < buffer.count else { position = opening; return nil }
+            let b = buffer[position]
+            if b == UInt8(ascii: "\"") { break }
+            if b == UInt8(ascii: "\\") || b < 0x20 { position = opening; return nil }
+            position += 1
+        }
+        position += 1
+        return UnsafeRawBufferPointer(rebasing: buffer[start..<(position - 1)])
+    }
+
+    /// True, past it, when the value here is `null`; false, moving nowhere, otherwise.
+    public mutating func readNull() -> Bool {
+        guard position + 4 <= buffer.count, buffer[position] == UInt8(ascii: "n"), buffer[position + 1] == UInt8(ascii: "u"),
+              buffer[position + 2] == UInt8(ascii: "l"), buffer[position + 3] == UInt8(ascii: "l") else { return false }
+        position += 4
+        return true
+    }
+
+    /// The value here when it is a plain whole number: 1 to 18 digits, no sign, no leading zero, no
+    /// fraction or exponent (a token count, a Unix time). Otherwise nil, moving nowhere.
+    public mutating func readPlainWholeNumber() -> Int? {
+        var p = position
+        var value = 0
+        while p < buffer.count {
+            let digit = buffer[p] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int(digit)
+            p += 1
+        }
+        let digits = p - position
+        guard digits >= 1, digits <= 18, digits == 1 || buffer[position] != UInt8(ascii: "0") else { return nil }
+        if p < buffer.count {
+            let b = buffer[p]
+            if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { return nil }
+        }
+        position = p
+        return value
+    }
+
+    /// True when only whitespace is left.
+    public mutating func isAtEnd() -> Bool {
+        skipWhitespace()
+        return position == buffer.count
     }
 }

@@ -106,6 +106,14 @@ public enum Timestamp {
         return Date(timeIntervalSince1970: TimeInterval(ms) / 1000)
     }
 
+    /// `fromUnix` for a whole number already read (an importer's hot path that reads digits in place):
+    /// seconds, or milliseconds from 10^12 on; nil when negative or 10^14 or more, as `fromUnix`.
+    public static func fromWholeUnix(_ whole: Int) -> Date? {
+        guard whole >= 0, whole < 100_000_000_000_000 else { return nil }
+        let millis = whole >= 1_000_000_000_000 ? whole : whole * 1000
+        return Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
+    }
+
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year

@@ -47,7 +47,8 @@ public final class ImportPipeline {
     private let explicitAdapter: (any LogAdapter)?  // validated `options.format`
 
     private var summary = ImportSummary()
-    private var pendingEntries: [LedgerEntry] = []
+    /// The records read since the last flush, priced as they come.
+    private var pendingRows: PricedBatch.Builder
     private var pendingQuarantine: [QuarantinedLine] = []
     private var pendingCheckpoints: [String: FileCheckpoint] = [:]
     /// The batches handed to the sink that may not be written yet (at most its `batchesInFlight`).
@@ -90,6 +91,7 @@ public final class ImportPipeline {
         self.adapters = adapters
         self.options = options
         self.reporter = reporter
+        pendingRows = PricedBatch.Builder(pricing: pricing, capacity: options.batchSize)
         explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
     }
 
@@ -468,7 +470,7 @@ public final class ImportPipeline {
             if let project = options.project { entry.record.project = project }
             for (key, value) in options.tags { entry.record.tags[key] = value }
             if let channel = options.channel { entry.record.channel = channel }
-            pendingEntries.append(entry)
+            pendingRows.append(entry)
             // Whole documents and databases may hold many records: commit them in batches (without
             // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
             if currentLayout != .lines && batchIsFull { try? flushOrRemember() }
@@ -528,7 +530,7 @@ public final class ImportPipeline {
 
     /// Records and quarantined lines both count toward a batch, so a file of nothing but bad lines
     /// is committed in bounded batches too.
-    private var batchIsFull: Bool { pendingEntries.count + pendingQuarantine.count >= options.batchSize }
+    private var batchIsFull: Bool { pendingRows.count + pendingQuarantine.count >= options.batchSize }
 
     private func stage(_ checkpoint: FileCheckpoint) {
         pendingCheckpoints[checkpoint.path] = checkpoint
@@ -547,13 +549,11 @@ public final class ImportPipeline {
     /// counts to the summary, or throws its error.
     private func flush() throws {
         if let deferredError { throw deferredError }
-        guard !pendingEntries.isEmpty || !pendingQuarantine.isEmpty || !pendingCheckpoints.isEmpty else { return }
-        // Priced here, on the reading thread, while the previous batch is still being written.
-        let batch = PricedBatch(pendingEntries, pricing: pricing)
+        guard pendingRows.count > 0 || !pendingQuarantine.isEmpty || !pendingCheckpoints.isEmpty else { return }
+        // Priced as read, on the reading thread, while the previous batch is still being written.
+        let batch = pendingRows.build()
         let quarantine = pendingQuarantine
         let checkpoints = Array(pendingCheckpoints.values)
-        pendingEntries = []
-        pendingEntries.reserveCapacity(options.batchSize)
         pendingQuarantine = []
         pendingCheckpoints = [:]
         let finished = try committed {

@@ -56,18 +56,15 @@ extension Ledger {
     /// contribution is summed in Swift (`RollupAccumulator`, from the same `LedgerSchema.rollupSums`
     /// list as the triggers) and written with one upsert per rollup row at the end of the batch.
     /// Replacements still go through the update trigger.
+    ///
+    /// Inside `bulkWrite` (an import), trigger execution is already off, so a batch whose keys are all
+    /// new switches nothing: each switch expires the connection's prepared statements, and re-preparing
+    /// the 16-row insert and the rollup upsert after every batch was ~5 % of the writer thread.
     public static func insert(_ batch: PricedBatch, in db: Database) throws -> InsertCounts {
-        try db.execute(sql: "UPDATE report_rollup_control SET deferred = 1")
-        do {
-            var rollup = RollupAccumulator()
-            let counts = try insertRows(batch, rollup: &rollup, in: db)
-            try rollup.write(to: db)
-            try db.execute(sql: "UPDATE report_rollup_control SET deferred = 0")
-            return counts
-        } catch {
-            try? db.execute(sql: "UPDATE report_rollup_control SET deferred = 0")
-            throw error
-        }
+        var rollup = RollupAccumulator()
+        let counts = try insertRows(batch, rollup: &rollup, in: db)
+        try rollup.write(to: db)
+        return counts
     }
 
     /// The row loop of `insert`, in two passes. Pass 1 stores every entry whose key is new with a plain
@@ -85,14 +82,15 @@ extension Ledger {
     /// import) or none (a re-import), nothing more is needed. Otherwise each row's home slot is read
     /// back: a row was stored by this statement when the slot holds its key under a row id the
     /// statement assigned (new ids are the largest id + 1, in row order) and no earlier row of the
-    /// statement claimed that slot.
+    /// statement claimed that slot. Integer and NULL parameters equal to the row's 16 rows earlier
+    /// (`BoundValues`: the source file, the import time, the zero counts) are not bound again.
     private static func insertRows(_ batch: PricedBatch, rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
         var contested: [(row: StoredUsage, fileID: Int64?)] = []
         var files = LogFileIDs()
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
         let chunk = Ledger.rowsPerStatement
-        try batch.rows.withUnsafeBufferPointer { rows in try withTriggersDisabled(in: db) {
+        try batch.rows.withUnsafeBufferPointer { rows in try withTriggers(enabled: false, in: db) {
             // OR IGNORE rather than ON CONFLICT DO NOTHING: a statement of several rows that may abort
             // (a NOT NULL column) keeps a statement journal, which cost more than the rows saved.
             // Every NOT NULL column is always bound; a row this skips for any reason other than its
@@ -102,6 +100,7 @@ extension Ledger {
             // Ids near the top of the range are chosen at random by SQLite: then one row per statement.
             let consecutiveIDs = largestID < Int64.max - Int64(rows.count) - 1
             var fileIDs = [Int64?](repeating: nil, count: chunk)
+            let bound = BoundValues(parameters: Int(Ledger.columnsPerRow) * chunk)
             var start = 0
             while start < rows.count {
                 guard consecutiveIDs, rows.count - start >= chunk else {
@@ -118,7 +117,8 @@ extension Ledger {
                     continue
                 }
                 for i in 0..<chunk { fileIDs[i] = try files.id(for: rows[start + i].entry.location?.file, in: db) }
-                try StoredUsage.write(UnsafeBufferPointer(rebasing: rows[start..<(start + chunk)]), with: many, fileIDs: fileIDs, in: db)
+                try StoredUsage.write(UnsafeBufferPointer(rebasing: rows[start..<(start + chunk)]), with: many, fileIDs: fileIDs,
+                                      bound: bound, in: db)
                 let stored = db.changesCount
                 var claimed: Set<Int64> = []
                 for i in start..<(start + chunk) {
@@ -146,6 +146,24 @@ extension Ledger {
             }
         } }
         guard !contested.isEmpty else { return counts }
+        // Triggers on, so the update trigger moves replaced rows in the rollup; the insert trigger
+        // stays out of it (`deferred`), since new rows are summed in `rollup`.
+        try withTriggers(enabled: true, in: db) {
+            try db.cachedStatement(sql: "UPDATE report_rollup_control SET deferred = 1").execute()
+            do {
+                try storeContested(contested, fresh: fresh, counts: &counts, rollup: &rollup, in: db)
+            } catch {
+                try? db.cachedStatement(sql: "UPDATE report_rollup_control SET deferred = 0").execute()
+                throw error
+            }
+            try db.cachedStatement(sql: "UPDATE report_rollup_control SET deferred = 0").execute()
+        }
+        return counts
+    }
+
+    /// Pass 2 of `insertRows`: the rows whose home slot pass 1 found taken.
+    private static func storeContested(_ contested: [(row: StoredUsage, fileID: Int64?)], fresh: OpaquePointer,
+                                       counts: inout InsertCounts, rollup: inout RollupAccumulator, in db: Database) throws {
 
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
         let statement = try db.cachedStatement(sql: Ledger.insertColumnsSQL + """
@@ -186,17 +204,21 @@ extension Ledger {
             }
             if row.costPicodollars == nil { counts.unpriced += 1 }
         }
-        return counts
     }
 
-    /// Runs `body` with trigger execution switched off on this connection, and always switches it
-    /// back on. Cost: SQLite re-prepares the connection's statements after each switch (a few per batch).
-    private static func withTriggersDisabled(in db: Database, _ body: () throws -> Void) throws {
+    /// Runs `body` with trigger execution on or off on this connection, as asked, and then sets it back
+    /// as it was. Cost: when that changes the setting, SQLite re-prepares the connection's statements
+    /// on their next step (twice per call); nothing when it is already as asked.
+    static func withTriggers<T>(enabled: Bool, in db: Database, _ body: () throws -> T) throws -> T {
         guard let connection = db.sqliteConnection else { return try body() }
-        let code = tokenledger_sqlite_enable_triggers(UnsafeMutableRawPointer(connection), 0)
+        let handle = UnsafeMutableRawPointer(connection)
+        let wasEnabled = tokenledger_sqlite_triggers_enabled(handle)
+        guard wasEnabled >= 0 else { throw SQLiteBinder.error(SQLITE_ERROR, db) }
+        if (wasEnabled == 1) == enabled { return try body() }
+        let code = tokenledger_sqlite_enable_triggers(handle, enabled ? 1 : 0)
         guard code == SQLITE_OK else { throw SQLiteBinder.error(code, db) }
-        defer { _ = tokenledger_sqlite_enable_triggers(UnsafeMutableRawPointer(connection), 1) }
-        try body()
+        defer { _ = tokenledger_sqlite_enable_triggers(handle, wasEnabled) }
+        return try body()
     }
 }
 
@@ -209,18 +231,58 @@ public struct PricedBatch: Sendable {
 
     /// Prices `entries` with `pricing`; `now` becomes each row's `imported_at`.
     public init(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date()) {
-        let importedAt = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        var memo = PricingMemo()
-        var rows: [StoredUsage] = []
-        rows.reserveCapacity(entries.count)
-        for entry in entries {
-            rows.append(StoredUsage(entry: entry, cost: pricing.cost(of: entry.record, memo: &memo), importedAt: importedAt))
-        }
-        self.rows = rows
+        var builder = Builder(pricing: pricing, capacity: entries.count, now: now)
+        for entry in entries { builder.append(entry) }
+        self = builder.build()
     }
+
+    init(rows: [StoredUsage]) { self.rows = rows }
 
     /// The number of entries.
     public var count: Int { rows.count }
+
+    /// Builds a batch one entry at a time, pricing and flattening each as it arrives (the import
+    /// pipeline's reading thread). Each entry moves into its row: collecting the entries in an array
+    /// and pricing them at the end copied every record once more and released the copies (~8 % of
+    /// that thread). `imported_at` is the time the batch was started.
+    public struct Builder: Sendable {
+        private let pricing: PriceBook
+        private let capacity: Int
+        private var memo = PricingMemo()
+        private var rows: [StoredUsage] = []
+        private var importedAt: Int64
+
+        /// An empty batch started at `now`, with room for `capacity` entries.
+        public init(pricing: PriceBook, capacity: Int = 0, now: Date = Date()) {
+            self.pricing = pricing
+            self.capacity = capacity
+            importedAt = Builder.milliseconds(now)
+            rows.reserveCapacity(capacity)
+        }
+
+        /// The number of entries appended since the batch was started.
+        public var count: Int { rows.count }
+
+        /// Prices `entry` (memoized per batch) and adds it as a row.
+        public mutating func append(_ entry: consuming LedgerEntry) {
+            let cost = pricing.cost(of: entry.record, memo: &memo, itemized: false)
+            rows.append(StoredUsage(entry: entry, cost: cost, importedAt: importedAt))
+        }
+
+        /// The batch so far; the builder starts the next one at `now`, with a fresh memo.
+        public mutating func build(now: Date = Date()) -> PricedBatch {
+            let batch = PricedBatch(rows: rows)
+            rows = []
+            rows.reserveCapacity(capacity)
+            memo = PricingMemo()
+            importedAt = Builder.milliseconds(now)
+            return batch
+        }
+
+        private static func milliseconds(_ date: Date) -> Int64 {
+            Int64((date.timeIntervalSince1970 * 1000).rounded())
+        }
+    }
 }
 
 /// A usage record flattened to the `usage_record` columns, with its computed cost. The derived
@@ -294,13 +356,15 @@ final class StoredUsage: Sendable {
     /// Binds `rows` to `statement` (an insert over `insertSQL(rows: rows.count)`), each with its home
     /// slot and its `fileIDs` entry, and runs it once. Every row's texts stay bound (`SQLITE_STATIC`)
     /// only inside its `withBinder`, so the rows are bound by nested calls and the step runs innermost.
-    static func write(_ rows: UnsafeBufferPointer<StoredUsage>, with statement: OpaquePointer, fileIDs: [Int64?], in db: Database) throws {
+    /// `bound` holds what the statement's parameters were last bound to; unchanged ones are skipped.
+    static func write(_ rows: UnsafeBufferPointer<StoredUsage>, with statement: OpaquePointer, fileIDs: [Int64?],
+                      bound: BoundValues, in db: Database) throws {
         sqlite3_reset(statement)
         func bindAndStep(_ i: Int) -> Int32 {
             if i == rows.count { return sqlite3_step(statement) }
             return rows[i].texts.withBinder { texts in
                 rows[i].bind(to: statement, firstParameter: Int32(i) * Ledger.columnsPerRow + 1, slot: rows[i].dedupHash,
-                             fileID: fileIDs[i], texts: texts)
+                             fileID: fileIDs[i], texts: texts, bound: bound)
                 return bindAndStep(i + 1)
             }
         }
@@ -325,14 +389,16 @@ final class StoredUsage: Sendable {
 
     /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order, from parameter
     /// `firstParameter` on (a later row of a several-row insert starts 39 further); every one, so no
-    /// earlier binding survives (the texts point into `texts` only while it is alive).
-    func bind(to statement: OpaquePointer, firstParameter: Int32 = 1, slot: Int64, fileID: Int64?, texts: PackedText.Binder) {
+    /// earlier binding survives (the texts point into `texts` only while it is alive) — except, with
+    /// `bound`, an integer or NULL the parameter already holds.
+    func bind(to statement: OpaquePointer, firstParameter: Int32 = 1, slot: Int64, fileID: Int64?, texts: PackedText.Binder,
+              bound: BoundValues? = nil) {
         let r = entry.record
         let t = r.tokens
-        var b = SQLiteBinder(statement: statement, index: firstParameter)
+        var b = SQLiteBinder(statement: statement, index: firstParameter, bound: bound)
         var text = 0
         func bindText() {
-            texts.bind(text, to: b.index, of: statement)
+            texts.bind(text, to: b.index, of: statement, bound: bound)
             text += 1
             b.index += 1
         }
@@ -373,6 +439,8 @@ struct StoredCostColumns {
 struct SQLiteBinder {
     let statement: OpaquePointer
     var index: Int32 = 1
+    /// What the parameters hold already, to skip rebinding an equal integer or NULL; nil binds every value.
+    var bound: BoundValues?
 
     static func error(_ code: Int32, _ db: Database) -> DatabaseError {
         let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
@@ -380,10 +448,72 @@ struct SQLiteBinder {
     }
 
     mutating func bind(_ value: Int64?) {
-        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+        if bound?.holds(value, at: index) != true {
+            if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+            bound?.record(value, at: index)
+        }
         index += 1
     }
 
     mutating func bind(_ value: Int) { bind(Int64(value)) }
 }
 
+
+/// The integer or NULL each parameter of one prepared statement was last bound to, so that binding the
+/// next rows can skip a parameter that already holds the same value (SQLite keeps bindings across
+/// `sqlite3_reset`). In a 16-row insert, row k's columns are compared with row k's of the statement
+/// before: about half of a chat record's 39 columns (the source file, the import time, NULLs, zero
+/// counts) repeat, and each `sqlite3_bind_*` call costs ~100 instructions. Texts are always bound
+/// again (they point into the row's own buffer), but a NULL text is recorded as NULL. Valid for one
+/// statement while nothing else binds or clears it: made afresh for each batch.
+final class BoundValues {
+    // Raw buffers, not arrays: arrays in a class cost an exclusivity check and a uniqueness check
+    // per access, which made skipping a bind dearer than binding.
+    private static let unknown: UInt8 = 0, null: UInt8 = 1, integer: UInt8 = 2
+    private let held: UnsafeMutablePointer<UInt8>
+    private let integers: UnsafeMutablePointer<Int64>
+    private let count: Int
+
+    init(parameters: Int) {
+        count = parameters + 1
+        held = .allocate(capacity: count)
+        held.initialize(repeating: BoundValues.unknown, count: count)
+        integers = .allocate(capacity: count)
+        integers.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        held.deallocate()
+        integers.deallocate()
+    }
+
+    /// Parameter `index` (1-based) holds `value` already.
+    @inline(__always)
+    func holds(_ value: Int64?, at index: Int32) -> Bool {
+        let i = Int(index)
+        guard i < count else { return false }
+        guard let value else { return held[i] == BoundValues.null }
+        return held[i] == BoundValues.integer && integers[i] == value
+    }
+
+    /// Parameter `index` was just bound to `value`.
+    @inline(__always)
+    func record(_ value: Int64?, at index: Int32) {
+        let i = Int(index)
+        guard i < count else { return }
+        if let value {
+            held[i] = BoundValues.integer
+            integers[i] = value
+        } else {
+            held[i] = BoundValues.null
+        }
+    }
+
+    /// Parameter `index` was just bound to a text (or a NULL text, `isNull`).
+    @inline(__always)
+    func recordText(isNull: Bool, at index: Int32) {
+        let i = Int(index)
+        guard i < count else { return }
+        held[i] = isNull ? BoundValues.null : BoundValues.unknown
+    }
+}

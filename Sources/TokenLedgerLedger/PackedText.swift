@@ -42,12 +42,18 @@ struct PackedText: Sendable {
         let base: UnsafePointer<UInt8>?
         let spans: [Int32]
 
-        /// Binds value `index` (append order) to parameter `parameter` of `statement`.
-        func bind(_ index: Int, to parameter: Int32, of statement: OpaquePointer) {
+        /// Binds value `index` (append order) to parameter `parameter` of `statement`; a NULL that
+        /// `bound` says the parameter holds already is skipped.
+        func bind(_ index: Int, to parameter: Int32, of statement: OpaquePointer, bound: BoundValues? = nil) {
             let start = Int(spans[2 * index]), count = spans[2 * index + 1]
             if count < 0 {
+                if bound?.holds(nil, at: parameter) == true { return }
                 sqlite3_bind_null(statement, parameter)
-            } else if count == 0 || base == nil {
+                bound?.recordText(isNull: true, at: parameter)
+                return
+            }
+            bound?.recordText(isNull: false, at: parameter)
+            if count == 0 || base == nil {
                 sqlite3_bind_text(statement, parameter, "", 0, nil)
             } else {
                 let text = UnsafeRawPointer(base! + start).assumingMemoryBound(to: CChar.self)

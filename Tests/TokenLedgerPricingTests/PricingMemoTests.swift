@@ -49,6 +49,14 @@ struct PricingMemoTests {
         for r in records + records {
             #expect(book.cost(of: r, memo: &memo) == book.cost(of: r))
         }
+        // Not itemized (the ledger's import and reprice): the same breakdown without its components.
+        var lean = PricingMemo()
+        for r in records + records {
+            var itemized = book.cost(of: r)
+            #expect(!itemized.components.isEmpty || itemized.total == nil)
+            itemized.components = []
+            #expect(book.cost(of: r, memo: &lean, itemized: false) == itemized)
+        }
         #expect(book.cost(of: records[10], memo: &memo).total == nil)
         #expect(book.cost(of: records[3], memo: &memo).components.first?.unitPrice == usd("4.25"))
     }

@@ -8,6 +8,9 @@
 /// module does not re-declare the SQLite API that GRDB's module already provides.)
 int tokenledger_sqlite_enable_triggers(void *db, int enabled);
 
+/// Whether trigger execution is on (1) or off (0) for the connection `db`; -1 on error. Changes nothing.
+int tokenledger_sqlite_triggers_enabled(void *db);
+
 /// Switches off SQLite's memory statistics for the whole process, with
 /// sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) (variadic, so wrapped here). With them on (Debian's
 /// default) every SQLite malloc and free takes a global mutex. Only possible before SQLite is first

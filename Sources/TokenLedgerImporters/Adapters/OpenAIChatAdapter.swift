@@ -34,6 +34,22 @@ final class OpenAIChatParser: StructuredLogParser {
     static let keys: JSONParser.KeySet = ["id", "object", "created", "created_at", "model", "usage", "service_tier",
                                     "reasoning_effort", "reasoning", "response", "request", "error"]
     override var topLevelKeys: JSONParser.KeySet? { Self.keys }
+    private var names = OpenAIChatLine.NameMemo()
+
+    override func handleFast(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) -> Bool {
+        guard let r = OpenAIChatLine.read(line, names: &names) else { return false }
+        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens), key: "openai:" + r.id, line: number))
+        return true
+    }
+
+    /// The record of one response, however it was read.
+    @inline(__always)
+    private func record(_ id: String, _ timestamp: Date, _ model: String, _ serviceTier: String?, _ effort: EffortTier,
+                        _ tokens: TokenCounts) -> UsageRecord {
+        UsageRecord(
+            timestamp: timestamp, provider: "openai", model: model, effort: effort, serviceTier: serviceTier, tokens: tokens,
+            source: "openai-chat", channel: context.channel, project: context.project, tags: context.tags, requestID: id)
+    }
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(var o) = object else {
@@ -51,12 +67,8 @@ final class OpenAIChatParser: StructuredLogParser {
                 if o["object"]?.string != "chat.completion.chunk" { emit(.skipped) }
                 return
             }
-            let record = UsageRecord(
-                timestamp: r.timestamp, provider: "openai", model: r.model,
-                effort: r.effort.isKnown || requestEffort == nil ? r.effort : EffortTier(requestEffort),
-                serviceTier: r.serviceTier, tokens: r.tokens, source: "openai-chat",
-                channel: context.channel, project: context.project, tags: context.tags, requestID: r.id)
-            emit(entry(record, key: "openai:" + r.id, line: line))
+            let effort = r.effort.isKnown || requestEffort == nil ? r.effort : EffortTier(requestEffort)
+            emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, effort, r.tokens), key: "openai:" + r.id, line: line))
         } catch {
             emit(.malformed(reason: error.reason, line: line))
         }

@@ -43,21 +43,41 @@ enum OpenAIUsageTokens {
         } else {
             throw UsageProblem("usage has neither prompt_tokens nor input_tokens")
         }
+        let cached = try count(promptDetails?["cached_tokens"], "cached_tokens")
+        let cacheWrite = try count(promptDetails?["cache_write_tokens"], "cache_write_tokens")
+        try checkCached(prompt: prompt, cached: cached, cacheWrite: cacheWrite)
+        return try tokens(
+            prompt: prompt, completion: completion, cached: cached, cacheWrite: cacheWrite,
+            imageInput: try count(promptDetails?["image_tokens"], "image_tokens"),
+            audioInput: try count(promptDetails?["audio_tokens"], "audio_tokens"),
+            reasoning: try count(outputDetails?["reasoning_tokens"], "reasoning_tokens"),
+            audioOutput: try count(outputDetails?["audio_tokens"], "completion audio_tokens"),
+            imageOutput: try count(outputDetails?["image_tokens"], "completion image_tokens"))
+    }
+
+    /// The canonical buckets from OpenAI's counts (see the rule above), for `tokens(_:)` and for the
+    /// chat adapter's member-by-member reader (`OpenAIChatLine`), so both derive them the same way.
+    static func tokens(prompt: Int, completion: Int, cached: Int, cacheWrite: Int, imageInput: Int, audioInput: Int,
+                       reasoning: Int, audioOutput: Int, imageOutput: Int) throws(UsageProblem) -> TokenCounts {
+        try checkCached(prompt: prompt, cached: cached, cacheWrite: cacheWrite)
         var t = TokenCounts()
-        t.cacheRead = try count(promptDetails?["cached_tokens"], "cached_tokens")
-        t.cacheWrite5m = try count(promptDetails?["cache_write_tokens"], "cache_write_tokens")
-        t.input = prompt - t.cacheRead - t.cacheWrite5m
-        if t.input < 0 {
-            throw UsageProblem("cached (\(t.cacheRead)) and cache-write (\(t.cacheWrite5m)) tokens exceed the \(prompt) prompt tokens")
-        }
-        t.imageInput = min(try count(promptDetails?["image_tokens"], "image_tokens"), t.input)
-        t.audioInput = min(try count(promptDetails?["audio_tokens"], "audio_tokens"), t.input - t.imageInput)
+        t.cacheRead = cached
+        t.cacheWrite5m = cacheWrite
+        t.input = prompt - cached - cacheWrite
+        t.imageInput = min(imageInput, t.input)
+        t.audioInput = min(audioInput, t.input - t.imageInput)
         t.output = completion
-        t.reasoning = try count(outputDetails?["reasoning_tokens"], "reasoning_tokens")
-        t.audioOutput = try count(outputDetails?["audio_tokens"], "completion audio_tokens")
-        t.imageOutput = try count(outputDetails?["image_tokens"], "completion image_tokens")
+        t.reasoning = reasoning
+        t.audioOutput = audioOutput
+        t.imageOutput = imageOutput
         if let problem = t.quickInconsistency { throw UsageProblem(problem) }
         return t
+    }
+
+    private static func checkCached(prompt: Int, cached: Int, cacheWrite: Int) throws(UsageProblem) {
+        if prompt - cached - cacheWrite < 0 {
+            throw UsageProblem("cached (\(cached)) and cache-write (\(cacheWrite)) tokens exceed the \(prompt) prompt tokens")
+        }
     }
 
     /// A token count that may be absent or null (0), but never text or a fraction.

@@ -65,6 +65,11 @@ class StructuredLogParser: LogParser {
     /// or `output`, its text) are validated and skipped without being built. nil reads everything.
     var topLevelKeys: JSONParser.KeySet? { nil }
 
+    /// A JSON Lines line that starts with `{`, offered before it is parsed: true when the adapter read
+    /// it and emitted what it holds, false to have it parsed and handed to `handle(object:)`. For an
+    /// adapter's member-by-member reader of its most common line shape (`OpenAIChatLine`).
+    func handleFast(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) -> Bool { false }
+
     /// One JSON value from a JSONL line, an SSE `data:` payload, or an element of a document array.
     func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) { emit(.skipped) }
 
@@ -203,8 +208,10 @@ class StructuredLogParser: LogParser {
         guard let first = Self.firstNonBlank(line) else { return } // blank: the end of an SSE event
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+            let value = UnsafeRawBufferPointer(rebasing: line[first...])
+            if byte == UInt8(ascii: "{") && handleFast(line: value, number: number, emit: emit) { return }
             do {
-                handleLineValue(try parseJSON(UnsafeRawBufferPointer(rebasing: line[first...])), line: number, emit: emit)
+                handleLineValue(try parseJSON(value), line: number, emit: emit)
             } catch {
                 emit(.malformed(reason: error.message, line: number))
             }
