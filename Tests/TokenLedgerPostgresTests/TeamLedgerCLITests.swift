@@ -151,5 +151,21 @@ struct TeamLedgerCLITests {
         let local = try Self.run(["report", "--json"], home: home)
         let team = try Self.run(["report", "--json", "--db", url], home: home)
         #expect(team.out == local.out && team.out.contains("0.0117"))
+
+        // prices update --reprice with the team ledger: a genai-prices file changes gpt-9-mini's price
+        // and prices its earlier record; the team ledger is repriced as the local one.
+        let source = home.appendingPathComponent("genai.json")
+        try Data("""
+            [{"id": "openai", "name": "OpenAI", "models": [
+              {"id": "gpt-9-mini", "prices": [{"constraint": null, "prices": {"input_mtok": 0.30, "cache_read_mtok": 0.03, "output_mtok": 1.2}},
+                                              {"constraint": {"start_date": "2026-12-01"}, "prices": {"input_mtok": 0.25, "cache_read_mtok": 0.025, "output_mtok": 1}}]}]}]
+            """.utf8).write(to: source)
+        try FileManager.default.removeItem(at: prices.appendingPathComponent("mine.toml"))
+        let update = try Self.run(["prices", "update", source.path, "--reprice", "--db", url], home: home)
+        #expect(update.status == 0 && update.out.contains("Repriced 2 records."), "\(update.out)\(update.err)")
+        #expect(try Self.run(["reprice"], home: home).out.contains("Repriced 2 records."))
+        let localAfter = try Self.run(["report", "--json"], home: home)
+        let teamAfter = try Self.run(["report", "--json", "--db", url], home: home)
+        #expect(teamAfter.out == localAfter.out && teamAfter.out.contains("0.01155"))
     }
 }
