@@ -19,6 +19,7 @@ let suites: [BenchSuite] = [
     adapterParseSuite,  // issue 4 (parse only)
     reportSuite,        // issue 5
     teamReportSuite,    // issue 13
+    teamImportSuite,    // issue 13 (import into PostgreSQL, push)
     fuzzSuite,          // issue 15
 ]
 

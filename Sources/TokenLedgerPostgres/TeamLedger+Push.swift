@@ -27,8 +27,8 @@ extension TeamLedger {
     /// supersede rank) keep their id but get a new `imported_at`: rows imported since an hour before
     /// the previous push started are sent again, and replace the team's copy when their rank is higher.
     ///
-    /// Cost: one read of the rows below the cursor (to find replaced ones, no transfer unless
-    /// replaced), then one COPY + upsert per batch of new rows. Memory: one batch.
+    /// Cost: one SQLite scan of the rows below the cursor for replaced ones (filtered in SQLite: only
+    /// replaced rows are read and sent), then one COPY + upsert per batch of new rows. Memory: one batch.
     public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) async throws(TeamLedgerError) -> PushSummary {
         try await push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
     }
@@ -60,20 +60,18 @@ extension TeamLedger {
             }
         }
 
-        // Rows at or below the cursor that were replaced locally since the mark.
+        // Rows at or below the cursor that were replaced locally since the mark (SQLite filters them:
+        // only those are read into records and sent).
         var after: Int64 = 0
-        var replaced: [StoredRecord] = []
         while after < lastID {
-            let page = try readLocal(local) { db in try Ledger.storedRecords(afterID: after, limit: batchSize, in: db) }
-            guard let last = page.last else { break }
-            after = last.id
-            replaced += page.filter { $0.id <= lastID && CopyRow.milliseconds($0.importedAt) >= mark }
-            if replaced.count >= batchSize {
-                try await send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
-                replaced.removeAll()
+            let from = after, through = lastID, since = mark
+            let replaced = try readLocal(local) { db in
+                try Ledger.storedRecords(afterID: from, throughID: through, importedSince: since, limit: batchSize, in: db)
             }
+            guard let last = replaced.last else { break }
+            after = last.id
+            try await send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
         }
-        if !replaced.isEmpty { try await send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary) }
 
         // New rows, batch by batch, each with the cursor moved in its transaction.
         var batches = 0

@@ -100,7 +100,10 @@ enum CopyRow {
             appendField(text, first: first, to: &buffer)
             first = false
         }
-        func number<N: BinaryInteger>(_ value: N?) { field(value.map { String($0) }) }
+        func number<N: BinaryInteger>(_ value: N?) {
+            appendNumber(value.map { Int64($0) }, first: first, to: &buffer)
+            first = false
+        }
         func flag(_ value: Bool) { field(value ? "t" : "f") }
         field(stored.entry.dedupKey)
         number(stored.entry.supersedeRank)
@@ -134,10 +137,16 @@ enum CopyRow {
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
-    /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`.
+    /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`. Cost: one scan of
+    /// the text and one copy when nothing needs escaping (nearly always), else a byte-by-byte copy.
     static func appendField(_ text: String?, first: Bool, to buffer: inout ByteBuffer) {
         if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
-        guard let text else { buffer.writeStaticString("\\N"); return }
+        guard var text else { buffer.writeStaticString("\\N"); return }
+        let plain = text.withUTF8 { bytes in !bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
+        if plain {
+            buffer.writeString(text)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
@@ -146,6 +155,24 @@ enum CopyRow {
             case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
             default: buffer.writeInteger(byte)
             }
+        }
+    }
+
+    /// Appends one integer field in decimal (`\N` for nil), after a tab unless it is the row's `first`,
+    /// without making a String (a record has 20 of them).
+    static func appendNumber(_ value: Int64?, first: Bool, to buffer: inout ByteBuffer) {
+        if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+        guard let value else { buffer.writeStaticString("\\N"); return }
+        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(digits)[start...]))
         }
     }
 

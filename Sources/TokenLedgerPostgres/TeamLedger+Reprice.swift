@@ -82,9 +82,9 @@ extension TeamLedger {
             var buffer = ByteBuffer()
             for row in rows {
                 let c = row.columns
-                CopyRow.appendField(String(row.id), first: true, to: &buffer)
+                CopyRow.appendNumber(row.id, first: true, to: &buffer)
                 CopyRow.appendField(c.modelID, first: false, to: &buffer)
-                CopyRow.appendField(c.picodollars.map { String($0) }, first: false, to: &buffer)
+                CopyRow.appendNumber(c.picodollars, first: false, to: &buffer)
                 CopyRow.appendField(c.unpricedReason, first: false, to: &buffer)
                 CopyRow.appendField(c.pricePeriod, first: false, to: &buffer)
                 CopyRow.appendField(c.priceLayers, first: false, to: &buffer)

@@ -99,6 +99,34 @@ struct IdWriter: TokenSink {
 //   of the other-scripts corpus and 19% of CJK are in such pieces): scripts o200k ids 44 → 52 MB/s,
 //   count 46 → 58; cl100k ids 59 → 67; CJK unchanged (its long pieces rarely repeat); docs+code not
 //   slower (o200k ids 134 vs 146, count 149 vs 174). Kept.
+//
+// Issue 14, second pass. Decisions from cachegrind (one single-threaded encode of the 16.8 MB
+// docs+code corpus, `tokenledger-bench tokenize --reps 1 --ids FILE`, D1 48 KB, L2 2 MB simulated as
+// the last level: instructions and misses are exact and repeatable) and interleaved A/B of two
+// release builds (same command with --reps 3, thread CPU time, best of 3 × 3–5 rounds, load 3–8).
+// Before: 1,234M instructions, of which the split scanner 500M (30 per byte), the piece cache 247M,
+// the piece loop 153M, merges and lookups ~260M; ids 153 MB/s, count 174–178 in the same runs.
+// - An all-ASCII fast path in the scanner (PreTokenizer.asciiEnd, both patterns; the general scanner
+//   only when a deciding scalar is not ASCII): scanner 500M → 401M; ids written through a pointer
+//   into the result array's reserved storage (IdWriter; Array.append called the runtime's uniqueness
+//   check per id, 23.5M): ids 153 → 167, count 178 → 191. Kept.
+// - Vocabulary v4: tokens of 6+ bytes in 16-byte slots holding their first 12 bytes, one load
+//   instead of slot → offsets → blob: lookups 133M → 95M instructions, L2 misses 401k → 306k;
+//   ids 167 → 172–175, count 191 → 195–199; worst cases, CJK and scripts unchanged. Kept.
+// - PieceCache's miss path out of line: 238M → 229M; ids 172 → 174. Kept.
+// - Letter runs eight bytes at a time (word test + trailing-zero count): the scanner takes more
+//   instructions (401M → 500M) but no data-dependent branch per letter: ids 174 → 177, count
+//   198 → 201. Kept. Runs of spaces the same way: code corpus count 203 → 207, the rest unchanged. Kept.
+// - The id array advised for 2 MB pages (HugePages): 35 MB of ids in 4 KB pages was ~8,600 page
+//   faults, most of the ids/count gap: ids 177 → 186–193. Kept.
+// - The ASCII fast path inlined into the piece loop, the general scanners out of line: ~+1%. Kept.
+//   Then (perf, ids): scanner 28%, piece-cache hits 15%, long-table lookups 12% (L2 misses on its
+//   4 MB), merges and short lookups 17%, the kernel zeroing fresh pages for the ids 10%, loop 6%.
+// - So misses were worth more cache: the short PieceCache table grown with the text (16384 entries
+//   from 2 MiB, 32768 from 4 MiB): ids 195 → 201 → 204–207, count 205 → 212 → 212–217; 65536 no
+//   better. Kept. After: ids 201–207, count 211–217 MB/s (load 3–5). Not tried for lack of
+// time: prefetching the next piece's vocabulary slot (needs a piece of lookahead in the loop and a
+// C shim for __builtin_prefetch); a one-pass scanner (state machine) instead of alternatives tried in turn.
 
 /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair whose bytes have the lowest rank
 /// (leftmost on ties) until no adjacent pair is a token.

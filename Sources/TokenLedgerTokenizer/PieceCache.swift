@@ -8,9 +8,12 @@
 /// produced for exactly those bytes; a piece's ids depend on nothing else. A colliding piece simply
 /// replaces the entry.
 ///
-/// Cost: 512 KB allocated and zeroed per call (~40 µs), so only texts of `worthFrom` bytes or more use
-/// one; a hit is one hash and one 32- or 64-byte entry. 8192 short entries: 16384 (simulated hit rate
-/// on the docs+code corpus 92.8% instead of 90.6%) and two-way sets of 4096 (92.4%) measured no faster.
+/// Cost: 0.5–1.25 MB allocated and zeroed per call (40–100 µs), so only texts of `worthFrom` bytes or
+/// more use one; a hit is one hash and one 32- or 64-byte entry. The short table grows with the text
+/// (more text, more distinct pieces): 8192 entries under 2 MiB, 16384 under 4 MiB, 32768 beyond. On the
+/// 16.8 MB docs+code corpus 16384 entries took ids from 195 to 201 MB/s and 32768 to 204–207 (A/B,
+/// load 3–5; 65536: no better); before the vocabulary's long table (when a miss cost less) 16384 and
+/// two-way sets of 4096 had measured no faster.
 struct PieceCache {
     struct Entry {
         var k0: UInt64
@@ -21,7 +24,8 @@ struct PieceCache {
         var id2: UInt32
     }
 
-    static let bits = 13
+    /// log2 of the short table's entries for a text of `n` bytes: 13 under 2 MiB, 14 under 4 MiB, then 15.
+    static func bits(forBytes n: Int) -> Int { min(15, max(13, Int.bitWidth - n.leadingZeroBitCount - 8)) }
     static let worthFrom = 32 * 1024
     static let maxLength = 16
     /// The second table: pieces of 17–32 bytes (words in Cyrillic, Greek, Arabic…, short CJK
@@ -32,9 +36,13 @@ struct PieceCache {
 
     private let entries: UnsafeMutablePointer<Entry>
     private let longEntries: UnsafeMutablePointer<UInt32>
+    private let shift: UInt64
 
-    init() {
-        let bytes = MemoryLayout<Entry>.stride << PieceCache.bits
+    /// A cache sized for a text (or batch of texts) of `bytes` bytes.
+    init(forBytes textBytes: Int = 0) {
+        let bits = PieceCache.bits(forBytes: textBytes)
+        shift = UInt64(64 - bits)
+        let bytes = MemoryLayout<Entry>.stride << bits
         let longBytes = 64 << PieceCache.longBits
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes + longBytes, alignment: 64)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes + longBytes)
@@ -109,7 +117,7 @@ struct PieceCache {
             if n > 8 { for i in 8..<n { k1 |= UInt64(piece[i]) << UInt64(8 * (i - 8)) } }
         }
         let h = (k0 &* 0x9E37_79B9_7F4A_7C15) ^ (k1 &+ UInt64(n)) &* 0xC2B2_AE3D_27D4_EB4F
-        let entry = entries + Int(truncatingIfNeeded: h >> UInt64(64 - PieceCache.bits))
+        let entry = entries + Int(truncatingIfNeeded: h >> shift)
         let meta = UInt32(n)
         if entry.pointee.k0 == k0 && entry.pointee.k1 == k1 && entry.pointee.meta & 0xFF == meta {
             emit(entry.pointee, into: &sink)

@@ -330,7 +330,13 @@ struct PreTokenizer {
         var lastStart = i
         while j < count {
             let b = text[j]
-            if b == 0x20 || b == 0x09 {
+            if b == 0x20 {
+                // Indentation: runs of spaces, eight bytes per step.
+                j = asciiRunEnd(from: j + 1, 0x20, 0x20, fold: false)
+                lastStart = j - 1
+                continue
+            }
+            if b == 0x09 {
                 lastStart = j
                 j += 1
                 continue

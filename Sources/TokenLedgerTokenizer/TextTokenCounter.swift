@@ -84,7 +84,7 @@ public struct TextTokenCounter: Sendable {
         let bounds = (0...batches).map { $0 * lines.count / batches }
         let bytesPerBatch = text.utf8.count / batches
         return IndependentChunks.map(bounds, threads: threads) { start, end -> [Result<Count, InputError>] in
-            let cache = bytesPerBatch >= PieceCache.worthFrom ? PieceCache() : nil
+            let cache = bytesPerBatch >= PieceCache.worthFrom ? PieceCache(forBytes: bytesPerBatch) : nil
             defer { cache?.deallocate() }
             let batch: ArraySlice<(number: Int, text: Substring)> = lines[start..<end]
             return batch.map { line -> Result<Count, InputError> in

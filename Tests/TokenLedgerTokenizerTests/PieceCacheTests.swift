@@ -4,15 +4,15 @@ import Testing
 
 @Suite("The piece cache gives exactly the ids of the merge")
 struct PieceCacheTests {
-    @Test("fixture text three times over: with the cache (hits from the second pass on) equals without it",
-          arguments: EncodingName.allCases)
-    func cachedEqualsUncached(_ name: EncodingName) throws {
+    @Test("fixture text three times over: with the cache (hits from the second pass on) equals without it, at each table size",
+          arguments: EncodingName.allCases, [0, 3 << 20, 64 << 20])
+    func cachedEqualsUncached(_ name: EncodingName, sizedFor bytes: Int) throws {
         let encoding = try TokenEncoding.named(name)
         var text = IndependentChunksTests.text + "\n" + IndependentChunksTests.text + "\n" + IndependentChunksTests.text
         #expect(text.utf8.count >= PieceCache.worthFrom)
         let (cached, uncached, cachedWithSpecials, uncachedWithSpecials) = text.withUTF8 { utf8 in
             let base = utf8.baseAddress!, n = utf8.count
-            let cache = PieceCache()
+            let cache = PieceCache(forBytes: bytes)
             defer { cache.deallocate() }
             var a = TokenList(), b = TokenList(), c = TokenList(), d = TokenList()
             encoding.encodeOrdinary(base, n, cache: cache, into: &a)
@@ -25,6 +25,12 @@ struct PieceCacheTests {
         #expect(cached == uncached)
         #expect(cachedWithSpecials == uncachedWithSpecials)
         #expect(encoding.encode(text, threads: 1) == uncached)
+    }
+
+    @Test("the short table grows with the text: 8192 entries under 2 MiB, 16384 under 4 MiB, 32768 beyond")
+    func sizing() {
+        #expect([0, 32 << 10, (2 << 20) - 1, 2 << 20, (4 << 20) - 1, 4 << 20, 1 << 30].map(PieceCache.bits(forBytes:))
+                == [13, 13, 13, 14, 14, 15, 15])
     }
 
     @Test("a piece at the very end of the text (no 16 or 32 readable bytes) is keyed by its own bytes only")
