@@ -218,19 +218,31 @@ public final class TokenEncoding: Sendable {
     @inline(__always)
     func encodeOrdinary<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
         switch name.pattern {
-        case .o200k: encodePieces(base, n, cache: cache, into: &sink) { $0.o200kEnd(at: $1) }
-        case .cl100k: encodePieces(base, n, cache: cache, into: &sink) { $0.cl100kEnd(at: $1) }
+        case .o200k: encodeO200k(base, n, cache: cache, into: &sink)
+        case .cl100k: encodeCl100k(base, n, cache: cache, into: &sink)
         }
     }
 
+    // One piece loop per pattern, each in its own function, so each gets the inliner's whole budget:
+    // with the scanner inlined into the loop o200k_base ids went 207 → 212 MB/s; sharing one caller,
+    // the other pattern's scanner stayed a call (cl100k_base 219 → 210).
+    @inline(never)
+    func encodeO200k<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        encodePieces(base, n, o200k: true, cache: cache, into: &sink)
+    }
+
+    @inline(never)
+    func encodeCl100k<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        encodePieces(base, n, o200k: false, cache: cache, into: &sink)
+    }
+
     @inline(__always)
-    func encodePieces<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink,
-                                       end: (PreTokenizer, Int) -> Int) {
+    func encodePieces<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, o200k: Bool, cache: PieceCache?, into sink: inout Sink) {
         let scanner = PreTokenizer(pattern: name.pattern, text: base, count: n, classes: classes)
         let vocab = vocabulary
         var i = 0
         while i < n {
-            let e = end(scanner, i)
+            let e = o200k ? scanner.o200kEnd(at: i) : scanner.cl100kEnd(at: i)
             let length = e - i
             if let cache, length >= 3 && length <= PieceCache.maxLongLength {
                 if length <= PieceCache.maxLength {
