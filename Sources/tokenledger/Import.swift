@@ -20,6 +20,7 @@ extension TokenLedgerCommand {
                   tokenledger import --format csv --map timestamp=ts,model=m usage.csv
                   tokenledger import --project search --tag team=core resp.jsonl
                   tokenledger import --quarantine
+                  tokenledger import --db postgres://tokenledger@db.example.com/tokenledger --claude-code
                 """)
 
         @OptionGroup var ledger: LedgerOptions
@@ -92,12 +93,12 @@ extension TokenLedgerCommand {
             }
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
             let summary: ImportSummary
-            if let team = try await ledger.withTeamLedger({ team in
+            if let teamSummary = try await ledger.withTeamLedger({ team in
                 try await team.importing { sink in
                     try ImportPipeline(sink: sink, pricing: prices, options: options, reporter: reporter).run(sources: sources)
                 }
             }) {
-                summary = team
+                summary = teamSummary
             } else {
                 let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledger.ledgerURL(command: "import")), pricing: prices,
                                                   options: options, reporter: reporter)

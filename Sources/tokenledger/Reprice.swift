@@ -15,6 +15,7 @@ extension TokenLedgerCommand {
                   tokenledger reprice --dry-run
                   tokenledger reprice
                   tokenledger reprice --json
+                  tokenledger reprice --db postgres://tokenledger@db.example.com/tokenledger
                 """)
 
         @OptionGroup var ledger: LedgerOptions
@@ -28,8 +29,8 @@ extension TokenLedgerCommand {
             // Prices first: a bad user price table stops here, before the ledger is opened.
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
             let report: RepriceReport
-            if let team = try await ledger.withTeamLedger({ team in try await team.reprice(with: prices, apply: !dryRun) }) {
-                report = team
+            if let teamReport = try await ledger.withTeamLedger({ team in try await team.reprice(with: prices, apply: !dryRun) }) {
+                report = teamReport
             } else {
                 let url = try ledger.ledgerURL(command: "reprice")
                 let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)

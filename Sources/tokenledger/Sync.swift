@@ -16,6 +16,8 @@ extension TokenLedgerCommand {
                 not be read).
                 Example cron line:
                   */15 * * * * tokenledger sync && tokenledger budget check
+                With --db postgres://… (or TOKENLEDGER_DB) it imports into a team ledger, with this \
+                machine's checkpoints ($TOKENLEDGER_MACHINE, else the host name).
                 """
         )
 
@@ -37,12 +39,12 @@ extension TokenLedgerCommand {
             // Prices first: a bad user price table stops the sync before the ledger is opened.
             let pricing = try PriceBook.load(config: file)
             let outcomes: [SyncRunner.Outcome]
-            if let team = try await ledger.withTeamLedger({ team in
+            if let teamOutcomes = try await ledger.withTeamLedger({ team in
                 try await team.importing { sink in
                     try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter).run()
                 }
             }) {
-                outcomes = team
+                outcomes = teamOutcomes
             } else {
                 let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
                                         pricing: pricing, reporter: reporter)

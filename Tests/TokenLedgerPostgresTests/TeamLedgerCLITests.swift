@@ -151,5 +151,62 @@ struct TeamLedgerCLITests {
         let local = try Self.run(["report", "--json"], home: home)
         let team = try Self.run(["report", "--json", "--db", url], home: home)
         #expect(team.out == local.out && team.out.contains("0.0117"))
+
+        // prices update --reprice with the team ledger: a genai-prices file changes gpt-9-mini's price
+        // and prices its earlier record; the team ledger is repriced as the local one.
+        let source = home.appendingPathComponent("genai.json")
+        try Data("""
+            [{"id": "openai", "name": "OpenAI", "models": [
+              {"id": "gpt-9-mini", "prices": [{"constraint": null, "prices": {"input_mtok": 0.30, "cache_read_mtok": 0.03, "output_mtok": 1.2}},
+                                              {"constraint": {"start_date": "2026-12-01"}, "prices": {"input_mtok": 0.25, "cache_read_mtok": 0.025, "output_mtok": 1}}]}]}]
+            """.utf8).write(to: source)
+        try FileManager.default.removeItem(at: prices.appendingPathComponent("mine.toml"))
+        let update = try Self.run(["prices", "update", source.path, "--reprice", "--db", url], home: home)
+        #expect(update.status == 0 && update.out.contains("Repriced 2 records."), "\(update.out)\(update.err)")
+        #expect(try Self.run(["reprice"], home: home).out.contains("Repriced 2 records."))
+        let localAfter = try Self.run(["report", "--json"], home: home)
+        let teamAfter = try Self.run(["report", "--json", "--db", url], home: home)
+        #expect(teamAfter.out == localAfter.out && teamAfter.out.contains("0.01155"))
+    }
+
+    @Test("import --db postgres:// killed (SIGKILL) after its first committed batches, then run again: each record once")
+    func killedImport() async throws {
+        let db = try await TestServer.freshDatabase()
+        defer { Task { await db.drop() } }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let total = 40_000
+        let log = home.appendingPathComponent("responses.jsonl")
+        try Data(TeamImportTests.lines(0..<total).utf8).write(to: log)
+
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["import", log.path, "--db", url]
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent("data").path,
+                               "XDG_CONFIG_HOME": home.appendingPathComponent("config").path, "TOKENLEDGER_MACHINE": "alice-laptop"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Kill it as soon as the team ledger holds its first committed batch.
+        var stored = 0
+        while process.isRunning && stored == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            // (Until the import has created the schema, the query fails: nothing stored yet.)
+            stored = (try? await db.texts("SELECT count(*)::text FROM usage_record"))?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
+        }
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(killedMidway, "the import finished before it could be killed; make the log longer")
+        let afterKill = try await db.texts("SELECT count(*)::text FROM usage_record").first.flatMap { $0 }.flatMap { Int($0) } ?? -1
+        #expect(afterKill > 0 && afterKill < total && afterKill % 4_096 == 0, "\(afterKill) records: whole batches only")
+
+        let rerun = try Self.run(["import", log.path, "--db", url, "--json"], home: home, environment: ["TOKENLEDGER_MACHINE": "alice-laptop"])
+        #expect(rerun.status == 0, "\(rerun.err)")
+        #expect(rerun.out.contains("\"imported\": \(total - afterKill)") && rerun.out.contains("\"duplicates\": 0"), "\(rerun.out)")
+        #expect(try await db.texts("SELECT count(DISTINCT dedup_key)::text || '/' || count(*)::text FROM usage_record") == ["\(total)/\(total)"])
+        #expect(try await db.texts("SELECT sum(records)::text FROM report_rollup") == ["\(total)"])
     }
 }
