@@ -586,6 +586,7 @@ public final class ImportPipeline {
         summary.duplicates += counts.duplicates
         summary.replaced += counts.replaced
         summary.unpriced += counts.unpriced
+        summary.unpricedCauses.add(counts.unpricedCauses)
     }
 }
 
