@@ -132,7 +132,10 @@ struct IdWriter: TokenSink {
 //   ids 215 → 221. Kept. After: about 880M instructions for the tokenizer (from ~1,200M), L2 misses
 //   about the same (1.35M vs 1.41M).
 // - Both o200k letter runs ([A-Z]*[a-z]*) from one 8-byte load: the helper stayed a call per word,
-//   1,103M → 1,168M instructions, no faster. Dropped. Not tried for lack of
+//   1,103M → 1,168M instructions, no faster. Dropped.
+// - Vocabulary v5: a 128 KB bit filter in front of the long table (as the short table has): L2 misses
+//   in long lookups 160k → 94k on docs+code; ids 205–206 → 209–211, count 215–217 → 216–218; CJK
+//   count 60–61 → 65–66 MB/s, scripts 61–62 → 66–68; worst cases unchanged. Kept. Not tried for lack of
 // time: prefetching the next piece's vocabulary slot (needs a piece of lookahead in the loop and a
 // C shim for __builtin_prefetch); a one-pass scanner (state machine) instead of alternatives tried in turn.
 

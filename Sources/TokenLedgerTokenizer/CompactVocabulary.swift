@@ -6,7 +6,7 @@ import TokenLedgerCore
 /// The file is used in place (memory-mapped, or read once into one buffer): loading allocates nothing
 /// per token, so a cold `tokenledger count` touches only the pages it needs. Layout, little-endian:
 ///
-///     "TLBPE\0\0\u{4}"                         8-byte magic
+///     "TLBPE\0\0\u{5}"                         8-byte magic
 ///     u32 tokenCount, blobLength, longSlotCount, maxTokenLength, shortSlotCount
 ///     u32 pairRanks[65536]                      rank of every 2-byte token (or 0xFFFF_FFFF)
 ///     u32 byteRanks[256]                        rank of every 1-byte token
@@ -16,6 +16,7 @@ import TokenLedgerCore
 ///                                               bytes (40 bits, little-endian) | length << 40 | (rank + 1) << 43
 ///     u64 shortFilter[8192]                     a 2^19-bit set of those keys' hashes: most absent keys
 ///                                               are rejected by one load from this 64 KB
+///     u64 longFilter[16384]                     the same for the long table's keys, 2^20 bits in 128 KB
 ///     u64 longSlots[2 * longSlotCount]          tokens of 6 bytes or more, linear probing, 16 bytes a slot:
 ///                                               bytes 0–7 | (bytes 8–11 | (rank + 1) << 32 | length << 50); 0 = empty
 ///     u8  blob[blobLength]
@@ -28,8 +29,9 @@ import TokenLedgerCore
 public struct CompactVocabulary: @unchecked Sendable {
     /// "No such token": larger than every rank.
     public static let absent: UInt32 = .max
-    static let magic: [UInt8] = Array("TLBPE\0\0\u{4}".utf8)
+    static let magic: [UInt8] = Array("TLBPE\0\0\u{5}".utf8)
     static let filterWords = 8192
+    static let longFilterWords = 16384
     static let headerSize = 8 + 5 * 4
     static let rankMask: UInt32 = (1 << 18) - 1
     /// Long-table keys hold this many bytes inline.
@@ -42,6 +44,7 @@ public struct CompactVocabulary: @unchecked Sendable {
     let offsets: UnsafePointer<UInt32>
     let longSlots: UnsafePointer<UInt64>
     let longShift: UInt64
+    let longFilter: UnsafePointer<UInt64>
     let shortSlots: UnsafePointer<UInt64>
     let shortShift: UInt64
     let shortFilter: UnsafePointer<UInt64>
@@ -128,7 +131,8 @@ public struct CompactVocabulary: @unchecked Sendable {
         let offsetsAt = bytesAt + 256 * 4
         let shortAt = (offsetsAt + (count + 1) * 4 + 63) & ~63
         let filterAt = shortAt + shortCount * 8
-        let longAt = filterAt + CompactVocabulary.filterWords * 8
+        let longFilterAt = filterAt + CompactVocabulary.filterWords * 8
+        let longAt = longFilterAt + CompactVocabulary.longFilterWords * 8
         let blobAt = longAt + longCount * 16
         guard blobAt + blobLength == length else { throw FormatError.malformed("sizes do not add up") }
         self.storage = storage
@@ -139,6 +143,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         offsets = (base + offsetsAt).assumingMemoryBound(to: UInt32.self)
         longSlots = (base + longAt).assumingMemoryBound(to: UInt64.self)
         longShift = UInt64(64 - longCount.trailingZeroBitCount)
+        longFilter = (base + longFilterAt).assumingMemoryBound(to: UInt64.self)
         shortSlots = (base + shortAt).assumingMemoryBound(to: UInt64.self)
         shortShift = UInt64(64 - shortCount.trailingZeroBitCount)
         shortFilter = (base + filterAt).assumingMemoryBound(to: UInt64.self)
@@ -201,7 +206,11 @@ public struct CompactVocabulary: @unchecked Sendable {
         return (h ^ (h >> 32)) &* 0xBF58_476D_1CE4_E5B9
     }
 
-    /// Keys of 6 bytes or more: usually one 16-byte slot load (the probe sequence rarely leaves its
+    /// The long filter's bit for a key hash (bits independent of the slot's top bits).
+    @inline(__always)
+    static func longFilterBit(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 8) & (longFilterWords * 64 - 1) }
+
+    /// Keys of 6 bytes or more: a filter load (most absent keys stop there), then usually one 16-byte slot load (the probe sequence rarely leaves its
     /// cache line), plus a blob compare of bytes 12… for keys over 12 bytes whose first 12 match.
     @inline(__always)
     func longRank(_ key: UnsafePointer<UInt8>, _ count: Int) -> UInt32 {
@@ -209,7 +218,10 @@ public struct CompactVocabulary: @unchecked Sendable {
         let want = tail | UInt64(count) << 50
         let rankField = UInt64(CompactVocabulary.rankMask) << 32
         let mask = Int(bitPattern: UInt(1) << (64 - longShift)) &- 1
-        var slot = Int(truncatingIfNeeded: CompactVocabulary.longHash(head, tail, count) >> longShift)
+        let h = CompactVocabulary.longHash(head, tail, count)
+        let bit = CompactVocabulary.longFilterBit(h)
+        if longFilter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return CompactVocabulary.absent }
+        var slot = Int(truncatingIfNeeded: h >> longShift)
         while true {
             let second = longSlots[2 * slot + 1]
             if second == 0 { return CompactVocabulary.absent }
@@ -279,10 +291,14 @@ public struct CompactVocabulary: @unchecked Sendable {
         while longCount < longTokens.count * 2 { longCount <<= 1 }
         let longShift = UInt64(64 - longCount.trailingZeroBitCount)
         var longSlots = [UInt64](repeating: 0, count: 2 * longCount)
+        var longFilter = [UInt64](repeating: 0, count: longFilterWords)
         for rank in longTokens {
             let count = tokens[rank].count
             let (head, tail) = tokens[rank].withUnsafeBufferPointer { longKey($0.baseAddress!, count) }
-            var slot = Int(truncatingIfNeeded: longHash(head, tail, count) >> longShift)
+            let h = longHash(head, tail, count)
+            let bit = longFilterBit(h)
+            longFilter[bit >> 6] |= 1 << UInt64(bit & 63)
+            var slot = Int(truncatingIfNeeded: h >> longShift)
             while longSlots[2 * slot + 1] != 0 { slot = (slot + 1) & (longCount - 1) }
             longSlots[2 * slot] = head
             longSlots[2 * slot + 1] = tail | UInt64(rank + 1) << 32 | UInt64(count) << 50
@@ -311,6 +327,7 @@ public struct CompactVocabulary: @unchecked Sendable {
         while out.count % 64 != 0 { out.append(0) }
         for v in shortSlots { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         for v in filter { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        for v in longFilter { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         for v in longSlots { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         out += blob
         return out
