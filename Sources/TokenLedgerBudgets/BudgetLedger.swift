@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerPricing
 import TokenLedgerReports
 
 /// Sums of one budget period read from a ledger: what `BudgetReading` needs.

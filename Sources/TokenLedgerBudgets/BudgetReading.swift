@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerPricing
 import TokenLedgerReports
 
 /// A budget measured against the ledger at one moment: spend so far in the current period, the

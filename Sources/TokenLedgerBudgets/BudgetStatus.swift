@@ -32,9 +32,7 @@ public enum BudgetStatus {
 
     /// Unpriced causes as JSON: cause, records, models, fix.
     static func json(_ causes: [UnpricedCauseCount]) -> JSONValue {
-        .array(causes.map { c in
-            ["cause": .string(c.cause.rawValue), "records": .int(c.records), "models": .array(c.models.map { .string($0) }), "fix": .string(c.cause.fix)]
-        })
+        .array(causes.map(\.json))
     }
 
     /// A table, one row per budget; a footnote when some spend is a lower bound.

@@ -150,12 +150,7 @@ final class BatchCommitter: @unchecked Sendable {
                     // last reference and frees the batch's records on its own thread.
                     job = nil
                     lock.withLock {
-                        var total = finishedCounts ?? InsertCounts()
-                        total.inserted += counts.inserted
-                        total.duplicates += counts.duplicates
-                        total.replaced += counts.replaced
-                        total.unpriced += counts.unpriced
-                        finishedCounts = total
+                        finishedCounts = (finishedCounts ?? InsertCounts()) + counts
                     }
                     writing = false
                     slots.signal()

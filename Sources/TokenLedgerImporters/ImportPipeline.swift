@@ -25,7 +25,8 @@ public struct ImportSource: Sendable, Hashable {
 /// Reads log files into the ledger exactly once and incrementally.
 ///
 /// Performance notes (`tokenledger-bench import`, figures in the README): reading and parsing run on
-/// the caller's thread, pricing too (`PricedBatch`), while earlier batches are written on a
+/// the caller's thread (openai-chat's common line shape member by member, `OpenAIChatLine`), pricing
+/// too, each record as it is read (`PricedBatch.Builder`), while earlier batches are written on a
 /// background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page
 /// cache). Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of
 /// 4,096 records, the raw SQLite binding in `Ledger.insert` (16 new rows per statement), the 64-bit
@@ -585,6 +586,7 @@ public final class ImportPipeline {
         summary.duplicates += counts.duplicates
         summary.replaced += counts.replaced
         summary.unpriced += counts.unpriced
+        summary.unpricedCauses.add(counts.unpricedCauses)
     }
 }
 

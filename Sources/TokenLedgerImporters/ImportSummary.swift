@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerPricing
 
 /// What one `tokenledger import` run did, for the one-line summary and `--json`.
 public struct ImportSummary: Sendable, Hashable {
@@ -20,6 +21,8 @@ public struct ImportSummary: Sendable, Hashable {
     public var quarantined = 0
     /// Imported or replaced records that have no price (unknown model or date); never counted as $0.
     public var unpriced = 0
+    /// Those unpriced records by cause, with their models and the step that fixes each.
+    public var unpricedCauses: [UnpricedCauseCount] = []
     /// Bytes read from log files.
     public var bytesRead: Int64 = 0
     /// Paths that could not be read, one sentence each.
@@ -45,12 +48,21 @@ public struct ImportSummary: Sendable, Hashable {
         return parts.isEmpty ? head + "." : head + ": " + parts.joined(separator: ", ") + "."
     }
 
+    /// Why the unpriced records have no price, one line per cause with its models and the step that
+    /// fixes it (the wording of a report's unpriced lines). Empty when everything was priced.
+    public var unpricedLines: [String] {
+        unpricedCauses.map { c in
+            "  \(c.records) unpriced record\(c.records == 1 ? "" : "s"): \(c.summary). Fix: \(c.cause.fix)."
+        }
+    }
+
     /// The machine-readable summary printed by `--json`.
     public var json: JSONValue {
         [
             "files_read": .int(filesRead), "files_unchanged": .int(filesUnchanged), "files_skipped": .int(filesSkipped),
             "imported": .int(imported), "duplicates": .int(duplicates), "replaced": .int(replaced),
             "skipped": .int(skipped), "quarantined": .int(quarantined), "unpriced": .int(unpriced),
+            "unpriced_causes": .array(unpricedCauses.map(\.json)),
             "bytes_read": .number(String(bytesRead)), "problems": .array(problems.map { .string($0) }),
         ]
     }

@@ -109,7 +109,7 @@ extension Ledger {
                     if db.changesCount == 1 {
                         try rollup.add(rows[start])
                         counts.inserted += 1
-                        if rows[start].costPicodollars == nil { counts.unpriced += 1 }
+                        if rows[start].costPicodollars == nil { counts.countUnpriced(rows[start]) }
                     } else {
                         contested.append((rows[start], fileID))
                     }
@@ -136,7 +136,7 @@ extension Ledger {
                     if isStored {
                         try rollup.add(rows[i])
                         counts.inserted += 1
-                        if rows[i].costPicodollars == nil { counts.unpriced += 1 }
+                        if rows[i].costPicodollars == nil { counts.countUnpriced(rows[i]) }
                     } else {
                         contested.append((rows[i], fileIDs[i - start]))
                     }
@@ -202,7 +202,7 @@ extension Ledger {
                 try row.write(with: insertStatement, slot: slot, fileID: fileID, in: db)
                 counts.replaced += 1
             }
-            if row.costPicodollars == nil { counts.unpriced += 1 }
+            if row.costPicodollars == nil { counts.countUnpriced(row) }
         }
     }
 
@@ -515,5 +515,13 @@ final class BoundValues {
         let i = Int(index)
         guard i < count else { return }
         held[i] = isNull ? BoundValues.null : BoundValues.unknown
+    }
+}
+
+extension InsertCounts {
+    /// Counts a stored row that has no price, by the reason stored with it and its model.
+    mutating func countUnpriced(_ row: StoredUsage) {
+        countUnpriced(reason: StoredUsage.unpricedReason(row.cost.status, picodollars: row.costPicodollars),
+                      model: row.cost.resolvedModel ?? row.entry.record.model, requests: row.entry.record.requestCount)
     }
 }

@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerPricing
 
 /// One usage record on its way into the ledger: the record, the key that makes re-imports collide,
 /// where it came from, and how it competes with an earlier row of the same key.
@@ -34,6 +35,8 @@ public struct InsertCounts: Sendable, Hashable {
     public var replaced = 0
     /// Inserted or replaced rows that have no price (model unknown, or no price period at that date).
     public var unpriced = 0
+    /// Those unpriced rows by cause, with their models: what the import summary says fixes them.
+    public var unpricedCauses: [UnpricedCauseCount] = []
 
     public init() {}
 
@@ -43,6 +46,15 @@ public struct InsertCounts: Sendable, Hashable {
         c.duplicates += b.duplicates
         c.replaced += b.replaced
         c.unpriced += b.unpriced
+        c.unpricedCauses.add(b.unpricedCauses)
         return c
+    }
+}
+
+extension InsertCounts {
+    /// Counts one stored row that has no price, under the cause of its stored `reason`.
+    public mutating func countUnpriced(reason: String?, model: String, requests: Int) {
+        unpriced += 1
+        unpricedCauses.add(reason: reason ?? "", model: model, requests: requests)
     }
 }

@@ -3,6 +3,7 @@ import PostgresNIO
 import TokenLedgerBudgets
 import TokenLedgerCore
 import TokenLedgerLedger
+import TokenLedgerPricing
 import TokenLedgerReports
 
 /// Budgets on the team ledger: spend read from every machine's records, and one alert memory for the

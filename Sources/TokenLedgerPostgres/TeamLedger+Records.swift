@@ -23,7 +23,8 @@ extension TeamLedger {
         "machine", "imported_at",
     ]
 
-    /// The upsert from staging into usage_record, returning one row per inserted or replaced record.
+    /// The upsert from staging into usage_record, returning one row per inserted or replaced record
+    /// (inserted or not, and for an unpriced one its reason, model and requests).
     static var upsertSQL: String {
         let columns = recordColumns.joined(separator: ", ")
         let updates = recordColumns.filter { $0 != "dedup_key" }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
@@ -32,7 +33,7 @@ extension TeamLedger {
             SELECT \(columns) FROM tokenledger_staging ORDER BY dedup_key
             ON CONFLICT (dedup_key) DO UPDATE SET \(updates)
             WHERE excluded.supersede_rank > usage_record.supersede_rank
-            RETURNING (xmax = 0), (cost_pusd IS NULL)
+            RETURNING (xmax = 0), unpriced_reason, coalesce(model_id, model), request_count, (cost_pusd IS NULL)
             """
     }
 
@@ -55,7 +56,7 @@ extension TeamLedger {
             let previous = records[order[at]]
             if record.entry.supersedeRank > previous.entry.supersedeRank {
                 counts.replaced += 1
-                if previous.cost == nil { counts.unpriced += 1 }
+                if previous.cost == nil { counts.countUnpriced(reason: previous.unpricedReason, model: previous.modelID ?? previous.record.model, requests: previous.record.requestCount) }
                 order[at] = index
             } else {
                 counts.duplicates += 1
@@ -78,10 +79,11 @@ extension TeamLedger {
             if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
         var changed = 0
-        for try await (inserted, unpriced) in try await connection.query(PostgresQuery(unsafeSQL: upsertSQL), logger: logger).decode((Bool, Bool).self) {
+        for try await (inserted, reason, model, requests, unpriced) in try await connection.query(PostgresQuery(unsafeSQL: upsertSQL), logger: logger)
+            .decode((Bool, String?, String, Int64, Bool).self) {
             changed += 1
             if inserted { counts.inserted += 1 } else { counts.replaced += 1 }
-            if unpriced { counts.unpriced += 1 }
+            if unpriced { counts.countUnpriced(reason: reason, model: model, requests: Int(requests)) }
         }
         counts.duplicates += order.count - changed
         try await connection.query("TRUNCATE tokenledger_staging", logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import TokenLedgerCore
+import TokenLedgerPricing
 import TokenLedgerReports
 
 extension TeamLedger {

@@ -28,12 +28,7 @@ extension SpendReport {
             ("tokens", .int(unpriced.tokens)),
             ("model_count", .int(unpriced.models.count)),
             ("models", .array(unpriced.models.map { .string($0) })),
-            ("causes", .array(unpriced.causes.map { c in
-                .object(JSONObject([
-                    ("cause", .string(c.cause.rawValue)), ("records", .int(c.records)), ("requests", .int(c.requests)),
-                    ("models", .array(c.models.map { .string($0) })), ("fix", .string(c.cause.fix)),
-                ]))
-            })),
+            ("causes", .array(unpriced.causes.map(\.json))),
         ]
         return .object(JSONObject([
             ("period", .object(JSONObject(period))),

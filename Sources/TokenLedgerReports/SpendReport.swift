@@ -108,37 +108,6 @@ public struct UnpricedSummary: Sendable, Equatable {
     public init() {}
 }
 
-/// Unpriced records of one cause: how many, which models, and (through `cause.fix`) what fixes them.
-public struct UnpricedCauseCount: Sendable, Hashable {
-    public var cause: UnpricedCause
-    public var records = 0
-    public var requests = 0
-    /// Models (resolved id, or the name as logged), sorted.
-    public var models: [String] = []
-
-    public init(cause: UnpricedCause) { self.cause = cause }
-
-    /// Groups (stored reason, model, records, requests) rows by cause, in cause order, models sorted.
-    public static func group(_ rows: [(reason: String, model: String, records: Int, requests: Int)]) -> [UnpricedCauseCount] {
-        var byCause: [UnpricedCause: UnpricedCauseCount] = [:]
-        for row in rows {
-            let cause = UnpricedCause(reason: row.reason)
-            var entry = byCause[cause] ?? UnpricedCauseCount(cause: cause)
-            entry.records += row.records
-            entry.requests += row.requests
-            if !entry.models.contains(row.model) { entry.models.append(row.model) }
-            byCause[cause] = entry
-        }
-        return byCause.values.map { var e = $0; e.models.sort(); return e }.sorted { $0.cause < $1.cause }
-    }
-
-    /// "unknown model (gpt-9-mini, gpt-9-nano)", at most five models named.
-    public var summary: String {
-        let shown = models.prefix(5).joined(separator: ", ") + (models.count > 5 ? ", … (\(models.count - 5) more)" : "")
-        return "\(cause.label) (\(shown))"
-    }
-}
-
 /// A spend report: rows grouped as asked, exact totals, and what could not be priced.
 public struct SpendReport: Sendable {
     /// The dimensions of `rows[i].keys`, in order.

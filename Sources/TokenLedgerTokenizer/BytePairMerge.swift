@@ -124,7 +124,13 @@ struct IdWriter: TokenSink {
 //   4 MB), merges and short lookups 17%, the kernel zeroing fresh pages for the ids 10%, loop 6%.
 // - So misses were worth more cache: the short PieceCache table grown with the text (16384 entries
 //   from 2 MiB, 32768 from 4 MiB): ids 195 → 201 → 204–207, count 205 → 212 → 212–217; 65536 no
-//   better. Kept. After: ids 201–207, count 211–217 MB/s (load 3–5). Not tried for lack of
+//   better. Kept.
+// - The scanner and the piece-cache hit path were still a call per piece each (the scanner reached
+//   through a closure, the cache's rare byte-by-byte key at the text's end made it too big to
+//   inline): one piece loop per pattern calling the scanner directly, and that key out of line:
+//   1,179M → 1,103M instructions; o200k ids 207 → 213 → 217–219, count 218 → 223 → 226–228; cl100k
+//   ids 215 → 221. Kept. After: about 880M instructions for the tokenizer (from ~1,200M), L2 misses
+//   about the same (1.35M vs 1.41M). Not tried for lack of
 // time: prefetching the next piece's vocabulary slot (needs a piece of lookahead in the loop and a
 // C shim for __builtin_prefetch); a one-pass scanner (state machine) instead of alternatives tried in turn.
 

@@ -101,7 +101,7 @@ struct PieceCache {
     @inline(__always)
     func encode<Sink: TokenSink>(_ piece: UnsafePointer<UInt8>, _ n: Int, readable: Bool, _ vocab: CompactVocabulary,
                                  into sink: inout Sink) {
-        var k0: UInt64 = 0, k1: UInt64 = 0
+        var k0: UInt64, k1: UInt64
         if readable {
             let raw = UnsafeRawPointer(piece)
             k0 = raw.loadUnaligned(as: UInt64.self)
@@ -113,8 +113,7 @@ struct PieceCache {
                 k1 &= (1 << UInt64(8 * (n - 8))) &- 1
             }
         } else {
-            for i in 0..<min(n, 8) { k0 |= UInt64(piece[i]) << UInt64(8 * i) }
-            if n > 8 { for i in 8..<n { k1 |= UInt64(piece[i]) << UInt64(8 * (i - 8)) } }
+            (k0, k1) = PieceCache.keyAtTheEnd(piece, n)
         }
         let h = (k0 &* 0x9E37_79B9_7F4A_7C15) ^ (k1 &+ UInt64(n)) &* 0xC2B2_AE3D_27D4_EB4F
         let entry = entries + Int(truncatingIfNeeded: h >> shift)
@@ -137,6 +136,16 @@ struct PieceCache {
         if ids.count <= 3 {
             entry.pointee = Entry(k0: k0, k1: k1, meta: UInt32(n) | UInt32(ids.count) << 8, id0: ids.ids[0], id1: ids.ids[1], id2: ids.ids[2])
         }
+    }
+
+    /// The key of a piece within 16 bytes of the text's end, byte by byte (rare; out of line so the
+    /// hit path stays small enough to inline into the piece loop).
+    @inline(never)
+    static func keyAtTheEnd(_ piece: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64) {
+        var k0: UInt64 = 0, k1: UInt64 = 0
+        for i in 0..<min(n, 8) { k0 |= UInt64(piece[i]) << UInt64(8 * i) }
+        if n > 8 { for i in 8..<n { k1 |= UInt64(piece[i]) << UInt64(8 * (i - 8)) } }
+        return (k0, k1)
     }
 
     @inline(__always)

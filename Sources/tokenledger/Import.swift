@@ -106,7 +106,11 @@ extension TokenLedgerCommand {
                                                   options: options, reporter: reporter)
                 summary = try pipeline.run(sources: sources)
             }
-            if output.json { Console.writeJSON(summary.json) } else { Console.write(summary.line + "\n") }
+            if output.json {
+                Console.writeJSON(summary.json)
+            } else {
+                Console.write(([summary.line] + summary.unpricedLines).joined(separator: "\n") + "\n")
+            }
         }
     }
 }

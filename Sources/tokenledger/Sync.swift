@@ -66,7 +66,9 @@ extension TokenLedgerCommand {
                 }))
             } else if verbose || Console.stdoutIsTerminal {
                 for outcome in outcomes {
-                    if let summary = outcome.summary { Console.write("\(outcome.source.path): \(summary.line)\n") }
+                    if let summary = outcome.summary {
+                        Console.write((["\(outcome.source.path): \(summary.line)"] + summary.unpricedLines).joined(separator: "\n") + "\n")
+                    }
                 }
             }
             let failures = outcomes.filter { $0.failure != nil }

@@ -30,6 +30,10 @@ struct ImportPipelineTests {
         #expect(first.filesRead == 2 && first.filesUnchanged == 0 && first.filesSkipped == 0)
         #expect(first.imported == 3 && first.duplicates == 1 && first.skipped == 1 && first.quarantined == 0)
         #expect(first.unpriced == 3)
+        // Why, for the summary: the test adapter's model "m" is in no (empty) price table.
+        #expect(first.unpricedCauses.map(\.cause) == [.unknownModel])
+        #expect(first.unpricedCauses.first?.records == 3 && first.unpricedCauses.first?.models == ["m"])
+        #expect(first.unpricedLines.count == 1 && first.unpricedLines[0].contains("3 unpriced records: unknown model (m). Fix: tokenledger prices update"))
         #expect(try Set(ledger.storedRecords().map(\.entry.dedupKey)) == ["test:a", "test:b", "test:c"])
         let b = try #require(try ledger.storedRecord(dedupKey: "test:b"))
         #expect(b.entry.location == SourceLocation(file: dir.appendingPathComponent("one.jsonl").path, line: 3))
@@ -39,6 +43,7 @@ struct ImportPipelineTests {
         let second = try importing([dir], into: ledger)
         #expect(second.filesRead == 0 && second.filesUnchanged == 2)
         #expect(second.imported == 0 && second.duplicates == 0 && second.bytesRead == 0)
+        #expect(second.unpricedCauses.isEmpty && second.unpricedLines.isEmpty)
         #expect(adapter.parsersMade.withLock { $0 } == parsersBefore)
         #expect(adapter.detectCalls.withLock { $0 } == detectsBefore)
         #expect(try ledger.recordCount() == 3)

@@ -92,11 +92,7 @@ struct DedupSlotTests {
         let single = try prepared()
         var expected = InsertCounts()
         for e in entries {
-            let c = try single.insert([e], pricing: PriceBook())
-            expected.inserted += c.inserted
-            expected.duplicates += c.duplicates
-            expected.replaced += c.replaced
-            expected.unpriced += c.unpriced
+            expected = expected + (try single.insert([e], pricing: PriceBook()))
         }
         #expect(counts == expected)
         #expect(counts.inserted == 56 && counts.duplicates == 3 && counts.replaced == 2)

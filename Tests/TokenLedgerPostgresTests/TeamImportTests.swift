@@ -202,6 +202,7 @@ struct TeamImportTests {
         // The same summary, count for count.
         #expect(postgres.imported == sqlite.imported && postgres.duplicates == sqlite.duplicates && postgres.replaced == sqlite.replaced)
         #expect(postgres.quarantined == sqlite.quarantined && postgres.unpriced == sqlite.unpriced && postgres.skipped == sqlite.skipped)
+        #expect(postgres.unpricedCauses == sqlite.unpricedCauses && !sqlite.unpricedCauses.isEmpty)
         #expect(try await team.recordCount() == (try local.recordCount()))
         #expect(try await team.quarantinedLines().map { "\($0.file):\($0.line)" } == (try local.quarantinedLines()).map { "\($0.file):\($0.line)" })
 
