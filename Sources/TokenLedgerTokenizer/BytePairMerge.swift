@@ -130,7 +130,9 @@ struct IdWriter: TokenSink {
 //   inline): one piece loop per pattern calling the scanner directly, and that key out of line:
 //   1,179M → 1,103M instructions; o200k ids 207 → 213 → 217–219, count 218 → 223 → 226–228; cl100k
 //   ids 215 → 221. Kept. After: about 880M instructions for the tokenizer (from ~1,200M), L2 misses
-//   about the same (1.35M vs 1.41M). Not tried for lack of
+//   about the same (1.35M vs 1.41M).
+// - Both o200k letter runs ([A-Z]*[a-z]*) from one 8-byte load: the helper stayed a call per word,
+//   1,103M → 1,168M instructions, no faster. Dropped. Not tried for lack of
 // time: prefetching the next piece's vocabulary slot (needs a piece of lookahead in the loop and a
 // C shim for __builtin_prefetch); a one-pass scanner (state machine) instead of alternatives tried in turn.
 

@@ -38,7 +38,7 @@ struct PieceCache {
     private let longEntries: UnsafeMutablePointer<UInt32>
     private let shift: UInt64
 
-    /// A cache sized for a text (or batch of texts) of `bytes` bytes.
+    /// A cache sized for a text (or batch of texts) of `textBytes` bytes.
     init(forBytes textBytes: Int = 0) {
         let bits = PieceCache.bits(forBytes: textBytes)
         shift = UInt64(64 - bits)

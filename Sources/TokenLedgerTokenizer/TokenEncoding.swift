@@ -143,8 +143,9 @@ public final class TokenEncoding: Sendable {
 
     // MARK: Encoding
 
-    /// Token ids of `text`. Special-token text is ordinary text unless `allowSpecial`. Cost: O(n).
-    /// `threads`: nil splits texts over 1 MiB across all cores at cuts that provably change no id
+    /// Token ids of `text`. Special-token text is ordinary text unless `allowSpecial`. Cost: O(n);
+    /// the result reserves room for n/2 ids (4n bytes of address space, touched only as ids are
+    /// written; 2 MB pages where the system allows). `threads`: nil splits texts over 1 MiB across all cores at cuts that provably change no id
     /// (`IndependentChunks`); 1 keeps it on the calling thread.
     public func encode(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> [Int] {
         var text = text

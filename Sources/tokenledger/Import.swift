@@ -24,6 +24,7 @@ extension TokenLedgerCommand {
                 """)
 
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var machineOptions: MachineOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
 
@@ -53,6 +54,7 @@ extension TokenLedgerCommand {
         var paths: [String] = []
 
         func validate() throws {
+            try machineOptions.validate(for: ledger)
             if quarantine && (!paths.isEmpty || claudeCode || codex) {
                 throw ValidationError("--quarantine lists what earlier imports quarantined; give it no PATH, --claude-code or --codex.")
             }
@@ -70,7 +72,7 @@ extension TokenLedgerCommand {
             let zone = try tz.map { try ImportOptions.parseTimeZone($0) } ?? TimeZone(identifier: "UTC")!
 
             if quarantine {
-                let listing = try await ledger.withTeamLedger { team in QuarantineListing(lines: try await team.quarantinedLines()) }
+                let listing = try await ledger.withTeamLedger(machine: machineOptions.machine) { team in QuarantineListing(lines: try await team.quarantinedLines()) }
                     ?? QuarantineListing(ledger: Ledger.openReadOnly(at: ledger.ledgerURL(command: "import")))
                 if output.json { Console.writeJSON(listing.json()) } else { Console.write(listing.text()) }
                 return
@@ -93,7 +95,7 @@ extension TokenLedgerCommand {
             }
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
             let summary: ImportSummary
-            if let teamSummary = try await ledger.withTeamLedger({ team in
+            if let teamSummary = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
                 try await team.importing { sink in
                     try ImportPipeline(sink: sink, pricing: prices, options: options, reporter: reporter).run(sources: sources)
                 }

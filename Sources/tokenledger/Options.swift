@@ -16,6 +16,9 @@ struct LedgerOptions: ParsableArguments {
         return nil
     }
 
+    /// True when `--db` / `$TOKENLEDGER_DB` names a team ledger (a postgres:// URL, valid or not).
+    var namesTeamLedger: Bool { teamText != nil }
+
     /// The team ledger's address when `--db` / `$TOKENLEDGER_DB` is a postgres:// URL, else nil.
     func teamAddress() throws -> TeamLedgerAddress? {
         try teamText.map { text throws(TeamLedgerError) in try TeamLedgerAddress(parsing: text) }
@@ -24,9 +27,11 @@ struct LedgerOptions: ParsableArguments {
     /// Connects to the team ledger when `--db` / `$TOKENLEDGER_DB` is a postgres:// URL and runs `body`
     /// with it (closing the connection afterwards, also on error); nil, without calling `body`, for a
     /// local ledger.
-    func withTeamLedger<T>(_ body: (TeamLedger) async throws -> T) async throws -> T? {
+    /// `machine` names this machine on the rows and checkpoints it writes (default: `$TOKENLEDGER_MACHINE`,
+    /// else the host name).
+    func withTeamLedger<T>(machine: String? = nil, _ body: (TeamLedger) async throws -> T) async throws -> T? {
         guard let address = try teamAddress() else { return nil }
-        let team = try await TeamLedger.connect(address)
+        let team = try await TeamLedger.connect(address, machine: machine ?? TeamLedger.defaultMachineName)
         do {
             let value = try await body(team)
             await team.close()
@@ -42,6 +47,23 @@ struct LedgerOptions: ParsableArguments {
     func ledgerURL(command: String) throws -> URL {
         if teamText != nil { throw TeamLedgerError.unsupported(command: command) }
         return try Paths().ledger(explicit: db)
+    }
+}
+
+/// `--machine NAME`: the name a team ledger records for this machine's imports and checkpoints.
+struct MachineOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("With --db postgres://…: the name written on this machine's records and checkpoints (default: $TOKENLEDGER_MACHINE, else the host name).", valueName: "name"))
+    var machine: String?
+
+    /// Refuses an empty name, and a name for a local ledger (which holds one machine's records).
+    func validate(for ledger: LedgerOptions) throws {
+        guard let machine else { return }
+        if machine.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--machine needs a name, e.g. --machine alice-laptop.")
+        }
+        if !ledger.namesTeamLedger {
+            throw ValidationError("--machine names this machine in a team ledger; give --db postgres://… (or set TOKENLEDGER_DB) too, or drop --machine.")
+        }
     }
 }
 

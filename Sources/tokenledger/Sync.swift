@@ -22,11 +22,16 @@ extension TokenLedgerCommand {
         )
 
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var machineOptions: MachineOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
 
         @Flag(name: .shortAndLong, help: "Print one summary line per source even when stdout is not a terminal.")
         var verbose = false
+
+        func validate() throws {
+            try machineOptions.validate(for: ledger)
+        }
 
         func run() async throws {
             let file = try ConfigFile.load(explicit: config.config)
@@ -39,7 +44,7 @@ extension TokenLedgerCommand {
             // Prices first: a bad user price table stops the sync before the ledger is opened.
             let pricing = try PriceBook.load(config: file)
             let outcomes: [SyncRunner.Outcome]
-            if let teamOutcomes = try await ledger.withTeamLedger({ team in
+            if let teamOutcomes = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
                 try await team.importing { sink in
                     try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter).run()
                 }

@@ -62,6 +62,17 @@ struct PushCLITests {
         #expect(!FileManager.default.fileExists(atPath: CLIRunner.packageRoot.appendingPathComponent("postgres:").path))
     }
 
+    @Test("import --machine on a local ledger, or with an empty name, is a usage error that names the fix")
+    func machineNeedsTeamLedger() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let local = try cli.run("import", "--machine", "alice-laptop", CLIRunner.fixture("fixtures/logs/openai-chat"))
+        #expect(local.status == 2 && local.stderr.contains("--machine names this machine in a team ledger; give --db postgres://"))
+        let empty = try cli.run("import", "--machine", " ", "--db", "postgres://u@127.0.0.1:1/x", CLIRunner.fixture("fixtures/logs/openai-chat"))
+        #expect(empty.status == 2 && empty.stderr.contains("--machine needs a name"))
+        #expect(try cli.run("report", "--format", "csv").stdout.split(separator: "\n").count <= 1)
+    }
+
     @Test("push without a destination, or to a non-postgres URL, is a usage error")
     func noDestination() throws {
         let cli = try CLIRunner()

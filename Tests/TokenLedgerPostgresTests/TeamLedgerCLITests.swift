@@ -91,6 +91,11 @@ struct TeamLedgerCLITests {
         try Data("[[source]]\npath = \"\(logs)\"\n".utf8).write(to: home.appendingPathComponent("config/tokenledger/config.toml"))
         let sync = try Self.run(["sync", "--verbose"], home: home, environment: ["TOKENLEDGER_DB": url, "TOKENLEDGER_MACHINE": "ci-runner"])
         #expect(sync.status == 0 && sync.out.contains("Imported 0 records"), "\(sync.out)\(sync.err)")
+        // --machine names the machine instead of the environment: a third set of checkpoints.
+        let named = try Self.run(["sync", "--machine", "gateway"], home: home, environment: ["TOKENLEDGER_DB": url, "TOKENLEDGER_MACHINE": "ci-runner"])
+        #expect(named.status == 0, "\(named.err)")
+        #expect(try await db.texts("SELECT DISTINCT machine FROM import_file ORDER BY 1") == ["alice-laptop", "ci-runner", "gateway"])
+        #expect(try await db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
 
         #expect(try Self.run(["import", logs], home: home).status == 0)
         for format in ["table", "csv", "json"] {
