@@ -96,8 +96,11 @@ extension TokenLedgerCommand.Prices {
             let update = PriceUpdate.plan(source: file, book: book, existing: existing, folder: target.path, today: today,
                                           changeFrom: changeFrom, onlyNew: onlyNew)
 
-            var written: [String] = []
-            if !dryRun && !update.tables.isEmpty {
+            // With --reprice the ledger is opened (or the team ledger connected) first: a ledger that
+            // cannot be reached fails the command before any table is written.
+            func writeTables() throws -> [String] {
+                guard !dryRun && !update.tables.isEmpty else { return [] }
+                var written: [String] = []
                 do {
                     try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
                 } catch {
@@ -118,17 +121,31 @@ extension TokenLedgerCommand.Prices {
                     }
                     written.append(table.file)
                 }
+                return written
             }
 
+            let written: [String]
             var repriceReport: RepriceReport?
             if reprice {
-                let prices = try PriceBook.load(config: config, paths: paths)
-                var report = try await ledger.withTeamLedger({ team in try await team.reprice(with: prices, apply: true) })
-                    ?? Ledger.open(at: try ledger.ledgerURL(command: "prices update --reprice")).reprice(with: prices, apply: true)
+                var report: RepriceReport
+                var tables: [String] = []
+                if let team = try await ledger.withTeamLedger({ team in
+                    tables = try writeTables()
+                    return try await team.reprice(with: try PriceBook.load(config: config, paths: paths), apply: true)
+                }) {
+                    report = team
+                } else {
+                    let local = try Ledger.open(at: try ledger.ledgerURL(command: "prices update --reprice"))
+                    tables = try writeTables()
+                    report = try local.reprice(with: try PriceBook.load(config: config, paths: paths), apply: true)
+                }
+                written = tables
                 // Only the model-months whose costs changed: the difference the update made.
                 report.lines = report.lines.filter { $0.changed > 0 }
                 report.records = report.lines.reduce(0) { $0 + $1.records }
                 repriceReport = report
+            } else {
+                written = try writeTables()
             }
 
             if output.json {

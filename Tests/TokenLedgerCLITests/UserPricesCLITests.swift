@@ -120,6 +120,13 @@ struct UserPricesCLITests {
         #expect(dry.stderr.contains("genai-prices: 1 new model, 0 changed, 1 unchanged."))
         #expect(!FileManager.default.fileExists(atPath: cli.home.appendingPathComponent("config/tokenledger/prices/genai-prices-openai.toml").path))
 
+        // A ledger that cannot be reached (a team ledger on a closed port) fails the command before
+        // any table is written: the prices and the stored costs never disagree.
+        let unreachable = try cli.run("prices", "update", source.path, "--reprice", "--db", "postgres://u:pw@127.0.0.1:1/ledger?connect_timeout=2")
+        #expect(unreachable.status == 1)
+        #expect(!unreachable.stderr.contains("pw@"))
+        #expect(!FileManager.default.fileExists(atPath: cli.home.appendingPathComponent("config/tokenledger/prices/genai-prices-openai.toml").path))
+
         let result = try cli.run("prices", "update", source.path, "--reprice")
         #expect(result.status == 0)
         let table = try String(contentsOf: cli.home.appendingPathComponent("config/tokenledger/prices/genai-prices-openai.toml"), encoding: .utf8)
