@@ -110,7 +110,7 @@ public struct AlertDelivery: Sendable {
             if Date() >= deadline {
                 kill(-pid, SIGKILL) // the whole process group
                 _ = waitpid(pid, &status, 0)
-                return "command '\(command)' did not finish within \(Int(commandTimeout)) seconds and was stopped"
+                return "command '\(command)' did not finish within \(Self.secondsText(commandTimeout)) and was stopped"
             }
             usleep(20_000)
         }
@@ -121,6 +121,14 @@ public struct AlertDelivery: Sendable {
             .split(whereSeparator: \.isNewline).last.map { String($0.prefix(200)) }
         let how = signalNumber == 0 ? "exited with status \(exitCode)" : "was killed by signal \(signalNumber)"
         return "command '\(command)' \(how)" + (said.map { " (\($0))" } ?? "")
+    }
+
+    /// A timeout as people say it: "20 seconds", "1 second", "0.5 seconds" (tenths kept, never rounded to 0).
+    static func secondsText(_ seconds: TimeInterval) -> String {
+        let tenths = (seconds * 10).rounded()
+        if tenths == 10 { return "1 second" }
+        let text = tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(tenths / 10)
+        return "\(text) seconds"
     }
 
     /// POSTs `body` as JSON; nil on a 2xx reply.
@@ -149,7 +157,7 @@ public struct AlertDelivery: Sendable {
         // The session's own timeout should fire first; this is a backstop against a stuck session.
         if done.wait(timeout: .now() + webhookTimeout + 5) == .timedOut {
             task.cancel()
-            return "webhook \(SecretRedaction.displayURL(url)) did not answer within \(Int(webhookTimeout)) seconds"
+            return "webhook \(SecretRedaction.displayURL(url)) did not answer within \(Self.secondsText(webhookTimeout))"
         }
         return box.value
     }

@@ -65,7 +65,15 @@ struct AlertDeliveryTests {
         let t = try ledgerAt80()
         let checker = BudgetChecker(budgets: [budget(.command("sleep 30"))], ledger: t.ledger, delivery: AlertDelivery(commandTimeout: 0.5))
         let result = try checker.check(at: at("2026-11-03T00:00:00Z"))
-        #expect(result.reports.map(\.outcome) == [.failed(reason: "command 'sleep 30' did not finish within 0 seconds and was stopped")])
+        #expect(result.reports.map(\.outcome) == [.failed(reason: "command 'sleep 30' did not finish within 0.5 seconds and was stopped")])
+    }
+
+    @Test("timeouts are said as set: whole seconds, one second, tenths")
+    func timeoutWording() {
+        #expect(AlertDelivery.secondsText(20) == "20 seconds")
+        #expect(AlertDelivery.secondsText(1) == "1 second")
+        #expect(AlertDelivery.secondsText(0.5) == "0.5 seconds")
+        #expect(AlertDelivery.secondsText(2.5) == "2.5 seconds")
     }
 
     @Test("a webhook is POSTed to a local listener as JSON with a Slack-compatible text field")
