@@ -147,21 +147,50 @@ struct BudgetCheckerTests {
         // Copy the test rows into a file ledger both runs open separately.
         try t.queue.backup(to: try GRDBFile.open(file))
         let sent = dir.appendingPathComponent("sent.txt")
-        // The sleep widens the window in which the second run would double-deliver without the claim.
-        let action = BudgetAction.command("sleep 0.3; echo \"$TOKENLEDGER_ALERT_KIND\" >> '\(sent.path)'")
+        let started = dir.appendingPathComponent("started")
+        let release = dir.appendingPathComponent("release")
+        // The first run's alert command holds its delivery open until the test releases it, so the second
+        // run certainly starts while the first is mid-delivery: the overlap is made, not hoped for.
+        let action = BudgetAction.command(
+            "echo \"$TOKENLEDGER_ALERT_KIND\" >> '\(sent.path)'; touch '\(started.path)'; while [ ! -e '\(release.path)' ]; do sleep 0.01; done")
         let results = ResultsBox()
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            do {
-                let ledger = try Ledger.open(at: file)
-                let result = try BudgetChecker(budgets: [budget(action)], ledger: ledger).check(at: at("2026-11-01T10:00:00Z"))
-                results.append(result.reports.count)
-            } catch {
-                results.append(-1)
+        let runs = DispatchGroup()
+        let opened = DispatchSemaphore(value: 0)
+        func run() {
+            DispatchQueue.global().async(group: runs) {
+                do {
+                    let ledger = try Ledger.open(at: file)
+                    opened.signal()
+                    let result = try BudgetChecker(budgets: [budget(action)], ledger: ledger).check(at: at("2026-11-01T10:00:00Z"))
+                    results.append(result.reports.count)
+                } catch {
+                    results.append(-1)
+                }
             }
         }
+        run()
+        #expect(waitForFile(started), "the first run never started delivering")
+        #expect(opened.wait(timeout: .now() + 30) == .success)
+        run()
+        #expect(opened.wait(timeout: .now() + 30) == .success, "the second run never opened the ledger")
+        // The second run has opened the ledger while the first still holds its delivery (and the alert
+        // claim), so the two overlap for certain; neither can have finished yet.
+        #expect(results.values.isEmpty, "a run finished while the first delivery was still held open")
+        FileManager.default.createFile(atPath: release.path, contents: nil)
+        #expect(runs.wait(timeout: .now() + 60) == .success)
         #expect(results.values.sorted() == [0, 1])
         #expect(try String(contentsOf: sent, encoding: .utf8) == "threshold:50\n")
     }
+}
+
+/// Polls for a file the code under test creates; false after `seconds`.
+func waitForFile(_ url: URL, seconds: Double = 30) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !FileManager.default.fileExists(atPath: url.path) {
+        if Date() > deadline { return false }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return true
 }
 
 final class ResultsBox: @unchecked Sendable {

@@ -187,13 +187,29 @@ struct BudgetCLITests {
         let home = try BudgetHome(config: monthlyBudget)
         defer { home.cli.cleanUp() }
         let sent = home.cli.home.appendingPathComponent(sentName)
-        try home.writeConfig(monthlyBudget + "\ncommand = \"sleep 0.5; echo \\\"$TOKENLEDGER_ALERT_KIND\\\" >> '\(sent.path)'\"\n")
+        let started = home.cli.home.appendingPathComponent("started")
+        let release = home.cli.home.appendingPathComponent("release")
+        // The first process's alert command holds its delivery open until the test releases it, so the
+        // second process certainly runs its check while the first is mid-delivery.
+        let command = "echo \\\"$TOKENLEDGER_ALERT_KIND\\\" >> '\(sent.path)'; touch '\(started.path)'; while [ ! -e '\(release.path)' ]; do sleep 0.01; done"
+        try home.writeConfig(monthlyBudget + "\ncommand = \"\(command)\"\n")
         try home.add("2026-11-01T09:00:00Z", usd: "60")
         let statuses = StatusBox()
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            let status = (try? home.check("2026-11-01T10:00:00Z").status) ?? -1
-            statuses.append(status)
+        let runs = DispatchGroup()
+        func run() {
+            DispatchQueue.global().async(group: runs) {
+                statuses.append((try? home.check("2026-11-01T10:00:00Z").status) ?? -1)
+            }
         }
+        run()
+        #expect(waitForFile(started), "the first check never started delivering")
+        run()
+        // Give the second process time to start and reach the ledger; whatever it has reached, it cannot
+        // finish while the first holds the alert claim, and the first cannot finish before the release.
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(statuses.values.isEmpty, "a check finished while the first delivery was still held open")
+        FileManager.default.createFile(atPath: release.path, contents: nil)
+        #expect(runs.wait(timeout: .now() + 120) == .success)
         #expect(statuses.values.sorted() == [0, 3])
         #expect(try String(contentsOf: sent, encoding: .utf8) == "threshold:50\n")
     }
@@ -273,6 +289,16 @@ struct BudgetCLITests {
         #expect(flags.status == 0)
         #expect(try JSONParser.parse(flags.stdout)[0]?["spent_usd"] == "90")
     }
+}
+
+/// Polls for a file the code under test creates; false after `seconds`.
+func waitForFile(_ url: URL, seconds: Double = 60) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !FileManager.default.fileExists(atPath: url.path) {
+        if Date() > deadline { return false }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return true
 }
 
 final class StatusBox: @unchecked Sendable {
