@@ -92,8 +92,11 @@ struct FaultInjectionCLITests {
         #expect(try probe.run("import", file.path).status == 0)
         let duration = max(Date().timeIntervalSince(started), 0.2)
 
+        // A fresh seed each run, printed; TOKENLEDGER_TEST_SEED=N replays a failing schedule.
         var random = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 0..<1_000_000, using: &random)
+        let seed = ProcessInfo.processInfo.environment["TOKENLEDGER_TEST_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0..<1_000_000, using: &random)
+        print("kill -9 schedule seed \(seed) (replay with TOKENLEDGER_TEST_SEED=\(seed))")
         var generator = SeededDelays(seed: seed)
         var killedMidRead = 0
         var landed = 0
