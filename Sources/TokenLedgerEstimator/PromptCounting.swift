@@ -32,6 +32,8 @@ enum PromptCounting {
         let family = ApproximateTokenCounter.family(ofModel: model) ?? "generic"
         return PromptCount(
             tokens: count.total, isApproximate: count.isApproximate,
-            counting: label ?? count.encoding?.rawValue ?? "approximate (\(family))", notes: count.notes)
+            counting: label ?? count.encoding?.rawValue ?? "approximate (\(family))",
+            notes: count.notes + (count.isLowerBound
+                ? ["the input count leaves out \(count.uncountedParts) billed part(s) named above, so this estimate is a lower bound."] : []))
     }
 }

@@ -17,6 +17,18 @@ public struct PromptTokenCount: Sendable, Equatable {
     public var imagesAtUpperBound: Int = 0
     /// Things the count could not see exactly (audio, files, unsized images), one sentence each.
     public var notes: [String] = []
+    /// Parts of the body that are billed but not counted (a file, audio, a structured-output schema whose
+    /// billing rule is unknown, …): each also has a note. When non-zero, `total` is a lower bound.
+    public var uncountedParts: Int = 0
+
+    /// True when billed parts were left out, so the bill will be at least `total`.
+    public var isLowerBound: Bool { uncountedParts > 0 }
+
+    /// Records a billed part that is not counted, with the sentence that names it.
+    mutating func uncounted(_ note: String) {
+        uncountedParts += 1
+        notes.append(note)
+    }
 
     /// True when the count is the labelled approximation for a model without a public tokenizer.
     public var isApproximate: Bool { encoding == nil }
@@ -34,6 +46,7 @@ public struct PromptTokenCount: Sendable, Equatable {
             ("images", .int(images)),
             ("image_count", .int(imageCount)),
             ("images_at_upper_bound", .int(imagesAtUpperBound)),
+            ("lower_bound", .bool(isLowerBound)),
             ("notes", .array(notes.map { .string($0) })),
         ]))
     }
@@ -60,7 +73,7 @@ public struct ChatTokenCounter: Sendable {
         public var message: String {
             switch self {
             case .notAnObject: return "the request body is not a JSON object; pass a Chat Completions or Responses API request."
-            case .noMessages: return "the request has neither 'messages' (Chat Completions) nor 'input' (Responses API); nothing to count."
+            case .noMessages: return "the request has neither 'messages' (Chat Completions, Anthropic Messages), 'input' (Responses API) nor 'contents' (Gemini); nothing to count."
             case .noModel: return "the request names no model; add \"model\" to it or pass --model."
             }
         }
@@ -89,15 +102,19 @@ public struct ChatTokenCounter: Sendable {
         return try ChatTokenCounter(model: name, imageSizes: imageSizes).count(request: request)
     }
 
-    /// Counts a request body (Chat Completions `messages`/`tools`/`functions`, or Responses API
-    /// `instructions`/`input`/`tools`).
+    /// Counts a request body: Chat Completions `messages`/`tools`/`functions`, Responses API
+    /// `instructions`/`input`/`tools`, Anthropic Messages (`system`, content blocks, `tools`) or Gemini
+    /// `generateContent` (`contents`, `systemInstruction`, `tools`), chosen by the body's shape and the model.
     public func count(request: JSONValue) throws(RequestError) -> PromptTokenCount {
         guard let body = request.object else { throw .notAnObject }
+        if body["contents"] != nil { return try countGemini(body) }
+        if body["messages"] != nil, isAnthropicRequest(body) { return try countAnthropic(body) }
         var result = PromptTokenCount(encoding: encoding?.name)
         if let messages = body["messages"]?.array {
             for message in messages { countMessage(message, into: &result) }
         } else if body["input"] != nil || body["instructions"] != nil {
-            if let instructions = body["instructions"]?.string {
+            // An empty `instructions` is billed as nothing (no developer message is added).
+            if let instructions = body["instructions"]?.string, !instructions.isEmpty {
                 countMessage(["role": "developer", "content": .string(instructions)], into: &result)
             }
             if let input = body["input"]?.string {
@@ -113,10 +130,11 @@ public struct ChatTokenCounter: Sendable {
         for tool in body["tools"]?.array ?? [] {
             if let f = tool["function"] { functions.append(f) } // Chat Completions
             else if tool["type"]?.string == "function" { functions.append(tool) } // Responses API
-            else if let type = tool["type"]?.string { result.notes.append("built-in tool '\(type)' is not counted.") }
+            else if let type = tool["type"]?.string { result.uncounted("built-in tool '\(type)' is not counted.") }
         }
         functions += body["functions"]?.array ?? [] // legacy Chat Completions
         result.tools = toolTokens(functions)
+        noteStructuredOutput(body, into: &result)
         return result
     }
 
@@ -129,6 +147,9 @@ public struct ChatTokenCounter: Sendable {
         result.messages += 3
         for (key, value) in object {
             switch value {
+            case .string where key == "tool_call_id":
+                // The id pairs a tool result with its call; it is not part of the prompt the model reads.
+                break
             case .string(let text):
                 result.messages += tokens(text)
                 if key == "name" { result.messages += 1 }
@@ -160,7 +181,7 @@ public struct ChatTokenCounter: Sendable {
             message["status"] = nil
             countMessage(.object(message), into: &result)
         case let other?:
-            result.notes.append("input item of type '\(other)' is not counted.")
+            result.uncounted("input item of type '\(other)' is not counted.")
         }
     }
 
@@ -180,7 +201,7 @@ public struct ChatTokenCounter: Sendable {
         case "input_image":
             countImage(url: part["image_url"]?.string, detail: part["detail"]?.string, into: &result)
         case let other?:
-            result.notes.append("content of type '\(other)' is not counted.")
+            result.uncounted("content of type '\(other)' is not counted.")
         case nil:
             break
         }
@@ -189,7 +210,7 @@ public struct ChatTokenCounter: Sendable {
     func countImage(url: String?, detail: String?, into result: inout PromptTokenCount) {
         result.imageCount += 1
         guard let rule = ImageTokenRule.forModel(model) else {
-            result.notes.append("no image token rule is known for \(model); an image is not counted.")
+            result.uncounted("no image token rule is known for \(model); an image is not counted.")
             return
         }
         let size = url.flatMap { imageSizes[$0] ?? ImageSize(dataURL: $0) }
@@ -228,6 +249,16 @@ public struct ChatTokenCounter: Sendable {
             }
         }
         return total + 12
+    }
+
+    /// A `json_schema` response format (Chat `response_format`, Responses `text.format`) is billed as
+    /// input by a rule OpenAI does not publish: say so, and mark the count as a lower bound.
+    /// `json_object` adds nothing and needs no note.
+    func noteStructuredOutput(_ body: JSONObject, into result: inout PromptTokenCount) {
+        let format = body["response_format"] ?? body["text"]?["format"]
+        guard format?["type"]?.string == "json_schema" else { return }
+        let schema = format?[path: "json_schema", "schema"] ?? format?["schema"] ?? .null
+        result.uncounted("the json_schema response format (\(tokens(schema.serialized())) tokens of schema text) is billed as input by an unpublished rule and is not counted; the total is a lower bound.")
     }
 
     private func trimmingPeriod(_ text: String) -> String {

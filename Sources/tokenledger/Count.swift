@@ -138,7 +138,10 @@ extension TokenLedgerCommand {
             }
             var out = ""
             for (name, count) in results {
-                let mark = count.isApproximate ? "~" : (count.imagesAtUpperBound > 0 ? "<=" : "")
+                // ">=" when billed parts were left out, "<=" when unsized images were counted at their most,
+                // "~" for the approximation of a family without a public tokenizer.
+                let bound = count.isLowerBound ? ">=" : (count.imagesAtUpperBound > 0 && !count.isApproximate ? "<=" : "")
+                let mark = bound + (count.isApproximate ? "~" : "")
                 out += "\(mark)\(count.total)\t\(name)\t(messages \(count.messages), tools \(count.tools), images \(count.images); \(count.encoding?.rawValue ?? "approximate"))\n"
                 for note in count.notes { Console.note("\(name): \(note)") }
             }

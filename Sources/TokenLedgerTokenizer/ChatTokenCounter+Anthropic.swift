@@ -1,0 +1,184 @@
+import TokenLedgerCore
+
+/// Anthropic Messages request bodies (`/v1/messages`, and the same body sent through Bedrock or Vertex).
+///
+/// Claude's tokenizer is not public, so a Claude count is the labelled approximation; what this file gets
+/// right is which parts of the body are billed. The layout follows the chat rules, which land at a median
+/// error of 0 on text-only requests: the top-level `system` counts as one message, every message costs
+/// 3 tokens plus its role and content, and the reply is primed with 3. Tools cost their JSON text plus the
+/// tool-use system prompt Anthropic documents per model; images cost width × height / 750 after Anthropic's
+/// resizing (long edge at most 1,568 px, at most about 1,600 tokens). Parts whose billing cannot be
+/// counted (PDF documents, server tools, structured output, the extended-thinking preamble) are named in
+/// the notes and make the count a lower bound.
+extension ChatTokenCounter {
+    /// True for a Claude model, or a body only the Messages API has (`system`, `anthropic_version`, or
+    /// content blocks of Anthropic's own types).
+    func isAnthropicRequest(_ body: JSONObject) -> Bool {
+        if ApproximateTokenCounter.family(ofModel: model) == "claude" { return true }
+        if body["system"] != nil || body["anthropic_version"] != nil { return true }
+        let anthropicBlocks: Set<String> = ["tool_use", "tool_result", "thinking", "redacted_thinking", "document"]
+        for message in body["messages"]?.array ?? [] {
+            for block in message["content"]?.array ?? [] {
+                guard let type = block["type"]?.string else { continue }
+                if anthropicBlocks.contains(type) || (type == "image" && block["source"] != nil) { return true }
+            }
+        }
+        return false
+    }
+
+    func countAnthropic(_ body: JSONObject) throws(RequestError) -> PromptTokenCount {
+        guard let messages = body["messages"]?.array else { throw .noMessages }
+        var result = PromptTokenCount(encoding: encoding?.name)
+        var droppedThinking = 0
+        if let system = body["system"], !(system.string?.isEmpty ?? false) {
+            countAnthropicMessage(role: "system", content: system, keepsThinking: false, into: &result, droppedThinking: &droppedThinking)
+        }
+        let lastAssistant = messages.lastIndex { $0["role"]?.string == "assistant" }
+        for (index, message) in messages.enumerated() {
+            countAnthropicMessage(role: message["role"]?.string ?? "user", content: message["content"] ?? .null,
+                                  keepsThinking: index == lastAssistant, into: &result, droppedThinking: &droppedThinking)
+        }
+        result.messages += 3
+        if droppedThinking > 0 {
+            result.notes.append("\(droppedThinking) thinking block(s) of earlier assistant turns are not counted: the API drops them from the context.")
+        }
+        countAnthropicTools(body, into: &result)
+        if body["output_format"]?["type"]?.string == "json_schema" {
+            result.uncounted("the json_schema output format adds a schema preamble Anthropic does not publish; it is not counted, so the total is a lower bound.")
+        }
+        if body["thinking"]?["type"]?.string == "enabled" {
+            result.uncounted("extended thinking adds a fixed system preamble Anthropic does not publish; it is not counted, so the total is a lower bound.")
+        }
+        if Self.usesNewerClaudeTokenizer(model) {
+            result.notes.append("\(model) uses a newer tokenizer that bills about a third more tokens for the same text than this approximation assumes.")
+        }
+        return result
+    }
+
+    private func countAnthropicMessage(role: String, content: JSONValue, keepsThinking: Bool,
+                                       into result: inout PromptTokenCount, droppedThinking: inout Int) {
+        result.messages += 3 + tokens(role)
+        switch content {
+        case .string(let text): result.messages += tokens(text)
+        case .array(let blocks):
+            for block in blocks { countAnthropicBlock(block, keepsThinking: keepsThinking, into: &result, droppedThinking: &droppedThinking) }
+        default: break
+        }
+    }
+
+    private func countAnthropicBlock(_ block: JSONValue, keepsThinking: Bool,
+                                     into result: inout PromptTokenCount, droppedThinking: inout Int) {
+        if let text = block.string {
+            result.messages += tokens(text)
+            return
+        }
+        switch block["type"]?.string {
+        case "text":
+            result.messages += tokens(block["text"]?.string ?? "")
+        case "image":
+            countAnthropicImage(block["source"] ?? .null, into: &result)
+        case "tool_use", "server_tool_use":
+            // The id pairs the call with its result; the model reads the name and the input.
+            result.messages += tokens(block["name"]?.string ?? "") + tokens((block["input"] ?? .object(JSONObject())).serialized())
+        case "tool_result":
+            switch block["content"] {
+            case .string(let text)?: result.messages += tokens(text)
+            case .array(let parts)?:
+                for part in parts { countAnthropicBlock(part, keepsThinking: keepsThinking, into: &result, droppedThinking: &droppedThinking) }
+            default: break
+            }
+        case "document":
+            let source = block["source"]
+            if source?["type"]?.string == "text" {
+                result.messages += tokens(source?["data"]?.string ?? "")
+            } else if source?["type"]?.string == "content", let parts = source?["content"]?.array {
+                for part in parts { countAnthropicBlock(part, keepsThinking: keepsThinking, into: &result, droppedThinking: &droppedThinking) }
+            } else {
+                result.uncounted("a \(source?["media_type"]?.string ?? "file") document is billed per page (text and page image) and is not counted.")
+            }
+        case "thinking":
+            if keepsThinking { result.messages += tokens(block["thinking"]?.string ?? "") } else { droppedThinking += 1 }
+        case "redacted_thinking":
+            if keepsThinking { result.uncounted("a redacted thinking block is billed but its text is encrypted; it is not counted.") } else { droppedThinking += 1 }
+        case let other?:
+            result.uncounted("content block of type '\(other)' is not counted.")
+        case nil:
+            break
+        }
+    }
+
+    /// Anthropic's rule: tokens = width × height / 750 after scaling the long edge to at most 1,568 px and
+    /// the area to at most about 1,600 tokens. An image of unknown size (a URL) counts at that maximum.
+    private func countAnthropicImage(_ source: JSONValue, into result: inout PromptTokenCount) {
+        result.imageCount += 1
+        var size: ImageSize?
+        if source["type"]?.string == "base64", let data = source["data"]?.string {
+            size = ImageSize(dataURL: "data:\(source["media_type"]?.string ?? "image/png");base64,\(data)")
+        } else if let url = source["url"]?.string {
+            size = imageSizes[url]
+        }
+        guard let size else {
+            result.imagesAtUpperBound += 1
+            result.notes.append("the size of an image is unknown; counted at the most Claude bills for one image (give its size to be exact).")
+            result.images += Self.anthropicImageCap
+            return
+        }
+        result.images += Self.anthropicImageTokens(size)
+    }
+
+    static let anthropicImageCap = 1_600
+
+    /// Tokens Anthropic bills for an image of `size` (its vision documentation's formula).
+    static func anthropicImageTokens(_ size: ImageSize) -> Int {
+        var width = Double(size.width), height = Double(size.height)
+        let longEdge = max(width, height)
+        if longEdge > 1_568 {
+            width = (width * 1_568 / longEdge).rounded(.down)
+            height = (height * 1_568 / longEdge).rounded(.down)
+        }
+        if width * height / 750 > Double(anthropicImageCap) {
+            let scale = (Double(anthropicImageCap) * 750 / (width * height)).squareRoot()
+            width = (width * scale).rounded(.down)
+            height = (height * scale).rounded(.down)
+        }
+        return Int((width * height / 750).rounded(.up))
+    }
+
+    private func countAnthropicTools(_ body: JSONObject, into result: inout PromptTokenCount) {
+        guard let tools = body["tools"]?.array, !tools.isEmpty else { return }
+        var custom = 0
+        for tool in tools {
+            let type = tool["type"]?.string
+            if type == nil || type == "custom" {
+                custom += 1
+                result.tools += tokens(tool.serialized())
+            } else {
+                result.uncounted("server tool '\(type!)' adds a definition Anthropic bills by its own table; it is not counted.")
+            }
+        }
+        guard custom > 0 else { return }
+        let choice = body["tool_choice"]?["type"]?.string ?? "auto"
+        let prompt = Self.toolUseSystemPrompt(model: model)
+        result.tools += (choice == "any" || choice == "tool") ? prompt.anyOrTool : prompt.autoOrNone
+    }
+
+    /// The tool-use system prompt Anthropic adds when `tools` is present (its pricing documentation's
+    /// table, by model and `tool_choice`). Claude 3.5 Sonnet and every later model: 346 / 313.
+    static func toolUseSystemPrompt(model: String) -> (autoOrNone: Int, anyOrTool: Int) {
+        let m = model.lowercased()
+        if m.contains("claude-3-opus") { return (530, 281) }
+        if m.contains("claude-3-sonnet") { return (159, 235) }
+        if m.contains("claude-3-haiku") || m.contains("claude-3-5-haiku") || m.contains("claude-3.5-haiku") { return (264, 340) }
+        return (346, 313)
+    }
+
+    /// Claude Opus 4.7 and later bill more tokens for the same text (a newer tokenizer).
+    static func usesNewerClaudeTokenizer(_ model: String) -> Bool {
+        let m = model.lowercased()
+        guard let range = m.range(of: "claude-opus-") else { return false }
+        let version = m[range.upperBound...].split(whereSeparator: { $0 == "-" || $0 == "." }).prefix(2).compactMap { Int($0) }
+        guard let major = version.first else { return false }
+        let minor = version.count > 1 && version[1] < 100 ? version[1] : 0
+        return major > 4 || (major == 4 && minor >= 7)
+    }
+}

@@ -1,0 +1,100 @@
+import TokenLedgerCore
+
+/// Gemini `generateContent` request bodies (Gemini API and Vertex AI).
+///
+/// Gemini's tokenizer is not public, so the count is the labelled approximation; this file reads every
+/// part of the body that is billed as input: `systemInstruction`, each content's `parts` (text, function
+/// calls and responses, executable code, inline images), `tools[].functionDeclarations` and the
+/// `generationConfig` response schema (counted as their JSON text). Images follow Gemini's documented rule:
+/// 258 tokens when both sides are at most 384 px, otherwise 258 per 768 × 768 tile; Gemini 1.5 bills a flat
+/// 258 and Gemini 3 bills by media resolution (1,120 at its default, high). Audio, video, PDFs and files
+/// referenced by URI are billed by duration or pages and are named in the notes instead.
+extension ChatTokenCounter {
+    func countGemini(_ body: JSONObject) throws(RequestError) -> PromptTokenCount {
+        let contents: [JSONValue]
+        switch body["contents"] {
+        case .array(let list)?: contents = list
+        case .object?: contents = [body["contents"]!]
+        case .string(let text)?: contents = [.object(JSONObject([("parts", .array([.object(JSONObject([("text", .string(text))]))]))]))]
+        default: throw .noMessages
+        }
+        var result = PromptTokenCount(encoding: encoding?.name)
+        if let system = body["systemInstruction"] ?? body["system_instruction"] {
+            if let text = system.string { result.messages += tokens(text) } else { countGeminiParts(system["parts"], into: &result) }
+        }
+        for content in contents {
+            if let text = content.string { result.messages += tokens(text) } else { countGeminiParts(content["parts"], into: &result) }
+        }
+        for tool in body["tools"]?.array ?? [] {
+            let declarations = tool["functionDeclarations"]?.array ?? tool["function_declarations"]?.array
+            if let declarations {
+                for declaration in declarations { result.tools += tokens(declaration.serialized()) }
+            }
+            for key in tool.object?.keys ?? [] where key != "functionDeclarations" && key != "function_declarations" {
+                result.uncounted("the built-in tool '\(key)' is not counted.")
+            }
+        }
+        let config = body["generationConfig"] ?? body["generation_config"]
+        if let schema = config?["responseSchema"] ?? config?["responseJsonSchema"] ?? config?["response_schema"] {
+            result.tools += tokens(schema.serialized())
+        }
+        return result
+    }
+
+    private func countGeminiParts(_ parts: JSONValue?, into result: inout PromptTokenCount) {
+        let list: [JSONValue]
+        switch parts {
+        case .array(let items)?: list = items
+        case .object?: list = [parts!]
+        default: return
+        }
+        for part in list {
+            if let text = part["text"]?.string {
+                result.messages += tokens(text)
+            } else if let call = part["functionCall"] ?? part["function_call"] {
+                result.messages += tokens(call["name"]?.string ?? "") + tokens((call["args"] ?? .object(JSONObject())).serialized())
+            } else if let response = part["functionResponse"] ?? part["function_response"] {
+                result.messages += tokens(response["name"]?.string ?? "") + tokens((response["response"] ?? .object(JSONObject())).serialized())
+            } else if let code = part["executableCode"] ?? part["executable_code"] {
+                result.messages += tokens(code["code"]?.string ?? "")
+            } else if let outcome = part["codeExecutionResult"] ?? part["code_execution_result"] {
+                result.messages += tokens(outcome["output"]?.string ?? "")
+            } else if let inline = part["inlineData"] ?? part["inline_data"] {
+                countGeminiInline(inline, into: &result)
+            } else if let file = part["fileData"] ?? part["file_data"] {
+                let mime = file["mimeType"]?.string ?? file["mime_type"]?.string ?? "file"
+                result.uncounted("a \(mime) file referenced by URI is not counted (its size is not in the request).")
+            }
+        }
+    }
+
+    private func countGeminiInline(_ inline: JSONValue, into result: inout PromptTokenCount) {
+        let mime = inline["mimeType"]?.string ?? inline["mime_type"]?.string ?? ""
+        guard mime.hasPrefix("image/") else {
+            result.uncounted("inline \(mime.isEmpty ? "data" : mime) is billed by duration or pages and is not counted.")
+            return
+        }
+        result.imageCount += 1
+        let size = (inline["data"]?.string).flatMap { ImageSize(dataURL: "data:\(mime);base64,\($0)") }
+        let m = model.lowercased()
+        if m.contains("gemini-3") {
+            result.images += 1_120
+            return
+        }
+        if m.contains("gemini-1.5") || m.contains("gemini-1.0") {
+            result.images += 258
+            return
+        }
+        guard let size else {
+            result.uncounted("an inline image could not be read; it is not counted.")
+            return
+        }
+        result.images += Self.geminiImageTokens(size)
+    }
+
+    /// Gemini 2.x: 258 tokens for an image whose sides are both at most 384 px, else 258 per 768 × 768 tile.
+    static func geminiImageTokens(_ size: ImageSize) -> Int {
+        if size.width <= 384 && size.height <= 384 { return 258 }
+        return ((size.width + 767) / 768) * ((size.height + 767) / 768) * 258
+    }
+}
