@@ -76,7 +76,7 @@ struct RequestBodyCountingTests {
               {"role":"user","content":"What's the weather in Paris?"},
               {"role":"assistant","content":[{"type":"tool_use","id":"toolu_01A09q90qw90lq917835lq9","name":"get_weather","input":{"city":"Paris"}}]},
               {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_01A09q90qw90lq917835lq9","content":"18C"}]}]}
-            """#))
+            """#)
         let count = try ChatTokenCounter.count(request: request)
         // system 8; user 3 + 1 + 6; assistant 3 + 1 + "get_weather" (2) + {"city":"Paris"} (5); user 3 + 1 + "18C" (2); priming 3.
         #expect(count.messages == 8 + 10 + 11 + 6 + 3)
@@ -95,7 +95,7 @@ struct RequestBodyCountingTests {
                {"role":"user","content":"And the tests?"}],
              "tools":[{"name":"run_tests","description":"Run the test suite","input_schema":{"type":"object","properties":{}}},
                       {"type":"web_search_20250305","name":"web_search"}]}
-            """#))
+            """#)
         let count = try ChatTokenCounter.count(request: request)
         #expect(count.isApproximate && count.encoding == nil)
         #expect(count.messages > 150, "the 10-sentence system prompt is counted")
@@ -135,7 +135,7 @@ struct RequestBodyCountingTests {
                          {"role":"user","parts":[{"functionResponse":{"name":"lookup","response":{"meaning":"a small feline"}}}]}],
              "tools":[{"functionDeclarations":[{"name":"lookup","description":"Look a word up","parameters":{"type":"OBJECT","properties":{"word":{"type":"STRING"}}}}]}],
              "generationConfig":{"responseMimeType":"application/json","responseSchema":{"type":"OBJECT","properties":{"answer":{"type":"STRING"}}}}}
-            """#))
+            """#)
         let count = try ChatTokenCounter.count(request: request, model: "gemini-2.5-flash")
         #expect(count.isApproximate)
         #expect(count.images == 258 && count.imageCount == 1)
