@@ -148,7 +148,8 @@ extension TokenLedgerCommand {
                 var charts = query
                 charts.groupBy = [.day, .model, .effort]
                 charts.reconcile = false
-                return report.renderHTML(charts: try await source.spendReport(for: charts))
+                let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions)
+                return report.renderHTML(charts: try await source.spendReport(for: charts), page: page)
             }
         }
 
