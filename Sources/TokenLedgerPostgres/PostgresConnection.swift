@@ -191,14 +191,12 @@ final class PostgresConnection {
         text(UnsafePointer(pointer))
     }
 
-    /// libpq's messages end in a newline and sometimes hold two lines ("server closed the connection
-    /// unexpectedly\n\tThis probably means…"): one line, without the trailing period.
+    /// libpq's message without its indented hint lines ("\tIs the server running on that host…",
+    /// "\tThis probably means…": the sentence around it gives the advice), as one line without the
+    /// trailing period.
     static func trimmed(_ message: String) -> String {
-        message.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-            .joined(separator: "; ")
-            .trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+        let first = message.split(whereSeparator: \.isNewline).first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return (first.map(String.init) ?? message).trimmingCharacters(in: CharacterSet(charactersIn: ". \t"))
     }
 }
 

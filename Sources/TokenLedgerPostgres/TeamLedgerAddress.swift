@@ -20,9 +20,12 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
 
+    /// libpq's `sslmode` values.
+    static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
     /// Checks `text` with libpq's own URL reader: a URL it cannot read, or one naming a setting it
-    /// does not know, is refused here with libpq's reason. Values (a misspelt `sslmode`, say) are
-    /// checked when connecting.
+    /// does not know, is refused here with libpq's reason, and so is an `sslmode` libpq does not
+    /// have. Other values are checked by libpq when connecting.
     public init(parsing text: String) throws(TeamLedgerError) {
         guard TeamLedgerAddress.isPostgresURL(text) else {
             throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "it does not start with postgres:// or postgresql://")
@@ -34,6 +37,12 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
             var reason = "\(error)"
             if case .badConnectionString(let message) = error { reason = message }
             throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: reason)
+        }
+        // libpq checks values only when connecting; a misspelt sslmode is refused here, before a push or
+        // import opens anything.
+        if let mode = settings["sslmode"], !TeamLedgerAddress.sslModes.contains(mode) {
+            throw .badAddress(redacted: TeamLedgerAddress.redact(text),
+                              reason: "sslmode '\(mode)' is not one of \(TeamLedgerAddress.sslModes.joined(separator: ", "))")
         }
         url = text
         password = settings["password"].flatMap { $0.isEmpty ? nil : $0 }

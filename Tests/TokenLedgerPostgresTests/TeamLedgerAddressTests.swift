@@ -90,14 +90,22 @@ struct TeamLedgerAddressTests {
         #expect(waited >= 1.5 && waited < 30, "waited \(waited) s")
     }
 
-    @Test("a bad sslmode value is refused when connecting, with libpq's reason, exit 2")
-    func badSSLMode() throws {
-        let address = try TeamLedgerAddress(parsing: "postgres://a:hunter2@127.0.0.1:1/db?sslmode=always")
+    @Test("a bad sslmode is refused before connecting; a bad value libpq checks is refused when connecting; exit 2")
+    func badValues() throws {
         do {
-            _ = try TeamLedger.connect(address)
+            _ = try TeamLedgerAddress(parsing: "postgres://a:hunter2@127.0.0.1:1/db?sslmode=always")
             Issue.record("accepted sslmode=always")
         } catch {
-            #expect(error.message.contains("sslmode"), "\(error.message)")
+            #expect(error.message.contains("sslmode 'always'"), "\(error.message)")
+            #expect(!error.message.contains("hunter2"))
+            #expect(error.exitStatus == .usage)
+        }
+        let address = try TeamLedgerAddress(parsing: "postgres://a:hunter2@127.0.0.1:1/db?target_session_attrs=whichever")
+        do {
+            _ = try TeamLedger.connect(address)
+            Issue.record("accepted target_session_attrs=whichever")
+        } catch {
+            #expect(error.message.contains("target_session_attrs"), "\(error.message)")
             #expect(!error.message.contains("hunter2"))
             #expect(error.exitStatus == .usage)
         }
