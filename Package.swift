@@ -14,8 +14,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // The team ledger on a PostgreSQL server: a maintained client (TLS, SCRAM, extended protocol).
-        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // Shared vocabulary: exact money, the canonical usage record, JSON with exact numbers, paths, errors.
@@ -51,14 +49,21 @@ let package = Package(
             dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerImporters", "TokenLedgerPricing", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The team ledger on PostgreSQL: the same records, dedup keys, checkpoints and alert state as the
-        // SQLite ledger, many machines writing one set of books (imports through the pipeline's sink); `push` from a local ledger. Its own target so
-        // only what needs the PostgreSQL client pays for building it.
+        // SQLite ledger, many machines writing one set of books (imports through the pipeline's sink); `push` from a local ledger. Talks to
+        // the server through libpq (CLibPQ), synchronously, on the calling thread.
         .target(
             name: "TokenLedgerPostgres",
             dependencies: [
                 "TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", "TokenLedgerImporters", "TokenLedgerReports", "TokenLedgerBudgets",
-                "TokenLedgerEstimator", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
+                "TokenLedgerEstimator", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        // libpq, the PostgreSQL project's own C client (a system library, as libsqlite3): it reads the
+        // connection URL, PG* variables, ~/.pgpass, pg_service.conf and every sslmode exactly as psql.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
         // Cost before sending: tokenizer + prices + the user's own history.
         .target(
@@ -93,7 +98,7 @@ let package = Package(
         .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
         // Against the PostgreSQL server in $TOKENLEDGER_TEST_POSTGRES (.ci/run starts one); skipped with a
         // printed reason when it is unset outside CI, failed when it is unset in CI.
-        .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerImporters", "TokenLedgerPricing", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerImporters", "TokenLedgerPricing", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "GRDB", package: "GRDB.swift")]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
         .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
     ]

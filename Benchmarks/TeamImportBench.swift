@@ -35,8 +35,8 @@ var teamImportSuite: BenchSuite { BenchSuite(name: "team-import", summary: "chat
     }
     sync()
     let pricing = try PriceBook.bundled()
-    let team = try blockingAwait { try await TeamLedger.connect(address, machine: "bench-import") }
-    guard try blockingAwait({ try await team.recordCount() }) == 0 else { throw TeamImportBenchError.notEmpty(address.description) }
+    let team = try TeamLedger.connect(address, machine: "bench-import")
+    guard try team.recordCount() == 0 else { throw TeamImportBenchError.notEmpty(address.description) }
 
     func timed(_ label: String, records: (ImportSummary?, PushSummary?) -> Int, _ body: () throws -> (ImportSummary?, PushSummary?)) rethrows {
         let cpu = ImportBenchData.cpuSeconds()
@@ -56,18 +56,15 @@ var teamImportSuite: BenchSuite { BenchSuite(name: "team-import", summary: "chat
     }
     for phase in ["PostgreSQL import", "PostgreSQL unchanged re-import"] {
         try timed(phase, records: { s, _ in s?.imported ?? 0 }) {
-            (try blockingAwait {
-                try await team.importing { sink in try ImportPipeline(sink: sink, pricing: pricing).run(paths: [teamLog]) }
-            }, nil)
+            (try team.importing { sink in try ImportPipeline(sink: sink, pricing: pricing).run(paths: [teamLog]) }, nil)
         }
     }
     let path = root.appendingPathComponent("local.sqlite").path
     for phase in ["push of the SQLite ledger", "unchanged re-push"] {
         try timed(phase, records: { _, p in p?.sent ?? 0 }) {
-            (nil, try blockingAwait { try await team.push(from: local, ledgerPath: path, batchSize: 5_000) })
+            (nil, try team.push(from: local, ledgerPath: path, batchSize: 5_000))
         }
     }
-    blockingAwait { await team.close() }
 } }
 
 enum TeamImportBenchError: Error, CustomStringConvertible {

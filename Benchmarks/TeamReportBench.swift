@@ -35,12 +35,12 @@ var teamReportSuite: BenchSuite { BenchSuite(name: "team-report", summary: "the 
     try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
     let local = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
     let localCount = try local.recordCount()
-    let team = try blockingAwait { try await TeamLedger.connect(address, machine: "bench") }
-    let teamCount = try blockingAwait { try await team.recordCount() }
+    let team = try TeamLedger.connect(address, machine: "bench")
+    let teamCount = try team.recordCount()
     if teamCount != localCount {
         var summary: PushSummary?
         let pushed = try clock.measure {
-            summary = try blockingAwait { try await team.push(from: local, ledgerPath: path, batchSize: 20_000) }
+            summary = try team.push(from: local, ledgerPath: path, batchSize: 20_000)
         }
         let seconds = Double(pushed.components.seconds) + Double(pushed.components.attoseconds) / 1e18
         print(String(format: "pushed %d records (%d new) to %@ in %.1f s: %.0f records/s", summary?.sent ?? 0, summary?.counts.inserted ?? 0,
@@ -66,7 +66,7 @@ var teamReportSuite: BenchSuite { BenchSuite(name: "team-report", summary: "the 
         for _ in 0..<runs {
             sqliteTimes.append(try clock.measure { sqliteText = try local.spendReport(for: query).renderTable() })
             postgresTimes.append(try clock.measure {
-                let report = try blockingAwait { try await team.spendReport(for: query) }
+                let report = try team.spendReport(for: query)
                 postgresText = report.renderTable()
             })
         }
@@ -76,29 +76,7 @@ var teamReportSuite: BenchSuite { BenchSuite(name: "team-report", summary: "the 
                      label, ms(sqliteTimes[0]), ms(sqliteTimes[runs / 2]), ms(postgresTimes[0]), ms(postgresTimes[runs / 2]),
                      ms(postgresTimes[runs / 2]) / max(ms(sqliteTimes[runs / 2]), 0.001), sqliteText == postgresText ? "" : " — OUTPUTS DIFFER"))
     }
-    blockingAwait { await team.close() }
 } }
-
-/// Runs async work from the benchmark's synchronous body and waits for it (the body runs on the main
-/// thread, outside Swift's cooperative pool, so waiting cannot starve the task).
-func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = BlockingBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
-func blockingAwait(_ body: @escaping @Sendable () async -> Void) {
-    _ = try? blockingAwait { () async throws -> Int in await body(); return 0 }
-}
-
-final class BlockingBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
-}
 
 enum TeamReportBenchError: Error, CustomStringConvertible {
     case usage(String)

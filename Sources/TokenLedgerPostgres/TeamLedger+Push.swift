@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import PostgresNIO
 import TokenLedgerCore
 import TokenLedgerLedger
 
@@ -29,24 +28,21 @@ extension TeamLedger {
     ///
     /// Cost: one SQLite scan of the rows below the cursor for replaced ones (filtered in SQLite: only
     /// replaced rows are read and sent), then one COPY + upsert per batch of new rows. Memory: one batch.
-    public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) async throws(TeamLedgerError) -> PushSummary {
-        try await push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
+    public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) throws(TeamLedgerError) -> PushSummary {
+        try push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
     }
 
     /// `push`, stopping like a killed process after `stopAfterBatches` committed batches of new rows
     /// (tests of resuming).
-    func push(from local: Ledger, ledgerPath: String, batchSize: Int, now: Date, stopAfterBatches: Int?) async throws(TeamLedgerError) -> PushSummary {
+    func push(from local: Ledger, ledgerPath: String, batchSize: Int, now: Date, stopAfterBatches: Int?) throws(TeamLedgerError) -> PushSummary {
         var summary = PushSummary(machine: machine)
         let pushStarted = CopyRow.milliseconds(now)
         // The cursor of this machine's ledger, if it has pushed before.
-        let cursor: (lastID: Int64, lastKey: String, mark: Int64)? = try await run {
-            var found: (Int64, String, Int64)?
-            for try await row in try await connection.query(
-                "SELECT last_id, last_key, imported_mark FROM push_cursor WHERE machine = \(machine) AND ledger = \(ledgerPath)",
-                logger: logger).decode((Int64, String, Int64).self) {
-                found = row
-            }
-            return found
+        let cursor: (lastID: Int64, lastKey: String, mark: Int64)? = try run {
+            let rows = try connection.execute(
+                "SELECT last_id, last_key, imported_mark FROM push_cursor WHERE machine = $1 AND ledger = $2", [machine, ledgerPath])
+            guard rows.count > 0 else { return nil }
+            return (try rows.requiredInt64(0, 0), try rows.requiredText(0, 1), try rows.requiredInt64(0, 2))
         }
         var lastID: Int64 = 0
         var mark: Int64 = .min
@@ -70,7 +66,7 @@ extension TeamLedger {
             }
             guard let last = replaced.last else { break }
             after = last.id
-            try await send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
+            try send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
         }
 
         // New rows, batch by batch, each with the cursor moved in its transaction.
@@ -81,7 +77,7 @@ extension TeamLedger {
             let from = lastID
             let page = try readLocal(local) { db in try Ledger.storedRecords(afterID: from, limit: batchSize, in: db) }
             guard let last = page.last else { break }
-            try await send(page, cursor: (last.id, last.entry.dedupKey, mark == .min ? 0 : mark), ledgerPath: ledgerPath, into: &summary)
+            try send(page, cursor: (last.id, last.entry.dedupKey, mark == .min ? 0 : mark), ledgerPath: ledgerPath, into: &summary)
             lastID = last.id
         }
 
@@ -89,13 +85,8 @@ extension TeamLedger {
         // possibly replaced (an import that began before the push and committed after it).
         if let lastKey = try readLocal(local, { db in try Ledger.storedRecords(afterID: lastID - 1, limit: 1, in: db) }).first?.entry.dedupKey, lastID > 0 {
             let newMark = pushStarted - 3_600_000
-            try await transaction { connection in
-                try await connection.query("""
-                    INSERT INTO push_cursor (machine, ledger, last_id, last_key, imported_mark, pushed_at)
-                    VALUES (\(machine), \(ledgerPath), \(lastID), \(lastKey), \(newMark), \(pushStarted))
-                    ON CONFLICT (machine, ledger) DO UPDATE SET last_id = excluded.last_id, last_key = excluded.last_key,
-                        imported_mark = excluded.imported_mark, pushed_at = excluded.pushed_at
-                    """, logger: self.logger)
+            try transaction { connection in
+                try Self.moveCursor(machine: machine, ledgerPath: ledgerPath, id: lastID, key: lastKey, mark: newMark, at: pushStarted, on: connection)
             }
         }
         return summary
@@ -104,24 +95,30 @@ extension TeamLedger {
     /// Upserts one batch under the write lock; with `cursor`, moves this machine's push cursor in the
     /// same transaction.
     private func send(_ records: [StoredRecord], cursor: (id: Int64, key: String, mark: Int64)?, ledgerPath: String,
-                      into summary: inout PushSummary) async throws(TeamLedgerError) {
+                      into summary: inout PushSummary) throws(TeamLedgerError) {
         let machine = self.machine
-        let counts = try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(TeamLedgerSchema.writeLock))", logger: self.logger)
-            let counts = try await TeamLedger.upsert(records, machine: machine, on: connection, logger: self.logger)
+        let counts = try transaction { connection in
+            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+            let counts = try TeamLedger.upsert(records, machine: machine, on: connection)
             if let cursor {
-                let now = CopyRow.milliseconds(Date())
-                try await connection.query("""
-                    INSERT INTO push_cursor (machine, ledger, last_id, last_key, imported_mark, pushed_at)
-                    VALUES (\(machine), \(ledgerPath), \(cursor.id), \(cursor.key), \(cursor.mark), \(now))
-                    ON CONFLICT (machine, ledger) DO UPDATE SET last_id = excluded.last_id, last_key = excluded.last_key,
-                        imported_mark = excluded.imported_mark, pushed_at = excluded.pushed_at
-                    """, logger: self.logger)
+                try Self.moveCursor(machine: machine, ledgerPath: ledgerPath, id: cursor.id, key: cursor.key, mark: cursor.mark,
+                                    at: CopyRow.milliseconds(Date()), on: connection)
             }
             return counts
         }
         summary.sent += records.count
         summary.counts = summary.counts + counts
+    }
+
+    /// Sets this machine's push cursor for `ledgerPath` (inside the caller's transaction).
+    private static func moveCursor(machine: String, ledgerPath: String, id: Int64, key: String, mark: Int64, at millis: Int64,
+                                   on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO push_cursor (machine, ledger, last_id, last_key, imported_mark, pushed_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (machine, ledger) DO UPDATE SET last_id = excluded.last_id, last_key = excluded.last_key,
+                imported_mark = excluded.imported_mark, pushed_at = excluded.pushed_at
+            """, [machine, ledgerPath, id, key, mark, millis])
     }
 
     /// Reads from the local ledger, turning its errors into one sentence.

@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import TokenLedgerCore
 import TokenLedgerLedger
 
@@ -42,7 +41,7 @@ extension TeamLedger {
     /// is sent, and counted as one in-order pass of the SQLite ledger counts it (a later copy of higher
     /// rank is one replacement, an equal or lower one a duplicate), so `import` prints the same summary
     /// on both engines. Cost: one COPY of the batch and one upsert.
-    static func upsert(_ records: [StoredRecord], machine: String, on connection: PostgresConnection, logger: Logger) async throws -> InsertCounts {
+    static func upsert(_ records: [StoredRecord], machine: String, on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard !records.isEmpty else { return counts }
         var position: [String: Int] = [:]  // dedup key → its place in `order`
@@ -62,31 +61,25 @@ extension TeamLedger {
                 counts.duplicates += 1
             }
         }
-        try await connection.query("""
+        try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_staging ON COMMIT DELETE ROWS AS
-            SELECT \(unescaped: recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
-            """, logger: logger)
-        try await connection.copyFrom(table: "tokenledger_staging", columns: recordColumns, logger: logger) { writer in
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(512 * 1024)
-            for index in order {
-                CopyRow.append(records[index], machine: machine, to: &buffer)
-                if buffer.readableBytes >= 256 * 1024 {
-                    try await writer.write(buffer)
-                    buffer.clear()
-                }
+            SELECT \(recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
+            """)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(order.count * 320)
+        for index in order {
+            CopyRow.append(records[index], machine: machine, to: &buffer)
+        }
+        try connection.copyIn("COPY tokenledger_staging (\(recordColumns.joined(separator: ", "))) FROM STDIN", data: buffer)
+        let rows = try connection.execute(upsertSQL)
+        for row in 0..<rows.count {
+            if try rows.requiredBool(row, 0) { counts.inserted += 1 } else { counts.replaced += 1 }
+            if try rows.requiredBool(row, 4) {
+                counts.countUnpriced(reason: rows.text(row, 1), model: try rows.requiredText(row, 2), requests: Int(try rows.requiredInt64(row, 3)))
             }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
-        var changed = 0
-        for try await (inserted, reason, model, requests, unpriced) in try await connection.query(PostgresQuery(unsafeSQL: upsertSQL), logger: logger)
-            .decode((Bool, String?, String, Int64, Bool).self) {
-            changed += 1
-            if inserted { counts.inserted += 1 } else { counts.replaced += 1 }
-            if unpriced { counts.countUnpriced(reason: reason, model: model, requests: Int(requests)) }
-        }
-        counts.duplicates += order.count - changed
-        try await connection.query("TRUNCATE tokenledger_staging", logger: logger)
+        counts.duplicates += order.count - rows.count
+        try connection.execute("TRUNCATE tokenledger_staging")
         return counts
     }
 }
@@ -94,7 +87,7 @@ extension TeamLedger {
 /// One record as a line of PostgreSQL's COPY text format: tab-separated, `\N` for NULL, backslash,
 /// tab, newline and carriage return escaped.
 enum CopyRow {
-    static func append(_ stored: StoredRecord, machine: String, to buffer: inout ByteBuffer) {
+    static func append(_ stored: StoredRecord, machine: String, to buffer: inout [UInt8]) {
         let r = stored.record
         let t = r.tokens
         var first = true
@@ -136,36 +129,36 @@ enum CopyRow {
         field(tagsJSON(r.tags))
         field(machine)
         number(milliseconds(stored.importedAt))
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        buffer.append(UInt8(ascii: "\n"))
     }
 
     /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`. Cost: one scan of
     /// the text and one copy when nothing needs escaping (nearly always), else a byte-by-byte copy.
-    static func appendField(_ text: String?, first: Bool, to buffer: inout ByteBuffer) {
-        if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
-        guard var text else { buffer.writeStaticString("\\N"); return }
+    static func appendField(_ text: String?, first: Bool, to buffer: inout [UInt8]) {
+        if !first { buffer.append(UInt8(ascii: "\t")) }
+        guard var text else { buffer.append(contentsOf: #"\N"#.utf8); return }
         let plain = text.withUTF8 { bytes in !bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
         if plain {
-            buffer.writeString(text)
+            buffer.append(contentsOf: text.utf8)
             return
         }
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-            default: buffer.writeInteger(byte)
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\t"): buffer.append(contentsOf: #"\t"#.utf8)
+            case UInt8(ascii: "\n"): buffer.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): buffer.append(contentsOf: #"\r"#.utf8)
+            default: buffer.append(byte)
             }
         }
     }
 
     /// Appends one integer field in decimal (`\N` for nil), after a tab unless it is the row's `first`,
     /// without making a String (a record has 20 of them).
-    static func appendNumber(_ value: Int64?, first: Bool, to buffer: inout ByteBuffer) {
-        if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
-        guard let value else { buffer.writeStaticString("\\N"); return }
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+    static func appendNumber(_ value: Int64?, first: Bool, to buffer: inout [UInt8]) {
+        if !first { buffer.append(UInt8(ascii: "\t")) }
+        guard let value else { buffer.append(contentsOf: #"\N"#.utf8); return }
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var rest = value.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var start = 20
@@ -174,7 +167,7 @@ enum CopyRow {
                 digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             } while rest > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(digits)[start...]))
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 

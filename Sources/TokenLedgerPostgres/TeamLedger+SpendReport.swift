@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import TokenLedgerCore
 import TokenLedgerPricing
 import TokenLedgerReports
@@ -13,34 +12,28 @@ extension TeamLedger {
     /// bucket (an hour, a minute or an instant, whatever keeps every bucket inside one local day) — and
     /// `SpendReport.assemble` maps buckets to local days, weeks and months in the query's zone.
     /// Cost: a few index probes plus one grouped scan of the rollup (or of the period's records).
-    public func spendReport(for query: ReportQuery) async throws(TeamLedgerError) -> SpendReport {
-        try await run { try await self.buildSpendReport(query) }
+    public func spendReport(for query: ReportQuery) throws(TeamLedgerError) -> SpendReport {
+        try run { try self.buildSpendReport(query) }
     }
 
-    private func buildSpendReport(_ query: ReportQuery) async throws -> SpendReport {
+    private func buildSpendReport(_ query: ReportQuery) throws -> SpendReport {
         let (since, until) = query.periodMillis
-        var range: [String] = []
-        var rangeBinds: [Int64] = []
-        if let since { rangeBinds.append(since); range.append("ts >= $\(rangeBinds.count + 1)") }
-        if let until { rangeBinds.append(until); range.append("ts < $\(rangeBinds.count + 1)") }
-        let rangeClause = range.map { " AND " + $0 }.joined()
+        // $1 (since) and $2 (until), for the bounds that are present, as `aggregateProvidersSQL` binds them.
+        let rangeBinds: [Int64] = [since, until].compactMap { $0 }
 
         // Which providers' export buckets count (`--aggregates`): the SQLite ledger's rule.
-        var aggregateBinds = PostgresBindings()
-        for value in rangeBinds { aggregateBinds.append(value) }
-        var aggregateProviders: [AggregateProvider] = []
-        for try await (provider, hasRequests) in try await connection.query(
-            PostgresQuery(unsafeSQL: Self.aggregateProvidersSQL(since: since != nil, until: until != nil), binds: aggregateBinds),
-            logger: logger).decode((String, Bool).self) {
-            aggregateProviders.append(AggregateProvider(provider: provider, hasRequests: hasRequests))
+        let providerRows = try connection.execute(Self.aggregateProvidersSQL(since: since != nil, until: until != nil), rangeBinds)
+        let aggregateProviders = try (0..<providerRows.count).map { row in
+            AggregateProvider(provider: try providerRows.requiredText(row, 0), hasRequests: try providerRows.requiredBool(row, 1))
         }
         let (usedAggregates, skippedAggregates) = query.aggregates.split(aggregateProviders)
 
         // The records' time range, bounded by the period (for the zone's offset segments).
         var low: Int64 = 0, high: Int64 = 0
-        for try await (minimum, maximum) in try await connection.query("SELECT min(ts), max(ts) FROM usage_record", logger: logger).decode((Int64?, Int64?).self) {
-            low = since ?? minimum ?? 0
-            high = until ?? maximum.map { $0 + 1 } ?? 0
+        let bounds = try connection.execute("SELECT min(ts), max(ts) FROM usage_record")
+        if bounds.count > 0 {
+            low = try since ?? bounds.int64(0, 0) ?? 0
+            high = try until ?? bounds.int64(0, 1).map { $0 + 1 } ?? 0
         }
 
         var sql = SQLBuilder()
@@ -80,17 +73,16 @@ extension TeamLedger {
 
         var buckets: [SpendBucket] = []
         let textCount = query.textDimensions.count
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql.text, binds: sql.binds), logger: logger)
-        for try await row in rows {
-            let cells = PostgresRandomAccessRow(row)
-            let start = try cells[0].decode(Int64.self)
-            let modelKey = try cells[1].decode(String.self)
-            let resolved = try cells[2].decode(Bool.self)
+        let rows = try connection.execute(sql.text, sql.binds)
+        for row in 0..<rows.count {
+            let start = try rows.requiredInt64(row, 0)
+            let modelKey = try rows.requiredText(row, 1)
+            let resolved = try rows.requiredBool(row, 2)
             var textKeys: [String?] = []
-            for i in 0..<textCount { textKeys.append(try cells[3 + i].decode(String?.self)) }
+            for i in 0..<textCount { textKeys.append(rows.text(row, 3 + i)) }
             var values: [Int128] = []
             for i in 0..<TeamLedgerSchema.rollupSums.count {
-                let text = try cells[3 + textCount + i].decode(String?.self) ?? "0"
+                let text = rows.text(row, 3 + textCount + i) ?? "0"
                 guard let value = Int128(text) else { throw TeamLedgerError.server(address: address.description, message: "a report sum '\(text)' is not an integer") }
                 values.append(value)
             }
@@ -108,24 +100,23 @@ extension TeamLedger {
         if report.unpriced.records > 0 {
             var causeSQL = SQLBuilder()
             let filters = Self.conditions(query, since: since, until: until, usedAggregates: usedAggregates, rollup: false, sql: &causeSQL)
-            report.unpriced.causes = try await unpricedCauses(filters: filters, binds: causeSQL.binds)
+            report.unpriced.causes = try unpricedCauses(filters: filters, binds: causeSQL.binds)
         }
         return report
     }
 
     /// Unpriced records by cause and model, from their stored reasons (the SQLite ledger's second
     /// pass): only when something is unpriced. Cost: one scan of the period's records.
-    private func unpricedCauses(filters: [String], binds: PostgresBindings) async throws -> [UnpricedCauseCount] {
+    private func unpricedCauses(filters: [String], binds: [any PostgresParameter]) throws -> [UnpricedCauseCount] {
         let sql = """
             SELECT coalesce(unpriced_reason, ''), coalesce(model_id, model), count(*), coalesce(sum(request_count), 0)::bigint
             FROM usage_record WHERE cost_pusd IS NULL AND \((filters).joined(separator: " AND ")) GROUP BY 1, 2
             """
-        var rows: [(reason: String, model: String, records: Int, requests: Int)] = []
-        for try await (reason, model, records, requests) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            .decode((String, String, Int64, Int64).self) {
-            rows.append((reason, model, Int(records), Int(requests)))
-        }
-        return UnpricedCauseCount.group(rows)
+        let rows = try connection.execute(sql, binds)
+        return UnpricedCauseCount.group(try (0..<rows.count).map { row in
+            (reason: try rows.requiredText(row, 0), model: try rows.requiredText(row, 1),
+             records: Int(try rows.requiredInt64(row, 2)), requests: Int(try rows.requiredInt64(row, 3)))
+        })
     }
 
     /// SQL listing the providers with aggregate (export) rows in the period, each with whether it also
@@ -205,13 +196,11 @@ extension TeamLedger {
 /// SQL text with `$n` placeholders and their values, built together.
 struct SQLBuilder {
     var text = ""
-    var binds = PostgresBindings()
-    private var count = 0
+    var binds: [any PostgresParameter] = []
 
     /// Appends a value and returns its placeholder.
-    mutating func bind(_ value: some PostgresThrowingDynamicTypeEncodable) -> String {
-        try? binds.append(value)
-        count += 1
-        return "$\(count)"
+    mutating func bind(_ value: some PostgresParameter) -> String {
+        binds.append(value)
+        return "$\(binds.count)"
     }
 }

@@ -1,27 +1,27 @@
 import Foundation
-import Logging
-import PostgresNIO
 import TokenLedgerCore
 
 /// A ledger shared by a team on a PostgreSQL server: the same records, dedup keys, checkpoints and
 /// alert memory as the SQLite `Ledger`, written by many machines (each row says which).
 ///
-/// One connection per command run (a CLI, not a server: no pool). `connect` brings the schema up to
-/// date under an advisory lock, so two machines upgrading at once take turns. Every error leaves as
-/// a `TeamLedgerError` whose text never holds the password.
-public final class TeamLedger: Sendable {
+/// One libpq connection per command run (a CLI, not a server: no pool), used synchronously by one
+/// thread at a time. `connect` brings the schema up to date under an advisory lock, so two machines
+/// upgrading at once take turns. Every error leaves as a `TeamLedgerError` whose text never holds
+/// the password.
+public final class TeamLedger: @unchecked Sendable {
+    // `@unchecked`: the connection is used by one thread at a time (the command's, or the import
+    // sink's writer while the pipeline waits for it), never by two at once.
+
     /// Where the ledger is (password inside; print `address.description`, which hides it).
     public let address: TeamLedgerAddress
     /// The name this machine writes into `machine` columns.
     public let machine: String
     let connection: PostgresConnection
-    let logger: Logger
 
-    private init(address: TeamLedgerAddress, machine: String, connection: PostgresConnection, logger: Logger) {
+    private init(address: TeamLedgerAddress, machine: String, connection: PostgresConnection) {
         self.address = address
         self.machine = machine
         self.connection = connection
-        self.logger = logger
     }
 
     /// The default machine name: `$TOKENLEDGER_MACHINE`, else the host name without its domain.
@@ -31,38 +31,26 @@ public final class TeamLedger: Sendable {
         return name.split(separator: ".").first.map(String.init) ?? name
     }
 
-    /// Opens a connection and runs pending migrations. Cost: one TCP (+TLS) connection and login, and
+    /// Opens a connection and runs pending migrations; the connection closes when the last reference
+    /// to the returned ledger goes. Cost: one TCP (+TLS) connection and login, and
     /// one short transaction when the schema is up to date.
-    public static func connect(_ address: TeamLedgerAddress, machine: String = TeamLedger.defaultMachineName) async throws(TeamLedgerError) -> TeamLedger {
-        var logger = Logger(label: "tokenledger.team-ledger")
-        // PostgresNIO logs connection details at debug level; the CLI speaks through its errors only.
-        logger.logLevel = .critical
-        let configuration = try address.connectionConfiguration()
+    public static func connect(_ address: TeamLedgerAddress, machine: String = TeamLedger.defaultMachineName) throws(TeamLedgerError) -> TeamLedger {
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            connection = try PostgresConnection(settings: address.connectionSettings())
         } catch {
             throw TeamLedgerError.from(error, address: address)
         }
-        let ledger = TeamLedger(address: address, machine: machine, connection: connection, logger: logger)
-        do {
-            try await ledger.migrate()
-        } catch {
-            await ledger.close()
-            throw error
-        }
+        let ledger = TeamLedger(address: address, machine: machine, connection: connection)
+        try ledger.migrate()
         return ledger
     }
 
-    /// Closes the connection (errors on close are of no use to the user and are dropped).
-    public func close() async {
-        try? await connection.close()
-    }
-
     /// Runs `body` and turns any error into a `TeamLedgerError`.
-    func run<T: Sendable>(_ body: () async throws -> T) async throws(TeamLedgerError) -> T {
+    @discardableResult
+    func run<T>(_ body: () throws -> T) throws(TeamLedgerError) -> T {
         do {
-            return try await body()
+            return try body()
         } catch {
             throw TeamLedgerError.from(error, address: address)
         }
@@ -70,74 +58,57 @@ public final class TeamLedger: Sendable {
 
     /// Runs `body` in one transaction (BEGIN … COMMIT, ROLLBACK on error).
     @discardableResult
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(TeamLedgerError) -> T {
+    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws(TeamLedgerError) -> T {
+        try run { try connection.execute("BEGIN") }
         do {
-            try await connection.query("BEGIN", logger: logger)
-        } catch {
-            throw TeamLedgerError.from(error, address: address)
-        }
-        do {
-            let value = try await body(connection)
-            try await connection.query("COMMIT", logger: logger)
+            let value = try body(connection)
+            try connection.execute("COMMIT")
             return value
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            if connection.isOpen { _ = try? connection.execute("ROLLBACK") }
             throw TeamLedgerError.from(error, address: address)
         }
     }
 
     /// Applies every pending migration in one transaction under `migrationLock`. Refuses a database
     /// that holds other tables but no migration record, and one migrated by a newer version.
-    private func migrate() async throws(TeamLedgerError) {
+    private func migrate() throws(TeamLedgerError) {
         let shown = address.description
-        try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(TeamLedgerSchema.migrationLock))", logger: self.logger)
-            try await connection.query(
-                "CREATE TABLE IF NOT EXISTS tokenledger_migration (identifier TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                logger: self.logger)
+        try transaction { connection in
+            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.migrationLock])
+            try connection.execute(
+                "CREATE TABLE IF NOT EXISTS tokenledger_migration (identifier TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            let rows = try connection.execute("SELECT identifier FROM tokenledger_migration ORDER BY applied_at, identifier")
             var applied: [String] = []
-            for try await identifier in try await connection.query("SELECT identifier FROM tokenledger_migration ORDER BY applied_at, identifier", logger: self.logger).decode(String.self) {
-                applied.append(identifier)
-            }
+            for row in 0..<rows.count { applied.append(try rows.requiredText(row, 0)) }
             let known = TeamLedgerSchema.migrations.map(\.identifier)
             if let unknown = applied.first(where: { !known.contains($0) }) {
                 throw TeamLedgerError.newerSchema(address: shown, migration: unknown)
             }
             if applied.isEmpty {
-                var others = 0
-                for try await count in try await connection.query(
-                    "SELECT count(*)::bigint FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'tokenledger_migration'",
-                    logger: self.logger).decode(Int64.self) {
-                    others = Int(count)
-                }
-                if others > 0 { throw TeamLedgerError.notATeamLedger(address: shown) }
+                let others = try connection.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'tokenledger_migration'")
+                if try others.requiredInt64(0, 0) > 0 { throw TeamLedgerError.notATeamLedger(address: shown) }
             }
             for migration in TeamLedgerSchema.migrations where !applied.contains(migration.identifier) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                    try connection.execute(statement)
                 }
-                try await connection.query("INSERT INTO tokenledger_migration (identifier) VALUES (\(migration.identifier))", logger: self.logger)
+                try connection.execute("INSERT INTO tokenledger_migration (identifier) VALUES ($1)", [migration.identifier])
             }
         }
     }
 
     /// The names of the applied migrations, in order (for tests and `--version`-style diagnostics).
-    public func appliedMigrations() async throws(TeamLedgerError) -> [String] {
-        try await run {
-            var names: [String] = []
-            for try await name in try await connection.query("SELECT identifier FROM tokenledger_migration ORDER BY applied_at, identifier", logger: logger).decode(String.self) {
-                names.append(name)
-            }
-            return names
+    public func appliedMigrations() throws(TeamLedgerError) -> [String] {
+        try run {
+            let rows = try connection.execute("SELECT identifier FROM tokenledger_migration ORDER BY applied_at, identifier")
+            return try (0..<rows.count).map { row in try rows.requiredText(row, 0) }
         }
     }
 
     /// The number of stored usage records.
-    public func recordCount() async throws(TeamLedgerError) -> Int {
-        try await run {
-            var count = 0
-            for try await n in try await connection.query("SELECT count(*)::bigint FROM usage_record", logger: logger).decode(Int64.self) { count = Int(n) }
-            return count
-        }
+    public func recordCount() throws(TeamLedgerError) -> Int {
+        try run { Int(try connection.execute("SELECT count(*) FROM usage_record").requiredInt64(0, 0)) }
     }
 }

@@ -1,29 +1,18 @@
 import Foundation
-import PostgresNIO
 import TokenLedgerCore
 
-/// Where a team ledger lives: a `postgres://user:password@host:port/database?sslmode=…` URL, parsed
-/// the way libpq reads it (user and password percent-decoded, port 5432 and database = user by default,
-/// `sslmode` disable/allow/prefer/require/verify-ca/verify-full, `sslrootcert` for a private CA).
-/// The password never appears in `description` or in any error: `redacted` replaces it with `***`.
+/// Where a team ledger lives: a `postgres://` or `postgresql://` URL, handed to libpq as written.
+/// libpq reads it as `psql` does — user, password, host(s), port, database, `sslmode`,
+/// `sslrootcert`, `service`, `connect_timeout`, … — and fills what it leaves out from the `PG*`
+/// environment variables, `~/.pgpass` and `pg_service.conf`. What TokenLedger adds: telling a URL
+/// from a SQLite path, and never showing the password (`description` and every error hide it).
 public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
-    /// How much TLS to insist on (libpq's `sslmode`; `prefer` when absent).
-    public enum SSLMode: String, Sendable, CaseIterable {
-        case disable, allow, prefer, require
-        case verifyCA = "verify-ca"
-        case verifyFull = "verify-full"
-    }
-
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String?
-    public var database: String
-    public var sslMode: SSLMode
-    /// A CA certificate file (PEM) to verify the server with; nil = the system's trust store.
-    public var sslRootCert: String?
-    /// Seconds to wait for the server to answer a connection (`connect_timeout`, default 10).
-    public var connectTimeout: Int = 10
+    /// The URL as given (password inside; print `description`, which hides it).
+    public let url: String
+    /// The password written in the URL, if any (to take out of any message that might echo it).
+    public let password: String?
+    /// The database named in the URL, if any (libpq defaults it to the user name).
+    public let database: String?
 
     /// True for a `--db` / `$TOKENLEDGER_DB` value that names a PostgreSQL server rather than a file.
     public static func isPostgresURL(_ text: String) -> Bool {
@@ -31,106 +20,80 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
 
-    /// Parses a `postgres://` or `postgresql://` URL. When the URL has no password it comes, as libpq
-    /// does it, from `PGPASSWORD`, else from the password file (`PGPASSFILE`, else `~/.pgpass`; ignored
-    /// unless only its owner can read it); the user name defaults to `PGUSER`, else `USER`.
-    public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(TeamLedgerError) {
-        guard TeamLedgerAddress.isPostgresURL(text), let components = URLComponents(string: text) else {
-            throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "it is not a URL of the form postgres://user:password@host:port/database")
+    /// libpq's `sslmode` values.
+    static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    /// Checks `text` with libpq's own URL reader: a URL it cannot read, or one naming a setting it
+    /// does not know, is refused here with libpq's reason, and so is an `sslmode` libpq does not
+    /// have. Other values are checked by libpq when connecting.
+    public init(parsing text: String) throws(TeamLedgerError) {
+        guard TeamLedgerAddress.isPostgresURL(text) else {
+            throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "it does not start with postgres:// or postgresql://")
         }
-        host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        port = components.port ?? 5432
-        guard (1...65535).contains(port) else {
-            throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "port \(port) is out of range")
+        let settings: [String: String]
+        do {
+            settings = try PostgresConnection.parse(text)
+        } catch {
+            var reason = "\(error)"
+            if case .badConnectionString(let message) = error { reason = message }
+            throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: reason)
         }
-        user = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
-            ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
-        password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
-        let path = components.percentEncodedPath.removingPercentEncoding ?? ""
-        let name = path.hasPrefix("/") ? String(path.dropFirst()) : path
-        database = name.isEmpty ? user : name
-        sslMode = .prefer
-        sslRootCert = nil
-        for item in components.queryItems ?? [] {
-            switch item.name {
-            case "sslmode":
-                guard let value = item.value, let mode = SSLMode(rawValue: value) else {
-                    throw .badAddress(redacted: TeamLedgerAddress.redact(text),
-                                      reason: "sslmode '\(item.value ?? "")' is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                sslMode = mode
-            case "sslrootcert":
-                sslRootCert = item.value
-            case "connect_timeout":
-                guard let value = item.value.flatMap({ Int($0) }), value > 0 else {
-                    throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: "connect_timeout '\(item.value ?? "")' is not a number of seconds")
-                }
-                connectTimeout = value
-            case "application_name":
-                continue
-            default:
-                throw .badAddress(redacted: TeamLedgerAddress.redact(text),
-                                  reason: "the parameter '\(item.name)' is not supported (use sslmode, sslrootcert and connect_timeout)")
-            }
+        // libpq checks values only when connecting; a misspelt sslmode is refused here, before a push or
+        // import opens anything.
+        if let mode = settings["sslmode"], !TeamLedgerAddress.sslModes.contains(mode) {
+            throw .badAddress(redacted: TeamLedgerAddress.redact(text),
+                              reason: "sslmode '\(mode)' is not one of \(TeamLedgerAddress.sslModes.joined(separator: ", "))")
         }
-        if password == nil {
-            let file = environment["PGPASSFILE"] ?? environment["HOME"].map { $0 + "/.pgpass" }
-            if let file { password = PasswordFile.password(in: file, host: host, port: port, database: database, user: user) }
-        }
+        url = text
+        password = settings["password"].flatMap { $0.isEmpty ? nil : $0 }
+        database = settings["dbname"]
     }
 
     /// The URL with the password replaced by `***`: safe for messages and logs.
-    public var description: String {
-        var components = URLComponents()
-        components.scheme = "postgres"
-        components.user = user
-        if password != nil { components.percentEncodedPassword = "***" }
-        components.host = host.contains(":") ? "[\(host)]" : host
-        components.port = port
-        components.path = "/" + database
-        var items: [URLQueryItem] = []
-        if sslMode != .prefer { items.append(URLQueryItem(name: "sslmode", value: sslMode.rawValue)) }
-        if let sslRootCert { items.append(URLQueryItem(name: "sslrootcert", value: sslRootCert)) }
-        if !items.isEmpty { components.queryItems = items }
-        return components.string ?? "postgres://\(host):\(port)/\(database)"
-    }
+    public var description: String { TeamLedgerAddress.redact(url) }
 
-    /// Replaces the password of any `scheme://user:password@` in `text` with `***` (for text that may
-    /// not parse as a URL at all, such as a mistyped `--db`).
+    /// Replaces the password of any `scheme://user:password@` in `text`, and the value of a
+    /// `password=` parameter, with `***` (for text that may not parse as a URL at all, such as a
+    /// mistyped `--db`).
     public static func redact(_ text: String) -> String {
-        guard let scheme = text.range(of: "://") else { return text }
-        let rest = text[scheme.upperBound...]
-        guard let at = rest.lastIndex(of: "@") else { return text }
-        let userInfo = rest[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return text }
-        return String(text[..<rest.index(after: colon)]) + "***" + String(rest[at...])
+        var text = text
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            // As libpq reads it: the credentials end at the first '/' (a '/' in a password is written %2F).
+            let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                text = String(text[...colon]) + "***" + String(text[at...])
+            }
+        }
+        for separator in ["?password=", "&password="] {
+            var searchFrom = text.startIndex
+            while let found = text.range(of: separator, options: .caseInsensitive, range: searchFrom..<text.endIndex) {
+                let end = text[found.upperBound...].firstIndex(of: "&") ?? text.endIndex
+                text.replaceSubrange(found.upperBound..<end, with: "***")
+                searchFrom = text.index(found.upperBound, offsetBy: 3)
+            }
+        }
+        return text
     }
 
-    /// The PostgresNIO connection settings: libpq's sslmode mapped onto TLS off / prefer / require and
-    /// certificate checks (`require` encrypts without checking the certificate, as libpq does;
-    /// `verify-ca` checks the chain; `verify-full` also the host name).
-    func connectionConfiguration() throws(TeamLedgerError) -> PostgresConnection.Configuration {
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        switch sslMode {
-        case .disable, .allow, .prefer, .require: tlsConfiguration.certificateVerification = .none
-        case .verifyCA: tlsConfiguration.certificateVerification = .noHostnameVerification
-        case .verifyFull: tlsConfiguration.certificateVerification = .fullVerification
-        }
-        if let sslRootCert { tlsConfiguration.trustRoots = .file(sslRootCert) }
-        let tls: PostgresConnection.Configuration.TLS
-        do {
-            switch sslMode {
-            // `allow` (plain first, TLS if the server insists) is served as `prefer`: TLS when offered.
-            case .disable: tls = .disable
-            case .allow, .prefer: tls = .prefer(try NIOSSLContext(configuration: tlsConfiguration))
-            case .require, .verifyCA, .verifyFull: tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
-            }
-        } catch {
-            throw .tlsSetup(address: description, reason: "\(error)")
-        }
-        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
-        configuration.options.connectTimeout = .seconds(Int64(connectTimeout))
-        return configuration
+    /// Seconds to wait for a connection unless the URL or `$PGCONNECT_TIMEOUT` says otherwise.
+    static let defaultConnectTimeout = 10
+    /// The longest one statement may run unless the URL's `options` or `$PGOPTIONS` say otherwise:
+    /// ten minutes, far above any batch, so a server that never answers cannot hold a cron job forever.
+    static let defaultStatementTimeout = "10min"
+
+    /// libpq's settings for this address: limits on every network wait first (connect timeout, TCP
+    /// keepalives, a TCP user timeout for unacknowledged data, a statement timeout), then the URL,
+    /// which overrides any of them it sets. An environment variable that sets a limit is left to libpq.
+    func connectionSettings(environment: [String: String] = ProcessInfo.processInfo.environment) -> [(keyword: String, value: String)] {
+        var settings: [(keyword: String, value: String)] = [
+            ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"),
+        ]
+        if environment["PGCONNECT_TIMEOUT"] == nil { settings.append(("connect_timeout", String(Self.defaultConnectTimeout))) }
+        if environment["PGOPTIONS"] == nil { settings.append(("options", "-c statement_timeout=\(Self.defaultStatementTimeout)")) }
+        if environment["PGAPPNAME"] == nil { settings.append(("application_name", "tokenledger")) }
+        settings.append(("dbname", url))
+        return settings
     }
 }

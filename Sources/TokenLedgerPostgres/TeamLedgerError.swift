@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import TokenLedgerCore
 
 /// What can go wrong with a team ledger on PostgreSQL, in one sentence a user can act on. No case
@@ -13,6 +12,8 @@ public enum TeamLedgerError: UserFacingError, Equatable {
     case authenticationFailed(address: String, reason: String)
     /// TLS could not be set up as `sslmode` asks.
     case tlsSetup(address: String, reason: String)
+    /// The connection broke during the command (server restarted, network gone, a timeout).
+    case connectionLost(address: String, reason: String)
     /// The server answered a statement with an error.
     case server(address: String, message: String)
     /// The database holds tables but no TokenLedger migrations.
@@ -31,9 +32,11 @@ public enum TeamLedgerError: UserFacingError, Equatable {
         case .unreachable(let address, let reason):
             return "cannot reach the team ledger at \(address) (\(reason)); check that PostgreSQL runs there and that the host and port are right — nothing was changed."
         case .authenticationFailed(let address, let reason):
-            return "the team ledger at \(address) refused the login (\(reason)); check the user and password in the URL or $PGPASSWORD."
+            return "the team ledger at \(address) refused the login (\(reason)); check the user and password (in the URL, $PGPASSWORD or ~/.pgpass)."
         case .tlsSetup(let address, let reason):
             return "cannot set up TLS for the team ledger at \(address) (\(reason)); check sslmode and sslrootcert in the URL."
+        case .connectionLost(let address, let reason):
+            return "lost the connection to the team ledger at \(address) (\(reason)); what was stored before stays stored once — run the same command again to finish."
         case .server(let address, let message):
             return "the team ledger at \(address) answered with an error: \(message)."
         case .notATeamLedger(let address):
@@ -54,7 +57,7 @@ public enum TeamLedgerError: UserFacingError, Equatable {
         }
     }
 
-    /// Turns a PostgresNIO or NIO error into one sentence, with the password taken out of every text.
+    /// Turns libpq's error into one sentence, with the password taken out of every text.
     static func from(_ error: any Error, address: TeamLedgerAddress) -> TeamLedgerError {
         if let error = error as? TeamLedgerError { return error }
         let shown = address.description
@@ -63,47 +66,32 @@ public enum TeamLedgerError: UserFacingError, Equatable {
             if let password = address.password, !password.isEmpty { text = text.replacingOccurrences(of: password, with: "***") }
             return text.trimmingCharacters(in: CharacterSet(charactersIn: ". \n"))
         }
-        if let transaction = error as? PostgresTransactionError {
-            if let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
-                return from(inner, address: address)
-            }
+        guard let error = error as? PostgresError else {
+            return .server(address: shown, message: clean("\(error)"))
         }
-        if let psql = error as? PSQLError {
-            if let info = psql.serverInfo {
-                let message = clean(info[.message] ?? "unknown error")
-                let state = info[.sqlState] ?? ""
-                if state.hasPrefix("28") { return .authenticationFailed(address: shown, reason: message) }
-                if state == "3D000" { return .unreachable(address: shown, reason: message) }
-                return .server(address: shown, message: message)
+        switch error {
+        case .badConnectionString(let message):
+            return .badAddress(redacted: shown, reason: clean(message))
+        case .connectFailed(let message):
+            let lower = message.lowercased()
+            if lower.contains("authentication failed") || lower.contains("no password supplied") || lower.contains("password is required")
+                || (lower.contains("role \"") && lower.contains("does not exist")) {
+                return .authenticationFailed(address: shown, reason: clean(message))
             }
-            switch psql.code {
-            case .connectionError, .serverClosedConnection, .uncleanShutdown:
-                return .unreachable(address: shown, reason: connectionFailure(psql.underlying.map { "\($0)" } ?? "the connection was closed", clean: clean))
-            case .sslUnsupported:
-                return .tlsSetup(address: shown, reason: "the server does not offer TLS but sslmode asks for it")
-            case .failedToAddSSLHandler:
-                return .tlsSetup(address: shown, reason: clean(psql.underlying.map { "\($0)" } ?? "TLS handshake failed"))
-            case .authMechanismRequiresPassword:
-                return .authenticationFailed(address: shown, reason: "the server asks for a password and none was given")
-            case .unsupportedAuthMechanism, .saslError:
-                return .authenticationFailed(address: shown, reason: clean("\(psql.code)"))
-            default:
-                return .server(address: shown, message: clean("\(psql.code)" + (psql.underlying.map { ": \($0)" } ?? "")))
+            if lower.contains("invalid") && (lower.contains("value") || lower.contains("connection option")) {
+                return .badAddress(redacted: shown, reason: clean(message))
             }
+            if lower.contains("ssl") || lower.contains("certificate") {
+                return .tlsSetup(address: shown, reason: clean(message))
+            }
+            return .unreachable(address: shown, reason: clean(message))
+        case .statement(let state, let message):
+            if state.hasPrefix("28") { return .authenticationFailed(address: shown, reason: clean(message)) }
+            return .server(address: shown, message: clean(message))
+        case .connectionLost(let message):
+            return .connectionLost(address: shown, reason: clean(message))
+        case .unexpectedValue(let message):
+            return .server(address: shown, message: clean("unexpected value: " + message))
         }
-        if error is NIOSSLError {
-            return .tlsSetup(address: shown, reason: clean("\(error)"))
-        }
-        return .unreachable(address: shown, reason: connectionFailure("\(error)", clean: clean))
-    }
-
-    /// NIO's connection errors in a few words ("connection refused"), else their own text.
-    private static func connectionFailure(_ text: String, clean: (String) -> String) -> String {
-        let lower = text.lowercased()
-        if lower.contains("connection refused") { return "connection refused" }
-        if lower.contains("timed out") || lower.contains("timeout") { return "no answer within 10 seconds" }
-        if lower.contains("no address") || lower.contains("name or service not known") || lower.contains("unknownhost") { return "host name not found" }
-        if lower.contains("network is unreachable") { return "network unreachable" }
-        return clean(text)
     }
 }

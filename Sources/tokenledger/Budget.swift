@@ -22,21 +22,15 @@ extension TokenLedgerCommand {
 struct BudgetContext {
     var budgets: [TokenLedgerBudgets.Budget]
     var ledger: any BudgetLedger
-    /// The team ledger's connection, when `--db` is a postgres:// URL (closed by `close()`).
-    var team: TeamLedger?
 
     /// Loads the config's budgets (exit 2 on a config mistake or when none are defined) and opens the
     /// ledger: for writing when `writable` (alert memory), else read-only when it exists.
-    /// Closes the team ledger's connection, if any.
-    func close() async { await team?.close() }
-
     static func load(config: ConfigOptions, ledger ledgerOptions: LedgerOptions, writable: Bool) async throws -> BudgetContext {
         let file = try ConfigFile.load(explicit: config.config)
         let budgets = try BudgetConfig.budgets(in: file)
         guard !budgets.isEmpty else { throw BudgetCommandError.noBudgets(path: file.url.path) }
         if let address = try ledgerOptions.teamAddress() {
-            let team = try await TeamLedger.connect(address)
-            return BudgetContext(budgets: budgets, ledger: team, team: team)
+            return BudgetContext(budgets: budgets, ledger: try TeamLedger.connect(address))
         }
         let url = try ledgerOptions.ledgerURL(command: "budget")
         let ledger: Ledger
@@ -47,7 +41,7 @@ struct BudgetContext {
         } else {
             ledger = try Ledger.inMemory() // nothing imported yet: every budget at $0
         }
-        return BudgetContext(budgets: budgets, ledger: ledger, team: nil)
+        return BudgetContext(budgets: budgets, ledger: ledger)
     }
 
     /// `--now` text as a date, or the clock.

@@ -33,9 +33,7 @@ extension TokenLedgerCommand {
             let now = try BudgetContext.now(now)
             let context = try await BudgetContext.load(config: config, ledger: ledger, writable: !dryRun)
             let checker = BudgetChecker(budgets: context.budgets, ledger: context.ledger)
-            let checked = Result { try checker.check(at: now, dryRun: dryRun) }
-            await context.close()
-            let result = try checked.get()
+            let result = try checker.check(at: now, dryRun: dryRun)
             if output.json {
                 Console.writeJSON([
                     "dry_run": .bool(dryRun),

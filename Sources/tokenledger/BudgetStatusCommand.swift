@@ -25,9 +25,7 @@ extension TokenLedgerCommand {
         func run() async throws {
             let now = try BudgetContext.now(now)
             let context = try await BudgetContext.load(config: config, ledger: ledger, writable: false)
-            let read = Result { try context.budgets.map { try BudgetReading.read($0, at: now, from: context.ledger) } }
-            await context.close()
-            let readings = try read.get()
+            let readings = try context.budgets.map { try BudgetReading.read($0, at: now, from: context.ledger) }
             if output.json {
                 Console.writeJSON(BudgetStatus.json(readings))
             } else {

@@ -70,11 +70,9 @@ extension TokenLedgerCommand {
             let config = try ConfigFile.load(explicit: configOptions.config)
             let prices = try PriceBook.load(config: config)
             var ledger: (any OutputHistorySource)?
-            var team: TeamLedger?
             if !noHistory {
                 if let address = try ledgerOptions.teamAddress() {
-                    team = try await TeamLedger.connect(address)
-                    ledger = team
+                    ledger = try TeamLedger.connect(address)
                 } else {
                     let url = try ledgerOptions.ledgerURL(command: "estimate")
                     if FileManager.default.fileExists(atPath: url.path) { ledger = try Ledger.openReadOnly(at: url) }
@@ -84,9 +82,7 @@ extension TokenLedgerCommand {
                 model: model, effort: effort.map { EffortTier(rawValue: $0) }, outputTokens: outputTokens,
                 reasoningTokens: reasoningTokens, kind: EstimateInputKind(rawValue: input))
             if let at { options.at = try PriceDate.argument(at) }
-            let estimated = Result { try Estimator(prices: prices, ledger: ledger).estimate(text: text, options: options) }
-            await team?.close()
-            let estimate = try estimated.get()
+            let estimate = try Estimator(prices: prices, ledger: ledger).estimate(text: text, options: options)
 
             if quiet {
                 Console.write((estimate.expectedCost.map(EstimateRendering.dollars) ?? "unpriced") + "\n")

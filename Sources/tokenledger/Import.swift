@@ -72,7 +72,7 @@ extension TokenLedgerCommand {
             let zone = try tz.map { try ImportOptions.parseTimeZone($0) } ?? TimeZone(identifier: "UTC")!
 
             if quarantine {
-                let listing = try await ledger.withTeamLedger(machine: machineOptions.machine) { team in QuarantineListing(lines: try await team.quarantinedLines()) }
+                let listing = try await ledger.withTeamLedger(machine: machineOptions.machine) { team in QuarantineListing(lines: try team.quarantinedLines()) }
                     ?? QuarantineListing(ledger: Ledger.openReadOnly(at: ledger.ledgerURL(command: "import")))
                 if output.json { Console.writeJSON(listing.json()) } else { Console.write(listing.text()) }
                 return
@@ -96,7 +96,7 @@ extension TokenLedgerCommand {
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
             let summary: ImportSummary
             if let teamSummary = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
-                try await team.importing { sink in
+                try team.importing { sink in
                     try ImportPipeline(sink: sink, pricing: prices, options: options, reporter: reporter).run(sources: sources)
                 }
             }) {

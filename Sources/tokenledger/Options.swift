@@ -25,21 +25,14 @@ struct LedgerOptions: ParsableArguments {
     }
 
     /// Connects to the team ledger when `--db` / `$TOKENLEDGER_DB` is a postgres:// URL and runs `body`
-    /// with it (closing the connection afterwards, also on error); nil, without calling `body`, for a
+    /// with it (the connection closes when `body` is done, also on error); nil, without calling `body`, for a
     /// local ledger.
     /// `machine` names this machine on the rows and checkpoints it writes (default: `$TOKENLEDGER_MACHINE`,
     /// else the host name).
     func withTeamLedger<T>(machine: String? = nil, _ body: (TeamLedger) async throws -> T) async throws -> T? {
         guard let address = try teamAddress() else { return nil }
-        let team = try await TeamLedger.connect(address, machine: machine ?? TeamLedger.defaultMachineName)
-        do {
-            let value = try await body(team)
-            await team.close()
-            return value
-        } catch {
-            await team.close()
-            throw error
-        }
+        let team = try TeamLedger.connect(address, machine: machine ?? TeamLedger.defaultMachineName)
+        return try await body(team)
     }
 
     /// The local ledger file, for a command that works on SQLite only: a postgres:// location is refused

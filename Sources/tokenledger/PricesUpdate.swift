@@ -131,7 +131,7 @@ extension TokenLedgerCommand.Prices {
                 var tables: [String] = []
                 if let team = try await ledger.withTeamLedger({ team in
                     tables = try writeTables()
-                    return try await team.reprice(with: try PriceBook.load(config: config, paths: paths), apply: true)
+                    return try team.reprice(with: try PriceBook.load(config: config, paths: paths), apply: true)
                 }) {
                     report = team
                 } else {

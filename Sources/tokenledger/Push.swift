@@ -53,15 +53,8 @@ extension TokenLedgerCommand {
             let url = try ledgerOptions.ledgerURL(command: "push --db (the local ledger to push from)")
             let local = try Ledger.openReadOnlyMigrating(at: url)
             let name = machine ?? environment["TOKENLEDGER_MACHINE"].flatMap { $0.isEmpty ? nil : $0 } ?? TeamLedger.defaultMachineName
-            let team = try await TeamLedger.connect(address, machine: name)
-            let summary: PushSummary
-            do {
-                summary = try await team.push(from: local, ledgerPath: url.standardizedFileURL.path, batchSize: batchSize)
-            } catch {
-                await team.close()
-                throw error
-            }
-            await team.close()
+            let team = try TeamLedger.connect(address, machine: name)
+            let summary = try team.push(from: local, ledgerPath: url.standardizedFileURL.path, batchSize: batchSize)
             if outputOptions.json {
                 Console.writeJSON([
                     "to": .string(address.description), "machine": .string(summary.machine),

@@ -112,18 +112,11 @@ extension TokenLedgerCommand {
 
             let source: ReportSource
             if let address = try ledgerOptions.teamAddress() {
-                source = .team(try await TeamLedger.connect(address))
+                source = .team(try TeamLedger.connect(address))
             } else {
                 source = .local(try Report.openLedger(try ledgerOptions.ledgerURL(command: "report")))
             }
-            let text: String
-            do {
-                text = try await Report.render(query, from: source, format: outputFormat, style: output == nil ? Console.style : .plain)
-            } catch {
-                await source.close()
-                throw error
-            }
-            await source.close()
+            let text = try await Report.render(query, from: source, format: outputFormat, style: output == nil ? Console.style : .plain)
             if let output {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -161,13 +154,8 @@ extension TokenLedgerCommand {
             func spendReport(for query: ReportQuery) async throws -> SpendReport {
                 switch self {
                 case .local(let ledger): return try ledger.spendReport(for: query)
-                case .team(let team): return try await team.spendReport(for: query)
+                case .team(let team): return try team.spendReport(for: query)
                 }
-            }
-
-            /// Closes the team ledger's connection (nothing to do for a local file).
-            func close() async {
-                if case .team(let team) = self { await team.close() }
             }
         }
 

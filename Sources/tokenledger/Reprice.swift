@@ -29,7 +29,7 @@ extension TokenLedgerCommand {
             // Prices first: a bad user price table stops here, before the ledger is opened.
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
             let report: RepriceReport
-            if let teamReport = try await ledger.withTeamLedger({ team in try await team.reprice(with: prices, apply: !dryRun) }) {
+            if let teamReport = try await ledger.withTeamLedger({ team in try team.reprice(with: prices, apply: !dryRun) }) {
                 report = teamReport
             } else {
                 let url = try ledger.ledgerURL(command: "reprice")

@@ -45,7 +45,7 @@ extension TokenLedgerCommand {
             let pricing = try PriceBook.load(config: file)
             let outcomes: [SyncRunner.Outcome]
             if let teamOutcomes = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
-                try await team.importing { sink in
+                try team.importing { sink in
                     try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter).run()
                 }
             }) {

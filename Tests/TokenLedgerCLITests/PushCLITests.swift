@@ -29,7 +29,7 @@ struct PushCLITests {
         let push = try cli.run("push", "--to", url)
         #expect(push.status == 1)
         #expect(push.stderr.hasPrefix("tokenledger: error: cannot reach the team ledger at postgres://alice:***@127.0.0.1:"))
-        #expect(push.stderr.contains("(connection refused)"))
+        #expect(push.stderr.contains("failed: Connection refused)"), "\(push.stderr)")
         #expect(push.stderr.split(separator: "\n").count == 1)
         #expect(!push.stderr.contains("s3cr3t-pw") && !push.stdout.contains("s3cr3t-pw"))
         #expect(try cli.run("report", "--format", "csv").stdout == before.stdout)

@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 import Testing
 import TokenLedgerCore
 import TokenLedgerLedger
@@ -19,7 +18,7 @@ struct CopyRowTests {
             id: 0, entry: LedgerEntry(record: record, dedupKey: "openai:k1", location: SourceLocation(file: "/logs/a\tb.jsonl", line: 7)),
             modelID: "gpt-4o-2024-08-06", cost: Money(picodollars: 1_234_567), unpricedReason: nil, pricePeriod: "2024-08-06",
             priceLayers: ["user:mine.toml", "openai"], importedAt: Date(timeIntervalSince1970: 1_793_000_001))
-        var buffer = ByteBuffer()
+        var buffer: [UInt8] = []
         CopyRow.append(stored, machine: "alice-laptop", to: &buffer)
         let fields = [
             "openai:k1", "0", "1793000000123", "openai", "gpt-4o", "gpt-4o-2024-08-06", "unknown", "\\N", "f", "\\N",
@@ -28,6 +27,6 @@ struct CopyRowTests {
             "x\\\\y", "\\N", "req\\n1\\r", "\\N", #"{"team":"core"}"#, "alice-laptop", "1793000001000",
         ]
         #expect(fields.count == TeamLedger.recordColumns.count)
-        #expect(String(buffer: buffer) == fields.joined(separator: "\t") + "\n")
+        #expect(String(decoding: buffer, as: UTF8.self) == fields.joined(separator: "\t") + "\n")
     }
 }

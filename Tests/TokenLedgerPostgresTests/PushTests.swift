@@ -40,92 +40,86 @@ enum LocalLedger {
 struct PushTests {
     @Test("every record arrives once with its machine; pushing again adds nothing")
     func pushOnce() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try LocalLedger.make(LocalLedger.entries(250))
-        let team = try await db.connect(machine: "alice-laptop")
-        let first = try await team.push(from: local, ledgerPath: "/home/alice/ledger.sqlite", batchSize: 64)
+        let team = try db.connect(machine: "alice-laptop")
+        let first = try team.push(from: local, ledgerPath: "/home/alice/ledger.sqlite", batchSize: 64)
         #expect(first.sent == 250 && first.counts.inserted == 250 && first.counts.duplicates == 0)
         // Unpriced records stay unpriced (the unknown model, and whatever the bundled tables lack).
         let localUnpriced = try local.storedRecords().filter { $0.cost == nil }.count
         #expect(localUnpriced >= 62 && first.counts.unpriced == localUnpriced)
-        #expect(try await db.texts("SELECT count(*)::text FROM usage_record WHERE cost_pusd IS NULL") == [String(localUnpriced)])
-        let again = try await team.push(from: local, ledgerPath: "/home/alice/ledger.sqlite", batchSize: 64)
+        #expect(try db.texts("SELECT count(*)::text FROM usage_record WHERE cost_pusd IS NULL") == [String(localUnpriced)])
+        let again = try team.push(from: local, ledgerPath: "/home/alice/ledger.sqlite", batchSize: 64)
         #expect(again.counts.inserted == 0 && again.counts.replaced == 0)
-        #expect(try await team.recordCount() == 250)
-        #expect(try await db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
+        #expect(try team.recordCount() == 250)
+        #expect(try db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
         // Text with tabs, newlines and backslashes survives COPY exactly.
-        #expect(Set(try await db.texts("SELECT DISTINCT project FROM usage_record")) == ["search", "tab\there", "line\nbreak", "back\\slash", nil])
+        #expect(Set(try db.texts("SELECT DISTINCT project FROM usage_record")) == ["search", "tab\there", "line\nbreak", "back\\slash", nil])
         // Money: the team ledger holds the same picodollars as the local one.
         let localCost = try local.storedRecords().compactMap { $0.cost?.picodollars }.reduce(Int128(0), +)
-        #expect(try await db.texts("SELECT sum(cost_pusd)::text FROM usage_record") == [String(localCost)])
-        await team.close()
+        #expect(try db.texts("SELECT sum(cost_pusd)::text FROM usage_record") == [String(localCost)])
     }
 
     @Test("a push killed after two batches, rerun, adds each record once")
     func resumeAfterKill() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try LocalLedger.make(LocalLedger.entries(300))
-        let team = try await db.connect(machine: "ci")
-        let killed = try await team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100, now: Date(), stopAfterBatches: 2)
+        let team = try db.connect(machine: "ci")
+        let killed = try team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100, now: Date(), stopAfterBatches: 2)
         #expect(killed.counts.inserted == 200)
-        #expect(try await team.recordCount() == 200)
-        let resumed = try await team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100)
+        #expect(try team.recordCount() == 200)
+        let resumed = try team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100)
         // The resumed push starts after the last committed batch: only the last 100 are new.
         #expect(resumed.counts.inserted == 100)
-        #expect(try await team.recordCount() == 300)
-        #expect(try await db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["300"])
-        await team.close()
+        #expect(try team.recordCount() == 300)
+        #expect(try db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["300"])
     }
 
     @Test("a record replaced locally after a push (higher rank) replaces the team's copy")
     func replacedLocally() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         var entries = LocalLedger.entries(10)
         let local = try LocalLedger.make(entries, now: Date().addingTimeInterval(-60))
-        let team = try await db.connect(machine: "m")
-        _ = try await team.push(from: local, ledgerPath: "/l", batchSize: 4)
+        let team = try db.connect(machine: "m")
+        _ = try team.push(from: local, ledgerPath: "/l", batchSize: 4)
         entries[3].supersedeRank = 2
         entries[3].record.tokens.output = 9_999
         try local.insert([entries[3]], pricing: LocalLedger.prices)
-        let second = try await team.push(from: local, ledgerPath: "/l", batchSize: 4)
+        let second = try team.push(from: local, ledgerPath: "/l", batchSize: 4)
         #expect(second.counts.replaced == 1 && second.counts.inserted == 0)
-        #expect(try await db.texts("SELECT output_tokens::text FROM usage_record WHERE dedup_key = 'k:a:3'") == ["9999"])
-        #expect(try await team.recordCount() == 10)
-        await team.close()
+        #expect(try db.texts("SELECT output_tokens::text FROM usage_record WHERE dedup_key = 'k:a:3'") == ["9999"])
+        #expect(try team.recordCount() == 10)
     }
 
     @Test("two machines pushing an overlapping record: counted once, kept by the first")
     func twoMachines() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let laptop = try LocalLedger.make(LocalLedger.entries(20, prefix: "shared"))
         let gateway = try LocalLedger.make(LocalLedger.entries(20, prefix: "shared", from: 10))
-        let a = try await db.connect(machine: "laptop")
-        let b = try await db.connect(machine: "gateway")
-        _ = try await a.push(from: laptop, ledgerPath: "/l")
-        let second = try await b.push(from: gateway, ledgerPath: "/l")
+        let a = try db.connect(machine: "laptop")
+        let b = try db.connect(machine: "gateway")
+        _ = try a.push(from: laptop, ledgerPath: "/l")
+        let second = try b.push(from: gateway, ledgerPath: "/l")
         #expect(second.counts.inserted == 10 && second.counts.duplicates == 10)
-        #expect(try await a.recordCount() == 30)
-        #expect(try await db.texts("SELECT machine || ':' || count(*) FROM usage_record GROUP BY machine ORDER BY machine") == ["gateway:10", "laptop:20"])
-        await a.close()
-        await b.close()
+        #expect(try a.recordCount() == 30)
+        #expect(try db.texts("SELECT machine || ':' || count(*) FROM usage_record GROUP BY machine ORDER BY machine") == ["gateway:10", "laptop:20"])
     }
 
     @Test("a rebuilt local ledger (ids reused for other keys) is pushed from the start, adding only what is new")
     func rebuiltLocalLedger() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
-        let team = try await db.connect(machine: "m")
-        _ = try await team.push(from: try LocalLedger.make(LocalLedger.entries(30)), ledgerPath: "/l")
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let team = try db.connect(machine: "m")
+        _ = try team.push(from: try LocalLedger.make(LocalLedger.entries(30)), ledgerPath: "/l")
         let rebuilt = try LocalLedger.make(LocalLedger.entries(40, prefix: "b"))
-        let summary = try await team.push(from: rebuilt, ledgerPath: "/l")
+        let summary = try team.push(from: rebuilt, ledgerPath: "/l")
         #expect(summary.restarted)
         #expect(summary.counts.inserted == 40)
-        #expect(try await team.recordCount() == 70)
-        await team.close()
+        #expect(try team.recordCount() == 70)
     }
 }
 
@@ -133,48 +127,44 @@ struct PushTests {
 struct TeamLedgerMigrationTests {
     @Test("a new database gets v1 once; connecting again applies nothing")
     func migratesOnce() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
-        let first = try await db.connect()
-        #expect(try await first.appliedMigrations() == ["v1-team-ledger"])
-        await first.close()
-        let second = try await db.connect()
-        #expect(try await second.appliedMigrations() == ["v1-team-ledger"])
-        await second.close()
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let first = try db.connect()
+        #expect(try first.appliedMigrations() == ["v1-team-ledger"])
+        let second = try db.connect()
+        #expect(try second.appliedMigrations() == ["v1-team-ledger"])
     }
 
     @Test("two machines connecting to a new database at once: one migrates, both work")
     func concurrentMigration() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         async let a = db.connect(machine: "a")
         async let b = db.connect(machine: "b")
         let (x, y) = try await (a, b)
-        #expect(try await x.appliedMigrations() == ["v1-team-ledger"])
-        await x.close()
-        await y.close()
+        #expect(try x.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try y.appliedMigrations() == ["v1-team-ledger"])
     }
 
     @Test("a database with other tables is refused, and so is one migrated by a newer version")
     func refusesForeignAndNewer() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
-        _ = try await db.texts("CREATE TABLE customers (id int)")
-        await #expect(throws: TeamLedgerError.notATeamLedger(address: db.address.description)) { _ = try await db.connect() }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        _ = try db.texts("CREATE TABLE customers (id int)")
+        #expect(throws: TeamLedgerError.notATeamLedger(address: db.address.description)) { _ = try db.connect() }
 
-        let newer = try await TestServer.freshDatabase()
-        defer { Task { await newer.drop() } }
-        await (try await newer.connect()).close()
-        _ = try await newer.texts("INSERT INTO tokenledger_migration (identifier) VALUES ('v9-from-the-future')")
-        await #expect(throws: TeamLedgerError.newerSchema(address: newer.address.description, migration: "v9-from-the-future")) { _ = try await newer.connect() }
+        let newer = try TestServer.freshDatabase()
+        defer { newer.drop() }
+        _ = try newer.connect()
+        _ = try newer.texts("INSERT INTO tokenledger_migration (identifier) VALUES ('v9-from-the-future')")
+        #expect(throws: TeamLedgerError.newerSchema(address: newer.address.description, migration: "v9-from-the-future")) { _ = try newer.connect() }
     }
 
     @Test("a wrong password is refused in one sentence without the password")
     func wrongPassword() async throws {
-        var address = try TeamLedgerAddress(parsing: try #require(TestServer.url))
-        address.password = "definitely-wrong-pw"
+        let address = try TeamLedgerAddress(parsing: try #require(TestServer.url)).with(password: "definitely-wrong-pw")
         do {
-            _ = try await TeamLedger.connect(address)
+            _ = try TeamLedger.connect(address)
             Issue.record("logged in with a wrong password")
         } catch {
             guard case .authenticationFailed = error else { Issue.record("expected authenticationFailed, got \(error)"); return }

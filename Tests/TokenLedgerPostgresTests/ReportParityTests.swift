@@ -75,37 +75,36 @@ struct ReportParityTests {
     @Test("every query in every format: the same text from both engines")
     func parity() async throws {
         let local = try Self.localLedger()
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
-        let team = try await db.connect(machine: "laptop")
-        _ = try await team.push(from: local, ledgerPath: "/parity", batchSize: 97)
-        #expect(try await team.recordCount() == (try local.recordCount()))
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let team = try db.connect(machine: "laptop")
+        _ = try team.push(from: local, ledgerPath: "/parity", batchSize: 97)
+        #expect(try team.recordCount() == (try local.recordCount()))
         for (name, query) in try Self.queries() {
             var chartQuery = query
             chartQuery.groupBy = [.day, .model, .effort]
             chartQuery.reconcile = false
             let expected = Self.outputs(try local.spendReport(for: query), charts: try local.spendReport(for: chartQuery))
-            let actual = Self.outputs(try await team.spendReport(for: query), charts: try await team.spendReport(for: chartQuery))
+            let actual = Self.outputs(try team.spendReport(for: query), charts: try team.spendReport(for: chartQuery))
             for ((format, want), (_, got)) in zip(expected, actual) {
                 #expect(got == want, "\(name), \(format): PostgreSQL and SQLite differ")
             }
             #expect(!expected[0].1.isEmpty)
         }
-        await team.close()
     }
 
     @Test("--by machine splits the team's spend by the machine that pushed it; totals are the whole ledger's")
     func byMachine() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let laptop = try LocalLedger.make(LocalLedger.entries(120, prefix: "laptop"))
         let ci = try LocalLedger.make(LocalLedger.entries(80, prefix: "ci"))
-        let a = try await db.connect(machine: "alice-laptop")
-        let b = try await db.connect(machine: "ci-runner")
-        _ = try await a.push(from: laptop, ledgerPath: "/l")
-        _ = try await b.push(from: ci, ledgerPath: "/l")
+        let a = try db.connect(machine: "alice-laptop")
+        let b = try db.connect(machine: "ci-runner")
+        _ = try a.push(from: laptop, ledgerPath: "/l")
+        _ = try b.push(from: ci, ledgerPath: "/l")
         let query = ReportQuery(groupBy: [.machine], period: ReportPeriod(), timeZone: Self.utc)
-        let report = try await a.spendReport(for: query)
+        let report = try a.spendReport(for: query)
         #expect(Set(report.rows.map { $0.keys[0] }) == ["alice-laptop", "ci-runner"])
         #expect(report.rows.first { $0.keys[0] == "alice-laptop" }?.usage.records == 120)
         #expect(report.rows.first { $0.keys[0] == "ci-runner" }?.usage.records == 80)
@@ -114,10 +113,8 @@ struct ReportParityTests {
         // The same split from the record scan (a project filter keeps the rollup out).
         var filtered = query
         filtered.projects = ["search"]
-        let scanned = try await a.spendReport(for: filtered)
+        let scanned = try a.spendReport(for: filtered)
         #expect(scanned.rows.count == 2)
-        await a.close()
-        await b.close()
     }
 
     @Test("--by machine on a local ledger is one sentence, not a wrong report")

@@ -16,11 +16,11 @@ struct TeamBudgetTests {
 
     @Test("readings equal SQLite's for every kind of scope")
     func readingsMatchSQLite() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try LocalLedger.make(LocalLedger.entries(300))
-        let team = try await db.connect(machine: "m")
-        _ = try await team.push(from: local, ledgerPath: "/l")
+        let team = try db.connect(machine: "m")
+        _ = try team.push(from: local, ledgerPath: "/l")
         let scopes = [
             BudgetScope(), BudgetScope(model: "GPT-4o*"), BudgetScope(model: "claude-?onnet*"), BudgetScope(model: "no_such%"),
             BudgetScope(provider: "anthropic"), BudgetScope(project: "tab\there"), BudgetScope(tag: ("team", "core")),
@@ -38,13 +38,12 @@ struct TeamBudgetTests {
         let all = try BudgetReading.read(Budget(name: "b", period: .month, limit: Money(picodollars: 1), timeZone: Self.utc), at: Self.now, from: team)
         let glob = try BudgetReading.read(Budget(name: "b", period: .month, limit: Money(picodollars: 1), scope: BudgetScope(model: "GPT-4o*"), timeZone: Self.utc), at: Self.now, from: team)
         #expect(glob.records > 0 && glob.records < all.records)
-        await team.close()
     }
 
     @Test("export rows covered by per-request records count once, as on SQLite")
     func aggregatesAsSQLite() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let requests = LocalLedger.entries(300)
         // Usage-export buckets inside the entries' month: OpenAI's (which also has per-request records,
         // so its buckets are the same spend again) and Google's (its only records).
@@ -55,8 +54,8 @@ struct TeamBudgetTests {
         }
         let local = try LocalLedger.make(requests + buckets)
         let withoutBuckets = try LocalLedger.make(requests + buckets.filter { $0.record.provider == "google" })
-        let team = try await db.connect(machine: "m")
-        _ = try await team.push(from: local, ledgerPath: "/l")
+        let team = try db.connect(machine: "m")
+        _ = try team.push(from: local, ledgerPath: "/l")
         for scope in [BudgetScope(), BudgetScope(provider: "openai"), BudgetScope(provider: "google")] {
             let budget = Budget(name: "b", period: .month, limit: Money(picodollars: 1_000_000_000_000), scope: scope, timeZone: Self.utc)
             let sqlite = try BudgetReading.read(budget, at: Self.now, from: local)
@@ -66,17 +65,16 @@ struct TeamBudgetTests {
         }
         let google = try BudgetReading.read(Budget(name: "b", period: .month, limit: Money(picodollars: 1), scope: BudgetScope(provider: "google"), timeZone: Self.utc), at: Self.now, from: team)
         #expect(google.records == 1 && google.spent > .zero)
-        await team.close()
     }
 
     @Test("two machines checking the same budget at the same moment deliver one alert")
     func onceAcrossMachines() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try LocalLedger.make(LocalLedger.entries(300))
-        let laptop = try await db.connect(machine: "laptop")
-        let ci = try await db.connect(machine: "ci")
-        _ = try await laptop.push(from: local, ledgerPath: "/l")
+        let laptop = try db.connect(machine: "laptop")
+        let ci = try db.connect(machine: "ci")
+        _ = try laptop.push(from: local, ledgerPath: "/l")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-alert-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -94,20 +92,18 @@ struct TeamBudgetTests {
         let reports = results.withLock { $0 }.flatMap(\.reports)
         #expect(results.withLock { $0.count } == 2)
         #expect(reports.count == 1 && reports.first?.outcome == .delivered)
-        #expect(try await db.texts("SELECT kind || ' by ' || machine FROM alert_state WHERE delivered_at IS NOT NULL").count == 1)
+        #expect(try db.texts("SELECT kind || ' by ' || machine FROM alert_state WHERE delivered_at IS NOT NULL").count == 1)
         // A later run on either machine stays quiet.
         #expect(try BudgetChecker(budgets: [budget], ledger: ci).check(at: Self.now.addingTimeInterval(60)).reports.isEmpty)
-        await laptop.close()
-        await ci.close()
     }
 
     @Test("the estimator's output history from the team ledger equals the local ledger's")
     func estimateHistory() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try LocalLedger.make(LocalLedger.entries(200))
-        let team = try await db.connect(machine: "m")
-        _ = try await team.push(from: local, ledgerPath: "/l")
+        let team = try db.connect(machine: "m")
+        _ = try team.push(from: local, ledgerPath: "/l")
         var compared = 0
         let resolved = Set(try local.storedRecords().compactMap { $0.modelID })
         for model in resolved.sorted() + ["no-such-model"] {
@@ -119,17 +115,16 @@ struct TeamBudgetTests {
             }
         }
         #expect(compared >= 2)
-        await team.close()
     }
 
     @Test("a failed delivery is retried by the next check on any machine")
     func retryOnAnotherMachine() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try LocalLedger.make(LocalLedger.entries(50))
-        let a = try await db.connect(machine: "a")
-        let b = try await db.connect(machine: "b")
-        _ = try await a.push(from: local, ledgerPath: "/l")
+        let a = try db.connect(machine: "a")
+        let b = try db.connect(machine: "b")
+        _ = try a.push(from: local, ledgerPath: "/l")
         let failing = Budget(name: "team", period: .month, limit: Money(picodollars: 1_000_000), thresholds: [100], action: .command("exit 3"), timeZone: Self.utc)
         let first = try BudgetChecker(budgets: [failing], ledger: a).check(at: Self.now)
         guard case .failed? = first.reports.first?.outcome else { Issue.record("expected a failed delivery"); return }
@@ -137,9 +132,7 @@ struct TeamBudgetTests {
         working.action = .command("true")
         let second = try BudgetChecker(budgets: [working], ledger: b).check(at: Self.now)
         #expect(second.reports.map(\.outcome) == [.delivered] && second.reports.first?.isRetry == true)
-        #expect(try await db.texts("SELECT machine FROM alert_state") == ["b"])
-        await a.close()
-        await b.close()
+        #expect(try db.texts("SELECT machine FROM alert_state") == ["b"])
     }
 }
 

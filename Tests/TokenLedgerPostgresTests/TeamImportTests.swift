@@ -38,57 +38,56 @@ struct TeamImportTests {
 
     /// Imports `paths` into the team ledger as `team`'s machine.
     static func importing(_ paths: [URL], into team: TeamLedger, options: ImportOptions = ImportOptions(),
-                          reporter: CollectingImportReporter = CollectingImportReporter()) async throws -> ImportSummary {
-        try await team.importing { sink in
+                          reporter: CollectingImportReporter = CollectingImportReporter()) throws -> ImportSummary {
+        try team.importing { sink in
             try ImportPipeline(sink: sink, pricing: LocalLedger.prices, options: options, reporter: reporter).run(paths: paths)
         }
     }
 
     @Test("re-importing adds nothing and reads nothing; an appended file reads only its new lines")
     func exactlyOnceAndIncremental() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("responses.jsonl")
         try Data(Self.lines(0..<50).utf8).write(to: file)
-        let team = try await db.connect(machine: "alice-laptop")
+        let team = try db.connect(machine: "alice-laptop")
 
-        let first = try await Self.importing([file], into: team)
+        let first = try Self.importing([file], into: team)
         #expect(first.imported == 50 && first.filesRead == 1 && first.duplicates == 0)
-        let again = try await Self.importing([file], into: team)
+        let again = try Self.importing([file], into: team)
         #expect(again.imported == 0 && again.duplicates == 0 && again.filesUnchanged == 1 && again.bytesRead == 0)
-        #expect(try await team.recordCount() == 50)
+        #expect(try team.recordCount() == 50)
 
         let appended = Self.lines(50..<70)
         try Self.append(appended, to: file)
-        let grown = try await Self.importing([file], into: team)
+        let grown = try Self.importing([file], into: team)
         #expect(grown.imported == 20 && grown.duplicates == 0 && grown.bytesRead == Int64(appended.utf8.count))
-        #expect(try await team.recordCount() == 70)
-        let checkpoint = try #require(try await team.checkpoints(forPaths: [file.path])[file.path])
+        #expect(try team.recordCount() == 70)
+        let checkpoint = try #require(try team.checkpoints(forPaths: [file.path])[file.path])
         #expect(checkpoint.line == 70 && checkpoint.offset == Int64((Self.lines(0..<70)).utf8.count) && checkpoint.format == "openai-chat")
-        #expect(try await db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
-        #expect(try await db.texts("SELECT source_line::text FROM usage_record WHERE dedup_key LIKE '%chatcmpl-team69'") == ["70"])
-        await team.close()
+        #expect(try db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
+        #expect(try db.texts("SELECT source_line::text FROM usage_record WHERE dedup_key LIKE '%chatcmpl-team69'") == ["70"])
     }
 
     @Test("a malformed line is quarantined with file:line, per machine and once; every good line around it is imported")
     func quarantine() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("responses.jsonl")
         let bad = #"{"id":"chatcmpl-broken","object":"chat.completion","usage":{"prompt_tokens": SECRET"#
         let before = Self.lines(0..<5)
         try Data((before + bad + "\n" + Self.lines(5..<10)).utf8).write(to: file)
-        let team = try await db.connect(machine: "alice-laptop")
+        let team = try db.connect(machine: "alice-laptop")
         let reporter = CollectingImportReporter()
-        let summary = try await Self.importing([file], into: team, reporter: reporter)
+        let summary = try Self.importing([file], into: team, reporter: reporter)
         #expect(summary.imported == 10 && summary.quarantined == 1)
         #expect(reporter.malformedLines.map(\.line) == [6] && reporter.malformedLines.first?.file == file.path)
 
-        let lines = try await team.quarantinedLines()
+        let lines = try team.quarantinedLines()
         #expect(lines.count == 1)
         let line = try #require(lines.first)
         #expect(line.file == file.path && line.line == 6 && line.format == "openai-chat")
@@ -96,20 +95,18 @@ struct TeamImportTests {
         #expect(line.lineSHA == SHA256.hexDigest(of: bad))
         // The listing reads the text back from the file; the ledger never held it.
         #expect(QuarantineListing(lines: lines).items.first?.status == .available)
-        #expect(try await db.texts("SELECT reason || line_sha || source_file FROM quarantine").allSatisfy { $0?.contains("SECRET") == false })
+        #expect(try db.texts("SELECT reason || line_sha || source_file FROM quarantine").allSatisfy { $0?.contains("SECRET") == false })
 
         // The file rewritten (a copy, so read from the start): the line is not quarantined twice, and
         // another machine keeps its own quarantine.
         try FileManager.default.removeItem(at: file)
         try Data((before + bad + "\n" + Self.lines(5..<10)).utf8).write(to: file)
-        _ = try await Self.importing([file], into: team)
-        #expect(try await team.quarantinedLines().count == 1)
-        let other = try await db.connect(machine: "ci-runner")
-        _ = try await Self.importing([file], into: other)
-        #expect(try await other.quarantinedLines().count == 1)
-        #expect(try await db.texts("SELECT count(*)::text FROM quarantine") == ["2"])
-        await team.close()
-        await other.close()
+        _ = try Self.importing([file], into: team)
+        #expect(try team.quarantinedLines().count == 1)
+        let other = try db.connect(machine: "ci-runner")
+        _ = try Self.importing([file], into: other)
+        #expect(try other.quarantinedLines().count == 1)
+        #expect(try db.texts("SELECT count(*)::text FROM quarantine") == ["2"])
     }
 
     /// A sink that fails like a killed process after `batches` stored batches: what was committed stays.
@@ -136,75 +133,72 @@ struct TeamImportTests {
 
     @Test("an import stopped between batches leaves whole batches with their checkpoint; the rerun adds each record once")
     func failureMidImport() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("responses.jsonl")
         try Data(Self.lines(0..<500).utf8).write(to: file)
-        let team = try await db.connect(machine: "alice-laptop")
+        let team = try db.connect(machine: "alice-laptop")
         let small = ImportOptions(batchSize: 64)
 
-        await #expect(throws: FailingSink.Killed.self) {
-            _ = try await team.importing { sink in
+        #expect(throws: FailingSink.Killed.self) {
+            _ = try team.importing { sink in
                 try ImportPipeline(sink: FailingSink(sink, after: 3), pricing: LocalLedger.prices, options: small).run(paths: [file])
             }
         }
-        let stored = try await team.recordCount()
+        let stored = try team.recordCount()
         #expect(stored == 3 * 64)
         // The checkpoint committed with the last stored batch says exactly how far the file was read.
-        let checkpoint = try #require(try await team.checkpoints(forPaths: [file.path])[file.path])
+        let checkpoint = try #require(try team.checkpoints(forPaths: [file.path])[file.path])
         #expect(checkpoint.line == 3 * 64 && checkpoint.offset == Int64(Self.lines(0..<(3 * 64)).utf8.count))
 
-        let rerun = try await Self.importing([file], into: team, options: small)
+        let rerun = try Self.importing([file], into: team, options: small)
         #expect(rerun.imported == 500 - stored && rerun.duplicates == 0)
-        #expect(try await team.recordCount() == 500)
-        #expect(try await db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["500"])
+        #expect(try team.recordCount() == 500)
+        #expect(try db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["500"])
         // The rollup agrees with the records (no batch counted twice).
-        #expect(try await db.texts("SELECT sum(records)::text FROM report_rollup") == ["500"])
-        await team.close()
+        #expect(try db.texts("SELECT sum(records)::text FROM report_rollup") == ["500"])
     }
 
     @Test("two machines importing the same path keep their own checkpoints; the second adds no record twice")
     func checkpointsPerMachine() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("responses.jsonl")
         try Data(Self.lines(0..<30).utf8).write(to: file)
-        let alice = try await db.connect(machine: "alice-laptop")
-        let ci = try await db.connect(machine: "ci-runner")
+        let alice = try db.connect(machine: "alice-laptop")
+        let ci = try db.connect(machine: "ci-runner")
 
-        #expect(try await Self.importing([file], into: alice).imported == 30)
+        #expect(try Self.importing([file], into: alice).imported == 30)
         // The CI box has no checkpoint of its own for the path: it reads the file, and every key is there.
-        let second = try await Self.importing([file], into: ci)
+        let second = try Self.importing([file], into: ci)
         #expect(second.filesRead == 1 && second.imported == 0 && second.duplicates == 30)
         try Self.append(Self.lines(30..<35), to: file)
-        #expect(try await Self.importing([file], into: alice).imported == 5)
-        let ciAgain = try await Self.importing([file], into: ci)
+        #expect(try Self.importing([file], into: alice).imported == 5)
+        let ciAgain = try Self.importing([file], into: ci)
         #expect(ciAgain.imported == 0 && ciAgain.duplicates == 5 && ciAgain.bytesRead == Int64(Self.lines(30..<35).utf8.count))
-        #expect(try await db.texts("SELECT machine || ':' || line FROM import_file ORDER BY machine") == ["alice-laptop:35", "ci-runner:35"])
-        #expect(try await alice.recordCount() == 35)
-        #expect(try await db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
-        await alice.close()
-        await ci.close()
+        #expect(try db.texts("SELECT machine || ':' || line FROM import_file ORDER BY machine") == ["alice-laptop:35", "ci-runner:35"])
+        #expect(try alice.recordCount() == 35)
+        #expect(try db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
     }
 
     @Test("every fixture log imported into PostgreSQL reports as the same import into SQLite, in every format")
     func reportParityWithSQLiteImport() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let local = try Ledger.inMemory()
         let sqlite = try ImportPipeline(ledger: local, pricing: LocalLedger.prices).run(paths: [Self.fixtures])
-        let team = try await db.connect(machine: "laptop")
-        let postgres = try await Self.importing([Self.fixtures], into: team)
+        let team = try db.connect(machine: "laptop")
+        let postgres = try Self.importing([Self.fixtures], into: team)
         // The same summary, count for count.
         #expect(postgres.imported == sqlite.imported && postgres.duplicates == sqlite.duplicates && postgres.replaced == sqlite.replaced)
         #expect(postgres.quarantined == sqlite.quarantined && postgres.unpriced == sqlite.unpriced && postgres.skipped == sqlite.skipped)
         #expect(postgres.unpricedCauses == sqlite.unpricedCauses && !sqlite.unpricedCauses.isEmpty)
-        #expect(try await team.recordCount() == (try local.recordCount()))
-        #expect(try await team.quarantinedLines().map { "\($0.file):\($0.line)" } == (try local.quarantinedLines()).map { "\($0.file):\($0.line)" })
+        #expect(try team.recordCount() == (try local.recordCount()))
+        #expect(try team.quarantinedLines().map { "\($0.file):\($0.line)" } == (try local.quarantinedLines()).map { "\($0.file):\($0.line)" })
 
         let all = ReportPeriod()
         let utc = TimeZone(identifier: "UTC")!
@@ -219,11 +213,10 @@ struct TeamImportTests {
             charts.groupBy = [.day, .model, .effort]
             charts.reconcile = false
             let expected = ReportParityTests.outputs(try local.spendReport(for: query), charts: try local.spendReport(for: charts))
-            let actual = ReportParityTests.outputs(try await team.spendReport(for: query), charts: try await team.spendReport(for: charts))
+            let actual = ReportParityTests.outputs(try team.spendReport(for: query), charts: try team.spendReport(for: charts))
             for ((format, want), (_, got)) in zip(expected, actual) {
                 #expect(got == want, "\(query.groupBy), \(format): PostgreSQL and SQLite differ")
             }
         }
-        await team.close()
     }
 }

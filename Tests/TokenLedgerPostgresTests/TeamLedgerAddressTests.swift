@@ -2,75 +2,137 @@ import Foundation
 import Testing
 @testable import TokenLedgerPostgres
 
-@Suite("team ledger address: libpq's URL, password never shown")
+@Suite("team ledger address: libpq reads the URL, the password is never shown")
 struct TeamLedgerAddressTests {
-    @Test("a full URL: user, percent-encoded password, host, port, database, sslmode")
+    @Test("a URL is kept as given; libpq's reading gives the password (for redaction) and the database")
     func fullURL() throws {
-        let address = try TeamLedgerAddress(parsing: "postgres://alice:p%40ss%3Aword@db.example.com:6543/team?sslmode=verify-full", environment: [:])
-        #expect(address.user == "alice")
+        let address = try TeamLedgerAddress(parsing: "postgres://alice:p%40ss%3Aword@db.example.com:6543/team?sslmode=verify-full")
         #expect(address.password == "p@ss:word")
-        #expect(address.host == "db.example.com")
-        #expect(address.port == 6543)
         #expect(address.database == "team")
-        #expect(address.sslMode == .verifyFull)
         #expect(address.description == "postgres://alice:***@db.example.com:6543/team?sslmode=verify-full")
         #expect(!address.description.contains("word"))
     }
 
-    @Test("defaults as libpq: port 5432, database = user, sslmode prefer, password from PGPASSWORD")
-    func defaults() throws {
-        let address = try TeamLedgerAddress(parsing: "postgresql://bob@localhost", environment: ["PGPASSWORD": "s3cret"])
-        #expect(address.port == 5432 && address.database == "bob" && address.sslMode == .prefer)
-        #expect(address.password == "s3cret")
-        #expect(address.description == "postgres://bob:***@localhost:5432/bob")
+    @Test("postgres:// and postgresql:// name a team ledger; a path does not")
+    func recognisesURLs() {
+        #expect(TeamLedgerAddress.isPostgresURL("postgres://h/d"))
+        #expect(TeamLedgerAddress.isPostgresURL("PostgreSQL://h/d"))
+        #expect(!TeamLedgerAddress.isPostgresURL("/home/u/ledger.sqlite"))
+        #expect(!TeamLedgerAddress.isPostgresURL("ledger.postgres"))
     }
 
-    @Test("a bad sslmode or parameter is one sentence without the password, exit 2")
-    func badParameters() {
-        #expect(throws: TeamLedgerError.self) { try TeamLedgerAddress(parsing: "postgres://a:hunter2@h/db?sslmode=always", environment: [:]) }
+    @Test("a setting libpq does not know is one sentence with libpq's reason, without the password, exit 2")
+    func unknownSetting() {
         do {
-            _ = try TeamLedgerAddress(parsing: "postgres://a:hunter2@h/db?sslmode=always", environment: [:])
+            _ = try TeamLedgerAddress(parsing: "postgres://a:hunter2@h/db?colour=blue")
+            Issue.record("accepted an unknown setting")
         } catch {
             #expect(!error.message.contains("hunter2"))
-            #expect(error.message.contains("sslmode 'always'"))
+            #expect(error.message.contains("colour"), "\(error.message)")
             #expect(error.exitStatus == .usage)
         }
     }
 
-    @Test("redact hides the password of any scheme://user:password@ text")
+    @Test("redact hides the password of any scheme://user:password@ text and of a password= parameter")
     func redact() {
         #expect(TeamLedgerAddress.redact("postgres://u:topsecret@h:1/d") == "postgres://u:***@h:1/d")
         #expect(TeamLedgerAddress.redact("postgres://u@h/d") == "postgres://u@h/d")
+        #expect(TeamLedgerAddress.redact("postgres://u@h/d?sslmode=require&password=topsecret&x=1") == "postgres://u@h/d?sslmode=require&password=***&x=1")
+        #expect(TeamLedgerAddress.redact("postgres://u@h/d?password=topsecret") == "postgres://u@h/d?password=***")
         #expect(TeamLedgerAddress.redact("/home/u/ledger.sqlite") == "/home/u/ledger.sqlite")
     }
 
-    @Test("sslmode maps onto TLS off, prefer and require")
-    func sslModes() throws {
-        func tls(_ mode: String) throws -> (allowed: Bool, enforced: Bool) {
-            let configuration = try TeamLedgerAddress(parsing: "postgres://u@h/d?sslmode=\(mode)", environment: [:]).connectionConfiguration()
-            return (configuration.tls.isAllowed, configuration.tls.isEnforced)
+    @Test("every network wait has a limit: keepalives, a TCP user timeout, 10 s to connect, a statement timeout; the URL overrides them")
+    func limits() throws {
+        let settings = try TeamLedgerAddress(parsing: "postgres://u@h/d?connect_timeout=3").connectionSettings(environment: [:])
+        let keywords = settings.map(\.keyword)
+        for keyword in ["keepalives", "keepalives_idle", "tcp_user_timeout", "connect_timeout", "options"] {
+            #expect(keywords.contains(keyword), "\(keyword)")
         }
-        #expect(try tls("disable") == (false, false))
-        #expect(try tls("prefer") == (true, false))
-        #expect(try tls("require") == (true, true))
-        #expect(try tls("verify-full") == (true, true))
+        #expect(settings.first { $0.keyword == "connect_timeout" }?.value == "10")
+        #expect(settings.first { $0.keyword == "options" }?.value == "-c statement_timeout=10min")
+        // The URL comes last, so libpq lets its connect_timeout=3 win.
+        #expect(settings.last?.keyword == "dbname" && settings.last?.value == "postgres://u@h/d?connect_timeout=3")
+        // An environment variable that sets a limit is left to libpq.
+        let fromEnvironment = try TeamLedgerAddress(parsing: "postgres://u@h/d").connectionSettings(environment: ["PGCONNECT_TIMEOUT": "4", "PGOPTIONS": "-c statement_timeout=0"])
+        #expect(!fromEnvironment.contains { $0.keyword == "connect_timeout" || $0.keyword == "options" })
     }
 
     @Test("a refused connection is one sentence naming the redacted address, exit 1")
-    func refused() async throws {
+    func refused() throws {
         // A port nothing listens on: bind one, note it, close it.
         let port = try FreePort.find()
-        let address = try TeamLedgerAddress(parsing: "postgres://u:hunter2@127.0.0.1:\(port)/d?sslmode=disable", environment: [:])
+        let address = try TeamLedgerAddress(parsing: "postgres://u:hunter2@127.0.0.1:\(port)/d?sslmode=disable")
         do {
-            _ = try await TeamLedger.connect(address)
+            _ = try TeamLedger.connect(address)
             Issue.record("connected to a closed port")
         } catch {
             guard case .unreachable = error else { Issue.record("expected unreachable, got \(error)"); return }
             #expect(error.message.hasPrefix("cannot reach the team ledger at postgres://u:***@127.0.0.1:\(port)/d?sslmode=disable"))
+            #expect(error.message.contains("refused"), "\(error.message)")
             #expect(!error.message.contains("hunter2"))
             #expect(error.exitStatus == .failure)
         }
     }
+
+    @Test("a server that accepts the connection but never answers is given up after connect_timeout")
+    func silentServer() throws {
+        let listener = try SilentListener()
+        let started = Date()
+        do {
+            _ = try TeamLedger.connect(try TeamLedgerAddress(parsing: "postgres://u:hunter2@127.0.0.1:\(listener.port)/d?sslmode=disable&connect_timeout=2"))
+            Issue.record("connected to a silent server")
+        } catch {
+            guard case .unreachable = error else { Issue.record("expected unreachable, got \(error)"); return }
+            #expect(error.message.contains("timeout"), "\(error.message)")
+        }
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited >= 1.5 && waited < 30, "waited \(waited) s")
+    }
+
+    @Test("a bad sslmode is refused before connecting; a bad value libpq checks is refused when connecting; exit 2")
+    func badValues() throws {
+        do {
+            _ = try TeamLedgerAddress(parsing: "postgres://a:hunter2@127.0.0.1:1/db?sslmode=always")
+            Issue.record("accepted sslmode=always")
+        } catch {
+            #expect(error.message.contains("sslmode 'always'"), "\(error.message)")
+            #expect(!error.message.contains("hunter2"))
+            #expect(error.exitStatus == .usage)
+        }
+        let address = try TeamLedgerAddress(parsing: "postgres://a:hunter2@127.0.0.1:1/db?target_session_attrs=whichever")
+        do {
+            _ = try TeamLedger.connect(address)
+            Issue.record("accepted target_session_attrs=whichever")
+        } catch {
+            #expect(error.message.contains("target_session_attrs"), "\(error.message)")
+            #expect(!error.message.contains("hunter2"))
+            #expect(error.exitStatus == .usage)
+        }
+    }
+}
+
+/// A TCP socket on 127.0.0.1 that listens (the kernel completes connections) but never reads or
+/// writes: a server that hangs.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = listen(fd, 8)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit { close(fd) }
 }
 
 enum FreePort {
@@ -86,40 +148,5 @@ enum FreePort {
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
-    }
-}
-
-@Suite("the password file (~/.pgpass), as libpq reads it")
-struct PasswordFileTests {
-    func write(_ text: String, mode: Int) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
-        return path
-    }
-
-    @Test("the first matching line wins; * matches anything; \\: is a colon")
-    func matching() throws {
-        let path = try write("""
-            # comment
-            other.example.com:5432:*:alice:wrong
-            db.example.com:5432:team:alice:pa\\:ss
-            *:*:*:alice:fallback
-            """, mode: 0o600)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let env = ["PGPASSFILE": path]
-        #expect(try TeamLedgerAddress(parsing: "postgres://alice@db.example.com/team", environment: env).password == "pa:ss")
-        #expect(try TeamLedgerAddress(parsing: "postgres://alice@db.example.com:6543/team", environment: env).password == "fallback")
-        #expect(try TeamLedgerAddress(parsing: "postgres://bob@db.example.com/team", environment: env).password == nil)
-        // The URL's own password, then PGPASSWORD, come first.
-        #expect(try TeamLedgerAddress(parsing: "postgres://alice:url@db.example.com/team", environment: env).password == "url")
-        #expect(try TeamLedgerAddress(parsing: "postgres://alice@db.example.com/team", environment: env.merging(["PGPASSWORD": "envpw"]) { $1 }).password == "envpw")
-    }
-
-    @Test("a file that others can read is ignored, as libpq does")
-    func readableByOthers() throws {
-        let path = try write("*:*:*:*:leaked\n", mode: 0o644)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try TeamLedgerAddress(parsing: "postgres://alice@h/d", environment: ["PGPASSFILE": path]).password == nil)
     }
 }

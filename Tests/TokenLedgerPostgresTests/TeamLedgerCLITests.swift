@@ -37,12 +37,12 @@ struct TeamLedgerCLITests {
 
     @Test("import → push (twice) → the same report from both ledgers in every format; --by machine; password never printed")
     func endToEnd() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
-        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let url = db.address.url
         let password = try #require(db.address.password)
 
         #expect(try Self.run(["import", Self.packageRoot.appendingPathComponent("fixtures/logs").path], home: home).status == 0)
@@ -67,12 +67,12 @@ struct TeamLedgerCLITests {
 
     @Test("import --db postgres:// twice, sync with TOKENLEDGER_DB, import --quarantine: the team ledger reports as the local one")
     func importIntoTeamLedger() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home.appendingPathComponent("config/tokenledger"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
-        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let url = db.address.url
         let password = try #require(db.address.password)
         let logs = Self.packageRoot.appendingPathComponent("fixtures/logs/openai-chat").path
         let machine = ["TOKENLEDGER_MACHINE": "alice-laptop"]
@@ -94,8 +94,8 @@ struct TeamLedgerCLITests {
         // --machine names the machine instead of the environment: a third set of checkpoints.
         let named = try Self.run(["sync", "--machine", "gateway"], home: home, environment: ["TOKENLEDGER_DB": url, "TOKENLEDGER_MACHINE": "ci-runner"])
         #expect(named.status == 0, "\(named.err)")
-        #expect(try await db.texts("SELECT DISTINCT machine FROM import_file ORDER BY 1") == ["alice-laptop", "ci-runner", "gateway"])
-        #expect(try await db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
+        #expect(try db.texts("SELECT DISTINCT machine FROM import_file ORDER BY 1") == ["alice-laptop", "ci-runner", "gateway"])
+        #expect(try db.texts("SELECT DISTINCT machine FROM usage_record") == ["alice-laptop"])
 
         #expect(try Self.run(["import", logs], home: home).status == 0)
         for format in ["table", "csv", "json"] {
@@ -108,13 +108,13 @@ struct TeamLedgerCLITests {
 
     @Test("reprice --db postgres:// after a user price table appears: the same table and JSON as the local reprice, then the same reports")
     func repriceTeamLedger() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
         let prices = home.appendingPathComponent("config/tokenledger/prices")
         try FileManager.default.createDirectory(at: prices, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
-        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let url = db.address.url
         let log = home.appendingPathComponent("chat.jsonl")
         try Data("""
             {"id":"chatcmpl-GPT9a000000000000000001","object":"chat.completion","created":1796205600,"model":"gpt-9-mini","choices":[],"usage":{"prompt_tokens":100000,"completion_tokens":5000,"total_tokens":105000,"prompt_tokens_details":{"cached_tokens":90000}}}
@@ -176,12 +176,12 @@ struct TeamLedgerCLITests {
 
     @Test("import --db postgres:// killed (SIGKILL) after its first committed batches, then run again: each record once")
     func killedImport() async throws {
-        let db = try await TestServer.freshDatabase()
-        defer { Task { await db.drop() } }
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
-        let url = try #require(TestServer.url).replacingOccurrences(of: "/\(db.admin.database)?", with: "/\(db.address.database)?")
+        let url = db.address.url
         let total = 40_000
         let log = home.appendingPathComponent("responses.jsonl")
         try Data(TeamImportTests.lines(0..<total).utf8).write(to: log)
@@ -194,24 +194,46 @@ struct TeamLedgerCLITests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Kill it as soon as the team ledger holds its first committed batch.
-        var stored = 0
-        while process.isRunning && stored == 0 {
-            try await Task.sleep(for: .milliseconds(20))
-            // (Until the import has created the schema, the query fails: nothing stored yet.)
-            stored = (try? await db.texts("SELECT count(*)::text FROM usage_record"))?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
-        }
-        let killedMidway = process.isRunning
+        // Kill it between two batches: once the first is committed, hold the write lock each batch takes
+        // and kill the import while its next batch waits for it (no race with a fast import).
+        let (lock, afterKill) = try ServerRestartTests.holdBetweenBatches(db.address, while: process)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(killedMidway, "the import finished before it could be killed; make the log longer")
-        let afterKill = try await db.texts("SELECT count(*)::text FROM usage_record").first.flatMap { $0 }.flatMap { Int($0) } ?? -1
+        try lock.execute("SELECT pg_advisory_unlock_all()")
         #expect(afterKill > 0 && afterKill < total && afterKill % 4_096 == 0, "\(afterKill) records: whole batches only")
 
         let rerun = try Self.run(["import", log.path, "--db", url, "--json"], home: home, environment: ["TOKENLEDGER_MACHINE": "alice-laptop"])
         #expect(rerun.status == 0, "\(rerun.err)")
         #expect(rerun.out.contains("\"imported\": \(total - afterKill)") && rerun.out.contains("\"duplicates\": 0"), "\(rerun.out)")
-        #expect(try await db.texts("SELECT count(DISTINCT dedup_key)::text || '/' || count(*)::text FROM usage_record") == ["\(total)/\(total)"])
-        #expect(try await db.texts("SELECT sum(records)::text FROM report_rollup") == ["\(total)"])
+        #expect(try db.texts("SELECT count(DISTINCT dedup_key)::text || '/' || count(*)::text FROM usage_record") == ["\(total)/\(total)"])
+        #expect(try db.texts("SELECT sum(records)::text FROM report_rollup") == ["\(total)"])
+    }
+
+    @Test("libpq reads the password from ~/.pgpass and the server from ~/.pg_service.conf, as psql does")
+    func passwordFileAndServiceFile() throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try #require(URLComponents(string: db.address.url))
+        let host = try #require(server.host), port = try #require(server.port), user = try #require(server.user)
+        let password = try #require(db.address.password)
+        let passfile = home.appendingPathComponent(".pgpass")
+        try Data("\(host):\(port):*:\(user):\(password)\n".utf8).write(to: passfile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passfile.path)
+        try Data("[team]\nhost=\(host)\nport=\(port)\ndbname=\(db.name)\nuser=\(user)\nsslmode=disable\n".utf8)
+            .write(to: home.appendingPathComponent(".pg_service.conf"))
+
+        let noPassword = "postgres://\(user)@\(host):\(port)/\(db.name)?sslmode=disable"
+        let direct = try Self.run(["report", "--db", noPassword], home: home)
+        #expect(direct.status == 0, "\(direct.err)")
+        let service = try Self.run(["report", "--db", "postgresql://?service=team"], home: home)
+        #expect(service.status == 0, "\(service.err)")
+        #expect(service.out == direct.out)
+        // Without the password file, the server asks for a password that nobody gave: one sentence, exit 1.
+        try FileManager.default.removeItem(at: passfile)
+        let refused = try Self.run(["report", "--db", noPassword], home: home)
+        #expect(refused.status == 1 && refused.err.contains("refused the login"), "\(refused.err)")
     }
 }

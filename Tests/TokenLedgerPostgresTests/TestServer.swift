@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import Testing
 @testable import TokenLedgerPostgres
 
@@ -12,15 +11,11 @@ enum TestServer {
     static let skipReason: Comment = "TOKENLEDGER_TEST_POSTGRES is unset, so there is no PostgreSQL server to test the team ledger against (.ci/run starts one)"
 
     /// A new, empty database on the test server.
-    static func freshDatabase() async throws -> ScratchDatabase {
+    static func freshDatabase() throws -> ScratchDatabase {
         let admin = try TeamLedgerAddress(parsing: try #require(url))
         let name = "tokenledger_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-        try await admin.withRawConnection { connection, logger in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        }
-        var address = admin
-        address.database = name
-        return ScratchDatabase(admin: admin, address: address)
+        try admin.withRawConnection { connection in try connection.execute("CREATE DATABASE \(name)") }
+        return ScratchDatabase(admin: admin, address: try admin.with(database: name), name: name)
     }
 }
 
@@ -28,25 +23,21 @@ enum TestServer {
 struct ScratchDatabase {
     let admin: TeamLedgerAddress
     let address: TeamLedgerAddress
+    let name: String
 
-    func connect(machine: String = "test-machine") async throws -> TeamLedger {
-        try await TeamLedger.connect(address, machine: machine)
+    func connect(machine: String = "test-machine") throws -> TeamLedger {
+        try TeamLedger.connect(address, machine: machine)
     }
 
-    func drop() async {
-        _ = try? await admin.withRawConnection { connection, logger in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(address.database) WITH (FORCE)"), logger: logger)
-        }
+    func drop() {
+        _ = try? admin.withRawConnection { connection in try connection.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     }
 
     /// Runs one SQL statement in this database and returns the first column of each row as text.
-    func texts(_ sql: String) async throws -> [String?] {
-        try await address.withRawConnection { connection, logger in
-            var values: [String?] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                values.append(try PostgresRandomAccessRow(row)[0].decode(String?.self))
-            }
-            return values
+    func texts(_ sql: String) throws -> [String?] {
+        try address.withRawConnection { connection in
+            let rows = try connection.execute(sql)
+            return (0..<rows.count).map { rows.text($0, 0) }
         }
     }
 }
@@ -54,18 +45,22 @@ struct ScratchDatabase {
 extension TeamLedgerAddress {
     /// A plain connection with no migration (to create and drop databases, or look inside one).
     @discardableResult
-    func withRawConnection<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        var logger = Logger(label: "tokenledger.tests")
-        logger.logLevel = .critical
-        let connection = try await PostgresConnection.connect(configuration: try connectionConfiguration(), id: 99, logger: logger)
-        do {
-            let value = try await body(connection, logger)
-            try? await connection.close()
-            return value
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+    func withRawConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try body(try PostgresConnection(settings: connectionSettings()))
+    }
+
+    /// The same URL with another database (its path replaced).
+    func with(database: String) throws -> TeamLedgerAddress {
+        var components = try #require(URLComponents(string: url))
+        components.path = "/" + database
+        return try TeamLedgerAddress(parsing: try #require(components.string))
+    }
+
+    /// The same URL with another password.
+    func with(password: String) throws -> TeamLedgerAddress {
+        var components = try #require(URLComponents(string: url))
+        components.password = password
+        return try TeamLedgerAddress(parsing: try #require(components.string))
     }
 }
 
