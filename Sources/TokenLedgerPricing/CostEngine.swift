@@ -381,10 +381,12 @@ extension PriceBook {
             }
             total += cost
         }
-        return CostBreakdown(
+        var breakdown = CostBreakdown(
             resolvedModel: prices.modelID, status: .priced(total: total), components: components,
             periodStart: prices.channelPeriodStart ?? prices.periodStart, layers: prices.layers, notes: notes
         )
+        breakdown.timeWindow = prices.timeWindow?.description
+        return breakdown
     }
 
     /// The number of lines `billedLine` numbers.
