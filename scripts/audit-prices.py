@@ -14,6 +14,12 @@ them (ours with the FORMAT.md defaults: cached input -> input, 1h write -> 5m wr
 zero cache-write price means "not billed apart from input" and is not compared. Every number is read from
 its text (Decimal), never through binary floating point.
 
+With genai-prices also: the batch prices (its `processing: batch` variant, against ours with the batch
+multiplier, explicit batch prices and `unchanged` components applied), the flex and priority prices (its
+`service_tier` variants), and the long-context tier (its tiered prices: where the tier starts, with its
+`>` rule made comparable to our `threshold` / `at_least`, and the tier's prices). Rows of these kinds are
+labelled batch:, flex:, priority:, long:.
+
 Prints one line per model and component where a source disagrees with us, then the totals, the current
 models the sources list for our providers that no table of ours resolves, and the 302ai channel with
 each price marked confirmed or assumed (equal to the official price without confirmation).
@@ -97,6 +103,99 @@ def genai_model(providers, provider, names):
     return None, None
 
 
+def genai_variant(model, when, key, value):
+    """genai-prices' partial price set for requests with `key: value` (batch, a service tier), or None."""
+    from genai_prices import types
+    chosen = None
+    for v in getattr(model, "price_variants", None) or []:
+        if v.when.get(key) != value:
+            continue
+        c = v.constraint
+        if c is None or (isinstance(c, types.StartDateConstraint) and c.start_date <= when):
+            if chosen is None or (c is not None and (chosen[0] is None or c.start_date >= chosen[0])):
+                chosen = (c.start_date if c is not None else None, v.prices)
+    return chosen[1] if chosen else None
+
+
+def genai_price_set(model, when):
+    """The price set in force on `when`, ignoring time-of-day constraints."""
+    from genai_prices import types
+    prices = model.prices
+    if isinstance(prices, list):
+        current = None
+        for c in prices:
+            if c.constraint is None:
+                current = current or c.prices
+            elif isinstance(c.constraint, types.StartDateConstraint) and c.constraint.start_date <= when:
+                current = c.prices
+        prices = current
+    return prices
+
+
+def values_of(price_set, tier=False):
+    """{component: Decimal} from a genai price set; `tier` takes each tiered price's first tier instead of its base."""
+    from genai_prices import types
+    out, starts = {}, {}
+    if price_set is None:
+        return out, starts
+    for ours, key in GENAI_KEYS.items():
+        value = getattr(price_set, key, None)
+        if value is None:
+            continue
+        if isinstance(value, types.TieredPrices):
+            if tier:
+                if not value.tiers:
+                    continue
+                starts[ours] = value.tiers[0].start
+                value = value.tiers[0].price
+            else:
+                value = value.base
+        elif tier:
+            continue
+        out[ours] = plain(Decimal(value))
+    return out, starts
+
+
+def ours_modified(period, component, kind):
+    """Our price of `component` for a batch request, a service tier or a long prompt ('batch', 'flex', 'priority', 'long')."""
+    base = dict(period)
+    if kind == "long":
+        lc = period.get("long_context")
+        if lc is None:
+            return None
+        base.update({k: v for k, v in lc.items() if k not in ("threshold", "at_least")})
+        return ours_resolved(base, component)
+    if kind in ("flex", "priority"):
+        tier = period.get(kind)
+        if tier is None:
+            return None
+        if component in tier:
+            return plain(Decimal(str(tier[component])))
+        m = Decimal(str(tier.get("multiplier", 1)))
+        return plain(ours_resolved(period, component) * m)
+    batch = period.get("batch")
+    if batch is None:
+        return None
+    if not isinstance(batch, dict):
+        batch = {"multiplier": batch}
+    if component in batch:
+        return plain(Decimal(str(batch[component])))
+    chain = {"cached_input": ["cached_input", "input"], "cache_write_5m": ["cache_write_5m", "input"],
+             "cache_write_1h": ["cache_write_1h", "cache_write_5m", "input"]}.get(component, [component])
+    source = next((k for k in chain if k in period), component)
+    if component in batch.get("unchanged", []) or source in batch.get("unchanged", []):
+        return ours_resolved(period, component)
+    return plain(ours_resolved(period, component) * Decimal(str(batch.get("multiplier", 1))))
+
+
+def long_start(period):
+    """Our long-context tier as genai-prices' `tokens > start` rule: threshold N -> N, at_least N -> N - 1."""
+    lc = period.get("long_context")
+    if lc is None:
+        return None
+    return lc["threshold"] if "threshold" in lc else lc["at_least"] - 1
+
+
 def genai_prices(model, when):
     from genai_prices import types
     prices = model.prices
@@ -163,6 +262,37 @@ def main():
             if gmodel is not None:
                 stats["genai_models"] += 1
                 sources.append(("genai", gmodel.id, genai_prices(gmodel, when)))
+            if gmodel is not None:
+                base_set = genai_price_set(gmodel, when)
+                checks = []
+                for kind, key, value in (("batch", "processing", "batch"), ("flex", "service_tier", "flex"),
+                                         ("priority", "service_tier", "priority")):
+                    variant = genai_variant(gmodel, when, key, value)
+                    if variant is None:
+                        continue
+                    theirs, _ = values_of(variant)
+                    base, _ = values_of(base_set)
+                    checks.append((kind, {c: theirs.get(c, base.get(c)) for c in set(theirs) | set(base)}))
+                long_theirs, long_starts = values_of(base_set, tier=True)
+                if long_theirs:
+                    checks.append(("long", long_theirs))
+                    start = next(iter(long_starts.values()))
+                    mine = long_start(period)
+                    stats["genai_components"] += 1
+                    if mine != start:
+                        stats["genai_disagreements"] += 1
+                        stats["disagreeing_models"].add(model["id"])
+                        print(f"{provider:9} {model['id']:40} {'long:start':15} ours={mine}  genai={start} ({gmodel.id}) [tier when prompt > start]")
+                for kind, theirs in checks:
+                    for component in COMPONENTS:
+                        if component not in theirs or (component.startswith("cache_write") and theirs[component] == 0):
+                            continue
+                        mine = ours_modified(period, component, kind)
+                        stats["genai_components"] += 1
+                        if mine != theirs[component]:
+                            stats["genai_disagreements"] += 1
+                            stats["disagreeing_models"].add(model["id"])
+                            print(f"{provider:9} {model['id']:40} {kind + ':' + component:15} ours={mine} from {period['from']}  genai={theirs[component]} ({gmodel.id})")
             for component in COMPONENTS:
                 mine = ours_resolved(period, component)
                 values = {}

@@ -43,6 +43,9 @@ public enum EstimateRendering {
         if let period = r.expected.periodStart {
             out += style.dim("prices from \(period) (\(r.expected.layers.joined(separator: ", ")))") + "\n"
         }
+        if let window = r.expected.timeWindow {
+            out += style.dim("time-of-day prices: \(window)") + "\n"
+        }
         return out
     }
 

@@ -353,6 +353,26 @@ output = 75.00
 batch = 0.5
 
 [[model]]
+id = "claude-3-sonnet-20240229"
+aliases = ["claude-3-sonnet"]
+encoding = "approximate"
+context_window = 200000
+max_output = 4096
+efforts = []
+source = "https://docs.anthropic.com/en/docs/about-claude/pricing"
+checked = "2026-12-07"
+notes = "Retired (2025-07-21) but still in Claude Code and API logs of 2024. $3 / $15; cache read $0.30, 5-minute write $3.75, 1-hour write $6 (2x input) per Anthropic's pricing and prompt-caching pages as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes them. Batch half price. Not in LiteLLM's mid-2026 copy (retired)."
+
+[[model.period]]
+from = "2024-02-29"
+input = 3.00
+cached_input = 0.30
+cache_write_5m = 3.75
+cache_write_1h = 6.00
+output = 15.00
+batch = 0.5
+
+[[model]]
 id = "claude-3-5-sonnet-20240620"
 aliases = []
 encoding = "approximate"
@@ -439,7 +459,7 @@ batch = 0.5
 
 [[model]]
 id = "claude-sonnet-4-20250514"
-aliases = ["claude-sonnet-4-0", "claude-sonnet-4", "claude-4-sonnet-20250514", "claude-4-sonnet"]
+aliases = ["claude-sonnet-4-0", "claude-sonnet-4", "claude-4-sonnet-20250514", "claude-4-sonnet", "anthropic/claude-4-sonnet-20250522"]
 encoding = "approximate"
 context_window = 1000000
 max_output = 64000
@@ -465,7 +485,7 @@ output = 22.50
 
 [[model]]
 id = "claude-opus-4-20250514"
-aliases = ["claude-opus-4-0", "claude-opus-4", "claude-4-opus-20250514", "claude-4-opus"]
+aliases = ["claude-opus-4-0", "claude-opus-4", "claude-4-opus-20250514", "claude-4-opus", "anthropic/claude-4-opus-20250522"]
 encoding = "approximate"
 context_window = 200000
 max_output = 32000
@@ -484,7 +504,7 @@ batch = 0.5
 
 [[model]]
 id = "claude-opus-4-1-20250805"
-aliases = ["claude-opus-4-1", "claude-opus-4.1"]
+aliases = ["claude-opus-4-1", "claude-opus-4.1", "anthropic/claude-4.1-opus-20250805"]
 encoding = "approximate"
 context_window = 200000
 max_output = 32000
@@ -503,7 +523,7 @@ batch = 0.5
 
 [[model]]
 id = "claude-sonnet-4-5-20250929"
-aliases = ["claude-sonnet-4-5", "claude-sonnet-4.5"]
+aliases = ["claude-sonnet-4-5", "claude-sonnet-4.5", "anthropic/claude-4.5-sonnet-20250929"]
 encoding = "approximate"
 context_window = 1000000
 max_output = 64000
@@ -529,7 +549,7 @@ output = 22.50
 
 [[model]]
 id = "claude-haiku-4-5-20251001"
-aliases = ["claude-haiku-4-5", "claude-haiku-4.5"]
+aliases = ["claude-haiku-4-5", "claude-haiku-4.5", "anthropic/claude-4.5-haiku-20251001"]
 encoding = "approximate"
 context_window = 200000
 max_output = 64000
@@ -826,10 +846,59 @@ output = 10
 web_search_per_1k = 10
 batch = 0.5
 
+[[model]]
+id = "claude-2.1"
+aliases = []
+encoding = "approximate"
+context_window = 200000
+max_output = 4096
+efforts = []
+source = "https://docs.anthropic.com/en/docs/about-claude/pricing"
+checked = "2026-12-07"
+notes = "Retired (2025-07-21); for old logs. $8 / $24 per Anthropic's legacy model pricing (genai-prices 0.2.5 lists claude-2 at the same price). No caching or batch."
+
+[[model.period]]
+from = "2023-11-21"
+input = 8.00
+output = 24.00
+
+[[model]]
+id = "claude-2.0"
+aliases = ["claude-2"]
+encoding = "approximate"
+context_window = 100000
+max_output = 4096
+efforts = []
+source = "https://docs.anthropic.com/en/docs/about-claude/pricing"
+checked = "2026-12-07"
+notes = "Retired (2025-07-21); for old logs. $8 / $24 per Anthropic's legacy model pricing (genai-prices 0.2.5 lists claude-2 at the same price)."
+
+[[model.period]]
+from = "2023-07-11"
+input = 8.00
+output = 24.00
+
+[[model]]
+id = "claude-instant-1.2"
+aliases = ["claude-instant-1"]
+encoding = "approximate"
+context_window = 100000
+max_output = 4096
+efforts = []
+source = "https://docs.anthropic.com/en/docs/about-claude/pricing"
+checked = "2026-12-07"
+notes = "Retired (2025-01-06); for old logs. $0.80 / $2.40 per Anthropic's legacy model pricing."
+
+[[model.period]]
+from = "2023-08-09"
+input = 0.80
+output = 2.40
+
 """####),
         ("pricing/deepseek.toml", ####"""
 # DeepSeek official API prices, USD per 1M tokens (see pricing/FORMAT.md).
-# cached_input is DeepSeek's 'cache hit' price; input is 'cache miss'. No batch API.
+# cached_input is DeepSeek's 'cache hit' price; input is 'cache miss'. No batch API. Time-of-day prices (the
+# 2025 off-peak discount, V4's peak hours) are [[model.period.window]]s in UTC (pricing/FORMAT.md).
 # Sources: https://api-docs.deepseek.com/quick_start/pricing and DeepSeek's news posts as known, compared
 # with LiteLLM's mid-2026 file. DeepSeek's tokenizer is not tiktoken: encoding = approximate.
 
@@ -846,7 +915,7 @@ encoding = "approximate"
 context_window = 131072
 max_output = 8192
 efforts = []
-notes = "DeepSeek's moving name: V3 (promotional price to 2025-02-08), V3.1 from 2025-08-21 (new price from 2025-09-05 16:00 UTC), V3.2-Exp from 2025-09-29 (price cut effective that day). Context was 64k before V3.1. From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount (16:30-00:30 UTC) of 50% off; this table has no time-of-day tier, so off-peak requests in that window are priced at the standard rate (over-stated). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). LiteLLM has only the current price ($0.28 / $0.028 hit / $0.42). Its deepseek/deepseek-v3 entry ($0.27 / $0.07 / $1.10) is the Feb-Sep 2025 period."
+notes = "DeepSeek's moving name: V3 (promotional price to 2025-02-08), V3.1 from 2025-08-21 (new price from 2025-09-05 16:00 UTC), V3.2-Exp from 2025-09-29 (price cut effective that day). Context was 64k before V3.1. From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 50% off: $0.135 / $0.035 hit / $0.55 (the off-peak window of that period; DeepSeek's pricing page as genai-prices 0.2.5 quotes it). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). LiteLLM has only the current price ($0.28 / $0.028 hit / $0.42). Its deepseek/deepseek-v3 entry ($0.27 / $0.07 / $1.10) is the Feb-Sep 2025 period."
 
 [[model.period]]
 from = "2024-12-26"
@@ -859,6 +928,19 @@ from = "2025-02-09"
 input = 0.27
 cached_input = 0.07
 output = 1.10
+
+[[model.period]]
+from = "2025-02-26"
+input = 0.27
+cached_input = 0.07
+output = 1.10
+
+[[model.period.window]]
+name = "off-peak"
+utc = "16:30-00:30"
+input = 0.135
+cached_input = 0.035
+output = 0.55
 
 [[model.period]]
 from = "2025-09-06"
@@ -874,18 +956,31 @@ output = 0.42
 
 [[model]]
 id = "deepseek-reasoner"
-aliases = ["deepseek-r1"]
+aliases = ["deepseek-r1", "deepseek/deepseek-r1-0528"]
 encoding = "approximate"
 context_window = 131072
 max_output = 65536
 efforts = []
-notes = "DeepSeek's moving name: R1 from 2025-01-20, V3.1 thinking mode from 2025-08-21, V3.2-Exp thinking from 2025-09-29. Reasoning (CoT) tokens bill as output. Max output 64k (32k default). From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount (16:30-00:30 UTC) of 75% off; this table has no time-of-day tier, so off-peak requests in that window are priced at the standard rate (over-stated). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). The alias deepseek-r1 prices R1 logs by this table. LiteLLM has only the current price; its deepseek/deepseek-r1 entry ($0.55 / $0.14 / $2.19) is the first period."
+notes = "DeepSeek's moving name: R1 from 2025-01-20, V3.1 thinking mode from 2025-08-21, V3.2-Exp thinking from 2025-09-29. Reasoning (CoT) tokens bill as output. Max output 64k (32k default). From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 75% off: $0.135 / $0.035 hit / $0.55 as DeepSeek's page rounded them (genai-prices 0.2.5 quotes the same figures). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). The alias deepseek-r1 prices R1 logs by this table. LiteLLM has only the current price; its deepseek/deepseek-r1 entry ($0.55 / $0.14 / $2.19) is the first period."
 
 [[model.period]]
 from = "2025-01-20"
 input = 0.55
 cached_input = 0.14
 output = 2.19
+
+[[model.period]]
+from = "2025-02-26"
+input = 0.55
+cached_input = 0.14
+output = 2.19
+
+[[model.period.window]]
+name = "off-peak"
+utc = "16:30-00:30"
+input = 0.135
+cached_input = 0.035
+output = 0.55
 
 [[model.period]]
 from = "2025-09-06"
@@ -906,7 +1001,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 V4 has peak hours (01:00-04:00 and 06:00-10:00 UTC, $0.30/$1.20) and off-peak rates; the tables cannot express a time of day, so the off-peak rate is used and peak-hour requests are under-priced. From 2026-09-10 the name routes to V4.1 Flash. (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 the listed prices are the off-peak rates. Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are also off-peak but are not modelled: a peak-hour request on such a holiday is over-priced (billed at peak). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows). From 2026-09-10 the name routes to V4.1 Flash (peak $0.30 / $0.006 / $1.20, as genai-prices lists). (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
 
 [[model.period]]
 from = "2026-04-01"
@@ -920,11 +1015,51 @@ input = 0.22
 cached_input = 0.007
 output = 0.66
 
+[[model.period.window]]
+name = "peak"
+utc = "01:00-04:00"
+multiplier = 2
+
+[[model.period.window]]
+name = "peak"
+utc = "06:00-10:00"
+multiplier = 2
+
+[[model.period]]
+from = "2026-08-23"
+input = 0.22
+cached_input = 0.007
+output = 0.66
+
+[[model.period.window]]
+name = "peak"
+utc = "01:00-04:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
+
+[[model.period.window]]
+name = "peak"
+utc = "06:00-10:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
+
 [[model.period]]
 from = "2026-09-10"
 input = 0.15
 cached_input = 0.003
 output = 0.60
+
+[[model.period.window]]
+name = "peak"
+utc = "01:00-04:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
+
+[[model.period.window]]
+name = "peak"
+utc = "06:00-10:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
 
 [[model]]
 id = "deepseek-v4-pro"
@@ -933,7 +1068,7 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 V4 has peak hours (01:00-04:00 and 06:00-10:00 UTC, $1.32/$3.96) and off-peak rates; the tables cannot express a time of day, so the off-peak rate is used and peak-hour requests are under-priced (api-docs.deepseek.com as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04))."
+notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 the listed prices are the off-peak rates (peak $1.32 / $0.044 / $3.96, as genai-prices 0.2.5 lists). Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are also off-peak but are not modelled: a peak-hour request on such a holiday is over-priced (billed at peak). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows)."
 
 [[model.period]]
 from = "2026-04-01"
@@ -947,6 +1082,34 @@ input = 0.66
 cached_input = 0.022
 output = 1.98
 
+[[model.period.window]]
+name = "peak"
+utc = "01:00-04:00"
+multiplier = 2
+
+[[model.period.window]]
+name = "peak"
+utc = "06:00-10:00"
+multiplier = 2
+
+[[model.period]]
+from = "2026-08-23"
+input = 0.66
+cached_input = 0.022
+output = 1.98
+
+[[model.period.window]]
+name = "peak"
+utc = "01:00-04:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
+
+[[model.period.window]]
+name = "peak"
+utc = "06:00-10:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
+
 [[model]]
 id = "deepseek-flash"
 encoding = "approximate"
@@ -954,19 +1117,33 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "DeepSeek V4.1 Flash under its own name. From genai-prices (PyPI) only; not in LiteLLM's mid-2026 copy. Released 2026-09-10 (api-docs.deepseek.com/updates as genai-prices 0.2.5 cites it); the earlier tables assumed 2026-01-01. Prices are the off-peak rates; peak hours 01:00-04:00 and 06:00-10:00 UTC, Monday to Friday, bill twice as much (as deepseek-v4-flash; Chinese public holidays not modelled). Effort tiers not known."
 
 [[model.period]]
-from = "2026-01-01"
+from = "2026-09-10"
 input = 0.15
 cached_input = 0.003
 output = 0.6
+
+[[model.period.window]]
+name = "peak"
+utc = "01:00-04:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
+
+[[model.period.window]]
+name = "peak"
+utc = "06:00-10:00"
+days = ["mon", "tue", "wed", "thu", "fri"]
+multiplier = 2
 
 """####),
         ("pricing/google.toml", ####"""
 # Google Gemini API (AI Studio / Developer API) paid-tier prices, USD per 1M tokens (see pricing/FORMAT.md).
 # Sources: https://ai.google.dev/gemini-api/docs/pricing as known, compared with LiteLLM's mid-2026 file.
-# Thinking tokens bill at the output price. Batch Mode halves token prices. Vertex AI prices are not this table.
+# Thinking tokens bill at the output price. Batch Mode halves input and output in both prompt-size tiers; context
+# caching stays at the standard rate ("Same as Standard" on the Batch tab, as genai-prices 0.2.5 quotes
+# ai.google.dev/gemini-api/docs/pricing), hence unchanged = ["cached_input", ...]. Vertex AI prices are not this table.
 # Gemini tokenizers are not public: encoding = approximate. The moving names gemini-flash-latest,
 # gemini-flash-lite-latest and gemini-pro-latest are deliberately not aliases (their target changes).
 
@@ -993,7 +1170,7 @@ output = 0.40
 audio_input = 0.70
 cached_audio_input = 0.175
 web_search_per_1k = 35.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.0-flash-lite-001"
@@ -1008,7 +1185,7 @@ notes = "One price for all input modalities. Google's page lists context caching
 from = "2025-02-25"
 input = 0.075
 output = 0.30
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-pro"
@@ -1025,7 +1202,7 @@ input = 1.25
 cached_input = 0.125
 output = 10.00
 web_search_per_1k = 35.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 [model.period.long_context]
 threshold = 200000
 input = 2.50
@@ -1048,7 +1225,7 @@ cached_input = 0.03
 output = 2.50
 audio_input = 1.00
 web_search_per_1k = 35.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-flash-preview-05-20"
@@ -1066,7 +1243,7 @@ cached_input = 0.0375
 output = 0.60
 reasoning = 3.50
 audio_input = 1.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-flash-preview-09-2025"
@@ -1083,7 +1260,7 @@ input = 0.30
 cached_input = 0.075
 output = 2.50
 audio_input = 1.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-flash-lite-preview-06-17"
@@ -1100,7 +1277,7 @@ input = 0.10
 cached_input = 0.025
 output = 0.40
 audio_input = 0.50
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-flash-lite"
@@ -1118,7 +1295,7 @@ cached_input = 0.01
 output = 0.40
 audio_input = 0.30
 web_search_per_1k = 35.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-flash-lite-preview-09-2025"
@@ -1135,7 +1312,7 @@ input = 0.10
 cached_input = 0.01
 output = 0.40
 audio_input = 0.30
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-2.5-flash-image"
@@ -1153,7 +1330,7 @@ cached_input = 0.03
 output = 2.50
 audio_input = 1.00
 image_output = 30.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-3-pro-preview"
@@ -1170,7 +1347,7 @@ input = 2.00
 cached_input = 0.20
 output = 12.00
 web_search_per_1k = 14.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 [model.period.priority]
 multiplier = 1.8
 web_search_per_1k = 14.00
@@ -1195,7 +1372,7 @@ input = 2.00
 cached_input = 0.20
 output = 12.00
 web_search_per_1k = 14.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 [model.period.priority]
 multiplier = 1.8
 web_search_per_1k = 14.00
@@ -1221,7 +1398,7 @@ cached_input = 0.05
 output = 3.00
 audio_input = 1.00
 web_search_per_1k = 14.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 [model.period.priority]
 multiplier = 1.8
 web_search_per_1k = 14.00
@@ -1233,7 +1410,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM (launch date approximate, Mar 2026; the preview and GA names share one price; LiteLLM lists flex and priority only for the GA name). Thinking tokens bill at the output price. Grounding with Google Search: $14 / 1k search queries after the free monthly allowance (not modelled)."
+notes = "From LiteLLM (launch date approximate, Mar 2026; the preview and GA names share one price; LiteLLM lists flex and priority only for the GA name). Thinking tokens bill at the output price. Grounding with Google Search: $14 / 1k search queries after the free monthly allowance (not modelled). Batch halves context caching too for this model (Google's Batch tab as genai-prices 0.2.5 quotes it), unlike the 2.x and 3.x Pro models."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1266,7 +1443,7 @@ cached_input = 0.15
 output = 9.00
 audio_input = 1.00
 web_search_per_1k = 14.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 [model.period.priority]
 multiplier = 1.8
 web_search_per_1k = 14.00
@@ -1278,7 +1455,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only (flex cached $0.02 and priority cached $0.05 are LiteLLM's rounded figures); launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price."
+notes = "From LiteLLM only (flex cached $0.02 and priority cached $0.05 are LiteLLM's rounded figures); launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price. Batch halves input and output; batch context caching is listed at $0.02 (Google's Batch tab as genai-prices 0.2.5 quotes it), used as written."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1286,7 +1463,7 @@ input = 0.30
 cached_input = 0.03
 output = 2.50
 web_search_per_1k = 14.00
-batch = 0.5
+batch = { multiplier = 0.5, cached_input = 0.02 }
 [model.period.flex]
 input = 0.15
 cached_input = 0.02
@@ -1303,7 +1480,7 @@ encoding = "approximate"
 context_window = 1048576
 max_output = 65536
 efforts = ["minimal", "low", "medium", "high"]
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price. Introductory rates ($0.75/$0.075/$3.75) through 2026-12-31, then $1.50/$0.15/$7.50 from 2027-01-01 (ai.google.dev pricing as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04); LiteLLM lists only the 2027 rate)."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-03, an assumed start: records dated earlier stay unpriced. Thinking tokens bill at the output price. Introductory rates ($0.75/$0.075/$3.75) through 2026-12-31, then $1.50/$0.15/$7.50 from 2027-01-01 (ai.google.dev pricing as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04); LiteLLM lists only the 2027 rate). Batch halves context caching too for this model (Google's Batch tab as genai-prices 0.2.5 quotes it), unlike the 2.x and 3.x Pro models."
 
 [[model.period]]
 from = "2026-03-03"
@@ -1346,7 +1523,7 @@ notes = "Embeddings have no output tokens. LiteLLM agrees on $0.15; it lists no 
 from = "2025-07-14"
 input = 0.15
 output = 0
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-3.7-flash"
@@ -1363,7 +1540,7 @@ input = 0.75
 cached_input = 0.075
 output = 3.75
 web_search_per_1k = 14
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model.period]]
 from = "2027-01-01"
@@ -1371,7 +1548,7 @@ input = 1.5
 cached_input = 0.15
 output = 7.5
 web_search_per_1k = 14
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
 
 [[model]]
 id = "gemini-3.8-flash"
@@ -1380,7 +1557,7 @@ context_window = 1000000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Batch halves context caching too for this model (Google's Batch tab as genai-prices 0.2.5 quotes it), unlike the 2.x and 3.x Pro models."
 
 [[model.period]]
 from = "2026-01-01"
@@ -1405,7 +1582,7 @@ context_window = 1048576
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Flex is half and Priority 1.8x every price (Google's page as genai-prices 0.2.5 quotes it, verified there 2026-11-16). Batch halves context caching too for this model (Google's Batch tab as genai-prices 0.2.5 quotes it), unlike the 2.x and 3.x Pro models."
 
 [[model.period]]
 from = "2026-01-01"
@@ -1414,6 +1591,10 @@ cached_input = 0.1
 output = 10
 web_search_per_1k = 14
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 1.8
 
 [[model.period]]
 from = "2026-12-01"
@@ -1422,6 +1603,10 @@ cached_input = 0.2
 output = 20
 web_search_per_1k = 14
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 1.8
 
 [[model]]
 id = "gemini-omni-1.1-flash"
@@ -1435,7 +1620,223 @@ notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scr
 from = "2026-01-01"
 input = 1.5
 output = 9
+batch = { multiplier = 0.5, unchanged = ["cached_input", "cached_audio_input"] }
+
+[[model]]
+id = "gemini-1.5-pro-002"
+aliases = ["gemini-1.5-pro", "gemini-1.5-pro-001", "gemini-1.5-pro-latest"]
+encoding = "approximate"
+context_window = 2097152
+max_output = 8192
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Retired (2025-09-24); for old logs. Google cut 1.5 Pro from $3.50 / $10.50 to $1.25 / $5 (prompts up to 128k; $2.50 / $10 above) on 2024-10-01; cache reads $0.3125 / $0.625 (genai-prices 0.2.5 (PyPI, checked 2026-12-07) gives the cut prices; the launch prices as Google's page listed them in 2024). 1.5 Pro snapshots priced alike, so they are aliases. Not in LiteLLM's mid-2026 copy."
+
+[[model.period]]
+from = "2024-05-14"
+input = 3.50
+cached_input = 0.875
+output = 10.50
 batch = 0.5
+
+[model.period.long_context]
+threshold = 128000
+input = 7.00
+cached_input = 1.75
+output = 21.00
+
+[[model.period]]
+from = "2024-10-01"
+input = 1.25
+cached_input = 0.3125
+output = 5.00
+batch = 0.5
+
+[model.period.long_context]
+threshold = 128000
+input = 2.50
+cached_input = 0.625
+output = 10.00
+
+[[model]]
+id = "gemini-1.5-flash-002"
+aliases = ["gemini-1.5-flash", "gemini-1.5-flash-001", "gemini-1.5-flash-latest"]
+encoding = "approximate"
+context_window = 1048576
+max_output = 8192
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Retired (2025-09-24); for old logs. $0.075 / $0.30 up to 128k, $0.15 / $0.60 above; cache read $0.01875 / $0.0375 (Google's page from the 2024-08-12 cut, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) gives it). Records before the cut stay unpriced."
+
+[[model.period]]
+from = "2024-08-12"
+input = 0.075
+cached_input = 0.01875
+output = 0.30
+batch = 0.5
+
+[model.period.long_context]
+threshold = 128000
+input = 0.15
+cached_input = 0.0375
+output = 0.60
+
+[[model]]
+id = "gemini-2.5-flash-preview-tts"
+aliases = ["gemini-2.5-flash-tts"]
+encoding = "approximate"
+context_window = 8192
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Text to speech, billed by tokens: text input $0.50, audio output $10 per 1M (Google's pricing page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; LiteLLM's $0.30 / $2.50 are 2.5 Flash's text prices). Batch half price. Launch date not known here: the period starts 2025-05-20 (Google I/O 2025), an assumed start."
+
+[[model.period]]
+from = "2025-05-20"
+input = 0.50
+output = 10.00
+batch = 0.5
+
+[[model]]
+id = "gemini-2.5-pro-preview-tts"
+aliases = ["gemini-2.5-pro-tts"]
+encoding = "approximate"
+context_window = 8192
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Text to speech: text input $1, audio output $20 per 1M (Google's page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; LiteLLM copies 2.5 Pro's text prices). Batch half price. Launch date assumed 2025-05-20 (Google I/O 2025)."
+
+[[model.period]]
+from = "2025-05-20"
+input = 1.00
+output = 20.00
+batch = 0.5
+
+[[model]]
+id = "gemini-3.1-flash-tts-preview"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Text to speech: $1 input, $20 audio output per 1M; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Google's page). Launch date not known here: the period starts 2026-01-01, an assumed start."
+
+[[model.period]]
+from = "2026-01-01"
+input = 1.00
+output = 20.00
+batch = 0.5
+
+[[model]]
+id = "gemini-live-2.5-flash-preview"
+aliases = ["gemini-2.5-flash-native-audio-latest", "gemini-2.5-flash-native-audio-preview-09-2025", "gemini-2.5-flash-native-audio-preview-12-2025", "gemini-live-2.5-flash-preview-native-audio-09-2025", "gemini-live-2.5-flash"]
+encoding = "approximate"
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Live API (native audio): text input $0.50, audio/image/video input $3, text output $2, audio output $12 per 1M (Google's page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; GA prices match the preview). LiteLLM's native-audio entries give 2.5 Flash's text prices ($0.30 / $2.50) with $1 audio; not used. Launch date assumed 2025-09-01 (the 09-2025 snapshot)."
+
+[[model.period]]
+from = "2025-09-01"
+input = 0.50
+audio_input = 3.00
+image_input = 3.00
+output = 2.00
+audio_output = 12.00
+
+[[model]]
+id = "gemini-3.1-flash-live-preview"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing#gemini-3.1-flash-live-preview"
+checked = "2026-12-07"
+notes = "Live API: text input $0.75, audio input $3, image input $1, text output $4.50, audio output $12 per 1M (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Google's page). Video input ($1) bills as image input. Launch date not known here: the period starts 2026-01-01, an assumed start."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.75
+audio_input = 3.00
+image_input = 1.00
+output = 4.50
+audio_output = 12.00
+
+[[model]]
+id = "gemini-3-pro-image-preview"
+aliases = ["gemini-3-pro-image"]
+encoding = "approximate"
+context_window = 65536
+max_output = 32768
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing#gemini-3-pro-image"
+checked = "2026-12-07"
+notes = "Image generation, billed by tokens: input $2, text and thinking output $12, image output $120 per 1M (a 1K/2K image is 1,120 tokens = $0.134, a 4K image 2,000 tokens = $0.24), so per_image is not set; batch half (Google's page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; LiteLLM agrees). Grounding with Google Search $14 / 1k queries from 2026-01-05 is not modelled. Launch date assumed 2025-11-20."
+
+[[model.period]]
+from = "2025-11-20"
+input = 2.00
+output = 12.00
+image_output = 120.00
+batch = 0.5
+
+[[model]]
+id = "gemini-3.1-flash-image-preview"
+aliases = ["gemini-3.1-flash-image"]
+encoding = "approximate"
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Image generation: input $0.50, text output $3, image output $60 per 1M; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Google's page). Launch date not known here: the period starts 2026-01-01, an assumed start."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.50
+output = 3.00
+image_output = 60.00
+batch = 0.5
+
+[[model]]
+id = "gemini-embedding-2-preview"
+aliases = ["gemini-embedding-2"]
+encoding = "approximate"
+context_window = 8192
+max_output = 0
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing#gemini-embedding-2"
+checked = "2026-12-07"
+notes = "Embeddings: text $0.20, audio $6.50, image $0.45 per 1M input tokens (video $12 is not expressible and bills as image); batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Google's page). Launch date not known here: the period starts 2026-01-01, an assumed start."
+
+[[model.period]]
+from = "2026-01-01"
+input = 0.20
+audio_input = 6.50
+image_input = 0.45
+output = 0
+batch = 0.5
+
+[[model]]
+id = "gemini-2.5-computer-use-preview-10-2025"
+aliases = []
+encoding = "approximate"
+context_window = 128000
+max_output = 64000
+efforts = []
+source = "https://ai.google.dev/gemini-api/docs/pricing"
+checked = "2026-12-07"
+notes = "Computer Use preview: 2.5 Pro's prices, $1.25 / $10 up to 200k prompt tokens, $2.50 / $15 above (LiteLLM; Google's page lists it with 2.5 Pro's rates). No caching or batch listed. Released 2025-10-07."
+
+[[model.period]]
+from = "2025-10-07"
+input = 1.25
+output = 10.00
+
+[model.period.long_context]
+threshold = 200000
+input = 2.50
+output = 15.00
 
 """####),
         ("pricing/mistral.toml", ####"""
@@ -1466,7 +1867,7 @@ batch = 0.5
 
 [[model]]
 id = "mistral-large-2407"
-aliases = []
+aliases = ["mistralai/mistral-large"]
 encoding = "approximate"
 context_window = 131072
 max_output = 131072
@@ -1492,11 +1893,12 @@ encoding = "approximate"
 context_window = 262144
 max_output = 262144
 efforts = []
-notes = "Mistral Large 3 (open weights). mistral-large-latest points here since Dec 2025 (before: 2411 at $2/$6). LiteLLM agrees."
+notes = "Mistral Large 3 (open weights). mistral-large-latest points here since Dec 2025 (before: 2411 at $2/$6). LiteLLM agrees. Cached input $0.05 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2025-12-02"
 input = 0.50
+cached_input = 0.05
 output = 1.50
 batch = 0.5
 
@@ -1522,11 +1924,12 @@ encoding = "approximate"
 context_window = 131072
 max_output = 131072
 efforts = []
-notes = "Mistral Medium 3. LiteLLM agrees (gives max_output 8191)."
+notes = "Mistral Medium 3. LiteLLM agrees (gives max_output 8191). Cached input $0.04 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2025-05-07"
 input = 0.40
+cached_input = 0.04
 output = 2.00
 batch = 0.5
 
@@ -1537,11 +1940,12 @@ encoding = "approximate"
 context_window = 131072
 max_output = 131072
 efforts = []
-notes = "Mistral Medium 3.1. LiteLLM agrees."
+notes = "Mistral Medium 3.1. LiteLLM agrees. Cached input $0.04 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2025-08-12"
 input = 0.40
+cached_input = 0.04
 output = 2.00
 batch = 0.5
 
@@ -1552,11 +1956,12 @@ encoding = "approximate"
 context_window = 262144
 max_output = 262144
 efforts = []
-notes = "From LiteLLM only (Mistral Medium 3.5, $1.50 / $7.50); the period starts 2026-04-01, the month its version number names. mistral-medium-latest points here per LiteLLM."
+notes = "From LiteLLM only (Mistral Medium 3.5, $1.50 / $7.50); the period starts 2026-04-01, the month its version number names. mistral-medium-latest points here per LiteLLM. Cached input $0.15 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2026-04-01"
 input = 1.50
+cached_input = 0.15
 output = 7.50
 batch = 0.5
 
@@ -1656,11 +2061,12 @@ encoding = "approximate"
 context_window = 256000
 max_output = 256000
 efforts = []
-notes = "codestral-latest points here. LiteLLM's codestral-latest entry ($1 / $3, 32k) is stale: that was codestral-2405."
+notes = "codestral-latest points here. LiteLLM's codestral-latest entry ($1 / $3, 32k) is stale: that was codestral-2405. Cached input $0.03 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2025-07-30"
 input = 0.30
+cached_input = 0.03
 output = 0.90
 batch = 0.5
 
@@ -1715,11 +2121,12 @@ encoding = "approximate"
 context_window = 262144
 max_output = 262144
 efforts = []
-notes = "Devstral 2. Mistral offered it free for an introductory period; the list price is recorded. LiteLLM agrees."
+notes = "Devstral 2. Mistral offered it free for an introductory period; the list price is recorded. LiteLLM agrees. Cached input $0.04 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2025-12-09"
 input = 0.40
+cached_input = 0.04
 output = 2.00
 batch = 0.5
 
@@ -1769,47 +2176,50 @@ output = 0.30
 batch = 0.5
 
 [[model]]
-id = "ministral-3-14b-2512"
-aliases = ["ministral-14b-latest"]
+id = "ministral-14b-2512"
+aliases = ["ministral-3-14b-2512", "ministral-14b-latest"]
 encoding = "approximate"
 context_window = 262144
 max_output = 262144
 efforts = []
-notes = "LiteLLM agrees."
+notes = "Ministral 3 14B. Mistral's API name is ministral-14b-2512 (docs.mistral.ai, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it); LiteLLM spells it ministral-3-14b-2512, kept as an alias (one model, one price: the two entries of the earlier tables are merged). Cached input $0.02 (10% of input) and batch half price (cached included) per Mistral's pricing page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) gives them; LiteLLM lists no cache price."
 
 [[model.period]]
 from = "2025-12-02"
 input = 0.20
+cached_input = 0.02
 output = 0.20
 batch = 0.5
 
 [[model]]
-id = "ministral-3-8b-2512"
-aliases = ["ministral-8b-2512", "ministral-8b-latest"]
+id = "ministral-8b-2512"
+aliases = ["ministral-3-8b-2512", "ministral-8b-latest"]
 encoding = "approximate"
 context_window = 262144
 max_output = 262144
 efforts = []
-notes = "LiteLLM agrees (lists ministral-8b-2512 separately at the same price)."
+notes = "Ministral 3 8B. Mistral's API name is ministral-8b-2512 (mistral.ai/pricing/api, cited by genai-prices 0.2.5 (PyPI, checked 2026-12-07)); LiteLLM's ministral-3-8b-2512 is an alias. ministral-8b-latest moved here from ministral-8b-2410 on 2025-12-02. Cached input $0.015 (10%) and batch half price per Mistral's page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; LiteLLM agrees on input/output."
 
 [[model.period]]
 from = "2025-12-02"
 input = 0.15
+cached_input = 0.015
 output = 0.15
 batch = 0.5
 
 [[model]]
-id = "ministral-3-3b-2512"
-aliases = ["ministral-3b-latest"]
+id = "ministral-3b-2512"
+aliases = ["ministral-3-3b-2512", "ministral-3b-latest"]
 encoding = "approximate"
 context_window = 131072
 max_output = 131072
 efforts = []
-notes = "LiteLLM agrees."
+notes = "Ministral 3 3B. Mistral's API name is ministral-3b-2512 (genai-prices 0.2.5 (PyPI, checked 2026-12-07)); LiteLLM's ministral-3-3b-2512 is an alias (the two entries of the earlier tables are merged). Cached input $0.01 (10%) and batch half price per Mistral's page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it."
 
 [[model.period]]
 from = "2025-12-02"
 input = 0.10
+cached_input = 0.01
 output = 0.10
 batch = 0.5
 
@@ -1922,43 +2332,14 @@ encoding = "approximate"
 context_window = 8192
 max_output = 0
 efforts = []
-notes = "LiteLLM agrees."
+notes = "LiteLLM agrees. Cached input $0.015 (10% of input) per Mistral's pricing page as genai-prices 0.2.5 gives it (the page lists cache reads for current models; batch halves them too); the earlier tables billed cache reads as input. When Mistral started the discount is not known here, so it applies from the model's first period."
 
 [[model.period]]
 from = "2025-05-28"
 input = 0.15
+cached_input = 0.015
 output = 0
 batch = 0.5
-
-[[model]]
-id = "ministral-14b-2512"
-encoding = "approximate"
-context_window = 262144
-efforts = []
-source = "https://github.com/pydantic/genai-prices"
-checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2025-12-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
-
-[[model.period]]
-from = "2025-12-01"
-input = 0.2
-cached_input = 0.02
-output = 0.2
-
-[[model]]
-id = "ministral-3b-2512"
-encoding = "approximate"
-context_window = 131072
-efforts = []
-source = "https://github.com/pydantic/genai-prices"
-checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2025-12-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
-
-[[model.period]]
-from = "2025-12-01"
-input = 0.1
-cached_input = 0.01
-output = 0.1
 
 [[model]]
 id = "mistral-small-2603"
@@ -1967,13 +2348,70 @@ context_window = 262144
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-03-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "Mistral Small 4. From genai-prices (PyPI) only; not in LiteLLM's mid-2026 copy. Released 2026-03-16, when Mistral's docs made mistral-small-latest an API name of it (genai-prices 0.2.5 cites the docs commit). Batch half price, cached input included (Mistral's batch rates as genai-prices 0.2.5 gives them). Effort tiers not known."
 
 [[model.period]]
-from = "2026-03-01"
+from = "2026-03-16"
 input = 0.15
 cached_input = 0.015
 output = 0.6
+batch = 0.5
+
+[[model]]
+id = "mistral-large-4-0"
+aliases = ["mistral-large-4"]
+encoding = "approximate"
+context_window = 1048576
+max_output = 262144
+efforts = []
+source = "https://docs.mistral.ai/inference/pricing"
+checked = "2026-12-07"
+notes = "Mistral Large 4 (public preview from 2026-10-06). Mistral's own docs list it (docs.mistral.ai/models/mistral-large-4-0 and /inference/pricing, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes them with its changelog): promotional $0.68 / $0.07 cached / $2.09 at launch, list $1.36 / $0.14 / $4.18 from 2026-10-20, $0.70 / $0.07 / $2.10 on the pricing page from 2026-10-29; batch half in each period. The earlier tables left it out as 'a reseller's price'; that was wrong. Not in LiteLLM's mid-2026 copy."
+
+[[model.period]]
+from = "2026-10-06"
+input = 0.68
+cached_input = 0.07
+output = 2.09
+batch = 0.5
+
+[[model.period]]
+from = "2026-10-20"
+input = 1.36
+cached_input = 0.14
+output = 4.18
+batch = 0.5
+
+[[model.period]]
+from = "2026-10-29"
+input = 0.70
+cached_input = 0.07
+output = 2.10
+batch = 0.5
+
+[[model]]
+id = "voxtral-small-2507"
+aliases = ["voxtral-small-latest", "voxtral-small-24b-2507"]
+encoding = "approximate"
+context_window = 32768
+efforts = []
+source = "https://docs.mistral.ai/inference/pricing"
+checked = "2026-12-07"
+notes = "Voxtral Small (chat with audio input). Text $0.10 in, $0.01 cached, output $0.30, raised to $0.40 on 2026-08-11; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Mistral's docs commit). Audio input is billed per minute ($0.004 / min), which the format cannot express: audio tokens here bill at the text input price, an under-estimate. Released 2025-07-15."
+
+[[model.period]]
+from = "2025-07-15"
+input = 0.10
+cached_input = 0.01
+output = 0.30
+batch = 0.5
+
+[[model.period]]
+from = "2026-08-11"
+input = 0.10
+cached_input = 0.01
+output = 0.40
+batch = 0.5
 
 """####),
         ("pricing/openai.toml", ####"""
@@ -1996,14 +2434,14 @@ context_window = 200000
 max_output = 100000
 efforts = ["low", "medium", "high"]
 source = "https://platform.openai.com/docs/models/o1"
-notes = "LiteLLM agrees ($15 / $7.50 cached / $60). Reasoning tokens bill as output. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5)."
+notes = "LiteLLM agrees ($15 / $7.50 cached / $60). Reasoning tokens bill as output. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5). OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2024-12-17"
 input = 15.00
 cached_input = 7.50
 output = 60.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 
 [[model]]
 id = "o1-preview-2024-09-12"
@@ -2070,7 +2508,7 @@ context_window = 200000
 max_output = 100000
 efforts = ["low", "medium", "high"]
 source = "https://platform.openai.com/docs/models/o3"
-notes = "80% price cut on 2025-06-10 ($10/$2.50/$40 to $2/$0.50/$8). LiteLLM lists only the post-cut price, and gives flex/priority only on the undated alias. Flex (half price) launched 2025-04-17; priority processing priced only in the later period. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5)."
+notes = "80% price cut on 2025-06-10 ($10/$2.50/$40 to $2/$0.50/$8). LiteLLM lists only the post-cut price, and gives flex/priority only on the undated alias. Flex (half price) launched 2025-04-17; priority processing priced only in the later period. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5). OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2025-04-16"
@@ -2078,7 +2516,7 @@ input = 10.00
 cached_input = 2.50
 output = 40.00
 web_search_per_1k = 10.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.flex]
 input = 5.00
 cached_input = 1.25
@@ -2090,7 +2528,7 @@ input = 2.00
 cached_input = 0.50
 output = 8.00
 web_search_per_1k = 10.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.flex]
 input = 1.00
 cached_input = 0.25
@@ -2108,14 +2546,14 @@ context_window = 200000
 max_output = 100000
 efforts = ["low", "medium", "high"]
 source = "https://platform.openai.com/docs/models/o3-mini"
-notes = "LiteLLM agrees ($1.10 / $0.55 cached / $4.40). LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5)."
+notes = "LiteLLM agrees ($1.10 / $0.55 cached / $4.40). LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5). OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2025-01-31"
 input = 1.10
 cached_input = 0.55
 output = 4.40
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 
 [[model]]
 id = "o3-pro-2025-06-10"
@@ -2142,7 +2580,7 @@ context_window = 200000
 max_output = 100000
 efforts = ["low", "medium", "high"]
 source = "https://platform.openai.com/docs/models/o4-mini"
-notes = "OpenAI's page shows the flex cached-input price rounded to $0.138; exact half of $0.275 is $0.1375 (LiteLLM's value), used here. LiteLLM gives flex/priority only on the undated alias. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5)."
+notes = "OpenAI's page shows the flex cached-input price rounded to $0.138; exact half of $0.275 is $0.1375 (LiteLLM's value), used here. LiteLLM gives flex/priority only on the undated alias. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5). OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2025-04-16"
@@ -2150,7 +2588,7 @@ input = 1.10
 cached_input = 0.275
 output = 4.40
 web_search_per_1k = 10.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.flex]
 input = 0.55
 cached_input = 0.1375
@@ -2239,14 +2677,14 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-4o"
-notes = "Cached input billed from prompt caching launch (2024-10-01). Web search (Responses tool, non-reasoning preview) was $25 / 1k calls; not recorded here. LiteLLM agrees; it gives priority prices only on the undated alias."
+notes = "Cached input billed from prompt caching launch (2024-10-01). Web search (Responses tool, non-reasoning preview) was $25 / 1k calls; not recorded here. LiteLLM agrees; it gives priority prices only on the undated alias. OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2024-08-06"
 input = 2.50
 cached_input = 1.25
 output = 10.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.priority]
 input = 4.25
 cached_input = 2.125
@@ -2260,14 +2698,14 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-4o"
-notes = "LiteLLM agrees."
+notes = "LiteLLM agrees. OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2024-11-20"
 input = 2.50
 cached_input = 1.25
 output = 10.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.priority]
 input = 4.25
 cached_input = 2.125
@@ -2296,14 +2734,14 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-4o-mini"
-notes = "LiteLLM agrees; it gives priority prices only on the undated alias."
+notes = "LiteLLM agrees; it gives priority prices only on the undated alias. OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2024-07-18"
 input = 0.15
 cached_input = 0.075
 output = 0.60
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.priority]
 input = 0.25
 cached_input = 0.125
@@ -2701,14 +3139,14 @@ context_window = 1047576
 max_output = 32768
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-4.1"
-notes = "No long-context surcharge across the 1M window. LiteLLM agrees; it gives priority prices only on the undated alias."
+notes = "No long-context surcharge across the 1M window. LiteLLM agrees; it gives priority prices only on the undated alias. OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2025-04-14"
 input = 2.00
 cached_input = 0.50
 output = 8.00
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.priority]
 input = 3.50
 cached_input = 0.875
@@ -2722,14 +3160,14 @@ context_window = 1047576
 max_output = 32768
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-4.1-mini"
-notes = "LiteLLM agrees; it gives priority prices only on the undated alias."
+notes = "LiteLLM agrees; it gives priority prices only on the undated alias. OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2025-04-14"
 input = 0.40
 cached_input = 0.10
 output = 1.60
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.priority]
 input = 0.70
 cached_input = 0.175
@@ -2743,14 +3181,14 @@ context_window = 1047576
 max_output = 32768
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-4.1-nano"
-notes = "LiteLLM agrees; it gives priority prices only on the undated alias."
+notes = "LiteLLM agrees; it gives priority prices only on the undated alias. OpenAI's Batch table lists no cached-input price for this model; cached tokens of a batch request bill at the standard cached rate (unchanged: cached_input), as genai-prices 0.2.5 reads the page. For gpt-5 and later the table lists half the cached rate."
 
 [[model.period]]
 from = "2025-04-14"
 input = 0.10
 cached_input = 0.025
 output = 0.40
-batch = 0.5
+batch = { multiplier = 0.5, unchanged = ["cached_input"] }
 [model.period.priority]
 input = 0.20
 cached_input = 0.05
@@ -2838,13 +3276,14 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-5-chat"
-notes = "The non-reasoning ChatGPT model; moving target. LiteLLM agrees."
+notes = "The non-reasoning ChatGPT model; moving target. LiteLLM agrees. Batch half price, cached input included, as gpt-5 / gpt-5.1 (OpenAI's Batch API; genai-prices 0.2.5 matches this name to that model)."
 
 [[model.period]]
 from = "2025-08-07"
 input = 1.25
 cached_input = 0.125
 output = 10.00
+batch = 0.5
 
 [[model]]
 id = "gpt-5-codex"
@@ -2854,13 +3293,14 @@ context_window = 400000
 max_output = 128000
 efforts = ["low", "medium", "high"]
 source = "https://platform.openai.com/docs/models/gpt-5-codex"
-notes = "Responses API only. LiteLLM agrees on price (records max_input 272000)."
+notes = "Responses API only. LiteLLM agrees on price (records max_input 272000). Batch half price, cached input included, as gpt-5 / gpt-5.1 (OpenAI's Batch API; genai-prices 0.2.5 matches this name to that model)."
 
 [[model.period]]
 from = "2025-09-15"
 input = 1.25
 cached_input = 0.125
 output = 10.00
+batch = 0.5
 
 [[model]]
 id = "gpt-5-pro-2025-10-06"
@@ -2929,13 +3369,14 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-5.1-chat-latest"
-notes = "LiteLLM agrees (priority prices from LiteLLM)."
+notes = "LiteLLM agrees (priority prices from LiteLLM). Batch half price, cached input included, as gpt-5 / gpt-5.1 (OpenAI's Batch API; genai-prices 0.2.5 matches this name to that model)."
 
 [[model.period]]
 from = "2025-11-13"
 input = 1.25
 cached_input = 0.125
 output = 10.00
+batch = 0.5
 [model.period.priority]
 input = 2.50
 cached_input = 0.25
@@ -2949,13 +3390,14 @@ context_window = 400000
 max_output = 128000
 efforts = ["low", "medium", "high"]
 source = "https://platform.openai.com/docs/models/gpt-5.1-codex"
-notes = "Responses API only. LiteLLM agrees."
+notes = "Responses API only. LiteLLM agrees. Batch half price, cached input included, as gpt-5 / gpt-5.1 (OpenAI's Batch API; genai-prices 0.2.5 matches this name to that model)."
 
 [[model.period]]
 from = "2025-11-13"
 input = 1.25
 cached_input = 0.125
 output = 10.00
+batch = 0.5
 [model.period.priority]
 input = 2.50
 cached_input = 0.25
@@ -2969,13 +3411,14 @@ context_window = 400000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.1-codex-max"
-notes = "Responses API only. LiteLLM agrees."
+notes = "Responses API only. LiteLLM agrees. Batch half price, cached input included, as gpt-5 / gpt-5.1 (OpenAI's Batch API; genai-prices 0.2.5 matches this name to that model)."
 
 [[model.period]]
 from = "2025-11-19"
 input = 1.25
 cached_input = 0.125
 output = 10.00
+batch = 0.5
 
 [[model]]
 id = "gpt-5.1-codex-mini"
@@ -3005,7 +3448,7 @@ context_window = 400000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.2"
-notes = "From LiteLLM (no batch or flex listed there; not confirmed against OpenAI's page, so batch records price at standard)."
+notes = "From LiteLLM, which lists no batch or flex price. OpenAI's pricing page (developers.openai.com/api/docs/pricing, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it) lists Batch at half of every token price, cached input included ($0.875 / $0.0875 / $7), and Flex at the same half prices."
 
 [[model.period]]
 from = "2025-12-11"
@@ -3013,6 +3456,9 @@ input = 1.75
 cached_input = 0.175
 output = 14.00
 web_search_per_1k = 10.00
+batch = 0.5
+[model.period.flex]
+multiplier = 0.5
 [model.period.priority]
 input = 3.50
 cached_input = 0.35
@@ -3026,13 +3472,14 @@ context_window = 128000
 max_output = 16384
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-5.2-chat-latest"
-notes = "From LiteLLM."
+notes = "From LiteLLM. Batch half price, cached input included: OpenAI prices it as gpt-5.2 (genai-prices 0.2.5 (PyPI, checked 2026-12-07) matches it to gpt-5.2, whose Batch rates it quotes from OpenAI's page)."
 
 [[model.period]]
 from = "2025-12-11"
 input = 1.75
 cached_input = 0.175
 output = 14.00
+batch = 0.5
 [model.period.priority]
 input = 3.50
 cached_input = 0.35
@@ -3046,13 +3493,14 @@ context_window = 400000
 max_output = 128000
 efforts = ["low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.2-codex"
-notes = "From LiteLLM; launch date approximate (Dec 2025)."
+notes = "From LiteLLM; launch date approximate (Dec 2025). Batch half price, cached input included: OpenAI prices it as gpt-5.2 (genai-prices 0.2.5 (PyPI, checked 2026-12-07) matches it to gpt-5.2, whose Batch rates it quotes from OpenAI's page)."
 
 [[model.period]]
 from = "2025-12-18"
 input = 1.75
 cached_input = 0.175
 output = 14.00
+batch = 0.5
 [model.period.priority]
 input = 3.50
 cached_input = 0.35
@@ -3066,12 +3514,13 @@ context_window = 400000
 max_output = 128000
 efforts = ["medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.2-pro"
-notes = "From LiteLLM (no cached-input, batch or flex price listed)."
+notes = "From LiteLLM (no cached-input, batch or flex price listed). Batch $10.50 / $84 per OpenAI's pricing page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; no cached-input price."
 
 [[model.period]]
 from = "2025-12-11"
 input = 21.00
 output = 168.00
+batch = 0.5
 
 [[model]]
 id = "gpt-5.3-chat-latest"
@@ -3222,7 +3671,7 @@ context_window = 1050000
 max_output = 128000
 efforts = ["none", "low", "medium", "high", "xhigh"]
 source = "https://platform.openai.com/docs/models/gpt-5.5"
-notes = "From LiteLLM. Flex half and priority double every standard price (multipliers, so they also apply to the long-context rates). LiteLLM lists a 1.1x regional-processing uplift, not modelled."
+notes = "From LiteLLM. Flex half and priority 2.5x every standard price (multipliers, so they also apply to the long-context rates). LiteLLM lists a 1.1x regional-processing uplift, not modelled. Priority is $12.50 / $1.25 / $75 (2.5x) on OpenAI's pricing page as genai-prices 0.2.5 quotes it (verified there 2026-10-12); LiteLLM's 2x is not the page's. When the page changed is not known, so 2.5x is used from launch."
 
 [[model.period]]
 from = "2026-04-23"
@@ -3235,7 +3684,7 @@ batch = 0.5
 multiplier = 0.5
 web_search_per_1k = 10.00
 [model.period.priority]
-multiplier = 2
+multiplier = 2.5
 web_search_per_1k = 10.00
 [model.period.long_context]
 threshold = 272000
@@ -3483,7 +3932,7 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-image-1"
-notes = "Billed by tokens: text input $5 (cached $1.25), image input $10 (cached $2.50, not representable), image output $40 per 1M. Per-image figures on OpenAI's page (1024x1024: low $0.011, medium $0.042, high $0.167) are these output tokens, so per_image is not set (it would double-count). No token context window published (0 = not applicable). LiteLLM agrees."
+notes = "Billed by tokens: text input $5 (cached $1.25), image input $10 (cached $2.50, not representable), image output $40 per 1M. Per-image figures on OpenAI's page (1024x1024: low $0.011, medium $0.042, high $0.167) are these output tokens, so per_image is not set (it would double-count). No token context window published (0 = not applicable). LiteLLM agrees. Batch (OpenAI's pricing page, image generation Batch table, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it): half of every token price; where the page publishes a rounded cached figure ($0.63 for $1.25 / 2) that figure is used as written."
 
 [[model.period]]
 from = "2025-04-23"
@@ -3493,6 +3942,10 @@ output = 40.00
 image_input = 10.00
 image_output = 40.00
 
+[model.period.batch]
+multiplier = 0.5
+cached_input = 0.63
+
 [[model]]
 id = "gpt-image-1-mini"
 aliases = []
@@ -3501,7 +3954,7 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-image-1-mini"
-notes = "Token-billed like gpt-image-1 (1024x1024: low $0.005, medium $0.011 as output tokens). LiteLLM agrees."
+notes = "Token-billed like gpt-image-1 (1024x1024: low $0.005, medium $0.011 as output tokens). LiteLLM agrees. Batch (OpenAI's pricing page, image generation Batch table, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it): half of every token price; where the page publishes a rounded cached figure ($0.63 for $1.25 / 2) that figure is used as written."
 
 [[model.period]]
 from = "2025-10-06"
@@ -3510,6 +3963,7 @@ cached_input = 0.20
 output = 8.00
 image_input = 2.50
 image_output = 8.00
+batch = 0.5
 
 [[model]]
 id = "gpt-image-1.5-2025-12-16"
@@ -3519,7 +3973,7 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-image-1.5"
-notes = "Token-billed; text output $10, image output $32 per 1M. LiteLLM agrees."
+notes = "Token-billed; text output $10, image output $32 per 1M. LiteLLM agrees. Batch (OpenAI's pricing page, image generation Batch table, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it): half of every token price; where the page publishes a rounded cached figure ($0.63 for $1.25 / 2) that figure is used as written."
 
 [[model.period]]
 from = "2025-12-16"
@@ -3529,6 +3983,10 @@ output = 10.00
 image_input = 8.00
 image_output = 32.00
 
+[model.period.batch]
+multiplier = 0.5
+cached_input = 0.63
+
 [[model]]
 id = "gpt-image-2-2026-04-21"
 aliases = ["gpt-image-2"]
@@ -3537,7 +3995,7 @@ context_window = 0
 max_output = 0
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-image-2"
-notes = "From LiteLLM only."
+notes = "From LiteLLM only. Batch (OpenAI's pricing page, image generation Batch table, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it): half of every token price; where the page publishes a rounded cached figure ($0.63 for $1.25 / 2) that figure is used as written."
 
 [[model.period]]
 from = "2026-04-21"
@@ -3546,6 +4004,7 @@ cached_input = 1.25
 output = 10.00
 image_input = 8.00
 image_output = 30.00
+batch = 0.5
 
 [[model]]
 id = "chatgpt-image-latest"
@@ -3717,13 +4176,13 @@ context_window = 16385
 max_output = 4096
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-3.5-turbo"
-notes = "LiteLLM agrees. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5)."
+notes = "LiteLLM agrees. LiteLLM lists no batch price for it; OpenAI's Batch API halves every token price (batch = 0.5). OpenAI's Batch table lists the same rates as standard for this model (genai-prices 0.2.5 quotes it), so batch = 1."
 
 [[model.period]]
 from = "2023-11-06"
 input = 1.00
 output = 2.00
-batch = 0.5
+batch = 1
 
 [[model]]
 id = "gpt-3.5-turbo-instruct"
@@ -3781,7 +4240,7 @@ context_window = 1050000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Flex half and Priority twice every price (OpenAI's pricing page as genai-prices 0.2.5 quotes it)."
 
 [[model.period]]
 from = "2026-01-01"
@@ -3791,6 +4250,10 @@ cache_write_5m = 12.5
 output = 50
 web_search_per_1k = 10
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 2
 
 [model.period.long_context]
 threshold = 272000
@@ -3821,7 +4284,7 @@ context_window = 1050000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Flex half and Priority twice every price (OpenAI's pricing page as genai-prices 0.2.5 quotes it)."
 
 [[model.period]]
 from = "2026-01-01"
@@ -3831,6 +4294,10 @@ cache_write_5m = 0.125
 output = 0.5
 web_search_per_1k = 10
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 2
 
 [model.period.long_context]
 threshold = 272000
@@ -3846,7 +4313,7 @@ context_window = 1050000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Flex half and Priority twice every price (OpenAI's pricing page as genai-prices 0.2.5 quotes it)."
 
 [[model.period]]
 from = "2026-01-01"
@@ -3856,6 +4323,10 @@ cache_write_5m = 2.5
 output = 10
 web_search_per_1k = 10
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 2
 
 [model.period.long_context]
 threshold = 272000
@@ -3871,7 +4342,7 @@ context_window = 1050000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Flex half and Priority twice every price (OpenAI's pricing page as genai-prices 0.2.5 quotes it)."
 
 [[model.period]]
 from = "2026-01-01"
@@ -3881,6 +4352,10 @@ cache_write_5m = 2.5
 output = 10
 web_search_per_1k = 10
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 2
 
 [model.period.long_context]
 threshold = 272000
@@ -3896,7 +4371,7 @@ context_window = 1050000
 efforts = []
 source = "https://github.com/pydantic/genai-prices"
 checked = "2026-12-04"
-notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known."
+notes = "From genai-prices 0.2.3 (PyPI) only, added by the 2026-12-04 audit (scripts/audit-prices.py); not in LiteLLM's mid-2026 copy. Launch date not known here: the first period starts 2026-01-01, an assumed start (records dated earlier stay unpriced). Effort tiers not known. Flex half and Priority twice every price (OpenAI's pricing page as genai-prices 0.2.5 quotes it)."
 
 [[model.period]]
 from = "2026-01-01"
@@ -3906,6 +4381,10 @@ cache_write_5m = 1.25
 output = 5
 web_search_per_1k = 10
 batch = 0.5
+[model.period.flex]
+multiplier = 0.5
+[model.period.priority]
+multiplier = 2
 
 [model.period.long_context]
 threshold = 272000
@@ -3928,11 +4407,177 @@ input = 5
 cached_input = 0.5
 output = 30
 
+[[model]]
+id = "gpt-4o-transcribe"
+aliases = []
+encoding = "o200k_base"
+context_window = 16000
+max_output = 2000
+efforts = []
+source = "https://platform.openai.com/docs/models/gpt-4o-transcribe"
+checked = "2026-12-07"
+notes = "Speech to text, billed by tokens: text input $2.50, audio input $6, text output $10 per 1M (OpenAI's pricing page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; OpenAI's own per-minute figure, about $0.006, is these tokens). LiteLLM's audio input $2.50 is its text price; the page's $6 is used."
+
+[[model.period]]
+from = "2025-03-20"
+input = 2.50
+audio_input = 6.00
+output = 10.00
+
+[[model]]
+id = "gpt-4o-transcribe-diarize"
+aliases = []
+encoding = "o200k_base"
+context_window = 16000
+max_output = 2000
+efforts = []
+source = "https://platform.openai.com/docs/models/gpt-4o-transcribe-diarize"
+checked = "2026-12-07"
+notes = "Speech to text with speaker labels, priced as gpt-4o-transcribe (genai-prices 0.2.5 (PyPI, checked 2026-12-07) matches it to that price, citing the model page; LiteLLM agrees on text prices). Launch date not known here: the period starts 2025-10-01, an assumed start (records dated earlier stay unpriced)."
+
+[[model.period]]
+from = "2025-10-01"
+input = 2.50
+audio_input = 6.00
+output = 10.00
+
+[[model]]
+id = "gpt-4o-mini-transcribe"
+aliases = []
+encoding = "o200k_base"
+context_window = 16000
+max_output = 2000
+efforts = []
+source = "https://platform.openai.com/docs/models/gpt-4o-mini-transcribe"
+checked = "2026-12-07"
+notes = "Speech to text: text input $1.25, audio input $3, text output $5 per 1M (OpenAI's pricing page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it). LiteLLM's audio input $1.25 is its text price."
+
+[[model.period]]
+from = "2025-03-20"
+input = 1.25
+audio_input = 3.00
+output = 5.00
+
+[[model]]
+id = "gpt-4o-mini-tts"
+aliases = []
+encoding = "o200k_base"
+efforts = []
+source = "https://platform.openai.com/docs/models/gpt-4o-mini-tts"
+checked = "2026-12-07"
+notes = "Text to speech: text input $0.60, audio output $12 per 1M (OpenAI's pricing page as genai-prices 0.2.5 (PyPI, checked 2026-12-07) quotes it; about $0.015 a minute). Every output token is audio, so output is $12 too. LiteLLM's $2.50 / $10 text prices are not the page's."
+
+[[model.period]]
+from = "2025-03-20"
+input = 0.60
+output = 12.00
+audio_output = 12.00
+
+[[model]]
+id = "computer-use-preview-2025-03-11"
+aliases = ["computer-use-preview"]
+encoding = "o200k_base"
+context_window = 8192
+max_output = 1024
+efforts = []
+source = "https://platform.openai.com/docs/models/computer-use-preview"
+checked = "2026-12-07"
+notes = "The computer-use tool model (Responses API): $3 / $12 per OpenAI's pricing page (genai-prices 0.2.5 (PyPI, checked 2026-12-07) lists computer-use at $3 / $12; LiteLLM's only entry is Azure's, same price). Batch half price (OpenAI's Batch API)."
+
+[[model.period]]
+from = "2025-03-11"
+input = 3.00
+output = 12.00
+batch = 0.5
+
+[[model]]
+id = "gpt-4.5-preview-2025-02-27"
+aliases = ["gpt-4.5-preview"]
+encoding = "o200k_base"
+context_window = 128000
+max_output = 16384
+efforts = []
+source = "https://platform.openai.com/docs/models/gpt-4.5-preview"
+checked = "2026-12-07"
+notes = "Retired 2025-07-14; for old logs. $75 / $37.50 cached / $150 per OpenAI's page (genai-prices 0.2.5 (PyPI, checked 2026-12-07) agrees). Batch half price."
+
+[[model.period]]
+from = "2025-02-27"
+input = 75.00
+cached_input = 37.50
+output = 150.00
+batch = 0.5
+
+[[model]]
+id = "gpt-3.5-turbo-0613"
+aliases = ["gpt-3.5-turbo-0301"]
+encoding = "cl100k_base"
+context_window = 4096
+max_output = 4096
+efforts = []
+source = "https://platform.openai.com/docs/deprecations"
+checked = "2026-12-07"
+notes = "Retired 2024-09-13; for old logs. $1.50 / $2 per 1M as OpenAI's legacy price list gives it (genai-prices 0.2.5 (PyPI, checked 2026-12-07) agrees). gpt-3.5-turbo-0301 had the same price. Not in LiteLLM's mid-2026 copy."
+
+[[model.period]]
+from = "2023-03-01"
+input = 1.50
+output = 2.00
+
+[[model]]
+id = "gpt-3.5-turbo-16k-0613"
+aliases = ["gpt-3.5-turbo-16k"]
+encoding = "cl100k_base"
+context_window = 16385
+max_output = 4096
+efforts = []
+source = "https://platform.openai.com/docs/deprecations"
+checked = "2026-12-07"
+notes = "Retired 2024-09-13; for old logs. $3 / $4 per 1M (genai-prices 0.2.5 (PyPI, checked 2026-12-07) agrees)."
+
+[[model.period]]
+from = "2023-06-13"
+input = 3.00
+output = 4.00
+
+[[model]]
+id = "gpt-4-32k-0613"
+aliases = ["gpt-4-32k", "gpt-4-32k-0314"]
+encoding = "cl100k_base"
+context_window = 32768
+max_output = 32768
+efforts = []
+source = "https://help.openai.com/en/articles/7127956-how-much-does-gpt-4-cost"
+checked = "2026-12-07"
+notes = "Retired 2025-06-06; for old logs. $60 / $120 per 1M (OpenAI's help article as genai-prices 0.2.5 (PyPI, checked 2026-12-07) cites it)."
+
+[[model.period]]
+from = "2023-03-14"
+input = 60.00
+output = 120.00
+
+[[model]]
+id = "gpt-4-1106-vision-preview"
+aliases = ["gpt-4-vision-preview"]
+encoding = "cl100k_base"
+context_window = 128000
+max_output = 4096
+efforts = []
+source = "https://platform.openai.com/docs/deprecations"
+checked = "2026-12-07"
+notes = "Retired 2024-12-06; for old logs. $10 / $30 per 1M, image input as text input (genai-prices 0.2.5 (PyPI, checked 2026-12-07) agrees)."
+
+[[model.period]]
+from = "2023-11-06"
+input = 10.00
+output = 30.00
+
 """####),
         ("pricing/xai.toml", ####"""
 # xAI API prices, USD per 1M tokens (see pricing/FORMAT.md).
 # Sources: https://docs.x.ai/docs/models as known, compared with LiteLLM's mid-2026 file.
-# xAI has no public batch discount in this table. Grok tokenizers are not public: encoding = approximate.
+# xAI's Batch API bills every token type 20% off (batch = 0.8) on the models whose page says so
+# (docs.x.ai/developers/pricing#batch-api-pricing, as genai-prices 0.2.5 cites it). Grok tokenizers are not public: encoding = approximate.
 
 [table]
 provider = "xai"
@@ -4147,7 +4792,7 @@ encoding = "approximate"
 context_window = 2000000
 max_output = 2000000
 efforts = []
-notes = "From LiteLLM only; no long-context tier listed there. xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then (threshold 199999: the page says >= 200k)."
+notes = "From LiteLLM only; no long-context tier listed there. xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then; batch 20% off every token type from then (docs.x.ai/developers/pricing#batch-api-pricing, as genai-prices 0.2.5 cites it; whether batch existed before the cut is not known, so earlier batch records bill at the standard rate) (at_least = 200000: the page's column reads '>= 200k prompt tokens')."
 
 [[model.period]]
 from = "2026-03-09"
@@ -4160,9 +4805,10 @@ from = "2026-04-30"
 input = 1.25
 cached_input = 0.20
 output = 2.50
+batch = 0.8
 
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 2.50
 cached_input = 0.40
 output = 5.00
@@ -4174,7 +4820,7 @@ encoding = "approximate"
 context_window = 2000000
 max_output = 2000000
 efforts = []
-notes = "From LiteLLM only (LiteLLM names only the beta spelling). xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then (threshold 199999: the page says >= 200k)."
+notes = "From LiteLLM only (LiteLLM names only the beta spelling). xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then; batch 20% off every token type from then (docs.x.ai/developers/pricing#batch-api-pricing, as genai-prices 0.2.5 cites it; whether batch existed before the cut is not known, so earlier batch records bill at the standard rate) (at_least = 200000: the page's column reads '>= 200k prompt tokens')."
 
 [[model.period]]
 from = "2026-03-09"
@@ -4187,9 +4833,10 @@ from = "2026-04-30"
 input = 1.25
 cached_input = 0.20
 output = 2.50
+batch = 0.8
 
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 2.50
 cached_input = 0.40
 output = 5.00
@@ -4201,7 +4848,7 @@ encoding = "approximate"
 context_window = 2000000
 max_output = 2000000
 efforts = []
-notes = "From LiteLLM only; tokens of all agents are billed. xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then (threshold 199999: the page says >= 200k)."
+notes = "From LiteLLM only; tokens of all agents are billed. xAI cut the price from $2/$6 to $1.25/$2.50 on 2026-04-30 (docs.x.ai as archived and cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)); prompts of 200k tokens or more bill every token at double the price from then; batch 20% off every token type from then (docs.x.ai/developers/pricing#batch-api-pricing, as genai-prices 0.2.5 cites it; whether batch existed before the cut is not known, so earlier batch records bill at the standard rate) (at_least = 200000: the page's column reads '>= 200k prompt tokens')."
 
 [[model.period]]
 from = "2026-03-09"
@@ -4214,9 +4861,10 @@ from = "2026-04-30"
 input = 1.25
 cached_input = 0.20
 output = 2.50
+batch = 0.8
 
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 2.50
 cached_input = 0.40
 output = 5.00
@@ -4228,15 +4876,17 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 1000000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 (grok-4.20), an assumed start: records dated earlier stay unpriced."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09 (grok-4.20), an assumed start: records dated earlier stay unpriced. Prompts of 200,000 tokens and up bill every token at the higher rate (at_least = 200000: xAI's column reads '>= 200k prompt tokens'); the earlier table said 'over 200,000', one token off. Batch 20% off every token type, cached included (docs.x.ai/developers/pricing#batch-api-pricing, as genai-prices 0.2.5 (PyPI, checked 2026-12-07) cites it)."
 
 [[model.period]]
 from = "2026-03-09"
 input = 1.25
 cached_input = 0.20
 output = 2.50
+batch = 0.8
+
 [model.period.long_context]
-threshold = 200000
+at_least = 200000
 input = 2.50
 cached_input = 0.40
 output = 5.00
@@ -4248,7 +4898,7 @@ encoding = "approximate"
 context_window = 500000
 max_output = 500000
 efforts = []
-notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09, an assumed start: records dated earlier stay unpriced. Cached input $0.30 ($0.60 above 200k), not LiteLLM's $0.50 (that is Grok 4.6's), and the higher tier starts at 200k prompt tokens inclusive (threshold 199999), per docs.x.ai/docs/models/grok-4.5 as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)."
+notes = "From LiteLLM only; launch date not known here, the period starts 2026-03-09, an assumed start: records dated earlier stay unpriced. Cached input $0.30 ($0.60 above 200k), not LiteLLM's $0.50 (that is Grok 4.6's), and the higher tier starts at 200k prompt tokens inclusive (at_least = 200000), per docs.x.ai/docs/models/grok-4.5 as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04)."
 
 [[model.period]]
 from = "2026-03-09"
@@ -4256,7 +4906,7 @@ input = 2.00
 cached_input = 0.30
 output = 6.00
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 4.00
 cached_input = 0.60
 output = 12.00
@@ -4279,7 +4929,7 @@ output = 6
 batch = 0.8
 
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 4
 cached_input = 1
 output = 12
@@ -4302,7 +4952,7 @@ output = 6
 batch = 0.8
 
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 4
 cached_input = 1
 output = 12
@@ -4324,7 +4974,7 @@ output = 2
 batch = 0.8
 
 [model.period.long_context]
-threshold = 199999
+at_least = 200000
 input = 2
 cached_input = 0.4
 output = 4

@@ -35,6 +35,8 @@ public struct EffectivePrices: Sendable, Hashable {
     public var batchApplied: Bool
     public var serviceTierApplied: String?
     public var longContextApplied: Bool
+    /// The daily UTC window whose prices applied (DeepSeek's peak hours), if any.
+    public var timeWindow: TimeWindow?
     public var notes: [String]
 
     /// The effective price of every billed component.
@@ -86,11 +88,22 @@ public enum PricingError: UserFacingError, Equatable {
 }
 
 extension PriceBook {
-    /// The prices that apply to a request for `model` (id, alias or prefixed name) on `date`, through
-    /// `channel`, with the given service tier, batch flag and prompt size (for the long-context tier).
+    /// The prices that apply to a request for `model` (id, alias or prefixed name) at `date` (its day
+    /// picks the price period, its UTC time of day a time window), through `channel`, with the given
+    /// service tier, batch flag and prompt size (for the long-context tier).
     /// Layers: official table → channel → contract terms. Cost: a few dictionary look-ups.
     public func prices(
         for model: String, at date: Date, channel: String? = nil, serviceTier: String? = nil,
+        batch: Bool = false, promptTokens: Int = 0
+    ) throws(PricingError) -> EffectivePrices {
+        try prices(for: model, at: date, timeOfDay: TimeOfDay(date), channel: channel, serviceTier: serviceTier,
+                   batch: batch, promptTokens: promptTokens)
+    }
+
+    /// `prices(for:at:...)` with the time of day given apart from the date: `timeOfDay` picks a time
+    /// window of the day's period (nil: none, the standard prices), for listing each window's prices.
+    public func prices(
+        for model: String, at date: Date, timeOfDay: TimeOfDay?, channel: String? = nil, serviceTier: String? = nil,
         batch: Bool = false, promptTokens: Int = 0
     ) throws(PricingError) -> EffectivePrices {
         let split = splitChannel(model)
@@ -99,7 +112,7 @@ extension PriceBook {
         guard let ref = resolveRef(split.model) else {
             throw .unknownModel(name: model.trimmingCharacters(in: .whitespaces), suggestions: suggestions(for: split.model))
         }
-        return try prices(ref: ref, day: PriceDate.day(of: date), channel: channelName, mayRoute: mayRoute,
+        return try prices(ref: ref, day: PriceDate.day(of: date), moment: timeOfDay, channel: channelName, mayRoute: mayRoute,
                           serviceTier: serviceTier, batch: batch, promptTokens: promptTokens)
     }
 
@@ -122,19 +135,24 @@ extension PriceBook {
         var layer: String
         /// Set by a service tier or by terms: the tier multiplier does not apply.
         var exempt: Bool
+        /// A multiplier already on this price (a time window's, on the standard prices it does not name).
+        var rate: Rate = .one
+        /// An explicit batch price: the batch multiplier does not apply.
+        var batchPriced = false
     }
 
     /// `mayRoute`: the request named no channel (not even "official"), so a config `[[route]]` may pick one.
-    func prices(ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
-        try pricesAndLongContextThreshold(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
-                                          batch: batch, promptTokens: promptTokens).prices
+    func prices(ref: ModelRef, day: Int, moment: TimeOfDay?, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int) throws(PricingError) -> EffectivePrices {
+        try pricesAndLongContext(ref: ref, day: day, moment: moment, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+                                 batch: batch, promptTokens: promptTokens).prices
     }
 
-    /// `prices(ref:...)` and the prompt size above which the long-context tier applies (nil: none);
-    /// the prompt size changes nothing else, which lets `PricingMemo` reuse the prices below it.
-    func pricesAndLongContextThreshold(
-        ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int
-    ) throws(PricingError) -> (prices: EffectivePrices, longContextThreshold: Int?) {
+    /// `prices(ref:...)` and the long-context tier that could apply (nil: none); the prompt size
+    /// changes nothing else, which lets `PricingMemo` reuse the prices below the tier. `moment` (the
+    /// request's UTC time of day) picks a time window of the official period; nil ignores windows.
+    func pricesAndLongContext(
+        ref: ModelRef, day: Int, moment: TimeOfDay?, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool, promptTokens: Int
+    ) throws(PricingError) -> (prices: EffectivePrices, longContext: LongContextTier?) {
         let table = tables[ref.table]
         let model = table.models[ref.model]
         var channel = channel
@@ -151,13 +169,26 @@ extension PriceBook {
         // Indexed by PriceComponent.ordinal: the hot path does no hashing.
         var explicit = [Layered?](repeating: nil, count: PriceComponent.count)
         official.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: bundledLayer, exempt: false) }
+        var notes: [String] = routeNote.map { [$0] } ?? []
+        // A time window replaces the standard prices it names and multiplies the others it covers.
+        var window: TimeWindow?
+        if let moment, let index = official.windowIndex(at: moment) {
+            let w = official.windows[index]
+            window = w
+            if let m = w.multiplier {
+                for i in explicit.indices { explicit[i]?.rate = m }
+            }
+            w.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: bundledLayer, exempt: false) }
+            notes.append("\(w.name) prices: the request's time falls in the window \(w.description)")
+        }
         var layers = [official.layer ?? table.layerName]
         var batchRate = official.batch
+        var batchPrices = official.batchPrices
+        var batchUnchanged = official.batchUnchanged
         var tiers = official.serviceTiers
         var longContext = official.longContext
         // The layer whose period supplies batch, tiers and long context (the channel's replaces the official's).
         var modifiersLayer = bundledLayer
-        var notes: [String] = routeNote.map { [$0] } ?? []
         var channelPeriodStart: String?
 
         if let channel {
@@ -172,6 +203,8 @@ extension PriceBook {
             }
             // A channel's period is its own price list: only the modifiers it gives apply.
             batchRate = period.batch
+            batchPrices = period.batchPrices
+            batchUnchanged = period.batchUnchanged
             tiers = period.serviceTiers
             longContext = period.longContext
             modifiersLayer = layer
@@ -183,10 +216,14 @@ extension PriceBook {
         }
 
         var longContextApplied = false
-        if let lc = longContext, promptTokens > lc.threshold {
-            lc.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: false) }
+        if let lc = longContext, lc.applies(toPrompt: promptTokens) {
+            // A time window's multiplier covers the long-context prices too (DeepSeek's peak doubles every rate).
+            let windowRate = window?.multiplier ?? .one
+            lc.prices.forEach { c, p in
+                explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: false, rate: window?.prices[c] == nil ? windowRate : .one)
+            }
             longContextApplied = true
-            notes.append("long-context prices: the prompt (\(promptTokens) tokens) exceeds \(lc.threshold), so every token bills at the higher rate")
+            notes.append("long-context prices: the prompt (\(promptTokens) tokens) \(lc.rule), so every token bills at the higher rate")
         }
 
         var tierMultiplier: Rate?
@@ -197,22 +234,33 @@ extension PriceBook {
             tierApplied = name
         }
 
+        let batchAvailable = batchRate != nil || !batchPrices.isEmpty
+        if batch && batchAvailable {
+            batchPrices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: modifiersLayer, exempt: true, batchPriced: true) }
+        }
+
         let matching = terms.filter { $0.applies(to: model, day: day, channel: channel) }
         for t in matching {
             t.prices.forEach { c, p in explicit[c.ordinal] = Layered(price: p, layer: t.layerName, exempt: true) }
         }
 
         var components = [EffectivePrice?](repeating: nil, count: PriceComponent.count)
+        // Components a batch request leaves at the standard price: listed in `unchanged`, or priced
+        // through one that is (cached audio falls back to cached input).
+        var batchExempt = [Bool](repeating: false, count: PriceComponent.count)
         for component in PriceComponent.allCases {
             var c: PriceComponent? = component
             var found: Layered?
+            var source = component
             while let current = c, found == nil {
                 found = explicit[current.ordinal]
+                source = current
                 c = current.fallback
             }
             guard let winner = found else { continue }
-            var rate = Rate.one
+            var rate = winner.rate
             if !winner.exempt, let m = tierMultiplier { rate = rate.times(m) }
+            batchExempt[component.ordinal] = winner.batchPriced || batchUnchanged.contains(component) || batchUnchanged.contains(source)
             components[component.ordinal] = EffectivePrice(base: winner.price, rate: rate, layer: winner.layer, official: official.prices.resolved(component))
         }
         for t in matching {
@@ -230,11 +278,13 @@ extension PriceBook {
 
         var batchApplied = false
         if batch {
-            if let b = batchRate {
-                for c in PriceComponent.allCases where c.isPerMillionTokens {
-                    guard var price = components[c.ordinal] else { continue }
-                    price.rate = price.rate.times(b)
-                    components[c.ordinal] = price
+            if batchAvailable {
+                if let b = batchRate {
+                    for c in PriceComponent.allCases where c.isPerMillionTokens && !batchExempt[c.ordinal] {
+                        guard var price = components[c.ordinal] else { continue }
+                        price.rate = price.rate.times(b)
+                        components[c.ordinal] = price
+                    }
                 }
                 batchApplied = true
             } else {
@@ -248,9 +298,9 @@ extension PriceBook {
         let prices = EffectivePrices(
             modelID: model.id, provider: model.provider, channel: channel, periodStart: official.fromText,
             channelPeriodStart: channelPeriodStart, layers: layers, byOrdinal: components, batchApplied: batchApplied,
-            serviceTierApplied: tierApplied, longContextApplied: longContextApplied, notes: notes
+            serviceTierApplied: tierApplied, longContextApplied: longContextApplied, timeWindow: window, notes: notes
         )
-        return (prices, longContext?.threshold)
+        return (prices, longContext)
     }
 
     /// Prices one usage record at its own timestamp. Never returns $0 for an unknown model: the
@@ -301,7 +351,7 @@ extension PriceBook {
         let requests = max(1, record.requestCount)
         let day = PriceDate.day(of: record.timestamp)
         var prices = try prices(
-            ref: ref, day: day, channel: channel, mayRoute: mayRoute,
+            ref: ref, day: day, moment: TimeOfDay(record.timestamp), channel: channel, mayRoute: mayRoute,
             serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens / requests, memo: &memo
         )
         if requests > 1, tables[ref.table].models[ref.model].period(on: day)?.longContext != nil {
@@ -331,10 +381,12 @@ extension PriceBook {
             }
             total += cost
         }
-        return CostBreakdown(
+        var breakdown = CostBreakdown(
             resolvedModel: prices.modelID, status: .priced(total: total), components: components,
             periodStart: prices.channelPeriodStart ?? prices.periodStart, layers: prices.layers, notes: notes
         )
+        breakdown.timeWindow = prices.timeWindow?.description
+        return breakdown
     }
 
     /// The number of lines `billedLine` numbers.

@@ -245,6 +245,8 @@ public struct CostBreakdown: Sendable, Hashable {
     /// What the reader should know about how the record was priced ("batch requested but the model has
     /// no batch price: standard rate", "long-context tier: prompt 250000 > 200000").
     public var notes: [String]
+    /// The daily window whose prices applied ("peak 01:00-04:00 UTC (mon, tue, wed, thu, fri)"), if any.
+    public var timeWindow: String?
 
     public init(resolvedModel: String?, status: Status, components: [CostComponent], periodStart: String? = nil, layers: [String] = [], notes: [String] = []) {
         self.resolvedModel = resolvedModel

@@ -88,12 +88,22 @@ public struct PricePeriod: Sendable, Hashable {
     public let from: Int
     /// The standard prices as written (defaults are applied when pricing, not stored).
     public var prices: ComponentPrices
-    /// Multiplier on every token price for batch requests; nil when the model has no batch API.
+    /// Multiplier on every token price for batch requests (`batch = 0.5`, or `multiplier` in a
+    /// `[model.period.batch]` table); nil when the model has no batch multiplier.
     public var batch: Rate?
+    /// Batch prices the provider publishes explicitly (`[model.period.batch]` with component keys),
+    /// which replace the standard price of those components for batch requests; no multiplier applies.
+    public var batchPrices = ComponentPrices()
+    /// Components a batch request bills at their standard price (`unchanged = ["cached_input"]`: Gemini's
+    /// batch tab bills context caching at the standard rate).
+    public var batchUnchanged: [PriceComponent] = []
     /// Service tiers priced differently ("flex", "priority"), by lower-case name.
     public var serviceTiers: [String: ServiceTierPrices]
     /// The long-context tier, when the provider has one.
     public var longContext: LongContextTier?
+    /// Daily UTC windows with their own prices (DeepSeek's peak hours), in table order; the first that
+    /// contains a request's time prices it.
+    public var windows: [TimeWindow] = []
     /// Channel tables only: the official prices this channel price was compared with.
     public var official: ComponentPrices?
     public var location: SourceLocation
@@ -119,6 +129,14 @@ public struct PricePeriod: Sendable, Hashable {
 
     /// "2025-06-10" (kept as text so pricing a record allocates no date string).
     public let fromText: String
+
+    /// True when batch requests have their own prices (a multiplier or explicit batch prices).
+    public var hasBatch: Bool { batch != nil || !batchPrices.isEmpty }
+
+    /// The index of the first window containing `moment`, or nil (also when the period has none).
+    public func windowIndex(at moment: TimeOfDay) -> Int? {
+        windows.isEmpty ? nil : windows.firstIndex { $0.contains(moment) }
+    }
 }
 
 /// A service tier's prices: explicit components and/or a multiplier on the standard price of the rest.
@@ -134,16 +152,117 @@ public struct ServiceTierPrices: Sendable, Hashable {
     }
 }
 
-/// Prices that apply to every token of a request whose prompt exceeds `threshold` tokens.
+/// Prices that apply to every token of a request whose prompt exceeds `threshold` tokens
+/// (`threshold = N`), or is at least `threshold` tokens when `inclusive` (`at_least = N`: xAI's
+/// "200,000 and up").
 public struct LongContextTier: Sendable, Hashable {
     public var threshold: Int
     public var prices: ComponentPrices
     public var location: SourceLocation
+    /// True for `at_least` (a prompt of exactly `threshold` tokens is long); false for `threshold`.
+    public var inclusive: Bool
 
-    public init(threshold: Int, prices: ComponentPrices, location: SourceLocation) {
+    public init(threshold: Int, inclusive: Bool = false, prices: ComponentPrices, location: SourceLocation) {
         self.threshold = threshold
+        self.inclusive = inclusive
         self.prices = prices
         self.location = location
+    }
+
+    /// The smallest prompt (input + cache read + cache writes) the tier applies to.
+    public var smallestPrompt: Int { inclusive ? threshold : threshold + 1 }
+
+    /// True when a request with this prompt size bills at the tier's prices.
+    public func applies(toPrompt tokens: Int) -> Bool { tokens >= smallestPrompt }
+
+    /// "exceeds 200,000" or "is 200,000 or more", for notes.
+    public var rule: String {
+        inclusive ? "is \(NumberText.grouped(threshold)) tokens or more" : "exceeds \(NumberText.grouped(threshold)) tokens"
+    }
+}
+
+/// A moment as time windows see it: the UTC time of day and the UTC weekday.
+public struct TimeOfDay: Sendable, Hashable {
+    /// Seconds since midnight UTC, 0 ..< 86,400.
+    public var second: Int
+    /// 0 = Monday ... 6 = Sunday (UTC).
+    public var weekday: Int
+
+    public init(second: Int, weekday: Int) {
+        self.second = second
+        self.weekday = weekday
+    }
+
+    /// The UTC time of day and weekday of `date`.
+    public init(_ date: Date) {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        second = seconds - day * 86_400
+        // 1970-01-01 was a Thursday (3 when Monday is 0).
+        weekday = ((day + 3) % 7 + 7) % 7
+    }
+}
+
+/// A daily UTC window with its own prices (`[[model.period.window]]`): explicit component prices
+/// and/or a multiplier on the standard price of every component it does not name.
+public struct TimeWindow: Sendable, Hashable {
+    /// What the provider calls it ("peak", "off-peak").
+    public var name: String
+    /// Start and end, minutes since midnight UTC; the start is in the window, the end is not. An end at
+    /// or before the start wraps past midnight (16:30-00:30).
+    public var start: Int
+    public var end: Int
+    /// UTC weekdays it applies on (0 = Monday); empty means every day. A window that wraps past midnight
+    /// is matched on the weekday of the moment itself.
+    public var days: [Int]
+    public var prices: ComponentPrices
+    public var multiplier: Rate?
+    public var location: SourceLocation
+
+    public init(name: String, start: Int, end: Int, days: [Int] = [], prices: ComponentPrices, multiplier: Rate? = nil, location: SourceLocation) {
+        self.name = name
+        self.start = start
+        self.end = end
+        self.days = days
+        self.prices = prices
+        self.multiplier = multiplier
+        self.location = location
+    }
+
+    /// True when `moment` falls in the window.
+    public func contains(_ moment: TimeOfDay) -> Bool {
+        if !days.isEmpty && !days.contains(moment.weekday) { return false }
+        let minute = moment.second / 60
+        return start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
+    }
+
+    static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    /// "01:00-04:00"
+    public var utcText: String { "\(Self.clock(start))-\(Self.clock(end))" }
+
+    /// "peak 01:00-04:00 UTC (mon-fri)" for notes and `prices show`.
+    public var description: String {
+        var text = "\(name) \(utcText) UTC"
+        if !days.isEmpty { text += " (\(dayList))" }
+        return text
+    }
+
+    /// "mon, tue, wed, thu, fri", or "every day".
+    public var dayList: String { days.isEmpty ? "every day" : days.map { Self.dayNames[$0] }.joined(separator: ", ") }
+
+    static func clock(_ minutes: Int) -> String {
+        let h = minutes / 60, m = minutes % 60
+        return (h < 10 ? "0" : "") + String(h) + ":" + (m < 10 ? "0" : "") + String(m)
+    }
+
+    /// Parses "HH:MM" (00:00 to 24:00) into minutes; nil when malformed.
+    static func minutes(_ text: Substring) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
+              let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0..<60).contains(m),
+              h * 60 + m <= 1_440 else { return nil }
+        return h * 60 + m
     }
 }
 

@@ -148,7 +148,7 @@ public struct PriceTableReader {
     // MARK: Period
 
     private mutating func readPeriod(_ t: TOMLTable, modelID: String, official: Bool) -> PricePeriod? {
-        var allowed = PriceComponent.keys.union(["from", "batch", "long_context"]).union(Self.serviceTierNames)
+        var allowed = PriceComponent.keys.union(["from", "batch", "long_context", "window"]).union(Self.serviceTierNames)
         if !official { allowed.formUnion(["official", "assumed"]) }
         unknownKeys(t, allowed: allowed, in: "[[model.period]] of \(modelID)")
         let from: Int
@@ -174,8 +174,19 @@ public struct PriceTableReader {
             }
             period.assumed = flag
         }
-        if t["batch"] != nil {
-            period.batch = readMultiplier(t, key: "batch", modelID: modelID)
+        if let value = t["batch"] {
+            if value.numberText != nil {
+                period.batch = readMultiplier(t, key: "batch", modelID: modelID)
+            } else {
+                readBatchTable(t, into: &period, modelID: modelID)
+            }
+        }
+        do {
+            for w in try t.tables("window") {
+                if let window = readWindow(w, modelID: modelID) { period.windows.append(window) }
+            }
+        } catch {
+            problem(error)
         }
         for name in Self.serviceTierNames.sorted() {
             guard t[name] != nil else { continue }
@@ -194,12 +205,15 @@ public struct PriceTableReader {
         }
         do {
             if let lc = try t.table("long_context") {
-                unknownKeys(lc, allowed: PriceComponent.keys.union(["threshold"]), in: "[model.period.long_context] of \(modelID)")
+                unknownKeys(lc, allowed: PriceComponent.keys.union(["threshold", "at_least"]), in: "[model.period.long_context] of \(modelID)")
                 let lcPrices = readPrices(lc, what: "\(modelID) long context")
-                if let threshold = try lc.int("threshold"), threshold > 0 {
-                    period.longContext = LongContextTier(threshold: threshold, prices: lcPrices, location: lc.location)
+                let exceeds = try lc.int("threshold"), atLeast = try lc.int("at_least")
+                if exceeds != nil && atLeast != nil {
+                    problem(lc.location(of: "at_least"), "[model.period.long_context] of \(modelID) gives both 'threshold' (the prompt exceeds it) and 'at_least' (the prompt reaches it); keep the one the provider's page states")
+                } else if let size = exceeds ?? atLeast, size > 0 {
+                    period.longContext = LongContextTier(threshold: size, inclusive: atLeast != nil, prices: lcPrices, location: lc.location)
                 } else {
-                    problem(lc.location(of: "threshold"), "[model.period.long_context] of \(modelID) needs a positive whole 'threshold' (prompt tokens)")
+                    problem(lc.location(of: atLeast != nil ? "at_least" : "threshold"), "[model.period.long_context] of \(modelID) needs a positive whole 'threshold' (the prompt exceeds it) or 'at_least' (the prompt reaches it), in prompt tokens")
                 }
             }
             if let off = try t.table("official") {
@@ -210,6 +224,66 @@ public struct PriceTableReader {
             problem(error)
         }
         return period
+    }
+
+    /// `[model.period.batch]` (or an inline table): a multiplier, explicit batch prices, and the
+    /// components billed at their standard price.
+    private mutating func readBatchTable(_ t: TOMLTable, into period: inout PricePeriod, modelID: String) {
+        do {
+            guard let batch = try t.table("batch") else { return }
+            unknownKeys(batch, allowed: PriceComponent.keys.union(["multiplier", "unchanged"]), in: "[model.period.batch] of \(modelID)")
+            period.batchPrices = readPrices(batch, what: "\(modelID) batch")
+            if batch["multiplier"] != nil { period.batch = readMultiplier(batch, key: "multiplier", modelID: modelID) }
+            for name in try batch.strings("unchanged") ?? [] {
+                guard let component = PriceComponent(rawValue: name) else {
+                    problem(batch.location(of: "unchanged"), "'unchanged' of \(modelID) names '\(name)', which is not a price component (pricing/FORMAT.md)")
+                    continue
+                }
+                period.batchUnchanged.append(component)
+            }
+            if period.batch == nil && period.batchPrices.isEmpty {
+                problem(batch.location, "[model.period.batch] of \(modelID) gives neither a multiplier nor prices")
+            }
+        } catch {
+            problem(error)
+        }
+    }
+
+    /// One `[[model.period.window]]`: name, `utc = "HH:MM-HH:MM"`, optional `days`, prices and/or a multiplier.
+    private mutating func readWindow(_ t: TOMLTable, modelID: String) -> TimeWindow? {
+        unknownKeys(t, allowed: PriceComponent.keys.union(["name", "utc", "days", "multiplier"]), in: "[[model.period.window]] of \(modelID)")
+        do {
+            let name = try t.string("name") ?? "window"
+            guard let utc = try t.string("utc") else {
+                problem(t.location, "a [[model.period.window]] of \(modelID) has no 'utc' range (\"01:00-04:00\")")
+                return nil
+            }
+            let ends = utc.split(separator: "-", omittingEmptySubsequences: false)
+            var range: (start: Int, end: Int)?
+            if ends.count == 2, let start = TimeWindow.minutes(ends[0]), let end = TimeWindow.minutes(ends[1]), start < 1_440, start != end {
+                range = (start, end)
+            } else {
+                problem(t.location(of: "utc"), "'utc' of a window of \(modelID) is '\(utc)'; write a UTC range as \"HH:MM-HH:MM\" (start included, end excluded; an end before the start wraps past midnight)")
+            }
+            var days: [Int] = []
+            for day in try t.strings("days") ?? [] {
+                guard let index = TimeWindow.dayNames.firstIndex(of: day.lowercased()) else {
+                    problem(t.location(of: "days"), "'days' of a window of \(modelID) names '\(day)'; use mon, tue, wed, thu, fri, sat, sun")
+                    continue
+                }
+                if !days.contains(index) { days.append(index) }
+            }
+            guard let (start, end) = range else { return nil }
+            let prices = readPrices(t, what: "\(modelID) window \(name)")
+            let multiplier = t["multiplier"] != nil ? readMultiplier(t, key: "multiplier", modelID: modelID) : nil
+            if prices.isEmpty && multiplier == nil {
+                problem(t.location, "the window '\(name)' of \(modelID) gives neither prices nor a multiplier")
+            }
+            return TimeWindow(name: name, start: start, end: end % 1_440, days: days.sorted(), prices: prices, multiplier: multiplier, location: t.location)
+        } catch {
+            problem(error)
+            return nil
+        }
     }
 
     /// Every component key present in `t`, each an exact non-negative price with at most six decimals.

@@ -32,7 +32,8 @@ public enum PriceTableWriter {
                 lines.append("[[model.period]]")
                 lines.append("from = \"\(period.fromText)\"")
                 lines += prices(period.prices)
-                if let b = period.batch, let text = decimalText(b) { lines.append("batch = \(text)") }
+                let batchTable = !period.batchPrices.isEmpty || !period.batchUnchanged.isEmpty
+                if !batchTable, let b = period.batch, let text = decimalText(b) { lines.append("batch = \(text)") }
                 if period.assumed { lines.append("assumed = true") }
                 if let official = period.official, !official.isEmpty {
                     lines.append("official = { \(official.values.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) = \($0.value.decimalString)" }.joined(separator: ", ")) }")
@@ -43,11 +44,31 @@ public enum PriceTableWriter {
                     lines += prices(tier.prices)
                     if let m = tier.multiplier, let text = decimalText(m) { lines.append("multiplier = \(text)") }
                 }
+                if batchTable {
+                    lines.append("")
+                    lines.append("[model.period.batch]")
+                    if let b = period.batch, let text = decimalText(b) { lines.append("multiplier = \(text)") }
+                    lines += prices(period.batchPrices)
+                    if !period.batchUnchanged.isEmpty {
+                        lines.append("unchanged = [\(period.batchUnchanged.map { quoted($0.rawValue) }.joined(separator: ", "))]")
+                    }
+                }
                 if let lc = period.longContext {
                     lines.append("")
                     lines.append("[model.period.long_context]")
-                    lines.append("threshold = \(lc.threshold)")
+                    lines.append("\(lc.inclusive ? "at_least" : "threshold") = \(lc.threshold)")
                     lines += prices(lc.prices)
+                }
+                for window in period.windows {
+                    lines.append("")
+                    lines.append("[[model.period.window]]")
+                    lines.append("name = \(quoted(window.name))")
+                    lines.append("utc = \(quoted(window.utcText))")
+                    if !window.days.isEmpty {
+                        lines.append("days = [\(window.days.map { quoted(TimeWindow.dayNames[$0]) }.joined(separator: ", "))]")
+                    }
+                    lines += prices(window.prices)
+                    if let m = window.multiplier, let text = decimalText(m) { lines.append("multiplier = \(text)") }
                 }
             }
         }

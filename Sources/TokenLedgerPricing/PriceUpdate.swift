@@ -114,6 +114,10 @@ public struct PriceUpdate: Sendable {
                                          serviceTiers: base?.serviceTiers ?? [:], longContext: base?.longContext ?? current.longContext,
                                          location: SourceLocation(file: "update", line: 1))
                 period.layer = nil
+                // Explicit batch prices and time windows are the bundled table's; sources have none.
+                period.batchPrices = base?.batchPrices ?? ComponentPrices()
+                period.batchUnchanged = base?.batchUnchanged ?? []
+                period.windows = base?.windows ?? []
                 var t = table(for: ours.provider)
                 if let i = t.models.firstIndex(where: { $0.id.lowercased() == ours.id.lowercased() }) {
                     t.models[i].periods = t.models[i].periods.filter { $0.from < day } + [period]

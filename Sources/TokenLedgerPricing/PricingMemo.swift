@@ -22,17 +22,19 @@ public struct PricingMemo: Sendable {
     struct PricesKey: Hashable {
         var ref: PriceBook.ModelRef
         var day: Int
+        /// The index of the official period's time window the request falls in; -1 for none.
+        var window: Int
         var channel: String?
         var mayRoute: Bool
         var serviceTier: String?
         var batch: Bool
     }
 
-    /// Prices resolved below the long-context threshold (nil: the model has no long-context tier);
-    /// a prompt above it is priced afresh.
+    /// Prices resolved below the long-context tier (nil: the model has none); a prompt the tier
+    /// applies to is priced afresh.
     struct Entry {
         var prices: EffectivePrices
-        var longContextThreshold: Int?
+        var longContext: LongContextTier?
     }
 
     let enabled: Bool
@@ -63,33 +65,32 @@ extension PriceBook {
         return resolution
     }
 
-    /// `prices(ref:day:...)`, memoized on everything but the prompt size, which only matters above the
-    /// model's long-context threshold (such requests are priced afresh, never from the memo).
-    func prices(ref: ModelRef, day: Int, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool,
+    /// `prices(ref:day:...)`, memoized on everything but the prompt size, which only matters for the
+    /// model's long-context tier (such requests are priced afresh, never from the memo), and the time of
+    /// day, which only matters through the time window it falls in (part of the key).
+    func prices(ref: ModelRef, day: Int, moment: TimeOfDay, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool,
                 promptTokens: Int, memo: inout PricingMemo) throws(PricingError) -> EffectivePrices {
         guard memo.enabled else {
-            return try prices(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+            return try prices(ref: ref, day: day, moment: moment, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
                               batch: batch, promptTokens: promptTokens)
         }
-        let key = PricingMemo.PricesKey(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch)
+        let window = tables[ref.table].models[ref.model].period(on: day)?.windowIndex(at: moment) ?? -1
+        let key = PricingMemo.PricesKey(ref: ref, day: day, window: window, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch)
+        let entry: PricingMemo.Entry
         if let known = memo.prices[key] {
-            let entry = try known.get()
-            if let threshold = entry.longContextThreshold, promptTokens > threshold {
-                return try prices(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
-                                  batch: batch, promptTokens: promptTokens)
+            entry = try known.get()
+        } else {
+            // Resolved below any tier (prompt 0), so the entry serves every prompt the tier leaves alone.
+            let result = Result { () throws(PricingError) -> PricingMemo.Entry in
+                let (prices, longContext) = try pricesAndLongContext(
+                    ref: ref, day: day, moment: moment, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch, promptTokens: 0)
+                return PricingMemo.Entry(prices: prices, longContext: longContext)
             }
-            return entry.prices
+            memo.prices[key] = result
+            entry = try result.get()
         }
-        // Resolved below any threshold (prompt 0), so the entry serves every prompt up to it.
-        let result = Result { () throws(PricingError) -> PricingMemo.Entry in
-            let (prices, threshold) = try pricesAndLongContextThreshold(
-                ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch, promptTokens: 0)
-            return PricingMemo.Entry(prices: prices, longContextThreshold: threshold)
-        }
-        memo.prices[key] = result
-        let entry = try result.get()
-        if let threshold = entry.longContextThreshold, promptTokens > threshold {
-            return try prices(ref: ref, day: day, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
+        if let tier = entry.longContext, tier.applies(toPrompt: promptTokens) {
+            return try prices(ref: ref, day: day, moment: moment, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
                               batch: batch, promptTokens: promptTokens)
         }
         return entry.prices

@@ -61,7 +61,7 @@ extension TokenLedgerCommand.Prices {
                 Console.writeJSON(.object(JSONObject([
                     ("at", .string(PriceDate.text(PriceDate.day(of: date)))),
                     ("unit", "USD per 1M tokens"),
-                    ("models", .array(rows.map { PriceCLI.json(model: $0.0, prices: $0.1) })),
+                    ("models", .array(rows.map { PriceCLI.json(model: $0.0, prices: $0.1, book: book, at: date) })),
                 ])))
                 return
             }
@@ -131,7 +131,7 @@ extension TokenLedgerCommand.Prices {
             let period = entry.period(on: day)
 
             if output.json {
-                var object = PriceCLI.json(model: entry, prices: prices).object ?? JSONObject()
+                var object = PriceCLI.json(model: entry, prices: prices, book: book, at: date, channel: channel).object ?? JSONObject()
                 object["at"] = .string(PriceDate.text(day))
                 object["components"] = .array(components.map { c, p in
                     .object(JSONObject([
@@ -189,8 +189,14 @@ extension TokenLedgerCommand.Prices {
             let channelPeriod = prices.channel.flatMap { book.channelModel($0, id: entry.id)?.period(on: day) }
             // Through a channel only the channel's own modifiers apply.
             let modifiers = prices.channel == nil ? period : channelPeriod
-            if let batch = modifiers?.batch { extra.append("batch: every token price ×\(batch)") }
-            else { extra.append("batch: no batch price (batch requests bill at the standard rate)") }
+            if let m = modifiers, m.hasBatch {
+                var parts = m.batchPrices.values.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(PriceCLI.price($0.value))" }
+                if let b = m.batch { parts.append((parts.isEmpty ? "every token price" : "other token prices") + " ×\(b)") }
+                if !m.batchUnchanged.isEmpty { parts.append("\(m.batchUnchanged.map(\.rawValue).joined(separator: ", ")) at the standard price") }
+                extra.append("batch: \(parts.joined(separator: ", "))")
+            } else {
+                extra.append("batch: no batch price (batch requests bill at the standard rate)")
+            }
             for (name, tier) in (modifiers?.serviceTiers ?? [:]).sorted(by: { $0.key < $1.key }) {
                 var parts = tier.prices.values.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(PriceCLI.price($0.value))" }
                 if let m = tier.multiplier { parts.append("others ×\(m)") }
@@ -198,7 +204,13 @@ extension TokenLedgerCommand.Prices {
             }
             if let lc = modifiers?.longContext {
                 let parts = lc.prices.values.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(PriceCLI.price($0.value))" }
-                extra.append("long context: when the prompt exceeds \(PriceCLI.grouped(lc.threshold)) tokens, every token bills at \(parts.joined(separator: ", "))")
+                extra.append("long context: when the prompt \(lc.rule), every token bills at \(parts.joined(separator: ", "))")
+            }
+            for window in period?.windows ?? [] {
+                var parts = window.prices.values.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(PriceCLI.price($0.value))" }
+                if let m = window.multiplier { parts.append((parts.isEmpty ? "every price" : "others") + " ×\(m)") }
+                let now = prices.timeWindow == window ? " (applies at the time asked)" : ""
+                extra.append("time window \(window.description): \(parts.joined(separator: ", "))\(now)")
             }
             if entry.periods.count > 1 {
                 let history = entry.periods.map { p in
@@ -399,11 +411,50 @@ enum PriceCLI {
 
     static func grouped(_ value: Int) -> String { NumberText.grouped(value) }
 
-    /// A model and its effective prices as JSON (money as decimal strings).
-    static func json(model: PricedModel, prices: EffectivePrices) -> JSONValue {
-        var priceObject = JSONObject()
+    /// Every effective price as a JSON object, component → decimal string.
+    static func priceObject(_ prices: EffectivePrices) -> JSONValue {
+        var object = JSONObject()
         for c in PriceComponent.allCases {
-            if let p = prices.components[c] { priceObject[c.rawValue] = .money(p.price) }
+            if let p = prices.components[c] { object[c.rawValue] = .money(p.price) }
+        }
+        return .object(object)
+    }
+
+    /// A model and its effective prices as JSON (money as decimal strings), with every other number the
+    /// engine can bill on that date: batch, long context (and both), service tiers and time windows,
+    /// each as the effective prices the engine computes for such a request.
+    static func json(model: PricedModel, prices: EffectivePrices, book: PriceBook, at date: Date, channel: String? = nil) -> JSONValue {
+        let day = PriceDate.day(of: date)
+        let official = model.period(on: day)
+        let modifiers = prices.channel.flatMap { book.channelModel($0, id: model.id)?.period(on: day) } ?? official
+        func at(_ timeOfDay: TimeOfDay?, tier: String? = nil, batch: Bool = false, prompt: Int = 0) -> EffectivePrices? {
+            try? book.prices(for: model.id, at: date, timeOfDay: timeOfDay, channel: channel, serviceTier: tier, batch: batch, promptTokens: prompt)
+        }
+        let moment = TimeOfDay(date)
+        var batch: JSONValue = .null
+        if modifiers?.hasBatch == true, let b = at(moment, batch: true), b.batchApplied { batch = priceObject(b) }
+        var longContext: JSONValue = .null
+        if let lc = modifiers?.longContext, let long = at(moment, prompt: lc.smallestPrompt) {
+            longContext = .object(JSONObject([
+                ("rule", .string(lc.inclusive ? "at_least" : "exceeds")), ("threshold", .int(lc.threshold)),
+                ("smallest_prompt", .int(lc.smallestPrompt)), ("prices", priceObject(long)),
+                ("batch", batch == .null ? .null : at(moment, batch: true, prompt: lc.smallestPrompt).map(priceObject) ?? .null),
+            ]))
+        }
+        var tiers = JSONObject()
+        for name in (modifiers?.serviceTiers.keys.sorted() ?? []) {
+            if let t = at(moment, tier: name) { tiers[name] = priceObject(t) }
+        }
+        var windows: [JSONValue] = []
+        for window in official?.windows ?? [] {
+            let inside = TimeOfDay(second: window.start * 60, weekday: window.days.first ?? moment.weekday)
+            guard let w = at(inside) else { continue }
+            windows.append(.object(JSONObject([
+                ("name", .string(window.name)), ("utc", .string(window.utcText)),
+                ("days", .array((window.days.isEmpty ? Array(0..<7) : window.days).map { .string(["mon", "tue", "wed", "thu", "fri", "sat", "sun"][$0]) })),
+                ("prices", priceObject(w)),
+                ("batch", batch == .null ? .null : at(inside, batch: true).map(priceObject) ?? .null),
+            ])))
         }
         return .object(JSONObject([
             ("id", .string(model.id)), ("provider", .string(model.provider)),
@@ -415,7 +466,12 @@ enum PriceCLI {
             ("channel", .optional(prices.channel)),
             ("period_from", .string(prices.periodStart)),
             ("layers", .array(prices.layers.map { .string($0) })),
-            ("prices", .object(priceObject)),
+            ("time_window", prices.timeWindow.map { .string($0.name) } ?? .null),
+            ("prices", priceObject(prices)),
+            ("batch", batch),
+            ("long_context", longContext),
+            ("service_tiers", .object(tiers)),
+            ("time_windows", .array(windows)),
         ]))
     }
 }

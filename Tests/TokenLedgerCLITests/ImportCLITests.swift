@@ -73,11 +73,10 @@ struct ImportCLITests {
         let result = try cli.run("import", "--format", "openai-chat", "--project", "search", "--tag", "team=core", file)
         #expect(result.status == 0)
         // Lines 1, 2, 3, 7, 8 are records; 4 is an error (no usage); 5 repeats 2; 6 is cut.
-        // Only line 1's gpt-3.5-turbo-0613 snapshot has no price in the bundled tables.
+        // Every model is priced: line 1's retired gpt-3.5-turbo-0613 snapshot is in the bundled tables.
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 3 && lines.last == "")
-        #expect(lines.first == "Imported 5 records from 1 file: 1 duplicate, 1 without usage skipped, 1 quarantined, 1 unpriced.")
-        #expect(lines.dropFirst().first?.hasPrefix("  1 unpriced record: unknown model (gpt-3.5-turbo-0613). Fix: tokenledger prices update ") == true)
+        #expect(lines.count == 2 && lines.last == "")
+        #expect(lines.first == "Imported 5 records from 1 file: 1 duplicate, 1 without usage skipped, 1 quarantined.")
         #expect(result.stderr == "\(file):6: invalid JSON at byte 114: unterminated string\n")
         let records = try ledger(cli).storedRecords()
         #expect(records.count == 5)

@@ -189,4 +189,44 @@ struct PricesCLITests {
         #expect(notJSON.status == 2)
         #expect(notJSON.stderr.contains("is not valid JSON"))
     }
+
+    @Test("list and show --json carry every number the engine can bill: batch, long context, tiers and time windows")
+    func jsonEveryBillableNumber() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let list = try cli.run("prices", "list", "--provider", "xai", "--at", "2026-10-01", "--json")
+        #expect(list.status == 0)
+        let grok = try JSONParser.parse(list.stdout)["models"]?.array?.first { $0["id"]?.string == "grok-4.3" }
+        #expect(grok?[path: "batch", "input"] == .string("1"))          // $1.25 × 0.8
+        #expect(grok?[path: "batch", "cached_input"] == .string("0.16"))
+        #expect(grok?[path: "long_context", "rule"] == .string("at_least"))
+        #expect(grok?[path: "long_context", "smallest_prompt"] == .int(200_000))
+        #expect(grok?[path: "long_context", "prices", "input"] == .string("2.5"))
+        #expect(grok?[path: "long_context", "batch", "output"] == .string("4"))  // $5 × 0.8
+
+        let gpt = try cli.run("prices", "show", "gpt-5.2", "--at", "2026-01-10", "--json")
+        let gptJSON = try JSONParser.parse(gpt.stdout)
+        #expect(gptJSON[path: "batch", "cached_input"] == .string("0.0875"))
+        #expect(gptJSON[path: "service_tiers", "flex", "input"] == .string("0.875"))
+        #expect(gptJSON[path: "service_tiers", "priority", "input"] == .string("3.5"))
+        #expect(gptJSON["long_context"] == .null)
+
+        let offPeak = try JSONParser.parse(try cli.run("prices", "show", "deepseek-v4-pro", "--at", "2026-09-01T12:00:00Z", "--json").stdout)
+        #expect(offPeak["time_window"] == .null)
+        #expect(offPeak[path: "prices", "input"] == .string("0.66"))
+        #expect(offPeak["batch"] == .null)
+        let windows = offPeak["time_windows"]?.array ?? []
+        #expect(windows.count == 2)
+        #expect(windows.first?["utc"] == .string("01:00-04:00"))
+        #expect(windows.first?[path: "prices", "input"] == .string("1.32"))
+        #expect(windows.first?["days"]?.array?.count == 5)
+        let peak = try JSONParser.parse(try cli.run("prices", "show", "deepseek-v4-pro", "--at", "2026-09-01T02:00:00Z", "--json").stdout)
+        #expect(peak["time_window"] == .string("peak"))
+        #expect(peak[path: "prices", "output"] == .string("3.96"))
+
+        let text = try cli.run("prices", "show", "deepseek-v4-pro", "--at", "2026-09-01T02:00:00Z")
+        #expect(text.stdout.contains("time window peak 06:00-10:00 UTC (mon, tue, wed, thu, fri): every price ×2"))
+        #expect(text.stdout.contains("(applies at the time asked)"))
+    }
+
 }

@@ -13,7 +13,8 @@ struct SuggestionTests {
         #expect(book.suggestions(for: "302ai/GPT4O") == ["gpt-4o"])
         #expect(book.suggestions(for: "claude-sonet-4").first == "claude-sonnet-4")
         #expect(book.suggestions(for: "o3-mini-hihg").first == "o3-mini")
-        #expect(book.suggestions(for: "gemini-2.5-pro-exp") == ["gemini-2.5-pro"])
+        // Three edits from both: the model itself first, then its text-to-speech sibling.
+        #expect(book.suggestions(for: "gemini-2.5-pro-exp") == ["gemini-2.5-pro", "gemini-2.5-pro-tts"])
         #expect(book.suggestions(for: "claude-opus").count == 5)
     }
 
