@@ -21,7 +21,7 @@ struct CodexReplayTests {
                                          options: ImportOptions(settledAge: 0))
             .run(paths: [AdapterHarness.fixture("fixtures/logs/codex-replay")])
         #expect(summary.filesRead == 2)
-        #expect(summary.imported == 3 && summary.duplicates == 1)
+        #expect(summary.imported == 4 && summary.duplicates == 1) // the parent's event, then the branch's three new ones
         let stored = try ledger.storedRecords()
         // The whole tree is the branch's last cumulative total: 3900 tokens, nothing twice.
         #expect(stored.map(\.record.tokens.total).reduce(0, +) == 3900)
