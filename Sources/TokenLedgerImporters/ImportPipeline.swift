@@ -516,8 +516,8 @@ public final class ImportPipeline {
     private var fileOnDisk: (path: String, bytes: [UInt8])?
 
     /// The byte offset, length and digest of 1-based line `number` of the current file as it is on
-    /// disk; nil when it has no such line. Cost: one read of the file (at most 64 MiB) per file,
-    /// only for files with such a late-reported line.
+    /// disk; nil when it has no such line or the line is longer than 1 MiB. Cost: one read of the
+    /// file (at most 64 MiB) per file, only for files with such a late-reported line.
     private func placeOnDisk(line number: Int) -> (Int64?, Int?, String)? {
         if fileOnDisk?.path != currentPath {
             guard let status = FileStatus.of(currentPath), status.size <= 64 << 20,
@@ -526,7 +526,8 @@ public final class ImportPipeline {
         }
         guard let bytes = fileOnDisk?.bytes else { return nil }
         return bytes.withUnsafeBytes { raw -> (Int64?, Int?, String)? in
-            guard let range = ImportPipeline.lineRange(number, in: raw) else { return nil }
+            // A giant line is not worth a second digest: it is listed without its text, as before.
+            guard let range = ImportPipeline.lineRange(number, in: raw), range.count <= 1 << 20 else { return nil }
             return (Int64(range.lowerBound), range.count, SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: raw[range])))
         }
     }
