@@ -9,7 +9,7 @@ enum AgentImport {
     static func sources(excluding given: [ImportSource]) throws -> [ImportSource] {
         let found = LogAdapters.agentSources()
         guard !found.isEmpty else {
-            throw ImportError.noDefaultLogs(tool: "any coding agent", looked: LogAdapters.agentFolders().map(\.folder))
+            throw ImportError.noDefaultLogs(tool: "coding agent", looked: LogAdapters.agentFolders().map(\.folder))
         }
         let already = Set(given.map { $0.url.standardizedFileURL.path })
         return found.map(\.importSource).filter { !already.contains($0.url.standardizedFileURL.path) }

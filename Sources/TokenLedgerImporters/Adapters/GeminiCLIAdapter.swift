@@ -28,8 +28,7 @@ public struct GeminiCLIAdapter: LogAdapter {
     public var summary: String { "Gemini CLI chat recordings (~/.gemini/tmp/*/chats, .json and .jsonl)" }
     public var layout: LogLayout { .lines }
 
-    /// Every `~/.gemini/tmp/<project>/chats` folder (`$GEMINI_CLI_HOME` replaces `~`); the `tmp`
-    /// folder itself when none exists yet, so "not found" can name it.
+    /// Every `~/.gemini/tmp/<project>/chats` folder (`$GEMINI_CLI_HOME` replaces `~`).
     public func defaultRoots(paths: Paths) -> [URL] {
         guard let base = paths.nonEmpty("GEMINI_CLI_HOME").map(paths.expandTilde) ?? paths.home?.path else { return [] }
         return AgentChatFolders.chats(under: base + "/.gemini/tmp")
@@ -101,12 +100,14 @@ public struct QwenCodeAdapter: LogAdapter {
 
 /// Finds the `chats` folders of a Gemini CLI–style `tmp` or `projects` folder.
 enum AgentChatFolders {
-    /// `<base>/*/chats` that exist, sorted; `[base]` when there are none (a folder to name in "not
-    /// found"). Cost: one directory listing.
+    /// `<base>/*/chats` that exist, sorted. When there are none, the pattern `<base>/*/chats` itself:
+    /// a path that never exists, named in "not found" messages (the `tmp` folder itself also holds
+    /// logs, checkpoints and shell history that are not chat recordings, so it is never read whole).
+    /// Cost: one directory listing.
     static func chats(under base: String) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         let found = names.sorted().map { base + "/" + $0 + "/chats" }.filter { FileStatus.of($0)?.isDirectory == true }
-        return (found.isEmpty ? [base] : found).map { URL(fileURLWithPath: $0).standardizedFileURL }
+        return (found.isEmpty ? [base + "/*/chats"] : found).map { URL(fileURLWithPath: $0).standardizedFileURL }
     }
 }
 
