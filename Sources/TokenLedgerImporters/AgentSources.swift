@@ -8,7 +8,7 @@ public struct AgentSource: Sendable, Hashable {
     public var tool: String
     /// The `--format` its files are read as.
     public var format: String
-    /// The folder (it exists).
+    /// The folder, or the database file (it exists).
     public var folder: URL
     /// How many candidate log files the folder holds now.
     public var files: Int
@@ -28,7 +28,7 @@ extension LogAdapters {
     /// The coding agents TokenLedger reads from their own folders, in the order they are listed.
     public static let agents: [(tool: String, format: String)] = [
         ("Claude Code", "claude-code"), ("Codex CLI", "codex"), ("Gemini CLI", "gemini-cli"),
-        ("Qwen Code", "qwen-code"), ("OpenCode", "opencode"),
+        ("Qwen Code", "qwen-code"), ("OpenCode", "opencode"), ("OpenCode", "opencode-db"),
     ]
 
     /// Every supported agent's default folders that exist on this machine, with their file counts.
@@ -38,10 +38,12 @@ extension LogAdapters {
         var seen = Set<String>()
         for agent in agents {
             guard let adapter = adapters.first(where: { $0.name == agent.format }) else { continue }
-            for root in adapter.defaultRoots(paths: paths) where FileStatus.of(root.path)?.isDirectory == true {
-                guard seen.insert(root.path).inserted else { continue }
-                found.append(AgentSource(tool: agent.tool, format: agent.format, folder: root,
-                                         files: LogFileFinder.files(under: root.path).count))
+            for root in adapter.defaultRoots(paths: paths) {
+                guard let status = FileStatus.of(root.path), status.isDirectory || status.isRegularFile,
+                      seen.insert(root.path).inserted else { continue }
+                // A folder is walked; a database (OpenCode's opencode.db) is one file.
+                let files = status.isDirectory ? LogFileFinder.files(under: root.path).count : 1
+                found.append(AgentSource(tool: agent.tool, format: agent.format, folder: root, files: files))
             }
         }
         return found
@@ -60,7 +62,7 @@ extension AgentSource {
     /// ledger has read; nil when none has been.
     public func lastImport(in imported: [ImportedFile]) -> (date: Date, files: Int)? {
         let prefix = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
-        let mine = imported.filter { $0.path.hasPrefix(prefix) && $0.format == format }
+        let mine = imported.filter { ($0.path.hasPrefix(prefix) || $0.path == folder.path) && $0.format == format }
         guard let newest = mine.map(\.lastRead).max() else { return nil }
         return (newest, mine.count)
     }

@@ -16,6 +16,7 @@ public enum LogAdapters {
         GeminiCLIAdapter(),
         QwenCodeAdapter(),
         OpenCodeAdapter(),
+        OpenCodeDatabaseAdapter(),
         OpenTelemetryAdapter(),
         LLMAdapter(),
         LiteLLMAdapter(),

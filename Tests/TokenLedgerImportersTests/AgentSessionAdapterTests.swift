@@ -188,3 +188,29 @@ struct OpenCodeAdapterTests {
         #expect(copilot.record.tokens == TokenCounts(input: 300, output: 120))
     }
 }
+
+@Suite("OpenCode's SQLite store")
+struct OpenCodeDatabaseAdapterTests {
+    @Test("assistant messages read from the data column, read-only; a broken row quarantined by rowid; exactly once, then only updated rows")
+    func database() throws {
+        let dir = try TestLog.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("opencode.db")
+        try FileManager.default.copyItem(at: AdapterHarness.fixture("fixtures/logs/opencode-db/opencode.db"), to: db)
+        let out = try AdapterHarness.run(OpenCodeDatabaseAdapter(), file: db)
+        #expect(out.malformed.map(\.line) == [3])
+        #expect(out.skipped == 1)
+        let r = try #require(out.records.first)
+        #expect(out.records.count == 1)
+        #expect(r.tokens == TokenCounts(input: 40, cacheRead: 30000, cacheWrite5m: 2260, output: 910))
+        #expect(r.provider == "anthropic" && r.project == "ledger" && r.sessionID == "ses_db0001")
+        #expect(r.reportedCost == Money(decimalText: "0.01947"))
+        #expect(out.entries.first?.dedupKey == "opencode:msg_db0002")
+        #expect(out.state?["lastUpdated"]?.int == 1_780_000_021_500)
+
+        let ledger = try Ledger.inMemory()
+        let first = try importing([db], into: ledger)
+        #expect(first.imported == 1 && first.quarantined == 1)
+        #expect(try importing([db], into: ledger).imported == 0)
+    }
+}
