@@ -255,9 +255,8 @@ public final class ImportPipeline {
         }
         if chosen == nil {
             var best = 0
-            let name = (path as NSString).lastPathComponent
             for adapter in adapters {
-                let score = adapter.detect(fileName: name, head: head)
+                let score = adapter.detect(path: path, head: head)
                 if score > best {
                     best = score
                     chosen = adapter
@@ -286,6 +285,7 @@ public final class ImportPipeline {
         let resume = layout == .document ? nil : plan.resume
         let parser = plan.adapter.makeParser(context: context, state: resume?.state)
         currentPath = plan.path
+        fileOnDisk = nil
         currentFormat = plan.adapter.name
         currentLayout = layout
         currentLine = layout == .database ? 0 : 1
@@ -467,6 +467,7 @@ public final class ImportPipeline {
                 handle(.malformed(reason: why, line: entry.location?.line))
                 return
             }
+            if entry.record.provider == "unknown" { entry.record.provider = provider(ofModel: entry.record.model) }
             if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
             if let project = options.project { entry.record.project = project }
             for (key, value) in options.tags { entry.record.tags[key] = value }
@@ -496,6 +497,11 @@ public final class ImportPipeline {
                 sha = SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: document[range]))
             } else if currentLayout == .lines, number == currentLine {
                 offset = currentLineOffset
+            } else if currentLayout == .lines, let place = placeOnDisk(line: number) {
+                // A line reported after it was handed over (a pretty-printed document read by a
+                // line-by-line format, parsed at its end): found again in the file, so
+                // `--quarantine` can show it.
+                (offset, length, sha) = place
             }
             pendingQuarantine.append(QuarantinedLine(
                 file: currentPath, line: number, byteOffset: offset, byteLength: length, format: currentFormat,
@@ -506,6 +512,37 @@ public final class ImportPipeline {
     }
 
     private var deferredError: (any Error)?
+    /// The current file's bytes, read once when a line must be found again (`placeOnDisk`).
+    private var fileOnDisk: (path: String, bytes: [UInt8])?
+
+    /// The byte offset, length and digest of 1-based line `number` of the current file as it is on
+    /// disk; nil when it has no such line or the line is longer than 1 MiB. Cost: one read of the
+    /// file (at most 64 MiB) per file, only for files with such a late-reported line.
+    private func placeOnDisk(line number: Int) -> (Int64?, Int?, String)? {
+        if fileOnDisk?.path != currentPath {
+            guard let status = FileStatus.of(currentPath), status.size <= 64 << 20,
+                  let bytes = FileStatus.bytes(of: currentPath, count: Int(status.size)) else { return nil }
+            fileOnDisk = (currentPath, bytes)
+        }
+        guard let bytes = fileOnDisk?.bytes else { return nil }
+        return bytes.withUnsafeBytes { raw -> (Int64?, Int?, String)? in
+            // A giant line is not worth a second digest: it is listed without its text, as before.
+            guard let range = ImportPipeline.lineRange(number, in: raw), range.count <= 1 << 20 else { return nil }
+            return (Int64(range.lowerBound), range.count, SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: raw[range])))
+        }
+    }
+    /// The provider of each model name an adapter could not attribute, from the price tables.
+    private var providersByModel: [String: String] = [:]
+
+    /// The provider whose official price table lists `model` (by id, alias or prefixed name), for a
+    /// record whose log named none: a response in the OpenAI shape from a model the family rules do
+    /// not know. "unknown" when no table lists it. Cost: one resolve per distinct model name.
+    private func provider(ofModel model: String) -> String {
+        if let known = providersByModel[model] { return known }
+        let found = pricing.resolve(model: model).modelID.flatMap { pricing.table(forModel: $0)?.provider } ?? "unknown"
+        if providersByModel.count < 4096 { providersByModel[model] = found }
+        return found
+    }
 
     /// Dates the ledger stores (Unix milliseconds in 64 bits, shown as four-digit years).
     static let storableDates = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_402_300_799)

@@ -18,6 +18,9 @@ public protocol LogAdapter: Sendable {
     /// How sure this adapter is that the file is its format: 0 = not mine, 100 = certain.
     /// `head` is at most the first 64 KiB of the file. Cost: must be cheap (no full parse).
     func detect(fileName: String, head: [UInt8]) -> Int
+    /// The same, knowing the file's whole path: for formats recognised partly by where their tool
+    /// keeps them (`~/.claude/projects/…`). By default `detect(fileName:head:)` on the last component.
+    func detect(path: String, head: [UInt8]) -> Int
     /// A fresh parser for one file. `state` is what the parser saved at the file's last checkpoint
     /// (nil when the file is read from its start).
     func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser
@@ -25,6 +28,9 @@ public protocol LogAdapter: Sendable {
 
 extension LogAdapter {
     public func defaultRoots(paths: Paths) -> [URL] { [] }
+    public func detect(path: String, head: [UInt8]) -> Int {
+        detect(fileName: (path as NSString).lastPathComponent, head: head)
+    }
 }
 
 /// How a format's files are read.

@@ -16,6 +16,7 @@ extension TokenLedgerCommand {
                 Examples:
                   tokenledger import ~/logs/openai/
                   tokenledger import --claude-code --codex
+                  tokenledger import --agents
                   tokenledger import --batch-input in.jsonl out.jsonl
                   tokenledger import --format csv --map timestamp=ts,model=m usage.csv
                   tokenledger import --project search --tag team=core resp.jsonl
@@ -48,6 +49,8 @@ extension TokenLedgerCommand {
         var claudeCode = false
         @Flag(help: "Import Codex CLI rollouts from their default folders ($CODEX_HOME or ~/.codex: sessions, archived_sessions).")
         var codex = false
+        @Flag(help: "Import every supported coding agent's default folders that exist (Claude Code, Codex CLI, Gemini CLI, Qwen Code, OpenCode; see tokenledger sources).")
+        var agents = false
         @Flag(help: "List the quarantined (malformed) lines, with their text read back from the log files, and exit.")
         var quarantine = false
         @Argument(help: ArgumentHelp("Log files or folders to import.", valueName: "path"))
@@ -55,11 +58,11 @@ extension TokenLedgerCommand {
 
         func validate() throws {
             try machineOptions.validate(for: ledger)
-            if quarantine && (!paths.isEmpty || claudeCode || codex) {
-                throw ValidationError("--quarantine lists what earlier imports quarantined; give it no PATH, --claude-code or --codex.")
+            if quarantine && (!paths.isEmpty || claudeCode || codex || agents) {
+                throw ValidationError("--quarantine lists what earlier imports quarantined; give it no PATH, --claude-code, --codex or --agents.")
             }
-            if !quarantine && paths.isEmpty && !claudeCode && !codex {
-                throw ValidationError("give at least one PATH to import, or --claude-code / --codex; e.g. tokenledger import ~/logs/openai/")
+            if !quarantine && paths.isEmpty && !claudeCode && !codex && !agents {
+                throw ValidationError("give at least one PATH to import, or --claude-code / --codex / --agents; e.g. tokenledger import ~/logs/openai/")
             }
         }
 
@@ -87,6 +90,7 @@ extension TokenLedgerCommand {
             var sources = paths.map { ImportSource(url: URL(fileURLWithPath: Paths().expandTilde($0)), format: format) }
             if claudeCode { sources += try LogAdapters.defaultSources(format: "claude-code", tool: "Claude Code") }
             if codex { sources += try LogAdapters.defaultSources(format: "codex", tool: "Codex") }
+            if agents { sources += try AgentImport.sources(excluding: sources) }
 
             try ImportPreflight.check(sources: sources, map: map)
 

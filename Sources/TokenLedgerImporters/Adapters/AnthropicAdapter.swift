@@ -57,7 +57,7 @@ final class AnthropicParser: StructuredLogParser {
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
-            emit(.malformed(reason: "expected an Anthropic message or stream event", line: line))
+            emit(.malformed(reason: LogSupport.notAnObject(object, expected: "an Anthropic message or stream event"), line: line))
             return
         }
         switch o["type"]?.string {

@@ -52,13 +52,33 @@ public struct ClaudeCodeAdapter: LogAdapter {
     }
 
     public func detect(fileName: String, head: [UInt8]) -> Int {
-        guard fileName.hasSuffix(".jsonl") else { return 0 }
+        detect(path: fileName, head: head)
+    }
+
+    /// Current lines carry `sessionId` and `uuid`. Older lines (and transcripts re-exported by other
+    /// tools) have no `type` or `uuid`: they are recognised by `sessionId` with a `message`, and by
+    /// where they are (under a `claude/projects` or `.claude/projects` folder) or Claude Code's own
+    /// `costUSD` field.
+    public func detect(path: String, head: [UInt8]) -> Int {
+        guard path.hasSuffix(".jsonl") else { return 0 }
         let h = FileHead(head)
-        let session = h.contains("\"sessionId\"")
-        let uuid = h.contains("\"uuid\"")
-        guard session && uuid else { return 0 }
-        if h.contains("\"parentUuid\"") || h.contains("\"isSidechain\"") { return 95 }
-        return 80
+        guard h.contains("\"sessionId\"") else { return 0 }
+        // Qwen Code's records also carry sessionId, uuid and parentUuid, with Gemini-style usage.
+        if path.contains("/.qwen/") || h.contains("\"usageMetadata\"") { return 0 }
+        if h.contains("\"uuid\"") {
+            if h.contains("\"parentUuid\"") || h.contains("\"isSidechain\"") { return 95 }
+            return 80
+        }
+        guard h.contains("\"message\"") else { return 0 }
+        if Self.isUnderProjectsFolder(path) { return 90 }
+        if h.contains("\"costUSD\"") { return 85 }
+        return 0
+    }
+
+    /// True for a path inside a Claude Code projects folder (`…/.claude/projects/…`,
+    /// `…/claude/projects/…`).
+    static func isUnderProjectsFolder(_ path: String) -> Bool {
+        path.contains("/.claude/projects/") || path.contains("/claude/projects/")
     }
 
     public func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
@@ -79,7 +99,7 @@ final class ClaudeCodeParser: LogParser {
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
         guard LogSupport.contains(line, "\"assistant\"") else {
             if isBlank(line) { return }
-            if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number)) }
+            if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: LogSupport.nonObjectReason(line), line: number)) }
             return
         }
         let value: ClaudeCodeLine
@@ -87,7 +107,10 @@ final class ClaudeCodeParser: LogParser {
             emit(.malformed(reason: "invalid JSON at byte \(error.offset): \(error.reason)", line: number))
             return
         }
-        guard value.type == "assistant", let usage = value.usage, usage.object != nil else { emit(.skipped); return }
+        // Older versions and tools that re-export transcripts leave out `type` (and `uuid`); the
+        // message's own role says the same.
+        let isAssistant = value.type == "assistant" || (value.type == nil && value.role == "assistant")
+        guard isAssistant, let usage = value.usage, usage.object != nil else { emit(.skipped); return }
         let model = value.model ?? ""
         if value.isAPIError || model == "<synthetic>" { emit(.skipped); return }
         guard !model.isEmpty else { emit(.malformed(reason: "an assistant message with usage has no message.model", line: number)); return }
@@ -130,7 +153,8 @@ final class ClaudeCodeParser: LogParser {
         if let messageID, let requestID { key = "anthropic:\(messageID):\(requestID)" }
         else if let messageID { key = "anthropic:\(messageID)" }
         else if let uuid = value.uuid { key = "claude-code:\(uuid)" }
-        else { emit(.malformed(reason: "an assistant message has neither message.id nor uuid to identify it", line: number)); return }
+        else if let session = value.sessionID { key = "claude-code:\(session):\(timeText)" }
+        else { emit(.malformed(reason: "an assistant message has no message.id, uuid or sessionId to identify it", line: number)); return }
 
         let record = UsageRecord(
             timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,

@@ -14,6 +14,7 @@ struct ClaudeCodeLine {
     var costUSD: JSONValue?
     var messageID: String?
     var model: String?
+    var role: String?
     var usage: JSONValue?
 }
 
@@ -57,6 +58,7 @@ struct ClaudeCodeLineScanner {
                 try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
                     if key.equals("id") { out.messageID = try s.value().string }
                     else if key.equals("model") { out.model = try s.value().string }
+                    else if key.equals("role") { out.role = try s.value().string }
                     else if key.equals("usage") { out.usage = try s.value() }
                     else { try s.skipValue() }
                 }

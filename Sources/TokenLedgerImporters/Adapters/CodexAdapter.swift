@@ -16,7 +16,10 @@ import TokenLedgerLedger
 ///   the parent's file holds them. If the first live total is below the replayed one, the fork
 ///   counts from zero and so does this parser.
 /// - No request ids: the key is `codex:<session id>:<cumulative total_tokens after the event>`,
-///   stable across re-reads. The running totals, model, effort and session travel in `state`, so an
+///   stable across re-reads. A file without `session_meta` keys each event by its time and whole
+///   cumulative usage instead, so history replayed into a continuing or branched file without its
+///   own `session_meta` is the same record as in the file it came from.
+/// - The model is the last `turn_context`'s, or the `token_count` event's own when it names one. The running totals, model, effort and session travel in `state`, so an
 ///   appended file continues exactly where the last run stopped.
 /// - Files with no `turn_context` (older CLIs) give model "unknown": stored, shown unpriced.
 public struct CodexAdapter: LogAdapter {
@@ -126,7 +129,7 @@ final class CodexParser: LogParser {
         if sessionID != nil, !LogSupport.contains(line, "\"token_count\""), !LogSupport.contains(line, "\"turn_context\""),
            !LogSupport.contains(line, "\"session_meta\"") {
             if LogSupport.looksLikeObject(line) { emit(.skipped) } else {
-                emit(.malformed(reason: "not a JSON object (the line is cut short or garbled)", line: number))
+                emit(.malformed(reason: LogSupport.nonObjectReason(line), line: number))
             }
             return
         }
@@ -147,7 +150,10 @@ final class CodexParser: LogParser {
             if let c = payload?["cwd"]?.string, !isReplay(timestamp) { cwd = c }
             emit(.skipped)
         case "event_msg" where payload?["type"]?.string == "token_count":
-            count(payload?["info"], timestamp: timestamp, number: number, emit: emit)
+            // Newer CLIs may name the model on the event itself; it prices this event only.
+            let eventModel = [payload?["model"], payload?["info"]?["model"], payload?["info"]?["model_name"]]
+                .lazy.compactMap { $0?.string }.first { !$0.isEmpty }
+            count(payload?["info"], timestamp: timestamp, model: eventModel, number: number, emit: emit)
         case nil where value["id"]?.string != nil && value["payload"] == nil && sessionID == nil:
             // The oldest rollouts (spring 2025) start with a bare header {id, timestamp, instructions}.
             startSession(value, lineTime: timestamp)
@@ -173,7 +179,7 @@ final class CodexParser: LogParser {
         return t < sessionStart
     }
 
-    private func count(_ info: JSONValue?, timestamp: Date?, number: Int, emit: (LogItem) -> Void) {
+    private func count(_ info: JSONValue?, timestamp: Date?, model eventModel: String?, number: Int, emit: (LogItem) -> Void) {
         guard let info, !info.isNull else { emit(.skipped); return } // rate-limit-only events
         var bad: String?
         guard let total = CodexUsage(info["total_token_usage"], bad: &bad) else {
@@ -208,12 +214,24 @@ final class CodexParser: LogParser {
         }
         let session = sessionID ?? fileSessionID
         let record = UsageRecord(
-            timestamp: timestamp, provider: provider, model: model ?? "unknown", effort: effort,
+            timestamp: timestamp, provider: provider, model: eventModel ?? model ?? "unknown", effort: effort,
             tokens: tokens, source: "codex", channel: context.channel,
             project: context.project ?? LogSupport.project(fromWorkingDirectory: cwd),
             tags: context.tags, sessionID: session
         )
-        emit(.entry(LedgerEntry(record: record, dedupKey: "codex:\(session):\(total.total)")))
+        emit(.entry(LedgerEntry(record: record, dedupKey: key(session: session, timestamp: timestamp, total: total))))
+    }
+
+    /// A file with its own `session_meta` keys its events by that session and cumulative total.
+    /// A file without one cannot tell its own turns from turns it replays from the rollout it
+    /// continues or branches (`codex resume`, a fork written by an older CLI): those replayed events
+    /// repeat the earlier file's time and cumulative usage exactly, so such events are keyed by
+    /// exactly that — time and the whole cumulative usage — and the same event read from both files
+    /// of one session tree is one record.
+    private func key(session: String, timestamp: Date, total: CodexUsage) -> String {
+        guard sessionID == nil else { return "codex:\(session):\(total.total)" }
+        let ms = Int64((timestamp.timeIntervalSince1970 * 1000).rounded())
+        return "codex-event:\(ms):\(total.input):\(total.cached):\(total.output):\(total.reasoning):\(total.total)"
     }
 
     /// The uuid at the end of `rollout-<local time>-<uuid>.jsonl`, for files without a session_meta.

@@ -50,7 +50,7 @@ final class GeminiParser: StructuredLogParser {
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
-            emit(.malformed(reason: "expected a Gemini response object", line: line))
+            emit(.malformed(reason: LogSupport.notAnObject(object, expected: "a Gemini response object"), line: line))
             return
         }
         var chunk = Pending(response: o, model: nil, time: nil, isBatch: false, line: line)

@@ -56,9 +56,11 @@ enum LogSupport {
             case "anthropic": return "anthropic"
             case "gemini", "google", "vertex_ai": return "google"
             case "xai", "x-ai": return "xai"
+            case "accounts": return "fireworks" // "accounts/fireworks/models/…"
             default: return prefix
             }
         }
+        if m.hasPrefix("ft:gpt") || m.hasPrefix("ft:o") { return "openai" }
         if m.hasPrefix("gpt") || m.hasPrefix("chatgpt") || m.hasPrefix("o1") || m.hasPrefix("o3") || m.hasPrefix("o4")
             || m.hasPrefix("text-embedding") || m.hasPrefix("codex") || m.hasPrefix("davinci") || m.hasPrefix("babbage")
         { return "openai" }
@@ -67,7 +69,53 @@ enum LogSupport {
         if m.hasPrefix("grok") { return "xai" }
         if m.hasPrefix("mistral") || m.hasPrefix("codestral") || m.hasPrefix("magistral") { return "mistral" }
         if m.hasPrefix("deepseek") { return "deepseek" }
+        if m.hasPrefix("kimi") || m.hasPrefix("moonshot") { return "moonshot" }
+        if m.hasPrefix("qwen") || m.hasPrefix("qwq") { return "alibaba" }
         return "unknown"
+    }
+
+    /// A provider name as a response or a telemetry attribute writes it ("xAI", "x-ai", "Google",
+    /// "gcp.gemini", "Moonshot AI", "dashscope"), in the spelling price tables and reports use.
+    static func normalizedProvider(_ name: String) -> String {
+        let n = name.trimmingCharacters(in: .whitespaces).lowercased()
+        switch n {
+        case "xai", "x-ai", "x.ai", "grok": return "xai"
+        case "google", "gemini", "google-genai", "gcp.gemini", "gcp.vertex_ai", "vertex_ai", "vertexai", "gcp.gen_ai", "google ai studio", "google-vertex":
+            return "google"
+        case "openai", "azure", "azure.ai.openai", "azure_openai", "az.ai.openai": return "openai"
+        case "anthropic", "aws.bedrock.anthropic": return "anthropic"
+        case "deepseek": return "deepseek"
+        case "mistral", "mistralai", "mistral_ai", "mistral ai": return "mistral"
+        case "moonshot", "moonshotai", "moonshot ai", "kimi": return "moonshot"
+        case "alibaba", "dashscope", "qwen", "alibaba cloud": return "alibaba"
+        default: return n.isEmpty ? "unknown" : n
+        }
+    }
+
+    /// What a JSON value is, for a quarantine reason: "a JSON number", "a JSON array", ...
+    static func kind(of value: JSONValue) -> String {
+        switch value {
+        case .null: return "JSON null"
+        case .bool: return "a JSON boolean"
+        case .number: return "a JSON number"
+        case .string: return "a JSON string"
+        case .array: return "a JSON array"
+        case .object: return "a JSON object"
+        }
+    }
+
+    /// The quarantine reason for a value that should have been an object: "a JSON number, not an
+    /// object" (`what` names the object expected, e.g. "a chat completion object").
+    static func notAnObject(_ value: JSONValue, expected what: String = "an object") -> String {
+        "the line is \(kind(of: value)), not \(what)"
+    }
+
+    /// Why a log line that is not a JSON object was refused: what JSON value it is ("the line is a
+    /// JSON number, not an object") when it parses, else that it is cut short or garbled. Cost: one
+    /// parse of the line, only for lines already known to be bad.
+    static func nonObjectReason(_ line: UnsafeRawBufferPointer) -> String {
+        if let value = try? JSONParser.parse(line), value.object == nil { return notAnObject(value) }
+        return "not a JSON object (the line is cut short or garbled)"
     }
 
     /// A whole, non-negative token count from a JSON number or numeric string; nil when absent or null.
@@ -97,6 +145,18 @@ enum LogSupport {
     static func date(_ value: JSONValue) -> Date? {
         switch value {
         case .number(let text): return Timestamp.fromUnix(text)
+        case .string(let text): return Timestamp.parse(text)
+        default: return nil
+        }
+    }
+
+    /// A time from Unix milliseconds (a whole JSON number, as JavaScript's `Date.now()` writes it)
+    /// or ISO-8601 text; nil otherwise.
+    static func milliseconds(_ value: JSONValue) -> Date? {
+        switch value {
+        case .number(let text):
+            guard let ms = Int64(text), ms >= 0 else { return nil }
+            return Date(timeIntervalSince1970: TimeInterval(ms / 1000) + TimeInterval(ms % 1000) / 1000)
         case .string(let text): return Timestamp.parse(text)
         default: return nil
         }

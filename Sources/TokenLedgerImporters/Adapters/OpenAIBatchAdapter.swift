@@ -62,7 +62,8 @@ final class OpenAIBatchParser: StructuredLogParser {
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object, let customID = o["custom_id"]?.string else {
-            emit(.malformed(reason: "expected a Batch API output line with a custom_id", line: line))
+            emit(.malformed(reason: object.object == nil ? LogSupport.notAnObject(object, expected: "a Batch API output line")
+                                : "expected a Batch API output line with a custom_id", line: line))
             return
         }
         if o["method"] != nil && o["response"] == nil {
@@ -111,7 +112,7 @@ final class OpenAIBatchParser: StructuredLogParser {
                 return
             }
             let record = UsageRecord(
-                timestamp: r.timestamp, provider: "openai", model: r.model,
+                timestamp: r.timestamp, provider: r.provider, model: r.model,
                 effort: r.effort.isKnown ? r.effort : (request?.effort ?? .unknown),
                 serviceTier: r.serviceTier, isBatch: true, tokens: r.tokens, source: "openai-batch",
                 channel: context.channel, project: context.project, tags: context.tags,

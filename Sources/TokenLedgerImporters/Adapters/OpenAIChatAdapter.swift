@@ -32,28 +32,45 @@ public struct OpenAIChatAdapter: LogAdapter {
 
 final class OpenAIChatParser: StructuredLogParser {
     static let keys: JSONParser.KeySet = ["id", "object", "created", "created_at", "model", "usage", "service_tier",
-                                    "reasoning_effort", "reasoning", "response", "request", "error"]
+                                    "reasoning_effort", "reasoning", "response", "request", "error", "provider",
+                                    "x_groq", "choices"]
     override var topLevelKeys: JSONParser.KeySet? { Self.keys }
     private var names = OpenAIChatLine.NameMemo()
+    /// The provider family of each model name met in this file (a few names per file).
+    private var providers: [String: String] = [:]
 
     override func handleFast(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) -> Bool {
         guard let r = OpenAIChatLine.read(line, names: &names) else { return false }
-        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens), key: "openai:" + r.id, line: number))
+        let provider = providerOf(r.model)
+        // Providers whose counts mean something else than OpenAI's are read the general way.
+        if provider == "xai" || provider == "google" { return false }
+        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, provider, nil),
+                   key: "openai:" + r.id, line: number))
         return true
     }
 
-    /// The record of one response, however it was read.
+    private func providerOf(_ model: String) -> String {
+        if let known = providers[model] { return known }
+        let p = LogSupport.provider(forModel: model)
+        if providers.count < 64 { providers[model] = p }
+        return p
+    }
+
+    /// The record of one response, however it was read. The provider is the one that served it
+    /// (the response's own `provider`, else the model's family), never this file format's: a
+    /// DeepSeek or xAI response in the Chat Completions shape is DeepSeek's or xAI's.
     @inline(__always)
     private func record(_ id: String, _ timestamp: Date, _ model: String, _ serviceTier: String?, _ effort: EffortTier,
-                        _ tokens: TokenCounts) -> UsageRecord {
+                        _ tokens: TokenCounts, _ provider: String, _ reportedCost: Money?) -> UsageRecord {
         UsageRecord(
-            timestamp: timestamp, provider: "openai", model: model, effort: effort, serviceTier: serviceTier, tokens: tokens,
-            source: "openai-chat", channel: context.channel, project: context.project, tags: context.tags, requestID: id)
+            timestamp: timestamp, provider: provider, model: model, effort: effort, serviceTier: serviceTier, tokens: tokens,
+            source: "openai-chat", channel: context.channel, project: context.project, tags: context.tags,
+            reportedCost: reportedCost, requestID: id)
     }
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(var o) = object else {
-            emit(.malformed(reason: "expected a chat completion object", line: line))
+            emit(.malformed(reason: LogSupport.notAnObject(object, expected: "a chat completion object"), line: line))
             return
         }
         var requestEffort: String?
@@ -68,7 +85,8 @@ final class OpenAIChatParser: StructuredLogParser {
                 return
             }
             let effort = r.effort.isKnown || requestEffort == nil ? r.effort : EffortTier(requestEffort)
-            emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, effort, r.tokens), key: "openai:" + r.id, line: line))
+            emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, effort, r.tokens, r.provider, r.reportedCost),
+                       key: "openai:" + r.id, line: line))
         } catch {
             emit(.malformed(reason: error.reason, line: line))
         }

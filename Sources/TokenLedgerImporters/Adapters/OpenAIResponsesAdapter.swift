@@ -31,7 +31,7 @@ public struct OpenAIResponsesAdapter: LogAdapter {
 
 final class OpenAIResponsesParser: StructuredLogParser {
     static let keys: JSONParser.KeySet = ["type", "response", "object", "status", "id", "created_at", "model", "usage",
-                                    "reasoning", "service_tier", "error", "output"]
+                                    "reasoning", "service_tier", "error", "output", "provider"]
     override var topLevelKeys: JSONParser.KeySet? { Self.keys }
 
     /// Stream events whose `response` is final.
@@ -39,7 +39,7 @@ final class OpenAIResponsesParser: StructuredLogParser {
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
-            emit(.malformed(reason: "expected a Responses API object or stream event", line: line))
+            emit(.malformed(reason: LogSupport.notAnObject(object, expected: "a Responses API object or stream event"), line: line))
             return
         }
         var response = o
@@ -67,9 +67,9 @@ final class OpenAIResponsesParser: StructuredLogParser {
                 units.webSearchCalls = output.reduce(0) { $0 + ($1["type"]?.string == "web_search_call" ? 1 : 0) }
             }
             let record = UsageRecord(
-                timestamp: r.timestamp, provider: "openai", model: r.model, effort: r.effort,
+                timestamp: r.timestamp, provider: r.provider, model: r.model, effort: r.effort,
                 serviceTier: r.serviceTier, tokens: r.tokens, units: units, source: "openai-responses",
-                channel: context.channel, project: context.project, tags: tags, requestID: r.id)
+                channel: context.channel, project: context.project, tags: tags, reportedCost: r.reportedCost, requestID: r.id)
             emit(entry(record, key: "openai:" + r.id, line: line))
         } catch {
             emit(.malformed(reason: error.reason, line: line))

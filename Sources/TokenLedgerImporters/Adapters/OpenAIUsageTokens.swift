@@ -22,37 +22,91 @@ struct UsageProblem: Error {
 /// tokens were audio or image, so a breakdown larger than the uncached input is capped at it (the
 /// excess was cached, and is billed at the cached rate).
 enum OpenAIUsageTokens {
-    static func tokens(_ usage: JSONValue) throws(UsageProblem) -> TokenCounts {
+    /// The canonical buckets of one `usage` object as `provider` means its fields (see
+    /// `docs/agents.md`, "Provider usage semantics"). OpenAI-compatible APIs share the field names but
+    /// not always their meaning, so the provider decides, never the shape:
+    /// - "xai": `completion_tokens` does NOT include `completion_tokens_details.reasoning_tokens`
+    ///   (total = prompt + completion + reasoning); output = completion + reasoning.
+    /// - "google" (the Gemini API's OpenAI-compatible endpoint): `completion_tokens` leaves out the
+    ///   thoughts, which show only as `total_tokens − prompt − completion`; that excess is reasoning,
+    ///   added to output.
+    /// - every provider: the cached part of the prompt is `prompt_tokens_details.cached_tokens`, else
+    ///   DeepSeek's `prompt_cache_hit_tokens`, else the top-level `cached_tokens` Moonshot (Kimi)
+    ///   writes; each is a part of `prompt_tokens`.
+    /// - all others (OpenAI, OpenRouter, Mistral, Groq, Together, Fireworks, DeepSeek, Moonshot,
+    ///   Alibaba/DashScope): reasoning is part of `completion_tokens`.
+    static func tokens(_ usage: JSONValue, provider: String = "openai") throws(UsageProblem) -> TokenCounts {
         guard case .object(let u) = usage else { throw UsageProblem("usage is not an object") }
         let promptDetails: JSONValue?
         let outputDetails: JSONValue?
         let prompt: Int
-        let completion: Int
+        var completion: Int
+        let chatNames: Bool
         if let p = u["prompt_tokens"] {
             guard let value = p.int else { throw UsageProblem("usage.prompt_tokens is not a whole number") }
             prompt = value
             completion = try count(u["completion_tokens"], "usage.completion_tokens")
             promptDetails = u["prompt_tokens_details"]
             outputDetails = u["completion_tokens_details"]
+            chatNames = true
         } else if let i = u["input_tokens"] {
             guard let value = i.int else { throw UsageProblem("usage.input_tokens is not a whole number") }
             prompt = value
             completion = try count(u["output_tokens"], "usage.output_tokens")
             promptDetails = u["input_tokens_details"]
             outputDetails = u["output_tokens_details"]
+            chatNames = false
         } else {
             throw UsageProblem("usage has neither prompt_tokens nor input_tokens")
         }
-        let cached = try count(promptDetails?["cached_tokens"], "cached_tokens")
+        var cached = try count(promptDetails?["cached_tokens"], "cached_tokens")
+        if promptDetails?["cached_tokens"] == nil || promptDetails?["cached_tokens"]?.isNull == true {
+            if let hit = u["prompt_cache_hit_tokens"], !hit.isNull {
+                cached = try count(hit, "prompt_cache_hit_tokens")
+            } else if let moonshot = u["cached_tokens"], !moonshot.isNull {
+                cached = try count(moonshot, "usage.cached_tokens")
+            }
+        }
         let cacheWrite = try count(promptDetails?["cache_write_tokens"], "cache_write_tokens")
         try checkCached(prompt: prompt, cached: cached, cacheWrite: cacheWrite)
+        var reasoning = try count(outputDetails?["reasoning_tokens"], "reasoning_tokens")
+        switch provider {
+        case "xai" where chatNames:
+            completion += reasoning
+        case "google" where chatNames:
+            if reasoning == 0, let total = u["total_tokens"]?.int, total > prompt + completion {
+                reasoning = total - prompt - completion
+            }
+            if reasoning > 0, let total = u["total_tokens"]?.int, total >= prompt + completion + reasoning {
+                completion += reasoning
+            }
+        default:
+            break
+        }
         return try tokens(
             prompt: prompt, completion: completion, cached: cached, cacheWrite: cacheWrite,
             imageInput: try count(promptDetails?["image_tokens"], "image_tokens"),
             audioInput: try count(promptDetails?["audio_tokens"], "audio_tokens"),
-            reasoning: try count(outputDetails?["reasoning_tokens"], "reasoning_tokens"),
+            reasoning: reasoning,
             audioOutput: try count(outputDetails?["audio_tokens"], "completion audio_tokens"),
             imageOutput: try count(outputDetails?["image_tokens"], "completion image_tokens"))
+    }
+
+    /// The provider's own cost for the request, when `usage` carries one: xAI's
+    /// `cost_in_usd_ticks` (whole ticks, 10¹⁰ per USD, so one tick is 100 picodollars) or
+    /// OpenRouter's `cost` (USD). nil when absent; throws when present but not an amount.
+    static func reportedCost(_ usage: JSONValue?) throws(UsageProblem) -> Money? {
+        if let ticks = usage?["cost_in_usd_ticks"], !ticks.isNull {
+            guard let n = ticks.int, n >= 0 else { throw UsageProblem("usage.cost_in_usd_ticks is not a whole number of ticks") }
+            return Money(picodollars: Int128(n) * 100)
+        }
+        if let cost = usage?["cost"], !cost.isNull {
+            guard let text = LogSupport.text(cost), let m = LogSupport.money(text) else {
+                throw UsageProblem("usage.cost is not a decimal amount")
+            }
+            return m
+        }
+        return nil
     }
 
     /// The canonical buckets from OpenAI's counts (see the rule above), for `tokens(_:)` and for the
@@ -99,26 +153,45 @@ struct OpenAIResponseSummary {
     var serviceTier: String?
     var effort: EffortTier
     var tokens: TokenCounts
+    /// Who served it: `provider` when given, else the response's own `provider` field, else
+    /// Groq's `x_groq` mark, else the model's family; "unknown" when none says (the import then takes
+    /// the provider of the price table that lists the model).
+    var provider: String
+    /// The provider's own cost figure (`usage.cost_in_usd_ticks`, `usage.cost`).
+    var reportedCost: Money?
 
     /// Reads `object`; nil when it carries no usage (a stream chunk before the last, a failed or
-    /// cancelled response). Throws when it should carry usage but it cannot be read.
-    static func read(_ object: JSONObject) throws(UsageProblem) -> OpenAIResponseSummary? {
-        guard let usage = object["usage"], !usage.isNull else { return nil }
+    /// cancelled response). Throws when it should carry usage but it cannot be read. `provider`
+    /// fixes the provider (OpenRouter: its own normalised usage); nil works it out as above.
+    static func read(_ object: JSONObject, provider fixed: String? = nil) throws(UsageProblem) -> OpenAIResponseSummary? {
+        // Groq's older streams put the final usage in `x_groq.usage`; Moonshot's (Kimi) streams in
+        // the last chunk's `choices[0].usage`.
+        var found = object["usage"]
+        if found == nil || found?.isNull == true { found = object["x_groq"]?["usage"] }
+        if found == nil || found?.isNull == true { found = object["choices"]?[0]?["usage"] }
+        guard let usage = found, !usage.isNull else { return nil }
         guard let id = object["id"]?.string, !id.isEmpty else {
             throw UsageProblem("the response has no id, so it cannot be told apart from others")
         }
         guard let created = object["created"] ?? object["created_at"], let date = LogSupport.date(created) else {
             throw UsageProblem("the response has no created time")
         }
-        let tokens = try OpenAIUsageTokens.tokens(usage)
         let model = object["model"]?.string ?? ""
         if model.isEmpty { throw UsageProblem("the response has no model") }
+        let provider: String
+        if let fixed { provider = fixed }
+        else if let own = object["provider"]?.string, !own.isEmpty { provider = LogSupport.normalizedProvider(own) }
+        else if object["x_groq"]?.object != nil { provider = "groq" }
+        else { provider = LogSupport.provider(forModel: model) }
+        let tokens = try OpenAIUsageTokens.tokens(usage, provider: provider)
+        let reportedCost = try OpenAIUsageTokens.reportedCost(usage)
         // Responses echo `reasoning.effort`; Chat Completions do not, but some loggers save the request's
         // `reasoning_effort` next to the response.
         let effortText = object["reasoning"]?["effort"]?.string ?? object["reasoning_effort"]?.string
         return OpenAIResponseSummary(
             id: id, timestamp: date, model: model, serviceTier: object["service_tier"]?.string,
-            effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens)
+            effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens,
+            provider: provider, reportedCost: reportedCost)
     }
 }
 

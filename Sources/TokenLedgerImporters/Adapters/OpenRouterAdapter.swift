@@ -47,11 +47,11 @@ final class OpenRouterParser: StructuredLogParser {
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
-            emit(.malformed(reason: "expected an OpenRouter chat completion object", line: line))
+            emit(.malformed(reason: LogSupport.notAnObject(object, expected: "an OpenRouter chat completion object"), line: line))
             return
         }
         do throws(UsageProblem) {
-            guard let r = try OpenAIResponseSummary.read(o) else {
+            guard let r = try OpenAIResponseSummary.read(o, provider: "openrouter") else {
                 if o["object"]?.string != "chat.completion.chunk" { emit(.skipped) }
                 return
             }

@@ -232,6 +232,11 @@ class StructuredLogParser: LogParser {
         }
         if Self.field("event", of: line, from: first) != nil || Self.field("id", of: line, from: first) != nil
             || Self.field("retry", of: line, from: first) != nil { return }
+        // A bare number, string or literal is valid JSON but no record: say which it is.
+        if let value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: line[first...])) {
+            emit(.malformed(reason: LogSupport.notAnObject(value), line: number))
+            return
+        }
         emit(.malformed(reason: "this line is neither JSON nor a server-sent event", line: number))
     }
 

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+
+extension TokenLedgerCommand {
+    struct Sources: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the coding agents' log folders found on this machine, and when each was last imported.",
+            discussion: """
+                Looks in every supported tool's default folders (Claude Code, Codex CLI, Gemini CLI, Qwen Code, \
+                OpenCode) and lists those that exist: the format they are read as, how many log files they hold, \
+                and how many of those the ledger has read and when. `tokenledger import --agents` imports them all.
+
+                Examples:
+                  tokenledger sources
+                  tokenledger sources --json
+                  tokenledger import --agents
+                """)
+
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let found = LogAdapters.agentSources()
+            // The local ledger's checkpoints, when there is one; a missing ledger means "never imported".
+            var imported: [ImportedFile] = []
+            if !ledger.namesTeamLedger, let url = try? ledger.ledgerURL(command: "sources"),
+               FileManager.default.fileExists(atPath: url.path) {
+                imported = try Ledger.openReadOnly(at: url).importedFiles()
+            }
+            if output.json {
+                Console.writeJSON(.array(found.map { source -> JSONValue in
+                    let last = source.lastImport(in: imported)
+                    return [
+                        "tool": .string(source.tool), "format": .string(source.format), "folder": .string(source.folder.path),
+                        "files": .int(source.files), "files_imported": .int(last?.files ?? 0),
+                        "last_import": last.map { JSONValue.string(Timestamp.iso8601($0.date)) } ?? .null,
+                    ]
+                }))
+                return
+            }
+            guard !found.isEmpty else {
+                let looked = LogAdapters.agentFolders().map { "  \($0.tool): \($0.folder)" }.joined(separator: "\n")
+                Console.write("No coding agent's log folder was found. Looked in:\n\(looked)\n")
+                return
+            }
+            var table = TextTable(columns: [
+                .init("Tool"), .init("Format"), .init("Folder"), .init("Files", .right), .init("Imported", .right), .init("Last import"),
+            ])
+            for source in found {
+                let last = source.lastImport(in: imported)
+                table.addRow([source.tool, source.format, source.folder.path, String(source.files), String(last?.files ?? 0),
+                              last.map { Timestamp.iso8601($0.date) } ?? "never"])
+            }
+            Console.write(table.render())
+            Console.write("Import them all: tokenledger import --agents\n")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+
+/// `tokenledger sources` and `import --agents` on a fake home holding several agents' folders.
+@Suite("Agent log folders: sources and import --agents")
+struct SourcesCLITests {
+    /// Copies fixture folder `fixture` to `target` under the runner's home.
+    func place(_ fixture: String, at target: String, in cli: CLIRunner) throws {
+        let to = cli.home.appendingPathComponent(target)
+        try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLIRunner.fixture(fixture), toPath: to.path)
+    }
+
+    @Test("sources lists what exists; import --agents reads it all once; sources then shows the last import")
+    func sourcesAndAgents() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let none = try cli.run("sources")
+        #expect(none.status == 0 && none.stdout.contains("No coding agent's log folder was found"))
+        let nothing = try cli.run("import", "--agents")
+        #expect(nothing.status != 0 && nothing.stderr.contains("no coding agent logs found"))
+        #expect(nothing.stderr.contains(".gemini/tmp"), "the error names the folders looked in")
+
+        try place("fixtures/logs/claude-code/projects", at: ".claude/projects", in: cli)
+        try place("fixtures/logs/gemini-cli/tmp", at: ".gemini/tmp", in: cli)
+        try place("fixtures/logs/opencode/storage", at: "data/opencode/storage", in: cli)
+        let before = try cli.run("sources", "--json")
+        #expect(before.status == 0)
+        let listed = try #require(try JSONParser.parse(before.stdout).array)
+        #expect(Set(listed.compactMap { $0["format"]?.string }) == ["claude-code", "gemini-cli", "opencode"])
+        #expect(listed.allSatisfy { $0["last_import"] == .null })
+
+        let first = try cli.run("import", "--agents", "--json")
+        #expect(first.status == 0)
+        let summary = try JSONParser.parse(first.stdout)
+        #expect((summary["imported"]?.int ?? 0) > 0)
+        let again = try cli.run("import", "--agents", "--json")
+        #expect(try JSONParser.parse(again.stdout)["imported"]?.int == 0)
+
+        let after = try cli.run("sources")
+        #expect(after.status == 0 && !after.stdout.contains("never"))
+        #expect(after.stdout.contains("Gemini CLI") && after.stdout.contains("OpenCode") && after.stdout.contains("Claude Code"))
+    }
+
+    @Test("--help carries an example")
+    func help() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run("sources", "--help")
+        #expect(result.status == 0 && result.stdout.contains("tokenledger sources") && result.stdout.lowercased().contains("example"))
+    }
+}
