@@ -28,17 +28,30 @@ extension ChatTokenCounter {
         for tool in body["tools"]?.array ?? [] {
             let declarations = tool["functionDeclarations"]?.array ?? tool["function_declarations"]?.array
             if let declarations {
-                for declaration in declarations { result.tools += tokens(declaration.serialized()) }
+                for declaration in declarations { result.tools += geminiDeclarationTokens(declaration) }
             }
             for key in tool.object?.keys ?? [] where key != "functionDeclarations" && key != "function_declarations" {
                 result.uncounted("the built-in tool '\(key)' is not counted.")
             }
         }
-        let config = body["generationConfig"] ?? body["generation_config"]
-        if let schema = config?["responseSchema"] ?? config?["responseJsonSchema"] ?? config?["response_schema"] {
-            result.tools += tokens(schema.serialized())
-        }
+        // `generationConfig.responseSchema` is not billed as input: requests with and without a schema of
+        // 60 to 290 tokens of JSON bill the same prompt tokens (see docs/request-counting.md).
         return result
+    }
+
+    /// A function declaration as Gemini bills it: its keys and text values, without the JSON punctuation
+    /// (public pairs bill about half the declaration's JSON text).
+    func geminiDeclarationTokens(_ declaration: JSONValue) -> Int {
+        switch declaration {
+        case .object(let object):
+            return object.reduce(0) { $0 + tokens($1.key) + geminiDeclarationTokens($1.value) }
+        case .array(let items):
+            return items.reduce(0) { $0 + geminiDeclarationTokens($1) }
+        case .string(let text):
+            return tokens(text)
+        default:
+            return tokens(declaration.serialized())
+        }
     }
 
     private func countGeminiParts(_ parts: JSONValue?, into result: inout PromptTokenCount) {
@@ -49,12 +62,17 @@ extension ChatTokenCounter {
         default: return
         }
         for part in list {
+            if part["thoughtSignature"] != nil || part["thought_signature"] != nil {
+                result.uncounted("a thought signature carries the model's earlier thinking, which is billed as input but cannot be counted.")
+            }
             if let text = part["text"]?.string {
                 result.messages += tokens(text)
             } else if let call = part["functionCall"] ?? part["function_call"] {
                 result.messages += tokens(call["name"]?.string ?? "") + tokens((call["args"] ?? .object(JSONObject())).serialized())
             } else if let response = part["functionResponse"] ?? part["function_response"] {
                 result.messages += tokens(response["name"]?.string ?? "") + tokens((response["response"] ?? .object(JSONObject())).serialized())
+                // Gemini 3 function responses carry their own media parts (images, files).
+                countGeminiParts(response["parts"], into: &result)
             } else if let code = part["executableCode"] ?? part["executable_code"] {
                 result.messages += tokens(code["code"]?.string ?? "")
             } else if let outcome = part["codeExecutionResult"] ?? part["code_execution_result"] {

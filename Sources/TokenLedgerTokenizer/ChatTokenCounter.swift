@@ -134,8 +134,33 @@ public struct ChatTokenCounter: Sendable {
         }
         functions += body["functions"]?.array ?? [] // legacy Chat Completions
         result.tools = toolTokens(functions)
+        if isReasoningModel {
+            if functions.isEmpty {
+                // Reasoning models bill one token less for the reply priming (o3-mini, gpt-5, gpt-5.x).
+                result.messages -= 1
+            } else if body["messages"] != nil {
+                // Chat Completions on a reasoning model adds a fixed preamble when tools are present; the
+                // same request through the Responses API bills none.
+                result.tools += Self.reasoningToolPreamble
+            }
+        }
+        for key in ["previous_response_id", "conversation"] where body[key] != nil && body[key] != .null {
+            result.uncounted("'\(key)' adds the stored earlier turns to the input; they are billed but not in this body and are not counted.")
+        }
         noteStructuredOutput(body, into: &result)
         return result
+    }
+
+    /// Tokens the Chat Completions API adds on a reasoning model when `tools` is present: 82 on every
+    /// first-turn request with one tool that public request/usage pairs show (gpt-5-mini, gpt-5, gpt-5.4-mini).
+    static let reasoningToolPreamble = 82
+
+    /// o-series and gpt-5 family models (billed by the reasoning models' rules above).
+    var isReasoningModel: Bool {
+        let m = model.lowercased()
+        if m.hasPrefix("gpt-5") { return true }
+        guard m.hasPrefix("o"), m.count > 1 else { return false }
+        return m[m.index(after: m.startIndex)].isNumber
     }
 
     func tokens(_ text: String) -> Int {
