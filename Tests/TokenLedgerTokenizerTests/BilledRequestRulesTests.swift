@@ -127,6 +127,29 @@ struct BilledRequestRulesTests {
         }
     }
 
+    @Test("Claude 4.5 and 4.6 bill a larger tool-use system prompt than the documented 346 / 313")
+    func claudeToolPrompt() {
+        // claude-sonnet-4-5, tool_choice auto, one tool (get_file, no parameters): billed 558 where the documented
+        // 346 gives 413 (test_multimodal_tool_return_matrix[direct-binary-audio-anthropic].yaml#0).
+        #expect(ChatTokenCounter.toolUseSystemPrompt(model: "claude-sonnet-4-5") == (491, 588))
+        #expect(ChatTokenCounter.toolUseSystemPrompt(model: "claude-haiku-4-5-20251001") == (491, 588))
+        #expect(ChatTokenCounter.toolUseSystemPrompt(model: "claude-opus-4-6") == (491, 588))
+        // Claude Sonnet 4 bills the documented prompt (test_unsupported_strict_true_tool_no_output.yaml#0: within 8).
+        #expect(ChatTokenCounter.toolUseSystemPrompt(model: "claude-sonnet-4-0") == (346, 313))
+        #expect(ChatTokenCounter.toolUseSystemPrompt(model: "claude-sonnet-4-20250514") == (346, 313))
+    }
+
+    @Test("Anthropic structured output: the schema's text plus a 121-token preamble, counted, not a lower bound")
+    func anthropicStructuredOutput() throws {
+        // An Anthropic-shaped body (top-level system) with an exact model so the numbers are tiktoken's:
+        // {"type":"object"} = 5 tokens [10848, 2493, 7534, 3369, 18583].
+        for key in [#""output_format":{"type":"json_schema","schema":{"type":"object"}}"#,
+                    #""output_config":{"format":{"type":"json_schema","schema":{"type":"object"}}}"#] {
+            let count = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","system":"hi","messages":[{"role":"user","content":"hello world"}],\#(key)}"#))
+            #expect(count.tools == 5 + 121 && !count.isLowerBound)
+        }
+    }
+
     @Test("Gemini: the response schema is not billed; declarations count their keys and text, not JSON punctuation")
     func geminiSchemaAndDeclarations() throws {
         let plain = #"{"contents":[{"role":"user","parts":[{"text":"hello world"}]}]}"#
