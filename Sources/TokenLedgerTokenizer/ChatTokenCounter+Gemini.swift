@@ -34,10 +34,6 @@ extension ChatTokenCounter {
                 result.uncounted("the built-in tool '\(key)' is not counted.")
             }
         }
-        if result.tools > 0, model.lowercased().contains("gemini-3") {
-            // Gemini 3 bills about 20 tokens more per request with function declarations (8 pairs: 14 to 23).
-            result.tools += Self.gemini3ToolPreamble
-        }
         if let cache = body["cachedContent"] ?? body["cached_content"], cache != .null {
             result.uncounted("the cached content '\(cache.string ?? "?")' is billed as input but is not in the body; it is not counted.")
         }
@@ -116,9 +112,6 @@ extension ChatTokenCounter {
         }
         result.images += Self.geminiImageTokens(size)
     }
-
-    /// Tokens Gemini 3 adds to a request with function declarations.
-    static let gemini3ToolPreamble = 20
 
     /// Gemini 2.x: 258 tokens for an image whose sides are both at most 384 px, else 258 per 768 × 768 tile.
     static func geminiImageTokens(_ size: ImageSize) -> Int {
