@@ -171,7 +171,7 @@ extension ChatTokenCounter {
     /// The tool-use system prompt Anthropic adds when `tools` is present, by model and `tool_choice`.
     /// Anthropic's pricing documentation lists 346 / 313 for Claude 3.5 Sonnet and later, and Claude Sonnet 4
     /// bills that; Claude 4.5 and 4.6 models bill more: 491 / 588, fitted to public request/usage pairs
-    /// (claude-sonnet-4-5 with one tool and `tool_choice` auto: +145 over the documented 346 in 40 of 76 pairs,
+    /// (claude-sonnet-4-5 with one tool and `tool_choice` auto: 143 to 147 over the documented 346 in 34 of 76 pairs,
     /// across different tools; any or tool: +253 to +277 over 313 for claude-sonnet-4-5, claude-haiku-4-5
     /// and claude-opus-4-6; docs/request-counting.md).
     static func toolUseSystemPrompt(model: String) -> (autoOrNone: Int, anyOrTool: Int) {
