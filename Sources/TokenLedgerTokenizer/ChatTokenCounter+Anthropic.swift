@@ -54,6 +54,8 @@ extension ChatTokenCounter {
         }
         if Self.usesNewerClaudeTokenizer(model) {
             result.notes.append("\(model) uses a newer tokenizer that bills about a third more tokens for the same text than this approximation assumes.")
+        } else if result.isApproximate {
+            result.notes.append(Self.measuredError(family: "Claude (up to 4.6)", median: "1.3", p90: "13"))
         }
         return result
     }

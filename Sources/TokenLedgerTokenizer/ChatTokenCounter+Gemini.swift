@@ -37,6 +37,9 @@ extension ChatTokenCounter {
         if let cache = body["cachedContent"] ?? body["cached_content"], cache != .null {
             result.uncounted("the cached content '\(cache.string ?? "?")' is billed as input but is not in the body; it is not counted.")
         }
+        if result.isApproximate {
+            result.notes.append(Self.measuredError(family: "Gemini", median: "12", p90: "47"))
+        }
         // `generationConfig.responseSchema` is not billed as input: requests with and without a schema of
         // 60 to 290 tokens of JSON bill the same prompt tokens (see docs/request-counting.md).
         return result
@@ -111,6 +114,12 @@ extension ChatTokenCounter {
             return
         }
         result.images += Self.geminiImageTokens(size)
+    }
+
+    /// The approximation's measured error for a family, as a note shown with every approximate count
+    /// (figures from docs/request-counting.md, pairs of at least 100 billed tokens).
+    static func measuredError(family: String, median: String, p90: String) -> String {
+        "approximate: on public request/usage pairs of at least 100 billed tokens, \(family) counts are off by a median of \(median) % (90th percentile \(p90) %)."
     }
 
     /// Gemini 2.x: 258 tokens for an image whose sides are both at most 384 px, else 258 per 768 × 768 tile.

@@ -171,6 +171,17 @@ struct BilledRequestRulesTests {
         #expect(cached.isLowerBound && cached.notes.contains { $0.contains("cachedContents/abc") })
     }
 
+    @Test("every approximate Claude and Gemini count carries the approximation's measured error")
+    func measuredErrorNote() throws {
+        let claude = try ChatTokenCounter.count(request: body(#"{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}"#))
+        #expect(claude.notes.contains { $0.contains("median of 1.3 %") && $0.contains("90th percentile 13 %") })
+        #expect(!claude.isLowerBound)
+        let gemini = try ChatTokenCounter.count(request: body(#"{"contents":[{"parts":[{"text":"hi"}]}]}"#), model: "gemini-2.5-flash")
+        #expect(gemini.notes.contains { $0.contains("Gemini counts are off by a median of 12 %") })
+        let exact = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","system":"hi","messages":[{"role":"user","content":"hi"}]}"#))
+        #expect(!exact.notes.contains { $0.hasPrefix("approximate") }, "an Anthropic-shaped body on an exact model is not approximate")
+    }
+
     @Test("Gemini: media inside a function response is counted; a thought signature is named")
     func geminiFunctionResponseMedia() throws {
         let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
