@@ -2,7 +2,8 @@
 """Measure `tokenledger count --request` against what the providers billed.
 
 Reads VCR cassettes (YAML files that recorded real API calls with their request body and the usage the
-API returned, as pydantic-ai's test suite publishes them), keeps every non-streaming call to
+API returned, as pydantic-ai's test suite publishes them), keeps every non-streaming call made to the
+provider itself (not a gateway or another vendor's compatible API) to
 
   * OpenAI Chat Completions  (`/v1/chat/completions`, billed = usage.prompt_tokens)
   * OpenAI Responses         (`/v1/responses`, billed = usage.input_tokens)
@@ -12,7 +13,8 @@ API returned, as pydantic-ai's test suite publishes them), keeps every non-strea
 writes each request body to a scratch folder (Gemini bodies get the model from the URL as "model"), counts
 them all with one `tokenledger count --request --json` call, and prints per API and model family: pairs,
 median and 90th-percentile relative error (all pairs, and pairs of >= 100 billed tokens), and the share
-within 1 token. `--list` prints every pair (file, model, billed, counted, notes) for study.
+within 1 token, for all pairs and for the "countable" pairs whose count names no part as uncounted and
+has no image at an upper bound. `--list` prints every pair (file, model, billed, counted, notes).
 
 Usage:
   scripts/measure-request-counts.py CASSETTE_DIR [--counter "tokenledger count --request --json"] [--list]
