@@ -8,7 +8,7 @@ import TokenLedgerCore
 /// 3 tokens plus its role and content, and the reply is primed with 3. Tools cost their JSON text plus the
 /// tool-use system prompt Anthropic documents per model; images cost width × height / 750 after Anthropic's
 /// resizing (long edge at most 1,568 px, at most about 1,600 tokens). Parts whose billing cannot be
-/// counted (PDF documents, server tools, structured output, the extended-thinking preamble) are named in
+/// counted (PDF documents, server tools, the extended-thinking preamble) are named in
 /// the notes and make the count a lower bound.
 extension ChatTokenCounter {
     /// True for a Claude model, or a body only the Messages API has (`system`, `anthropic_version`, or
@@ -43,14 +43,19 @@ extension ChatTokenCounter {
             result.notes.append("\(droppedThinking) thinking block(s) of earlier assistant turns are not counted: the API drops them from the context.")
         }
         countAnthropicTools(body, into: &result)
-        if body["output_format"]?["type"]?.string == "json_schema" {
-            result.uncounted("the json_schema output format adds a schema preamble Anthropic does not publish; it is not counted, so the total is a lower bound.")
+        let outputFormat = body["output_format"] ?? body["output_config"]?["format"]
+        if outputFormat?["type"]?.string == "json_schema" {
+            // Structured output: the schema's JSON text plus a fixed preamble of 121 tokens (claude-sonnet-4-5
+            // pairs without tools: 118, 121, 121 and 127 beyond the schema; docs/request-counting.md).
+            result.tools += tokens((outputFormat?["schema"] ?? .null).serialized()) + Self.structuredOutputPreamble
         }
         if body["thinking"]?["type"]?.string == "enabled" {
             result.uncounted("extended thinking adds a fixed system preamble Anthropic does not publish; it is not counted, so the total is a lower bound.")
         }
         if Self.usesNewerClaudeTokenizer(model) {
             result.notes.append("\(model) uses a newer tokenizer that bills about a third more tokens for the same text than this approximation assumes.")
+        } else if result.isApproximate {
+            result.notes.append(Self.measuredError(family: "Claude (up to 4.6)", median: "1.3", p90: "13"))
         }
         return result
     }
@@ -128,6 +133,9 @@ extension ChatTokenCounter {
 
     static let anthropicImageCap = 1_600
 
+    /// Tokens a json_schema output format adds beyond its schema's text.
+    static let structuredOutputPreamble = 121
+
     /// Tokens Anthropic bills for an image of `size` (its vision documentation's formula).
     static func anthropicImageTokens(_ size: ImageSize) -> Int {
         var width = Double(size.width), height = Double(size.height)
@@ -162,10 +170,15 @@ extension ChatTokenCounter {
         result.tools += (choice == "any" || choice == "tool") ? prompt.anyOrTool : prompt.autoOrNone
     }
 
-    /// The tool-use system prompt Anthropic adds when `tools` is present (its pricing documentation's
-    /// table, by model and `tool_choice`). Claude 3.5 Sonnet and every later model: 346 / 313.
+    /// The tool-use system prompt Anthropic adds when `tools` is present, by model and `tool_choice`.
+    /// Anthropic's pricing documentation lists 346 / 313 for Claude 3.5 Sonnet and later, and Claude Sonnet 4
+    /// bills that; Claude 4.5 and 4.6 models bill more: 491 / 588, fitted to public request/usage pairs
+    /// (claude-sonnet-4-5 with one tool and `tool_choice` auto: 143 to 147 over the documented 346 in 34 of 76 pairs,
+    /// across different tools; any or tool: +253 to +277 over 313 for claude-sonnet-4-5, claude-haiku-4-5
+    /// and claude-opus-4-6; docs/request-counting.md).
     static func toolUseSystemPrompt(model: String) -> (autoOrNone: Int, anyOrTool: Int) {
         let m = model.lowercased()
+        for version in ["-4-5", "-4.5", "-4-6", "-4.6"] where m.contains(version) { return (491, 588) }
         if m.contains("claude-3-opus") { return (530, 281) }
         if m.contains("claude-3-sonnet") { return (159, 235) }
         if m.contains("claude-3-haiku") || m.contains("claude-3-5-haiku") || m.contains("claude-3.5-haiku") { return (264, 340) }

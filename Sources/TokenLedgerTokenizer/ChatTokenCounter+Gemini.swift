@@ -28,17 +28,36 @@ extension ChatTokenCounter {
         for tool in body["tools"]?.array ?? [] {
             let declarations = tool["functionDeclarations"]?.array ?? tool["function_declarations"]?.array
             if let declarations {
-                for declaration in declarations { result.tools += tokens(declaration.serialized()) }
+                for declaration in declarations { result.tools += geminiDeclarationTokens(declaration) }
             }
             for key in tool.object?.keys ?? [] where key != "functionDeclarations" && key != "function_declarations" {
                 result.uncounted("the built-in tool '\(key)' is not counted.")
             }
         }
-        let config = body["generationConfig"] ?? body["generation_config"]
-        if let schema = config?["responseSchema"] ?? config?["responseJsonSchema"] ?? config?["response_schema"] {
-            result.tools += tokens(schema.serialized())
+        if let cache = body["cachedContent"] ?? body["cached_content"], cache != .null {
+            result.uncounted("the cached content '\(cache.string ?? "?")' is billed as input but is not in the body; it is not counted.")
         }
+        if result.isApproximate {
+            result.notes.append(Self.measuredError(family: "Gemini", median: "12", p90: "47"))
+        }
+        // `generationConfig.responseSchema` is not billed as input: requests with and without a schema of
+        // 60 to 290 tokens of JSON bill the same prompt tokens (see docs/request-counting.md).
         return result
+    }
+
+    /// A function declaration as Gemini bills it: its keys and text values, without the JSON punctuation
+    /// (public pairs bill about half the declaration's JSON text).
+    func geminiDeclarationTokens(_ declaration: JSONValue) -> Int {
+        switch declaration {
+        case .object(let object):
+            return object.reduce(0) { $0 + tokens($1.key) + geminiDeclarationTokens($1.value) }
+        case .array(let items):
+            return items.reduce(0) { $0 + geminiDeclarationTokens($1) }
+        case .string(let text):
+            return tokens(text)
+        default:
+            return tokens(declaration.serialized())
+        }
     }
 
     private func countGeminiParts(_ parts: JSONValue?, into result: inout PromptTokenCount) {
@@ -49,12 +68,17 @@ extension ChatTokenCounter {
         default: return
         }
         for part in list {
+            if part["thoughtSignature"] != nil || part["thought_signature"] != nil {
+                result.uncounted("a thought signature carries the model's earlier thinking, which is billed as input but cannot be counted.")
+            }
             if let text = part["text"]?.string {
                 result.messages += tokens(text)
             } else if let call = part["functionCall"] ?? part["function_call"] {
                 result.messages += tokens(call["name"]?.string ?? "") + tokens((call["args"] ?? .object(JSONObject())).serialized())
             } else if let response = part["functionResponse"] ?? part["function_response"] {
                 result.messages += tokens(response["name"]?.string ?? "") + tokens((response["response"] ?? .object(JSONObject())).serialized())
+                // Gemini 3 function responses carry their own media parts (images, files).
+                countGeminiParts(response["parts"], into: &result)
             } else if let code = part["executableCode"] ?? part["executable_code"] {
                 result.messages += tokens(code["code"]?.string ?? "")
             } else if let outcome = part["codeExecutionResult"] ?? part["code_execution_result"] {
@@ -90,6 +114,12 @@ extension ChatTokenCounter {
             return
         }
         result.images += Self.geminiImageTokens(size)
+    }
+
+    /// The approximation's measured error for a family, as a note shown with every approximate count
+    /// (figures from docs/request-counting.md, pairs of at least 100 billed tokens).
+    static func measuredError(family: String, median: String, p90: String) -> String {
+        "approximate: on public request/usage pairs of at least 100 billed tokens, \(family) counts are off by a median of \(median) % (90th percentile \(p90) %)."
     }
 
     /// Gemini 2.x: 258 tokens for an image whose sides are both at most 384 px, else 258 per 768 × 768 tile.

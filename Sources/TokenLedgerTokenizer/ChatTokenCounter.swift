@@ -110,8 +110,9 @@ public struct ChatTokenCounter: Sendable {
         if body["contents"] != nil { return try countGemini(body) }
         if body["messages"] != nil, isAnthropicRequest(body) { return try countAnthropic(body) }
         var result = PromptTokenCount(encoding: encoding?.name)
+        let callNames = toolCallNames(body)
         if let messages = body["messages"]?.array {
-            for message in messages { countMessage(message, into: &result) }
+            for message in messages { countMessage(message, callNames: callNames, into: &result) }
         } else if body["input"] != nil || body["instructions"] != nil {
             // An empty `instructions` is billed as nothing (no developer message is added).
             if let instructions = body["instructions"]?.string, !instructions.isEmpty {
@@ -120,7 +121,7 @@ public struct ChatTokenCounter: Sendable {
             if let input = body["input"]?.string {
                 countMessage(["role": "user", "content": .string(input)], into: &result)
             } else if let items = body["input"]?.array {
-                for item in items { countResponsesItem(item, into: &result) }
+                for item in items { countResponsesItem(item, callNames: callNames, into: &result) }
             }
         } else {
             throw .noMessages
@@ -133,17 +134,53 @@ public struct ChatTokenCounter: Sendable {
             else if let type = tool["type"]?.string { result.uncounted("built-in tool '\(type)' is not counted.") }
         }
         functions += body["functions"]?.array ?? [] // legacy Chat Completions
-        result.tools = toolTokens(functions)
+        let isChat = body["messages"] != nil
+        let firstRole = body["messages"]?.array?.first?["role"]?.string
+        result.tools = toolTokens(functions, api: isChat ? .chat(hasSystemMessage: firstRole == "system" || firstRole == "developer") : .responses)
+        if isReasoningModel {
+            // Reasoning models bill one token less for the reply priming (o3-mini, gpt-5, gpt-5.x).
+            result.messages -= 1
+        }
+        for key in ["previous_response_id", "conversation"] where body[key] != nil && body[key] != .null {
+            result.uncounted("'\(key)' adds the stored earlier turns to the input; they are billed but not in this body and are not counted.")
+        }
         noteStructuredOutput(body, into: &result)
         return result
+    }
+
+    /// o-series and gpt-5 family models (billed by the reasoning models' rules above).
+    var isReasoningModel: Bool {
+        let m = model.lowercased()
+        if m.hasPrefix("gpt-5") { return true }
+        guard m.hasPrefix("o"), m.count > 1 else { return false }
+        return m[m.index(after: m.startIndex)].isNumber
     }
 
     func tokens(_ text: String) -> Int {
         encoding?.count(text) ?? ApproximateTokenCounter.estimate(text)
     }
 
-    func countMessage(_ message: JSONValue, into result: inout PromptTokenCount) {
+    func countMessage(_ message: JSONValue, callNames: [String: String] = [:], into result: inout PromptTokenCount) {
         guard let object = message.object else { return }
+        let role = object["role"]?.string
+        if role == "tool", encoding?.name != .cl100kBase {
+            result.messages += toolResultTokens(name: object["tool_call_id"]?.string.flatMap { callNames[$0] } ?? object["name"]?.string,
+                                                content: contentTokens(object["content"], into: &result))
+            return
+        }
+        var calls: [(name: String, arguments: String)] = (object["tool_calls"]?.array ?? []).map {
+            ($0[path: "function", "name"]?.string ?? "", $0[path: "function", "arguments"]?.string ?? "")
+        }
+        if let call = object["function_call"]?.object { calls.append((call["name"]?.string ?? "", call["arguments"]?.string ?? "")) }
+        if !calls.isEmpty, encoding?.name != .cl100kBase {
+            result.messages += toolCallTokens(calls)
+            // The calls are messages of their own; the assistant message itself is billed only with content.
+            switch object["content"] {
+            case .string(let text)? where !text.isEmpty: break
+            case .array(let parts)? where !parts.isEmpty: break
+            default: return
+            }
+        }
         result.messages += 3
         for (key, value) in object {
             switch value {
@@ -155,6 +192,10 @@ public struct ChatTokenCounter: Sendable {
                 if key == "name" { result.messages += 1 }
             case .array(let parts) where key == "content":
                 for part in parts { countContentPart(part, into: &result) }
+            case .array where key == "tool_calls" && !calls.isEmpty && encoding?.name != .cl100kBase:
+                break
+            case .object where key == "function_call" && encoding?.name != .cl100kBase:
+                break
             case .array(let calls) where key == "tool_calls":
                 for call in calls {
                     result.messages += tokens(call[path: "function", "name"]?.string ?? "")
@@ -168,18 +209,20 @@ public struct ChatTokenCounter: Sendable {
         }
     }
 
-    func countResponsesItem(_ item: JSONValue, into result: inout PromptTokenCount) {
+    func countResponsesItem(_ item: JSONValue, callNames: [String: String] = [:], into result: inout PromptTokenCount) {
         switch item["type"]?.string {
         case "function_call":
-            result.messages += 3 + tokens(item["name"]?.string ?? "") + tokens(item["arguments"]?.string ?? "")
+            result.messages += toolCallTokens([(item["name"]?.string ?? "", item["arguments"]?.string ?? "")])
         case "function_call_output":
-            result.messages += 3 + tokens(item["output"]?.string ?? "")
+            // Through the Responses API a call and its result bill 3 tokens less than through Chat Completions.
+            result.messages += toolResultTokens(name: item["call_id"]?.string.flatMap { callNames[$0] },
+                                                content: contentTokens(item["output"], into: &result)) - 3
         case "message", nil:
             var message = item.object ?? JSONObject()
             message["type"] = nil
             message["id"] = nil
             message["status"] = nil
-            countMessage(.object(message), into: &result)
+            countMessage(.object(message), callNames: callNames, into: &result)
         case let other?:
             result.uncounted("input item of type '\(other)' is not counted.")
         }
@@ -223,15 +266,34 @@ public struct ChatTokenCounter: Sendable {
         result.images += rule.tokens(size: size, detail: level)
     }
 
-    /// The cookbook's formula for function definitions. Constants: gpt-4o/gpt-4o-mini (used for every
-    /// o200k model) 7 per function, 3 + 3 per property, −3 + 3 per enum item, 12 at the end;
-    /// gpt-4/gpt-3.5-turbo (cl100k) the same but 10 per function.
-    func toolTokens(_ functions: [JSONValue]) -> Int {
+    /// Which API a body was sent to, for the constants that differ between them.
+    enum API: Equatable {
+        case chat(hasSystemMessage: Bool)
+        case responses
+    }
+
+    /// Tokens of the function definitions. o200k models: the definitions rendered as
+    /// `FunctionSignatures` plus a constant that public request/usage pairs fix per API and model kind
+    /// (docs/request-counting.md): Chat Completions +2, or −2 when the first message is a system or developer
+    /// message (the definitions join it instead of opening a message of their own); Responses −3; reasoning
+    /// models +2 through Responses and +84 through Chat Completions, which adds a preamble of its own when
+    /// tools are present. cl100k models (gpt-4, gpt-3.5-turbo): the cookbook's formula, 10 per function,
+    /// 3 + 3 per property, −3 + 3 per enum item, 12 at the end.
+    func toolTokens(_ functions: [JSONValue], api: API) -> Int {
         guard !functions.isEmpty else { return 0 }
-        let functionStart = encoding?.name == .cl100kBase ? 10 : 7
+        guard encoding?.name == .cl100kBase else {
+            let constant: Int
+            switch (isReasoningModel, api) {
+            case (true, .chat): constant = Self.reasoningChatToolConstant
+            case (true, .responses): constant = 2
+            case (false, .chat(let hasSystemMessage)): constant = hasSystemMessage ? -2 : 2
+            case (false, .responses): constant = -3
+            }
+            return tokens(FunctionSignatures.render(functions)) + constant
+        }
         var total = 0
         for function in functions {
-            total += functionStart
+            total += 10
             let name = function["name"]?.string ?? ""
             total += tokens(name + ":" + trimmingPeriod(function["description"]?.string ?? ""))
             guard let properties = function[path: "parameters", "properties"]?.object, properties.count > 0 else { continue }
@@ -250,6 +312,11 @@ public struct ChatTokenCounter: Sendable {
         }
         return total + 12
     }
+
+    /// What Chat Completions adds on a reasoning model with tools beyond the rendered definitions: its
+    /// 82-token tool preamble plus the +2 the Responses API also bills (every gpt-5-mini, gpt-5 and
+    /// gpt-5.4-mini pair with one tool: 84; with two or three tools 82–84).
+    static let reasoningChatToolConstant = 84
 
     /// A `json_schema` response format (Chat `response_format`, Responses `text.format`) is billed as
     /// input by a rule OpenAI does not publish: say so, and mark the count as a lower bound.

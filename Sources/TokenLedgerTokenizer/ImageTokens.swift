@@ -1,7 +1,7 @@
 import Foundation
 
 /// How a model bills an input image, with the numbers from OpenAI's vision guide ("Calculating
-/// costs"). All figures are documentation, not measurement (see README "Counting tokens").
+/// costs"), except where bills show otherwise (gpt-5-mini, see docs/request-counting.md).
 public enum ImageTokenRule: Sendable, Equatable {
     /// 512-px tiles: `base` for the low-resolution view, plus `perTile` per tile in high detail.
     case tiles(base: Int, perTile: Int)
@@ -27,7 +27,9 @@ public enum ImageTokenRule: Sendable, Equatable {
         ("computer-use-preview", .tiles(base: 65, perTile: 129)),
         ("gpt-4.1-mini", .patches(multiplierMilli: 1620)),
         ("gpt-4.1-nano", .patches(multiplierMilli: 2460)),
-        ("gpt-5-mini", .patches(multiplierMilli: 1620)),
+        // The guide says ×1.62; gpt-5-mini bills ×1.20 (public pairs: 342 patches billed 419 and 130 patches
+        // billed 164, each with about 8 tokens of its message around it; docs/request-counting.md).
+        ("gpt-5-mini", .patches(multiplierMilli: 1200)),
         ("gpt-5-nano", .patches(multiplierMilli: 2460)),
         ("o4-mini", .patches(multiplierMilli: 1720)),
     ]

@@ -12,7 +12,7 @@ struct EstimateCLITests {
         #expect(result.stdout.contains("o3-mini-2025-01-31, high effort"))
         #expect(result.stdout.contains("exact (o200k_base)"))
         #expect(result.stdout.contains("built-in default for high effort"))
-        #expect(result.stdout.contains("$0.0292"), "9 input + 6,644 output tokens at $1.10/$4.40 per 1M")
+        #expect(result.stdout.contains("$0.0292"), "8 input (a reasoning model without tools) + 6,644 output tokens at $1.10/$4.40 per 1M")
     }
 
     @Test("--quiet prints only the expected cost")

@@ -18,17 +18,18 @@ struct EstimatorTests {
         let estimate = try Estimator(prices: prices, ledger: nil)
             .estimate(text: "hello world", options: .init(model: "o3-mini", effort: .high, at: at))
         let r = try #require(estimate.requests.first)
-        // One user message: 3 + "user" (1) + "hello world" (2: [24912, 2375]) + 3 reply priming = 9.
-        #expect(r.inputTokens == 9 && !r.inputIsApproximate && r.counting == "o200k_base")
+        // One user message: 3 + "user" (1) + "hello world" (2: [24912, 2375]) + 3 reply priming, less the
+        // 1 token reasoning models bill less without tools (docs/request-counting.md) = 8.
+        #expect(r.inputTokens == 8 && !r.inputIsApproximate && r.counting == "o200k_base")
         #expect(r.modelID == "o3-mini-2025-01-31" && r.effort == .high)
         // Defaults for high effort: 500 visible + 6,144 reasoning = 6,644 output tokens.
         #expect(r.expectedOutput == 6_644)
-        // 9 × $1.10/1M = $0.0000099; 6,644 × $4.40/1M = $0.0292336; total $0.0292435.
-        #expect(estimate.expectedCost == Money(decimalText: "0.0292435"))
-        // p90: 2,000 + 24,576 = 26,576 output → $0.1169344 + $0.0000099.
-        #expect(estimate.p90Cost == Money(decimalText: "0.1169443"))
-        // Cap: o3-mini's max output 100,000 → $0.44 + $0.0000099.
-        #expect(estimate.capCost == Money(decimalText: "0.4400099"))
+        // 8 × $1.10/1M = $0.0000088; 6,644 × $4.40/1M = $0.0292336; total $0.0292424.
+        #expect(estimate.expectedCost == Money(decimalText: "0.0292424"))
+        // p90: 2,000 + 24,576 = 26,576 output → $0.1169344 + $0.0000088.
+        #expect(estimate.p90Cost == Money(decimalText: "0.1169432"))
+        // Cap: o3-mini's max output 100,000 → $0.44 + $0.0000088.
+        #expect(estimate.capCost == Money(decimalText: "0.4400088"))
         #expect(r.expected.periodStart == "2025-01-31")
     }
 
@@ -76,13 +77,14 @@ struct EstimatorTests {
         // a: gpt-4o-mini 9 input × $0.15/1M + 100 output × $0.60/1M = $0.00006135, halved → $0.000030675.
         #expect(a.inputTokens == 9 && a.expectedOutput == 100)
         #expect(a.expected.total == Money(decimalText: "0.000030675"))
-        // b: o3-mini low: 500 + 1,024 = 1,524 output; Responses input "hello world" = 9 tokens as one user message.
-        // (9 × 1.10 + 1,524 × 4.40) / 1M = $0.0067155, halved → $0.00335775.
+        // b: o3-mini low: 500 + 1,024 = 1,524 output; Responses input "hello world" = 9 tokens as one user message,
+        // less the 1 a reasoning model bills less without tools = 8.
+        // (8 × 1.10 + 1,524 × 4.40) / 1M = $0.0067144, halved → $0.0033572.
         #expect(b.effort == .low && b.expectedOutput == 1_524)
-        #expect(b.expected.total == Money(decimalText: "0.00335775"))
+        #expect(b.expected.total == Money(decimalText: "0.0033572"))
         #expect(c.modelID == nil && c.inputIsApproximate && c.expected.total == nil)
         #expect(estimate.unpricedRequests.count == 1)
-        #expect(estimate.expectedCost == Money(decimalText: "0.003388425"), "the total leaves the unpriced request out")
+        #expect(estimate.expectedCost == Money(decimalText: "0.003387875"), "the total leaves the unpriced request out")
         #expect(estimate.capCost == nil, "the unknown model has no cap, so the worst case is unbounded")
     }
 

@@ -53,10 +53,13 @@ struct ChatTokenCounterTests {
         ]],
     ]
 
-    @Test("the cookbook weather tool: 101 tokens for gpt-4o, 105 for gpt-4")
+    @Test("the cookbook weather tool: 100 tokens for gpt-4o (the cookbook measured 101), 105 for gpt-4")
     func cookbookTools() throws {
         let o200k = try ChatTokenCounter.count(request: Self.cookbookTools)
-        #expect(o200k.total == 101)
+        // Messages 33; the namespace (FunctionSignatures) is 69 tokens, joined to the system message: 69 − 2.
+        // The constant −2 is fitted to later bills (docs/request-counting.md); the cookbook's 2024 figure is 101.
+        #expect(o200k.tools == 67)
+        #expect(o200k.total == 100)
         #expect(o200k.tools > 0)
         #expect(try ChatTokenCounter.count(request: Self.cookbookTools, model: "gpt-4").total == 105)
     }

@@ -50,6 +50,8 @@ struct ImageTokenTests {
         #expect(ImageTokenRule.patchCount(ImageSize(width: 1024, height: 1024)) == 1024)
         #expect(ImageTokenRule.patchCount(ImageSize(width: 1800, height: 2400)) == 1452)
         #expect(ImageTokenRule.forModel("gpt-4.1-mini")?.tokens(size: ImageSize(width: 1024, height: 1024), detail: .high) == 1659) // 1024 × 1.62 = 1658.88
+        // gpt-5-mini bills ×1.20, not the guide's ×1.62 (docs/request-counting.md): 1024 × 1.2 = 1228.8.
+        #expect(ImageTokenRule.forModel("gpt-5-mini")?.tokens(size: ImageSize(width: 1024, height: 1024), detail: .high) == 1229)
         #expect(ImageTokenRule.forModel("gpt-4.1-nano-2025-04-14")?.tokens(size: ImageSize(width: 1024, height: 1024), detail: .low) == 2520) // × 2.46 = 2519.04
         #expect(ImageTokenRule.forModel("o4-mini")?.tokens(size: ImageSize(width: 1800, height: 2400), detail: .high) == 2498) // 1452 × 1.72 = 2497.44
     }

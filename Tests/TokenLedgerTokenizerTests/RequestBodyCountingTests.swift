@@ -18,7 +18,7 @@ struct RequestBodyCountingTests {
         #expect(count.total == 9)
     }
 
-    @Test("Chat: a tool result's tool_call_id is not counted as text")
+    @Test("Chat: a call is addressed to its function and a result comes from it; call ids are not text")
     func toolCallIDs() throws {
         let request = try body(#"""
             {"model":"gpt-4o","messages":[
@@ -27,8 +27,10 @@ struct RequestBodyCountingTests {
               {"role":"tool","tool_call_id":"call_Xq2ZpX8v0mY1b3KfA9tLw7Rc","content":"18C"}]}
             """#)
         let count = try ChatTokenCounter.count(request: request)
-        // user 3 + 1 + 6; assistant 3 + 1 + "get_weather" (2) + arguments (5); tool 3 + "tool" (1) + "18C" (2); priming 3.
-        #expect(count.messages == 10 + 11 + 6 + 3)
+        // user 3 + 1 + 6; the call 3 + "assistant to=functions.get_weather" (6: [173781, 316, 28, 44580, 775,
+        // 170154]) + arguments (5); the result 3 + "functions.get_weather to=assistant" (6) − 1 + "18C" (2);
+        // priming 3. The ids appear nowhere.
+        #expect(count.messages == 10 + 14 + 10 + 3)
     }
 
     @Test("Chat and Responses: a json_schema format is named and makes the count a lower bound; json_object does not")

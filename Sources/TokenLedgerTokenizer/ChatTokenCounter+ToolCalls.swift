@@ -1,0 +1,62 @@
+import TokenLedgerCore
+
+/// Tool-call history as o200k models read it (Chat `tool_calls` / `tool` messages, Responses
+/// `function_call` / `function_call_output` items).
+///
+/// A call is a message addressed to the function, `assistant to=functions.NAME` followed by its
+/// arguments; several calls in one assistant turn are one call to `multi_tool_use.parallel` whose
+/// arguments list them (`{"tool_uses":[{"recipient_name":"functions.NAME","parameters":{…}}, …]}`). A result
+/// is a message from the function, `functions.NAME to=assistant` followed by its content, one token less
+/// than a message of its own. The `call_…` ids are not text the model reads. Public request/usage pairs
+/// (docs/request-counting.md): a gpt-4o call to `get_weather` with `{"city":"Paris"}` and its result
+/// "sunny in Paris" bill 26 tokens together: 3 + 6 + 5 for the call, 3 + 6 + 4 − 1 for the result.
+extension ChatTokenCounter {
+    /// Function names by call id, so a result can be addressed from its function.
+    func toolCallNames(_ body: JSONObject) -> [String: String] {
+        var names: [String: String] = [:]
+        for message in body["messages"]?.array ?? [] {
+            for call in message["tool_calls"]?.array ?? [] {
+                if let id = call["id"]?.string, let name = call[path: "function", "name"]?.string { names[id] = name }
+            }
+        }
+        for item in body["input"]?.array ?? [] where item["type"]?.string == "function_call" {
+            if let id = item["call_id"]?.string, let name = item["name"]?.string { names[id] = name }
+        }
+        return names
+    }
+
+    /// Tokens of the calls of one assistant turn.
+    func toolCallTokens(_ calls: [(name: String, arguments: String)]) -> Int {
+        if calls.count == 1, let call = calls.first {
+            return 3 + tokens("assistant to=functions.\(call.name)") + tokens(call.arguments)
+        }
+        let uses = calls.map { call -> JSONValue in
+            let parameters = (try? JSONParser.parse(call.arguments)) ?? .string(call.arguments)
+            return .object(JSONObject([("recipient_name", .string("functions.\(call.name)")), ("parameters", parameters)]))
+        }
+        let arguments = JSONValue.object(JSONObject([("tool_uses", .array(uses))])).serialized()
+        return 3 + tokens("assistant to=multi_tool_use.parallel") + tokens(arguments)
+    }
+
+    /// Tokens of one tool result whose content costs `content` tokens.
+    func toolResultTokens(name: String?, content: Int) -> Int {
+        guard let name else { return 3 + tokens("tool") + content }
+        return 3 + tokens("functions.\(name) to=assistant") - 1 + content
+    }
+
+    /// Tokens of a message's `content` (a string or content parts); images and other parts go to `result`.
+    func contentTokens(_ content: JSONValue?, into result: inout PromptTokenCount) -> Int {
+        switch content {
+        case .string(let text)?:
+            return tokens(text)
+        case .array(let parts)?:
+            let before = result.messages
+            for part in parts { countContentPart(part, into: &result) }
+            let added = result.messages - before
+            result.messages = before
+            return added
+        default:
+            return 0
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import TokenLedgerCore
+
+/// Function definitions written the way OpenAI's o200k models read them: a TypeScript namespace in the
+/// system message.
+///
+/// ```
+/// # Tools
+///
+/// ## functions
+///
+/// namespace functions {
+///
+/// // Get the weather
+/// type get_weather = (_: {
+/// // The city
+/// city: string,
+/// unit?: "c" | "f",
+/// }) => any;
+///
+/// } // namespace functions
+/// ```
+///
+/// The layout is the one OpenAI's open-weight chat format (harmony) publishes for tools; its token count
+/// plus a small constant per API (see `ChatTokenCounter.toolTokens`) matches the `prompt_tokens` of real
+/// request/usage pairs (docs/request-counting.md). Cost: one pass over the definitions.
+enum FunctionSignatures {
+    /// The namespace text for `functions` (each a Chat `function` object or a Responses function tool).
+    static func render(_ functions: [JSONValue]) -> String {
+        var out = "# Tools\n\n## functions\n\nnamespace functions {\n\n"
+        for function in functions {
+            if let description = function["description"]?.string, !description.isEmpty {
+                out += "// \(description)\n"
+            }
+            let name = function["name"]?.string ?? ""
+            let parameters = function["parameters"] ?? .null
+            if let properties = parameters["properties"]?.object, properties.count > 0 {
+                out += "type \(name) = (_: {\n\(propertyLines(parameters))}) => any;\n\n"
+            } else {
+                out += "type \(name) = () => any;\n\n"
+            }
+        }
+        return out + "} // namespace functions"
+    }
+
+    private static func propertyLines(_ schema: JSONValue) -> String {
+        let required = Set((schema["required"]?.array ?? []).compactMap(\.string))
+        var out = ""
+        for (key, property) in schema["properties"]?.object ?? JSONObject() {
+            if let description = property["description"]?.string, !description.isEmpty {
+                out += "// \(description)\n"
+            }
+            out += "\(key)\(required.contains(key) ? "" : "?"): \(typeText(property)),\n"
+        }
+        return out
+    }
+
+    private static func typeText(_ schema: JSONValue) -> String {
+        if let values = schema["enum"]?.array { return values.map { $0.serialized() }.joined(separator: " | ") }
+        if let value = schema["const"] { return value.serialized() }
+        if let options = schema["anyOf"]?.array ?? schema["oneOf"]?.array {
+            return options.map(typeText).joined(separator: " | ")
+        }
+        switch schema["type"] {
+        case .array(let types)?:
+            return types.map { type in
+                var copy = schema.object ?? JSONObject()
+                copy["type"] = type
+                return typeText(.object(copy))
+            }.joined(separator: " | ")
+        case .string("array")?:
+            return typeText(schema["items"] ?? .null) + "[]"
+        case .string("object")? where schema["properties"]?.object.map({ $0.count > 0 }) ?? false:
+            return "{\n\(propertyLines(schema))}"
+        case .string("integer")?:
+            return "number"
+        case .string(let type)?:
+            return type
+        default:
+            return "any"
+        }
+    }
+}
