@@ -57,9 +57,55 @@ struct ViewsCLITests {
     func live() throws {
         let home = try BudgetHome(config: "")
         defer { home.cli.cleanUp() }
-        let now = Date()
-        let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
-        // Two requests 30 minutes apart, the last one 10 minutes ago: an active block.
+        try ViewsCLITests.addActiveBlock(home)
+        let result = try home.cli.run("blocks", "--live", "--frames", "1")
+        #expect(result.status == 0, "\(result.stderr)")
+        // 3,000 tokens and $0.02 over 30 minutes: 6,000 tokens/h, $0.04/h.
+        #expect(result.stdout.contains("Burn rate:   6,000 tokens/h, $0.04/h"))
+        #expect(result.stdout.contains("So far:      3,000 tokens, $0.02"))
+        #expect(result.stdout.contains("Time left:   "))
+        #expect(result.stdout.contains("Projection:  "))
+        #expect(!result.stdout.contains("\u{1B}["), "no cursor control on a pipe")
+    }
+
+    @Test("blocks --live on a terminal (under script) redraws in place and exits 0 on Ctrl-C",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func liveOnTerminal() throws {
+        let home = try BudgetHome(config: "")
+        defer { home.cli.cleanUp() }
+        try ViewsCLITests.addActiveBlock(home)
+        let typescript = home.cli.home.appendingPathComponent("typescript").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-q", "-e", "-c", "exec \(CLIRunner.binary.path) blocks --live --refresh 1", typescript]
+        process.environment = home.cli.environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = Pipe()
+        try process.run()
+        // Two frames, then Ctrl-C to the tokenledger process script runs on its terminal.
+        Thread.sleep(forTimeInterval: 2.5)
+        let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)) ?? ""
+        let child = children.split(separator: " ").first.flatMap { Int32($0) }
+        if let child { kill(child, SIGINT) }
+        // Never hang the suite: give it five seconds to exit, else end it and fail.
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if process.isRunning {
+            if let child { kill(child, SIGKILL) }
+            process.terminate()
+        }
+        process.waitUntilExit()
+        #expect(child != nil, "script runs tokenledger as its child")
+        #expect(process.terminationStatus == 0)
+        let screen = try String(contentsOfFile: typescript, encoding: .utf8)
+        #expect(screen.components(separatedBy: "\u{1B}[H\u{1B}[J").count >= 3, "each frame starts by homing the cursor and clearing")
+        #expect(screen.contains("Burn rate:   6,000 tokens/h, $0.04/h"))
+        #expect(screen.contains("\u{1B}[?25l") && screen.contains("\u{1B}[?25h"), "cursor hidden while live, restored on Ctrl-C")
+    }
+
+    /// Two requests 30 minutes apart, the last 10 minutes ago: an active block of 3,000 tokens and $0.02.
+    static func addActiveBlock(_ home: BudgetHome) throws {
+        let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         try FileManager.default.createDirectory(at: home.ledgerFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         let pool = try DatabasePool(path: home.ledgerFile.path)
         _ = try Ledger(pool)
@@ -72,14 +118,6 @@ struct ViewsCLITests {
             }
         }
         try pool.close()
-        let result = try home.cli.run("blocks", "--live", "--frames", "1")
-        #expect(result.status == 0, "\(result.stderr)")
-        // 3,000 tokens and $0.02 over 30 minutes: 6,000 tokens/h, $0.04/h.
-        #expect(result.stdout.contains("Burn rate:   6,000 tokens/h, $0.04/h"))
-        #expect(result.stdout.contains("So far:      3,000 tokens, $0.02"))
-        #expect(result.stdout.contains("Time left:   "))
-        #expect(result.stdout.contains("Projection:  "))
-        #expect(!result.stdout.contains("\u{1B}["), "no cursor control on a pipe")
     }
 
     @Test("daily lists the models of each day; --by keeps the plain columns")
