@@ -14,9 +14,9 @@ extension TokenLedgerCommand {
                   name = "openai-monthly"
                   period = "month"            # day, week or month
                   limit_usd = "250.00"
-                  provider = "openai"         # optional scope: model, provider, project, tag, effort
+                  provider = "openai"         # optional scope (or model, project, tag, effort)
                   thresholds = [50, 80, 100]  # percent; each alerts once per period
-                  command = "notify-send 'budget alert'"   # or webhook = "https://…"; default: print
+                  command = "notify-send 'over budget'"  # or webhook = "https://…"
                 'tokenledger config init' writes a commented config with every section.
 
                 Example cron line:
