@@ -51,7 +51,11 @@ extension TokenLedgerCommand {
         @Flag(name: .customLong("csv-raw"), help: "With --format csv: keep cells that start with =, +, -, @, tab or CR as they are (by default they get a leading ' so a spreadsheet cannot run them as formulas).")
         var csvRaw = false
 
+        @Flag(help: "First import the config's [[source]]s (as 'tokenledger sync' does), so the report is current.")
+        var sync = false
+
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
 
         func validate() throws {
@@ -78,6 +82,7 @@ extension TokenLedgerCommand {
                 query.period = ReportPeriod.month(containing: Date(), in: query.timeZone)
             }
 
+            if sync { try syncSources() }
             let source: ReportSource
             if let address = try ledgerOptions.teamAddress() {
                 source = .team(try await TeamLedger.connect(address))
@@ -102,6 +107,26 @@ extension TokenLedgerCommand {
                 }
             } else {
                 Console.write(text)
+            }
+        }
+
+        /// `--sync`: imports every configured [[source]] into the local ledger (exactly once, only what is
+        /// new); a source that cannot be read is a warning, the report still runs.
+        private func syncSources() throws {
+            if ledgerOptions.namesTeamLedger {
+                throw ValidationError("--sync imports into a local ledger; for a team ledger run 'tokenledger sync --db postgres://…' (from cron) and drop --sync.")
+            }
+            let file = try ConfigFile.load(explicit: config.config)
+            let sources = try SyncSource.sources(in: file)
+            guard !sources.isEmpty else { throw SyncCommandError.noSources(path: file.url.path) }
+            try SyncRunner.validate(sources)
+            let reporter = TextImportReporter(showsProgress: false) { text in FileHandle.standardError.write(Data(text.utf8)) }
+            let ledger = try Ledger.open(at: try ledgerOptions.ledgerURL(command: "report"))
+            for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter).run() {
+                if let failure = outcome.failure { Console.warning("source \(outcome.source.path): \(failure)") }
+            }
+            for source in sources {
+                try ledger.applySourceMetadata(path: source.path, project: source.project, tags: source.tags)
             }
         }
 

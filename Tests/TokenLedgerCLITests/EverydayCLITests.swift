@@ -157,4 +157,19 @@ struct EverydayCLITests {
         #expect(json["error"]?.string?.contains("config.toml:3") == true)
         #expect(result.stderr.hasPrefix("tokenledger: error: "))
     }
+
+    @Test("report --sync imports the configured sources first, so the report is current")
+    func reportSync() throws {
+        let fixture = CLIRunner.fixture("fixtures/budgets/responses.jsonl")
+        let home = try BudgetHome(config: "[[source]]\npath = \"\(fixture)\"\nproject = \"search\"\n")
+        defer { home.cli.cleanUp() }
+        let result = try home.cli.run("report", "--sync", "--by", "project", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONParser.parse(result.stdout)
+        #expect(json["totals"]?["requests"]?.int == 2)
+        #expect(json["rows"]?[0]?["project"] == "search")
+        // Exactly once: a second --sync adds nothing.
+        let again = try JSONParser.parse(try home.cli.run("report", "--sync", "--json").stdout)
+        #expect(again["totals"]?["requests"]?.int == 2)
+    }
 }
