@@ -48,8 +48,9 @@ public enum BudgetStatus {
                 spent += "*"
                 lowerBound = true
             }
-            // No colour inside cells: escape codes would break the column widths.
-            let percent = r.percentText
+            // Over the limit: "over" after the percent (readable without colour), red on a terminal.
+            let over = r.spent > r.budget.limit
+            let percent = over ? style.red(style.bold(r.percentText + " over")) : r.percentText
             var forecast = r.forecast?.displayString ?? "—"
             if let f = r.forecast, f > r.budget.limit { forecast += "!" }
             table.addRow([
@@ -67,6 +68,10 @@ public enum BudgetStatus {
                 for c in r.unpricedCauses where !fixes.contains(c.cause) { fixes.append(c.cause) }
             }
             for cause in fixes.sorted() { text += "  Fix (\(cause.label)): \(cause.fix).\n" }
+        }
+        let overs = readings.filter { $0.spent > $0.budget.limit }
+        if !overs.isEmpty {
+            text += style.red("over: \(overs.map(\.budget.name).joined(separator: ", ")) spent more than the limit this period.") + "\n"
         }
         if readings.contains(where: { r in r.forecast.map { $0 > r.budget.limit } ?? false }) {
             text += "! the forecast exceeds the limit.\n"

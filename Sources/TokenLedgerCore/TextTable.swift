@@ -58,11 +58,18 @@ public struct TextTable: Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// Terminal columns a string occupies.
+    /// Terminal columns a string occupies; ANSI colour sequences (ESC [ … letter) occupy none, so a
+    /// coloured cell lines up with plain ones.
     public static func displayWidth(_ s: String) -> Int {
         var width = 0
+        var inEscape = false
         for scalar in s.unicodeScalars {
             let v = scalar.value
+            if v == 0x1B { inEscape = true; continue }
+            if inEscape {
+                if (0x40...0x7E).contains(v) && v != 0x5B { inEscape = false }
+                continue
+            }
             if v < 0x20 || (0x300...0x36F).contains(v) || v == 0x200D { continue }
             let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)

@@ -28,7 +28,7 @@ public enum EstimateRendering {
         let batch = r.isBatch ? ", batch" : ""
         out += style.bold("\(model)\(effort)\(batch)") + "\n"
         var table = TextTable(columns: [.init(""), .init("tokens", .right), .init("basis")])
-        table.addRow(["input", grouped(r.inputTokens), r.inputIsApproximate ? "approximate (\(r.counting))" : "exact (\(r.counting))"])
+        table.addRow(["input", grouped(r.inputTokens), r.inputIsApproximate ? (r.counting.hasPrefix("approximate") ? r.counting : "approximate (\(r.counting))") : "exact (\(r.counting))"])
         let f = r.forecast
         table.addRow(["output, expected", grouped(r.expectedOutput),
                       "\(grouped(f.visibleMedian)) visible [\(f.visibleBasis.label)] + \(grouped(f.reasoningMedian)) reasoning [\(f.reasoningBasis.label)]"])

@@ -120,7 +120,7 @@ struct SpendReportBuilder {
     }
 
     /// The model, provider, project and tag filters of the query, as SQL conditions.
-    private func appendFilters(to conditions: inout [String], _ arguments: inout [any DatabaseValueConvertible]) {
+    func appendFilters(to conditions: inout [String], _ arguments: inout [any DatabaseValueConvertible]) {
         if !query.models.isEmpty {
             let p = Self.placeholders(query.models.count)
             conditions.append("(model_id IN (\(p)) OR model IN (\(p)))")

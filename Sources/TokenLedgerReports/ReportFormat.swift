@@ -53,6 +53,24 @@ enum ReportText {
 
     static func grouped(_ value: Int) -> String { NumberText.grouped(value) }
 
+    /// Wraps `text` at spaces to at most `width` columns (a word longer than that stays whole);
+    /// continuation lines keep the first line's leading spaces plus two.
+    static func wrap(_ text: String, width: Int) -> String {
+        let indent = String(text.prefix { $0 == " " })
+        var lines: [String] = []
+        var line = ""
+        for word in text.dropFirst(indent.count).split(separator: " ") {
+            let prefix = lines.isEmpty ? indent : indent + "  "
+            if !line.isEmpty && TextTable.displayWidth(line) + 1 + TextTable.displayWidth(String(word)) > width {
+                lines.append(line)
+                line = ""
+            }
+            line += line.isEmpty ? prefix + word : " " + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
+
     /// The unpriced line, or nil when everything was priced.
     static func unpricedLine(_ report: SpendReport) -> String? {
         let u = report.unpriced

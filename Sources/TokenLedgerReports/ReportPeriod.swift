@@ -27,21 +27,15 @@ public struct ReportPeriod: Sendable, Equatable {
         }
         var start: Date? = nil, end: Date? = nil
         if let since {
-            if let day = LocalCalendar.dayNumber(parsingDate: since) {
-                start = LocalCalendar.startOfDay(day, in: zone)
-            } else if let instant = Timestamp.parse(since, naiveZone: zone) {
-                start = instant
-            } else {
-                throw .badDate(flag: "--since", text: since)
+            switch try bound(since, flag: "--since") {
+            case .day(let day): start = LocalCalendar.startOfDay(day, in: zone)
+            case .instant(let text): start = Timestamp.parse(text, naiveZone: zone)
             }
         }
         if let until {
-            if let day = LocalCalendar.dayNumber(parsingDate: until) {
-                end = LocalCalendar.startOfDay(day + 1, in: zone)
-            } else if let instant = Timestamp.parse(until, naiveZone: zone) {
-                end = instant
-            } else {
-                throw .badDate(flag: "--until", text: until)
+            switch try bound(until, flag: "--until") {
+            case .day(let day): end = LocalCalendar.startOfDay(day + 1, in: zone)
+            case .instant(let text): end = Timestamp.parse(text, naiveZone: zone)
             }
         }
         if let start, let end, start >= end {
@@ -52,6 +46,27 @@ public struct ReportPeriod: Sendable, Equatable {
             period.label = [since.map { "from \($0)" }, until.map { "until \($0)" }].compactMap { $0 }.joined(separator: " ")
         }
         return period
+    }
+
+    /// What a `--since`/`--until` text is: a whole local day, or an exact instant.
+    private enum Bound {
+        case day(Int)
+        case instant(String)
+    }
+
+    /// Reads one bound: `2026-11-01` or ccusage's `20261101` is a day; an ISO datetime is an instant.
+    /// A bare number is never taken as Unix time (`20261101` read so would be 1970-08-23): other
+    /// digit strings are refused as ambiguous.
+    private static func bound(_ text: String, flag: String) throws(ReportError) -> Bound {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let day = LocalCalendar.dayNumber(parsingDate: trimmed) ?? LocalCalendar.dayNumber(parsingCompactDate: trimmed) {
+            return .day(day)
+        }
+        if !trimmed.isEmpty && trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
+            throw .ambiguousNumber(flag: flag, text: text)
+        }
+        guard Timestamp.parse(trimmed) != nil else { throw .badDate(flag: flag, text: text) }
+        return .instant(trimmed)
     }
 
     /// The local calendar month "2026-11" in `zone`.
@@ -119,6 +134,14 @@ public enum LocalCalendar {
               let y = Int(text.prefix(4)), let m = Int(text.dropFirst(5).prefix(2)), let d = Int(text.suffix(2)),
               (1...12).contains(m), d >= 1, d <= daysIn(month: m, year: y)
         else { return nil }
+        return Timestamp.daysFromCivil(year: y, month: m, day: d)
+    }
+
+    /// "20261124" (ccusage's `YYYYMMDD`) → day number; nil unless exactly 8 digits forming a valid date.
+    public static func dayNumber(parsingCompactDate text: String) -> Int? {
+        guard text.utf8.count == 8, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let y = Int(text.prefix(4)), let m = Int(text.dropFirst(4).prefix(2)), let d = Int(text.suffix(2)),
+              (1...12).contains(m), d >= 1, d <= daysIn(month: m, year: y) else { return nil }
         return Timestamp.daysFromCivil(year: y, month: m, day: d)
     }
 

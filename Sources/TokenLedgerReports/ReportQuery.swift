@@ -199,6 +199,8 @@ public enum ReportError: UserFacingError, Equatable {
     case badTagKey(String)
     case badTagFilter(String)
     case badDate(flag: String, text: String)
+    /// A bare number for a date: Unix time or a malformed date, so it is refused rather than guessed.
+    case ambiguousNumber(flag: String, text: String)
     case badMonth(String)
     case badTimeZone(String)
     case emptyPeriod(since: String, until: String)
@@ -223,6 +225,8 @@ public enum ReportError: UserFacingError, Equatable {
             return "--tag '\(text)' must be KEY=VALUE with a key of letters, digits, '_', '.' or '-', e.g. --tag team=search."
         case .badDate(let flag, let text):
             return "\(flag) '\(text)' is not a date or time; use 2026-11-01, 2026-11-01T09:30 or 2026-11-01T09:30:00Z."
+        case .ambiguousNumber(let flag, let text):
+            return "\(flag) '\(text)' is a bare number, not a date; write the day as 2026-11-01 or 20261101, or an instant as 2026-11-01T09:30:00Z."
         case .badMonth(let text):
             return "--month '\(text)' is not a month; use YYYY-MM, e.g. --month 2026-11."
         case .badTimeZone(let name):

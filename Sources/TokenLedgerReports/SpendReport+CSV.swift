@@ -3,15 +3,18 @@ import TokenLedgerCore
 extension SpendReport {
     /// The report's rows as RFC 4180 CSV (CRLF line ends, quoted where needed), money as exact
     /// decimal text. Only rows: totals are their sums; a row's unpriced part is in `unpriced_requests`.
+    /// A key cell (model, project, tag, session … text that can come from someone else's log) that
+    /// starts with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` so a spreadsheet shows it as text
+    /// instead of running it as a formula (OWASP's CSV injection advice); `raw` keeps it as is.
     /// Cost: O(rows × columns).
-    public func renderCSV() -> String {
+    public func renderCSV(raw: Bool = false) -> String {
         var header = groupBy.map(\.name)
         if groupBy.contains(.model) { header.append("model_resolved") }
         header += ReportFields.numberKeys + ["cost_usd", "share", "unpriced_requests"]
         if reconciled { header += ReportFields.reconcileKeys }
         var lines = [header.map(SpendReport.csvField).joined(separator: ",")]
         for row in rows {
-            var cells = row.keys.map { $0 ?? "" }
+            var cells = row.keys.map { raw ? $0 ?? "" : SpendReport.neutralisingFormula($0 ?? "") }
             if groupBy.contains(.model) { cells.append(row.modelResolved ? "true" : "false") }
             cells += ReportFields.numbers(row.usage).map(String.init)
             cells.append(row.usage.isUnpriced ? "" : row.usage.cost.decimalString)
@@ -21,6 +24,12 @@ extension SpendReport {
             lines.append(cells.map(SpendReport.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// `'=1+1` for `=1+1`: text a spreadsheet would otherwise evaluate, made inert.
+    static func neutralisingFormula(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return text }
+        return "'" + text
     }
 
     /// Quotes a field when it holds a comma, quote, CR or LF (RFC 4180 §2).

@@ -9,7 +9,16 @@ extension TokenLedgerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check spend against the budgets in the config file.",
             discussion: """
-                Budgets are [[budget]] tables in the config file (see the README, "Budgets and cron").
+                Budgets are [[budget]] tables in the config file, e.g.:
+                  [[budget]]
+                  name = "openai-monthly"
+                  period = "month"            # day, week or month
+                  limit_usd = "250.00"
+                  provider = "openai"         # optional scope (or model, project, tag, effort)
+                  thresholds = [50, 80, 100]  # percent; each alerts once per period
+                  command = "notify-send 'over budget'"  # or webhook = "https://…"
+                'tokenledger config init' writes a commented config with every section.
+
                 Example cron line:
                   */15 * * * * tokenledger sync && tokenledger budget check
                 """,
@@ -60,7 +69,7 @@ enum BudgetCommandError: UserFacingError {
     var message: String {
         switch self {
         case .noBudgets(let path):
-            return "no budgets are defined in \(path); add a [[budget]] table (see 'Budgets and cron' in the README) or pass --config PATH."
+            return "no budgets are defined in \(path); add a [[budget]] table ('tokenledger budget --help' shows one) or pass --config PATH."
         }
     }
 

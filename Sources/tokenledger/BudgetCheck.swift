@@ -22,6 +22,7 @@ extension TokenLedgerCommand {
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Flag(name: .long, help: "Show what would fire without recording or delivering anything.")
         var dryRun = false
@@ -30,8 +31,20 @@ extension TokenLedgerCommand {
         var now: String?
 
         func run() async throws {
-            let now = try BudgetContext.now(now)
-            let context = try await BudgetContext.load(config: config, ledger: ledger, writable: !dryRun)
+            let context: BudgetContext
+            let now: Date
+            do {
+                now = try BudgetContext.now(self.now)
+                context = try await BudgetContext.load(config: config, ledger: ledger, writable: !dryRun)
+            } catch {
+                // A cron job that parses --json gets JSON for a config mistake too (and the sentence on stderr).
+                if output.json {
+                    let status = (error as? any UserFacingError)?.exitStatus ?? (error is ValidationError ? .usage : .failure)
+                    let message = (error as? any UserFacingError)?.message ?? TokenLedgerCommand.message(for: error)
+                    Console.writeJSON(["dry_run": .bool(dryRun), "exit_status": .int(Int(status.rawValue)), "error": .string(message), "alerts": .array([])])
+                }
+                throw error
+            }
             let checker = BudgetChecker(budgets: context.budgets, ledger: context.ledger)
             let result = try checker.check(at: now, dryRun: dryRun)
             if output.json {
@@ -44,7 +57,7 @@ extension TokenLedgerCommand {
                 for report in result.reports {
                     Console.write((dryRun ? "would fire: " : "") + report.alert.text + "\n")
                 }
-                if dryRun && result.reports.isEmpty { Console.note("nothing would fire.") }
+                if dryRun && result.reports.isEmpty && !quietOptions.quiet { Console.note("nothing would fire.") }
             }
             for report in result.failures {
                 if case .failed(let reason) = report.outcome {

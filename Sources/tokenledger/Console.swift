@@ -13,6 +13,17 @@ enum Console {
     /// Colour for stdout: only on a terminal and when `NO_COLOR` is unset.
     static var style: Style { Style.forTerminal(isTerminal: stdoutIsTerminal, environment: environment) }
 
+    /// The terminal's width in columns: stdout's window size on a terminal, else `$COLUMNS`; nil when
+    /// neither is known (a pipe: full tables).
+    static var width: Int? {
+        var size = winsize()
+        if stdoutIsTerminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return environment["COLUMNS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// True below 100 columns: tables switch to their compact layout (fewer columns, abbreviated numbers).
+    static var isNarrow: Bool { (width ?? .max) < 100 }
+
     /// Writes text to stdout as is (add your own newline).
     static func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))

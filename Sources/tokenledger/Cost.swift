@@ -7,28 +7,34 @@ extension TokenLedgerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Price a request from its token counts, component by component.",
             discussion: """
-                Token counts follow the canonical rule: --input is *uncached* input (cache reads and writes \
-                are given separately), and --output includes --reasoning. Prices come from the bundled \
+                Token counts follow the canonical rule: --input-tokens is *uncached* input (cache reads and \
+                writes are given separately), and --output-tokens includes --reasoning-tokens. Prices come from the bundled \
                 tables, then --channel, then the config's [[terms]]; the breakdown names the layer of each price.
 
                 Examples:
-                  tokenledger cost --model o3-mini --input 2000 --cached 8000 --output 3000 --reasoning 2000
-                  tokenledger cost --model claude-sonnet-4 --input 100 --cache-write-5m 10000 --cached 50000 --output 2000
-                  tokenledger cost --model o3 --input 1000000 --output 200000 --batch --at 2025-06-01 --json
+                  tokenledger cost --model o3-mini --input-tokens 2000 --cached-tokens 8000 --output-tokens 3000 --reasoning-tokens 2000
+                  tokenledger cost --model claude-sonnet-4 --input-tokens 100 --cache-write-5m 10000 --cached-tokens 50000 --output-tokens 2000
+                  tokenledger cost --model o3 --input-tokens 1000000 --output-tokens 200000 --batch --at 2025-06-01 --json
                 """
         )
 
         @Option(help: ArgumentHelp("Model id, alias or prefixed name (o3-mini, openai/gpt-4o, 302ai/o3-mini).", valueName: "model"))
         var model: String
 
-        @Option(help: ArgumentHelp("Uncached input tokens.", valueName: "n"))
-        var input: Int = 0
+        @Option(name: .customLong("input-tokens"), help: ArgumentHelp("Uncached input tokens.", valueName: "n"))
+        var inputTokens: Int?
 
-        @Option(help: ArgumentHelp("Output tokens, including reasoning tokens.", valueName: "n"))
-        var output: Int = 0
+        @Option(name: .customLong("output-tokens"), help: ArgumentHelp("Output tokens, including reasoning tokens.", valueName: "n"))
+        var outputTokens: Int?
 
-        @Option(help: ArgumentHelp("Cache-read input tokens.", valueName: "n"))
-        var cached: Int = 0
+        @Option(name: .customLong("cached-tokens"), help: ArgumentHelp("Cache-read input tokens.", valueName: "n"))
+        var cachedTokens: Int?
+
+        // The first spellings, kept working but hidden: --output names a file in every other command.
+        @Option(name: .customLong("input"), help: .hidden) var legacyInput: Int?
+        @Option(name: .customLong("output"), help: .hidden) var legacyOutput: Int?
+        @Option(name: .customLong("cached"), help: .hidden) var legacyCached: Int?
+        @Option(name: .customLong("reasoning"), help: .hidden) var legacyReasoning: Int?
 
         @Option(name: .customLong("cache-write-5m"), help: ArgumentHelp("Cache-write tokens, 5-minute TTL.", valueName: "n"))
         var cacheWrite5m: Int = 0
@@ -36,8 +42,13 @@ extension TokenLedgerCommand {
         @Option(name: .customLong("cache-write-1h"), help: ArgumentHelp("Cache-write tokens, 1-hour TTL.", valueName: "n"))
         var cacheWrite1h: Int = 0
 
-        @Option(help: ArgumentHelp("Reasoning tokens (a part of --output).", valueName: "n"))
-        var reasoning: Int = 0
+        @Option(name: .customLong("reasoning-tokens"), help: ArgumentHelp("Reasoning tokens (a part of --output-tokens).", valueName: "n"))
+        var reasoningTokens: Int?
+
+        var input: Int { inputTokens ?? legacyInput ?? 0 }
+        var output: Int { outputTokens ?? legacyOutput ?? 0 }
+        var cached: Int { cachedTokens ?? legacyCached ?? 0 }
+        var reasoning: Int { reasoningTokens ?? legacyReasoning ?? 0 }
 
         @Option(name: .customLong("web-search"), help: ArgumentHelp("Web search calls.", valueName: "n"))
         var webSearch: Int = 0
@@ -58,13 +69,17 @@ extension TokenLedgerCommand {
         @OptionGroup var outputOptions: OutputOptions
 
         func validate() throws {
-            let counts = [("--input", input), ("--output", output), ("--cached", cached), ("--cache-write-5m", cacheWrite5m),
-                          ("--cache-write-1h", cacheWrite1h), ("--reasoning", reasoning), ("--web-search", webSearch)]
+            for (name, new, old) in [("input", inputTokens, legacyInput), ("output", outputTokens, legacyOutput),
+                                     ("cached", cachedTokens, legacyCached), ("reasoning", reasoningTokens, legacyReasoning)] where new != nil && old != nil {
+                throw ValidationError("--\(name)-tokens and --\(name) are the same count; give it once, as --\(name)-tokens.")
+            }
+            let counts = [("--input-tokens", input), ("--output-tokens", output), ("--cached-tokens", cached), ("--cache-write-5m", cacheWrite5m),
+                          ("--cache-write-1h", cacheWrite1h), ("--reasoning-tokens", reasoning), ("--web-search", webSearch)]
             if let negative = counts.first(where: { $0.1 < 0 }) {
                 throw ValidationError("\(negative.0) must be zero or more, not \(negative.1).")
             }
             if reasoning > output {
-                throw ValidationError("--reasoning (\(reasoning)) cannot exceed --output (\(output)): output tokens include reasoning tokens.")
+                throw ValidationError("--reasoning-tokens (\(reasoning)) cannot exceed --output-tokens (\(output)): output tokens include reasoning tokens.")
             }
         }
 

@@ -28,6 +28,7 @@ extension TokenLedgerCommand {
         @OptionGroup var machineOptions: MachineOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Option(help: ArgumentHelp("Log format of the PATHs, or auto to detect each file.", valueName: "format"))
         var format = "auto"
@@ -66,6 +67,30 @@ extension TokenLedgerCommand {
             }
         }
 
+        /// The default folders of `--claude-code` / `--codex`: what exists is imported; a tool with none of
+        /// its folders is a warning, and an error only when nothing at all is left to import.
+        func defaultSources() throws -> [ImportSource] {
+            var found: [ImportSource] = []
+            var missing: [ImportError] = []
+            for (wanted, format, tool) in [(claudeCode, "claude-code", "Claude Code"), (codex, "codex", "Codex")] where wanted {
+                let result = Result { () throws(ImportError) in try LogAdapters.defaultSources(format: format, tool: tool) }
+                switch result {
+                case .success(let sources): found += sources
+                case .failure(let error):
+                    guard case .noDefaultLogs = error else { throw error }
+                    missing.append(error)
+                }
+            }
+            if found.isEmpty && paths.isEmpty && !agents, let first = missing.first {
+                for error in missing.dropFirst() { Console.warning(error.message) }
+                throw first
+            }
+            for error in missing {
+                Console.warning(error.message.replacingOccurrences(of: "; pass their folder as a PATH.", with: "; importing the rest."))
+            }
+            return found
+        }
+
         func run() async throws {
             var tagValues: [String: String] = [:]
             for tag in tags {
@@ -88,13 +113,12 @@ extension TokenLedgerCommand {
             let options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
                                         formatOptions: formatOptions, naiveTimeZone: zone)
             var sources = paths.map { ImportSource(url: URL(fileURLWithPath: Paths().expandTilde($0)), format: format) }
-            if claudeCode { sources += try LogAdapters.defaultSources(format: "claude-code", tool: "Claude Code") }
-            if codex { sources += try LogAdapters.defaultSources(format: "codex", tool: "Codex") }
+            sources += try defaultSources()
             if agents { sources += try AgentImport.sources(excluding: sources) }
 
             try ImportPreflight.check(sources: sources, map: map)
 
-            let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal) { text in
+            let reporter = TextImportReporter(showsProgress: Console.stderrIsTerminal && !quietOptions.quiet) { text in
                 FileHandle.standardError.write(Data(text.utf8))
             }
             let prices = try PriceBook.load(config: ConfigFile.load(explicit: config.config))
@@ -112,7 +136,7 @@ extension TokenLedgerCommand {
             }
             if output.json {
                 Console.writeJSON(summary.json)
-            } else {
+            } else if !quietOptions.quiet {
                 Console.write(([summary.line] + summary.unpricedLines).joined(separator: "\n") + "\n")
             }
         }

@@ -6,6 +6,10 @@ extension TokenLedgerCommand {
     /// Runs the parsed command and turns every error into one sentence on stderr and a stable exit
     /// status (see `ExitStatus`): usage mistakes exit 2, failures 1 — never a stack trace.
     static func main() async {
+        if let problem = ArgumentSpelling.problem(in: Array(CommandLine.arguments.dropFirst())) {
+            Console.error(problem)
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -74,3 +74,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print machine-readable JSON (money as decimal strings).")
     var json = false
 }
+
+/// `--quiet`: no progress or summary lines; errors and warnings still go to stderr.
+struct QuietOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print nothing but errors and warnings (and the output asked for).")
+    var quiet = false
+}

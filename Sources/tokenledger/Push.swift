@@ -28,11 +28,12 @@ extension TokenLedgerCommand {
         @Option(name: .long, help: ArgumentHelp("Name written on the pushed records, for --by machine (default: $TOKENLEDGER_MACHINE, else the host name).", valueName: "name"))
         var machine: String?
 
-        @Option(name: .customLong("batch-size"), help: ArgumentHelp("Records per transaction (default: 5000).", valueName: "n"))
+        @Option(name: .customLong("batch-size"), help: ArgumentHelp("Records per transaction.", valueName: "n"))
         var batchSize: Int = 5_000
 
         @OptionGroup var ledgerOptions: LedgerOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func validate() throws {
             if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
@@ -64,7 +65,7 @@ extension TokenLedgerCommand {
                 ])
             } else {
                 let c = summary.counts
-                Console.write("pushed \(NumberText.grouped(summary.sent)) records as '\(summary.machine)' to \(address): \(NumberText.grouped(c.inserted)) new, \(NumberText.grouped(c.replaced)) replaced, \(NumberText.grouped(c.duplicates)) already there.\n")
+                if !quietOptions.quiet { Console.write("pushed \(NumberText.grouped(summary.sent)) records as '\(summary.machine)' to \(address): \(NumberText.grouped(c.inserted)) new, \(NumberText.grouped(c.replaced)) replaced, \(NumberText.grouped(c.duplicates)) already there.\n") }
             }
         }
     }

@@ -31,32 +31,10 @@ extension TokenLedgerCommand {
         @Argument(help: ArgumentHelp("Shortcut: 'daily' (--by day), 'weekly' (--by week) or 'monthly' (--by month).", valueName: "daily|weekly|monthly"))
         var shortcut: String?
 
-        @Option(name: .long, help: ArgumentHelp("Group by these keys, comma-separated (default: model).", valueName: "keys"))
+        @Option(name: .long, help: ArgumentHelp("Group by these keys, comma-separated (default: model; after the shortcut's day, week or month).", valueName: "keys"))
         var by: String?
 
-        @Option(name: .long, help: ArgumentHelp("Start date (local, inclusive) or datetime.", valueName: "date"))
-        var since: String?
-
-        @Option(name: .long, help: ArgumentHelp("End date (local, whole day included) or datetime (exclusive).", valueName: "date"))
-        var until: String?
-
-        @Option(name: .long, help: ArgumentHelp("A calendar month in --tz, e.g. 2026-11.", valueName: "yyyy-mm"))
-        var month: String?
-
-        @Option(name: .long, help: ArgumentHelp("Only this model (resolved id or name as logged); repeatable.", valueName: "name"))
-        var model: [String] = []
-
-        @Option(name: .long, help: ArgumentHelp("Only this provider; repeatable.", valueName: "name"))
-        var provider: [String] = []
-
-        @Option(name: .long, help: ArgumentHelp("Only this project; repeatable.", valueName: "name"))
-        var project: [String] = []
-
-        @Option(name: .long, help: ArgumentHelp("Only records tagged KEY=VALUE; repeatable (all must match).", valueName: "key=value"))
-        var tag: [String] = []
-
-        @Option(name: .long, help: ArgumentHelp("IANA time zone for days, weeks, months and dates (default: the local zone).", valueName: "zone"))
-        var tz: String?
+        @OptionGroup var filters: UsageFilterOptions
 
         @Option(name: .long, help: ArgumentHelp("Output format: table, csv, json, markdown, html, prometheus (default: table).", valueName: "format"))
         var format: String?
@@ -67,10 +45,17 @@ extension TokenLedgerCommand {
         @Option(name: .long, help: ArgumentHelp("Aggregate export rows: auto (only where a provider has no per-request rows), exclude, only.", valueName: "mode"))
         var aggregates: String = "auto"
 
-        @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of stdout.", valueName: "path"))
+        @Option(name: [.short, .long], help: ArgumentHelp("Write the report to this file instead of stdout.", valueName: "path"))
         var output: String?
 
+        @Flag(name: .customLong("csv-raw"), help: "With --format csv: keep cells that start with =, +, -, @, tab or CR as they are (by default they get a leading ' so a spreadsheet cannot run them as formulas).")
+        var csvRaw = false
+
+        @Flag(help: "First import the config's [[source]]s (as 'tokenledger sync' does), so the report is current.")
+        var sync = false
+
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
 
         func validate() throws {
@@ -80,6 +65,10 @@ extension TokenLedgerCommand {
             if let shortcut, !["daily", "weekly", "monthly"].contains(shortcut) {
                 throw ValidationError("'\(shortcut)' is not a report shortcut; use daily, weekly or monthly (or --by KEYS).")
             }
+            // A bad --by key is reported by run() as a ReportError; here only the shortcut/--by clash.
+            if let shortcut, let by, let keys = try? GroupDimension.parseList(by) {
+                _ = try Report.dimensions(shortcut: shortcut, by: keys.map(\.name).joined(separator: ","), format: .table)
+            }
             if AggregatePolicy(rawValue: aggregates) == nil {
                 throw ValidationError("--aggregates '\(aggregates)' is not a mode; use auto, exclude or only.")
             }
@@ -87,36 +76,22 @@ extension TokenLedgerCommand {
 
         func run() async throws {
             let outputFormat = outputOptions.json ? .json : try ReportFormat(parsing: format ?? "table")
-            let zone = try ReportQuery.timeZone(named: tz)
-            var dimensions: [GroupDimension]
-            if let by {
-                dimensions = try GroupDimension.parseList(by)
-            } else {
-                switch shortcut {
-                case "daily": dimensions = [.day]
-                case "weekly": dimensions = [.week]
-                case "monthly": dimensions = [.month]
-                default: dimensions = outputFormat == .prometheus ? [.model, .effort] : [.model]
-                }
+            let dimensions = try Report.dimensions(shortcut: shortcut, by: by, format: outputFormat)
+            var query = try filters.query(groupBy: dimensions, aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile)
+            if outputFormat == .prometheus && filters.since == nil && filters.until == nil && filters.month == nil {
+                query.period = ReportPeriod.month(containing: Date(), in: query.timeZone)
             }
-            var period = try ReportPeriod.parse(since: since, until: until, month: month, in: zone)
-            if outputFormat == .prometheus && since == nil && until == nil && month == nil {
-                period = ReportPeriod.month(containing: Date(), in: zone)
-            }
-            let query = ReportQuery(
-                groupBy: dimensions, period: period, timeZone: zone,
-                models: model, providers: provider, projects: project,
-                tags: try tag.map { text throws(ReportError) in try TagFilter(parsing: text) },
-                aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile
-            )
 
+            if sync { try syncSources() }
             let source: ReportSource
             if let address = try ledgerOptions.teamAddress() {
                 source = .team(try TeamLedger.connect(address))
             } else {
                 source = .local(try Report.openLedger(try ledgerOptions.ledgerURL(command: "report")))
             }
-            let text = try await Report.render(query, from: source, format: outputFormat, style: output == nil ? Console.style : .plain)
+            let layout = TableLayout(style: output == nil ? Console.style : .plain, compact: output == nil && Console.isNarrow,
+                                     listsModels: by == nil && shortcut != nil, csvRaw: csvRaw)
+            let text = try await Report.render(query, from: source, format: outputFormat, layout: layout)
             if let output {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -128,12 +103,80 @@ extension TokenLedgerCommand {
             }
         }
 
-        /// The report in `format`; HTML adds its charts (day × model × effort) from a second report.
-        static func render(_ query: ReportQuery, from source: ReportSource, format: ReportFormat, style: Style) async throws -> String {
+        /// `--sync`: imports every configured [[source]] into the local ledger (exactly once, only what is
+        /// new); a source that cannot be read is a warning, the report still runs.
+        private func syncSources() throws {
+            if ledgerOptions.namesTeamLedger {
+                throw ValidationError("--sync imports into a local ledger; for a team ledger run 'tokenledger sync --db postgres://…' (from cron) and drop --sync.")
+            }
+            let file = try ConfigFile.load(explicit: config.config)
+            let sources = try SyncSource.sources(in: file)
+            guard !sources.isEmpty else { throw SyncCommandError.noSources(path: file.url.path) }
+            try SyncRunner.validate(sources)
+            let reporter = TextImportReporter(showsProgress: false) { text in FileHandle.standardError.write(Data(text.utf8)) }
+            let ledger = try Ledger.open(at: try ledgerOptions.ledgerURL(command: "report"))
+            for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter).run() {
+                if let failure = outcome.failure { Console.warning("source \(outcome.source.path): \(failure)") }
+            }
+            for source in sources {
+                try ledger.applySourceMetadata(path: source.path, project: source.project, tags: source.tags)
+            }
+        }
+
+        /// The `--by` keys: a shortcut's calendar key first, then `--by`'s (`monthly --by model,effort` is
+        /// month × model × effort); without either, model (model × effort for Prometheus).
+        static func dimensions(shortcut: String?, by: String?, format: ReportFormat) throws -> [GroupDimension] {
+            var dimensions = try by.map { text throws(ReportError) in try GroupDimension.parseList(text) } ?? []
+            let calendar: GroupDimension?
+            switch shortcut {
+            case "daily": calendar = .day
+            case "weekly": calendar = .week
+            case "monthly": calendar = .month
+            default: calendar = nil
+            }
+            if let calendar {
+                if let other = dimensions.first(where: \.isTime), other != calendar {
+                    throw ValidationError("'\(shortcut ?? "")' groups by \(calendar.name) but --by asks for \(other.name); give one of them.")
+                }
+                dimensions.removeAll { $0 == calendar }
+                dimensions.insert(calendar, at: 0)
+                guard dimensions.count <= ReportQuery.maximumGroupKeys else { throw ReportError.tooManyGroupKeys(dimensions.count) }
+            }
+            if by == nil && calendar == nil { dimensions = format == .prometheus ? [.model, .effort] : [.model] }
+            return dimensions
+        }
+
+        /// How a table is laid out: colour, compact (a narrow terminal), and whether a calendar shortcut's
+        /// rows list the models used in them (ccusage's daily view).
+        struct TableLayout {
+            var style: Style
+            var compact = false
+            var listsModels = false
+            var csvRaw = false
+        }
+
+        /// The report in `format`; HTML adds its charts (day × model × effort) from a second report, and a
+        /// shortcut's table its models per row from a second report by period × model.
+        static func render(_ query: ReportQuery, from source: ReportSource, format: ReportFormat, layout: TableLayout) async throws -> String {
             let report = try await source.spendReport(for: query)
+            let emptyMessage = try await filterMatchedNothing(report, query, source)
+            if let emptyMessage, format != .table { Console.warning(emptyMessage) }
             switch format {
-            case .table: return report.renderTable(style: style)
-            case .csv: return report.renderCSV()
+            case .table:
+                var rowModels: [[String]]? = nil
+                if layout.listsModels, query.groupBy.count == 1, let calendar = query.groupBy.first, calendar.isTime {
+                    var byModel = query
+                    byModel.groupBy = [calendar, .model]
+                    byModel.reconcile = false
+                    var models: [String: [String]] = [:]
+                    for row in try await source.spendReport(for: byModel).rows {
+                        if let period = row.keys[0], let model = row.keys[1] { models[period, default: []].append(model) }
+                    }
+                    rowModels = report.rows.map { row in (row.keys[0].flatMap { models[$0] } ?? []).sorted() }
+                }
+                return report.renderTable(style: layout.style, emptyMessage: emptyMessage, rowModels: rowModels, compact: layout.compact,
+                                          wrapWidth: layout.compact ? Console.width : nil)
+            case .csv: return report.renderCSV(raw: layout.csvRaw)
             case .json: return report.jsonValue().serialized(pretty: true) + "\n"
             case .markdown: return report.renderMarkdown()
             case .prometheus: return report.renderPrometheus()
@@ -144,6 +187,23 @@ extension TokenLedgerCommand {
                 let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions)
                 return report.renderHTML(charts: try await source.spendReport(for: charts), page: page)
             }
+        }
+
+        /// When a filter (model, provider, project, tag) left no rows although the period has usage: a
+        /// sentence saying so, so an empty report never blames the period for a filter's miss.
+        static func filterMatchedNothing(_ report: SpendReport, _ query: ReportQuery, _ source: ReportSource) async throws -> String? {
+            let filters = query.models.map { "--model \($0)" } + query.providers.map { "--provider \($0)" }
+                + query.projects.map { "--project \($0)" } + query.tags.map { "--tag \($0.key)=\($0.value)" }
+            guard report.rows.isEmpty, !filters.isEmpty else { return nil }
+            var unfiltered = query
+            unfiltered.models = []; unfiltered.providers = []; unfiltered.projects = []; unfiltered.tags = []
+            unfiltered.groupBy = []
+            unfiltered.reconcile = false
+            let all = try await source.spendReport(for: unfiltered)
+            guard all.totals.records > 0 else { return nil }
+            let n = all.totals.records
+            return "No usage matched \(filters.joined(separator: " ")): the period has \(NumberText.grouped(n)) record\(n == 1 ? "" : "s"), none with that filter. " +
+                "See the values with --by project, model or tag:KEY; for a configured [[source]], 'tokenledger sync' sets its project and tags on records imported earlier."
         }
 
         /// The ledger a report reads: the local SQLite file or a team ledger on PostgreSQL.

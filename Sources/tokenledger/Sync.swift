@@ -25,12 +25,14 @@ extension TokenLedgerCommand {
         @OptionGroup var machineOptions: MachineOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Flag(name: .shortAndLong, help: "Print one summary line per source even when stdout is not a terminal.")
         var verbose = false
 
         func validate() throws {
             try machineOptions.validate(for: ledger)
+            if verbose && quietOptions.quiet { throw ValidationError("--verbose and --quiet disagree; give one of them.") }
         }
 
         func run() async throws {
@@ -51,9 +53,16 @@ extension TokenLedgerCommand {
             }) {
                 outcomes = teamOutcomes
             } else {
-                let runner = SyncRunner(sources: sources, ledger: try Ledger.open(at: try ledger.ledgerURL(command: "sync")),
-                                        pricing: pricing, reporter: reporter)
+                let local = try Ledger.open(at: try ledger.ledgerURL(command: "sync"))
+                let runner = SyncRunner(sources: sources, ledger: local, pricing: pricing, reporter: reporter)
                 outcomes = try runner.run()
+                // A project or tags added to a source later also reach the records imported before.
+                for source in sources {
+                    let changed = try local.applySourceMetadata(path: source.path, project: source.project, tags: source.tags)
+                    if changed > 0 && !quietOptions.quiet {
+                        Console.note("\(source.path): the source's project/tags set on \(changed) record\(changed == 1 ? "" : "s") imported earlier.")
+                    }
+                }
             }
             if output.json {
                 Console.writeJSON(.array(outcomes.map { outcome in
@@ -64,7 +73,7 @@ extension TokenLedgerCommand {
                         "error": .optional(outcome.failure),
                     ]
                 }))
-            } else if verbose || Console.stdoutIsTerminal {
+            } else if !quietOptions.quiet && (verbose || Console.stdoutIsTerminal) {
                 for outcome in outcomes {
                     if let summary = outcome.summary {
                         Console.write((["\(outcome.source.path): \(summary.line)"] + summary.unpricedLines).joined(separator: "\n") + "\n")
@@ -86,7 +95,7 @@ enum SyncCommandError: UserFacingError {
     var message: String {
         switch self {
         case .noSources(let path):
-            return "no [[source]] tables in \(path); add one with a path (see 'Budgets and cron' in the README) or use 'tokenledger import PATH'."
+            return "no [[source]] tables in \(path); add one, e.g. [[source]] with path = \"~/.claude/projects\", or use 'tokenledger import PATH'."
         }
     }
 

@@ -14,7 +14,7 @@ struct TokenLedgerCommand: AsyncParsableCommand {
         version: TokenLedgerVersion.string,
         subcommands: [
             Count.self, Estimate.self, Cost.self, Prices.self,
-            Import.self, Sources.self, Sync.self, Push.self, Reprice.self, Report.self, Budget.self,
+            Import.self, Sources.self, Sync.self, Push.self, Reprice.self, Report.self, Session.self, Blocks.self, Budget.self, Config.self,
         ]
     )
 }

@@ -232,14 +232,15 @@ struct BudgetCLITests {
         // $12.345 shows as $12.34 (half-even, display only). Month: 12.345 + 12.345 × 20.5/7 = 48.498…;
         // day: 12 of 24 hours passed, 12.345 + 12.345 × 12/12 = 24.69, over the $2.50 limit.
         #expect(table.stdout == """
-            Budget      Period                   Spent    Limit      %  Forecast  Days left  Scope
-            ──────────  ─────────────────────  ───────  ───────  ─────  ────────  ─────────  ────────────
-            team        month from 2026-11-01  $12.34*  $100.00   12.3    $48.50       20.5  all usage
-            acme-daily  day from 2026-11-10    $12.34*    $2.50  493.8   $24.69!        0.5  project acme
+            Budget      Period                   Spent    Limit           %  Forecast  Days left  Scope
+            ──────────  ─────────────────────  ───────  ───────  ──────────  ────────  ─────────  ────────────
+            team        month from 2026-11-01  $12.34*  $100.00        12.3    $48.50       20.5  all usage
+            acme-daily  day from 2026-11-10    $12.34*    $2.50  493.8 over   $24.69!        0.5  project acme
             * includes unpriced usage that is not counted: the spend is a lower bound.
               team: 1 record: unknown model (gpt-9-mini).
               acme-daily: 1 record: unknown model (gpt-9-mini).
               Fix (unknown model): tokenledger prices update <LiteLLM or genai-prices price file or URL> --reprice (or add the model to a table in $XDG_CONFIG_HOME/tokenledger/prices/, then tokenledger reprice).
+            over: acme-daily spent more than the limit this period.
             ! the forecast exceeds the limit.
 
             """)

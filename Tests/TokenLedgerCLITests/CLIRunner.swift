@@ -101,7 +101,7 @@ struct BinaryBasicsTests {
         defer { cli.cleanUp() }
         let result = try cli.run("--no-such-flag")
         #expect(result.status == 2)
-        #expect(result.stderr.contains("Unknown option '--no-such-flag'"))
+        #expect(result.stderr == "tokenledger: error: unknown option '--no-such-flag'; see 'tokenledger --help'.\n")
         #expect(result.stdout.isEmpty)
     }
 }

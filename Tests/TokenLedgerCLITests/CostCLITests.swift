@@ -17,6 +17,13 @@ struct CostCLITests {
         #expect(total?.contains("$0.0198") == true)
         let reasoning = result.stdout.split(separator: "\n").first { $0.hasPrefix("reasoning") }
         #expect(reasoning?.contains("$0.0088") == true)
+        // The spelling every command shares (--output is a file elsewhere) prints the same breakdown.
+        let spelled = try cli.run("cost", "--model", "o3-mini", "--input-tokens", "2000", "--cached-tokens", "8000",
+                                  "--output-tokens", "3000", "--reasoning-tokens", "2000", "--at", "2025-06-01")
+        #expect(spelled.status == 0)
+        #expect(spelled.stdout == result.stdout)
+        let help = try cli.run("cost", "--help")
+        #expect(help.stdout.contains("--output-tokens <n>") && !help.stdout.contains("--output <"))
     }
 
     @Test("--json: components with layers, money as strings; batch halves; the date picks the period")
@@ -76,10 +83,13 @@ struct CostCLITests {
         #expect(date.stderr.contains("is not a date"))
         let negative = try cli.run("cost", "--model", "o3", "--input=-5")
         #expect(negative.status == 2)
-        #expect(negative.stderr.contains("--input must be zero or more"))
+        #expect(negative.stderr.contains("--input-tokens must be zero or more"))
         let reasoning = try cli.run("cost", "--model", "o3", "--output", "10", "--reasoning", "20")
         #expect(reasoning.status == 2)
         #expect(reasoning.stderr.contains("output tokens include reasoning tokens"))
+        let both = try cli.run("cost", "--model", "o3", "--output", "10", "--output-tokens", "10")
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--output-tokens and --output are the same count; give it once, as --output-tokens."))
         let early = try cli.run("cost", "--model", "o3", "--input", "10", "--at", "2024-01-01")
         #expect(early.status == 2)
         #expect(early.stderr.contains("o3-2025-04-16 has no price on 2024-01-01"))

@@ -15,6 +15,16 @@ struct EstimateCLITests {
         #expect(result.stdout.contains("$0.0292"), "8 input (a reasoning model without tools) + 6,644 output tokens at $1.10/$4.40 per 1M")
     }
 
+    @Test("an approximate count says 'approximate' once")
+    func approximateOnce() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run(["estimate", "--model", "claude-sonnet-4-5"], stdin: "hello world")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("approximate (claude)"))
+        #expect(!result.stdout.contains("approximate (approximate"))
+    }
+
     @Test("--quiet prints only the expected cost")
     func quiet() throws {
         let cli = try CLIRunner()
