@@ -5,17 +5,20 @@ import TokenLedger
 // in the same run, plus the cold start of `tokenledger count`.
 //
 //   swift build -c release --product tokenledger && swift run -c release tokenledger-bench tokenizer \
-//       [--reps N] [--no-peers] [--verify] [--worst-cases] [--only NAME] [--out DIR]
+//       [--reps N] [--no-peers] [--verify] [--worst-cases] [--only NAME] [--encodings A,B] [--out DIR]
 //
 // Corpora (TokenizerCorpora.swift; written to DIR, default bench-out/tokenizer): 8 MiB each of
 // documentation text, Python source, both together (16 MiB), CJK and other scripts, from files on this
 // machine. Per corpus and encoding: our single-threaded ids (`encode`) and count, our count on all
 // cores, and the peers' best single-threaded `encode_ordinary` (scripts/tokenizer-peers.py run with
-// tiktoken-ref's virtualenv, or $PEERS_PYTHON). Ratios compare ids with ids, one thread each.
+// tiktoken-ref's virtualenv, or $PEERS_PYTHON). Ratios compare ids with ids, one thread each. The
+// open-weight encodings (llama3, …; all bundled encodings unless --encodings picks some) are compared
+// with their publisher's own tokenizer through scripts/tokenizer-reference (column "tiktoken": it is
+// tiktoken underneath for all but Tekken, whose Tekkenizer wraps tiktoken too; no quicktok column).
 // `--verify` compares our ids with tiktoken's on every whole corpus (and the all-cores ids with the
 // single-threaded ones). `--worst-cases` adds the 1 MB synthetic single-piece inputs.
 var tokenizerSuite: BenchSuite {
-    BenchSuite(name: "tokenizer", summary: "o200k/cl100k MB/s on 8 MiB real corpora vs tiktoken and quicktok, cold start of `count`",
+    BenchSuite(name: "tokenizer", summary: "MB/s of every bundled encoding on 8 MiB real corpora vs tiktoken/quicktok/the publisher's tokenizer, cold start of `count`",
                run: runTokenizerBench)
 }
 
@@ -26,6 +29,7 @@ private func runTokenizerBench(_ arguments: [String]) throws {
     var worstCases = false
     var outDir = "bench-out/tokenizer"
     var only: String?
+    var encodings = EncodingName.allCases
     var i = 0
     while i < arguments.count {
         switch arguments[i] {
@@ -35,7 +39,13 @@ private func runTokenizerBench(_ arguments: [String]) throws {
         case "--worst-cases": worstCases = true
         case "--out": outDir = arguments[i + 1]; i += 1
         case "--only": only = arguments[i + 1].lowercased(); i += 1
-        default: throw TokenizerBenchError("unknown option \(arguments[i]); use --reps N, --no-peers, --verify, --worst-cases, --only NAME, --out DIR")
+        case "--encodings":
+            encodings = try arguments[i + 1].split(separator: ",").map { name in
+                guard let e = EncodingName(rawValue: String(name)) else { throw TokenizerBenchError("unknown encoding \(name)") }
+                return e
+            }
+            i += 1
+        default: throw TokenizerBenchError("unknown option \(arguments[i]); use --reps N, --no-peers, --verify, --worst-cases, --only NAME, --encodings A,B, --out DIR")
         }
         i += 1
     }
@@ -74,10 +84,14 @@ private func runTokenizerBench(_ arguments: [String]) throws {
     print("\ntokenizer benchmark: best of \(reps), MB/s of CPU time on one thread (all cores: wall time); \(cores) cores; load average \(load)")
     print("corpus     encoding        MB   tokens  ours ids  ours count  all cores   tiktoken   quicktok  ×tiktoken  ×quicktok")
     print("                                          MB/s       MB/s       MB/s       MB/s       MB/s")
-    for name in [EncodingName.o200kBase, .cl100kBase] {
+    let reference = root.appendingPathComponent("scripts/tokenizer-reference").path
+    for name in encodings {
         let encoding = try TokenEncoding.named(name)
-        let peerResults = peers ? runPeers(root: root, tiktokenRef: tiktokenRef, encoding: name.rawValue, reps: reps,
-                                           files: corpora.map { paths[$0.name]! }) : PeerResults()
+        let openAI = name == .o200kBase || name == .cl100kBase
+        let files = corpora.map { paths[$0.name]! }
+        let peerResults = !peers ? PeerResults()
+            : openAI ? runPeers(root: root, tiktokenRef: tiktokenRef, encoding: name.rawValue, reps: reps, files: files)
+            : runReference(reference, encoding: name.rawValue, reps: reps, files: files)
         for corpus in corpora {
             let text = corpus.text
             _ = encoding.count(String(text.prefix(1000)))
@@ -101,9 +115,9 @@ private func runTokenizerBench(_ arguments: [String]) throws {
             }
             if verify {
                 let parallel = encoding.encode(text, threads: cores)
-                let reference = tiktokenIDs(tiktokenRef, name.rawValue, path)
+                let expected = tiktokenIDs(openAI ? tiktokenRef : reference, name.rawValue, path)
                 print("  verify: all-cores ids \(parallel == ids ? "equal" : "DIFFER from") single-threaded ids; "
-                      + "tiktoken ids \(reference == nil ? "not available" : reference! == ids ? "equal" : "DIFFER (\(firstDifference(reference!, ids)))")")
+                      + "\(openAI ? "tiktoken" : "reference") ids \(expected == nil ? "not available" : expected! == ids ? "equal" : "DIFFER (\(firstDifference(expected!, ids)))")")
             }
         }
         for note in peerResults.notes { print("  " + note) }
@@ -176,6 +190,22 @@ private func runPeers(root: URL, tiktokenRef: String, encoding: String, reps: In
     return results
 }
 
+/// The publisher's tokenizer (scripts/tokenizer-reference bench/ids) on each file, reported as "tiktoken".
+private func runReference(_ tool: String, encoding: String, reps: Int, files: [String]) -> PeerResults {
+    var results = PeerResults()
+    for path in files {
+        guard let out = runTool(tool, ["bench", "-e", encoding, "-n", "\(reps)", path], timeout: 3600),
+              let rate = Double(out.split(separator: " ").first ?? "") else {
+            results.notes.append("reference failed for \(encoding) on \(path): \(tool)")
+            continue
+        }
+        results.rates["tiktoken", default: [:]][path] = rate
+    }
+    results.notes.append("\(encoding): column tiktoken is the publisher's tokenizer (\(tool)), one thread")
+    return results
+}
+
+/// Ids from `tool ids -e ENCODING FILE` (tiktoken-ref or scripts/tokenizer-reference).
 private func tiktokenIDs(_ tiktokenRef: String, _ encoding: String, _ path: String) -> [Int]? {
     guard let out = runTool(tiktokenRef, ["ids", "-e", encoding, path], timeout: 3600) else { return nil }
     var ids: [Int] = []

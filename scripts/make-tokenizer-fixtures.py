@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes fixtures/tokenizer/cases.jsonl (hand-picked and seeded-random texts) and, with
-../shared/tools/tiktoken-ref, expected-<encoding>.jsonl (tiktoken's ids for each case).
-Run from the package root: python3 scripts/make-tokenizer-fixtures.py"""
+"""Writes fixtures/tokenizer/cases.jsonl (hand-picked and seeded-random texts) and expected-<encoding>.jsonl
+(the reference ids for each case): with ../shared/tools/tiktoken-ref for o200k_base and cl100k_base, with
+scripts/tokenizer-reference (each publisher's own tokenizer) for the other bundled encodings.
+Run from the package root: python3 scripts/make-tokenizer-fixtures.py [ENCODING...] (default: all)"""
 import json, os, random, subprocess, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,11 +114,20 @@ for i in range(100):
                                           for _ in range(n)))
 
 path = os.path.join(out_dir, "cases.jsonl")
-with open(path, "w", encoding="utf-8") as f:
-    for c in cases:
-        f.write(json.dumps(c, ensure_ascii=False) + "\n")
-for enc in ["o200k_base", "cl100k_base"]:
-    result = subprocess.run([ref, "jsonl", "-e", enc, path], check=True, capture_output=True, text=True).stdout
+if sys.argv[1:]:
+    # Named encodings: ids for the committed cases.jsonl, left as it is (the contraction cases' order
+    # follows Python's string hashing, so rewriting it would reorder every expected file).
+    with open(path, encoding="utf-8") as f:
+        cases = [json.loads(line) for line in f if line.strip()]
+else:
+    with open(path, "w", encoding="utf-8") as f:
+        for c in cases:
+            f.write(json.dumps(c, ensure_ascii=False) + "\n")
+open_ref = os.path.join(root, "scripts", "tokenizer-reference")
+wanted = sys.argv[1:] or ["o200k_base", "cl100k_base", "o200k_harmony", "llama3", "llama4", "qwen", "qwen3_6", "tekken", "deepseek"]
+for enc in wanted:
+    tool = ref if enc in ("o200k_base", "cl100k_base") else open_ref
+    result = subprocess.run([tool, "jsonl", "-e", enc, path], check=True, capture_output=True, text=True).stdout
     lines = result.strip().split("\n")
     assert len(lines) == len(cases), (len(lines), len(cases))
     with open(os.path.join(out_dir, "expected-%s.jsonl" % enc), "w") as f:

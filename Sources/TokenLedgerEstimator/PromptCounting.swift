@@ -1,7 +1,7 @@
 import TokenLedgerCore
 import TokenLedgerTokenizer
 
-/// The prompt tokens of one planned request: exact for OpenAI encodings, labelled approximate otherwise.
+/// The prompt tokens of one planned request: exact for every bundled encoding, labelled approximate otherwise.
 struct PromptCount {
     var tokens: Int
     var isApproximate: Bool

@@ -22,7 +22,9 @@ public struct PriceTableReader {
 
     /// The service tiers a period may price (`[model.period.flex]`, ...); others are typos.
     public static let serviceTierNames: Set<String> = ["flex", "priority", "scale"]
-    static let encodings: Set<String> = ["o200k_base", "cl100k_base", "approximate"]
+    /// TokenLedgerTokenizer's `EncodingName` raw values, and "approximate".
+    static let encodings: Set<String> = ["o200k_base", "cl100k_base", "o200k_harmony", "llama3", "llama4", "qwen", "qwen3_6",
+                                         "tekken", "deepseek", "approximate"]
 
     private init(file: String) { self.file = file }
 
@@ -112,7 +114,7 @@ public struct PriceTableReader {
             model.aliases = try t.strings("aliases") ?? []
             model.encoding = try t.string("encoding")
             if let e = model.encoding, !Self.encodings.contains(e) {
-                problem(t.location(of: "encoding"), "unknown encoding '\(e)' for \(id); use o200k_base, cl100k_base or approximate")
+                problem(t.location(of: "encoding"), "unknown encoding '\(e)' for \(id); use approximate or one of \(Self.encodings.subtracting(["approximate"]).sorted().joined(separator: ", "))")
             }
             model.contextWindow = try t.int("context_window")
             model.maxOutput = try t.int("max_output")

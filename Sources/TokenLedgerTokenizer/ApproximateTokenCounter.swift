@@ -1,5 +1,6 @@
 /// A labelled approximation of token counts for model families without a public tokenizer
-/// (Claude, Gemini, Llama, Mistral, …). Never exact: every place that shows it says "approximate".
+/// (Claude, Gemini, Grok, the Mistral and Llama models no bundled encoding covers, …). Never exact:
+/// every place that shows it says "approximate".
 ///
 /// Heuristic, per script class of each Unicode scalar (constants fitted to o200k_base on the fixture
 /// corpora, see README "Counting tokens" for the measured error):

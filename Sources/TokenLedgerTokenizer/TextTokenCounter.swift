@@ -1,15 +1,15 @@
 import Foundation
 import TokenLedgerCore
 
-/// Counts tokens of texts, files and JSON Lines for one model or encoding: exact for OpenAI
-/// encodings, the labelled approximation (`ApproximateTokenCounter`) for other model families.
+/// Counts tokens of texts, files and JSON Lines for one model or encoding: exact for every bundled
+/// encoding, the labelled approximation (`ApproximateTokenCounter`) for model families without one.
 public struct TextTokenCounter: Sendable {
     /// The exact encoding, or nil when counts are approximate.
     public let encoding: TokenEncoding?
     /// What the counts are for: "o200k_base", or "approximate (claude)".
     public let label: String
 
-    /// True when counts are the documented approximation, not tiktoken-exact.
+    /// True when counts are the documented approximation, not exact.
     public var isApproximate: Bool { encoding == nil }
 
     /// One counted text.
@@ -19,7 +19,7 @@ public struct TextTokenCounter: Sendable {
         public var ids: [Int]?
     }
 
-    /// Picks the counter: `encoding` by name, else `model` (exact OpenAI mapping, else an approximated
+    /// Picks the counter: `encoding` by name, else `model` (its bundled encoding, else an approximated
     /// family), else o200k_base. Throws `.unknownModel` / `.unknownEncoding` (exit status 2).
     public init(encoding: String? = nil, model: String? = nil) throws(TokenizerError) {
         if let encoding {
@@ -58,6 +58,7 @@ public struct TextTokenCounter: Sendable {
         if ids {
             var sink = TokenList()
             encoding.run(text, allowSpecial: allowSpecial, cache: cache, into: &sink)
+            encoding.shift(&sink.ids)
             return Count(tokens: sink.ids.count, ids: sink.ids)
         }
         var sink = TokenCounter()

@@ -1,93 +1,108 @@
 import Foundation
 import TokenLedgerCore
 
-/// The encodings bundled with TokenLedger.
-public enum EncodingName: String, CaseIterable, Sendable, CustomStringConvertible {
-    case o200kBase = "o200k_base"
-    case cl100kBase = "cl100k_base"
-
-    public var description: String { rawValue }
-
-    /// The special tokens and their ids, exactly as tiktoken defines them.
-    public var specialTokens: [(text: String, id: Int)] {
-        switch self {
-        case .o200kBase:
-            return [("<|endoftext|>", 199_999), ("<|endofprompt|>", 200_018)]
-        case .cl100kBase:
-            return [
-                ("<|endoftext|>", 100_257), ("<|fim_prefix|>", 100_258), ("<|fim_middle|>", 100_259),
-                ("<|fim_suffix|>", 100_260), ("<|endofprompt|>", 100_276),
-            ]
-        }
-    }
-
-    var pattern: PreTokenizer.Pattern {
-        switch self {
-        case .o200kBase: return .o200k
-        case .cl100kBase: return .cl100k
-        }
-    }
-}
-
 /// Errors from loading or using an encoding.
 public enum TokenizerError: UserFacingError, Equatable {
     case unknownEncoding(String)
     case unknownModel(String)
     case resourcesMissing(String)
     case resourceDamaged(String)
+    /// An encoding TokenLedger does not redistribute (Llama's) whose rank file was not built here.
+    case notInstalled(EncodingName)
 
     public var message: String {
         switch self {
         case .unknownEncoding(let name):
-            return "unknown encoding '\(name)'; use o200k_base or cl100k_base."
+            return "unknown encoding '\(name)'; use one of \(EncodingName.allCases.map(\.rawValue).joined(separator: ", "))."
         case .unknownModel(let name):
-            return "no tokenizer is known for model '\(name)'; pass --encoding o200k_base or cl100k_base instead."
+            return "no tokenizer is known for model '\(name)'; pass --encoding with one of \(EncodingName.allCases.map(\.rawValue).joined(separator: ", ")) instead."
         case .resourcesMissing(let path):
             return "the tokenizer vocabulary is missing (looked for \(path)); copy the TokenLedger_TokenLedgerTokenizer.resources folder next to the tokenledger binary."
         case .resourceDamaged(let why):
             return "the bundled tokenizer vocabulary is damaged (\(why)); reinstall TokenLedger."
+        case .notInstalled(let name):
+            return "the \(name) vocabulary is not installed (Meta's licence asks that its agreement travel with it, so TokenLedger does not ship it); build it from the llama-models package with scripts/make-tokenizer-resources.sh, or count the model approximately without --encoding."
         }
     }
 
     public var exitStatus: ExitStatus {
         switch self {
         case .unknownEncoding, .unknownModel: return .usage
-        case .resourcesMissing, .resourceDamaged: return .failure
+        case .resourcesMissing, .resourceDamaged, .notInstalled: return .failure
         }
     }
 }
 
-/// One BPE encoding (o200k_base or cl100k_base): split rules, ranks and special tokens; thread-safe.
+/// One BPE encoding: split rules, ranks and special tokens; thread-safe.
 ///
-/// Results are byte-for-byte those of tiktoken's `encode_ordinary` (and `encode(allowed_special="all")`
-/// with `allowSpecial`). Load with `TokenEncoding.named(_:)`, which maps the bundled file once per process.
+/// Results are those of the publisher's tokenizer on ordinary text: tiktoken's `encode_ordinary` (and
+/// `encode(allowed_special="all")` with `allowSpecial`) with the published ranks and pattern, after
+/// NFC for Qwen, with Tekken's ids shifted past its special tokens. Load with
+/// `TokenEncoding.named(_:)`, which maps the bundled file of that encoding only, once per process.
 public final class TokenEncoding: Sendable {
     public let name: EncodingName
     public let vocabulary: CompactVocabulary
     let classes: UnicodeClasses
+    /// Special tokens, longest first (for matching in text).
     let specials: [(bytes: [UInt8], id: Int)]
+    /// The text of each special id; where two share an id (o200k_harmony's 200018), the one listed first.
+    let specialText: [Int: [UInt8]]
+    /// The first bytes of the special tokens, so a text byte that starts none costs one load.
+    let specialStarts: [Bool]
+    /// `name.idOffset`, `name.byteIds` (and its inverse), `name.normalizesToNFC`, kept here for the hot path.
+    let idOffset: Int
+    let byteIds: [Int]?
+    let byteRanks: [Int]?
+    let normalizesToNFC: Bool
+    /// Whether ranks must be turned into ids (`shift`); special ids are then marked with this bit
+    /// until `shift` clears it (ranks stay below 2^18).
+    let mapsIds: Bool
+    static let specialMark = 1 << 31
 
     init(name: EncodingName, vocabulary: CompactVocabulary, classes: UnicodeClasses) {
         self.name = name
         self.vocabulary = vocabulary
         self.classes = classes
-        specials = name.specialTokens.map { (Array($0.text.utf8), $0.id) }
+        // Longest first: where one special token's text begins another's, the longer one wins (as
+        // Hugging Face's added-token matcher does; tiktoken's alternation has no defined order there).
+        specials = name.specialTokens.map { (Array($0.text.utf8), $0.id) }.sorted { $0.bytes.count > $1.bytes.count }
+        specialText = Dictionary(name.specialTokens.map { ($0.id, Array($0.text.utf8)) }, uniquingKeysWith: { first, _ in first })
+        var starts = [Bool](repeating: false, count: 256)
+        for special in specials { starts[Int(special.bytes[0])] = true }
+        specialStarts = starts
+        idOffset = name.idOffset
+        byteIds = name.byteIds
+        byteRanks = byteIds.map { ids in
+            var ranks = [Int](repeating: 0, count: 256)
+            for (rank, id) in ids.enumerated() { ranks[id - name.idOffset] = rank }
+            return ranks
+        }
+        normalizesToNFC = name.normalizesToNFC
+        mapsIds = idOffset != 0 || byteIds != nil
     }
 
     // MARK: Loading
 
-    /// The shared, lazily loaded encoding. Cost on first use: one `mmap` of the vocabulary (~2–4 MB,
-    /// paged in on demand) and a 70 KB read of the Unicode class table; afterwards free.
+    /// The shared, lazily loaded encoding. Cost on first use: one `mmap` of its vocabulary (4–10 MB,
+    /// paged in on demand; no other encoding's file is touched) and a 45 KB read of the Unicode class
+    /// table; afterwards free.
     public static func named(_ name: EncodingName) throws(TokenizerError) -> TokenEncoding {
         let result: Result<TokenEncoding, TokenizerError>
         switch name {
         case .o200kBase: result = sharedO200k
         case .cl100kBase: result = sharedCl100k
+        case .o200kHarmony: result = sharedO200kHarmony
+        case .llama3: result = sharedLlama3
+        case .llama4: result = sharedLlama4
+        case .qwen: result = sharedQwen
+        case .qwen3_6: result = sharedQwen3_6
+        case .tekken: result = sharedTekken
+        case .deepseek: result = sharedDeepseek
         }
         return try result.get()
     }
 
-    /// Looks up an encoding by its tiktoken name ("o200k_base", "cl100k_base").
+    /// Looks up an encoding by its name ("o200k_base", "llama3", …).
     public static func named(_ text: String) throws(TokenizerError) -> TokenEncoding {
         guard let name = EncodingName(rawValue: text) else { throw .unknownEncoding(text) }
         return try named(name)
@@ -101,6 +116,13 @@ public final class TokenEncoding: Sendable {
 
     private static let sharedO200k = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.o200kBase) }
     private static let sharedCl100k = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.cl100kBase) }
+    private static let sharedO200kHarmony = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.o200kHarmony) }
+    private static let sharedLlama3 = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.llama3) }
+    private static let sharedLlama4 = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.llama4) }
+    private static let sharedQwen = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.qwen) }
+    private static let sharedQwen3_6 = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.qwen3_6) }
+    private static let sharedTekken = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.tekken) }
+    private static let sharedDeepseek = Result<TokenEncoding, TokenizerError> { () throws(TokenizerError) in try load(.deepseek) }
     private static let sharedClasses = Result<UnicodeClasses, TokenizerError> { () throws(TokenizerError) -> UnicodeClasses in
         let path = try resourcePath("unicode-classes.bin")
         guard let data = FileManager.default.contents(atPath: path) else { throw .resourcesMissing(path) }
@@ -109,7 +131,12 @@ public final class TokenEncoding: Sendable {
 
     static func load(_ name: EncodingName) throws(TokenizerError) -> TokenEncoding {
         let classes = try sharedClasses.get()
-        let path = try resourcePath("\(name.rawValue).bpe")
+        if name.resource != name.rawValue, let owner = EncodingName(rawValue: name.resource) {
+            // Same ranks as another encoding (o200k_harmony): share its mapped file.
+            return TokenEncoding(name: name, vocabulary: try named(owner).vocabulary, classes: classes)
+        }
+        guard name.isInstalled || !name.isBuiltLocally else { throw .notInstalled(name) }
+        let path = try resourcePath("\(name.resource).bpe")
         do {
             return TokenEncoding(name: name, vocabulary: try CompactVocabulary(contentsOf: path), classes: classes)
         } catch {
@@ -148,8 +175,8 @@ public final class TokenEncoding: Sendable {
     /// written; 2 MB pages where the system allows). `threads`: nil splits texts over 1 MiB across all cores at cuts that provably change no id
     /// (`IndependentChunks`); 1 keeps it on the calling thread.
     public func encode(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> [Int] {
-        var text = text
-        return text.withUTF8 { utf8 -> [Int] in
+        var text = normalized(text)
+        var ids = text.withUTF8 { utf8 -> [Int] in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
             let parts = chunks(base, utf8.count, threads: threads)
             let lists = IndependentChunks.map(parts.cuts, threads: parts.threads) { start, end -> [Int] in
@@ -167,12 +194,50 @@ public final class TokenEncoding: Sendable {
             }
             return lists.count == 1 ? lists[0] : Array(lists.joined())
         }
+        shift(&ids)
+        return ids
+    }
+
+    /// Ranks → published ids (Tekken's offset, DeepSeek's byte order; a no-op elsewhere). Cost: O(ids)
+    /// for those two only.
+    @inline(__always)
+    func shift(_ ids: inout [Int]) {
+        guard mapsIds else { return }
+        let offset = idOffset
+        let mark = TokenEncoding.specialMark
+        if let byteIds {
+            byteIds.withUnsafeBufferPointer { table in
+                ids.withUnsafeMutableBufferPointer { p in
+                    for k in p.indices {
+                        let v = p[k]
+                        p[k] = v >= mark ? v - mark : v < 256 ? table[v] : v + offset
+                    }
+                }
+            }
+        } else {
+            ids.withUnsafeMutableBufferPointer { p in
+                for k in p.indices { p[k] = p[k] >= mark ? p[k] - mark : p[k] + offset }
+            }
+        }
+    }
+
+    /// `text` as the encoding's tokenizer sees it: NFC for Qwen, else unchanged. Text whose scalars are
+    /// all below U+0300 is already NFC (no scalar there decomposes or combines), so only a text with a
+    /// UTF-8 byte of 0xCC or more pays for normalising. The standard library's NFC, not Foundation's
+    /// `precomposedStringWithCanonicalMapping`: on Linux that one turned U+E00F5 U+0301 into U+1E4D
+    /// (a supplementary scalar read as its low 16 bits) and left marks out of canonical order after a
+    /// decomposition (32 of 20,000 random strings wrong against Python's `unicodedata`; the standard
+    /// library: 0 but for scalars newer than the reference's Unicode 14.0 — see docs/tokenizers.md).
+    @inline(__always)
+    func normalized(_ text: String) -> String {
+        guard normalizesToNFC, text.utf8.contains(where: { $0 >= 0xCC }) else { return text }
+        return String(decoding: text._nfcCodeUnits, as: UTF8.self)
     }
 
     /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per
     /// token; `threads` as in `encode`.
     public func count(_ text: String, allowSpecial: Bool = false, threads: Int? = nil) -> Int {
-        var text = text
+        var text = normalized(text)
         return text.withUTF8 { utf8 -> Int in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return 0 }
             let parts = chunks(base, utf8.count, threads: threads)
@@ -192,8 +257,9 @@ public final class TokenEncoding: Sendable {
         return (IndependentChunks.cuts(base, n, parts: 4 * wanted, classes: classes), wanted)
     }
 
+    /// Ranks (not yet `shift`ed) of `text` after `normalized`.
     func run<Sink: TokenSink>(_ text: String, allowSpecial: Bool, cache: PieceCache? = nil, into sink: inout Sink) {
-        var text = text
+        var text = normalized(text)
         text.withUTF8 { utf8 in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return }
             run(base, utf8.count, allowSpecial: allowSpecial, cache: cache, into: &sink)
@@ -221,6 +287,11 @@ public final class TokenEncoding: Sendable {
         switch name.pattern {
         case .o200k: encodeO200k(base, n, cache: cache, into: &sink)
         case .cl100k: encodeCl100k(base, n, cache: cache, into: &sink)
+        case .llama3: encodeLlama3(base, n, cache: cache, into: &sink)
+        case .qwen: encodeQwen(base, n, cache: cache, into: &sink)
+        case .qwen35: encodeQwen35(base, n, cache: cache, into: &sink)
+        case .tekken: encodeTekken(base, n, cache: cache, into: &sink)
+        case .deepseek: encodeDeepseek(base, n, cache: cache, into: &sink)
         }
     }
 
@@ -229,21 +300,55 @@ public final class TokenEncoding: Sendable {
     // the other pattern's scanner stayed a call (cl100k_base 219 → 210).
     @inline(never)
     func encodeO200k<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
-        encodePieces(base, n, o200k: true, cache: cache, into: &sink)
+        encodePieces(base, n, O200kRules.self, cache: cache, into: &sink)
     }
 
     @inline(never)
     func encodeCl100k<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
-        encodePieces(base, n, o200k: false, cache: cache, into: &sink)
+        encodePieces(base, n, Cl100kRules.self, cache: cache, into: &sink)
+    }
+
+    @inline(never)
+    func encodeLlama3<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        encodePieces(base, n, Llama3Rules.self, cache: cache, into: &sink)
+    }
+
+    @inline(never)
+    func encodeQwen<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        encodePieces(base, n, QwenRules.self, cache: cache, into: &sink)
+    }
+
+    @inline(never)
+    func encodeQwen35<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        encodePieces(base, n, Qwen35Rules.self, cache: cache, into: &sink)
+    }
+
+    @inline(never)
+    func encodeTekken<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        encodePieces(base, n, TekkenRules.self, cache: cache, into: &sink)
+    }
+
+    @inline(never)
+    func encodeDeepseek<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink) {
+        let scanner = PreTokenizer(pattern: .deepseek, text: base, count: n, classes: classes)
+        encodePieces(base, n, cache: cache, into: &sink) { scanner.deepseekEnd(at: $0) }
     }
 
     @inline(__always)
-    func encodePieces<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, o200k: Bool, cache: PieceCache?, into sink: inout Sink) {
+    func encodePieces<R: SplitRules, Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, _ rules: R.Type, cache: PieceCache?,
+                                                      into sink: inout Sink) {
         let scanner = PreTokenizer(pattern: name.pattern, text: base, count: n, classes: classes)
+        encodePieces(base, n, cache: cache, into: &sink) { scanner.end(at: $0, rules) }
+    }
+
+    /// The piece loop: `end(i)` is where the piece starting at byte i ends.
+    @inline(__always)
+    func encodePieces<Sink: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, cache: PieceCache?, into sink: inout Sink,
+                                       end: (Int) -> Int) {
         let vocab = vocabulary
         var i = 0
         while i < n {
-            let e = o200k ? scanner.o200kEnd(at: i) : scanner.cl100kEnd(at: i)
+            let e = end(i)
             let length = e - i
             if let cache, length >= 3 && length <= PieceCache.maxLongLength {
                 if length <= PieceCache.maxLength {
@@ -262,10 +367,10 @@ public final class TokenEncoding: Sendable {
         var segmentStart = 0
         var i = 0
         while i + 1 < n {
-            if base[i] == 0x3C && base[i + 1] == 0x7C, // "<|"
+            if specialStarts[Int(base[i])],
                let special = specials.first(where: { $0.bytes.count <= n - i && memcmp(base + i, $0.bytes, $0.bytes.count) == 0 }) {
                 encodeOrdinary(base + segmentStart, i - segmentStart, cache: cache, into: &sink)
-                sink.append(UInt32(special.id))
+                sink.append(mapsIds ? UInt32(special.id | TokenEncoding.specialMark) : UInt32(special.id))
                 i += special.bytes.count
                 segmentStart = i
                 continue
@@ -277,14 +382,14 @@ public final class TokenEncoding: Sendable {
 
     /// The pre-tokenizer's pieces of `text` (for tests and debugging). Cost: O(n) plus one string per piece.
     func pieces(_ text: String) -> [String] {
-        var text = text
+        var text = normalized(text)
         return text.withUTF8 { utf8 -> [String] in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return [] }
             let scanner = PreTokenizer(pattern: name.pattern, text: base, count: utf8.count, classes: classes)
             var out: [String] = []
             var i = 0
             while i < utf8.count {
-                let e = name.pattern == .o200k ? scanner.o200kEnd(at: i) : scanner.cl100kEnd(at: i)
+                let e = scanner.end(at: i)
                 out.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[i..<e]), as: UTF8.self))
                 i = e
             }
@@ -299,10 +404,12 @@ public final class TokenEncoding: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(ids.count * 4)
         for id in ids {
-            if id >= 0 && id < vocabulary.tokenCount {
-                out.append(contentsOf: vocabulary.bytes(of: id))
-            } else if let special = specials.first(where: { $0.id == id }) {
-                out += special.bytes
+            var rank = id - idOffset
+            if let byteRanks, rank >= 0 && rank < 256 { rank = byteRanks[rank] }
+            if rank >= 0 && rank < vocabulary.tokenCount {
+                out.append(contentsOf: vocabulary.bytes(of: rank))
+            } else if let text = specialText[id] {
+                out += text
             } else {
                 return nil
             }

@@ -1,11 +1,12 @@
 import Foundation
 
-/// The character classes tiktoken's split patterns test, one flag byte per Unicode scalar.
+/// The character classes the split patterns test, one flag byte per Unicode scalar.
 ///
 /// Stored in `Resources/Vocab/unicode-classes.bin` as a two-level table (a `UInt16` block index per
 /// 256 scalars, then the distinct 256-byte blocks), generated from the Swift standard library's Unicode
 /// data cut at Unicode 16.0, the version of the `regex` crate inside tiktoken 0.14 (letters new in 16.0
-/// split as letters there, those new in 17.0 do not — both are in the golden cases). Lookup: two loads. ASCII never reaches the table.
+/// split as letters there, those new in 17.0 do not — both are in the golden cases; the Oniguruma inside
+/// Hugging Face `tokenizers`, DeepSeek's reference, agrees on letters new in 16.0). Lookup: two loads. ASCII never reaches the table.
 public struct UnicodeClasses: @unchecked Sendable {
     /// `\p{L}`: any letter.
     public static let letter: UInt8 = 1
@@ -17,6 +18,10 @@ public struct UnicodeClasses: @unchecked Sendable {
     public static let upper: UInt8 = 8
     /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`: o200k's "lower" class.
     public static let lower: UInt8 = 16
+    /// `\p{P}`: any punctuation (DeepSeek's pattern).
+    public static let punctuation: UInt8 = 32
+    /// `\p{S}`: any symbol (DeepSeek's pattern).
+    public static let symbol: UInt8 = 64
 
     static let magic: [UInt8] = Array("TLUCL\0\0\u{1}".utf8)
     static let blockShift = 8
@@ -74,6 +79,9 @@ public struct UnicodeClasses: @unchecked Sendable {
         case .modifierLetter, .otherLetter: f = letter | upper | lower
         case .nonspacingMark, .spacingMark, .enclosingMark: f = upper | lower
         case .decimalNumber, .letterNumber, .otherNumber: f = number
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation: f = punctuation
+        case .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol: f = symbol
         default: f = 0
         }
         if p.isWhitespace { f |= space }

@@ -5,27 +5,29 @@ import TokenLedger
 extension TokenLedgerCommand {
     struct Count: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Count tokens exactly as OpenAI's tiktoken does (o200k_base, cl100k_base).",
+            abstract: "Count tokens exactly as the model's own tokenizer does (OpenAI, Llama, Qwen, Mistral Tekken, DeepSeek, gpt-oss).",
             discussion: """
                 Reads each FILE (or stdin when none is given or FILE is -) and prints its token count, \
                 then a total when there are several. Text like <|endoftext|> counts as ordinary text \
                 unless --allow-special. Invalid UTF-8 is read with U+FFFD replacement characters, as \
                 tiktoken does with decoded text. Models without a public tokenizer (claude-*, gemini-*, …) \
-                get a clearly labelled approximation.
+                get a clearly labelled approximation. Encodings: o200k_base, cl100k_base, o200k_harmony, \
+                llama3, llama4, qwen, qwen3_6, tekken, deepseek (docs/tokenizers.md).
 
                 Examples:
                   echo "hello world" | tokenledger count
                   tokenledger count --model gpt-4o prompt.txt notes.md
+                  tokenledger count --model llama-3.3-70b-instruct prompt.txt
                   tokenledger count --encoding cl100k_base --ids --json prompt.txt
                   tokenledger count --jsonl --field prompt requests.jsonl
                   tokenledger count --request body.json --image-size https://example.com/cat.jpg=1024x768
                 """
         )
 
-        @Option(name: .long, help: ArgumentHelp("Encoding: o200k_base (default) or cl100k_base.", valueName: "name"))
+        @Option(name: .long, help: ArgumentHelp("Encoding: o200k_base (default), cl100k_base, o200k_harmony, llama3, llama4, qwen, qwen3_6, tekken or deepseek.", valueName: "name"))
         var encoding: String?
 
-        @Option(name: .long, help: ArgumentHelp("Model whose tokenizer to use (e.g. gpt-4o, gpt-4, o3-mini, claude-sonnet-4).", valueName: "name"))
+        @Option(name: .long, help: ArgumentHelp("Model whose tokenizer to use (e.g. gpt-4o, llama-3.3-70b-instruct, qwen3-235b-a22b, deepseek-chat, claude-sonnet-4).", valueName: "name"))
         var model: String?
 
         @Flag(name: .long, help: "Also print the token ids.")

@@ -73,7 +73,7 @@ struct CountCLITests {
         defer { cli.cleanUp() }
         let model = try cli.run("count", "--model", "no-such-model", stdin: "x")
         #expect(model.status == 2)
-        #expect(model.stderr == "tokenledger: error: no tokenizer is known for model 'no-such-model'; pass --encoding o200k_base or cl100k_base instead.\n")
+        #expect(model.stderr == "tokenledger: error: no tokenizer is known for model 'no-such-model'; pass --encoding with one of o200k_base, cl100k_base, o200k_harmony, llama3, llama4, qwen, qwen3_6, tekken, deepseek instead.\n")
         let encoding = try cli.run("count", "--encoding", "p50k_base", stdin: "x")
         #expect(encoding.status == 2)
         #expect(encoding.stderr.contains("unknown encoding 'p50k_base'"))
@@ -88,6 +88,21 @@ struct CountCLITests {
         let result = try cli.run("count", "no/such/file.txt")
         #expect(result.status == 1)
         #expect(result.stderr == "tokenledger: error: no such file: no/such/file.txt; check the path, or pass - to read standard input.\n")
+    }
+
+    @Test("open-weight models count exactly with their publisher's ids: no ~, no warning, --jsonl too", arguments: [
+        ("qwen3-235b-a22b", "[14990, 1879]"), ("qwen3.6-35b-a3b", "[14556, 1814]"),
+        ("deepseek-chat", "[33310, 2058]"), ("open-mistral-nemo-2407", "[29706, 4304]"), ("gpt-oss-120b", "[24912, 2375]"),
+    ])
+    func openWeightModels(_ model: String, _ ids: String) throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let result = try cli.run("count", "--ids", "--model", model, stdin: "hello world")
+        #expect(result.status == 0)
+        #expect(result.stdout == "2\n\(ids)\n")
+        #expect(result.stderr.isEmpty)
+        let jsonl = try cli.run("count", "--jsonl", "--ids", "--model", model, stdin: "{\"text\":\"hello world\"}\n")
+        #expect(jsonl.stdout == "{\"tokens\":2,\"ids\":\(ids.replacingOccurrences(of: " ", with: ""))}\n")
     }
 
     @Test("a Claude model gets a count marked approximate, with a warning")
