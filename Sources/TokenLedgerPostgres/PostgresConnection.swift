@@ -72,6 +72,9 @@ final class PostgresConnection {
             PQfinish(handle)
             throw .connectFailed(Self.trimmed(message))
         }
+        // libpq prints the server's notices ("relation … already exists, skipping") on stderr by
+        // default; the CLI speaks through its results and errors only.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         self.handle = handle
     }
 

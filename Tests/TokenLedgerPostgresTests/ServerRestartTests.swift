@@ -98,8 +98,9 @@ final class ThrowawayCluster {
 ///
 /// The moment is hit without sleeping on luck: once the first batch is committed, the test takes the
 /// write lock every batch waits for, sees the command's next batch waiting for it inside its
-/// transaction, and restarts the server then.
-@Suite("server restarted mid-command", .enabled(if: ThrowawayCluster.unavailableReason == nil, "\(ThrowawayCluster.unavailableReason ?? "")"))
+/// transaction, and restarts the server then. One test at a time: each holds a thread of the test
+/// pool for its whole run (about 25 s).
+@Suite("server restarted mid-command", .serialized, .enabled(if: ThrowawayCluster.unavailableReason == nil, "\(ThrowawayCluster.unavailableReason ?? "")"))
 struct ServerRestartTests {
     /// Runs the CLI in the background with a private HOME.
     static func start(_ args: [String], home: URL) throws -> (Process, Pipe) {
