@@ -50,16 +50,18 @@ struct EstimatorTests {
         // Expected by hand from tiktoken 0.14's o200k_base ids (tiktoken-ref ids) and the cookbook's rules:
         // system message 3 + "system" [17360] + "You are terse." [3575, 553, 28410, 13] = 8;
         // user message 3 + "user" [1428] + "What is in this picture?" (6 ids) = 10; reply priming 3 → 21.
-        // tool: 7 + "lookup:Look a word up" (6) + 3 properties + 3 for "word" + "word:string:the word" (5) + 12 = 36.
-        // image: low detail 85. Total 142.
+        // tool: the TypeScript namespace (docs/request-counting.md) "# Tools\n\n## functions\n\nnamespace functions
+        // {\n\n// Look a word up\ntype lookup = (_: {\n// the word\nword?: string,\n}) => any;\n\n} // namespace
+        // functions" = 35 ids [2, 20574, 279, …, 9819, 9964], joined to the system message: 35 − 2 = 33.
+        // image: low detail 85. Total 139.
         let direct = try ChatTokenCounter.count(request: try JSONParser.parse(body))
-        #expect(direct.messages == 21 && direct.tools == 36 && direct.images == 85)
-        #expect(r.inputTokens == 142, "the estimator bills messages + tools + image")
+        #expect(direct.messages == 21 && direct.tools == 33 && direct.images == 85)
+        #expect(r.inputTokens == 139, "the estimator bills messages + tools + image")
         #expect(r.outputCap == 300)
         #expect(r.expectedOutput == 300, "500 expected visible tokens are capped by max_completion_tokens")
         #expect(r.effort == .unknown && r.forecast.reasoningMedian == 0, "gpt-4o does not reason")
         // input × $2.50/1M + 300 × $10/1M.
-        let expected = Money(picodollars: 142 * 2_500_000 + 300 * 10_000_000) // $0.000355 + $0.003
+        let expected = Money(picodollars: 139 * 2_500_000 + 300 * 10_000_000) // $0.0003475 + $0.003
         #expect(estimate.expectedCost == expected)
     }
 
