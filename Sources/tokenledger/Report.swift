@@ -94,7 +94,11 @@ extension TokenLedgerCommand {
             let text = try await Report.render(query, from: source, format: outputFormat, layout: layout)
             if let output {
                 do {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                    // Atomic (a temporary file renamed over the target) for a regular file only: renaming
+                    // over /dev/stdout or a FIFO would replace the device with a file.
+                    let type = (try? FileManager.default.attributesOfItem(atPath: output))?[.type] as? FileAttributeType
+                    let regular = !FileManager.default.fileExists(atPath: output) || type == .typeRegular
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: regular ? .atomic : [])
                 } catch {
                     throw ReportError.cannotWrite(path: output, reason: error.localizedDescription)
                 }
