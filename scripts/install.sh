@@ -31,7 +31,12 @@ if swift package "${flags[@]}" plugin generate-manual >"$man_dir/plugin.log" 2>&
 fi
 
 echo "install: swift build ${flags[*]} --product tokenledger"
-swift build "${flags[@]}" --product tokenledger
+if ! swift build "${flags[@]}" --product tokenledger; then
+  if [ -z "${TOKENLEDGER_DYNAMIC_STDLIB:-}" ]; then
+    echo "install: the release build failed. Linking the Swift runtime statically needs libcurl's development files (Debian: apt-get install libcurl4-openssl-dev); or run with TOKENLEDGER_DYNAMIC_STDLIB=1 to link it dynamically." >&2
+  fi
+  exit 1
+fi
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 vocab="$bin/TokenLedger_TokenLedgerTokenizer.resources/Vocab"
 [ -x "$bin/tokenledger" ] && [ -d "$vocab" ] || { echo "install: the build left no $bin/tokenledger or $vocab" >&2; exit 1; }
