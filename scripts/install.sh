@@ -20,11 +20,12 @@ flags=(-c release)
 
 # The man page: swift-argument-parser's generate-manual plugin builds the package in release mode and
 # writes mdoc pages from the binary's own help. It runs before the final link below because its build
-# does not pass --static-swift-stdlib. If it cannot run, a plain page is made from --help instead.
+# cannot take --static-swift-stdlib (`swift package` rejects it). If it cannot run, a plain page is made
+# from --help instead.
 man_dir="$(mktemp -d)"
 trap 'rm -rf "$man_dir"' EXIT
 manual_ok=""
-if swift package "${flags[@]}" plugin generate-manual >"$man_dir/plugin.log" 2>&1; then
+if swift package plugin generate-manual >"$man_dir/plugin.log" 2>&1; then
   # The plugin writes into its work folder under .build/plugins (…/GenerateManual/outputs/tokenledger/).
   while IFS= read -r page; do cp "$page" "$man_dir/" && manual_ok=1; done \
     < <(find "$root/.build/plugins" -path '*GenerateManual*' -name 'tokenledger*.1' -newer "$man_dir" 2>/dev/null)
