@@ -80,7 +80,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "tokenledger",
-            dependencies: ["TokenLedger", "TokenLedgerPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TokenLedger", "TokenLedgerPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // `tokenledger --version` names the git commit it was built from.
+            plugins: ["BuildInfo"]
         ),
         .executableTarget(
             name: "tokenledger-bench",
@@ -101,5 +103,7 @@ let package = Package(
         .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerImporters", "TokenLedgerPricing", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "GRDB", package: "GRDB.swift")]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
         .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
+        // Writes BuildInfo.swift (the git commit, or "unknown" outside git) before the CLI compiles.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
     ]
 )

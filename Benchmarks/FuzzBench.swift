@@ -193,7 +193,7 @@ struct FuzzWorker {
 }
 
 /// Starts workers over the inputs, watches them, tallies the verdicts per mutation kind and prints
-/// the table (the README's "Reliability" table with `--markdown`).
+/// the table (with `--markdown`, the table docs/reliability.md shows, pasted by `scripts/paste-figures fuzz-ci`).
 struct FuzzParent {
     var settings: FuzzSettings
 

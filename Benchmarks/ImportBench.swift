@@ -1,4 +1,4 @@
-// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH] [--no-peers]`
+// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH] [--no-peers] [--markdown]`
 // Generates realistic logs under a temporary folder — N OpenAI Chat Completions JSON Lines (default
 // 1,000,000), a Claude Code projects tree of about MB megabytes (default 1024) and a folder of N small
 // chat logs of 20 lines each (default 5,000: the "unchanged folder of thousands of logs") — then imports each
@@ -6,7 +6,8 @@
 // unchanged re-import. Peak RSS is the kernel's high-water mark (VmHWM), reset before each phase.
 // After the chat import, its peers run on the same file (`scripts/import-peers.py`: DuckDB
 // `read_json` and a plain Python json+sqlite3 loop, each deduplicating on a unique id) and the
-// ratio of our records/s to theirs is printed; `--no-peers` leaves them out.
+// ratio of our records/s to theirs is printed; `--no-peers` leaves them out. `--markdown` ends with every
+// run as one table for docs/performance.md (`scripts/paste-figures import-300k`).
 import Foundation
 import TokenLedger
 
@@ -15,6 +16,8 @@ import TokenLedger
     var sizeMB = 1024
     var smallFiles = 5000
     var peers = true
+    var markdown = false
+    var table: [[String]] = []
     var base = FileManager.default.temporaryDirectory
     var i = 0
     while i < args.count {
@@ -24,7 +27,8 @@ import TokenLedger
         case "--files": i += 1; smallFiles = Int(args[i]) ?? smallFiles
         case "--dir": i += 1; base = URL(fileURLWithPath: args[i])
         case "--no-peers": peers = false
-        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH, --no-peers")
+        case "--markdown": markdown = true
+        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH, --no-peers, --markdown")
         }
         i += 1
     }
@@ -36,8 +40,9 @@ import TokenLedger
         let file = root.appendingPathComponent("chat/responses.jsonl")
         let bytes = try ImportBenchData.writeChatLog(lines: lines, to: file)
         print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
-        let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"))
-        if peers { ImportBenchData.runPeers(on: file, in: root, ours: ours) }
+        let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"),
+                                               label: "openai-chat, \(thousands(lines)) lines (\(bytes / 1_048_576) MB)", table: &table)
+        if peers { ImportBenchData.runPeers(on: file, in: root, ours: ours, table: &table) }
     }
     if smallFiles > 0 {
         let folder = root.appendingPathComponent("many")
@@ -48,13 +53,20 @@ import TokenLedger
             bytes += try w.close()
         }
         print("openai-chat folder: \(smallFiles) files of 20 lines, \(bytes / 1_048_576) MB")
-        try ImportBenchData.measure(paths: [folder], ledgerAt: root.appendingPathComponent("many.sqlite"))
+        try ImportBenchData.measure(paths: [folder], ledgerAt: root.appendingPathComponent("many.sqlite"),
+                                    label: "\(thousands(smallFiles)) chat logs of 20 lines (\(bytes / 1_048_576) MB)", table: &table)
     }
     if sizeMB > 0 {
         let tree = root.appendingPathComponent("claude/projects")
         let (files, bytes) = try ImportBenchData.writeClaudeTree(megabytes: sizeMB, under: tree)
         print("claude-code: \(files) files, \(bytes / 1_048_576) MB")
-        try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"))
+        try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"),
+                                    label: "Claude Code tree, \(thousands(files)) files (\(bytes / 1_048_576) MB)", table: &table)
+    }
+    if markdown {
+        print("\n| run | wall | records/s wall | CPU | CPU: reading / writer thread | peak RSS |")
+        print("|---|---|---|---|---|---|")
+        for row in table { print("| " + row.joined(separator: " | ") + " |") }
     }
 }
 
@@ -69,7 +81,7 @@ enum ImportBenchData {
     /// Imports `paths` twice into a fresh ledger and prints the figures of each run. Returns the first
     /// import's records per second of wall time.
     @discardableResult
-    static func measure(paths: [URL], ledgerAt url: URL) throws -> Double {
+    static func measure(paths: [URL], ledgerAt url: URL, label: String, table: inout [[String]]) throws -> Double {
         // Flush the generator's dirty pages first, so their write-back does not run during the import.
         sync()
         let ledger = try Ledger.open(at: url)
@@ -94,6 +106,9 @@ enum ImportBenchData {
                          summary.filesRead, summary.filesUnchanged, peakRSSMegabytes()))
             // Which thread sets the pace: the reading thread (read, parse, price) or the SQLite writer.
             print(String(format: "    CPU by thread: reading %.3f s, writer %.3f s", reading, writing))
+            table.append(["\(label), \(phase)", String(format: "%.3f s", seconds),
+                          phase == "first import" ? thousands(Int(Double(records) / max(seconds, 1e-9))) : "–",
+                          String(format: "%.2f s", cpu), String(format: "%.2f s / %.2f s", reading, writing), "\(peakRSSMegabytes()) MB"])
             if firstRate == 0 { firstRate = Double(records) / max(seconds, 1e-9) }
         }
         return firstRate
@@ -102,7 +117,7 @@ enum ImportBenchData {
     /// Runs `scripts/import-peers.py` (DuckDB `read_json`, a plain Python json+sqlite3 loop) on the
     /// same chat file right after our import, and prints each peer's records/s and our ratio to it.
     /// A peer that cannot run is skipped with the reason (the script names the pip command).
-    static func runPeers(on file: URL, in folder: URL, ours: Double) {
+    static func runPeers(on file: URL, in folder: URL, ours: Double, table: inout [[String]]) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/import-peers.py")
         let p = Process()
@@ -126,6 +141,11 @@ enum ImportBenchData {
             }
             let rate = records / max(wall, 1e-9)
             print(String(format: "  %@; %.0f records/s wall; ours / peer = %.2f", String(line), rate, ours / rate))
+            // "peer NAME: …": the peer's name is everything before the first colon.
+            let name = line.split(separator: ":", maxSplits: 1).first.map { $0.replacingOccurrences(of: "peer ", with: "") } ?? "peer"
+            let cpu = fields.firstIndex(of: "CPU,").flatMap { $0 >= 2 ? Double(fields[$0 - 2]) : nil }
+            table.append(["peer: \(name), same file, same run", String(format: "%.3f s", wall), thousands(Int(rate)),
+                          cpu.map { String(format: "%.2f s", $0) } ?? "–", "–", "–"])
         }
         if p.terminationStatus != 0 { print("  peers: the script failed (exit \(p.terminationStatus))") }
     }

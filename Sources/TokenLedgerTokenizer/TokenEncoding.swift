@@ -17,7 +17,7 @@ public enum TokenizerError: UserFacingError, Equatable {
         case .unknownModel(let name):
             return "no tokenizer is known for model '\(name)'; pass --encoding with one of \(EncodingName.allCases.map(\.rawValue).joined(separator: ", ")) instead."
         case .resourcesMissing(let path):
-            return "the tokenizer vocabulary is missing (looked for \(path)); copy the TokenLedger_TokenLedgerTokenizer.resources folder next to the tokenledger binary."
+            return "the tokenizer vocabulary is missing (looked for \(path)); install with scripts/install.sh (it puts the vocabulary in PREFIX/share/tokenledger/Vocab) or set TOKENLEDGER_VOCAB_DIR to the folder holding it."
         case .resourceDamaged(let why):
             return "the bundled tokenizer vocabulary is damaged (\(why)); reinstall TokenLedger."
         case .notInstalled(let name):
@@ -145,21 +145,24 @@ public final class TokenEncoding: Sendable {
     }
 
     /// The folder holding the vocabulary files: `$TOKENLEDGER_VOCAB_DIR`, else the SwiftPM resource
-    /// bundle next to the executable (where `Bundle.module` looks first). Resolved by hand because
-    /// `Bundle.module` traps when the bundle is missing, and a missing file must be a clear error.
+    /// bundle next to the executable (where `Bundle.module` looks first, as in a build folder), else
+    /// `../share/tokenledger/Vocab` beside the executable's folder (where `scripts/install.sh` puts it).
+    /// Resolved by hand because `Bundle.module` traps when the bundle is missing, and a missing file
+    /// must be a clear error.
     static let resourceDirectory: String = {
         if let dir = ProcessInfo.processInfo.environment["TOKENLEDGER_VOCAB_DIR"], !dir.isEmpty { return dir }
         let bundleName = "TokenLedger_TokenLedgerTokenizer.resources"
-        var candidates = [Bundle.main.bundleURL.appendingPathComponent(bundleName)]
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        candidates.append(executable.deletingLastPathComponent().appendingPathComponent(bundleName))
-        for bundle in candidates {
-            for sub in ["Vocab", "Contents/Resources/Vocab"] {
-                let dir = bundle.appendingPathComponent(sub).path
-                if FileManager.default.fileExists(atPath: dir) { return dir }
-            }
+        let folders = [Bundle.main.bundleURL, executable.deletingLastPathComponent()]
+        let candidates = folders.flatMap { folder in
+            [
+                folder.appendingPathComponent(bundleName).appendingPathComponent("Vocab"),
+                folder.appendingPathComponent(bundleName).appendingPathComponent("Contents/Resources/Vocab"),
+                folder.deletingLastPathComponent().appendingPathComponent("share/tokenledger/Vocab"),
+            ]
         }
-        return candidates[0].appendingPathComponent("Vocab").path
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }?.standardizedFileURL.path
+            ?? candidates[0].path
     }()
 
     static func resourcePath(_ file: String) throws(TokenizerError) -> String {

@@ -19,6 +19,9 @@ struct TokenLedgerCommand: AsyncParsableCommand {
     )
 }
 
+/// What `tokenledger --version` prints: the release number and the git commit the binary was built
+/// from (`BuildInfo` is generated at build time; "unknown" outside a git checkout).
 enum TokenLedgerVersion {
-    static let string = "0.1.0"
+    static let number = "0.1.0"
+    static let string = "\(number) (commit \(BuildInfo.commit))"
 }
