@@ -25,7 +25,8 @@ flags=(-c release)
 man_dir="$(mktemp -d)"
 trap 'rm -rf "$man_dir"' EXIT
 manual_ok=""
-if swift package plugin generate-manual >"$man_dir/plugin.log" 2>&1; then
+# TOKENLEDGER_PLAIN_MAN=1 skips the plugin (it builds the package once more) and writes the plain page.
+if [ -z "${TOKENLEDGER_PLAIN_MAN:-}" ] && swift package plugin generate-manual >"$man_dir/plugin.log" 2>&1; then
   # The plugin writes into its work folder under .build/plugins (…/GenerateManual/outputs/tokenledger/).
   while IFS= read -r page; do cp "$page" "$man_dir/" && manual_ok=1; done \
     < <(find "$root/.build/plugins" -path '*GenerateManual*' -name 'tokenledger*.1' -newer "$man_dir" 2>/dev/null)

@@ -188,7 +188,7 @@ extension TokenLedgerCommand {
                 var charts = query
                 charts.groupBy = [.day, .model, .effort]
                 charts.reconcile = false
-                let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions)
+                let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions, version: TokenLedgerVersion.string)
                 return report.renderHTML(charts: try await source.spendReport(for: charts), page: page)
             }
         }
