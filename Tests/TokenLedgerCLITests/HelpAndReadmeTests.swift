@@ -7,7 +7,8 @@ import Testing
 struct HelpAndReadmeTests {
     static let commands = [
         "count", "estimate", "cost", "prices list", "prices show", "prices check", "prices update", "prices import-litellm",
-        "import", "sync", "push", "reprice", "report", "budget check", "budget status",
+        "import", "sources", "sync", "push", "reprice", "report", "session", "blocks", "budget check", "budget status",
+        "config init",
     ]
 
     @Test("--help of every command exits 0 with an overview and an example", arguments: commands)
