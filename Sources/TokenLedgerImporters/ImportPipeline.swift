@@ -24,7 +24,7 @@ public struct ImportSource: Sendable, Hashable {
 
 /// Reads log files into the ledger exactly once and incrementally.
 ///
-/// Performance notes (`tokenledger-bench import`, figures in the README): reading and parsing run on
+/// Performance notes (`tokenledger-bench import`, figures in docs/performance.md): reading and parsing run on
 /// the caller's thread (openai-chat's common line shape member by member, `OpenAIChatLine`), pricing
 /// too, each record as it is read (`PricedBatch.Builder`), while earlier batches are written on a
 /// background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page

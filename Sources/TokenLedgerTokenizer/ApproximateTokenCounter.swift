@@ -3,7 +3,7 @@
 /// every place that shows it says "approximate".
 ///
 /// Heuristic, per script class of each Unicode scalar (constants fitted to o200k_base on the fixture
-/// corpora, see README "Counting tokens" for the measured error):
+/// corpora; docs/guide.md "Approximation" has the measured error):
 ///  - Latin words (ASCII letters and Latin-script letters): one token per word of up to 7 letters,
 ///    plus one per further 6 letters of the same word;
 ///  - digits: one token per run of up to 3;

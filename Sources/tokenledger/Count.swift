@@ -84,7 +84,7 @@ extension TokenLedgerCommand {
             }
             let counter = try TextTokenCounter(encoding: encoding, model: model)
             if counter.isApproximate {
-                Console.warning("\(model ?? "this model") has no public tokenizer; counts are an approximation (see README, Counting tokens).")
+                Console.warning("\(model ?? "this model") has no public tokenizer; counts are an approximation (its measured error: docs/guide.md, Approximation).")
             }
             let inputs = files.isEmpty ? ["-"] : files
             if jsonl {
