@@ -119,6 +119,18 @@ struct SpendReportBuilder {
         })
     }
 
+    /// Per-request records (no aggregate export rows) of the query's period, filtered: the WHERE of the
+    /// session and block views.
+    func perRequestConditions() -> (conditions: [String], arguments: [any DatabaseValueConvertible]) {
+        var conditions = ["is_aggregate = 0"]
+        var arguments: [any DatabaseValueConvertible] = []
+        let (since, until) = query.periodMillis
+        if let since { conditions.append("ts >= ?"); arguments.append(since) }
+        if let until { conditions.append("ts < ?"); arguments.append(until) }
+        appendFilters(to: &conditions, &arguments)
+        return (conditions, arguments)
+    }
+
     /// The model, provider, project and tag filters of the query, as SQL conditions.
     func appendFilters(to conditions: inout [String], _ arguments: inout [any DatabaseValueConvertible]) {
         if !query.models.isEmpty {

@@ -50,12 +50,7 @@ extension Ledger {
     public func sessionReport(for query: ReportQuery) throws -> SessionReport {
         do {
             return try reader.read { db in
-                var conditions = ["is_aggregate = 0"]
-                var arguments: [any DatabaseValueConvertible] = []
-                let (since, until) = query.periodMillis
-                if let since { conditions.append("ts >= ?"); arguments.append(since) }
-                if let until { conditions.append("ts < ?"); arguments.append(until) }
-                SpendReportBuilder(query: query).appendFilters(to: &conditions, &arguments)
+                let (conditions, arguments) = SpendReportBuilder(query: query).perRequestConditions()
                 let tokens = "input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens"
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT session_id, MIN(ts), MAX(ts), GROUP_CONCAT(DISTINCT project), GROUP_CONCAT(DISTINCT COALESCE(model_id, model)),

@@ -103,12 +103,7 @@ extension Ledger {
     public func usageBlocks(for query: ReportQuery, now: Date = Date()) throws -> [UsageBlock] {
         do {
             return try reader.read { db in
-                var conditions = ["is_aggregate = 0"]
-                var arguments: [any DatabaseValueConvertible] = []
-                let (since, until) = query.periodMillis
-                if let since { conditions.append("ts >= ?"); arguments.append(since) }
-                if let until { conditions.append("ts < ?"); arguments.append(until) }
-                SpendReportBuilder(query: query).appendFilters(to: &conditions, &arguments)
+                let (conditions, arguments) = SpendReportBuilder(query: query).perRequestConditions()
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT ts, COALESCE(model_id, model), request_count, input_tokens, cache_read_tokens,
                            cache_write_5m_tokens + cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pusd
