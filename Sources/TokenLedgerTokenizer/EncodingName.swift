@@ -1,6 +1,6 @@
 import Foundation
 
-/// The encodings bundled with TokenLedger: each is a rank file (`Resources/Vocab/<resource>.bpe`), a
+/// The encodings TokenLedger counts with (all bundled but Llama's, see `isInstalled`): each is a rank file (`Resources/Vocab/<resource>.bpe`), a
 /// split pattern (`PreTokenizer.Pattern`), special tokens, and for some a normalisation or an id offset.
 ///
 /// Sources (`docs/tokenizers.md` has the licences and how each was checked):

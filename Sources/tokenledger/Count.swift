@@ -42,7 +42,7 @@ extension TokenLedgerCommand {
         @Option(name: .long, help: ArgumentHelp("With --jsonl: the string field to count.", valueName: "name"))
         var field = "text"
 
-        @Flag(name: .long, help: "Each FILE is a Chat Completions or Responses API request body: count its input tokens as OpenAI bills them (messages, tools, images).")
+        @Flag(name: .long, help: "Each FILE is a request body (OpenAI Chat Completions or Responses, Anthropic Messages, Gemini generateContent): count its input tokens as the provider bills them (messages, tools, images); parts that cannot be counted are named.")
         var request = false
 
         @Option(name: .long, help: ArgumentHelp("With --request: the size of a remote image, as URL=WIDTHxHEIGHT (repeatable).", valueName: "url=WxH"))
