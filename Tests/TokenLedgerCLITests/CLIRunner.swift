@@ -80,6 +80,14 @@ struct CLIRunner {
     func run(_ args: String..., stdin: String? = nil) throws -> Result { try run(args, stdin: stdin) }
 
     func cleanUp() { try? FileManager.default.removeItem(at: home) }
+
+    /// Copies a fixture file or folder to `target` under the fake home (".claude/projects"), as a tool would
+    /// have left it there.
+    func place(_ fixture: String, at target: String) throws {
+        let to = home.appendingPathComponent(target)
+        try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLIRunner.fixture(fixture), toPath: to.path)
+    }
 }
 
 @Suite("The tokenledger binary")

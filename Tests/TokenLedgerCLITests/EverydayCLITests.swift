@@ -11,10 +11,7 @@ struct EverydayCLITests {
     func oneAgentPresent() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
-        let target = cli.home.appendingPathComponent(".claude")
-        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLIRunner.fixture("fixtures/logs/claude-code/projects"),
-                                         toPath: target.appendingPathComponent("projects").path)
+        try cli.place("fixtures/logs/claude-code/projects", at: ".claude/projects")
         let result = try cli.run("import", "--json", "--claude-code", "--codex")
         #expect(result.status == 0)
         #expect(result.stderr.contains("tokenledger: warning: no Codex logs found (looked in \(cli.home.path)/.codex/sessions"))

@@ -134,10 +134,7 @@ struct ImportCLITests {
     func claudeCodeDefault() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
-        let target = cli.home.appendingPathComponent(".claude")
-        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLIRunner.fixture("fixtures/logs/claude-code/projects"),
-                                         toPath: target.appendingPathComponent("projects").path)
+        try cli.place("fixtures/logs/claude-code/projects", at: ".claude/projects")
         let result = try cli.run("import", "--json", "--claude-code")
         #expect(result.status == 0)
         let summary = try json(result.stdout)

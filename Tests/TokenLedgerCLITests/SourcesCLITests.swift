@@ -6,12 +6,6 @@ import TokenLedgerCore
 @Suite("Agent log folders: sources and import --agents")
 struct SourcesCLITests {
     /// Copies fixture folder `fixture` to `target` under the runner's home.
-    func place(_ fixture: String, at target: String, in cli: CLIRunner) throws {
-        let to = cli.home.appendingPathComponent(target)
-        try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLIRunner.fixture(fixture), toPath: to.path)
-    }
-
     @Test("sources lists what exists; import --agents reads it all once; sources then shows the last import")
     func sourcesAndAgents() throws {
         let cli = try CLIRunner()
@@ -22,9 +16,9 @@ struct SourcesCLITests {
         #expect(nothing.status != 0 && nothing.stderr.contains("no coding agent logs found"))
         #expect(nothing.stderr.contains(".gemini/tmp"), "the error names the folders looked in")
 
-        try place("fixtures/logs/claude-code/projects", at: ".claude/projects", in: cli)
-        try place("fixtures/logs/gemini-cli/tmp", at: ".gemini/tmp", in: cli)
-        try place("fixtures/logs/opencode/storage", at: "data/opencode/storage", in: cli)
+        try cli.place("fixtures/logs/claude-code/projects", at: ".claude/projects")
+        try cli.place("fixtures/logs/gemini-cli/tmp", at: ".gemini/tmp")
+        try cli.place("fixtures/logs/opencode/storage", at: "data/opencode/storage")
         let before = try cli.run("sources", "--json")
         #expect(before.status == 0)
         let listed = try #require(try JSONParser.parse(before.stdout).array)
