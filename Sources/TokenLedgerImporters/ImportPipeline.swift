@@ -253,16 +253,7 @@ public final class ImportPipeline {
                 resume = c
             }
         }
-        if chosen == nil {
-            var best = 0
-            for adapter in adapters {
-                let score = adapter.detect(path: path, head: head)
-                if score > best {
-                    best = score
-                    chosen = adapter
-                }
-            }
-        }
+        if chosen == nil { chosen = LogAdapters.detect(path: path, head: head, among: adapters) }
         guard let adapter = chosen else { return OpenAIBatchAdapter.isBatchInput(head: head) ? .batchInput : .unrecognised }
         if adapter.layout == .database, knownLayout != .database, let db = FileStatus.ofDatabase(path) { status = db }
         let headSHA = SHA256.hexDigest(head.prefix(Int(min(Int64(FileCheckpoint.headLength), status.size))))

@@ -2,7 +2,6 @@
 /// `detect` score wins; ties go to the earlier adapter). Adding a format is one line here.
 public enum LogAdapters {
     public static let all: [any LogAdapter] = [
-        // Issue 4 adapters register here, one line each.
         OpenAIChatAdapter(),
         OpenAIResponsesAdapter(),
         OpenAIBatchAdapter(),
@@ -22,6 +21,21 @@ public enum LogAdapters {
         LiteLLMAdapter(),
         GenericCSVAdapter(),
     ]
+
+    /// The adapter `--format auto` picks for a file: the highest positive `detect(path:head:)` score among
+    /// `adapters`, ties going to the earlier one; nil when none claims it. Costs one `detect` per adapter.
+    public static func detect(path: String, head: [UInt8], among adapters: [any LogAdapter] = all) -> (any LogAdapter)? {
+        var best = 0
+        var chosen: (any LogAdapter)?
+        for adapter in adapters {
+            let score = adapter.detect(path: path, head: head)
+            if score > best {
+                best = score
+                chosen = adapter
+            }
+        }
+        return chosen
+    }
 
     /// The adapter for a `--format` name, case-insensitively.
     public static func named(_ name: String) -> (any LogAdapter)? {

@@ -1,22 +1,19 @@
 import Foundation
 import Testing
+import TokenLedgerCore
 import TokenLedgerImporters
 
-/// `--format auto` must pick the right adapter for every provider-API fixture: the highest `detect`
-/// score over `LogAdapters.all` wins (ties go to the earlier adapter), as the import pipeline does.
+/// `--format auto` must pick the right adapter for every provider-API fixture, through the same
+/// `LogAdapters.detect(path:head:)` the import pipeline calls.
 @Suite("auto-detection of provider API logs")
 struct ProviderFormatDetectionTests {
     static let formats = ["openai-chat", "openai-responses", "openai-batch", "openai-usage", "openai-costs",
                           "anthropic", "gemini", "openrouter"]
 
+    /// The adapter the import pipeline itself would choose (`LogAdapters.detect`, which `ImportPipeline` calls).
     func winner(for file: URL) throws -> String? {
         let head = [UInt8](try Data(contentsOf: file).prefix(65_536))
-        var best: (name: String, score: Int)?
-        for adapter in LogAdapters.all {
-            let score = adapter.detect(fileName: file.lastPathComponent, head: head)
-            if score > 0 && score > (best?.score ?? 0) { best = (adapter.name, score) }
-        }
-        return best?.name
+        return LogAdapters.detect(path: file.path, head: head)?.name
     }
 
     @Test("every fixture is claimed by its own adapter", arguments: formats)
@@ -45,5 +42,28 @@ extension ProviderFormatDetectionTests {
         for format in Self.formats {
             #expect(LogAdapters.named(format)?.detect(fileName: "logs.db", head: head) == 0, "\(format)")
         }
+    }
+}
+
+extension ProviderFormatDetectionTests {
+    /// A stand-in format that claims every file with a fixed score.
+    struct FixedScore: LogAdapter {
+        let name: String
+        let score: Int
+        var summary: String { "" }
+        var layout: LogLayout { .lines }
+        func detect(fileName: String, head: [UInt8]) -> Int { score }
+        func makeParser(context: ImportContext, state: JSONValue?) -> any LogParser {
+            LogAdapters.all[0].makeParser(context: context, state: state)
+        }
+    }
+
+    @Test("the highest score wins, a tie goes to the earlier adapter, and a zero score claims nothing")
+    func detectionRule() {
+        let head = Array("{}".utf8)
+        let pick = { (adapters: [any LogAdapter]) in LogAdapters.detect(path: "/x.jsonl", head: head, among: adapters)?.name }
+        #expect(pick([FixedScore(name: "a", score: 40), FixedScore(name: "b", score: 60)]) == "b")
+        #expect(pick([FixedScore(name: "a", score: 60), FixedScore(name: "b", score: 60)]) == "a")
+        #expect(pick([FixedScore(name: "a", score: 0), FixedScore(name: "b", score: 0)]) == nil)
     }
 }
