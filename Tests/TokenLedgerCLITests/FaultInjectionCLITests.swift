@@ -79,65 +79,63 @@ struct FaultInjectionCLITests {
         return process
     }
 
-    @Test("kill -9 at 20 random moments of a running import, then a rerun: every line exactly once, the ledger consistent after each kill")
+    @Test("kill -9 at 20 moments of a running import, found by watching its progress, then a rerun: every line exactly once, the ledger consistent after each kill",
+          .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/fdinfo"), "reads the import's progress from /proc"))
     func killedTwentyTimes() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
         let file = FaultLog.file
-        // How long one whole import takes on this machine and build, so the kill moments fall inside
-        // it: a fixed window once let a faster import finish before most kills arrived.
-        let probe = try CLIRunner()
-        defer { probe.cleanUp() }
-        let started = Date()
-        #expect(try probe.run("import", file.path).status == 0)
-        let duration = max(Date().timeIntervalSince(started), 0.2)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int64)
 
         // A fresh seed each run, printed; TOKENLEDGER_TEST_SEED=N replays a failing schedule.
         var random = SystemRandomNumberGenerator()
         let seed = ProcessInfo.processInfo.environment["TOKENLEDGER_TEST_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 0..<1_000_000, using: &random)
         print("kill -9 schedule seed \(seed) (replay with TOKENLEDGER_TEST_SEED=\(seed))")
-        var generator = SeededDelays(seed: seed)
+        var generator = SeededNumbers(seed: seed)
+        var landedAt: [KillMoment.Kind: Int] = [:]
         var killedMidRead = 0
         var landed = 0
         var attempts = 0
-        var committed = 0
         var rounds = 1
-        // Kill until 20 kills have landed on a running import (at most 60 tries). When an import ran
-        // to the end before its kill, its totals are checked and the next round starts on a new ledger.
+        // Kill until 20 kills have landed on a running import (at most 60 tries), cycling through the
+        // kinds of moment; the seed picks where in the log or which commit. When an import ran to the end
+        // before its moment came, its totals are checked and the next round starts on a new ledger.
         while landed < 20 && attempts < 60 {
+            let kind = KillMoment.Kind.allCases[attempts % KillMoment.Kind.allCases.count]
             attempts += 1
+            // Moments are placed in what is left to import: a rerun resumes after the last checkpoint.
+            let resumed = (try? Ledger.openReadOnly(at: ledgerURL(cli))).flatMap { try? $0.checkpoint(forPath: file.path) }
+            let done = resumed?.offset ?? 0
+            let doneRecords = resumed?.line ?? 0
+            let moment = KillMoment(kind: kind, offset: done + Int64(generator.next(upTo: Double(size - done))),
+                                    records: doneRecords + 65_536 * (1 + Int(generator.next(upTo: Double(max(1, (FaultLog.lines - doneRecords) / 65_536))))))
             let process = try start(cli, ["import", file.path])
-            // Most kills at a random moment of a whole import's duration: before the ledger exists,
-            // during its migration, while a transaction is read or written. Every sixth waits for
-            // the next commit first (one per 65,536 rows), so kills also hit later parts of the log.
-            if attempts % 6 == 0 {
-                for _ in 0..<3000 where process.isRunning {
-                    Thread.sleep(forTimeInterval: 0.01)
-                    if let count = try? Ledger.openReadOnly(at: ledgerURL(cli)).recordCount(), count > committed { break }
-                }
-            }
-            let delay = generator.next(upTo: attempts % 6 == 0 ? duration * 0.2 : duration * 0.9)
-            Thread.sleep(forTimeInterval: delay)
+            let reached = moment.wait(for: process, log: file.path, ledger: ledgerURL(cli))
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let killed = process.terminationReason == .uncaughtSignal
-            if killed { landed += 1 }
+            if killed && reached {
+                landed += 1
+                landedAt[kind, default: 0] += 1
+            }
             guard let ledger = try? Ledger.openReadOnly(at: ledgerURL(cli)) else { continue }  // killed before its schema committed
-            committed = try ledger.recordCount()
+            let committed = try ledger.recordCount()
             // Consistent: the checkpoint covers exactly the lines whose records committed.
             let line = try ledger.checkpoint(forPath: file.path)?.line ?? 0
-            #expect(line == committed, "kill \(attempts) (seed \(seed), after \(delay) s): checkpoint line \(line), \(committed) records")
+            #expect(line == committed, "kill \(attempts) (seed \(seed), \(moment)): checkpoint line \(line), \(committed) records")
             if committed > 0 && committed < FaultLog.lines && killed { killedMidRead += 1 }
             if !killed || committed == FaultLog.lines {
                 try expectTotals(cli, requests: FaultLog.lines)
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerURL(cli).path + suffix) }
-                committed = 0
                 rounds += 1
             }
         }
-        print("kill -9 schedule seed \(seed): \(landed) of \(attempts) kills landed while the import ran (\(rounds) rounds, whole import \(duration) s), \(killedMidRead) after a commit and before the end")
+        print("kill -9 schedule seed \(seed): \(landed) of \(attempts) kills landed at their moment (\(rounds) rounds), \(killedMidRead) after a commit and before the end, by kind \(landedAt)")
         #expect(landed == 20 && killedMidRead > 0, "the kills landed mid-import (seed \(seed))")
+        for kind in KillMoment.Kind.allCases {
+            #expect(landedAt[kind, default: 0] > 0, "no kill landed \(kind) (seed \(seed))")
+        }
         let before = (try? Ledger.openReadOnly(at: ledgerURL(cli)).recordCount()) ?? 0
         let rerun = try cli.run("import", "--json", file.path)
         #expect(rerun.status == 0 && rerun.stderr.isEmpty)
@@ -297,7 +295,70 @@ struct FaultInjectionCLITests {
 }
 
 /// Delays from a seed, so a failing kill schedule can be told apart in the message.
-struct SeededDelays {
+/// A moment of a running import to kill it at, recognised from outside the process by the import's
+/// own progress rather than by elapsed time: how far it has read the log (the kernel's position of its
+/// descriptor, `/proc/PID/fdinfo`) and how many records it has committed to the ledger.
+struct KillMoment: CustomStringConvertible {
+    enum Kind: CaseIterable, Hashable {
+        /// At once: before the import has opened the ledger.
+        case started
+        /// As soon as the import has the ledger file open: creating or migrating its schema, reading checkpoints.
+        case ledgerOpened
+        /// When the reader has read past `offset` bytes of the log: records in flight, not yet committed.
+        case readPast
+        /// Just after the ledger holds `records` records (a batch commits every 65,536 rows).
+        case committed
+    }
+    let kind: Kind
+    let offset: Int64
+    let records: Int
+
+    var description: String {
+        switch kind {
+        case .started: "at start"
+        case .ledgerOpened: "when the ledger was opened"
+        case .readPast: "after reading \(offset) bytes"
+        case .committed: "after \(records) records committed"
+        }
+    }
+
+    /// Waits until the moment has come (true) or the import has ended first (false).
+    func wait(for process: Process, log: String, ledger: URL) -> Bool {
+        let pid = process.processIdentifier
+        let logPath = URL(fileURLWithPath: log).resolvingSymlinksInPath().path
+        let ledgerPath = ledger.resolvingSymlinksInPath().path
+        while process.isRunning {
+            switch kind {
+            case .started:
+                return true
+            case .ledgerOpened:
+                if Self.readPosition(pid: pid, of: ledgerPath) != nil { return true }
+            case .readPast:
+                if let position = Self.readPosition(pid: pid, of: logPath), position > offset { return true }
+            case .committed:
+                if let count = try? Ledger.openReadOnly(at: ledger).recordCount(), count >= records { return true }
+            }
+            usleep(kind == .committed ? 2_000 : 100)
+        }
+        return false
+    }
+
+    /// The file position of `pid`'s open descriptor on `path` (nil when it has none open).
+    static func readPosition(pid: Int32, of path: String) -> Int64? {
+        let folder = "/proc/\(pid)/fd"
+        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        for fd in descriptors {
+            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(fd)")) == path,
+                  let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8),
+                  let line = info.split(separator: "\n").first(where: { $0.hasPrefix("pos:") })
+            else { continue }
+            return Int64(line.dropFirst(4).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+}
+
+struct SeededNumbers {
     var state: UInt64
     init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
     mutating func next(upTo limit: Double) -> Double {
