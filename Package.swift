@@ -103,6 +103,7 @@ let package = Package(
         .testTarget(name: "TokenLedgerPostgresTests", dependencies: ["TokenLedgerPostgres", "TokenLedgerImporters", "TokenLedgerPricing", "TokenLedgerBudgets", "TokenLedgerEstimator", "TokenLedgerReports", "TokenLedgerLedger", "TokenLedgerCore", "tokenledger", .product(name: "GRDB", package: "GRDB.swift")]),
         // End-to-end: runs the built `tokenledger` binary and checks stdout, stderr and exit codes.
         .testTarget(name: "TokenLedgerCLITests", dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "tokenledger"]),
+        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"]),
         // Writes BuildInfo.swift (the git commit, or "unknown" outside git) before the CLI compiles.
         .plugin(name: "BuildInfo", capability: .buildTool()),
     ]

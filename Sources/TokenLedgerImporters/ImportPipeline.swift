@@ -130,6 +130,7 @@ public final class ImportPipeline {
     }
 
     private func importAll(_ sources: [ImportSource]) throws -> ImportSummary {
+        summary = ImportSummary()  // each run reports only what it did, however often the pipeline is reused
         var problems: [String] = []
         var candidates: [(path: String, explicit: Bool, forced: (any LogAdapter)?)] = []
         var seen = Set<String>()
