@@ -120,7 +120,7 @@ extension Sequence where Element == Money {
 
 /// 10ⁿ as Int128 (n ≤ 38).
 @inlinable
-public func pow10(_ n: Int) -> Int128 {
+package func pow10(_ n: Int) -> Int128 {
     var result: Int128 = 1
     for _ in 0..<n { result *= 10 }
     return result

@@ -1,5 +1,5 @@
 /// Numbers as people read them in tables: shared by every room that prints counts.
-public enum NumberText {
+package enum NumberText {
     /// 1234567 → "1,234,567"; -1200 → "-1,200". Cost: one pass over the digits.
     public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)

@@ -3,7 +3,7 @@
 /// Used for: checking the bundled vocabularies against `SHA256SUMS`, short API-key hashes, quarantine
 /// line fingerprints and file identity. Cost: one pass over the input, ~64 rounds per 64-byte block,
 /// no allocation beyond the 64-byte block buffer. Not a hot path (a few MB at most per run).
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var buffer: [UInt8] = []

@@ -2,7 +2,7 @@ import Foundation
 
 /// Hides credentials in text TokenLedger shows or keeps: API keys in a log line it quotes, and the
 /// user name, password, path and query of a webhook URL (a Slack or Discord hook's secret is its path).
-public enum SecretRedaction {
+package enum SecretRedaction {
     /// Key prefixes of the providers whose logs are read: OpenAI and Anthropic (`sk-`, `sk-proj-`,
     /// `sk-ant-`), OpenRouter (`sk-or-`), Google (`AIza`).
     static let keyPrefixes: [[UInt8]] = [Array("sk-".utf8), Array("AIza".utf8)]

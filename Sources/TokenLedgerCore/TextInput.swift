@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads a command's text input — a file, or standard input for "-" — the one way every command
 /// (`count`, `estimate`, `prices check`, ...) does it, with one set of errors.
-public enum TextInput {
+package enum TextInput {
     /// Why an input could not be read.
     public enum Error: UserFacingError, Equatable {
         case missing(String)

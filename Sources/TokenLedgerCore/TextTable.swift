@@ -3,7 +3,7 @@
 /// Columns are left- or right-aligned; widths count Unicode scalars with East Asian wide characters as
 /// two columns (close enough for model names and numbers). Colour is applied by the caller's `Style`
 /// after alignment, so escape codes never disturb widths.
-public struct TextTable: Sendable {
+package struct TextTable: Sendable {
     public enum Alignment: Sendable { case left, right }
 
     public struct Column: Sendable {

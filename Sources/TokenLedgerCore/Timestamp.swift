@@ -6,7 +6,7 @@ import Foundation
 /// length, and `Z`, `±HH:MM`, `±HHMM` or no zone (naive; read as UTC unless a zone is given);
 /// a date alone ("2026-11-24", midnight); Unix seconds or milliseconds as a number.
 /// Cost: one pass over at most ~35 bytes, no allocation, no `DateFormatter`.
-public enum Timestamp {
+package enum Timestamp {
     /// Parses a timestamp string. Naive times (no zone) are read in `naiveZone` (UTC by default).
     public static func parse(_ text: some StringProtocol, naiveZone: TimeZone? = nil) -> Date? {
         var s = Substring(text).trimmingASCIIWhitespace()

@@ -2,7 +2,7 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 /// Turns an `Estimate` into the terminal text and the JSON of `tokenledger estimate`.
-public enum EstimateRendering {
+package enum EstimateRendering {
     /// Human-readable text: one block for a single request, a per-model table for a batch.
     public static func text(_ estimate: Estimate, style: Style = .plain) -> String {
         if estimate.requests.count == 1, let only = estimate.requests.first {

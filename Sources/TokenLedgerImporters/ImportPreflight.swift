@@ -2,7 +2,7 @@ import Foundation
 
 /// Checks made before an import starts, so a bad flag fails with exit 2 instead of quarantining a
 /// whole file (and checkpointing it as read, so a corrected rerun would find it unchanged).
-public enum ImportPreflight {
+package enum ImportPreflight {
     /// For `--format csv`: every CSV file given directly must be readable with `--map` (or, without
     /// it, by its header names). Folders are not opened here. Cost: reads each file's header line.
     public static func check(sources: [ImportSource], map: String?) throws {

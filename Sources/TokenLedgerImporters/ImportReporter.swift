@@ -20,7 +20,7 @@ extension ImportReporter {
 
 /// Prints malformed lines as `file:line: reason` (the first `limit`, then "… and N more"), problems as
 /// warnings, and — only when `showsProgress` (stderr is a terminal) — a progress bar redrawn in place.
-public final class TextImportReporter: ImportReporter {
+package final class TextImportReporter: ImportReporter {
     private let write: (String) -> Void
     private let limit: Int
     private let showsProgress: Bool

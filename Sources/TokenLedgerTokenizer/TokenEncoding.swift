@@ -41,7 +41,7 @@ public enum TokenizerError: UserFacingError, Equatable {
 /// `TokenEncoding.named(_:)`, which maps the bundled file of that encoding only, once per process.
 public final class TokenEncoding: Sendable {
     public let name: EncodingName
-    public let vocabulary: CompactVocabulary
+    package let vocabulary: CompactVocabulary
     let classes: UnicodeClasses
     /// Special tokens, longest first (for matching in text).
     let specials: [(bytes: [UInt8], id: Int)]

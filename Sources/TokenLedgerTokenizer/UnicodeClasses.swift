@@ -7,7 +7,7 @@ import Foundation
 /// data cut at Unicode 16.0, the version of the `regex` crate inside tiktoken 0.14 (letters new in 16.0
 /// split as letters there, those new in 17.0 do not — both are in the golden cases; the Oniguruma inside
 /// Hugging Face `tokenizers`, DeepSeek's reference, agrees on letters new in 16.0). Lookup: two loads. ASCII never reaches the table.
-public struct UnicodeClasses: @unchecked Sendable {
+package struct UnicodeClasses: @unchecked Sendable {
     /// `\p{L}`: any letter.
     public static let letter: UInt8 = 1
     /// `\p{N}`: any number (Nd, Nl, No).

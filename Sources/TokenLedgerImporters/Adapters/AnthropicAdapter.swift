@@ -19,7 +19,7 @@ import TokenLedgerLedger
 /// `{"created_at": …, "response"|"message": {…}}`; otherwise the file's modification time.
 /// Error responses and errored/canceled/expired batch results cost nothing and are skipped.
 /// Dedup key: `anthropic:<msg id>`.
-public struct AnthropicAdapter: LogAdapter {
+package struct AnthropicAdapter: LogAdapter {
     public init() {}
     public var name: String { "anthropic" }
     public var summary: String { "Anthropic Messages responses and streams, and Message Batches results (5m/1h cache writes, web search)" }

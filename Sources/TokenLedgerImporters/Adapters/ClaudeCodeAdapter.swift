@@ -18,7 +18,7 @@ import TokenLedgerLedger
 /// - Project: the last component of `cwd` (`--project` overrides). `speed: "fast"` becomes service tier
 ///   "fast" (a price table can give that tier its own prices); otherwise `usage.service_tier`.
 /// - Legacy `costUSD` (≤ 1.0.8) is kept as the reported cost, exact from the number's text.
-public struct ClaudeCodeAdapter: LogAdapter {
+package struct ClaudeCodeAdapter: LogAdapter {
     public init() {}
 
     public var name: String { "claude-code" }

@@ -22,7 +22,7 @@ import TokenLedgerLedger
 /// - The model is the last `turn_context`'s, or the `token_count` event's own when it names one. The running totals, model, effort and session travel in `state`, so an
 ///   appended file continues exactly where the last run stopped.
 /// - Files with no `turn_context` (older CLIs) give model "unknown": stored, shown unpriced.
-public struct CodexAdapter: LogAdapter {
+package struct CodexAdapter: LogAdapter {
     public init() {}
 
     public var name: String { "codex" }

@@ -18,7 +18,7 @@ import TokenLedgerLedger
 /// Wrappers: `{"key"|"request", "response": {…}}`; `key` (Gemini Batch API) or `status` (Vertex
 /// batch prediction) mark the record as batch. Errors (`{"error": …}`) are skipped.
 /// Dedup key: `google:<responseId>`, or for old responses without one `google:sha-<hash of the response>`.
-public struct GeminiAdapter: LogAdapter {
+package struct GeminiAdapter: LogAdapter {
     public init() {}
     public var name: String { "gemini" }
     public var summary: String { "Google Gemini / Vertex AI responses with usageMetadata (JSON, JSONL, streams); thoughts billed as output" }

@@ -22,7 +22,7 @@ import TokenLedgerLedger
 /// rewritten file or a message written again adds nothing twice (a later copy with more tokens
 /// replaces an earlier one). Project: the folder under `tmp` when it is a name (newer versions),
 /// not a 64-character hash.
-public struct GeminiCLIAdapter: LogAdapter {
+package struct GeminiCLIAdapter: LogAdapter {
     public init() {}
     public var name: String { "gemini-cli" }
     public var summary: String { "Gemini CLI chat recordings (~/.gemini/tmp/*/chats, .json and .jsonl)" }
@@ -64,7 +64,7 @@ public struct GeminiCLIAdapter: LogAdapter {
 /// already part of the completion count, or from Gemini, where they are not: the record's own
 /// `total` tells which (thoughts are added to output only when `total` counts them separately).
 /// Dedup key `qwen-code:<sessionId>:<uuid>`. Project: the last component of `cwd`.
-public struct QwenCodeAdapter: LogAdapter {
+package struct QwenCodeAdapter: LogAdapter {
     public init() {}
     public var name: String { "qwen-code" }
     public var summary: String { "Qwen Code sessions (~/.qwen/projects/*/chats/*.jsonl, older ~/.qwen/tmp)" }

@@ -25,7 +25,7 @@ import TokenLedgerLedger
 /// Dedup key: `csv:<id>` when an id column is mapped or recognised; otherwise `csv:` + a hash of the
 /// file path and the row's fields, so re-reading the file adds nothing but an edited row becomes a
 /// new record (and two identical rows without an id count once: map an id column if that can happen).
-public struct GenericCSVAdapter: LogAdapter {
+package struct GenericCSVAdapter: LogAdapter {
     public init() {}
 
     public var name: String { "csv" }

@@ -21,7 +21,7 @@ import TokenLedgerLedger
 ///   whose counts are NULL (local models, plugins that report no usage) are skipped.
 /// - Incremental: `state` holds the highest rowid read; the next run reads only newer rows.
 ///   The "line" of a row in reports and quarantine is its rowid.
-public struct LLMAdapter: LogAdapter {
+package struct LLMAdapter: LogAdapter {
     public init() {}
 
     public var name: String { "llm" }

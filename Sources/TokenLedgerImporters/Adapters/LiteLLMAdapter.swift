@@ -17,7 +17,7 @@ import TokenLedgerLedger
 ///   ("k:v" or "k=v" → k = v; a bare tag → tag = "true"), `team_id` → tag "team".
 /// - `startTime` without a zone is read in `ImportContext.naiveTimeZone` (UTC unless the user says).
 /// - Provider: `custom_llm_provider` (vertex_ai/gemini → google), else from the model name.
-public struct LiteLLMAdapter: LogAdapter {
+package struct LiteLLMAdapter: LogAdapter {
     public init() {}
 
     public var name: String { "litellm" }

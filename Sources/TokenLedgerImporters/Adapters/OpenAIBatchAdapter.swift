@@ -14,7 +14,7 @@ import TokenLedgerLedger
 /// successful line needs it, keeping only custom_id → (model, effort).
 /// Dedup key: `openai:<body id>` (the chatcmpl/resp id, so the same response logged elsewhere is not
 /// counted twice), or `openai-batch:<batch_req id>` for bodies without an id (embeddings).
-public struct OpenAIBatchAdapter: LogAdapter {
+package struct OpenAIBatchAdapter: LogAdapter {
     public init() {}
     public var name: String { "openai-batch" }
     public var summary: String { "OpenAI Batch API output JSONL, joined with its input JSONL for effort tiers; billed at batch rates" }

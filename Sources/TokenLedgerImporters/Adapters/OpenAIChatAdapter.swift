@@ -7,7 +7,7 @@ import TokenLedgerLedger
 /// (`"choices": []`) carries the usage (`stream_options.include_usage`). A line may also wrap the
 /// response as `{"request": {…}, "response": {…}}`, which gives the request's `reasoning_effort`.
 /// Dedup key: `openai:<chatcmpl id>`. Tokens: see `OpenAIUsageTokens`.
-public struct OpenAIChatAdapter: LogAdapter {
+package struct OpenAIChatAdapter: LogAdapter {
     public init() {}
     public var name: String { "openai-chat" }
     public var summary: String { "OpenAI Chat Completions responses: JSON, JSON Lines or SSE streams (final usage chunk)" }

@@ -14,7 +14,7 @@ import TokenLedgerLedger
 /// the `line_item` tag; `project_id` becomes the project unless `--project` is given. `requestCount`
 /// is 0: cost lines do not say how many requests they cover.
 /// Dedup key: `openai-costs:<start>:<end>:<line item>:<project>:<api key hash>`.
-public struct OpenAICostsAdapter: LogAdapter {
+package struct OpenAICostsAdapter: LogAdapter {
     public init() {}
     public var name: String { "openai-costs" }
     public var summary: String { "OpenAI Costs API pages (JSON) and the dashboard cost CSV export (provider-reported cost per line item)" }

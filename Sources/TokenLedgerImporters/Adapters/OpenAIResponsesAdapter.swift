@@ -8,7 +8,7 @@ import TokenLedgerLedger
 /// Failed, cancelled, queued or in-progress responses without usage cost nothing and are skipped.
 /// Each `web_search_call` item in `output` counts as one web-search call (billed per call).
 /// Dedup key: `openai:<resp id>`.
-public struct OpenAIResponsesAdapter: LogAdapter {
+package struct OpenAIResponsesAdapter: LogAdapter {
     public init() {}
     public var name: String { "openai-responses" }
     public var summary: String { "OpenAI Responses API objects and streams (response.completed), with reasoning.effort" }

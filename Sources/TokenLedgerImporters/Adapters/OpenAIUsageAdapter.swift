@@ -16,7 +16,7 @@ import TokenLedgerLedger
 /// `service_tier`. Completions, embeddings and moderations results are read (images: images
 /// generated); audio, vector-store and code-interpreter results are not token usage and are skipped.
 /// Dedup key: `openai-usage:<kind>:<start>:<end>:<project>:<user>:<key hash>:<model>:<batch>:<tier>`.
-public struct OpenAIUsageAdapter: LogAdapter {
+package struct OpenAIUsageAdapter: LogAdapter {
     public init() {}
     public var name: String { "openai-usage" }
     public var summary: String { "OpenAI Usage API pages (JSON) and the dashboard usage CSV export (aggregated buckets)" }

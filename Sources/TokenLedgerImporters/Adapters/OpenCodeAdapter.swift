@@ -25,7 +25,7 @@ import TokenLedgerLedger
 /// opencode, amazon-bedrock, …) the model's own family, with the gateway in the `via` tag.
 /// Dedup key `opencode:<message id>`, ranked by total tokens so a rewritten file's final counts
 /// replace an earlier partial copy. Project: the last component of `path.cwd` (or `path.root`).
-public struct OpenCodeAdapter: LogAdapter {
+package struct OpenCodeAdapter: LogAdapter {
     public init() {}
     public var name: String { "opencode" }
     public var summary: String { "OpenCode messages (~/.local/share/opencode/storage/message/**/*.json)" }
@@ -158,7 +158,7 @@ final class OpenCodeParser: LogParser {
 /// `time_updated` read, so a message updated after the last run (a streamed answer's final tokens)
 /// is read again and replaces its partial copy. Same keys as the JSON files (`opencode:<id>`), so a
 /// message found in both is one record.
-public struct OpenCodeDatabaseAdapter: LogAdapter {
+package struct OpenCodeDatabaseAdapter: LogAdapter {
     public init() {}
     public var name: String { "opencode-db" }
     public var summary: String { "OpenCode's SQLite store (~/.local/share/opencode/opencode.db, opened read-only)" }

@@ -14,7 +14,7 @@ import TokenLedgerLedger
 /// reasoning than completion, the two are added instead); `cost_total` (+ `byok_usage_inference`)
 /// → reportedCost; `api_key_name` is stored only as a short hash. Error bodies are skipped.
 /// Dedup key: `openrouter:<generation id>`, the same for a saved response and its CSV row.
-public struct OpenRouterAdapter: LogAdapter {
+package struct OpenRouterAdapter: LogAdapter {
     public init() {}
     public var name: String { "openrouter" }
     public var summary: String { "OpenRouter responses with usage.cost (JSON, JSONL, SSE) and the activity CSV export" }

@@ -29,7 +29,7 @@ import TokenLedgerLedger
 ///
 /// Dedup key: `otel:<trace id>:<span id>` for spans; for log records the provider's response or
 /// request id when the record carries one, else `otel:<session>:<time in ns>:<model>`.
-public struct OpenTelemetryAdapter: LogAdapter {
+package struct OpenTelemetryAdapter: LogAdapter {
     public init() {}
     public var name: String { "otel" }
     public var summary: String { "OpenTelemetry OTLP JSON files (Collector file exporter): Claude Code, Codex, Gemini CLI events, GenAI spans" }

@@ -9,7 +9,7 @@ import TokenLedgerCore
 ///
 /// The first record is the header (matched by name, never by position: see `CSVHeader`).
 /// Cost: one pass over each line's bytes; one `String` per field.
-public struct CSVReader: Sendable {
+package struct CSVReader: Sendable {
     /// What one physical line produced.
     public enum Event: Sendable {
         /// The header record was read (the first record of the file).
@@ -155,7 +155,7 @@ public struct CSVReader: Sendable {
 }
 
 /// A CSV header: column names matched case-insensitively, ignoring surrounding spaces.
-public struct CSVHeader: Sendable, Hashable {
+package struct CSVHeader: Sendable, Hashable {
     /// The names as written.
     public let names: [String]
     private let normalized: [String]
@@ -210,7 +210,7 @@ public struct CSVHeader: Sendable, Hashable {
 }
 
 /// One data record, read by column name.
-public struct CSVRow: Sendable {
+package struct CSVRow: Sendable {
     public let header: CSVHeader
     public let fields: [String]
     /// The line the record starts on (1-based).
