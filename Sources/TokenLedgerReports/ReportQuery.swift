@@ -4,6 +4,9 @@ import TokenLedgerCore
 /// One way to group spend: a `--by` key.
 public enum GroupDimension: Hashable, Sendable {
     case model, provider, effort, day, week, month, project, source, session, serviceTier
+    /// The local hour in the query's zone ("2026-11-24 14:00"); a repeated hour at the end of summer
+    /// time is one row, as a wall clock shows it.
+    case hour
     /// The reseller (price channel) the requests went through; "(none)" when direct.
     case channel
     /// "batch" for Batch API requests, "standard" otherwise.
@@ -15,7 +18,7 @@ public enum GroupDimension: Hashable, Sendable {
 
     /// The fixed keys, in the order help text lists them (`tag:KEY` is added by `validKeys`).
     public static let fixed: [GroupDimension] = [
-        .model, .provider, .effort, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch, .machine,
+        .model, .provider, .effort, .hour, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch, .machine,
     ]
 
     /// Every accepted `--by` key, for error messages and help.
@@ -27,6 +30,7 @@ public enum GroupDimension: Hashable, Sendable {
         case .model: return "model"
         case .provider: return "provider"
         case .effort: return "effort"
+        case .hour: return "hour"
         case .day: return "day"
         case .week: return "week"
         case .month: return "month"
@@ -41,8 +45,8 @@ public enum GroupDimension: Hashable, Sendable {
         }
     }
 
-    /// True for the calendar buckets (day, week, month), which sort chronologically.
-    public var isTime: Bool { self == .day || self == .week || self == .month }
+    /// True for the calendar buckets (hour, day, week, month), which sort chronologically.
+    public var isTime: Bool { self == .hour || self == .day || self == .week || self == .month }
 
     /// Parses one `--by` key. Tag keys are limited to letters, digits, `_ . -` so they can be used in a JSON path.
     public init(parsing text: String) throws(ReportError) {
