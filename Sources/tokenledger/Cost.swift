@@ -133,8 +133,8 @@ extension TokenLedgerCommand {
             header += " · layers: \(breakdown.layers.joined(separator: " > "))"
             Console.write(header + "\n\n")
             var table = TextTable(columns: [
-                .init("COMPONENT"), .init("QUANTITY", .right), .init("PRICE", .right), .init("UNIT"),
-                .init("COST", .right), .init("SET BY"),
+                .init("Component"), .init("Quantity", .right), .init("Price", .right), .init("Unit"),
+                .init("Cost", .right), .init("Set by"),
             ])
             for c in breakdown.components {
                 let unit = c.name == "web_search" ? "per call" : c.name == "image_generated" ? "per image" : "per 1M tokens"

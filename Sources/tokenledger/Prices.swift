@@ -67,8 +67,8 @@ extension TokenLedgerCommand.Prices {
                 return
             }
             var table = TextTable(columns: [
-                .init("MODEL"), .init("PROVIDER"), .init("INPUT", .right), .init("CACHED", .right),
-                .init("OUTPUT", .right), .init("BATCH", .right), .init("SINCE"),
+                .init("Model"), .init("Provider"), .init("Input", .right), .init("Cache read", .right),
+                .init("Output", .right), .init("Batch", .right), .init("Since"),
             ])
             for (model, prices) in rows {
                 let c = prices.components
@@ -177,8 +177,8 @@ extension TokenLedgerCommand.Prices {
             Console.write(lines.joined(separator: "\n") + "\n\n")
 
             let compare = prices.channel != nil || !prices.layers.filter { $0.hasPrefix("terms:") }.isEmpty
-            var columns: [TextTable.Column] = [.init("COMPONENT"), .init("PRICE", .right), .init("UNIT"), .init("SET BY")]
-            if compare { columns.append(.init("OFFICIAL", .right)) }
+            var columns: [TextTable.Column] = [.init("Component"), .init("Price", .right), .init("Unit"), .init("Set by")]
+            if compare { columns.append(.init("Official", .right)) }
             var t = TextTable(columns: columns)
             for (c, p) in components {
                 var row = [c.rawValue, PriceCLI.price(p.price), c.unit, p.layer]

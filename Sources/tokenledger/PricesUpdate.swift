@@ -201,7 +201,7 @@ extension TokenLedgerCommand.Prices {
 enum PricesUpdateText {
     static func render(_ update: PriceUpdate, style: Style) -> String {
         guard !update.changes.isEmpty else { return "" }
-        var table = TextTable(columns: [.init("CHANGE"), .init("MODEL"), .init("PROVIDER"), .init("FROM"), .init("PRICES (USD per 1M tokens)")])
+        var table = TextTable(columns: [.init("Change"), .init("Model"), .init("Provider"), .init("From"), .init("Prices (USD per 1M tokens)")])
         for change in update.changes.sorted(by: { ($0.kind.rawValue, $0.provider, $0.modelID) < ($1.kind.rawValue, $1.provider, $1.modelID) }) {
             let prices = change.prices.map { p in
                 p.old.map { "\(p.component.rawValue) \(PriceCLI.exact($0)) → \(PriceCLI.exact(p.new))" } ?? "\(p.component.rawValue) \(PriceCLI.exact(p.new))"
