@@ -159,7 +159,7 @@ extension TokenLedgerCommand {
             var compact = false
             var listsModels = false
             var csvRaw = false
-            /// `--quiet`: no caveat on stderr and no freshness line under a table or Markdown report.
+            /// `--quiet`: no caveat on stderr and no freshness information in any format.
             var quiet = false
         }
 
@@ -169,9 +169,9 @@ extension TokenLedgerCommand {
             let report = try await source.spendReport(for: query)
             let emptyMessage = try await filterMatchedNothing(report, query, source)
             if let emptyMessage, format != .table, !layout.quiet { Console.warning(emptyMessage) }
-            let freshness = try source.freshness()
-            let freshnessLine = freshness?.sentence(now: Date(), zone: query.timeZone)
-            let footer = layout.quiet ? nil : freshnessLine
+            // --quiet: the spend alone, in every format (no freshness line, key, footer or gauge).
+            let freshness = layout.quiet ? nil : try source.freshness()
+            let footer = freshness?.sentence(now: Date(), zone: query.timeZone)
             switch format {
             case .table:
                 var rowModels: [[String]]? = nil
@@ -202,7 +202,7 @@ extension TokenLedgerCommand {
                 charts.groupBy = [.day, .model, .effort]
                 charts.reconcile = false
                 let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions, version: TokenLedgerVersion.string,
-                                        freshness: freshnessLine)
+                                        freshness: footer)
                 return report.renderHTML(charts: try await source.spendReport(for: charts), page: page)
             }
         }

@@ -56,10 +56,12 @@ struct FreshnessCLITests {
         #expect(abs(newest.timeIntervalSince(now) + 2 * 3_600 + 60) < 2)
         #expect(json["freshness"]?["as_of"] == sources.first?["last_import"])
 
-        // --quiet: the result only, no freshness line.
+        // --quiet: the spend alone, without freshness in any format.
         let quiet = try cli.run("report", "--month", "2026-10", "--tz", "UTC", "--quiet")
         #expect(!quiet.stdout.contains("Data as of"))
         #expect(quiet.stdout + "\n" + last + "\n" == table.stdout, "the same report without its last line")
+        #expect(try JSONParser.parse(cli.run("report", "--month", "2026-10", "--json", "--quiet").stdout)["freshness"] == nil)
+        #expect(try !cli.run("report", "--month", "2026-10", "--format", "prometheus", "--quiet").stdout.contains("last_import"))
     }
 
     @Test("a ledger without import checkpoints has no freshness line and no freshness key")
