@@ -33,7 +33,12 @@ struct FreshnessCLITests {
         let table = try cli.run("report", "--month", "2026-10", "--tz", "UTC")
         #expect(table.status == 0, "\(table.stderr)")
         let last = table.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(last.hasPrefix("Data as of "), "\(table.stdout)")
+        // "as of" the newest checkpoint (claude-code's, 2 h 1 min ago), in --tz.
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let newestText = formatter.string(from: Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000 - 7_260_000).rounded(.towardZero) / 1000))
+        #expect(last.hasPrefix("Data as of \(newestText) UTC "), "\(table.stdout)")
         #expect(last.hasSuffix(" UTC (last import: claude-code 2 h ago, codex 3 d ago)."), "\(last)")
 
         let markdown = try cli.run("report", "--month", "2026-10", "--tz", "UTC", "--format", "markdown")
