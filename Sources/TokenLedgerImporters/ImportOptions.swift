@@ -48,21 +48,11 @@ public struct ImportOptions: Sendable {
         return (key, String(text[text.index(after: eq)...]))
     }
 
-    /// Parses `--tz`: an IANA zone name ("Europe/Berlin"), "UTC", or an offset ("+02:00").
+    /// Parses `--tz` as every command does (`TimeZoneText`): an IANA zone name ("Europe/Berlin"), "UTC",
+    /// or an offset ("+02:00").
     public static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
-        if let zone = TimeZone(identifier: text) { return zone }
-        var s = Substring(text)
-        if s.hasPrefix("UTC") || s.hasPrefix("GMT") { s = s.dropFirst(3) }
-        if let sign = s.first, sign == "+" || sign == "-" {
-            let digits = s.dropFirst().split(separator: ":")
-            if let h = digits.first.flatMap({ Int($0) }), h <= 14 {
-                let m = digits.count > 1 ? Int(digits[1]) ?? -1 : 0
-                if (0..<60).contains(m), let zone = TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (h * 3600 + m * 60)) {
-                    return zone
-                }
-            }
-        }
-        throw .badTimeZone(text)
+        guard let zone = TimeZoneText.parse(text) else { throw .badTimeZone(text) }
+        return zone
     }
 }
 

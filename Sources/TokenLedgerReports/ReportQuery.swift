@@ -166,12 +166,11 @@ public struct ReportQuery: Sendable {
         self.reconcile = reconcile
     }
 
-    /// Resolves an IANA zone name ("Europe/Berlin", "UTC"); nil/empty = the local zone.
+    /// Resolves `--tz` as `import` does (`TimeZoneText`): an IANA zone name ("Europe/Berlin", "UTC") or an
+    /// offset ("+05:30"); nil/empty = the local zone (`$TZ`, else the system's).
     public static func timeZone(named name: String?) throws(ReportError) -> TimeZone {
         guard let name, !name.isEmpty else { return .current }
-        guard let zone = TimeZone(identifier: name) ?? TimeZone(identifier: name.uppercased()) else {
-            throw .badTimeZone(name)
-        }
+        guard let zone = TimeZoneText.parse(name) else { throw .badTimeZone(name) }
         return zone
     }
 }
@@ -234,7 +233,7 @@ public enum ReportError: UserFacingError, Equatable {
         case .badMonth(let text):
             return "--month '\(text)' is not a month; use YYYY-MM, e.g. --month 2026-11."
         case .badTimeZone(let name):
-            return "--tz '\(name)' is not a known IANA time zone; use a name like Europe/Berlin, America/New_York or UTC."
+            return "--tz '\(name)' is not a known IANA time zone; use a name like Europe/Berlin, America/New_York or UTC, or an offset like +05:30."
         case .emptyPeriod(let since, let until):
             return "the period is empty (--since \(since) is not before --until \(until)); give an earlier --since or a later --until."
         case .monthWithRange:

@@ -36,6 +36,23 @@ struct TimeZoneCLITests {
         #expect(try hours(other) == ["2026-11-22 10:00"])
     }
 
+    @Test("--tz is read the same way by import and reports: IANA names in any case, or an offset")
+    func sameZoneText() throws {
+        let cli = try CLIRunner(environment: ["TZ": "Europe/Berlin"])
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("usage.csv")
+        try TimeZoneCLITests.csv.write(to: file, atomically: true, encoding: .utf8)
+        // 09:15 at +05:30 is 03:45 UTC.
+        let imported = try cli.run("import", "--tz", "+05:30", file.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try hours(cli, "--tz", "utc") == ["2026-11-22 03:00"])
+        #expect(try hours(cli, "--tz", "+05:30") == ["2026-11-22 09:00"])
+        #expect(try hours(cli, "--tz", "Asia/Kolkata") == ["2026-11-22 09:00"])
+        let bad = try cli.run("report", "--tz", "+25:00")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("or an offset like +05:30"))
+    }
+
     @Test("OpenRouter's activity export is documented UTC: it stays UTC whatever the local zone, unless --tz says otherwise")
     func openRouterStaysUTC() throws {
         let cli = try CLIRunner(environment: ["TZ": "America/New_York"])
