@@ -27,7 +27,7 @@ package enum EstimateRendering {
         let effort = r.effort.isKnown ? ", \(r.effort) effort" : ""
         let batch = r.isBatch ? ", batch" : ""
         out += style.bold("\(model)\(effort)\(batch)") + "\n"
-        var table = TextTable(columns: [.init(""), .init("tokens", .right), .init("basis")])
+        var table = TextTable(columns: [.init(""), .init("Tokens", .right), .init("Basis")])
         table.addRow(["input", grouped(r.inputTokens), r.inputIsApproximate ? (r.counting.hasPrefix("approximate") ? r.counting : "approximate (\(r.counting))") : "exact (\(r.counting))"])
         let f = r.forecast
         table.addRow(["output, expected", grouped(r.expectedOutput),
@@ -37,7 +37,7 @@ package enum EstimateRendering {
         table.addRow(["output cap", r.outputCap.map(grouped) ?? "none", r.outputCap == nil ? "" : "max output tokens"])
         out += table.render(style: style)
         out += "\n"
-        var costs = TextTable(columns: [.init("cost"), .init("expected", .right), .init("90th pct", .right), .init("at cap", .right)])
+        var costs = TextTable(columns: [.init("Cost"), .init("Expected", .right), .init("90th pct", .right), .init("At cap", .right)])
         costs.addRow(["", cost(r.expected), cost(r.p90), cost(r.atCap)])
         out += costs.render(style: style)
         if let period = r.expected.periodStart {
@@ -92,8 +92,8 @@ package enum EstimateRendering {
             groups[i].add(r)
         }
         var table = TextTable(columns: [
-            .init("model"), .init("effort"), .init("requests", .right), .init("input", .right),
-            .init("output (exp.)", .right), .init("expected", .right), .init("90th pct", .right), .init("at cap", .right),
+            .init("Model"), .init("Effort"), .init("Requests", .right), .init("Input", .right),
+            .init("Output (exp.)", .right), .init("Expected", .right), .init("90th pct", .right), .init("At cap", .right),
         ])
         for g in groups {
             table.addRow([g.model, g.effort.isKnown ? g.effort.rawValue : "-", grouped(g.requests), grouped(g.input), grouped(g.output),

@@ -13,8 +13,12 @@ public struct ImportOptions: Sendable {
     public var channel: String?
     /// Format-specific options handed to the adapters (`batch-input`, `map`, ...).
     public var formatOptions: [String: String]
-    /// `--tz`: the zone for timestamps logged without an offset.
+    /// The zone for timestamps logged without an offset: `--tz`, else the local zone (`$TZ`, else the
+    /// system's) — the zone reports use, so a naive 09:00 is reported as 09:00.
     public var naiveTimeZone: TimeZone
+    /// True when `naiveTimeZone` is the local default rather than `--tz`: a format whose naive
+    /// timestamps are documented UTC (OpenRouter's activity export) then reads them as UTC.
+    public var naiveTimeZoneIsDefault: Bool
     /// Records per write transaction: large enough to amortise the commit, small enough that a
     /// concurrent writer waits only milliseconds for the lock.
     public var batchSize: Int
@@ -23,14 +27,15 @@ public struct ImportOptions: Sendable {
     public var settledAge: TimeInterval
 
     public init(format: String? = nil, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
-                formatOptions: [String: String] = [:], naiveTimeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                formatOptions: [String: String] = [:], naiveTimeZone: TimeZone? = nil,
                 batchSize: Int = 4096, settledAge: TimeInterval = 300) {
         self.format = format
         self.project = project
         self.tags = tags
         self.channel = channel
         self.formatOptions = formatOptions
-        self.naiveTimeZone = naiveTimeZone
+        self.naiveTimeZone = naiveTimeZone ?? .current
+        self.naiveTimeZoneIsDefault = naiveTimeZone == nil
         self.batchSize = batchSize
         self.settledAge = settledAge
     }
@@ -43,21 +48,11 @@ public struct ImportOptions: Sendable {
         return (key, String(text[text.index(after: eq)...]))
     }
 
-    /// Parses `--tz`: an IANA zone name ("Europe/Berlin"), "UTC", or an offset ("+02:00").
+    /// Parses `--tz` as every command does (`TimeZoneText`): an IANA zone name ("Europe/Berlin"), "UTC",
+    /// or an offset ("+02:00").
     public static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
-        if let zone = TimeZone(identifier: text) { return zone }
-        var s = Substring(text)
-        if s.hasPrefix("UTC") || s.hasPrefix("GMT") { s = s.dropFirst(3) }
-        if let sign = s.first, sign == "+" || sign == "-" {
-            let digits = s.dropFirst().split(separator: ":")
-            if let h = digits.first.flatMap({ Int($0) }), h <= 14 {
-                let m = digits.count > 1 ? Int(digits[1]) ?? -1 : 0
-                if (0..<60).contains(m), let zone = TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (h * 3600 + m * 60)) {
-                    return zone
-                }
-            }
-        }
-        throw .badTimeZone(text)
+        guard let zone = TimeZoneText.parse(text) else { throw .badTimeZone(text) }
+        return zone
     }
 }
 

@@ -271,9 +271,10 @@ public final class ImportPipeline {
     /// Reads one planned file; false when it could not be read (reported as a problem).
     private func read(_ plan: FilePlan) throws -> Bool {
         let layout = plan.adapter.layout
-        let context = ImportContext(
+        var context = ImportContext(
             file: URL(fileURLWithPath: plan.path), project: options.project, tags: options.tags, channel: options.channel,
             options: options.formatOptions, naiveTimeZone: options.naiveTimeZone)
+        context.naiveTimeZoneIsDefault = options.naiveTimeZoneIsDefault
         let resume = layout == .document ? nil : plan.resume
         let parser = plan.adapter.makeParser(context: context, state: resume?.state)
         currentPath = plan.path

@@ -59,8 +59,12 @@ public struct ImportContext: Sendable {
     /// Format-specific options: `batch-input` (path of a Batch API input JSONL), `map` (generic CSV
     /// column mapping "timestamp=ts,model=model_name"), `provider` (for CSVs), ...
     public var options: [String: String]
-    /// The zone for naive timestamps (no offset) in this format; UTC unless the user says otherwise.
+    /// The zone for naive timestamps (no offset) in this format: the user's `--tz`, else the local zone
+    /// (`ImportOptions`); UTC for a context made without one.
     public var naiveTimeZone: TimeZone
+    /// True when `naiveTimeZone` is a default, not the user's `--tz`: an adapter whose format documents
+    /// its naive timestamps' zone uses that zone instead.
+    public var naiveTimeZoneIsDefault = false
 
     public init(file: URL, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
                 options: [String: String] = [:], naiveTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {

@@ -50,7 +50,8 @@ extension TeamLedger {
         var groupBy: [String] = []
         if query.groupBy.contains(where: \.isTime) && low >= 86_400_000 {
             groupColumns.append("min(\(time))")
-            groupBy.append(Self.localDay(time, offsets: query.utcOffsets(lowMillis: low, highMillis: high)))
+            groupBy.append(Self.localDay(time, offsets: query.utcOffsets(lowMillis: low, highMillis: high),
+                                         unitMillis: query.groupBy.contains(.hour) ? 3_600_000 : 86_400_000))
         } else if query.groupBy.contains(where: \.isTime) {
             groupColumns.append(time) // records from 1970's first day: each instant apart
             groupBy.append("1")
@@ -166,13 +167,14 @@ extension TeamLedger {
 
     /// The local day number of the instant `time` (Unix ms): its UTC offset picked from the zone's
     /// segments by a CASE, then whole days since 1970 (`time` + offset is never negative here).
-    static func localDay(_ time: String, offsets: [(from: Int64, offset: Int64)]) -> String {
-        guard let last = offsets.last else { return "(\(time) / 86400000)" }
+    /// `unitMillis` 3,600,000 gives the local hour instead (`--by hour`).
+    static func localDay(_ time: String, offsets: [(from: Int64, offset: Int64)], unitMillis: Int64 = 86_400_000) -> String {
+        guard let last = offsets.last else { return "(\(time) / \(unitMillis))" }
         var offset = "\(last.offset)"
         if offsets.count > 1 {
             offset = "CASE" + (0..<(offsets.count - 1)).map { " WHEN \(time) < \(offsets[$0 + 1].from) THEN \(offsets[$0].offset)" }.joined() + " ELSE \(last.offset) END"
         }
-        return "((\(time) + \(offset)) / 86400000)"
+        return "((\(time) + \(offset)) / \(unitMillis))"
     }
 
     /// The SQL value of one text `--by` key, as the SQLite ledger computes it.
@@ -188,7 +190,7 @@ extension TeamLedger {
         case .batch: return "CASE WHEN is_batch THEN 'batch' ELSE 'standard' END"
         case .machine: return "machine"
         case .tag(let key): return "(tags::jsonb ->> \(sql.bind(key)))"
-        case .model, .day, .week, .month: return "NULL"
+        case .model, .hour, .day, .week, .month: return "NULL"
         }
     }
 }

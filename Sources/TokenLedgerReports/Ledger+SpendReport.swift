@@ -57,7 +57,7 @@ struct SpendReportBuilder {
     private enum KeyReader {
         case model
         case text(column: Int32, interner: Int)
-        case day, week, month
+        case hour, day, week, month
     }
 
     /// A group's key: one Int64 per `--by` key (interned text id, day number, week Monday, month index).
@@ -193,6 +193,7 @@ struct SpendReportBuilder {
         for dimension in query.groupBy {
             switch dimension {
             case .model: readers.append(.model)
+            case .hour: readers.append(.hour)
             case .day: readers.append(.day)
             case .week: readers.append(.week)
             case .month: readers.append(.month)
@@ -299,6 +300,7 @@ struct SpendReportBuilder {
                     resolved = value & 1 == 0
                 case .text(_, let interner):
                     labels.append(interners[interner].strings[Int(value)])
+                case .hour: labels.append(LocalCalendar.hourLabel(Int(value)))
                 case .day: labels.append(LocalCalendar.dayLabel(Int(value)))
                 case .week: labels.append(LocalCalendar.isoWeekLabel(mondayOf: Int(value)))
                 case .month: labels.append(LocalCalendar.monthLabel(Int(value)))
@@ -372,6 +374,7 @@ struct SpendReportBuilder {
         for dimension in query.groupBy {
             switch dimension {
             case .model: readers.append(.model)
+            case .hour: readers.append(.hour)
             case .day: readers.append(.day)
             case .week: readers.append(.week)
             case .month: readers.append(.month)
@@ -445,6 +448,8 @@ struct SpendReportBuilder {
                 key[slot] = modelKey(stmt, &interners[0], id: modelColumns.id, name: modelColumns.name)
             case .text(let column, let interner):
                 key[slot] = Int64(interners[interner].id(sqlite3_column_text(stmt, column), Int(sqlite3_column_bytes(stmt, column))))
+            case .hour:
+                key[slot] = Int64(segments.hourNumber(of: ts, hint: &hint))
             case .day:
                 key[slot] = Int64(segments.dayNumber(of: ts, hint: &hint))
             case .week:

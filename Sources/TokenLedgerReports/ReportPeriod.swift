@@ -151,6 +151,12 @@ public enum LocalCalendar {
         return "\(pad4(y))-\(pad2(m))-\(pad2(d))"
     }
 
+    /// "2026-11-24 14:00" for a local hour number (hours since 1970-01-01 00:00 local).
+    public static func hourLabel(_ hour: Int) -> String {
+        let day = floorDiv(hour, 24)
+        return dayLabel(day) + " " + pad2(hour - day * 24) + ":00"
+    }
+
     /// "2026-11".
     public static func monthLabel(_ monthIndex: Int) -> String {
         "\(pad4(floorDiv(monthIndex, 12)))-\(pad2(monthIndex - floorDiv(monthIndex, 12) * 12 + 1))"
@@ -231,5 +237,13 @@ struct OffsetSegments {
             hint = i
         }
         return Int(LocalCalendar.floorDiv(millis + offsets[hint], LocalCalendar.dayMillis))
+    }
+
+    /// The local hour number of `millis` (hours since 1970-01-01 00:00 local): the wall clock's hour, so
+    /// a zone 5:30 off UTC still starts its hours at :00 local.
+    @inline(__always)
+    func hourNumber(of millis: Int64, hint: inout Int) -> Int {
+        _ = dayNumber(of: millis, hint: &hint)
+        return Int(LocalCalendar.floorDiv(millis + offsets[hint], 3_600_000))
     }
 }

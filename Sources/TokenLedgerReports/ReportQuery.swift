@@ -4,6 +4,9 @@ import TokenLedgerCore
 /// One way to group spend: a `--by` key.
 public enum GroupDimension: Hashable, Sendable {
     case model, provider, effort, day, week, month, project, source, session, serviceTier
+    /// The local hour in the query's zone ("2026-11-24 14:00"); a repeated hour at the end of summer
+    /// time is one row, as a wall clock shows it.
+    case hour
     /// The reseller (price channel) the requests went through; "(none)" when direct.
     case channel
     /// "batch" for Batch API requests, "standard" otherwise.
@@ -15,7 +18,7 @@ public enum GroupDimension: Hashable, Sendable {
 
     /// The fixed keys, in the order help text lists them (`tag:KEY` is added by `validKeys`).
     public static let fixed: [GroupDimension] = [
-        .model, .provider, .effort, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch, .machine,
+        .model, .provider, .effort, .hour, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch, .machine,
     ]
 
     /// Every accepted `--by` key, for error messages and help.
@@ -27,6 +30,7 @@ public enum GroupDimension: Hashable, Sendable {
         case .model: return "model"
         case .provider: return "provider"
         case .effort: return "effort"
+        case .hour: return "hour"
         case .day: return "day"
         case .week: return "week"
         case .month: return "month"
@@ -41,8 +45,8 @@ public enum GroupDimension: Hashable, Sendable {
         }
     }
 
-    /// True for the calendar buckets (day, week, month), which sort chronologically.
-    public var isTime: Bool { self == .day || self == .week || self == .month }
+    /// True for the calendar buckets (hour, day, week, month), which sort chronologically.
+    public var isTime: Bool { self == .hour || self == .day || self == .week || self == .month }
 
     /// Parses one `--by` key. Tag keys are limited to letters, digits, `_ . -` so they can be used in a JSON path.
     public init(parsing text: String) throws(ReportError) {
@@ -162,12 +166,11 @@ public struct ReportQuery: Sendable {
         self.reconcile = reconcile
     }
 
-    /// Resolves an IANA zone name ("Europe/Berlin", "UTC"); nil/empty = the local zone.
+    /// Resolves `--tz` as `import` does (`TimeZoneText`): an IANA zone name ("Europe/Berlin", "UTC") or an
+    /// offset ("+05:30"); nil/empty = the local zone (`$TZ`, else the system's).
     public static func timeZone(named name: String?) throws(ReportError) -> TimeZone {
         guard let name, !name.isEmpty else { return .current }
-        guard let zone = TimeZone(identifier: name) ?? TimeZone(identifier: name.uppercased()) else {
-            throw .badTimeZone(name)
-        }
+        guard let zone = TimeZoneText.parse(name) else { throw .badTimeZone(name) }
         return zone
     }
 }
@@ -230,7 +233,7 @@ public enum ReportError: UserFacingError, Equatable {
         case .badMonth(let text):
             return "--month '\(text)' is not a month; use YYYY-MM, e.g. --month 2026-11."
         case .badTimeZone(let name):
-            return "--tz '\(name)' is not a known IANA time zone; use a name like Europe/Berlin, America/New_York or UTC."
+            return "--tz '\(name)' is not a known IANA time zone; use a name like Europe/Berlin, America/New_York or UTC, or an offset like +05:30."
         case .emptyPeriod(let since, let until):
             return "the period is empty (--since \(since) is not before --until \(until)); give an earlier --since or a later --until."
         case .monthWithRange:

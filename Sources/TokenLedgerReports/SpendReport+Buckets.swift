@@ -89,7 +89,7 @@ extension ReportQuery {
     func rollupAnswers(lowMillis low: Int64, wholeHourOffsets: Bool) -> Bool {
         let hour: Int64 = 3_600_000
         let (since, until) = periodMillis
-        return groupBy.allSatisfy({ [.model, .provider, .effort, .day, .week, .month, .machine].contains($0) })
+        return groupBy.allSatisfy({ [.model, .provider, .effort, .hour, .day, .week, .month, .machine].contains($0) })
             && models.isEmpty && projects.isEmpty && tags.isEmpty && low >= 0
             && (since.map { $0 % hour == 0 } ?? true) && (until.map { $0 % hour == 0 } ?? true)
             && wholeHourOffsets
@@ -132,6 +132,8 @@ extension SpendReport {
                 case .model:
                     labels.append(bucket.modelKey)
                     resolved = bucket.modelResolved
+                case .hour:
+                    labels.append(LocalCalendar.hourLabel(segments.hourNumber(of: bucket.startMillis, hint: &hint)))
                 case .day:
                     labels.append(LocalCalendar.dayLabel(segments.dayNumber(of: bucket.startMillis, hint: &hint)))
                 case .week:

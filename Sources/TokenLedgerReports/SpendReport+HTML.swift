@@ -10,11 +10,15 @@ public struct HTMLPageInfo: Sendable {
     public var filters: [String]
     /// TokenLedger's version ("0.1.0 (commit abc1234)").
     public var version: String?
+    /// When each source was last imported, as one sentence ("Data as of … (claude-code 2 h ago, …)."); nil
+    /// when the ledger has no import checkpoints.
+    public var freshness: String?
 
-    public init(generatedAt: Date? = nil, filters: [String] = [], version: String? = nil) {
+    public init(generatedAt: Date? = nil, filters: [String] = [], version: String? = nil, freshness: String? = nil) {
         self.generatedAt = generatedAt
         self.filters = filters
         self.version = version
+        self.freshness = freshness
     }
 }
 
@@ -65,6 +69,7 @@ extension SpendReport {
         if let at = page.generatedAt { made += " on " + HTML.escape(HTML.timestamp(at, in: timeZone)) }
         var out = made + ". "
         out += page.filters.isEmpty ? "No filters. " : "Filters: " + HTML.escape(page.filters.joined(separator: ", ")) + ". "
+        if let freshness = page.freshness { out += HTML.escape(freshness) + " " }
         out += "Costs are exact sums of stored per-record costs; unknown prices are shown as unpriced, never $0."
         return out
     }

@@ -2,8 +2,9 @@ import TokenLedgerCore
 
 extension SpendReport {
     /// The report as a GitHub-flavoured Markdown table with a bold totals row, the unpriced line and
-    /// notes (for pasting into an issue or a wiki). Cost: O(rows × columns).
-    public func renderMarkdown() -> String {
+    /// notes (for pasting into an issue or a wiki); `footer` (when each source was last imported) last,
+    /// in italics. Cost: O(rows × columns).
+    public func renderMarkdown(footer: String? = nil) -> String {
         var headers = groupBy.map(ReportText.header) + ReportText.numberHeaders + ["Cost", "Share"]
         if reconciled { headers += ReportText.reconcileHeaders }
         if groupBy.isEmpty { headers.insert("", at: 0) }
@@ -35,6 +36,7 @@ extension SpendReport {
         }
         let notes = ReportText.notes(self)
         if !notes.isEmpty { lines += [""] + notes.map { "- " + SpendReport.markdownEscape($0) } }
+        if let footer { lines += ["", "_" + SpendReport.markdownEscape(footer) + "_"] }
         return lines.joined(separator: "\n") + "\n"
     }
 

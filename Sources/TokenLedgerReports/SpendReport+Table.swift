@@ -8,9 +8,9 @@ extension SpendReport {
     /// column after the keys. `compact` (a terminal under ~100 columns) shows Requests, Tokens (all
     /// kinds summed), Cost and Share with abbreviated numbers instead of every token kind.
     /// `wrapWidth` wraps the unpriced line and notes to that many columns (a narrow terminal).
-    /// Cost: O(rows × columns).
+    /// `footer` (when each source was last imported) is the last line. Cost: O(rows × columns).
     public func renderTable(style: Style = .plain, emptyMessage: String? = nil, rowModels: [[String]]? = nil, compact: Bool = false,
-                            wrapWidth: Int? = nil) -> String {
+                            wrapWidth: Int? = nil, footer: String? = nil) -> String {
         func wrap(_ line: String) -> String { wrapWidth.map { ReportText.wrap(line, width: $0) } ?? line }
         let numberHeaders = compact ? ["Requests", "Tokens"] : ReportText.numberHeaders
         func numberCells(_ u: UsageTotals) -> [String] {
@@ -58,6 +58,7 @@ extension SpendReport {
         }
         let notes = ReportText.notes(self)
         if !notes.isEmpty { out += "\n" + notes.map { style.dim(wrap($0)) }.joined(separator: "\n") + "\n" }
+        if let footer { out += "\n" + style.dim(wrap(footer)) + "\n" }
         return out
     }
 }

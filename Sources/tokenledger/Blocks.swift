@@ -28,6 +28,7 @@ extension TokenLedgerCommand {
         @OptionGroup var ledgerOptions: LedgerOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Flag(help: "Follow the active block: redraw its burn rate, time left and projection until Ctrl-C.")
         var live = false
@@ -86,7 +87,7 @@ extension TokenLedgerCommand {
                     let last = blocks.last(where: { !$0.isGap }).flatMap(\.lastMillis)
                     frame = "No active block: no request in the last 5 hours" + (last.map { " (last at \(LocalCalendar.minuteLabel($0, in: query.timeZone)))" } ?? "") + ".\n"
                 }
-                frame += Console.style.dim("Updated \(LocalCalendar.minuteLabel(Int64(now.timeIntervalSince1970 * 1000), in: query.timeZone)); every \(refresh)s; Ctrl-C to stop.") + "\n"
+                if !quietOptions.quiet { frame += Console.style.dim("Updated \(LocalCalendar.minuteLabel(Int64(now.timeIntervalSince1970 * 1000), in: query.timeZone)); every \(refresh)s; Ctrl-C to stop.") + "\n" }
                 Console.write(terminal ? LiveScreen.home + frame : (drawn > 0 ? "\n" : "") + frame)
                 drawn += 1
                 if frames.map({ drawn >= $0 }) ?? false { break }

@@ -67,8 +67,10 @@ extension TokenLedgerCommand {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func validate() throws {
+            if quietOptions.quiet && outputOptions.json { throw ValidationError("--quiet and --json cannot be used together; pick one.") }
             for (name, new, old) in [("input", inputTokens, legacyInput), ("output", outputTokens, legacyOutput),
                                      ("cached", cachedTokens, legacyCached), ("reasoning", reasoningTokens, legacyReasoning)] where new != nil && old != nil {
                 throw ValidationError("--\(name)-tokens and --\(name) are the same count; give it once, as --\(name)-tokens.")
@@ -96,6 +98,11 @@ extension TokenLedgerCommand {
             let breakdown = try book.pricedCost(of: record)
             let total = breakdown.total ?? .zero
 
+            if quietOptions.quiet {
+                // The figure alone, as `estimate --quiet` prints it: "$0.0123", or "unpriced" (never $0).
+                Console.write((breakdown.total.map { "$" + PriceCLI.exact($0) } ?? "unpriced") + "\n")
+                return
+            }
             if outputOptions.json {
                 Console.writeJSON(.object(JSONObject([
                     ("model", .string(model)),
@@ -126,8 +133,8 @@ extension TokenLedgerCommand {
             header += " · layers: \(breakdown.layers.joined(separator: " > "))"
             Console.write(header + "\n\n")
             var table = TextTable(columns: [
-                .init("COMPONENT"), .init("QUANTITY", .right), .init("PRICE", .right), .init("UNIT"),
-                .init("COST", .right), .init("SET BY"),
+                .init("Component"), .init("Quantity", .right), .init("Price", .right), .init("Unit"),
+                .init("Cost", .right), .init("Set by"),
             ])
             for c in breakdown.components {
                 let unit = c.name == "web_search" ? "per call" : c.name == "image_generated" ? "per image" : "per 1M tokens"

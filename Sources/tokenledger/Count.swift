@@ -49,6 +49,7 @@ extension TokenLedgerCommand {
         var imageSize: [String] = []
 
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Argument(help: ArgumentHelp("Files to count; - or none reads stdin.", valueName: "file"))
         var files: [String] = []
@@ -83,7 +84,8 @@ extension TokenLedgerCommand {
                 return
             }
             let counter = try TextTokenCounter(encoding: encoding, model: model)
-            if counter.isApproximate {
+            // A caveat, not a failure: the counts carry "~" (and "approximate": true) themselves.
+            if counter.isApproximate && !quietOptions.quiet {
                 Console.warning("\(model ?? "this model") has no public tokenizer; counts are an approximation (its measured error: docs/guide.md, Approximation).")
             }
             let inputs = files.isEmpty ? ["-"] : files
@@ -145,7 +147,7 @@ extension TokenLedgerCommand {
                 let bound = count.isLowerBound ? ">=" : (count.imagesAtUpperBound > 0 && !count.isApproximate ? "<=" : "")
                 let mark = bound + (count.isApproximate ? "~" : "")
                 out += "\(mark)\(count.total)\t\(name)\t(messages \(count.messages), tools \(count.tools), images \(count.images); \(count.encoding?.rawValue ?? "approximate"))\n"
-                for note in count.notes { Console.note("\(name): \(note)") }
+                if !quietOptions.quiet { for note in count.notes { Console.note("\(name): \(note)") } }
             }
             Console.write(out)
         }

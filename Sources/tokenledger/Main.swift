@@ -31,10 +31,15 @@ extension TokenLedgerCommand {
             }
             let text = fullMessage(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((text + "\n").utf8))
+                // swift-argument-parser says "Error: …"; every other message says "tokenledger: error: …".
+                // The usage lines it adds after the sentence stay as they are.
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                let first = lines.isEmpty ? "" : lines.removeFirst()
+                Console.error(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)
+                if !lines.isEmpty { FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
-            Console.error(text.isEmpty ? "\(error)" : text)
+            Console.error(text.isEmpty ? "\(error)" : text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text)
             Foundation.exit(ExitStatus.failure.rawValue)
         }
     }

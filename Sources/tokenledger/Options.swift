@@ -75,8 +75,15 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// `--quiet`: no progress or summary lines; errors and warnings still go to stderr.
+/// `--quiet`: the result only. No progress, summaries, notes or caveats on stderr (the result marks its own
+/// caveats: `~`, `>=`, the unpriced line); a warning that something was not done, and errors, still print.
+/// Where the result is one figure (`cost`, `reprice`, like `estimate`), only that figure is printed.
 struct QuietOptions: ParsableArguments {
-    @Flag(name: .shortAndLong, help: "Print nothing but errors and warnings (and the output asked for).")
+    @Flag(name: .shortAndLong, help: "Print only the result: no progress, summaries or notes (warnings that something was not done, and errors, still print).")
     var quiet = false
+
+    /// `Console.note` unless `--quiet`.
+    func note(_ message: @autoclosure () -> String) {
+        if !quiet { Console.note(message()) }
+    }
 }

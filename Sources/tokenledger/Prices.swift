@@ -44,6 +44,7 @@ extension TokenLedgerCommand.Prices {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
             let date = try at.map { try PriceDate.argument($0) } ?? Date()
@@ -66,8 +67,8 @@ extension TokenLedgerCommand.Prices {
                 return
             }
             var table = TextTable(columns: [
-                .init("MODEL"), .init("PROVIDER"), .init("INPUT", .right), .init("CACHED", .right),
-                .init("OUTPUT", .right), .init("BATCH", .right), .init("SINCE"),
+                .init("Model"), .init("Provider"), .init("Input", .right), .init("Cache read", .right),
+                .init("Output", .right), .init("Batch", .right), .init("Since"),
             ])
             for (model, prices) in rows {
                 let c = prices.components
@@ -81,7 +82,7 @@ extension TokenLedgerCommand.Prices {
                 ])
             }
             Console.write(table.render(style: Console.style))
-            Console.note("\(rows.count) models priced on \(PriceDate.text(PriceDate.day(of: date))), USD per 1M tokens. Details: tokenledger prices show MODEL. Channels: \(book.channelNames.joined(separator: ", ")).")
+            quietOptions.note("\(rows.count) models priced on \(PriceDate.text(PriceDate.day(of: date))), USD per 1M tokens. Details: tokenledger prices show MODEL. Channels: \(book.channelNames.joined(separator: ", ")).")
         }
     }
 }
@@ -111,6 +112,7 @@ extension TokenLedgerCommand.Prices {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
             let date = try at.map { try PriceDate.argument($0) } ?? Date()
@@ -175,8 +177,8 @@ extension TokenLedgerCommand.Prices {
             Console.write(lines.joined(separator: "\n") + "\n\n")
 
             let compare = prices.channel != nil || !prices.layers.filter { $0.hasPrefix("terms:") }.isEmpty
-            var columns: [TextTable.Column] = [.init("COMPONENT"), .init("PRICE", .right), .init("UNIT"), .init("SET BY")]
-            if compare { columns.append(.init("OFFICIAL", .right)) }
+            var columns: [TextTable.Column] = [.init("Component"), .init("Price", .right), .init("Unit"), .init("Set by")]
+            if compare { columns.append(.init("Official", .right)) }
             var t = TextTable(columns: columns)
             for (c, p) in components {
                 var row = [c.rawValue, PriceCLI.price(p.price), c.unit, p.layer]
@@ -253,6 +255,7 @@ extension TokenLedgerCommand.Prices {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
             var inputs: [(file: String, text: String)] = []
@@ -291,7 +294,7 @@ extension TokenLedgerCommand.Prices {
                 for problem in problems { Console.write("\(problem)\n") }
                 let summary = "checked \(tableCount) table\(tableCount == 1 ? "" : "s") (\(models) models): "
                     + (problems.isEmpty ? "no problems" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
-                Console.note(summary)
+                quietOptions.note(summary)
             }
             if !problems.isEmpty { throw ExitCode(ExitStatus.failure.rawValue) }
         }
@@ -327,6 +330,7 @@ extension TokenLedgerCommand.Prices {
         var from: String = "2020-01-01"
 
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
             guard PriceDate.parse(from) != nil else { throw BadDateError(flag: "--from", text: from) }
@@ -351,12 +355,12 @@ extension TokenLedgerCommand.Prices {
                 return
             }
             if outputPath == nil { Console.write(result.toml) }
-            Console.note("converted \(result.converted) models\(outputPath.map { " to \($0)" } ?? ""); skipped \(result.skipped.count); \(result.unmapped.count) cost keys not mapped.")
+            quietOptions.note("converted \(result.converted) models\(outputPath.map { " to \($0)" } ?? ""); skipped \(result.skipped.count); \(result.unmapped.count) cost keys not mapped.")
             let limit = 20
-            for item in result.skipped.prefix(limit) { Console.note("  skipped \(item.model): \(item.reason)") }
-            if result.skipped.count > limit { Console.note("  … and \(result.skipped.count - limit) more skipped (--json lists all)") }
-            for item in result.unmapped.prefix(limit) { Console.note("  not mapped \(item.model): \(item.key)") }
-            if result.unmapped.count > limit { Console.note("  … and \(result.unmapped.count - limit) more not mapped (--json lists all)") }
+            for item in result.skipped.prefix(limit) { quietOptions.note("  skipped \(item.model): \(item.reason)") }
+            if result.skipped.count > limit { quietOptions.note("  … and \(result.skipped.count - limit) more skipped (--json lists all)") }
+            for item in result.unmapped.prefix(limit) { quietOptions.note("  not mapped \(item.model): \(item.key)") }
+            if result.unmapped.count > limit { quietOptions.note("  … and \(result.unmapped.count - limit) more not mapped (--json lists all)") }
         }
     }
 }

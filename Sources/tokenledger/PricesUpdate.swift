@@ -62,6 +62,7 @@ extension TokenLedgerCommand.Prices {
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func validate() throws {
             if dryRun && reprice { throw ValidationError("--dry-run writes nothing, so it cannot be combined with --reprice; run 'tokenledger reprice --dry-run' to preview a reprice.") }
@@ -82,7 +83,7 @@ extension TokenLedgerCommand.Prices {
             }
             // 'litellm' or 'genai-prices' (no such file here): the project's published file.
             let location = FileManager.default.fileExists(atPath: source) ? source : Self.publishedFiles[source.lowercased()] ?? source
-            if location != source { Console.note("fetching \(location)") }
+            if location != source { quietOptions.note("fetching \(location)") }
             let text = try await PriceSourceDownload.text(of: location)
             let file = try PriceSourceFile.read(json: text, provider: provider?.lowercased())
             // The prices in force: bundled + user tables (a bad one stops here), without terms or routes.
@@ -172,25 +173,25 @@ extension TokenLedgerCommand.Prices {
             }
             Console.write(PricesUpdateText.render(update, style: Console.style))
             if !update.leftAlone.isEmpty {
-                Console.note("--only-new: \(update.leftAlone.count) known model\(update.leftAlone.count == 1 ? "" : "s") with different prices left alone: "
+                quietOptions.note("--only-new: \(update.leftAlone.count) known model\(update.leftAlone.count == 1 ? "" : "s") with different prices left alone: "
                     + update.leftAlone.map(\.modelID).joined(separator: ", "))
             }
             let added = update.changes.filter { $0.kind == .added }.count
             let changed = update.changes.count - added
             var summary = "\(file.format.rawValue): \(added) new model\(added == 1 ? "" : "s"), \(changed) changed, \(update.unchanged) unchanged"
             if !update.notConverted.isEmpty { summary += "; \(update.notConverted.count) prices not converted (--json lists them)" }
-            Console.note(summary + ".")
+            quietOptions.note(summary + ".")
             if dryRun {
-                Console.note(update.changes.isEmpty ? "Dry run: nothing to write." : "Dry run: nothing written; run without --dry-run to write \(update.tables.map { ($0.file as NSString).lastPathComponent }.joined(separator: ", ")).")
+                quietOptions.note(update.changes.isEmpty ? "Dry run: nothing to write." : "Dry run: nothing written; run without --dry-run to write \(update.tables.map { ($0.file as NSString).lastPathComponent }.joined(separator: ", ")).")
             } else if !written.isEmpty {
-                Console.note("wrote \(written.joined(separator: ", "))")
+                quietOptions.note("wrote \(written.joined(separator: ", "))")
             }
             if let repriceReport, repriceReport.changed == 0 {
                 Console.write("\nNo record in the ledger changed cost; nothing repriced.\n")
             } else if let repriceReport {
                 Console.write("\n" + repriceReport.text(style: Console.style))
             } else if !dryRun && !written.isEmpty {
-                Console.note("Records already in the ledger keep their stored costs; run 'tokenledger reprice' (or pass --reprice) to apply the new prices.")
+                quietOptions.note("Records already in the ledger keep their stored costs; run 'tokenledger reprice' (or pass --reprice) to apply the new prices.")
             }
         }
     }
@@ -200,7 +201,7 @@ extension TokenLedgerCommand.Prices {
 enum PricesUpdateText {
     static func render(_ update: PriceUpdate, style: Style) -> String {
         guard !update.changes.isEmpty else { return "" }
-        var table = TextTable(columns: [.init("CHANGE"), .init("MODEL"), .init("PROVIDER"), .init("FROM"), .init("PRICES (USD per 1M tokens)")])
+        var table = TextTable(columns: [.init("Change"), .init("Model"), .init("Provider"), .init("From"), .init("Prices (USD per 1M tokens)")])
         for change in update.changes.sorted(by: { ($0.kind.rawValue, $0.provider, $0.modelID) < ($1.kind.rawValue, $1.provider, $1.modelID) }) {
             let prices = change.prices.map { p in
                 p.old.map { "\(p.component.rawValue) \(PriceCLI.exact($0)) → \(PriceCLI.exact(p.new))" } ?? "\(p.component.rawValue) \(PriceCLI.exact(p.new))"

@@ -57,6 +57,7 @@ extension TokenLedgerCommand {
         @OptionGroup var ledgerOptions: LedgerOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func validate() throws {
             if outputOptions.json, let format, format.lowercased() != "json" {
@@ -90,7 +91,7 @@ extension TokenLedgerCommand {
                 source = .local(try Report.openLedger(try ledgerOptions.ledgerURL(command: "report")))
             }
             let layout = TableLayout(style: output == nil ? Console.style : .plain, compact: output == nil && Console.isNarrow,
-                                     listsModels: by == nil && shortcut != nil, csvRaw: csvRaw)
+                                     listsModels: by == nil && shortcut != nil, csvRaw: csvRaw, quiet: quietOptions.quiet)
             let text = try await Report.render(query, from: source, format: outputFormat, layout: layout)
             if let output {
                 do {
@@ -117,7 +118,8 @@ extension TokenLedgerCommand {
             let sources = try SyncSource.sources(in: file)
             guard !sources.isEmpty else { throw SyncCommandError.noSources(path: file.url.path) }
             try SyncRunner.validate(sources)
-            let reporter = TextImportReporter(showsProgress: false) { text in FileHandle.standardError.write(Data(text.utf8)) }
+            let quiet = quietOptions.quiet
+            let reporter = TextImportReporter(showsProgress: false) { text in if !quiet { FileHandle.standardError.write(Data(text.utf8)) } }
             let ledger = try Ledger.open(at: try ledgerOptions.ledgerURL(command: "report"))
             for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter).run() {
                 if let failure = outcome.failure { Console.warning("source \(outcome.source.path): \(failure)") }
@@ -157,6 +159,8 @@ extension TokenLedgerCommand {
             var compact = false
             var listsModels = false
             var csvRaw = false
+            /// `--quiet`: no caveat on stderr and no freshness information in any format.
+            var quiet = false
         }
 
         /// The report in `format`; HTML adds its charts (day × model × effort) from a second report, and a
@@ -164,7 +168,10 @@ extension TokenLedgerCommand {
         static func render(_ query: ReportQuery, from source: ReportSource, format: ReportFormat, layout: TableLayout) async throws -> String {
             let report = try await source.spendReport(for: query)
             let emptyMessage = try await filterMatchedNothing(report, query, source)
-            if let emptyMessage, format != .table { Console.warning(emptyMessage) }
+            if let emptyMessage, format != .table, !layout.quiet { Console.warning(emptyMessage) }
+            // --quiet: the spend alone, in every format (no freshness line, key, footer or gauge).
+            let freshness = layout.quiet ? nil : try source.freshness()
+            let footer = freshness?.sentence(now: Date(), zone: query.timeZone)
             switch format {
             case .table:
                 var rowModels: [[String]]? = nil
@@ -179,16 +186,23 @@ extension TokenLedgerCommand {
                     rowModels = report.rows.map { row in (row.keys[0].flatMap { models[$0] } ?? []).sorted() }
                 }
                 return report.renderTable(style: layout.style, emptyMessage: emptyMessage, rowModels: rowModels, compact: layout.compact,
-                                          wrapWidth: layout.compact ? Console.width : nil)
+                                          wrapWidth: layout.compact ? Console.width : nil, footer: footer)
             case .csv: return report.renderCSV(raw: layout.csvRaw)
-            case .json: return report.jsonValue().serialized(pretty: true) + "\n"
-            case .markdown: return report.renderMarkdown()
-            case .prometheus: return report.renderPrometheus()
+            case .json:
+                var value = report.jsonValue()
+                if let freshness, !freshness.sources.isEmpty, case .object(var object) = value {
+                    object["freshness"] = freshness.json
+                    value = .object(object)
+                }
+                return value.serialized(pretty: true) + "\n"
+            case .markdown: return report.renderMarkdown(footer: footer)
+            case .prometheus: return report.renderPrometheus() + (freshness?.prometheus ?? "")
             case .html:
                 var charts = query
                 charts.groupBy = [.day, .model, .effort]
                 charts.reconcile = false
-                let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions, version: TokenLedgerVersion.string)
+                let page = HTMLPageInfo(generatedAt: Date(), filters: query.filterDescriptions, version: TokenLedgerVersion.string,
+                                        freshness: footer)
                 return report.renderHTML(charts: try await source.spendReport(for: charts), page: page)
             }
         }
@@ -220,6 +234,13 @@ extension TokenLedgerCommand {
                 case .local(let ledger): return try ledger.spendReport(for: query)
                 case .team(let team): return try team.spendReport(for: query)
                 }
+            }
+
+            /// When each source was last imported, from the local ledger's checkpoints; nil for a team
+            /// ledger (its checkpoints are per machine and not read yet).
+            func freshness() throws -> ImportFreshness? {
+                guard case .local(let ledger) = self else { return nil }
+                return try ImportFreshness(ledger: ledger)
             }
         }
 

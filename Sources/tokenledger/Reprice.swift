@@ -21,9 +21,14 @@ extension TokenLedgerCommand {
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Flag(name: .customLong("dry-run"), help: "Show what would change without writing it.")
         var dryRun = false
+
+        func validate() throws {
+            if quietOptions.quiet && output.json { throw ValidationError("--quiet and --json cannot be used together; pick one.") }
+        }
 
         func run() async throws {
             // Prices first: a bad user price table stops here, before the ledger is opened.
@@ -36,7 +41,15 @@ extension TokenLedgerCommand {
                 let target = dryRun ? try Ledger.openReadOnly(at: url) : try Ledger.open(at: url)
                 report = try target.reprice(with: prices, apply: !dryRun)
             }
-            if output.json { Console.writeJSON(report.json()) } else { Console.write(report.text(style: Console.style)) }
+            if quietOptions.quiet {
+                // The figure alone: the total difference (applied, or what --dry-run would apply).
+                let difference = report.after - report.before
+                Console.write((difference > .zero ? "+" : "") + difference.displayString + "\n")
+            } else if output.json {
+                Console.writeJSON(report.json())
+            } else {
+                Console.write(report.text(style: Console.style))
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ extension TokenLedgerCommand {
         @OptionGroup var filters: UsageFilterOptions
         @OptionGroup var ledgerOptions: LedgerOptions
         @OptionGroup var outputOptions: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
             let query = try filters.query(groupBy: [.session])

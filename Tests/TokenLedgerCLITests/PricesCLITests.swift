@@ -63,7 +63,7 @@ struct PricesCLITests {
         let result = try cli.run("prices", "show", "o3-mini", "--channel", "302ai", "--at", "2025-06-01")
         #expect(result.status == 0)
         #expect(result.stdout.contains("layers (outermost first): channel:302ai > bundled:openai"))
-        #expect(result.stdout.contains("OFFICIAL"))
+        #expect(result.stdout.contains("Official"))
         let input = result.stdout.split(separator: "\n").first { $0.hasPrefix("input ") }
         #expect(input?.contains("channel:302ai") == true)
         #expect(input?.components(separatedBy: "$1.10").count == 3) // channel and official both $1.10

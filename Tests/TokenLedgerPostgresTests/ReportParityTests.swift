@@ -57,6 +57,9 @@ struct ReportParityTests {
             ("Kathmandu weeks (45-minute offset)", q([.week, .model], all, zone: kathmandu)),
             ("period on half hours", q([.day, .effort], halfHour, zone: utc)),
             ("no keys", q([], all)),
+            ("hour,model October Berlin (the repeated hour)", q([.hour, .model])),
+            ("hours all time Kolkata (half-hour offset)", q([.hour], all, zone: kolkata)),
+            ("hour,provider with a project filter (record scan)", q([.hour, .provider], projects: ["app"])),
         ]
     }
 

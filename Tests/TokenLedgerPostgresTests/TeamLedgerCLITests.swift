@@ -54,7 +54,8 @@ struct TeamLedgerCLITests {
         #expect(again.status == 0 && again.out.contains(": 0 new, 0 replaced,"))
 
         for format in ["table", "csv", "json", "markdown", "html", "prometheus"] {
-            let args = ["report", "--by", "model,effort", "--format", format, "--reconcile"]
+            // --quiet: without the local ledger's import freshness, which a team ledger does not report.
+            let args = ["report", "--by", "model,effort", "--format", format, "--reconcile", "--quiet"]
             let local = try Self.run(args, home: home)
             let team = try Self.run(args + ["--db", url], home: home)
             #expect(team.status == 0 && local.status == 0)
@@ -99,7 +100,7 @@ struct TeamLedgerCLITests {
 
         #expect(try Self.run(["import", logs], home: home).status == 0)
         for format in ["table", "csv", "json"] {
-            let args = ["report", "--by", "model,effort", "--format", format]
+            let args = ["report", "--by", "model,effort", "--format", format, "--quiet"]
             let local = try Self.run(args, home: home)
             let team = try Self.run(args + ["--db", url], home: home)
             #expect(team.status == 0 && team.out == local.out, "\(format) differs between the local and the team ledger")
@@ -153,8 +154,8 @@ struct TeamLedgerCLITests {
         }
         let again = try Self.run(["reprice", "--db", url], home: home)
         #expect(again.status == 0 && again.out.contains("Every stored cost already matches the current prices."))
-        let local = try Self.run(["report", "--json"], home: home)
-        let team = try Self.run(["report", "--json", "--db", url], home: home)
+        let local = try Self.run(["report", "--json", "--quiet"], home: home)
+        let team = try Self.run(["report", "--json", "--quiet", "--db", url], home: home)
         #expect(team.out == local.out && team.out.contains("0.0117"))
 
         // prices update --reprice with the team ledger: a genai-prices file changes gpt-9-mini's price
@@ -169,8 +170,8 @@ struct TeamLedgerCLITests {
         let update = try Self.run(["prices", "update", source.path, "--reprice", "--db", url], home: home)
         #expect(update.status == 0 && update.out.contains("Repriced 2 records."), "\(update.out)\(update.err)")
         #expect(try Self.run(["reprice"], home: home).out.contains("Repriced 2 records."))
-        let localAfter = try Self.run(["report", "--json"], home: home)
-        let teamAfter = try Self.run(["report", "--json", "--db", url], home: home)
+        let localAfter = try Self.run(["report", "--json", "--quiet"], home: home)
+        let teamAfter = try Self.run(["report", "--json", "--quiet", "--db", url], home: home)
         #expect(teamAfter.out == localAfter.out && teamAfter.out.contains("0.01155"))
     }
 

@@ -15,7 +15,7 @@ struct ReportQueryTests {
     func badKey() {
         #expect(throws: ReportError.unknownGroupKey("modle")) { try GroupDimension.parseList("modle") }
         let message = ReportError.unknownGroupKey("modle").message
-        #expect(message.contains("model, provider, effort, day, week, month, project, source, session, service-tier, channel, batch, machine, tag:KEY"))
+        #expect(message.contains("model, provider, effort, hour, day, week, month, project, source, session, service-tier, channel, batch, machine, tag:KEY"))
         #expect(ReportError.unknownGroupKey("x").exitStatus == .usage)
         #expect(throws: ReportError.duplicateGroupKey("model")) { try GroupDimension.parseList("model,model") }
         #expect(throws: ReportError.badTagKey("a b")) { try GroupDimension.parseList("tag:a b") }

@@ -15,7 +15,7 @@ import TokenLedgerLedger
 /// - `spend` → reported cost, exact from its text (rounded half-even at 10⁻¹² USD if the float text is
 ///   finer than that). `api_key` (already a hash) → `SHA256.shortHash` of it. `request_tags` → tags
 ///   ("k:v" or "k=v" → k = v; a bare tag → tag = "true"), `team_id` → tag "team".
-/// - `startTime` without a zone is read in `ImportContext.naiveTimeZone` (UTC unless the user says).
+/// - `startTime` without a zone is read in `ImportContext.naiveTimeZone` (`--tz`, else the local zone).
 /// - Provider: `custom_llm_provider` (vertex_ai/gemini → google), else from the model name.
 package struct LiteLLMAdapter: LogAdapter {
     public init() {}

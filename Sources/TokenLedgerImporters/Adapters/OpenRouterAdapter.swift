@@ -77,7 +77,9 @@ final class OpenRouterParser: StructuredLogParser {
     override func handle(row: CSVRow, line: Int, emit: (LogItem) -> Void) {
         do throws(UsageProblem) {
             guard let id = row.first(["generation_id", "id"]) else { throw UsageProblem("the row has no generation_id") }
-            guard let created = row["created_at"], let date = Timestamp.parse(created, naiveZone: context.naiveTimeZone) else {
+            // The activity export's created_at is UTC without a zone: UTC unless the user gave --tz.
+            let zone = context.naiveTimeZoneIsDefault ? TimeZone(identifier: "UTC")! : context.naiveTimeZone
+            guard let created = row["created_at"], let date = Timestamp.parse(created, naiveZone: zone) else {
                 throw UsageProblem("created_at is missing or not a date")
             }
             guard let model = row.first(["model_permaslug", "model"]) else { throw UsageProblem("the row has no model_permaslug") }

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+
+/// One default zone for import and report: without --tz both use the local zone ($TZ, else the
+/// system's), so a timestamp logged as 09:15 without an offset is reported at 09:15.
+@Suite("tokenledger import and report share a default time zone")
+struct TimeZoneCLITests {
+    static let csv = "Date,Model,Prompt Tokens,Completion Tokens\n2026-11-22 09:15:00,gpt-4.1,1000,200\n"
+
+    func hours(_ cli: CLIRunner, _ extra: String...) throws -> [String?] {
+        let result = try cli.run(["report", "--by", "hour", "--since", "2026-11-01", "--json"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONParser.parse(result.stdout)["rows"]?.array?.map { $0["hour"]?.string } ?? []
+    }
+
+    @Test("a naive timestamp is read in the local zone, the zone reports use; --tz overrides both")
+    func localByDefault() throws {
+        let cli = try CLIRunner(environment: ["TZ": "Europe/Berlin"])
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("usage.csv")
+        try TimeZoneCLITests.csv.write(to: file, atomically: true, encoding: .utf8)
+        let imported = try cli.run("import", file.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        // 09:15 Berlin (CET) is 08:15 UTC: the report in the local zone shows the hour as logged.
+        #expect(try hours(cli) == ["2026-11-22 09:00"])
+        #expect(try hours(cli, "--tz", "UTC") == ["2026-11-22 08:00"])
+
+        // --tz on import says the log's zone: 09:15 UTC is 10:15 in Berlin.
+        let other = try CLIRunner(environment: ["TZ": "Europe/Berlin"])
+        defer { other.cleanUp() }
+        let again = other.home.appendingPathComponent("usage.csv")
+        try TimeZoneCLITests.csv.write(to: again, atomically: true, encoding: .utf8)
+        #expect(try other.run("import", "--tz", "UTC", again.path).status == 0)
+        #expect(try hours(other, "--tz", "UTC") == ["2026-11-22 09:00"])
+        #expect(try hours(other) == ["2026-11-22 10:00"])
+    }
+
+    @Test("--tz is read the same way by import and reports: IANA names in any case, or an offset")
+    func sameZoneText() throws {
+        let cli = try CLIRunner(environment: ["TZ": "Europe/Berlin"])
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("usage.csv")
+        try TimeZoneCLITests.csv.write(to: file, atomically: true, encoding: .utf8)
+        // 09:15 at +05:30 is 03:45 UTC.
+        let imported = try cli.run("import", "--tz", "+05:30", file.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try hours(cli, "--tz", "utc") == ["2026-11-22 03:00"])
+        #expect(try hours(cli, "--tz", "+05:30") == ["2026-11-22 09:00"])
+        #expect(try hours(cli, "--tz", "Asia/Kolkata") == ["2026-11-22 09:00"])
+        let bad = try cli.run("report", "--tz", "+25:00")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("or an offset like +05:30"))
+    }
+
+    @Test("OpenRouter's activity export is documented UTC: it stays UTC whatever the local zone, unless --tz says otherwise")
+    func openRouterStaysUTC() throws {
+        let cli = try CLIRunner(environment: ["TZ": "America/New_York"])
+        defer { cli.cleanUp() }
+        #expect(try cli.run("import", CLIRunner.fixture("fixtures/logs/openrouter/activity.csv")).status == 0)
+        let result = try cli.run("report", "--by", "hour", "--since", "2025-11-25", "--until", "2025-11-25", "--tz", "UTC", "--json")
+        let rows = try JSONParser.parse(result.stdout)["rows"]?.array ?? []
+        #expect(rows.first?["hour"]?.string == "2025-11-25 10:00", "\(result.stdout)")
+    }
+}
