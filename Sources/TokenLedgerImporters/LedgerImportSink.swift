@@ -27,7 +27,11 @@ final class LedgerImportSink: ImportSink {
         }
     }
 
+    /// Ends the import and leaves every write merged into the ledger file (no `-wal` left behind, even
+    /// where the process exits before the ledger is closed).
     func finish() throws -> InsertCounts? {
-        try committer.finish()
+        let counts = try committer.finish()
+        ledger.mergeWriteAheadLog()
+        return counts
     }
 }

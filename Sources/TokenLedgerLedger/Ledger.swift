@@ -181,6 +181,14 @@ public final class Ledger: Sendable {
 
     private init(readOnly writer: any DatabaseWriter) { self.writer = writer }
 
+    /// Merges the write-ahead log into the ledger file and empties it (`PRAGMA wal_checkpoint(TRUNCATE)`),
+    /// so the file alone holds every committed write: a ledger copied afterwards, or later read from a
+    /// read-only folder, needs no `-wal` file. Best effort: a reader still open elsewhere can keep part of
+    /// the log, which SQLite merges later. Costs one pass over the pages written since the last merge.
+    public func mergeWriteAheadLog() {
+        try? writer.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// A fresh ledger in memory, for tests and dry runs.
     public static func inMemory() throws -> Ledger {
         try Ledger(DatabaseQueue())
