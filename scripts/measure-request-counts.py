@@ -16,8 +16,15 @@ median and 90th-percentile relative error (all pairs, and pairs of >= 100 billed
 within 1 token, for all pairs and for the "countable" pairs whose count names no part as uncounted and
 has no image at an upper bound. `--list` prints every pair (file, model, billed, counted, notes).
 
+`--markdown` prints the same figures as the Markdown table docs/request-counting.md shows, followed by every
+OpenAI pair whose count is off by more than 5 % with what explains it: the parts its count names as not
+counted, or, for a count that names nothing, the known cause listed in KNOWN_MISSES below (or "not
+explained"). `--write-doc FILE` pastes that output between the `<!-- measured:request-counts -->` markers of
+FILE.
+
 Usage:
   scripts/measure-request-counts.py CASSETTE_DIR [--counter "tokenledger count --request --json"] [--list]
+  scripts/measure-request-counts.py CASSETTE_DIR --markdown [--write-doc docs/request-counting.md]
 
 Nothing is stored: bodies go to a temporary folder that is removed at the end.
 """
@@ -148,6 +155,102 @@ def percentile(values, share):
     return ordered[index]
 
 
+# Countable OpenAI pairs off by more than 5 % whose count names nothing as uncounted: what the bill shows that
+# the rules do not model, by cassette file (a substring of its path). Each entry is an explanation of the
+# evidence, not a correction: the counts are not adjusted by it.
+KNOWN_MISSES = {
+    "test_openai_web_search_tool": "gpt-4o-search-preview bills 11 tokens less than any chat rule gives: the "
+                                   "search models read the conversation in a format of their own",
+    "test_system_prompt_role_o1_mini": "o1-mini bills 8 tokens more than the rule on a plain two-message request "
+                                       "(one pair; o1-mini is retired, so no rule is fitted to it)",
+    "test_openai_responses_system_prompt": "gpt-4o through Responses billed 18 more for `instructions` than the "
+                                           "same text as a developer message; other instructions pairs are exact",
+    "test_openai_responses_output_type": "`tool_choice` required on gpt-4o through Responses: +228 billed, a "
+                                         "preamble the API adds that only these pairs show",
+    "test_openai_responses_model_retry": "two consecutive calls on gpt-4o through Responses: +217 billed, the "
+                                         "same preamble as `tool_choice` required",
+    "test_openai_responses_reasoning_effort": "o3-mini through Responses with `reasoning.effort` set billed 59 "
+                                              "more than the text (one pair)",
+    "test_openai_responses_reasoning_mode_pro": "a `pro` reasoning mode bills a long preamble (1,531 tokens in "
+                                                "one pair)",
+    "test_yaml_document_url_input": "a YAML document fetched by the client and sent as text in a wrapper of its "
+                                    "own; the bill is 19 below the text",
+    "test_openai_responses_verbosity": "`text.verbosity` low on gpt-5: billed 3 less than the rule (one pair)",
+}
+
+
+def known_miss(path):
+    return next((why for key, why in KNOWN_MISSES.items() if key in path), None)
+
+
+def measured(members):
+    """(pairs, failed, within-1 share, median, p90, pairs >= 100, median, p90) of a group."""
+    done = [p for p in members if p["error"] is not None]
+    rel = [abs(p["error"]) / p["billed"] * 100 for p in done]
+    big = [abs(p["error"]) / p["billed"] * 100 for p in done if p["billed"] >= 100]
+    within = sum(1 for p in done if abs(p["error"]) <= 1)
+    return (len(done), len(members) - len(done), within / len(done) * 100 if done else float("nan"),
+            statistics.median(rel) if rel else float("nan"), percentile(rel, 0.9),
+            len(big), statistics.median(big) if big else float("nan"), percentile(big, 0.9))
+
+
+API_NAMES = {"openai-chat": "Chat Completions", "openai-responses": "Responses", "anthropic": "Anthropic",
+             "gemini": "Gemini"}
+FAMILY_NAMES = {"gpt-4o/4.1": "gpt-4o / gpt-4.1", "reasoning": "reasoning", "claude": "Claude up to 4.6",
+                "claude>4.6": "Claude Opus 4.7 and later", "gemini": "all models"}
+
+
+def is_countable(pair):
+    count = pair["count"]
+    return "total" in count and not count.get("lower_bound") and not count.get("images_at_upper_bound")
+
+
+def markdown(groups):
+    lines = ["| API | family | pairs | within 1 token | median error | p90 error | pairs ≥ 100 tokens | median | p90 |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    order = sorted(groups, key=lambda key: (list(API_NAMES).index(key[0]), key[1]))
+    for countable in (True, False):
+        for api, fam in order:
+            members = [p for p in groups[(api, fam)] if is_countable(p) or not countable]
+            if not members:
+                continue
+            n, _, within, median, p90, big, big_median, big_p90 = measured(members)
+            lines.append(f"| {API_NAMES[api]} | {FAMILY_NAMES.get(fam, fam)}, {'countable' if countable else 'all'} "
+                         f"| {n} | {within:.0f} % | {median:.1f} % | {p90:.1f} % | {big} | {big_median:.1f} % "
+                         f"| {big_p90:.1f} % |")
+    misses = [p for members in groups.values() for p in members
+              if p["api"].startswith("openai") and p["error"] is not None and abs(p["error"]) / p["billed"] > 0.05]
+    lines += ["", f"OpenAI pairs off by more than 5 % ({len(misses)}), and what their counts name or the bill shows:", ""]
+    reasons = {}
+    for pair in misses:
+        if is_countable(pair):
+            why = known_miss(pair["file"]) or "not explained"
+        else:
+            notes = [n for n in pair["count"].get("notes", []) if "not counted" in n or "unknown" in n
+                     or "lower bound" in n or "at the most" in n]
+            named = sorted({re.sub(r"\(\d+ tokens of", "(… tokens of", re.sub(r"image \S+", "image URL", n))
+                            for n in notes})
+            why = "named in the count: " + (" ".join(named) if named else "(no note)")
+        reasons.setdefault(why, []).append(pair)
+    for why, members in sorted(reasons.items(), key=lambda item: (-len(item[1]), item[0])):
+        errors = sorted(p["error"] for p in members)
+        spread = f"{errors[0]:+d}" if errors[0] == errors[-1] else f"{errors[0]:+d} … {errors[-1]:+d}"
+        lines.append(f"- {len(members)} pair{'s' if len(members) > 1 else ''} ({spread} tokens): {why}")
+    return "\n".join(lines)
+
+
+def write_doc(path, text):
+    with open(path, encoding="utf-8") as handle:
+        doc = handle.read()
+    opening, closing = "<!-- measured:request-counts -->", "<!-- /measured:request-counts -->"
+    if opening not in doc or closing not in doc:
+        sys.exit(f"{path} has no {opening} … {closing} block to paste into.")
+    before, rest = doc.split(opening, 1)
+    after = rest.split(closing, 1)[1]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{before}{opening}\n{text}\n{closing}{after}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", help="a folder of VCR cassettes (searched recursively)")
@@ -155,8 +258,9 @@ def main():
                         help="the command that counts request bodies given as file arguments (JSON output)")
     parser.add_argument("--list", action="store_true", help="print every pair")
     parser.add_argument("--api", help="only this API (openai-chat, openai-responses, anthropic, gemini)")
+    parser.add_argument("--markdown", action="store_true", help="print the Markdown table and the OpenAI misses")
+    parser.add_argument("--write-doc", metavar="FILE", help="paste the --markdown output into FILE's marked block")
     args = parser.parse_args()
-
     pairs = [p for p in pairs_in(args.folder) if not args.api or p["api"] == args.api]
     if not pairs:
         sys.exit(f"no request/usage pairs found under {args.folder}; point it at a folder of VCR cassettes.")
@@ -199,27 +303,24 @@ def main():
                   f"{pair['file']}#{pair['index']}  {notes[:160]}")
     if args.list:
         print()
+    if args.markdown or args.write_doc:
+        text = markdown(groups)
+        if args.write_doc:
+            write_doc(args.write_doc, text)
+            print(f"pasted {text.count(chr(10)) + 1} lines into {args.write_doc}")
+        else:
+            print(text)
+        return
     print("All pairs, then (countable) the pairs whose count names nothing as uncounted or at an upper bound:")
     print(f"{'api':17}{'family':12}{'pairs':>6}{'failed':>7}{'within 1':>10}{'median %':>10}{'p90 %':>8}"
           f"{'pairs>=100':>11}{'median %':>10}{'p90 %':>8}")
-    rows = []
     for (api, fam), members in sorted(groups.items()):
-        rows.append((api, fam, members))
-        countable = [p for p in members if "total" in p["count"] and not p["count"].get("lower_bound")
-                     and not p["count"].get("images_at_upper_bound")]
-        rows.append((api, fam + " (countable)", countable))
-    for api, fam, members in rows:
-        if not members:
-            continue
-        measured = [p for p in members if p["error"] is not None]
-        failed = len(members) - len(measured)
-        within = sum(1 for p in measured if abs(p["error"]) <= 1)
-        rel = [abs(p["error"]) / p["billed"] * 100 for p in measured]
-        big = [abs(p["error"]) / p["billed"] * 100 for p in measured if p["billed"] >= 100]
-        share = f"{within / len(measured) * 100:.0f} %" if measured else "-"
-        print(f"{api:17}{fam:12}{len(measured):6}{failed:7}{share:>10}"
-              f"{statistics.median(rel) if rel else float('nan'):10.1f}{percentile(rel, 0.9):8.1f}"
-              f"{len(big):11}{statistics.median(big) if big else float('nan'):10.1f}{percentile(big, 0.9):8.1f}")
+        for label, chosen in ((fam, members), (fam + " (countable)", [p for p in members if is_countable(p)])):
+            if not chosen:
+                continue
+            n, failed, within, median, p90, big, big_median, big_p90 = measured(chosen)
+            print(f"{api:17}{label:12}{n:6}{failed:7}{within:9.0f} %{median:10.1f}{p90:8.1f}"
+                  f"{big:11}{big_median:10.1f}{big_p90:8.1f}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,10 @@ enum FunctionSignatures {
             let name = function["name"]?.string ?? ""
             let parameters = function["parameters"] ?? .null
             if let properties = parameters["properties"]?.object, properties.count > 0 {
-                out += "type \(name) = (_: {\n\(propertyLines(parameters))}) => any;\n\n"
+                // The parameters object's own description is a comment before its brace, as in harmony's renderer
+                // (pairs: "Typed arguments for a `load_capability` tool call." bills its 14 tokens, see docs).
+                let comment = parameters["description"]?.string.map { "// \($0)\n" } ?? ""
+                out += "type \(name) = (_: \(comment){\n\(propertyLines(parameters))}) => any;\n\n"
             } else {
                 out += "type \(name) = () => any;\n\n"
             }

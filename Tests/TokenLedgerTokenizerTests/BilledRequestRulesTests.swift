@@ -119,6 +119,64 @@ struct BilledRequestRulesTests {
         #expect(try ChatTokenCounter.count(request: request).total == 15 + 14 + 7 + 3)
     }
 
+    @Test("the parameters object's own description is a comment before its brace")
+    func parametersDescription() throws {
+        let function = try body(#"{"name":"get_weather","parameters":{"type":"object","description":"Typed arguments.","properties":{"city":{"type":"string"}},"required":["city"]}}"#)
+        // "…type get_weather = (_: // Typed arguments.\n{\ncity: string,\n}) => any;…" = 32 tokens [2, 20574, 279,
+        // 877, 9964, 279, 4797, 9964, 2373, 2493, 717, 170154, 314, 11350, 25, 602, 83939, 11917, 558, 745, 17500,
+        // 25, 1621, 412, 9263, 871, 1062, 502, 92, 602, 9819, 9964]. The pairs that show it:
+        // test_openai_deferred_capability_runs_on_model_without_native_tool_search.yaml#0, gpt-5.2 through
+        // Responses, parameters described "Typed arguments for a `load_capability` tool call.": billed 251, 14
+        // more than the rule without the comment (its 14 tokens), 1 less with it.
+        #expect(FunctionSignatures.render([function]).contains("type get_weather = (_: // Typed arguments.\n{\ncity: string,\n}) => any;"))
+        let count = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","messages":[\#(Self.weatherQuestion)],"tools":[{"type":"function","function":\#(function.serialized())}]}"#))
+        #expect(count.tools == 32 + 2)
+    }
+
+    /// A call to get_weather with {"city":"Paris"} (5 tokens [10848, 17500, 7534, 72782, 18583]) and its result
+    /// "sunny in Paris" (4 tokens [41133, 3008, 306, 12650]); "assistant to=functions.get_weather" and
+    /// "functions.get_weather to=assistant" are 6 tokens each.
+    static let callAndResultChat = #"""
+        {"role":"assistant","content":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},
+        {"role":"tool","tool_call_id":"call_a","content":"sunny in Paris"}
+        """#
+    static let callAndResultResponses = #"""
+        {"type":"function_call","call_id":"call_a","name":"get_weather","arguments":"{\"city\":\"Paris\"}"},
+        {"type":"function_call_output","call_id":"call_a","output":"sunny in Paris"}
+        """#
+
+    @Test("reasoning models: a call message carries 5 tokens of channel and content type, in both APIs")
+    func reasoningCalls() throws {
+        // gpt-4o, Chat: user 15 + call (3 + 6 + 5) + result (3 + 6 − 1 + 4) + priming 3 = 44.
+        let chat = #"{"model":"MODEL","messages":[\#(Self.weatherQuestion),\#(Self.callAndResultChat)]}"#
+        #expect(try ChatTokenCounter.count(request: body(chat.replacingOccurrences(of: "MODEL", with: "gpt-4o"))).total == 44)
+        // gpt-5-mini, Chat: the call 5 more, priming 1 less: 15 + 19 + 12 + 2 = 48. The pairs:
+        // test_tool_availability_portability_matrix[R1-T6-local-search].yaml#0 (gpt-5, one call and result,
+        // billed 329: 323 without the 5, 328 with it) and test_tool_search_eval[openai-chat].yaml#2
+        // (gpt-5.4-mini, two sequential calls, billed 400: 389 without, 399 with).
+        #expect(try ChatTokenCounter.count(request: body(chat.replacingOccurrences(of: "MODEL", with: "gpt-5-mini"))).total == 48)
+        // Responses: gpt-4o's result bills 3 less (15 + 14 + 9 + 3 = 41); a reasoning model's does not, and its call
+        // carries the same 5 (15 + 19 + 12 + 2 = 48). The pairs: …portability_matrix[R5-T4-local-search].yaml#0
+        // (gpt-5, one call, billed 237: 230 by the gpt-4o rule, 238 by this one) and
+        // test_openai_deferred_capability_runs_on_model_without_native_tool_search.yaml#1 (gpt-5.2, two calls,
+        // billed 343: 326 by the gpt-4o rule, 342 by this one).
+        let responses = #"{"model":"MODEL","input":[\#(Self.weatherQuestion),\#(Self.callAndResultResponses)]}"#
+        #expect(try ChatTokenCounter.count(request: body(responses.replacingOccurrences(of: "MODEL", with: "gpt-4o"))).total == 41)
+        #expect(try ChatTokenCounter.count(request: body(responses.replacingOccurrences(of: "MODEL", with: "gpt-5-mini"))).total == 48)
+    }
+
+    @Test("gpt-5 models read an earlier answer with its channel: 2 tokens more per assistant message")
+    func harmonyAssistantMessages() throws {
+        // user 3 + 1 + "hello world" (2) = 6; assistant 3 + 1 + "Paris is sunny." (4: [72782, 382, 46726, 13]) = 8.
+        let conversation = #"{"model":"MODEL","messages":[{"role":"user","content":"hello world"},{"role":"assistant","content":"Paris is sunny."}]}"#
+        #expect(try ChatTokenCounter.count(request: body(conversation.replacingOccurrences(of: "MODEL", with: "gpt-4o"))).total == 6 + 8 + 3)
+        // o3-mini: priming 1 less, no channel (test_openai_model_thinking_part.yaml#1, o3-mini: billed 577, exact).
+        #expect(try ChatTokenCounter.count(request: body(conversation.replacingOccurrences(of: "MODEL", with: "o3-mini"))).total == 6 + 8 + 2)
+        // gpt-5: + 2 for `<|channel|>final`. test_openai_responses_thinking_part_from_other_model.yaml#1 (two
+        // assistant messages) billed 306, 302 without the 2 per message; …announcement_revealed.yaml#0 (one) 97, 95.
+        #expect(try ChatTokenCounter.count(request: body(conversation.replacingOccurrences(of: "MODEL", with: "gpt-5"))).total == 6 + 10 + 2)
+    }
+
     @Test("previous_response_id and conversation bring stored turns: named, and the count is a lower bound")
     func storedTurns() throws {
         for key in ["previous_response_id", "conversation"] {
