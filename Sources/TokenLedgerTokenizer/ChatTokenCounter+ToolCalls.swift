@@ -10,6 +10,9 @@ import TokenLedgerCore
 /// than a message of its own. The `call_…` ids are not text the model reads. Public request/usage pairs
 /// (docs/request-counting.md): a gpt-4o call to `get_weather` with `{"city":"Paris"}` and its result
 /// "sunny in Paris" bill 26 tokens together: 3 + 6 + 5 for the call, 3 + 6 + 4 − 1 for the result.
+/// A `multi_tool_use.parallel` call bills 3 tokens less than that message would: two gpt-4o tool sets with
+/// two calls in one turn (test_dbos_agent_with_hitl_tool.yaml#1, billed 133; test_complex_agent_run.yaml#1
+/// and its replays in other suites, billed 423) are both 3 over the same rule with the 3.
 ///
 /// Reasoning models write a call on a channel with a JSON content type (harmony's
 /// `<|channel|>commentary to=functions.NAME <|constrain|>json`), 5 tokens more per call message; through
@@ -46,7 +49,8 @@ extension ChatTokenCounter {
             return .object(JSONObject([("recipient_name", .string("functions.\(call.name)")), ("parameters", parameters)]))
         }
         let arguments = JSONValue.object(JSONObject([("tool_uses", .array(uses))])).serialized()
-        return header + tokens("assistant to=multi_tool_use.parallel") + tokens(arguments)
+        // The parallel call bills 3 tokens less than a message of its own would (see the type's comment).
+        return header - 3 + tokens("assistant to=multi_tool_use.parallel") + tokens(arguments)
     }
 
     /// Tokens of one tool result whose content costs `content` tokens.

@@ -102,10 +102,12 @@ struct BilledRequestRulesTests {
               {"role":"tool","tool_call_id":"call_b","content":"rainy"}]}
             """#)
         let count = try ChatTokenCounter.count(request: request)
-        // The call: 3 + "assistant to=multi_tool_use.parallel" (7) + {"tool_uses":[{"recipient_name":
-        // "functions.get_weather","parameters":{"city":"Paris"}},{…"Rome"…}]} (34); each result 3 + 6 − 1 +
-        // "sunny"/"rainy" (2); user 15; priming 3.
-        #expect(count.messages == 15 + (3 + 7 + 34) + (3 + 6 - 1 + 2) * 2 + 3)
+        // The call: "assistant to=multi_tool_use.parallel" (7) + {"tool_uses":[{"recipient_name":
+        // "functions.get_weather","parameters":{"city":"Paris"}},{…"Rome"…}]} (34), without the 3 of a message of
+        // its own; each result 3 + 6 − 1 + "sunny"/"rainy" (2); user 15; priming 3. The pairs: gpt-4o,
+        // test_dbos_agent_with_hitl_tool.yaml#1 (two parallel calls, billed 133: 136 with the 3, 133 without) and
+        // test_complex_agent_run.yaml#1 (billed 423: the same 3 over a first turn that the rule fits to 3).
+        #expect(count.messages == 15 + (7 + 34) + (3 + 6 - 1 + 2) * 2 + 3)
     }
 
     @Test("Responses function_call and function_call_output items bill 3 tokens less than the Chat messages")
@@ -131,6 +133,36 @@ struct BilledRequestRulesTests {
         #expect(FunctionSignatures.render([function]).contains("type get_weather = (_: // Typed arguments.\n{\ncity: string,\n}) => any;"))
         let count = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","messages":[\#(Self.weatherQuestion)],"tools":[{"type":"function","function":\#(function.serialized())}]}"#))
         #expect(count.tools == 32 + 2)
+    }
+
+    @Test("descriptions are trimmed line by line, defaults are comments, local $refs are written out")
+    func namespaceDetails() throws {
+        // An indented docstring (17 tokens as sent) and a property with a default, as pydantic-ai sends them.
+        let function = try body(#"""
+            {"name":"celsius_to_fahrenheit","description":"Convert Celsius to Fahrenheit.\n\n    Args:\n        celsius: Temperature in Celsius\n    ",
+             "parameters":{"type":"object","required":["celsius"],"properties":{"celsius":{"type":"number"},"exact":{"type":"boolean","default":false}}}}
+            """#)
+        let text = FunctionSignatures.render([function])
+        #expect(text.contains("// Convert Celsius to Fahrenheit.\n\nArgs:\ncelsius: Temperature in Celsius\n\ntype celsius_to_fahrenheit"))
+        #expect(text.contains("exact?: boolean, // default: false\n"))
+        // The whole namespace: 55 tokens [2, 20574, 279, 877, 9964, 279, 4797, 9964, 95359, 15629, 93235, 316, 120673,
+        // 364, 6999, 734, 66, 63110, 25, 64495, 306, 93235, 279, 2493, 274, 63110, 5089, 1337, 95573, 314, 11350, 25,
+        // 405, 66, 63110, 25, 2086, 412, 86898, 8528, 3870, 11, 602, 2787, 25, 1485, 198, 9263, 871, 1062, 502, 92,
+        // 602, 9819, 9964]; Chat gpt-4o without a system message adds 2. The pairs: the mcptoolset tools (three
+        // indented docstrings, test_mcptoolset_in_temporal_workflow.yaml#3, billed 213) were 5 over untrimmed and
+        // are 1 over trimmed; test_ref_sibling_wire_contract[openai-structured-dict].yaml#0 (a default of null,
+        // billed 98) 4 under without the comment, 1 over with it.
+        let count = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","messages":[\#(Self.weatherQuestion)],"tools":[{"type":"function","function":\#(function.serialized())}]}"#))
+        #expect(count.tools == 55 + 2)
+        // A local $ref is the schema it names; a recursive one stops at `any`. test_complex_agent_run.yaml#0 (a
+        // final_result with answers: Answer[], billed 364) is 11 under with `any[]`, 3 over written out.
+        let referencing = try body(#"""
+            {"name":"final_result","parameters":{"type":"object","required":["answers"],
+              "$defs":{"Answer":{"type":"object","properties":{"label":{"type":"string"}},"required":["label"]},
+                       "Node":{"type":"object","properties":{"next":{"$ref":"#/$defs/Node"}}}},
+              "properties":{"answers":{"type":"array","items":{"$ref":"#/$defs/Answer"}},"tree":{"$ref":"#/$defs/Node"}}}}
+            """#)
+        #expect(FunctionSignatures.render([referencing]).contains("answers: {\nlabel: string,\n}[],\ntree?: {\nnext?: any,\n},\n"))
     }
 
     /// A call to get_weather with {"city":"Paris"} (5 tokens [10848, 17500, 7534, 72782, 18583]) and its result
