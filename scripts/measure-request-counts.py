@@ -236,8 +236,11 @@ FAMILY_NAMES = {"gpt-4o/4.1": "gpt-4o / gpt-4.1", "reasoning": "reasoning", "cla
 
 
 def is_countable(pair):
+    """A count that names no billed part as uncounted, no image at an upper bound, and no compaction that the
+    API will run first (then the bill is the summary's, not the body's)."""
     count = pair["count"]
-    return "total" in count and not count.get("lower_bound") and not count.get("images_at_upper_bound")
+    return "total" in count and not count.get("lower_bound") and not count.get("images_at_upper_bound") \
+        and not any("compaction trigger" in note for note in count.get("notes", []))
 
 
 def markdown(groups, streamed_groups):
