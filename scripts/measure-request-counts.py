@@ -2,8 +2,9 @@
 """Measure `tokenledger count --request` against what the providers billed.
 
 Reads VCR cassettes (YAML files that recorded real API calls with their request body and the usage the
-API returned, as pydantic-ai's test suite publishes them), keeps every non-streaming call made to the
-provider itself (not a gateway or another vendor's compatible API) to
+API returned, as pydantic-ai's test suite publishes them), keeps every call made to the provider itself
+(not a gateway or another vendor's compatible API) whose response carries the usage (for a streamed call,
+its last usage event) to
 
   * OpenAI Chat Completions  (`/v1/chat/completions`, billed = usage.prompt_tokens)
   * OpenAI Responses         (`/v1/responses`, billed = usage.input_tokens)
@@ -14,10 +15,18 @@ writes each request body to a scratch folder (Gemini bodies get the model from t
 them all with one `tokenledger count --request --json` call, and prints per API and model family: pairs,
 median and 90th-percentile relative error (all pairs, and pairs of >= 100 billed tokens), and the share
 within 1 token, for all pairs and for the "countable" pairs whose count names no part as uncounted and
-has no image at an upper bound. `--list` prints every pair (file, model, billed, counted, notes).
+has no image at an upper bound. Streamed calls are reported apart from the others. `--list` prints every
+pair (file, model, billed, counted, notes).
+
+`--markdown` prints the same figures as the Markdown table docs/request-counting.md shows, followed by every
+OpenAI pair whose count is off by more than 5 % with what explains it: the parts its count names as not
+counted, or, for a count that names nothing, the known cause listed in KNOWN_MISSES below (or "not
+explained"). `--write-doc FILE` pastes that output between the `<!-- measured:request-counts -->` markers of
+FILE.
 
 Usage:
   scripts/measure-request-counts.py CASSETTE_DIR [--counter "tokenledger count --request --json"] [--list]
+  scripts/measure-request-counts.py CASSETTE_DIR --markdown [--write-doc docs/request-counting.md]
 
 Nothing is stored: bodies go to a temporary folder that is removed at the end.
 """
@@ -53,6 +62,35 @@ def body_of(part):
             return json.loads(body)
         except ValueError:
             return None
+    return None
+
+
+def streamed_usage(part, api):
+    """The usage of a streamed (server-sent events) response, shaped as the non-streamed body would carry it:
+    Chat Completions' last chunk with `usage` (stream_options include_usage), Responses' `response.completed`
+    event, Anthropic's `message_start` (input and cache tokens are final there)."""
+    body = part.get("body")
+    if isinstance(body, dict):
+        body = body.get("string")
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not isinstance(body, str) or "data:" not in body:
+        return None
+    for line in body.splitlines():
+        if not line.startswith("data:"):
+            continue
+        try:
+            event = json.loads(line[5:].strip())
+        except ValueError:
+            continue
+        if not isinstance(event, dict):
+            continue
+        if api == "openai-chat" and event.get("usage"):
+            return {"usage": event["usage"]}
+        if api == "openai-responses" and event.get("type") == "response.completed":
+            return event.get("response")
+        if api == "anthropic" and event.get("type") == "message_start":
+            return event.get("message")
     return None
 
 
@@ -113,9 +151,10 @@ def pairs_in(folder):
                 api = classify(uri)
                 if not api or request.get("method") != "POST" or not from_provider(api, uri):
                     continue
-                body, answer = body_of(request), body_of(response)
-                if not isinstance(body, dict) or body.get("stream"):
+                body = body_of(request)
+                if not isinstance(body, dict):
                     continue
+                answer = streamed_usage(response, api) if body.get("stream") else body_of(response)
                 billed = billed_tokens(api, answer)
                 if not billed:
                     continue
@@ -124,7 +163,7 @@ def pairs_in(folder):
                 if "model" not in body:
                     continue
                 yield {"file": os.path.relpath(path, folder), "index": index, "api": api,
-                       "model": body["model"], "billed": billed, "body": body}
+                       "model": body["model"], "billed": billed, "body": body, "streamed": bool(body.get("stream"))}
 
 
 def family(api, model):
@@ -148,6 +187,119 @@ def percentile(values, share):
     return ordered[index]
 
 
+# Countable OpenAI pairs off by more than 5 % whose count names nothing as uncounted: what the bill shows that
+# the rules do not model, by cassette file (a substring of its path). Each entry is an explanation of the
+# evidence, not a correction: the counts are not adjusted by it.
+KNOWN_MISSES = {
+    "test_openai_web_search_tool": "gpt-4o-search-preview bills 11 tokens less than any chat rule gives: the "
+                                   "search models read the conversation in a format of their own",
+    "test_system_prompt_role_o1_mini": "o1-mini bills 8 tokens more than the rule on a plain two-message request "
+                                       "(one pair; o1-mini is retired, so no rule is fitted to it)",
+    # Recorded on 2025-03-27, the Responses API's launch week (response `created_at`), all with
+    # `"instructions": ""`: billed 215-230 more with function tools or an image and 18 more for a plain prompt
+    # than the rule that fits every later recording of the same shapes (test_text_output_function, 2025-06;
+    # test_openai_responses_model_simple_response_with_tool_call, 2025-10).
+    **{name: "recorded in the Responses API's launch week (2025-03-27), which billed more than every later "
+             "recording of the same shapes (gpt-4o with an empty `instructions`: +215 to +230 with tools or an "
+             "image, +18 without; o3-mini with `reasoning.effort`: +59)"
+       for name in ("test_openai_responses_system_prompt.yaml", "test_openai_responses_output_type.yaml",
+                    "test_openai_responses_model_retry.yaml", "test_openai_responses_stream.yaml",
+                    "test_openai_responses/test_image_as_binary_content_input.yaml",
+                    "test_openai_responses_reasoning_effort.yaml")},
+    "test_openai_responses_reasoning_mode_pro": "a `pro` reasoning mode bills a long preamble (1,531 tokens in "
+                                                "one pair)",
+    "test_yaml_document_url_input": "a YAML document fetched by the client and sent as text in a wrapper of its "
+                                    "own; the bill is 19 below the text",
+    "test_openai_responses_verbosity": "`text.verbosity` low on gpt-5: billed 3 less than the rule (one pair)",
+}
+
+
+def known_miss(path):
+    return next((why for key, why in KNOWN_MISSES.items() if key in path), None)
+
+
+def measured(members):
+    """(pairs, failed, within-1 share, median, p90, pairs >= 100, median, p90) of a group."""
+    done = [p for p in members if p["error"] is not None]
+    rel = [abs(p["error"]) / p["billed"] * 100 for p in done]
+    big = [abs(p["error"]) / p["billed"] * 100 for p in done if p["billed"] >= 100]
+    within = sum(1 for p in done if abs(p["error"]) <= 1)
+    return (len(done), len(members) - len(done), within / len(done) * 100 if done else float("nan"),
+            statistics.median(rel) if rel else float("nan"), percentile(rel, 0.9),
+            len(big), statistics.median(big) if big else float("nan"), percentile(big, 0.9))
+
+
+API_NAMES = {"openai-chat": "Chat Completions", "openai-responses": "Responses", "anthropic": "Anthropic",
+             "gemini": "Gemini"}
+FAMILY_NAMES = {"gpt-4o/4.1": "gpt-4o / gpt-4.1", "reasoning": "reasoning", "claude": "Claude up to 4.6",
+                "claude>4.6": "Claude Opus 4.7 and later", "gemini": "all models"}
+
+
+def is_countable(pair):
+    """A count that names no billed part as uncounted, no image at an upper bound, and no compaction that the
+    API will run first (then the bill is the summary's, not the body's)."""
+    count = pair["count"]
+    return "total" in count and not count.get("lower_bound") and not count.get("images_at_upper_bound") \
+        and not any("compaction trigger" in note for note in count.get("notes", []))
+
+
+def markdown(groups, streamed_groups):
+    lines = ["| API | family | pairs | within 1 token | median error | p90 error | pairs ≥ 100 tokens | median | p90 |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    order = sorted(groups, key=lambda key: (list(API_NAMES).index(key[0]), key[1]))
+    for countable in (True, False):
+        for api, fam in order:
+            members = [p for p in groups[(api, fam)] if is_countable(p) or not countable]
+            if not members:
+                continue
+            n, _, within, median, p90, big, big_median, big_p90 = measured(members)
+            lines.append(f"| {API_NAMES[api]} | {FAMILY_NAMES.get(fam, fam)}, {'countable' if countable else 'all'} "
+                         f"| {n} | {within:.0f} % | {median:.1f} % | {p90:.1f} % | {big} | {big_median:.1f} % "
+                         f"| {big_p90:.1f} % |")
+    lines += ["", "Streamed calls (the usage read from the stream's last event), countable, in the same form:", "",
+              lines[0], lines[1]]
+    for api, fam in sorted(streamed_groups, key=lambda key: (list(API_NAMES).index(key[0]), key[1])):
+        members = [p for p in streamed_groups[(api, fam)] if is_countable(p)]
+        if not members:
+            continue
+        n, _, within, median, p90, big, big_median, big_p90 = measured(members)
+        lines.append(f"| {API_NAMES[api]} | {FAMILY_NAMES.get(fam, fam)}, countable | {n} | {within:.0f} % "
+                     f"| {median:.1f} % | {p90:.1f} % | {big} | {big_median:.1f} % | {big_p90:.1f} % |")
+    misses = [p for members in list(groups.values()) + list(streamed_groups.values()) for p in members
+              if p["api"].startswith("openai") and p["error"] is not None and abs(p["error"]) > 1
+              and abs(p["error"]) / p["billed"] > 0.05]
+    lines = [line.replace("| nan % ", "| – ") for line in lines]
+    lines += ["", f"OpenAI pairs off by more than 5 % and more than 1 token ({len(misses)}), and what their counts name or the bill shows:", ""]
+    reasons = {}
+    for pair in misses:
+        if is_countable(pair):
+            why = known_miss(pair["file"]) or "not explained"
+        else:
+            notes = [n for n in pair["count"].get("notes", []) if "not counted" in n or "unknown" in n
+                     or "lower bound" in n or "at the most" in n]
+            named = sorted({re.sub(r"\(\d+ tokens of", "(… tokens of", re.sub(r"image \S+", "image URL", n))
+                            for n in notes})
+            why = "named in the count: " + (" ".join(named) if named else "(no note)")
+        reasons.setdefault(why, []).append(pair)
+    for why, members in sorted(reasons.items(), key=lambda item: (-len(item[1]), item[0])):
+        errors = sorted(p["error"] for p in members)
+        spread = f"{errors[0]:+d}" if errors[0] == errors[-1] else f"{errors[0]:+d} … {errors[-1]:+d}"
+        lines.append(f"- {len(members)} pair{'s' if len(members) > 1 else ''} ({spread} tokens): {why}")
+    return "\n".join(lines)
+
+
+def write_doc(path, text):
+    with open(path, encoding="utf-8") as handle:
+        doc = handle.read()
+    opening, closing = "<!-- measured:request-counts -->", "<!-- /measured:request-counts -->"
+    if opening not in doc or closing not in doc:
+        sys.exit(f"{path} has no {opening} … {closing} block to paste into.")
+    before, rest = doc.split(opening, 1)
+    after = rest.split(closing, 1)[1]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{before}{opening}\n{text}\n{closing}{after}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", help="a folder of VCR cassettes (searched recursively)")
@@ -155,8 +307,9 @@ def main():
                         help="the command that counts request bodies given as file arguments (JSON output)")
     parser.add_argument("--list", action="store_true", help="print every pair")
     parser.add_argument("--api", help="only this API (openai-chat, openai-responses, anthropic, gemini)")
+    parser.add_argument("--markdown", action="store_true", help="print the Markdown table and the OpenAI misses")
+    parser.add_argument("--write-doc", metavar="FILE", help="paste the --markdown output into FILE's marked block")
     args = parser.parse_args()
-
     pairs = [p for p in pairs_in(args.folder) if not args.api or p["api"] == args.api]
     if not pairs:
         sys.exit(f"no request/usage pairs found under {args.folder}; point it at a folder of VCR cassettes.")
@@ -184,14 +337,15 @@ def main():
         for pair, path in zip(pairs, paths):
             pair["count"] = counted.get(path, {"error": "not counted"})
 
-    groups = {}
+    groups, streamed_groups = {}, {}
     for pair in pairs:
         count = pair["count"]
         if "total" not in count:
             pair["error"] = None
         else:
             pair["error"] = count["total"] - pair["billed"]
-        groups.setdefault((pair["api"], family(pair["api"], pair["model"])), []).append(pair)
+        (streamed_groups if pair["streamed"] else groups).setdefault(
+            (pair["api"], family(pair["api"], pair["model"])), []).append(pair)
         if args.list:
             notes = "; ".join(count.get("notes", [])) if "total" in count else count.get("error", "")
             print(f"{pair['api']:16} {pair['model']:32} billed {pair['billed']:6} counted "
@@ -199,27 +353,24 @@ def main():
                   f"{pair['file']}#{pair['index']}  {notes[:160]}")
     if args.list:
         print()
+    if args.markdown or args.write_doc:
+        text = markdown(groups, streamed_groups)
+        if args.write_doc:
+            write_doc(args.write_doc, text)
+            print(f"pasted {text.count(chr(10)) + 1} lines into {args.write_doc}")
+        else:
+            print(text)
+        return
     print("All pairs, then (countable) the pairs whose count names nothing as uncounted or at an upper bound:")
     print(f"{'api':17}{'family':12}{'pairs':>6}{'failed':>7}{'within 1':>10}{'median %':>10}{'p90 %':>8}"
           f"{'pairs>=100':>11}{'median %':>10}{'p90 %':>8}")
-    rows = []
-    for (api, fam), members in sorted(groups.items()):
-        rows.append((api, fam, members))
-        countable = [p for p in members if "total" in p["count"] and not p["count"].get("lower_bound")
-                     and not p["count"].get("images_at_upper_bound")]
-        rows.append((api, fam + " (countable)", countable))
-    for api, fam, members in rows:
-        if not members:
-            continue
-        measured = [p for p in members if p["error"] is not None]
-        failed = len(members) - len(measured)
-        within = sum(1 for p in measured if abs(p["error"]) <= 1)
-        rel = [abs(p["error"]) / p["billed"] * 100 for p in measured]
-        big = [abs(p["error"]) / p["billed"] * 100 for p in measured if p["billed"] >= 100]
-        share = f"{within / len(measured) * 100:.0f} %" if measured else "-"
-        print(f"{api:17}{fam:12}{len(measured):6}{failed:7}{share:>10}"
-              f"{statistics.median(rel) if rel else float('nan'):10.1f}{percentile(rel, 0.9):8.1f}"
-              f"{len(big):11}{statistics.median(big) if big else float('nan'):10.1f}{percentile(big, 0.9):8.1f}")
+    for (api, fam), members in sorted(list(groups.items()) + [((api, fam + " streamed"), members) for (api, fam), members in streamed_groups.items()]):
+        for label, chosen in ((fam, members), (fam + " (countable)", [p for p in members if is_countable(p)])):
+            if not chosen:
+                continue
+            n, failed, within, median, p90, big, big_median, big_p90 = measured(chosen)
+            print(f"{api:17}{label:12}{n:6}{failed:7}{within:9.0f} %{median:10.1f}{p90:8.1f}"
+                  f"{big:11}{big_median:10.1f}{big_p90:8.1f}")
 
 
 if __name__ == "__main__":

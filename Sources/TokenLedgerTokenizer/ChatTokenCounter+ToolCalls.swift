@@ -10,7 +10,20 @@ import TokenLedgerCore
 /// than a message of its own. The `call_…` ids are not text the model reads. Public request/usage pairs
 /// (docs/request-counting.md): a gpt-4o call to `get_weather` with `{"city":"Paris"}` and its result
 /// "sunny in Paris" bill 26 tokens together: 3 + 6 + 5 for the call, 3 + 6 + 4 − 1 for the result.
+/// A `multi_tool_use.parallel` call bills 3 tokens less than that message would: two gpt-4o tool sets with
+/// two calls in one turn (test_dbos_agent_with_hitl_tool.yaml#1, billed 133; test_complex_agent_run.yaml#1
+/// and its replays in other suites, billed 423) are both 3 over the same rule with the 3.
+///
+/// Reasoning models write a call on a channel with a JSON content type (harmony's
+/// `<|channel|>commentary to=functions.NAME <|constrain|>json`), 5 tokens more per call message; through
+/// the Responses API their results do not get the 3-token discount (docs/request-counting.md: eight Chat
+/// pairs of gpt-5, gpt-5-mini and gpt-5.4-mini with one call and result billed 4–6 more than without the
+/// 5, two with two sequential calls 10 and 11 more; Responses gpt-5 / gpt-5.2: 7, 17 and 27 more for one,
+/// two and three calls).
 extension ChatTokenCounter {
+    /// Tokens a reasoning model's call message adds for its channel and content type.
+    static let reasoningCallHeader = 5
+
     /// Function names by call id, so a result can be addressed from its function.
     func toolCallNames(_ body: JSONObject) -> [String: String] {
         var names: [String: String] = [:]
@@ -27,15 +40,17 @@ extension ChatTokenCounter {
 
     /// Tokens of the calls of one assistant turn.
     func toolCallTokens(_ calls: [(name: String, arguments: String)]) -> Int {
+        let header = 3 + (isReasoningModel ? Self.reasoningCallHeader : 0)
         if calls.count == 1, let call = calls.first {
-            return 3 + tokens("assistant to=functions.\(call.name)") + tokens(call.arguments)
+            return header + tokens("assistant to=functions.\(call.name)") + tokens(call.arguments)
         }
         let uses = calls.map { call -> JSONValue in
             let parameters = (try? JSONParser.parse(call.arguments)) ?? .string(call.arguments)
             return .object(JSONObject([("recipient_name", .string("functions.\(call.name)")), ("parameters", parameters)]))
         }
         let arguments = JSONValue.object(JSONObject([("tool_uses", .array(uses))])).serialized()
-        return 3 + tokens("assistant to=multi_tool_use.parallel") + tokens(arguments)
+        // The parallel call bills 3 tokens less than a message of its own would (see the type's comment).
+        return header - 3 + tokens("assistant to=multi_tool_use.parallel") + tokens(arguments)
     }
 
     /// Tokens of one tool result whose content costs `content` tokens.

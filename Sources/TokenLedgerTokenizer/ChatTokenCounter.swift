@@ -156,6 +156,10 @@ public struct ChatTokenCounter: Sendable {
         return m[m.index(after: m.startIndex)].isNumber
     }
 
+    /// gpt-5 family models, whose earlier answers carry a channel (harmony's `<|channel|>final`): three gpt-5
+    /// Responses pairs with one and two assistant messages billed 2 and 4 more than without it.
+    var isHarmonyModel: Bool { model.lowercased().hasPrefix("gpt-5") }
+
     func tokens(_ text: String) -> Int {
         encoding?.count(text) ?? ApproximateTokenCounter.estimate(text)
     }
@@ -182,6 +186,10 @@ public struct ChatTokenCounter: Sendable {
             }
         }
         result.messages += 3
+        if role == "assistant", isHarmonyModel {
+            // gpt-5 models read an earlier answer on its channel (`<|channel|>final`): 2 tokens more.
+            result.messages += 2
+        }
         for (key, value) in object {
             switch value {
             case .string where key == "tool_call_id":
@@ -214,9 +222,10 @@ public struct ChatTokenCounter: Sendable {
         case "function_call":
             result.messages += toolCallTokens([(item["name"]?.string ?? "", item["arguments"]?.string ?? "")])
         case "function_call_output":
-            // Through the Responses API a call and its result bill 3 tokens less than through Chat Completions.
+            // Through the Responses API a result bills 3 tokens less than through Chat Completions, except on
+            // reasoning models.
             result.messages += toolResultTokens(name: item["call_id"]?.string.flatMap { callNames[$0] },
-                                                content: contentTokens(item["output"], into: &result)) - 3
+                                                content: contentTokens(item["output"], into: &result)) - (isReasoningModel ? 0 : 3)
         case "message", nil:
             var message = item.object ?? JSONObject()
             message["type"] = nil

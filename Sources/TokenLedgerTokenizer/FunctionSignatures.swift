@@ -25,16 +25,25 @@ import TokenLedgerCore
 /// request/usage pairs (docs/request-counting.md). Cost: one pass over the definitions.
 enum FunctionSignatures {
     /// The namespace text for `functions` (each a Chat `function` object or a Responses function tool).
+    ///
+    /// Beyond harmony's published layout, what the bills show (docs/request-counting.md): each line of a
+    /// function's description is trimmed of surrounding spaces (indented docstrings bill as if dedented), a
+    /// property's `default` is a trailing `// default: VALUE` comment, and a local `$ref` (`#/$defs/NAME`,
+    /// `#/definitions/NAME`) is written as the schema it names.
     static func render(_ functions: [JSONValue]) -> String {
         var out = "# Tools\n\n## functions\n\nnamespace functions {\n\n"
         for function in functions {
             if let description = function["description"]?.string, !description.isEmpty {
-                out += "// \(description)\n"
+                out += "// \(trimmingLines(description))\n"
             }
             let name = function["name"]?.string ?? ""
             let parameters = function["parameters"] ?? .null
             if let properties = parameters["properties"]?.object, properties.count > 0 {
-                out += "type \(name) = (_: {\n\(propertyLines(parameters))}) => any;\n\n"
+                // The parameters object's own description is a comment before its brace, as in harmony's renderer
+                // (pairs: "Typed arguments for a `load_capability` tool call." bills its 14 tokens, see docs).
+                let comment = parameters["description"]?.string.map { "// \($0)\n" } ?? ""
+                var schema = SchemaText(definitions: (parameters["$defs"] ?? parameters["definitions"])?.object ?? JSONObject())
+                out += "type \(name) = (_: \(comment){\n\(schema.propertyLines(parameters))}) => any;\n\n"
             } else {
                 out += "type \(name) = () => any;\n\n"
             }
@@ -42,41 +51,66 @@ enum FunctionSignatures {
         return out + "} // namespace functions"
     }
 
-    private static func propertyLines(_ schema: JSONValue) -> String {
-        let required = Set((schema["required"]?.array ?? []).compactMap(\.string))
-        var out = ""
-        for (key, property) in schema["properties"]?.object ?? JSONObject() {
-            if let description = property["description"]?.string, !description.isEmpty {
-                out += "// \(description)\n"
-            }
-            out += "\(key)\(required.contains(key) ? "" : "?"): \(typeText(property)),\n"
-        }
-        return out
+    /// `text` with every line trimmed of leading and trailing spaces and tabs.
+    static func trimmingLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()
+        }.map { String($0) }.joined(separator: "\n")
     }
 
-    private static func typeText(_ schema: JSONValue) -> String {
-        if let values = schema["enum"]?.array { return values.map { $0.serialized() }.joined(separator: " | ") }
-        if let value = schema["const"] { return value.serialized() }
-        if let options = schema["anyOf"]?.array ?? schema["oneOf"]?.array {
-            return options.map(typeText).joined(separator: " | ")
+    /// A JSON schema written as a TypeScript type, with the schema's local definitions for `$ref`.
+    private struct SchemaText {
+        let definitions: JSONObject
+        /// Definitions being written, so a recursive `$ref` becomes `any` instead of looping.
+        var expanding: Set<String> = []
+
+        mutating func propertyLines(_ schema: JSONValue) -> String {
+            let required = Set((schema["required"]?.array ?? []).compactMap(\.string))
+            var out = ""
+            for (key, property) in schema["properties"]?.object ?? JSONObject() {
+                if let description = property["description"]?.string, !description.isEmpty {
+                    out += "// \(description)\n"
+                }
+                out += "\(key)\(required.contains(key) ? "" : "?"): \(typeText(property)),"
+                if let value = property["default"] {
+                    out += " // default: \(value.serialized())"
+                }
+                out += "\n"
+            }
+            return out
         }
-        switch schema["type"] {
-        case .array(let types)?:
-            return types.map { type in
-                var copy = schema.object ?? JSONObject()
-                copy["type"] = type
-                return typeText(.object(copy))
-            }.joined(separator: " | ")
-        case .string("array")?:
-            return typeText(schema["items"] ?? .null) + "[]"
-        case .string("object")? where schema["properties"]?.object.map({ $0.count > 0 }) ?? false:
-            return "{\n\(propertyLines(schema))}"
-        case .string("integer")?:
-            return "number"
-        case .string(let type)?:
-            return type
-        default:
-            return "any"
+
+        mutating func typeText(_ schema: JSONValue) -> String {
+            if let reference = schema["$ref"]?.string {
+                let name = String(reference.split(separator: "/").last ?? "")
+                guard let target = definitions[name], !expanding.contains(name) else { return "any" }
+                expanding.insert(name)
+                defer { expanding.remove(name) }
+                return typeText(target)
+            }
+            if let values = schema["enum"]?.array { return values.map { $0.serialized() }.joined(separator: " | ") }
+            if let value = schema["const"] { return value.serialized() }
+            if let options = schema["anyOf"]?.array ?? schema["oneOf"]?.array {
+                return options.map { typeText($0) }.joined(separator: " | ")
+            }
+            switch schema["type"] {
+            case .array(let types)?:
+                return types.map { type in
+                    var copy = schema.object ?? JSONObject()
+                    copy["type"] = type
+                    return typeText(.object(copy))
+                }.joined(separator: " | ")
+            case .string("array")?:
+                return typeText(schema["items"] ?? .null) + "[]"
+            case .string("object")? where schema["properties"]?.object.map({ $0.count > 0 }) ?? false:
+                return "{\n\(propertyLines(schema))}"
+            case .string("integer")?:
+                return "number"
+            case .string(let type)?:
+                return type
+            default:
+                return "any"
+            }
         }
     }
 }

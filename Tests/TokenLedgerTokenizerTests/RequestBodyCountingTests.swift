@@ -102,7 +102,7 @@ struct RequestBodyCountingTests {
         #expect(count.isApproximate && count.encoding == nil)
         #expect(count.messages > 150, "the 10-sentence system prompt is counted")
         #expect(count.tools > 346, "tool text plus the tool-use system prompt")
-        #expect(count.isLowerBound && count.uncountedParts == 3, "the PDF, the server tool and the thinking preamble")
+        #expect(count.isLowerBound && count.uncountedParts == 2, "the PDF and the server tool")
         #expect(count.notes.contains { $0.contains("application/pdf") })
         #expect(count.notes.contains { $0.contains("web_search_20250305") })
         #expect(count.notes.contains { $0.contains("extended thinking") })
