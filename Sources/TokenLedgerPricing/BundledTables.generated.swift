@@ -2397,13 +2397,14 @@ context_window = 32768
 efforts = []
 source = "https://docs.mistral.ai/inference/pricing"
 checked = "2026-12-07"
-notes = "Voxtral Small (chat with audio input). Text $0.10 in, $0.01 cached, output $0.30, raised to $0.40 on 2026-08-11; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Mistral's docs commit). Audio input is billed per minute ($0.004 / min), which the format cannot express: audio tokens here bill at the text input price, an under-estimate. Released 2025-07-15."
+notes = "Voxtral Small (chat with audio input). Text $0.10 in, $0.01 cached, output $0.30, raised to $0.40 on 2026-08-11; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Mistral's docs commit). Audio input is billed by duration, $0.004 a minute (genai-prices: $0.24 an hour), priced from the audio seconds a record states; audio tokens a log counts without the seconds bill at the text input price, an under-estimate. Released 2025-07-15."
 
 [[model.period]]
 from = "2025-07-15"
 input = 0.10
 cached_input = 0.01
 output = 0.30
+audio_per_minute = 0.004
 batch = 0.5
 
 [[model.period]]
@@ -2411,7 +2412,22 @@ from = "2026-08-11"
 input = 0.10
 cached_input = 0.01
 output = 0.40
+audio_per_minute = 0.004
 batch = 0.5
+
+[[model]]
+id = "voxtral-mini-2507"
+aliases = ["voxtral-mini-transcribe-2507"]
+encoding = "approximate"
+context_window = 32768
+efforts = []
+source = "https://docs.mistral.ai/models/voxtral-mini-transcribe-25-07"
+checked = "2026-12-07"
+notes = "Voxtral Mini Transcribe (speech to text), billed by the duration of the audio: $0.002 a minute (Mistral's model page). Its use as a chat model is billed by tokens, which this entry does not price: a record with tokens and no audio seconds stays unpriced. voxtral-mini-latest is not an alias: it moved to Voxtral Mini Transcribe 2 (genai-prices: $0.003 a minute). Released 2025-07-15."
+
+[[model.period]]
+from = "2025-07-15"
+audio_per_minute = 0.002
 
 """####),
         ("pricing/openai.toml", ####"""
@@ -3035,17 +3051,18 @@ image_input = 5.00
 id = "gpt-realtime-2"
 aliases = []
 encoding = "o200k_base"
-context_window = 32000
-max_output = 4096
-efforts = []
-source = "https://platform.openai.com/docs/models/gpt-realtime-2"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here, the period starts 2025-12-15 (after gpt-realtime-1.5), an assumed start: records dated earlier stay unpriced."
+context_window = 128000
+max_output = 32000
+efforts = ["minimal", "low", "medium", "high", "xhigh"]
+source = "https://developers.openai.com/api/docs/models/gpt-realtime-2"
+checked = "2026-12-07"
+notes = "OpenAI's model page: text $4 in, $0.40 cached, $24 out; audio $32 in, $0.40 cached, $64 out; image $5 in ($0.50 cached, not representable) per 1M tokens; 128,000 context, 32,000 max output. Released 2026-05-07 (OpenAI's 'New realtime voice models in the API' post of that day). genai-prices 0.2.5's $24 output agrees; the $16 this entry had came from LiteLLM's copy, which repeats gpt-realtime-1.5's text output."
 
 [[model.period]]
-from = "2025-12-15"
+from = "2026-05-07"
 input = 4.00
 cached_input = 0.40
-output = 16.00
+output = 24.00
 audio_input = 32.00
 cached_audio_input = 0.40
 audio_output = 64.00
@@ -3059,10 +3076,10 @@ context_window = 128000
 max_output = 32000
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2.1"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only (text output $24); launch date not known here: the period starts 2026-03-05 (gpt-5.4, the first model with the regional uplift), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). Prices as OpenAI's model page lists them (text $4 / $0.40 / $24, audio $32 / $0.40 / $64, image $5). Launch date not known here: it updates gpt-realtime-2 (released 2026-05-07), so the period starts 2026-05-07, the earliest it can be, an assumed start (the 2026-03-05 start this entry had predates gpt-realtime-2). LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
 
 [[model.period]]
-from = "2026-03-05"
+from = "2026-05-07"
 input = 4.00
 cached_input = 0.40
 output = 24.00
@@ -4472,6 +4489,73 @@ from = "2025-03-20"
 input = 0.60
 output = 12.00
 audio_output = 12.00
+
+[[model]]
+id = "gpt-realtime-whisper"
+aliases = []
+encoding = "approximate"
+context_window = 16000
+max_output = 2000
+efforts = []
+source = "https://developers.openai.com/api/docs/models/gpt-realtime-whisper"
+checked = "2026-12-07"
+notes = "Streaming speech to text priced by audio duration, $0.017 a minute (OpenAI's model page: 'priced by audio duration rather than text tokens'; genai-prices 0.2.5 writes $1.02 an hour, the same). Released 2026-05-07 with gpt-realtime-2."
+
+[[model.period]]
+from = "2026-05-07"
+audio_per_minute = 0.017
+
+[[model]]
+id = "gpt-realtime-translate"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://community.openai.com/t/new-realtime-voice-models-in-the-api/1380471"
+checked = "2026-12-07"
+notes = "Live speech translation priced by audio duration, $0.034 a minute (OpenAI's announcement of 2026-05-07 in its developer forum; the model page was not available to confirm). Released 2026-05-07."
+
+[[model.period]]
+from = "2026-05-07"
+audio_per_minute = 0.034
+
+[[model]]
+id = "whisper-1"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://openai.com/api/pricing/"
+checked = "2026-12-07"
+notes = "Speech to text billed by the duration of the audio: $0.006 a minute (OpenAI's pricing page; genai-prices 0.2.5 (PyPI, checked 2026-12-07) writes $0.36 an hour, LiteLLM $0.0001 a second: the same price). Billed per second, so the quantity is the audio seconds a Usage API audio transcriptions result states. Available since 2023-03-01 (the Whisper API launch)."
+
+[[model.period]]
+from = "2023-03-01"
+audio_per_minute = 0.006
+
+[[model]]
+id = "tts-1"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://openai.com/api/pricing/"
+checked = "2026-12-07"
+notes = "Text to speech billed by the characters of the input text: $15 per 1M characters (OpenAI's pricing page; genai-prices 0.2.5 (PyPI, checked 2026-12-07) and LiteLLM's $0.000015 a character agree). The quantity is the characters a Usage API audio speeches result states. Launch date assumed 2023-11-06 (OpenAI DevDay, when the speech API was announced)."
+
+[[model.period]]
+from = "2023-11-06"
+per_1m_characters = 15
+
+[[model]]
+id = "tts-1-hd"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://openai.com/api/pricing/"
+checked = "2026-12-07"
+notes = "Text to speech, high definition: $30 per 1M characters (OpenAI's pricing page; genai-prices 0.2.5 (PyPI, checked 2026-12-07) and LiteLLM's $0.00003 a character agree). Launch date assumed 2023-11-06 (OpenAI DevDay)."
+
+[[model.period]]
+from = "2023-11-06"
+per_1m_characters = 30
 
 [[model]]
 id = "computer-use-preview-2025-03-11"
