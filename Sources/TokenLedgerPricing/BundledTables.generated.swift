@@ -4657,6 +4657,174 @@ input = 10.00
 output = 30.00
 
 """####),
+        ("pricing/openrouter.toml", ####"""
+# OpenRouter channel: models served only by resellers, USD per 1M tokens (see pricing/FORMAT.md,
+# 'Reseller channels' and 'Reseller-only models'). OpenRouter passes the provider's own price through for
+# the models the official tables list (its slugs are aliases there), so this file lists only models no
+# provider sells on its own API: open-weight models (Llama, Mixtral, gpt-oss, Qwen open weights) that
+# OpenRouter's upstream hosts serve. Prices are OpenRouter's published per-model list as LiteLLM's file
+# has it (keys "openrouter/<slug>", checked 2026-12-07) unless a model's notes say otherwise; that copy
+# carries no dates, so each first period starts at the model's public release, an assumed date.
+# OpenRouter's own usage.cost on each response is the provider-stated cost: reconcile with
+# `tokenledger report --reconcile`.
+
+[table]
+provider = "openrouter"
+channel = "openrouter"
+source = "https://openrouter.ai/models"
+checked = "2026-12-07"
+
+[[model]]
+id = "meta-llama/llama-3.1-70b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 131072
+efforts = []
+notes = "Llama 3.1 70B Instruct (Meta's open weights; Meta sells no API of its own). Prices from genai-prices 0.2.5 (PyPI, checked 2026-12-07), which follows OpenRouter's published list (LiteLLM's copy has no entry for this slug): $0.10 / $0.28 until 2026-10-18, $0.40 / $0.40 from 2026-10-19, $0.72 / $0.72 from 2026-11-03. The first period's start is assumed (the model's release, 2024-07-23); genai-prices gives it no date."
+
+[[model.period]]
+from = "2024-07-23"
+input = 0.10
+output = 0.28
+
+[[model.period]]
+from = "2026-10-19"
+input = 0.40
+output = 0.40
+
+[[model.period]]
+from = "2026-11-03"
+input = 0.72
+output = 0.72
+
+[[model]]
+id = "meta-llama/llama-3-70b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 8192
+efforts = []
+notes = "Llama 3 70B Instruct (Meta's open weights). $0.59 in / $0.79 out per 1M as LiteLLM's file has OpenRouter's list; the start 2024-04-18 is the model's release, assumed."
+
+[[model.period]]
+from = "2024-04-18"
+input = 0.59
+output = 0.79
+
+[[model]]
+id = "mistralai/mixtral-8x22b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 65536
+efforts = []
+notes = "Mixtral 8x22B Instruct (open weights; Mistral's own API no longer lists it). $0.65 in / $0.65 out per 1M as LiteLLM's file has OpenRouter's list; the start 2024-04-17 is the model's release, assumed."
+
+[[model.period]]
+from = "2024-04-17"
+input = 0.65
+output = 0.65
+
+[[model]]
+id = "mistralai/mistral-7b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 32768
+efforts = []
+notes = "Mistral 7B Instruct (open weights; Mistral's own API no longer lists it). $0.13 in / $0.13 out per 1M as LiteLLM's file has OpenRouter's list; the start 2023-09-27 is the model's release, assumed."
+
+[[model.period]]
+from = "2023-09-27"
+input = 0.13
+output = 0.13
+
+[[model]]
+id = "openai/gpt-oss-120b"
+reseller_only = true
+aliases = []
+encoding = "o200k_harmony"
+context_window = 131072
+efforts = []
+notes = "gpt-oss-120b (OpenAI's open weights; OpenAI's API does not serve it). $0.18 in / $0.8 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-08-05 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-08-05"
+input = 0.18
+output = 0.8
+
+[[model]]
+id = "openai/gpt-oss-20b"
+reseller_only = true
+aliases = []
+encoding = "o200k_harmony"
+context_window = 131072
+efforts = []
+notes = "gpt-oss-20b (OpenAI's open weights; OpenAI's API does not serve it). $0.02 in / $0.1 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-08-05 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-08-05"
+input = 0.02
+output = 0.1
+
+[[model]]
+id = "qwen/qwen-2.5-coder-32b-instruct"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 33792
+efforts = []
+notes = "Qwen2.5 Coder 32B Instruct (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.18 in / $0.18 out per 1M as LiteLLM's file has OpenRouter's list; the start 2024-11-12 is the model's release, assumed."
+
+[[model.period]]
+from = "2024-11-12"
+input = 0.18
+output = 0.18
+
+[[model]]
+id = "qwen/qwen3-235b-a22b-2507"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 262144
+efforts = []
+notes = "Qwen3 235B A22B Instruct 2507 (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.071 in / $0.1 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-07-21 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-07-21"
+input = 0.071
+output = 0.1
+
+[[model]]
+id = "qwen/qwen3-235b-a22b-thinking-2507"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 262144
+efforts = []
+notes = "Qwen3 235B A22B Thinking 2507 (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.11 in / $0.6 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-07-25 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-07-25"
+input = 0.11
+output = 0.6
+
+[[model]]
+id = "qwen/qwen3-coder"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 262100
+efforts = []
+notes = "Qwen3 Coder 480B A35B (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.22 in / $0.95 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-07-22 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-07-22"
+input = 0.22
+output = 0.95
+
+"""####),
         ("pricing/xai.toml", ####"""
 # xAI API prices, USD per 1M tokens (see pricing/FORMAT.md).
 # Sources: https://docs.x.ai/docs/models as known, compared with LiteLLM's mid-2026 file.
