@@ -906,7 +906,22 @@ output = 2.40
 provider = "deepseek"
 channel = "official"
 source = "https://api-docs.deepseek.com/quick_start/pricing"
-checked = "2026-11-25"
+checked = "2026-12-07"
+
+# Chinese public holidays: DeepSeek's peak hours apply Monday to Friday "excluding Chinese public
+# holidays" (its pricing page, as the third-party copies cited in pricing/README.md quote it), so a holiday
+# is off-peak all day. Dates are the State Council's holiday notices (days off only; the make-up working
+# days of 2026 all fall on weekends, which are off-peak anyway). The peak hours (09:00-18:00 Beijing) fall
+# on the same UTC date, so each Beijing date is the UTC date. 2027's dates are not listed yet.
+[[calendar]]
+name = "cn-public-holidays"
+source = "State Council holiday notices for 2025 and 2026"
+days = [
+  "2025-01-01", "2025-01-28..2025-02-04", "2025-04-04..2025-04-06", "2025-05-01..2025-05-05",
+  "2025-05-31..2025-06-02", "2025-10-01..2025-10-08",
+  "2026-01-01..2026-01-03", "2026-02-15..2026-02-23", "2026-04-04..2026-04-06", "2026-05-01..2026-05-05",
+  "2026-06-19..2026-06-21", "2026-09-25..2026-09-27", "2026-10-01..2026-10-07",
+]
 
 [[model]]
 id = "deepseek-chat"
@@ -915,7 +930,7 @@ encoding = "approximate"
 context_window = 131072
 max_output = 8192
 efforts = []
-notes = "DeepSeek's moving name: V3 (promotional price to 2025-02-08), V3.1 from 2025-08-21 (new price from 2025-09-05 16:00 UTC), V3.2-Exp from 2025-09-29 (price cut effective that day). Context was 64k before V3.1. From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 50% off: $0.135 / $0.035 hit / $0.55 (the off-peak window of that period; DeepSeek's pricing page as genai-prices 0.2.5 quotes it). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). LiteLLM has only the current price ($0.28 / $0.028 hit / $0.42). Its deepseek/deepseek-v3 entry ($0.27 / $0.07 / $1.10) is the Feb-Sep 2025 period."
+notes = "DeepSeek's moving name: V3 (promotional price to 2025-02-08), V3.1 from 2025-08-21 (new price from 2025-09-05 16:00 UTC), V3.2-Exp from 2025-09-29 (price cut effective that day). Context was 64k before V3.1. From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 50% off: $0.135 / $0.035 hit / $0.55 (the off-peak window of that period; DeepSeek's pricing page as genai-prices 0.2.5 quotes it). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). LiteLLM has only the current price ($0.28 / $0.028 hit / $0.42). Its deepseek/deepseek-v3 entry ($0.27 / $0.07 / $1.10) is the Feb-Sep 2025 period. From 2026-04-24 the name is the non-thinking mode of DeepSeek-V4-Flash at V4 Flash's prices (DeepSeek's pricing page: the names correspond to V4 Flash's non-thinking and thinking modes; its V4 Preview news retires them after 2026-07-24 15:59 UTC), with V4 Flash's cache-hit cut from 2026-04-27. genai-prices 0.2.5 still bills the name at the 2025 V3 prices; DeepSeek's page is followed."
 
 [[model.period]]
 from = "2024-12-26"
@@ -954,6 +969,18 @@ input = 0.28
 cached_input = 0.028
 output = 0.42
 
+[[model.period]]
+from = "2026-04-24"
+input = 0.14
+cached_input = 0.028
+output = 0.28
+
+[[model.period]]
+from = "2026-04-27"
+input = 0.14
+cached_input = 0.0028
+output = 0.28
+
 [[model]]
 id = "deepseek-reasoner"
 aliases = ["deepseek-r1", "deepseek/deepseek-r1-0528"]
@@ -961,7 +988,7 @@ encoding = "approximate"
 context_window = 131072
 max_output = 65536
 efforts = []
-notes = "DeepSeek's moving name: R1 from 2025-01-20, V3.1 thinking mode from 2025-08-21, V3.2-Exp thinking from 2025-09-29. Reasoning (CoT) tokens bill as output. Max output 64k (32k default). From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 75% off: $0.135 / $0.035 hit / $0.55 as DeepSeek's page rounded them (genai-prices 0.2.5 quotes the same figures). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). The alias deepseek-r1 prices R1 logs by this table. LiteLLM has only the current price; its deepseek/deepseek-r1 entry ($0.55 / $0.14 / $2.19) is the first period."
+notes = "DeepSeek's moving name: R1 from 2025-01-20, V3.1 thinking mode from 2025-08-21, V3.2-Exp thinking from 2025-09-29. Reasoning (CoT) tokens bill as output. Max output 64k (32k default). From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 75% off: $0.135 / $0.035 hit / $0.55 as DeepSeek's page rounded them (genai-prices 0.2.5 quotes the same figures). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). The alias deepseek-r1 prices R1 logs by this table. LiteLLM has only the current price; its deepseek/deepseek-r1 entry ($0.55 / $0.14 / $2.19) is the first period. From 2026-04-24 the name is the thinking mode of DeepSeek-V4-Flash at V4 Flash's prices (DeepSeek's pricing page: the names correspond to V4 Flash's non-thinking and thinking modes; its V4 Preview news retires them after 2026-07-24 15:59 UTC), with V4 Flash's cache-hit cut from 2026-04-27. genai-prices 0.2.5 still bills the name at the 2025 V3 prices; DeepSeek's page is followed."
 
 [[model.period]]
 from = "2025-01-20"
@@ -994,6 +1021,18 @@ input = 0.28
 cached_input = 0.028
 output = 0.42
 
+[[model.period]]
+from = "2026-04-24"
+input = 0.14
+cached_input = 0.028
+output = 0.28
+
+[[model.period]]
+from = "2026-04-27"
+input = 0.14
+cached_input = 0.0028
+output = 0.28
+
 [[model]]
 id = "deepseek-v4-flash"
 aliases = []
@@ -1001,10 +1040,16 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 the listed prices are the off-peak rates. Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are also off-peak but are not modelled: a peak-hour request on such a holiday is over-priced (billed at peak). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows). From 2026-09-10 the name routes to V4.1 Flash (peak $0.30 / $0.006 / $1.20, as genai-prices lists). (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
+notes = "Launched 2026-04-24 (DeepSeek's V4 Preview news and pricing page, as the copies cited in pricing/README.md quote them) at $0.14 / $0.028 hit / $0.28; the cache-hit price fell to a tenth ($0.0028) from 2026-04-26 12:15 UTC, rounded here to 2026-04-27. From 2026-08-17 the listed prices are the off-peak rates. Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are off-peak all day: each peak window skips the calendar cn-public-holidays (2027's dates are not listed yet; a peak-hour request on a 2027 holiday is priced at peak until they are). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows). From 2026-09-10 the name routes to V4.1 Flash (peak $0.30 / $0.006 / $1.20, as genai-prices lists). (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
 
 [[model.period]]
-from = "2026-04-01"
+from = "2026-04-24"
+input = 0.14
+cached_input = 0.028
+output = 0.28
+
+[[model.period]]
+from = "2026-04-27"
 input = 0.14
 cached_input = 0.0028
 output = 0.28
@@ -1019,11 +1064,13 @@ output = 0.66
 name = "peak"
 utc = "01:00-04:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period]]
 from = "2026-08-23"
@@ -1036,12 +1083,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period]]
 from = "2026-09-10"
@@ -1054,12 +1103,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model]]
 id = "deepseek-v4-pro"
@@ -1068,10 +1119,16 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 the listed prices are the off-peak rates (peak $1.32 / $0.044 / $3.96, as genai-prices 0.2.5 lists). Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are also off-peak but are not modelled: a peak-hour request on such a holiday is over-priced (billed at peak). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows)."
+notes = "Launched 2026-04-24 at the 75 % discounted $0.435 / $0.03625 hit / $0.87, a discount DeepSeek later made the price; the cache-hit price fell to a tenth ($0.003625) from 2026-04-26 12:15 UTC, rounded here to 2026-04-27 (DeepSeek's pricing page as the copies cited in pricing/README.md quote it). From 2026-08-17 the listed prices are the off-peak rates (peak $1.32 / $0.044 / $3.96, as genai-prices 0.2.5 lists). Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are off-peak all day: each peak window skips the calendar cn-public-holidays (2027's dates are not listed yet; a peak-hour request on a 2027 holiday is priced at peak until they are). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows)."
 
 [[model.period]]
-from = "2026-04-01"
+from = "2026-04-24"
+input = 0.435
+cached_input = 0.03625
+output = 0.87
+
+[[model.period]]
+from = "2026-04-27"
 input = 0.435
 cached_input = 0.003625
 output = 0.87
@@ -1086,11 +1143,13 @@ output = 1.98
 name = "peak"
 utc = "01:00-04:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period]]
 from = "2026-08-23"
@@ -1103,12 +1162,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model]]
 id = "deepseek-flash"
@@ -1130,12 +1191,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 """####),
         ("pricing/google.toml", ####"""
