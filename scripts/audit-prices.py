@@ -20,6 +20,11 @@ multiplier, explicit batch prices and `unchanged` components applied), the flex 
 `>` rule made comparable to our `threshold` / `at_least`, and the tier's prices). Rows of these kinds are
 labelled batch:, flex:, priority:, long:.
 
+Unit prices too: audio_per_minute against LiteLLM's per-second price × 60 and genai-prices' per-hour price
+÷ 60, per_1m_characters against LiteLLM's per-character price × 10⁶ and genai-prices' per-1M-characters
+price (rows labelled unit:). The OpenRouter channel's reseller-only models are compared with LiteLLM's
+`openrouter/<id>` entries and genai-prices' openrouter provider (rows labelled openrouter:).
+
 Prints one line per model and component where a source disagrees with us, then the totals, the current
 models the sources list for our providers that no table of ours resolves, and the 302ai channel with
 each price marked confirmed or assumed (equal to the official price without confirmation).
@@ -34,6 +39,12 @@ from decimal import Decimal
 from importlib.metadata import version
 
 MILLION = Decimal(1_000_000)
+
+# (our unit component, LiteLLM key, × to ours, genai-prices attribute, ÷ to ours)
+UNITS = [
+    ("audio_per_minute", "input_cost_per_second", Decimal(60), "audio_hours", Decimal(60)),
+    ("per_1m_characters", "input_cost_per_character", MILLION, "input_mchars", Decimal(1)),
+]
 COMPONENTS = ["input", "cached_input", "cache_write_5m", "cache_write_1h", "output"]
 LITELLM_KEYS = {"input": "input_cost_per_token", "cached_input": "cache_read_input_token_cost",
                 "cache_write_5m": "cache_creation_input_token_cost",
@@ -310,6 +321,47 @@ def main():
                 if any(v[1] != mine for v in values.values()):
                     parts = "  ".join(f"{s}={v[1]} ({v[0]})" for s, v in sorted(values.items()))
                     print(f"{provider:9} {model['id']:40} {component:15} ours={mine} from {period['from']}  {parts}")
+            for component, lkey, lscale, gkey, gscale in UNITS:
+                mine = ours_resolved(period, component)
+                values = {}
+                if lentry is not None and lentry.get(lkey) is not None:
+                    # LiteLLM's per-second and per-character floats are rounded: compare at six decimals.
+                    values["litellm"] = plain((Decimal(lentry[lkey]) * lscale).quantize(Decimal("0.000001")))
+                price_set = genai_price_set(gmodel, when) if gmodel is not None else None
+                if price_set is not None and getattr(price_set, gkey, None) is not None:
+                    values["genai"] = plain(Decimal(getattr(price_set, gkey)) / gscale)
+                for source in values:
+                    stats[f"{source}_components"] += 1
+                    if values[source] != mine:
+                        stats[f"{source}_disagreements"] += 1
+                        stats["disagreeing_models"].add(model["id"])
+                if any(v != mine for v in values.values()):
+                    parts = "  ".join(f"{s}={v}" for s, v in sorted(values.items()))
+                    print(f"{provider:9} {model['id']:40} {'unit:' + component:15} ours={mine} from {period['from']}  {parts}")
+
+    # Reseller-only models of channel tables: against the same reseller in both sources.
+    for path, table in channels:
+        channel = table["table"]["channel"]
+        for model in table.get("model", []):
+            if not model.get("reseller_only"):
+                continue
+            period = period_on(model["period"], when)
+            if period is None:
+                continue
+            entry = litellm.get(f"{channel}/{model['id']}")
+            gp = next((p for p in data.providers if p.id == channel), None)
+            gmodel = gp.find_model(model["id"]) if gp else None
+            theirs = {}
+            if isinstance(entry, dict):
+                theirs["litellm"] = litellm_prices(entry)
+            if gmodel is not None:
+                theirs["genai"] = genai_prices(gmodel, when)
+            for component in ("input", "output"):
+                mine = ours_resolved(period, component)
+                values = {s: v[component] for s, v in theirs.items() if v.get(component) is not None}
+                if any(v != mine for v in values.values()):
+                    parts = "  ".join(f"{s}={v}" for s, v in sorted(values.items()))
+                    print(f"{channel:9} {model['id']:40} {channel + ':' + component:15} ours={mine} from {period['from']}  {parts}")
 
     print()
     print(f"models compared: {stats['models']} (LiteLLM lists {stats['litellm_models']}, genai-prices {stats['genai_models']})")
@@ -338,6 +390,8 @@ def main():
                 official = p.get("official", {})
                 same = all(Decimal(str(p[k])) == Decimal(str(v)) for k, v in official.items() if k in p)
                 status = "assumed" if p.get("assumed") else ("confirmed" if not same else "confirmed (equal to official)")
+                if model.get("reseller_only"):
+                    status = "reseller-only (no official price)"
                 print(f"{table['table']['channel']:6} {model['id']:32} from {p['from']}  input {p['input']} output {p['output']}"
                       f"  official input {official.get('input')} output {official.get('output')}  {status}")
 

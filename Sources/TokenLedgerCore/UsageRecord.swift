@@ -174,13 +174,19 @@ public struct UnitCounts: Sendable, Hashable, Codable {
     public var webSearchCalls: Int = 0
     /// Images generated, for models billed per image.
     public var imagesGenerated: Int = 0
+    /// Seconds of audio, for models billed by duration (OpenAI Usage API audio transcriptions `seconds`).
+    public var audioSeconds: Int = 0
+    /// Characters of text, for models billed by length (OpenAI Usage API audio speeches `characters`).
+    public var characters: Int = 0
 
-    public init(webSearchCalls: Int = 0, imagesGenerated: Int = 0) {
+    public init(webSearchCalls: Int = 0, imagesGenerated: Int = 0, audioSeconds: Int = 0, characters: Int = 0) {
         self.webSearchCalls = webSearchCalls
         self.imagesGenerated = imagesGenerated
+        self.audioSeconds = audioSeconds
+        self.characters = characters
     }
 
-    public var isEmpty: Bool { webSearchCalls == 0 && imagesGenerated == 0 }
+    public var isEmpty: Bool { webSearchCalls == 0 && imagesGenerated == 0 && audioSeconds == 0 && characters == 0 }
 }
 
 /// A reasoning effort tier. Open-ended (providers add tiers), normalised to lower case;

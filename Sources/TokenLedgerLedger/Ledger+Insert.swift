@@ -6,16 +6,16 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// `INSERT INTO usage_record (39 columns) VALUES (39 ?)`, bound by `StoredUsage.bind(to:slot:fileID:)`.
+    /// `INSERT INTO usage_record (41 columns) VALUES (41 ?)`, bound by `StoredUsage.bind(to:slot:fileID:)`.
     static let insertColumnsSQL = insertSQL(rows: 1)
 
     /// The number of `usage_record` columns an insert binds per row.
-    static let columnsPerRow: Int32 = 39
+    static let columnsPerRow: Int32 = 41
 
     /// Rows per statement in the bulk insert of new keys (`insertRows`, pass 1).
     static let rowsPerStatement = 16
 
-    /// `INSERT INTO usage_record (39 columns) VALUES (39 ?), … ` with `rows` rows of placeholders.
+    /// `INSERT INTO usage_record (41 columns) VALUES (41 ?), … ` with `rows` rows of placeholders.
     static func insertSQL(rows: Int, orIgnore: Bool = false) -> String {
         let placeholders = "(" + [String](repeating: "?", count: Int(columnsPerRow)).joined(separator: ",") + ")"
         return """
@@ -25,7 +25,8 @@ extension Ledger {
                 reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
                 web_search_calls, images_generated, request_count, is_aggregate,
                 cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
-                source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
+                source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at,
+                audio_seconds, characters
             ) VALUES \([String](repeating: placeholders, count: rows).joined(separator: ", "))
             """
     }
@@ -183,7 +184,8 @@ extension Ledger {
                 reported_cost_pusd = excluded.reported_cost_pusd, source = excluded.source,
                 source_file_id = excluded.source_file_id, source_line = excluded.source_line, project = excluded.project,
                 session_id = excluded.session_id, request_id = excluded.request_id,
-                api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at
+                api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at,
+                audio_seconds = excluded.audio_seconds, characters = excluded.characters
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement
@@ -387,8 +389,8 @@ final class StoredUsage: Sendable {
         return texts
     }
 
-    /// Binds the 39 `usage_record` columns of `insertColumnsSQL`, in order, from parameter
-    /// `firstParameter` on (a later row of a several-row insert starts 39 further); every one, so no
+    /// Binds the 41 `usage_record` columns of `insertColumnsSQL`, in order, from parameter
+    /// `firstParameter` on (a later row of a several-row insert starts 41 further); every one, so no
     /// earlier binding survives (the texts point into `texts` only while it is alive) — except, with
     /// `bound`, an integer or NULL the parameter already holds.
     func bind(to statement: OpaquePointer, firstParameter: Int32 = 1, slot: Int64, fileID: Int64?, texts: PackedText.Binder,
@@ -413,6 +415,7 @@ final class StoredUsage: Sendable {
         bindText(); b.bind(fileID); b.bind(entry.location.map { Int64($0.line) })   // source
         bindText(); bindText(); bindText(); bindText(); bindText()   // project, session_id, request_id, api_key_hash, tags
         b.bind(importedAt)
+        b.bind(r.units.audioSeconds); b.bind(r.units.characters)
     }
 }
 

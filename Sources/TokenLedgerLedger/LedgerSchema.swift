@@ -196,6 +196,12 @@ enum LedgerSchema {
             try LedgerSchema.createRollupTriggers(db)
             try db.execute(sql: LedgerSchema.pricedUsageView(sourceFile: "(SELECT path FROM log_file WHERE log_file.id = source_file_id) AS source_file"))
         }
+        migrator.registerMigration("v4-unit-quantities") { db in
+            // The quantities models billed by a unit other than tokens bill by (whisper-1: seconds of
+            // audio; tts-1: characters), so reprice can price such a record again.
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN audio_seconds INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN characters INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

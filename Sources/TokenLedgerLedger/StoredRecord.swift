@@ -43,14 +43,14 @@ public struct StoredRecord: Sendable, Hashable {
         "reasoning_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens",
         "web_search_calls", "images_generated", "request_count", "is_aggregate", "cost_pusd", "unpriced_reason",
         "price_period", "price_layers", "reported_cost_pusd", "source", "source_file", "source_line", "project",
-        "session_id", "request_id", "api_key_hash", "tags", "imported_at",
+        "session_id", "request_id", "api_key_hash", "tags", "imported_at", "audio_seconds", "characters",
     ]
 
     /// `SELECT` of `selectedColumns` (then WHERE / ORDER BY on `usage_record.…`).
     static let selectSQL = "SELECT " + selectedColumns.map { $0 == "source_file" ? "log_file.path" : "usage_record.\($0)" }.joined(separator: ", ")
         + " FROM usage_record LEFT JOIN log_file ON log_file.id = usage_record.source_file_id"
 
-    /// A row of `selectSQL`. Reads by position: looking each of 39 columns up by name (GRDB compares
+    /// A row of `selectSQL`. Reads by position: looking each of 41 columns up by name (GRDB compares
     /// names case-insensitively, lower-casing each) was 80 % of building a record, and half of a push's CPU.
     init(row: Row) {
         let tokens = TokenCounts(
@@ -66,7 +66,7 @@ public struct StoredRecord: Sendable, Hashable {
             timestamp: Date(timeIntervalSince1970: TimeInterval(ts) / 1000), provider: row[4],
             model: row[5], effort: EffortTier(row[7] as String?), serviceTier: row[8],
             isBatch: row[9], tokens: tokens,
-            units: UnitCounts(webSearchCalls: row[21], imagesGenerated: row[22]),
+            units: UnitCounts(webSearchCalls: row[21], imagesGenerated: row[22], audioSeconds: row[39], characters: row[40]),
             source: row[30], channel: row[10], project: row[33], tags: tags,
             reportedCost: reported.map { Money(picodollars: Int128($0)) }, requestID: row[35],
             sessionID: row[34], apiKeyHash: row[36], requestCount: row[23],

@@ -906,7 +906,22 @@ output = 2.40
 provider = "deepseek"
 channel = "official"
 source = "https://api-docs.deepseek.com/quick_start/pricing"
-checked = "2026-11-25"
+checked = "2026-12-07"
+
+# Chinese public holidays: DeepSeek's peak hours apply Monday to Friday "excluding Chinese public
+# holidays" (its pricing page, as the third-party copies cited in pricing/README.md quote it), so a holiday
+# is off-peak all day. Dates are the State Council's holiday notices (days off only; the make-up working
+# days of 2026 all fall on weekends, which are off-peak anyway). The peak hours (09:00-18:00 Beijing) fall
+# on the same UTC date, so each Beijing date is the UTC date. 2027's dates are not listed yet.
+[[calendar]]
+name = "cn-public-holidays"
+source = "State Council holiday notices for 2025 and 2026"
+days = [
+  "2025-01-01", "2025-01-28..2025-02-04", "2025-04-04..2025-04-06", "2025-05-01..2025-05-05",
+  "2025-05-31..2025-06-02", "2025-10-01..2025-10-08",
+  "2026-01-01..2026-01-03", "2026-02-15..2026-02-23", "2026-04-04..2026-04-06", "2026-05-01..2026-05-05",
+  "2026-06-19..2026-06-21", "2026-09-25..2026-09-27", "2026-10-01..2026-10-07",
+]
 
 [[model]]
 id = "deepseek-chat"
@@ -915,7 +930,7 @@ encoding = "approximate"
 context_window = 131072
 max_output = 8192
 efforts = []
-notes = "DeepSeek's moving name: V3 (promotional price to 2025-02-08), V3.1 from 2025-08-21 (new price from 2025-09-05 16:00 UTC), V3.2-Exp from 2025-09-29 (price cut effective that day). Context was 64k before V3.1. From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 50% off: $0.135 / $0.035 hit / $0.55 (the off-peak window of that period; DeepSeek's pricing page as genai-prices 0.2.5 quotes it). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). LiteLLM has only the current price ($0.28 / $0.028 hit / $0.42). Its deepseek/deepseek-v3 entry ($0.27 / $0.07 / $1.10) is the Feb-Sep 2025 period."
+notes = "DeepSeek's moving name: V3 (promotional price to 2025-02-08), V3.1 from 2025-08-21 (new price from 2025-09-05 16:00 UTC), V3.2-Exp from 2025-09-29 (price cut effective that day). Context was 64k before V3.1. From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 50% off: $0.135 / $0.035 hit / $0.55 (the off-peak window of that period; DeepSeek's pricing page as genai-prices 0.2.5 quotes it). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). LiteLLM has only the current price ($0.28 / $0.028 hit / $0.42). Its deepseek/deepseek-v3 entry ($0.27 / $0.07 / $1.10) is the Feb-Sep 2025 period. From 2026-04-24 the name is the non-thinking mode of DeepSeek-V4-Flash at V4 Flash's prices (DeepSeek's pricing page: the names correspond to V4 Flash's non-thinking and thinking modes; its V4 Preview news retires them after 2026-07-24 15:59 UTC), with V4 Flash's cache-hit cut from 2026-04-27. genai-prices 0.2.5 still bills the name at the 2025 V3 prices; DeepSeek's page is followed."
 
 [[model.period]]
 from = "2024-12-26"
@@ -954,6 +969,18 @@ input = 0.28
 cached_input = 0.028
 output = 0.42
 
+[[model.period]]
+from = "2026-04-24"
+input = 0.14
+cached_input = 0.028
+output = 0.28
+
+[[model.period]]
+from = "2026-04-27"
+input = 0.14
+cached_input = 0.0028
+output = 0.28
+
 [[model]]
 id = "deepseek-reasoner"
 aliases = ["deepseek-r1", "deepseek/deepseek-r1-0528"]
@@ -961,7 +988,7 @@ encoding = "approximate"
 context_window = 131072
 max_output = 65536
 efforts = []
-notes = "DeepSeek's moving name: R1 from 2025-01-20, V3.1 thinking mode from 2025-08-21, V3.2-Exp thinking from 2025-09-29. Reasoning (CoT) tokens bill as output. Max output 64k (32k default). From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 75% off: $0.135 / $0.035 hit / $0.55 as DeepSeek's page rounded them (genai-prices 0.2.5 quotes the same figures). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). The alias deepseek-r1 prices R1 logs by this table. LiteLLM has only the current price; its deepseek/deepseek-r1 entry ($0.55 / $0.14 / $2.19) is the first period."
+notes = "DeepSeek's moving name: R1 from 2025-01-20, V3.1 thinking mode from 2025-08-21, V3.2-Exp thinking from 2025-09-29. Reasoning (CoT) tokens bill as output. Max output 64k (32k default). From 2025-02-26 to 2025-09-05 DeepSeek gave an off-peak discount, 16:30-00:30 UTC, of 75% off: $0.135 / $0.035 hit / $0.55 as DeepSeek's page rounded them (genai-prices 0.2.5 quotes the same figures). The window ends with the period on 2025-09-06 (the real end was 2025-09-05 16:00 UTC). Period boundaries at 16:00 UTC are rounded to the next UTC day (2025-02-08 16:00 -> 2025-02-09; 2025-09-05 16:00 -> 2025-09-06). The alias deepseek-r1 prices R1 logs by this table. LiteLLM has only the current price; its deepseek/deepseek-r1 entry ($0.55 / $0.14 / $2.19) is the first period. From 2026-04-24 the name is the thinking mode of DeepSeek-V4-Flash at V4 Flash's prices (DeepSeek's pricing page: the names correspond to V4 Flash's non-thinking and thinking modes; its V4 Preview news retires them after 2026-07-24 15:59 UTC), with V4 Flash's cache-hit cut from 2026-04-27. genai-prices 0.2.5 still bills the name at the 2025 V3 prices; DeepSeek's page is followed."
 
 [[model.period]]
 from = "2025-01-20"
@@ -994,6 +1021,18 @@ input = 0.28
 cached_input = 0.028
 output = 0.42
 
+[[model.period]]
+from = "2026-04-24"
+input = 0.14
+cached_input = 0.028
+output = 0.28
+
+[[model.period]]
+from = "2026-04-27"
+input = 0.14
+cached_input = 0.0028
+output = 0.28
+
 [[model]]
 id = "deepseek-v4-flash"
 aliases = []
@@ -1001,10 +1040,16 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 the listed prices are the off-peak rates. Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are also off-peak but are not modelled: a peak-hour request on such a holiday is over-priced (billed at peak). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows). From 2026-09-10 the name routes to V4.1 Flash (peak $0.30 / $0.006 / $1.20, as genai-prices lists). (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
+notes = "Launched 2026-04-24 (DeepSeek's V4 Preview news and pricing page, as the copies cited in pricing/README.md quote them) at $0.14 / $0.028 hit / $0.28; the cache-hit price fell to a tenth ($0.0028) from 2026-04-26 12:15 UTC, rounded here to 2026-04-27. From 2026-08-17 the listed prices are the off-peak rates. Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are off-peak all day: each peak window skips the calendar cn-public-holidays (2027's dates are not listed yet; a peak-hour request on a 2027 holiday is priced at peak until they are). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows). From 2026-09-10 the name routes to V4.1 Flash (peak $0.30 / $0.006 / $1.20, as genai-prices lists). (api-docs.deepseek.com/updates as cited by genai-prices 0.2.3 (PyPI, checked 2026-12-04).)"
 
 [[model.period]]
-from = "2026-04-01"
+from = "2026-04-24"
+input = 0.14
+cached_input = 0.028
+output = 0.28
+
+[[model.period]]
+from = "2026-04-27"
 input = 0.14
 cached_input = 0.0028
 output = 0.28
@@ -1019,11 +1064,13 @@ output = 0.66
 name = "peak"
 utc = "01:00-04:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period]]
 from = "2026-08-23"
@@ -1036,12 +1083,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period]]
 from = "2026-09-10"
@@ -1054,12 +1103,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model]]
 id = "deepseek-v4-pro"
@@ -1068,10 +1119,16 @@ encoding = "approximate"
 context_window = 1000000
 max_output = 8192
 efforts = []
-notes = "From LiteLLM only (not confirmed against DeepSeek's page); launch date not known here, the period starts 2026-04-01, an assumed start: records dated earlier stay unpriced. From 2026-08-17 the listed prices are the off-peak rates (peak $1.32 / $0.044 / $3.96, as genai-prices 0.2.5 lists). Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are also off-peak but are not modelled: a peak-hour request on such a holiday is over-priced (billed at peak). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows)."
+notes = "Launched 2026-04-24 at the 75 % discounted $0.435 / $0.03625 hit / $0.87, a discount DeepSeek later made the price; the cache-hit price fell to a tenth ($0.003625) from 2026-04-26 12:15 UTC, rounded here to 2026-04-27 (DeepSeek's pricing page as the copies cited in pricing/README.md quote it). From 2026-08-17 the listed prices are the off-peak rates (peak $1.32 / $0.044 / $3.96, as genai-prices 0.2.5 lists). Peak hours from 2026-08-17: 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no daylight saving), i.e. 01:00-04:00 and 06:00-10:00 UTC, bill every token at twice the off-peak rate (the windows with multiplier = 2). From 2026-08-23 weekends are off-peak all day; the Beijing peak hours fall on the same UTC date, so the windows apply Monday to Friday UTC. Chinese public holidays are off-peak all day: each peak window skips the calendar cn-public-holidays (2027's dates are not listed yet; a peak-hour request on a 2027 holiday is priced at peak until they are). Sources: DeepSeek's pricing page and update notes (api-docs.deepseek.com/quick_start/pricing, api-docs.deepseek.com/updates) as genai-prices 0.2.5 cites them (github.com/pydantic/genai-prices/issues/582 for the weekend rule), and DeepSeek's 2026-06-29 notice of the peak/off-peak scheme (2x in the two Beijing windows)."
 
 [[model.period]]
-from = "2026-04-01"
+from = "2026-04-24"
+input = 0.435
+cached_input = 0.03625
+output = 0.87
+
+[[model.period]]
+from = "2026-04-27"
 input = 0.435
 cached_input = 0.003625
 output = 0.87
@@ -1086,11 +1143,13 @@ output = 1.98
 name = "peak"
 utc = "01:00-04:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period]]
 from = "2026-08-23"
@@ -1103,12 +1162,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model]]
 id = "deepseek-flash"
@@ -1130,12 +1191,14 @@ name = "peak"
 utc = "01:00-04:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 [[model.period.window]]
 name = "peak"
 utc = "06:00-10:00"
 days = ["mon", "tue", "wed", "thu", "fri"]
 multiplier = 2
+except = "cn-public-holidays"
 
 """####),
         ("pricing/google.toml", ####"""
@@ -2397,13 +2460,14 @@ context_window = 32768
 efforts = []
 source = "https://docs.mistral.ai/inference/pricing"
 checked = "2026-12-07"
-notes = "Voxtral Small (chat with audio input). Text $0.10 in, $0.01 cached, output $0.30, raised to $0.40 on 2026-08-11; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Mistral's docs commit). Audio input is billed per minute ($0.004 / min), which the format cannot express: audio tokens here bill at the text input price, an under-estimate. Released 2025-07-15."
+notes = "Voxtral Small (chat with audio input). Text $0.10 in, $0.01 cached, output $0.30, raised to $0.40 on 2026-08-11; batch half (genai-prices 0.2.5 (PyPI, checked 2026-12-07), citing Mistral's docs commit). Audio input is billed by duration, $0.004 a minute (genai-prices: $0.24 an hour), priced from the audio seconds a record states; audio tokens a log counts without the seconds bill at the text input price, an under-estimate. Released 2025-07-15."
 
 [[model.period]]
 from = "2025-07-15"
 input = 0.10
 cached_input = 0.01
 output = 0.30
+audio_per_minute = 0.004
 batch = 0.5
 
 [[model.period]]
@@ -2411,7 +2475,22 @@ from = "2026-08-11"
 input = 0.10
 cached_input = 0.01
 output = 0.40
+audio_per_minute = 0.004
 batch = 0.5
+
+[[model]]
+id = "voxtral-mini-2507"
+aliases = ["voxtral-mini-transcribe-2507"]
+encoding = "approximate"
+context_window = 32768
+efforts = []
+source = "https://docs.mistral.ai/models/voxtral-mini-transcribe-25-07"
+checked = "2026-12-07"
+notes = "Voxtral Mini Transcribe (speech to text), billed by the duration of the audio: $0.002 a minute (Mistral's model page). Its use as a chat model is billed by tokens, which this entry does not price: a record with tokens and no audio seconds stays unpriced. voxtral-mini-latest is not an alias: it moved to Voxtral Mini Transcribe 2 (genai-prices: $0.003 a minute). Released 2025-07-15."
+
+[[model.period]]
+from = "2025-07-15"
+audio_per_minute = 0.002
 
 """####),
         ("pricing/openai.toml", ####"""
@@ -3035,17 +3114,18 @@ image_input = 5.00
 id = "gpt-realtime-2"
 aliases = []
 encoding = "o200k_base"
-context_window = 32000
-max_output = 4096
-efforts = []
-source = "https://platform.openai.com/docs/models/gpt-realtime-2"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only; launch date not known here, the period starts 2025-12-15 (after gpt-realtime-1.5), an assumed start: records dated earlier stay unpriced."
+context_window = 128000
+max_output = 32000
+efforts = ["minimal", "low", "medium", "high", "xhigh"]
+source = "https://developers.openai.com/api/docs/models/gpt-realtime-2"
+checked = "2026-12-07"
+notes = "OpenAI's model page: text $4 in, $0.40 cached, $24 out; audio $32 in, $0.40 cached, $64 out; image $5 in ($0.50 cached, not representable) per 1M tokens; 128,000 context, 32,000 max output. Released 2026-05-07 (OpenAI's 'New realtime voice models in the API' post of that day). genai-prices 0.2.5's $24 output agrees; the $16 this entry had came from LiteLLM's copy, which repeats gpt-realtime-1.5's text output."
 
 [[model.period]]
-from = "2025-12-15"
+from = "2026-05-07"
 input = 4.00
 cached_input = 0.40
-output = 16.00
+output = 24.00
 audio_input = 32.00
 cached_audio_input = 0.40
 audio_output = 64.00
@@ -3059,10 +3139,10 @@ context_window = 128000
 max_output = 32000
 efforts = []
 source = "https://platform.openai.com/docs/models/gpt-realtime-2.1"
-notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). From LiteLLM only (text output $24); launch date not known here: the period starts 2026-03-05 (gpt-5.4, the first model with the regional uplift), an assumed start: records dated earlier stay unpriced. LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
+notes = "Image input $5 per 1M image tokens (LiteLLM files it under a per-image key). Prices as OpenAI's model page lists them (text $4 / $0.40 / $24, audio $32 / $0.40 / $64, image $5). Launch date not known here: it updates gpt-realtime-2 (released 2026-05-07), so the period starts 2026-05-07, the earliest it can be, an assumed start (the 2026-03-05 start this entry had predates gpt-realtime-2). LiteLLM lists a 1.1x regional-processing uplift (EU/US data residency), not modelled."
 
 [[model.period]]
-from = "2026-03-05"
+from = "2026-05-07"
 input = 4.00
 cached_input = 0.40
 output = 24.00
@@ -4474,6 +4554,73 @@ output = 12.00
 audio_output = 12.00
 
 [[model]]
+id = "gpt-realtime-whisper"
+aliases = []
+encoding = "approximate"
+context_window = 16000
+max_output = 2000
+efforts = []
+source = "https://developers.openai.com/api/docs/models/gpt-realtime-whisper"
+checked = "2026-12-07"
+notes = "Streaming speech to text priced by audio duration, $0.017 a minute (OpenAI's model page: 'priced by audio duration rather than text tokens'; genai-prices 0.2.5 writes $1.02 an hour, the same). Released 2026-05-07 with gpt-realtime-2."
+
+[[model.period]]
+from = "2026-05-07"
+audio_per_minute = 0.017
+
+[[model]]
+id = "gpt-realtime-translate"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://community.openai.com/t/new-realtime-voice-models-in-the-api/1380471"
+checked = "2026-12-07"
+notes = "Live speech translation priced by audio duration, $0.034 a minute (OpenAI's announcement of 2026-05-07 in its developer forum; the model page was not available to confirm). Released 2026-05-07."
+
+[[model.period]]
+from = "2026-05-07"
+audio_per_minute = 0.034
+
+[[model]]
+id = "whisper-1"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://openai.com/api/pricing/"
+checked = "2026-12-07"
+notes = "Speech to text billed by the duration of the audio: $0.006 a minute (OpenAI's pricing page; genai-prices 0.2.5 (PyPI, checked 2026-12-07) writes $0.36 an hour, LiteLLM $0.0001 a second: the same price). Billed per second, so the quantity is the audio seconds a Usage API audio transcriptions result states. Available since 2023-03-01 (the Whisper API launch)."
+
+[[model.period]]
+from = "2023-03-01"
+audio_per_minute = 0.006
+
+[[model]]
+id = "tts-1"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://openai.com/api/pricing/"
+checked = "2026-12-07"
+notes = "Text to speech billed by the characters of the input text: $15 per 1M characters (OpenAI's pricing page; genai-prices 0.2.5 (PyPI, checked 2026-12-07) and LiteLLM's $0.000015 a character agree). The quantity is the characters a Usage API audio speeches result states. Launch date assumed 2023-11-06 (OpenAI DevDay, when the speech API was announced)."
+
+[[model.period]]
+from = "2023-11-06"
+per_1m_characters = 15
+
+[[model]]
+id = "tts-1-hd"
+aliases = []
+encoding = "approximate"
+efforts = []
+source = "https://openai.com/api/pricing/"
+checked = "2026-12-07"
+notes = "Text to speech, high definition: $30 per 1M characters (OpenAI's pricing page; genai-prices 0.2.5 (PyPI, checked 2026-12-07) and LiteLLM's $0.00003 a character agree). Launch date assumed 2023-11-06 (OpenAI DevDay)."
+
+[[model.period]]
+from = "2023-11-06"
+per_1m_characters = 30
+
+[[model]]
 id = "computer-use-preview-2025-03-11"
 aliases = ["computer-use-preview"]
 encoding = "o200k_base"
@@ -4571,6 +4718,174 @@ notes = "Retired 2024-12-06; for old logs. $10 / $30 per 1M, image input as text
 from = "2023-11-06"
 input = 10.00
 output = 30.00
+
+"""####),
+        ("pricing/openrouter.toml", ####"""
+# OpenRouter channel: models served only by resellers, USD per 1M tokens (see pricing/FORMAT.md,
+# 'Reseller channels' and 'Reseller-only models'). OpenRouter passes the provider's own price through for
+# the models the official tables list (its slugs are aliases there), so this file lists only models no
+# provider sells on its own API: open-weight models (Llama, Mixtral, gpt-oss, Qwen open weights) that
+# OpenRouter's upstream hosts serve. Prices are OpenRouter's published per-model list as LiteLLM's file
+# has it (keys "openrouter/<slug>", checked 2026-12-07) unless a model's notes say otherwise; that copy
+# carries no dates, so each first period starts at the model's public release, an assumed date.
+# OpenRouter's own usage.cost on each response is the provider-stated cost: reconcile with
+# `tokenledger report --reconcile`.
+
+[table]
+provider = "openrouter"
+channel = "openrouter"
+source = "https://openrouter.ai/models"
+checked = "2026-12-07"
+
+[[model]]
+id = "meta-llama/llama-3.1-70b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 131072
+efforts = []
+notes = "Llama 3.1 70B Instruct (Meta's open weights; Meta sells no API of its own). Prices from genai-prices 0.2.5 (PyPI, checked 2026-12-07), which follows OpenRouter's published list (LiteLLM's copy has no entry for this slug): $0.10 / $0.28 until 2026-10-18, $0.40 / $0.40 from 2026-10-19, $0.72 / $0.72 from 2026-11-03. The first period's start is assumed (the model's release, 2024-07-23); genai-prices gives it no date."
+
+[[model.period]]
+from = "2024-07-23"
+input = 0.10
+output = 0.28
+
+[[model.period]]
+from = "2026-10-19"
+input = 0.40
+output = 0.40
+
+[[model.period]]
+from = "2026-11-03"
+input = 0.72
+output = 0.72
+
+[[model]]
+id = "meta-llama/llama-3-70b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 8192
+efforts = []
+notes = "Llama 3 70B Instruct (Meta's open weights). $0.59 in / $0.79 out per 1M as LiteLLM's file has OpenRouter's list; the start 2024-04-18 is the model's release, assumed."
+
+[[model.period]]
+from = "2024-04-18"
+input = 0.59
+output = 0.79
+
+[[model]]
+id = "mistralai/mixtral-8x22b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 65536
+efforts = []
+notes = "Mixtral 8x22B Instruct (open weights; Mistral's own API no longer lists it). $0.65 in / $0.65 out per 1M as LiteLLM's file has OpenRouter's list; the start 2024-04-17 is the model's release, assumed."
+
+[[model.period]]
+from = "2024-04-17"
+input = 0.65
+output = 0.65
+
+[[model]]
+id = "mistralai/mistral-7b-instruct"
+reseller_only = true
+aliases = []
+encoding = "approximate"
+context_window = 32768
+efforts = []
+notes = "Mistral 7B Instruct (open weights; Mistral's own API no longer lists it). $0.13 in / $0.13 out per 1M as LiteLLM's file has OpenRouter's list; the start 2023-09-27 is the model's release, assumed."
+
+[[model.period]]
+from = "2023-09-27"
+input = 0.13
+output = 0.13
+
+[[model]]
+id = "openai/gpt-oss-120b"
+reseller_only = true
+aliases = []
+encoding = "o200k_harmony"
+context_window = 131072
+efforts = []
+notes = "gpt-oss-120b (OpenAI's open weights; OpenAI's API does not serve it). $0.18 in / $0.8 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-08-05 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-08-05"
+input = 0.18
+output = 0.8
+
+[[model]]
+id = "openai/gpt-oss-20b"
+reseller_only = true
+aliases = []
+encoding = "o200k_harmony"
+context_window = 131072
+efforts = []
+notes = "gpt-oss-20b (OpenAI's open weights; OpenAI's API does not serve it). $0.02 in / $0.1 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-08-05 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-08-05"
+input = 0.02
+output = 0.1
+
+[[model]]
+id = "qwen/qwen-2.5-coder-32b-instruct"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 33792
+efforts = []
+notes = "Qwen2.5 Coder 32B Instruct (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.18 in / $0.18 out per 1M as LiteLLM's file has OpenRouter's list; the start 2024-11-12 is the model's release, assumed."
+
+[[model.period]]
+from = "2024-11-12"
+input = 0.18
+output = 0.18
+
+[[model]]
+id = "qwen/qwen3-235b-a22b-2507"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 262144
+efforts = []
+notes = "Qwen3 235B A22B Instruct 2507 (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.071 in / $0.1 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-07-21 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-07-21"
+input = 0.071
+output = 0.1
+
+[[model]]
+id = "qwen/qwen3-235b-a22b-thinking-2507"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 262144
+efforts = []
+notes = "Qwen3 235B A22B Thinking 2507 (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.11 in / $0.6 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-07-25 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-07-25"
+input = 0.11
+output = 0.6
+
+[[model]]
+id = "qwen/qwen3-coder"
+reseller_only = true
+aliases = []
+encoding = "qwen"
+context_window = 262100
+efforts = []
+notes = "Qwen3 Coder 480B A35B (Alibaba's open weights; no Alibaba Cloud table is bundled). $0.22 in / $0.95 out per 1M as LiteLLM's file has OpenRouter's list; the start 2025-07-22 is the model's release, assumed."
+
+[[model.period]]
+from = "2025-07-22"
+input = 0.22
+output = 0.95
 
 """####),
         ("pricing/xai.toml", ####"""

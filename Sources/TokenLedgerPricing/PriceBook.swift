@@ -37,6 +37,7 @@ public struct PriceBook: Sendable {
         self.tables = tables
         self.terms = terms
         self.routes = routes
+        var resellerOnly: [Int] = []
         for (t, table) in tables.enumerated() {
             if table.isOfficial {
                 for (m, model) in table.models.enumerated() {
@@ -48,11 +49,21 @@ public struct PriceBook: Sendable {
                 }
             } else {
                 if channelTables[table.channel] == nil { channelTables[table.channel] = t }
+                resellerOnly.append(t)
                 var models = channelModels[table.channel] ?? [:]
                 for (m, model) in table.models.enumerated() where models[model.id.lowercased()] == nil {
                     models[model.id.lowercased()] = m
                 }
                 channelModels[table.channel] = models
+            }
+        }
+        // Models only a reseller sells resolve to that channel's entry, after every official name (an
+        // official table listing the same name wins).
+        for t in resellerOnly {
+            for (m, model) in tables[t].models.enumerated() where model.resellerOnly {
+                let ref = ModelRef(table: t, model: m)
+                if byID[model.id.lowercased()] == nil { byID[model.id.lowercased()] = ref }
+                for alias in model.aliases where byAlias[alias.lowercased()] == nil { byAlias[alias.lowercased()] = ref }
             }
         }
     }
@@ -115,6 +126,9 @@ public struct PriceBook: Sendable {
 
     /// Every official model, table by table.
     public var allModels: [PricedModel] { officialTables.flatMap(\.models) }
+
+    /// Models only a reseller sells (channel entries with `reseller_only = true`), table by table.
+    public var resellerOnlyModels: [PricedModel] { tables.filter { !$0.isOfficial }.flatMap { $0.models.filter(\.resellerOnly) } }
 
     func lookup(_ lowered: String) -> ModelRef? { byID[lowered] ?? byAlias[lowered] }
 

@@ -43,6 +43,19 @@ public enum PriceCheck {
                 if !seen.insert(model.id.lowercased()).inserted {
                     problems.append(PriceProblem(location: model.location, message: "\(model.id) appears twice in the \(table.channel) channel"))
                 }
+                if model.resellerOnly {
+                    // No provider sells it: there is no official price to record or compare, but its
+                    // names must not shadow an official model's.
+                    if let official = book.model(id: model.id) {
+                        problems.append(PriceProblem(location: model.location,
+                            message: "the channel \(table.channel) marks '\(model.id)' reseller_only, but the official table lists it as \(official.id); drop reseller_only and price it as a channel entry"))
+                    }
+                    if model.periods.contains(where: { $0.official != nil || $0.assumed }) {
+                        problems.append(PriceProblem(location: model.location,
+                            message: "\(model.id) is reseller_only: its periods have no official price to record (drop 'official' and 'assumed')"))
+                    }
+                    continue
+                }
                 guard let official = book.model(id: model.id), official.id == model.id else {
                     let hint = book.model(id: model.id).map { "; use the canonical id '\($0.id)'" } ?? ""
                     problems.append(PriceProblem(location: model.location,

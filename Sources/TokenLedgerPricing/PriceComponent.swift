@@ -15,11 +15,15 @@ public enum PriceComponent: String, Sendable, Hashable, CaseIterable, Comparable
     case imageOutput = "image_output"
     case perImage = "per_image"
     case webSearchPer1k = "web_search_per_1k"
+    /// Audio billed by duration (Whisper, Voxtral transcription): USD per minute, the quantity in seconds.
+    case audioPerMinute = "audio_per_minute"
+    /// Text billed by length (text to speech: tts-1): USD per 1M characters.
+    case per1MCharacters = "per_1m_characters"
 
     /// The component whose price applies when this one is not given; nil when absent means "not billed".
     public var fallback: PriceComponent? {
         switch self {
-        case .input, .output, .perImage, .webSearchPer1k: return nil
+        case .input, .output, .perImage, .webSearchPer1k, .audioPerMinute, .per1MCharacters: return nil
         case .cachedInput, .cacheWrite5m, .audioInput, .imageInput: return .input
         case .cacheWrite1h: return .cacheWrite5m
         case .reasoning, .audioOutput, .imageOutput: return .output
@@ -28,14 +32,49 @@ public enum PriceComponent: String, Sendable, Hashable, CaseIterable, Comparable
     }
 
     /// True for token prices (USD per 1M tokens); false for per-unit prices.
-    public var isPerMillionTokens: Bool { self != .perImage && self != .webSearchPer1k }
+    public var isPerMillionTokens: Bool { !isUnit }
+
+    /// True for prices of something other than tokens (images, calls, minutes, characters).
+    public var isUnit: Bool {
+        switch self {
+        case .perImage, .webSearchPer1k, .audioPerMinute, .per1MCharacters: return true
+        default: return false
+        }
+    }
+
+    /// The components that bill something other than tokens.
+    public static let units: [PriceComponent] = allCases.filter(\.isUnit)
 
     /// The unit a price of this component is written in, for tables and help.
     public var unit: String {
         switch self {
         case .perImage: return "per image"
         case .webSearchPer1k: return "per 1k calls"
+        case .audioPerMinute: return "per minute of audio"
+        case .per1MCharacters: return "per 1M characters"
         default: return "per 1M tokens"
+        }
+    }
+
+    /// How many of the quantity one price is for: 1M tokens, 1k calls, 60 seconds (a minute), 1M
+    /// characters, 1 image.
+    public var quantityPerPrice: Int128 {
+        switch self {
+        case .perImage: return 1
+        case .webSearchPer1k: return 1_000
+        case .audioPerMinute: return 60
+        default: return 1_000_000
+        }
+    }
+
+    /// What a model with this price bills by, for unpriced causes: "tokens", "minutes of audio".
+    public var billingUnit: String {
+        switch self {
+        case .perImage: return "generated images"
+        case .webSearchPer1k: return "web search calls"
+        case .audioPerMinute: return "minutes of audio"
+        case .per1MCharacters: return "characters"
+        default: return "tokens"
         }
     }
 
@@ -58,10 +97,12 @@ public enum PriceComponent: String, Sendable, Hashable, CaseIterable, Comparable
         case .imageOutput: return 10
         case .perImage: return 11
         case .webSearchPer1k: return 12
+        case .audioPerMinute: return 13
+        case .per1MCharacters: return 14
         }
     }
 
-    public static let count = 13
+    public static let count = 15
 
     public static func < (a: PriceComponent, b: PriceComponent) -> Bool { a.ordinal < b.ordinal }
     public static func == (a: PriceComponent, b: PriceComponent) -> Bool { a.ordinal == b.ordinal }

@@ -76,6 +76,7 @@ public struct PriceSourceFile: Sendable {
         "cache_write_1h_mtok": .cacheWrite1h, "output_mtok": .output, "output_reasoning_mtok": .reasoning,
         "input_audio_mtok": .audioInput, "output_audio_mtok": .audioOutput, "cache_audio_read_mtok": .cachedAudioInput,
         "input_image_mtok": .imageInput, "output_image_mtok": .imageOutput, "web_searches_kcount": .webSearchPer1k,
+        "input_mchars": .per1MCharacters,
     ]
 
     /// Reads either format, told apart by shape; `provider` (ours) keeps only that provider's models.
@@ -146,9 +147,13 @@ public struct PriceSourceFile: Sendable {
                     periods.append(genaiPeriod(prices, from: nil, problems: &problems))
                 }
                 out.notConverted += problems.map { (name, $0) }
-                periods = periods.filter { $0.prices[.input] != nil && $0.prices[.output] != nil }
+                // Token prices, or a unit price (per minute of audio, per 1M characters) alone.
+                periods = periods.filter {
+                    ($0.prices[.input] != nil && $0.prices[.output] != nil)
+                        || ($0.prices[.input] == nil && $0.prices[.output] == nil && ($0.prices[.audioPerMinute] != nil || $0.prices[.per1MCharacters] != nil))
+                }
                 guard !periods.isEmpty else {
-                    out.notConverted.append((name, "no input and output price per token"))
+                    out.notConverted.append((name, "no input and output price per token, and no price per minute or character"))
                     continue
                 }
                 periods.sort { ($0.from ?? Int.min) < ($1.from ?? Int.min) }
@@ -183,6 +188,21 @@ public struct PriceSourceFile: Sendable {
         var tierThreshold: Int?
         var tierPrices = ComponentPrices()
         for (key, value) in prices.members {
+            // Audio by duration: genai-prices writes USD per hour, the tables USD per minute (÷ 60, kept
+            // only when exact at six decimals).
+            if key == "audio_hours" || key == "input_audio_hours" {
+                guard let hourly = money(value) else {
+                    problems.append("\(key) = \(LiteLLMImport.numberText(value)) is not an exact price with at most six decimals")
+                    continue
+                }
+                let (perMinute, rest) = hourly.picodollars.quotientAndRemainder(dividingBy: 60)
+                guard rest == 0, perMinute % 1_000_000 == 0 else {
+                    problems.append("\(key) = \(LiteLLMImport.numberText(value)) per hour is not a whole number of millionths of a dollar per minute")
+                    continue
+                }
+                period.prices[.audioPerMinute] = Money(picodollars: perMinute)
+                continue
+            }
             guard let component = genaiKeys[key] else {
                 if value.decimal?.significand != 0 { problems.append("\(key) not converted (no such component)") }
                 continue

@@ -13,6 +13,8 @@ public struct PriceTable: Sendable, Hashable {
     /// When the prices were last compared with the source ("2026-11-20").
     public var checked: String?
     public var models: [PricedModel]
+    /// Named date lists (`[[calendar]]`) the table's windows skip.
+    public var calendars: [PriceCalendar] = []
     public var line: Int
     /// Set for a user table (`$XDG_CONFIG_HOME/tokenledger/prices/*.toml` or a config `[[prices]] path`):
     /// the layer name "user:FILE" its prices carry. Nil for the bundled tables.
@@ -53,6 +55,10 @@ public struct PricedModel: Sendable, Hashable {
     /// True when `ID-YYYYMMDD` (a dated snapshot the tables do not list) names this model at its prices
     /// (`dated_snapshots = true`; Anthropic-style ids). Declared per model, never inferred.
     public var datedSnapshots = false
+    /// Channel tables only: no provider sells the model itself (`reseller_only = true`:
+    /// meta-llama/llama-3.1-70b-instruct on OpenRouter), so the channel's entry carries its facts and
+    /// its name resolves to this channel's price even when a record names no channel.
+    public var resellerOnly = false
     /// Price periods sorted by start date.
     public var periods: [PricePeriod]
     public var location: SourceLocation
@@ -187,19 +193,41 @@ public struct TimeOfDay: Sendable, Hashable {
     public var second: Int
     /// 0 = Monday ... 6 = Sunday (UTC).
     public var weekday: Int
+    /// The UTC date (days since 1970-01-01), for windows that skip listed dates (public holidays);
+    /// nil when only the time of day and weekday are known (such a moment is never on a skipped date).
+    public var day: Int?
 
-    public init(second: Int, weekday: Int) {
+    public init(second: Int, weekday: Int, day: Int? = nil) {
         self.second = second
         self.weekday = weekday
+        self.day = day
     }
 
-    /// The UTC time of day and weekday of `date`.
+    /// The UTC time of day, weekday and date of `date`.
     public init(_ date: Date) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         second = seconds - day * 86_400
         // 1970-01-01 was a Thursday (3 when Monday is 0).
         weekday = ((day + 3) % 7 + 7) % 7
+        self.day = day
+    }
+}
+
+/// Dates a table names once (`[[calendar]]`: a country's public holidays) for windows to skip
+/// (`except = "NAME"`).
+public struct PriceCalendar: Sendable, Hashable {
+    public var name: String
+    /// UTC dates, days since 1970-01-01.
+    public var days: Set<Int>
+    public var source: String?
+    public var location: SourceLocation
+
+    public init(name: String, days: Set<Int>, source: String? = nil, location: SourceLocation) {
+        self.name = name
+        self.days = days
+        self.source = source
+        self.location = location
     }
 }
 
@@ -217,6 +245,10 @@ public struct TimeWindow: Sendable, Hashable {
     public var days: [Int]
     public var prices: ComponentPrices
     public var multiplier: Rate?
+    /// Dates the window does not apply on (`except = "cn-public-holidays"`: DeepSeek's off-peak all
+    /// day on Chinese public holidays), and the calendar's name; empty when none.
+    public var exceptDays: Set<Int> = []
+    public var exceptCalendar: String?
     public var location: SourceLocation
 
     public init(name: String, start: Int, end: Int, days: [Int] = [], prices: ComponentPrices, multiplier: Rate? = nil, location: SourceLocation) {
@@ -232,19 +264,21 @@ public struct TimeWindow: Sendable, Hashable {
     /// True when `moment` falls in the window.
     public func contains(_ moment: TimeOfDay) -> Bool {
         if !days.isEmpty && !days.contains(moment.weekday) { return false }
+        if let day = moment.day, exceptDays.contains(day) { return false }
         let minute = moment.second / 60
         return start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
     }
 
     static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
-    /// "01:00-04:00"
-    public var utcText: String { "\(Self.clock(start))-\(Self.clock(end))" }
+    /// "01:00-04:00"; a whole day from midnight is "00:00-24:00" (the reader refuses an empty range).
+    public var utcText: String { "\(Self.clock(start))-\(Self.clock(end == start ? end + 1_440 : end))" }
 
     /// "peak 01:00-04:00 UTC (mon-fri)" for notes and `prices show`.
     public var description: String {
         var text = "\(name) \(utcText) UTC"
         if !days.isEmpty { text += " (\(dayList))" }
+        if let exceptCalendar { text += " except \(exceptCalendar)" }
         return text
     }
 

@@ -28,6 +28,9 @@ public struct PriceTableReader {
 
     private init(file: String) { self.file = file }
 
+    /// The table's `[[calendar]]`s by name, read before its models.
+    private var calendars: [String: PriceCalendar] = [:]
+
     /// Parses `text` (named `file` in messages) into a table plus the problems found; the table is nil
     /// only when the TOML itself is unreadable or the header is unusable.
     public static func read(_ text: String, file: String) -> (table: PriceTable?, problems: [PriceProblem]) {
@@ -59,7 +62,7 @@ public struct PriceTableReader {
     // MARK: Table
 
     private mutating func readTable(_ root: TOMLTable) -> PriceTable? {
-        unknownKeys(root, allowed: ["table", "model"], in: "the file (expected [table] and [[model]] sections)")
+        unknownKeys(root, allowed: ["table", "model", "calendar"], in: "the file (expected [table], [[calendar]] and [[model]] sections)")
         let header: TOMLTable
         do {
             guard let h = try root.table("table") else {
@@ -84,6 +87,18 @@ public struct PriceTableReader {
             if provider.isEmpty { return nil }
         }
         let isOfficial = channel == "official"
+        var calendarList: [PriceCalendar] = []
+        do {
+            for t in try root.tables("calendar") {
+                if let c = readCalendar(t) {
+                    if calendars[c.name] != nil { problem(t.location, "the calendar '\(c.name)' is defined twice") }
+                    calendars[c.name] = c
+                    calendarList.append(c)
+                }
+            }
+        } catch {
+            problem(error)
+        }
         var models: [PricedModel] = []
         do {
             for model in try root.tables("model") {
@@ -92,16 +107,45 @@ public struct PriceTableReader {
         } catch {
             problem(error)
         }
-        return PriceTable(file: file, provider: provider, channel: channel, source: source, checked: checked, models: models, line: header.line)
+        var table = PriceTable(file: file, provider: provider, channel: channel, source: source, checked: checked, models: models, line: header.line)
+        table.calendars = calendarList
+        return table
+    }
+
+    /// One `[[calendar]]`: `name`, `days` as dates ("2026-10-01") or inclusive ranges
+    /// ("2026-10-01..2026-10-07"), optional `source` and `notes`.
+    private mutating func readCalendar(_ t: TOMLTable) -> PriceCalendar? {
+        unknownKeys(t, allowed: ["name", "days", "source", "notes"], in: "[[calendar]]")
+        do {
+            let name = try t.requiredString("name")
+            var days: Set<Int> = []
+            for entry in try t.strings("days") ?? [] {
+                let ends = entry.components(separatedBy: "..")
+                guard (1...2).contains(ends.count), let first = PriceDate.parse(ends[0]), let last = PriceDate.parse(ends[ends.count - 1]),
+                      first <= last, last - first < 366 else {
+                    problem(t.location(of: "days"), "'\(entry)' in the days of the calendar '\(name)' is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD, first day first)")
+                    continue
+                }
+                days.formUnion(first...last)
+            }
+            if days.isEmpty { problem(t.location, "the calendar '\(name)' lists no days") }
+            return PriceCalendar(name: name, days: days, source: try t.string("source"), location: t.location)
+        } catch {
+            problem(error)
+            return nil
+        }
     }
 
     // MARK: Model
 
     private mutating func readModel(_ t: TOMLTable, provider: String, official: Bool) -> PricedModel? {
-        let allowed: Set<String> = official
-            ? ["id", "aliases", "encoding", "context_window", "max_output", "efforts", "source", "checked", "notes", "dated_snapshots", "period"]
-            : ["id", "notes", "period"]
-        unknownKeys(t, allowed: allowed, in: official ? "[[model]]" : "a channel's [[model]] (only id, notes and periods)")
+        let facts: Set<String> = ["id", "aliases", "encoding", "context_window", "max_output", "efforts", "source", "checked", "notes", "period"]
+        // A channel's entry for a model no provider sells itself carries the model's facts too.
+        let resellerOnly = !official && (try? t.bool("reseller_only")) == true
+        let allowed: Set<String> = official ? facts.union(["dated_snapshots"])
+            : resellerOnly ? facts.union(["reseller_only"]) : ["id", "notes", "period", "reseller_only"]
+        unknownKeys(t, allowed: allowed, in: official ? "[[model]]"
+            : resellerOnly ? "a channel's reseller-only [[model]]" : "a channel's [[model]] (only id, notes and periods; the model's facts only with reseller_only = true)")
         let id: String
         do {
             id = try t.requiredString("id")
@@ -123,6 +167,7 @@ public struct PriceTableReader {
             model.checked = try t.date("checked")
             model.notes = try t.string("notes")
             model.datedSnapshots = try t.bool("dated_snapshots") ?? false
+            model.resellerOnly = try t.bool("reseller_only") ?? false
         } catch {
             problem(error)
         }
@@ -165,7 +210,9 @@ public struct PriceTableReader {
             return nil
         }
         let prices = readPrices(t, what: "\(modelID) from \(PriceDate.text(from))")
-        for required in [PriceComponent.input, .output] where prices[required] == nil && t[required.rawValue] == nil {
+        // A model billed only by a unit (minutes of audio, characters, images) may have no token prices.
+        let unitBilled = PriceComponent.units.contains { $0 != .webSearchPer1k && (prices[$0] != nil || t[$0.rawValue] != nil) }
+        for required in [PriceComponent.input, .output] where !unitBilled && prices[required] == nil && t[required.rawValue] == nil {
             problem(t.location, "the period of \(modelID) from \(PriceDate.text(from)) has no '\(required.rawValue)' price (required)")
         }
         var period = PricePeriod(from: from, prices: prices, location: t.location)
@@ -253,7 +300,7 @@ public struct PriceTableReader {
 
     /// One `[[model.period.window]]`: name, `utc = "HH:MM-HH:MM"`, optional `days`, prices and/or a multiplier.
     private mutating func readWindow(_ t: TOMLTable, modelID: String) -> TimeWindow? {
-        unknownKeys(t, allowed: PriceComponent.keys.union(["name", "utc", "days", "multiplier"]), in: "[[model.period.window]] of \(modelID)")
+        unknownKeys(t, allowed: PriceComponent.keys.union(["name", "utc", "days", "multiplier", "except"]), in: "[[model.period.window]] of \(modelID)")
         do {
             let name = try t.string("name") ?? "window"
             guard let utc = try t.string("utc") else {
@@ -281,7 +328,16 @@ public struct PriceTableReader {
             if prices.isEmpty && multiplier == nil {
                 problem(t.location, "the window '\(name)' of \(modelID) gives neither prices nor a multiplier")
             }
-            return TimeWindow(name: name, start: start, end: end % 1_440, days: days.sorted(), prices: prices, multiplier: multiplier, location: t.location)
+            var window = TimeWindow(name: name, start: start, end: end % 1_440, days: days.sorted(), prices: prices, multiplier: multiplier, location: t.location)
+            if let except = try t.string("except") {
+                if let calendar = calendars[except] {
+                    window.exceptDays = calendar.days
+                    window.exceptCalendar = except
+                } else {
+                    problem(t.location(of: "except"), "the window '\(name)' of \(modelID) skips the calendar '\(except)', which this table does not define ([[calendar]] name = \"\(except)\" before the models)")
+                }
+            }
+            return window
         } catch {
             problem(error)
             return nil

@@ -12,11 +12,19 @@ public enum PriceTableWriter {
         lines.append("channel = \(quoted(table.channel))")
         if let s = table.source { lines.append("source = \(quoted(s))") }
         if let c = table.checked { lines.append("checked = \(quoted(c))") }
+        for calendar in table.calendars {
+            lines.append("")
+            lines.append("[[calendar]]")
+            lines.append("name = \(quoted(calendar.name))")
+            if let s = calendar.source { lines.append("source = \(quoted(s))") }
+            lines.append("days = [\(calendar.days.sorted().map { quoted(PriceDate.text($0)) }.joined(separator: ", "))]")
+        }
         for model in table.models {
             lines.append("")
             lines.append("[[model]]")
             lines.append("id = \(quoted(model.id))")
-            if table.isOfficial {
+            if model.resellerOnly { lines.append("reseller_only = true") }
+            if table.isOfficial || model.resellerOnly {
                 if !model.aliases.isEmpty { lines.append("aliases = [\(model.aliases.map(quoted).joined(separator: ", "))]") }
                 if let e = model.encoding { lines.append("encoding = \(quoted(e))") }
                 if let w = model.contextWindow { lines.append("context_window = \(w)") }
@@ -69,6 +77,7 @@ public enum PriceTableWriter {
                     }
                     lines += prices(window.prices)
                     if let m = window.multiplier, let text = decimalText(m) { lines.append("multiplier = \(text)") }
+                    if let c = window.exceptCalendar { lines.append("except = \(quoted(c))") }
                 }
             }
         }

@@ -41,7 +41,7 @@ public struct PriceUpdate: Sendable {
     public var notConverted: [(model: String, reason: String)]
 
     /// The components compared for known models: the ones every source and every provider page give.
-    public static let comparedComponents: [PriceComponent] = [.input, .cachedInput, .cacheWrite5m, .cacheWrite1h, .output]
+    public static let comparedComponents: [PriceComponent] = [.input, .cachedInput, .cacheWrite5m, .cacheWrite1h, .output, .audioPerMinute, .per1MCharacters]
 
     /// Plans an update: `book` holds the prices in force (bundled plus user tables, no terms);
     /// `existing` the current update tables by provider (they are refreshed, not replaced); `folder`

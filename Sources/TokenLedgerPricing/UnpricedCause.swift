@@ -10,6 +10,9 @@ public enum UnpricedCause: String, Sendable, Hashable, CaseIterable, Comparable 
     case noChannelPrice = "no_channel_price"
     /// Token counts that cannot be priced (inconsistent or too large).
     case badTokens = "bad_tokens"
+    /// The record states no quantity its model bills by (seconds of audio for whisper-1), or only
+    /// quantities the model has no price for (seconds for gpt-4o-transcribe, billed by tokens).
+    case missingQuantity = "missing_quantity"
     case other
 
     /// "unknown model", for sentences.
@@ -19,6 +22,7 @@ public enum UnpricedCause: String, Sendable, Hashable, CaseIterable, Comparable 
         case .beforeFirstPrice: return "dated before the model's first price"
         case .noChannelPrice: return "no price through its channel"
         case .badTokens: return "token counts that cannot be priced"
+        case .missingQuantity: return "no quantity the model bills by"
         case .other: return "other"
         }
     }
@@ -34,6 +38,8 @@ public enum UnpricedCause: String, Sendable, Hashable, CaseIterable, Comparable 
             return "add the model to a channel table in $XDG_CONFIG_HOME/tokenledger/prices/ (channel = \"<name>\"), then tokenledger reprice"
         case .badTokens:
             return "check the log lines with tokenledger cost; the counts themselves are wrong"
+        case .missingQuantity:
+            return "import the export that states the quantity the model bills by (OpenAI's Usage API audio results give seconds and characters); tokenledger prices show <model> names it"
         case .other:
             return "tokenledger prices show <model> explains which price is missing"
         }
@@ -49,6 +55,8 @@ public enum UnpricedCause: String, Sendable, Hashable, CaseIterable, Comparable 
             self = .beforeFirstPrice
         } else if reason.hasPrefix("the token counts") {
             self = .badTokens
+        } else if reason.hasSuffix("so its cost is unknown.") && (reason.contains(" bills by ") || reason.hasPrefix("the record states only ")) {
+            self = .missingQuantity
         } else {
             self = .other
         }
@@ -61,7 +69,8 @@ public enum UnpricedCause: String, Sendable, Hashable, CaseIterable, Comparable 
         case .beforeFirstPrice: return 1
         case .noChannelPrice: return 2
         case .badTokens: return 3
-        case .other: return 4
+        case .missingQuantity: return 4
+        case .other: return 5
         }
     }
 

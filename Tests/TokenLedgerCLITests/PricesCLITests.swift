@@ -225,7 +225,7 @@ struct PricesCLITests {
         #expect(peak[path: "prices", "output"] == .string("3.96"))
 
         let text = try cli.run("prices", "show", "deepseek-v4-pro", "--at", "2026-09-01T02:00:00Z")
-        #expect(text.stdout.contains("time window peak 06:00-10:00 UTC (mon, tue, wed, thu, fri): every price ×2"))
+        #expect(text.stdout.contains("time window peak 06:00-10:00 UTC (mon, tue, wed, thu, fri) except cn-public-holidays: every price ×2"))
         #expect(text.stdout.contains("(applies at the time asked)"))
     }
 

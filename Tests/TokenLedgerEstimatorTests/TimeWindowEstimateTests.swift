@@ -20,7 +20,7 @@ struct TimeWindowEstimateTests {
         #expect(peakTotal == offPeakTotal + offPeakTotal)
         #expect(peak.expected.notes.contains { $0.contains("peak 01:00-04:00 UTC") })
         #expect(!offPeak.expected.notes.contains { $0.contains("peak") })
-        #expect(peak.expected.timeWindow == "peak 01:00-04:00 UTC (mon, tue, wed, thu, fri)")
+        #expect(peak.expected.timeWindow == "peak 01:00-04:00 UTC (mon, tue, wed, thu, fri) except cn-public-holidays")
         #expect(offPeak.expected.timeWindow == nil)
     }
 }

@@ -31,16 +31,32 @@ struct OpenAIUsageAdapterTests {
     @Test("pages as JSON Lines: an error response skipped, a cut page reported, a repeated page, non-token results skipped")
     func jsonLinesPages() throws {
         let out = try AdapterHarness.run(adapter, file: AdapterHarness.fixture("fixtures/logs/openai-usage/usage_pages.jsonl"))
-        #expect(out.entries.map { $0.location?.line } == [1, 1, 4, 4, 5])
+        #expect(out.entries.map { $0.location?.line } == [1, 1, 4, 4, 5, 5])
         #expect(out.malformed.map(\.line) == [3])
-        #expect(out.skipped == 2) // the error on line 2, the audio_speeches result on line 5
+        #expect(out.skipped == 1) // the error on line 2
         #expect(out.entries[0].dedupKey == out.entries[2].dedupKey && out.entries[1].dedupKey == out.entries[3].dedupKey)
         #expect(out.entries[1].dedupKey == "openai-usage:embeddings:1764028800:1764115200:-:-:-:text-embedding-3-small:-:-")
         let r = out.records
         // Old shape (no cache-write, no uncached): 3000 − 1000 = 2000.
         #expect(r[0].tokens == TokenCounts(input: 2000, cacheRead: 1000, output: 500) && r[0].project == nil && r[0].apiKeyHash == nil)
         #expect(r[1].tokens == TokenCounts(input: 8000) && r[1].requestCount == 16)
-        #expect(r[4].model == "dall-e-3" && r[4].units.imagesGenerated == 4 && r[4].tokens == TokenCounts())
+        #expect(r[4].model == "tts-1" && r[4].units == UnitCounts(characters: 4200) && r[4].requestCount == 6 && r[4].tokens == TokenCounts())
+        #expect(r[5].model == "dall-e-3" && r[5].units.imagesGenerated == 4 && r[5].tokens == TokenCounts())
+    }
+
+    @Test("audio results: transcription seconds and speech characters are the quantities those models bill by")
+    func audioResults() throws {
+        let out = try AdapterHarness.run(adapter, file: AdapterHarness.fixture("fixtures/logs/openai-usage/usage_audio.jsonl"))
+        #expect(out.malformed.isEmpty)
+        #expect(out.skipped == 1) // the vector-store result
+        let r = out.records
+        #expect(r.map(\.model) == ["whisper-1", "gpt-4o-transcribe", "tts-1-hd", "whisper-1"])
+        #expect(r[0].units == UnitCounts(audioSeconds: 754) && r[0].requestCount == 9 && r[0].tokens == TokenCounts())
+        #expect(r[1].units == UnitCounts(audioSeconds: 300) && r[1].project == "proj_abc")
+        #expect(r[2].units == UnitCounts(characters: 123_457) && r[2].requestCount == 5)
+        // No seconds but requests: kept (the requests happened), with no quantity to price.
+        #expect(r[3].units == UnitCounts() && r[3].requestCount == 3)
+        #expect(out.entries[0].dedupKey == "openai-usage:audio_transcriptions:1764115200:1764201600:proj_abc:-:-:whisper-1:-:-")
     }
 
     @Test("the dashboard CSV by header name: same keys as the API for the same bucket, \"59200.0\" numbers, a short row")

@@ -13,7 +13,8 @@ struct LedgerStateTests {
             timestamp: Date(timeIntervalSince1970: 1_764_000_000.25), provider: "openai", model: model, effort: .high,
             serviceTier: "flex", isBatch: true,
             tokens: TokenCounts(input: 200, cacheRead: 800, output: output, reasoning: 2),
-            units: UnitCounts(webSearchCalls: 1), source: "openai-chat", channel: "302ai", project: "acme",
+            // A cost LiteLLM worked out (not one the provider stated), so an unknown model stays unpriced.
+            units: UnitCounts(webSearchCalls: 1, audioSeconds: 4, characters: 9), source: "litellm", channel: "302ai", project: "acme",
             tags: ["team": "core", "env": "prod"], reportedCost: Money(decimalText: "0.0012"),
             requestID: "chatcmpl-\(key)", sessionID: "s1", apiKeyHash: SHA256.shortHash(of: "sk-secret"))
         return LedgerEntry(record: record, dedupKey: "openai:\(key)", location: SourceLocation(file: "/logs/a.jsonl", line: 7), supersedeRank: 3)

@@ -126,6 +126,8 @@ struct BundledPricesTests {
         // The slug's tail alone is not a name the provider uses: no alias, no guess.
         #expect(book.resolve(model: "claude-4.5-haiku-20251001").modelID == nil)
         #expect(book.resolve(model: "mistral-large").modelID == nil)
-        #expect(book.resolve(model: "meta-llama/llama-3.1-70b-instruct").modelID == nil)
+        // A model only resellers sell resolves to the OpenRouter channel's own entry; its tail alone does not.
+        #expect(book.resolve(model: "meta-llama/llama-3.1-70b-instruct") == .resolved(modelID: "meta-llama/llama-3.1-70b-instruct"))
+        #expect(book.resolve(model: "llama-3.1-70b-instruct").modelID == nil)
     }
 }

@@ -127,4 +127,27 @@ struct PriceUpdateTests {
         #expect(throws: PriceSourceFile.Error.unknownShape) { try PriceSourceFile.read(json: "[1, 2]") }
         #expect(throws: PriceSourceFile.Error.self) { try PriceSourceFile.read(json: "{not json") }
     }
+
+    @Test("genai-prices' per-hour audio and per-1M-character prices become per-minute and per-character prices, exactly")
+    func unitPrices() throws {
+        let json = """
+            [{"id": "openai", "models": [
+              {"id": "whisper-1", "prices": {"audio_hours": 0.36, "input_audio_hours": 0.36}},
+              {"id": "tts-1", "prices": {"input_mchars": 15}},
+              {"id": "odd-transcriber", "prices": {"audio_hours": 0.1}}
+            ]}]
+            """
+        let source = try PriceSourceFile.read(json: json)
+        // $0.36 an hour = $0.006 a minute; $15 per 1M characters as written.
+        #expect(source.models.first { $0.name == "whisper-1" }?.periods.first?.prices[.audioPerMinute] == usd("0.006"))
+        #expect(source.models.first { $0.name == "tts-1" }?.periods.first?.prices[.per1MCharacters] == usd("15"))
+        // $0.10 an hour is $0.001666… a minute: not exact, so not converted (and said so).
+        #expect(!source.models.contains { $0.name == "odd-transcriber" })
+        #expect(source.notConverted.contains { $0.model == "odd-transcriber" && $0.reason.contains("per hour is not a whole number") })
+        // Against the bundled tables both agree: nothing to change.
+        let update = PriceUpdate.plan(source: source, book: try PriceBook.bundled(), existing: [:], folder: "/prices",
+                                      today: Self.today, onlyNew: false)
+        #expect(update.unchanged == 2 && update.changes.isEmpty)
+    }
 }
+

@@ -133,5 +133,87 @@ struct TimeWindowTests {
         #expect(problems.map(\.location.line) == [15, 16], "\(problems)")
         #expect(problems.first?.message.contains("HH:MM-HH:MM") == true)
     }
-}
 
+    @Test("Chinese public holidays are off-peak all day: 2026-10-01 to 07 and 2026-09-25 (a Friday), not the weekdays around them")
+    func publicHolidays() throws {
+        let book = try PriceBook.bundled()
+        // deepseek-v4-pro from 2026-08-23: off-peak $0.66 + $0.022 + $1.98 = $2.662, peak twice that.
+        let offPeak = usd("2.662"), peak = usd("5.324")
+        let expected: [(String, Money)] = [
+            ("2026-09-24T02:00:00Z", peak),      // Thursday before the Mid-Autumn holiday
+            ("2026-09-25T02:00:00Z", offPeak),   // Friday, Mid-Autumn Festival
+            ("2026-09-30T07:00:00Z", peak),      // Wednesday, a working day
+            ("2026-10-01T02:00:00Z", offPeak),   // Thursday, National Day
+            ("2026-10-07T09:59:59Z", offPeak),   // Wednesday, last day of the National Day holiday
+            ("2026-10-08T01:00:00Z", peak),      // Thursday, back to work
+        ]
+        for (time, cost) in expected {
+            #expect(try total(book, "deepseek-v4-pro", at: time) == cost, "\(time)")
+        }
+        // V4.1 Flash ($0.15 + $0.003 + $0.60 = $0.753 off-peak) skips the same days.
+        #expect(try total(book, "deepseek-flash", at: "2026-10-02T02:00:00Z") == usd("0.753"))
+        #expect(try total(book, "deepseek-flash", at: "2026-10-09T02:00:00Z") == usd("1.506"))
+        let window = try #require(book.model(id: "deepseek-v4-pro")?.period(on: PriceDate.parse("2026-10-01")!)?.windows.first)
+        #expect(window.description == "peak 01:00-04:00 UTC (mon, tue, wed, thu, fri) except cn-public-holidays")
+    }
+
+    @Test("a calendar: dates and inclusive ranges; an unknown calendar or a bad range is an error with its line")
+    func calendars() throws {
+        let text = """
+            [table]
+            provider = "x"
+            channel = "official"
+
+            [[calendar]]
+            name = "days-off"
+            days = ["2026-01-01", "2026-01-05..2026-01-06"]
+
+            [[model]]
+            id = "m"
+            encoding = "approximate"
+
+            [[model.period]]
+            from = "2025-01-01"
+            input = 1
+            output = 1
+
+            [[model.period.window]]
+            name = "peak"
+            utc = "00:00-24:00"
+            multiplier = 2
+            except = "days-off"
+            """
+        let table = try PriceTable.parse(text, file: "x.toml")
+        let book = PriceBook(tables: [table])
+        let tokens = TokenCounts(input: 1_000_000)
+        for (day, cost) in [("2026-01-01", "1"), ("2026-01-02", "2"), ("2026-01-04", "2"), ("2026-01-05", "1"), ("2026-01-06", "1"), ("2026-01-07", "2")] {
+            #expect(book.cost(of: try record("m", at: day + "T12:00:00Z", tokens: tokens)).total == usd(cost), "\(day)")
+        }
+        // The writer keeps the calendar and the window's exception.
+        let again = PriceBook(tables: [try PriceTable.parse(PriceTableWriter.toml(table), file: "again.toml")])
+        #expect(again.cost(of: try record("m", at: "2026-01-06T12:00:00Z", tokens: tokens)).total == usd("1"))
+
+        let bad = text.replacingOccurrences(of: "except = \"days-off\"", with: "except = \"holidays\"")
+            .replacingOccurrences(of: "2026-01-05..2026-01-06", with: "2026-01-06..2026-01-05")
+        let (_, problems) = PriceTableReader.read(bad, file: "bad.toml")
+        #expect(problems.map(\.location.line) == [7, 22], "\(problems)")
+        #expect(problems.last?.message.contains("skips the calendar 'holidays', which this table does not define") == true)
+    }
+
+    @Test("deepseek-chat and deepseek-reasoner are V4 Flash from its launch, 2026-04-24")
+    func legacyNamesMoveToV4Flash() throws {
+        let book = try PriceBook.bundled()
+        for model in ["deepseek-chat", "deepseek-reasoner"] {
+            // V3.2-Exp the day before: $0.28 + $0.028 + $0.42 = $0.728.
+            #expect(try total(book, model, at: "2026-04-23T12:00:00Z") == usd("0.728"), "\(model)")
+            // V4 Flash at launch: $0.14 + $0.028 + $0.28 = $0.448; after the cache-hit cut $0.14 + $0.0028 + $0.28.
+            #expect(try total(book, model, at: "2026-04-24T12:00:00Z") == usd("0.448"), "\(model)")
+            #expect(try total(book, model, at: "2026-05-05T02:00:00Z") == usd("0.4228"), "\(model)")
+        }
+        #expect(try total(book, "deepseek-v4-flash", at: "2026-04-25T12:00:00Z") == usd("0.448"))
+        // V4 Pro at launch: $0.435 + $0.03625 + $0.87 = $1.34125; from 2026-04-27 $0.435 + $0.003625 + $0.87.
+        #expect(try total(book, "deepseek-v4-pro", at: "2026-04-24T12:00:00Z") == usd("1.34125"))
+        #expect(try total(book, "deepseek-v4-pro", at: "2026-04-27T12:00:00Z") == usd("1.308625"))
+        #expect(try total(book, "deepseek-v4-pro", at: "2026-04-23T12:00:00Z") == nil)
+    }
+}

@@ -14,7 +14,8 @@ import TokenLedgerLedger
 /// was not grouped by model: the record's model is "unknown" and stays unpriced), `project_id`
 /// (→ project unless `--project`), `api_key_id` (→ short hash), `user_id` (→ tag), `batch` (→ isBatch),
 /// `service_tier`. Completions, embeddings and moderations results are read (images: images
-/// generated); audio, vector-store and code-interpreter results are not token usage and are skipped.
+/// generated; audio speeches: `characters`; audio transcriptions: `seconds` of audio, the quantities
+/// those models bill by); vector-store and code-interpreter results are not model usage and are skipped.
 /// Dedup key: `openai-usage:<kind>:<start>:<end>:<project>:<user>:<key hash>:<model>:<batch>:<tier>`.
 package struct OpenAIUsageAdapter: LogAdapter {
     public init() {}
@@ -74,8 +75,8 @@ final class OpenAIUsageParser: StructuredLogParser {
     }
 
     private func read(_ f: Fields, line: Int, emit: (LogItem) -> Void) {
-        guard ["completions", "embeddings", "moderations", "images"].contains(f.kind) else {
-            emit(.skipped) // audio seconds/characters, vector-store bytes, sessions: not token usage
+        guard ["completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions"].contains(f.kind) else {
+            emit(.skipped) // vector-store bytes, code-interpreter sessions: not model usage
             return
         }
         do throws(UsageProblem) {
@@ -100,6 +101,8 @@ final class OpenAIUsageParser: StructuredLogParser {
             t.imageOutput = try count("output_image_tokens")
             if let problem = t.quickInconsistency { throw UsageProblem(problem) }
             if f.kind == "images" { units.imagesGenerated = try count("images") }
+            if f.kind == "audio_speeches" { units.characters = try count("characters") }
+            if f.kind == "audio_transcriptions" { units.audioSeconds = try count("seconds") }
             let requests = try count("num_model_requests")
             if t.total == 0 && units.isEmpty && requests == 0 {
                 emit(.skipped)
