@@ -10,7 +10,7 @@ extension Ledger {
     static let insertColumnsSQL = insertSQL(rows: 1)
 
     /// The number of `usage_record` columns an insert binds per row.
-    static let columnsPerRow: Int32 = 39
+    static let columnsPerRow: Int32 = 41
 
     /// Rows per statement in the bulk insert of new keys (`insertRows`, pass 1).
     static let rowsPerStatement = 16
@@ -25,7 +25,8 @@ extension Ledger {
                 reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
                 web_search_calls, images_generated, request_count, is_aggregate,
                 cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
-                source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at
+                source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at,
+                repository, branch
             ) VALUES \([String](repeating: placeholders, count: rows).joined(separator: ", "))
             """
     }
@@ -183,7 +184,8 @@ extension Ledger {
                 reported_cost_pusd = excluded.reported_cost_pusd, source = excluded.source,
                 source_file_id = excluded.source_file_id, source_line = excluded.source_line, project = excluded.project,
                 session_id = excluded.session_id, request_id = excluded.request_id,
-                api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at
+                api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at,
+                repository = excluded.repository, branch = excluded.branch
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement
@@ -384,6 +386,7 @@ final class StoredUsage: Sendable {
         texts.append(columns.unpricedReason); texts.append(cost.periodStart); texts.append(columns.priceLayers)
         texts.append(r.source); texts.append(r.project); texts.append(r.sessionID); texts.append(r.requestID)
         texts.append(r.apiKeyHash); texts.append(r.tags.isEmpty ? nil : tagsJSON(r.tags))
+        texts.append(r.repository); texts.append(r.branch)
         return texts
     }
 
@@ -413,6 +416,7 @@ final class StoredUsage: Sendable {
         bindText(); b.bind(fileID); b.bind(entry.location.map { Int64($0.line) })   // source
         bindText(); bindText(); bindText(); bindText(); bindText()   // project, session_id, request_id, api_key_hash, tags
         b.bind(importedAt)
+        bindText(); bindText()                                       // repository, branch
     }
 }
 

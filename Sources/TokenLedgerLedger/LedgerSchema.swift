@@ -196,6 +196,12 @@ enum LedgerSchema {
             try LedgerSchema.createRollupTriggers(db)
             try db.execute(sql: LedgerSchema.pricedUsageView(sourceFile: "(SELECT path FROM log_file WHERE log_file.id = source_file_id) AS source_file"))
         }
+        migrator.registerMigration("v4-repository-branch") { db in
+            // Where the money went in the code: the repository (remote without credentials, or the
+            // working folder's name) and the git branch a coding agent's request was made from.
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN repository TEXT")
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN branch TEXT")
+        }
         return migrator
     }
 

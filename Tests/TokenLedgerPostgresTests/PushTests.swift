@@ -24,7 +24,8 @@ enum LocalLedger {
                 project: ["search", "tab\there", "line\nbreak", "back\\slash", nil][n % 5],
                 tags: n % 4 == 0 ? ["team": "core", "env": "prod"] : [:],
                 reportedCost: n % 9 == 0 ? Money(picodollars: Int128(n) * 1_000_000_000) : nil,
-                requestID: "req-\(n)", sessionID: "sess-\(n % 3)")
+                requestID: "req-\(n)", sessionID: "sess-\(n % 3)",
+                repository: ["github.com/acme/shop", nil, "api"][n % 3], branch: ["main", "feature/x", nil, "tab\tbranch"][n % 4])
             return LedgerEntry(record: record, dedupKey: "k:\(prefix):\(n)", location: SourceLocation(file: "/logs/\(prefix).jsonl", line: n + 1))
         }
     }

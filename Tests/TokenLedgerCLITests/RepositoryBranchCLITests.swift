@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+
+/// `report --by repo`, `--by branch` and `--branch NAME` over coding agents' logs, in every format.
+@Suite("Spend per repository and branch")
+struct RepositoryBranchCLITests {
+    @Test("--by repo,branch groups by the remote and branch the agents logged; --branch keeps one branch in every format")
+    func reportByRepositoryAndBranch() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let imported = try cli.run("import", "--json",
+                                   CLIRunner.fixture("fixtures/logs/codex-git"),
+                                   CLIRunner.fixture("fixtures/logs/claude-code/projects/-home-dev-src-shop/6f1d2c3a-1111-4aaa-8bbb-000000000001.jsonl"))
+        #expect(imported.status == 0)
+
+        let grouped = try cli.run("report", "--by", "repo,branch", "--format", "json")
+        #expect(grouped.status == 0)
+        let rows = try #require(try JSONParser.parse(grouped.stdout)["rows"]?.array)
+        let pairs = Set(rows.map { "\($0["repo"]?.string ?? "-")@\($0["branch"]?.string ?? "-")" })
+        #expect(pairs == ["github.com/acme/billing-api@feature/invoices", "shop@main"])
+
+        for format in ["table", "csv", "markdown", "html", "json", "prometheus"] {
+            let r = try cli.run("report", "--by", "branch,model", "--branch", "feature/invoices", "--format", format)
+            #expect(r.status == 0, "\(format): \(r.stderr)")
+            #expect(r.stdout.contains("feature/invoices") && r.stdout.contains("gpt-5.1-codex"), "\(format)")
+            #expect(!r.stdout.contains("claude-"), "\(format) keeps only the branch's requests")
+        }
+
+        // The hourly rollup cannot filter by branch: a --by model report with --branch must still filter.
+        let byModel = try cli.run("report", "--by", "model", "--branch", "main", "--format", "csv")
+        #expect(byModel.status == 0 && byModel.stdout.contains("claude-") && !byModel.stdout.contains("gpt-5.1-codex"))
+
+        let none = try cli.run("report", "--branch", "no-such-branch")
+        #expect(none.stdout.contains("--branch no-such-branch") || none.stderr.contains("--branch no-such-branch"))
+    }
+}
