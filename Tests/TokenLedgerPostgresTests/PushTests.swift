@@ -126,14 +126,14 @@ struct PushTests {
 
 @Suite("team ledger migrations", .enabled(if: TestServer.available, TestServer.skipReason))
 struct TeamLedgerMigrationTests {
-    @Test("a new database gets v1 once; connecting again applies nothing")
+    @Test("a new database gets every migration once; connecting again applies nothing")
     func migratesOnce() async throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         let first = try db.connect()
-        #expect(try first.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
         let second = try db.connect()
-        #expect(try second.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
     }
 
     @Test("two machines connecting to a new database at once: one migrates, both work")
@@ -143,8 +143,8 @@ struct TeamLedgerMigrationTests {
         async let a = db.connect(machine: "a")
         async let b = db.connect(machine: "b")
         let (x, y) = try await (a, b)
-        #expect(try x.appliedMigrations() == ["v1-team-ledger"])
-        #expect(try y.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
+        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
     }
 
     @Test("a database with other tables is refused, and so is one migrated by a newer version")
