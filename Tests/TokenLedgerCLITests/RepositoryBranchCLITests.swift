@@ -35,3 +35,24 @@ struct RepositoryBranchCLITests {
         #expect(none.stdout.contains("--branch no-such-branch") || none.stderr.contains("--branch no-such-branch"))
     }
 }
+
+/// A tool's telemetry and its session files describe the same requests under different keys.
+@Suite("Telemetry and session files of one tool")
+struct TelemetryOverlapCLITests {
+    @Test("importing both warns once per tool with the count and the command that keeps one source; one source alone does not warn")
+    func warnsOnOverlap() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let sessions = CLIRunner.fixture("fixtures/logs/otel-overlap/projects")
+        let telemetry = CLIRunner.fixture("fixtures/logs/otel-overlap/telemetry/claude-code-events.jsonl")
+        let first = try cli.run("import", sessions)
+        #expect(first.status == 0 && !first.stderr.contains("warning"))
+        let second = try cli.run("import", telemetry)
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("warning: 2 requests were imported both from OpenTelemetry events and from Claude Code's session files (1 session)"))
+        #expect(second.stderr.contains("tokenledger import --agents"))
+        let json = try cli.run("import", "--json", "--format", "otel", CLIRunner.fixture("fixtures/logs/otel/agents-logs.jsonl"))
+        let warnings = try #require(try JSONParser.parse(json.stdout)["warnings"]?.array)
+        #expect(warnings.count == 1 && warnings[0].string?.contains("2 requests") == true)
+    }
+}
