@@ -20,6 +20,8 @@ public enum LogAdapters {
         ClineTaskAdapter(.cline),
         ClineTaskAdapter(.rooCode),
         ClineTaskAdapter(.kiloCode),
+        GooseAdapter(),
+        KimiCLIAdapter(),
         OpenTelemetryAdapter(),
         LLMAdapter(),
         LiteLLMAdapter(),

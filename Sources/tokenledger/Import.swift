@@ -50,7 +50,7 @@ extension TokenLedgerCommand {
         var claudeCode = false
         @Flag(help: "Import Codex CLI rollouts from their default folders ($CODEX_HOME or ~/.codex: sessions, archived_sessions).")
         var codex = false
-        @Flag(help: "Import every supported coding agent's default folders that exist (Claude Code, Codex CLI, Gemini CLI, Qwen Code, OpenCode, Cline, Roo Code, Kilo Code; see tokenledger sources).")
+        @Flag(help: "Import every supported coding agent's default folders that exist (Claude Code, Codex CLI, Gemini CLI, Qwen Code, OpenCode, Cline, Roo Code, Kilo Code, Goose, Kimi CLI; see tokenledger sources).")
         var agents = false
         @Flag(help: "List the quarantined (malformed) lines, with their text read back from the log files, and exit.")
         var quarantine = false
