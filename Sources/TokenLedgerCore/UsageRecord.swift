@@ -50,6 +50,12 @@ public struct UsageRecord: Sendable, Hashable, Codable {
     public var requestID: String?
     /// Session or conversation id, for `--by session`.
     public var sessionID: String?
+    /// The repository the request was made from, for `--by repo`: its remote without scheme,
+    /// credentials or `.git` ("github.com/acme/shop") when the log names one, else the working
+    /// folder's name. Nil when the log does not say.
+    public var repository: String?
+    /// The git branch checked out when the request was made, for `--by branch` and `--branch`.
+    public var branch: String?
     /// Short hash of the API key that made the request (never the key itself).
     public var apiKeyHash: String?
     /// How many requests this record stands for: 1 for a single response, N for an aggregated bucket.
@@ -63,7 +69,8 @@ public struct UsageRecord: Sendable, Hashable, Codable {
         serviceTier: String? = nil, isBatch: Bool = false, tokens: TokenCounts = TokenCounts(),
         units: UnitCounts = UnitCounts(), source: String, channel: String? = nil, project: String? = nil,
         tags: [String: String] = [:], reportedCost: Money? = nil, requestID: String? = nil,
-        sessionID: String? = nil, apiKeyHash: String? = nil, requestCount: Int = 1, isAggregate: Bool = false
+        sessionID: String? = nil, apiKeyHash: String? = nil, requestCount: Int = 1, isAggregate: Bool = false,
+        repository: String? = nil, branch: String? = nil
     ) {
         self.timestamp = timestamp
         self.provider = provider
@@ -83,6 +90,8 @@ public struct UsageRecord: Sendable, Hashable, Codable {
         self.apiKeyHash = apiKeyHash
         self.requestCount = requestCount
         self.isAggregate = isAggregate
+        self.repository = repository
+        self.branch = branch
     }
 }
 

@@ -29,6 +29,8 @@ extension LogAdapters {
     public static let agents: [(tool: String, format: String)] = [
         ("Claude Code", "claude-code"), ("Codex CLI", "codex"), ("Gemini CLI", "gemini-cli"),
         ("Qwen Code", "qwen-code"), ("OpenCode", "opencode"), ("OpenCode", "opencode-db"),
+        ("Cline", "cline"), ("Roo Code", "roo-code"), ("Kilo Code", "kilo-code"),
+        ("Goose", "goose"), ("Kimi CLI", "kimi-cli"),
     ]
 
     /// Every supported agent's default folders that exist on this machine, with their file counts.

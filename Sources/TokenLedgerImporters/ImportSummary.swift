@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerPricing
 
 /// What one `tokenledger import` run did, for the one-line summary and `--json`.
@@ -27,8 +28,21 @@ public struct ImportSummary: Sendable, Hashable {
     public var bytesRead: Int64 = 0
     /// Paths that could not be read, one sentence each.
     public var problems: [String] = []
+    /// Things the import did but that make reports wrong unless the user acts (the same requests
+    /// imported from a tool's telemetry and its session files), one sentence each with the fix.
+    public var warnings: [String] = []
 
     public init() {}
+
+    /// The warning for requests found both in a tool's telemetry and in its session files, with the
+    /// command that leaves one copy: re-import the session files alone into a fresh ledger.
+    public static func telemetryWarning(_ overlap: TelemetryOverlap, ledgerPath: String) -> String {
+        let tool = LogAdapters.agents.first { $0.format == overlap.source }?.tool ?? overlap.source
+        let n = overlap.requests, s = overlap.sessions
+        return "\(n) request\(n == 1 ? " was" : "s were") imported both from OpenTelemetry events and from \(tool)'s session files "
+            + "(\(s) session\(s == 1 ? "" : "s")), so reports count \(n == 1 ? "it" : "them") twice; keep one source: "
+            + "mv '\(ledgerPath)' '\(ledgerPath).bak' && tokenledger import --agents (the telemetry can go to its own ledger with --db)."
+    }
 
     /// True when no file could be read or was already up to date: the run failed.
     public var nothingRead: Bool { filesRead == 0 && filesUnchanged == 0 }
@@ -64,6 +78,7 @@ public struct ImportSummary: Sendable, Hashable {
             "skipped": .int(skipped), "quarantined": .int(quarantined), "unpriced": .int(unpriced),
             "unpriced_causes": .array(unpricedCauses.map(\.json)),
             "bytes_read": .number(String(bytesRead)), "problems": .array(problems.map { .string($0) }),
+            "warnings": .array(warnings.map { .string($0) }),
         ]
     }
 }

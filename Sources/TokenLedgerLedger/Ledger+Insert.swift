@@ -10,7 +10,7 @@ extension Ledger {
     static let insertColumnsSQL = insertSQL(rows: 1)
 
     /// The number of `usage_record` columns an insert binds per row.
-    static let columnsPerRow: Int32 = 41
+    static let columnsPerRow: Int32 = 43
 
     /// Rows per statement in the bulk insert of new keys (`insertRows`, pass 1).
     static let rowsPerStatement = 16
@@ -26,7 +26,7 @@ extension Ledger {
                 web_search_calls, images_generated, request_count, is_aggregate,
                 cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
                 source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at,
-                audio_seconds, characters
+                audio_seconds, characters, repository, branch
             ) VALUES \([String](repeating: placeholders, count: rows).joined(separator: ", "))
             """
     }
@@ -185,7 +185,8 @@ extension Ledger {
                 source_file_id = excluded.source_file_id, source_line = excluded.source_line, project = excluded.project,
                 session_id = excluded.session_id, request_id = excluded.request_id,
                 api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at,
-                audio_seconds = excluded.audio_seconds, characters = excluded.characters
+                audio_seconds = excluded.audio_seconds, characters = excluded.characters,
+                repository = excluded.repository, branch = excluded.branch
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement
@@ -386,6 +387,7 @@ final class StoredUsage: Sendable {
         texts.append(columns.unpricedReason); texts.append(cost.periodStart); texts.append(columns.priceLayers)
         texts.append(r.source); texts.append(r.project); texts.append(r.sessionID); texts.append(r.requestID)
         texts.append(r.apiKeyHash); texts.append(r.tags.isEmpty ? nil : tagsJSON(r.tags))
+        texts.append(r.repository); texts.append(r.branch)
         return texts
     }
 
@@ -416,6 +418,7 @@ final class StoredUsage: Sendable {
         bindText(); bindText(); bindText(); bindText(); bindText()   // project, session_id, request_id, api_key_hash, tags
         b.bind(importedAt)
         b.bind(r.units.audioSeconds); b.bind(r.units.characters)
+        bindText(); bindText()                                       // repository, branch
     }
 }
 

@@ -202,6 +202,12 @@ enum LedgerSchema {
             try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN audio_seconds INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN characters INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v5-repository-branch") { db in
+            // Where the money went in the code: the repository (remote without credentials, or the
+            // working folder's name) and the git branch a coding agent's request was made from.
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN repository TEXT")
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN branch TEXT")
+        }
         return migrator
     }
 

@@ -10,7 +10,7 @@ struct PackedText: Sendable {
 
     init(capacity: Int) {
         bytes.reserveCapacity(capacity)
-        spans.reserveCapacity(32)
+        spans.reserveCapacity(36)
     }
 
     /// Appends one value (nil for NULL).

@@ -44,6 +44,7 @@ public struct StoredRecord: Sendable, Hashable {
         "web_search_calls", "images_generated", "request_count", "is_aggregate", "cost_pusd", "unpriced_reason",
         "price_period", "price_layers", "reported_cost_pusd", "source", "source_file", "source_line", "project",
         "session_id", "request_id", "api_key_hash", "tags", "imported_at", "audio_seconds", "characters",
+        "repository", "branch",
     ]
 
     /// `SELECT` of `selectedColumns` (then WHERE / ORDER BY on `usage_record.…`).
@@ -70,7 +71,7 @@ public struct StoredRecord: Sendable, Hashable {
             source: row[30], channel: row[10], project: row[33], tags: tags,
             reportedCost: reported.map { Money(picodollars: Int128($0)) }, requestID: row[35],
             sessionID: row[34], apiKeyHash: row[36], requestCount: row[23],
-            isAggregate: row[24])
+            isAggregate: row[24], repository: row[41], branch: row[42])
         let file: String? = row[31]
         let line: Int? = row[32]
         let cost: Int64? = row[25]

@@ -19,7 +19,7 @@ extension TeamLedger {
         "web_search_calls", "images_generated", "request_count", "is_aggregate",
         "cost_pusd", "unpriced_reason", "price_period", "price_layers", "reported_cost_pusd",
         "source", "source_file", "source_line", "project", "session_id", "request_id", "api_key_hash", "tags",
-        "machine", "imported_at",
+        "machine", "imported_at", "repository", "branch",
     ]
 
     /// The upsert from staging into usage_record, returning one row per inserted or replaced record
@@ -129,6 +129,8 @@ enum CopyRow {
         field(tagsJSON(r.tags))
         field(machine)
         number(milliseconds(stored.importedAt))
+        field(r.repository)
+        field(r.branch)
         buffer.append(UInt8(ascii: "\n"))
     }
 

@@ -159,6 +159,7 @@ extension TeamLedger {
             conditions.append("(model_id IN (\(names)) OR model IN (\(names)))")
         }
         if !query.projects.isEmpty { conditions.append("project IN (\(query.projects.map { sql.bind($0) }.joined(separator: ", ")))") }
+        if !query.branches.isEmpty { conditions.append("branch IN (\(query.branches.map { sql.bind($0) }.joined(separator: ", ")))") }
         for tag in query.tags {
             conditions.append("(tags::jsonb ->> \(sql.bind(tag.key))) = \(sql.bind(tag.value))")
         }
@@ -189,6 +190,8 @@ extension TeamLedger {
         case .channel: return "NULLIF(channel, '')"
         case .batch: return "CASE WHEN is_batch THEN 'batch' ELSE 'standard' END"
         case .machine: return "machine"
+        case .repository: return "repository"
+        case .branch: return "branch"
         case .tag(let key): return "(tags::jsonb ->> \(sql.bind(key)))"
         case .model, .hour, .day, .week, .month: return "NULL"
         }

@@ -14,6 +14,10 @@ enum TeamLedgerSchema {
     /// Every migration in order.
     static let migrations: [Migration] = [
         Migration(identifier: "v1-team-ledger", statements: v1),
+        // The repository and git branch a coding agent's request was made from (`--by repo`, `--branch`).
+        Migration(identifier: "v2-repository-branch", statements: [
+            "ALTER TABLE usage_record ADD COLUMN repository TEXT, ADD COLUMN branch TEXT",
+        ]),
         // New migrations go below, each with a new name. Never edit one above.
     ]
 

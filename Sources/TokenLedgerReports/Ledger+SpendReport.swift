@@ -146,6 +146,10 @@ struct SpendReportBuilder {
             conditions.append("project IN (\(Self.placeholders(query.projects.count)))")
             arguments += query.projects
         }
+        if !query.branches.isEmpty {
+            conditions.append("branch IN (\(Self.placeholders(query.branches.count)))")
+            arguments += query.branches
+        }
         for tag in query.tags {
             conditions.append("CAST(\(Self.tagExpression(tag.key)) AS TEXT) = ?")
             arguments.append(tag.value)
@@ -197,7 +201,7 @@ struct SpendReportBuilder {
             case .day: readers.append(.day)
             case .week: readers.append(.week)
             case .month: readers.append(.month)
-            case .provider, .effort, .project, .source, .session, .serviceTier, .channel, .batch, .tag, .machine:
+            case .provider, .effort, .project, .source, .session, .serviceTier, .channel, .batch, .tag, .machine, .repository, .branch:
                 let expression: String
                 switch dimension {
                 case .provider: expression = "provider"
@@ -205,6 +209,8 @@ struct SpendReportBuilder {
                 case .project: expression = "project"
                 case .source: expression = "source"
                 case .session: expression = "session_id"
+                case .repository: expression = "repository"
+                case .branch: expression = "branch"
                 case .serviceTier: expression = "service_tier"
                 case .channel: expression = "NULLIF(channel, '')"
                 case .batch: expression = "CASE WHEN is_batch = 1 THEN 'batch' ELSE 'standard' END"

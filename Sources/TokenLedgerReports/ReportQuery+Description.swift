@@ -3,6 +3,6 @@ extension ReportQuery {
     /// page footer or a "nothing matched" message. Empty when the query keeps every record.
     public var filterDescriptions: [String] {
         models.map { "model \($0)" } + providers.map { "provider \($0)" } + projects.map { "project \($0)" }
-            + tags.map { "tag \($0.key)=\($0.value)" }
+            + branches.map { "branch \($0)" } + tags.map { "tag \($0.key)=\($0.value)" }
     }
 }

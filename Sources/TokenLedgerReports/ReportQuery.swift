@@ -13,12 +13,17 @@ public enum GroupDimension: Hashable, Sendable {
     case batch
     /// The machine whose import or push wrote the record (team ledgers on PostgreSQL only).
     case machine
+    /// The repository a coding agent worked in (`--by repo`): its remote, or the folder's name.
+    case repository
+    /// The git branch checked out (`--by branch`).
+    case branch
     /// A tag's value, from the record's `tags` JSON object (`tag:team`).
     case tag(String)
 
     /// The fixed keys, in the order help text lists them (`tag:KEY` is added by `validKeys`).
     public static let fixed: [GroupDimension] = [
-        .model, .provider, .effort, .hour, .day, .week, .month, .project, .source, .session, .serviceTier, .channel, .batch, .machine,
+        .model, .provider, .effort, .hour, .day, .week, .month, .project, .repository, .branch, .source, .session,
+        .serviceTier, .channel, .batch, .machine,
     ]
 
     /// Every accepted `--by` key, for error messages and help.
@@ -41,6 +46,8 @@ public enum GroupDimension: Hashable, Sendable {
         case .channel: return "channel"
         case .batch: return "batch"
         case .machine: return "machine"
+        case .repository: return "repo"
+        case .branch: return "branch"
         case .tag(let key): return "tag:\(key)"
         }
     }
@@ -61,6 +68,7 @@ public enum GroupDimension: Hashable, Sendable {
         switch key {
         case "service_tier", "tier": self = .serviceTier
         case "session_id": self = .session
+        case "repository": self = .repository
         default:
             guard let found = GroupDimension.fixed.first(where: { $0.name == key }) else {
                 throw .unknownGroupKey(text)
@@ -142,6 +150,8 @@ public struct ReportQuery: Sendable {
     public var models: [String]
     public var providers: [String]
     public var projects: [String]
+    /// Keep only records made on one of these git branches (`--branch`); empty = all.
+    public var branches: [String]
     /// Keep only records whose `tags` JSON has every one of these key = value pairs.
     public var tags: [TagFilter]
     public var aggregates: AggregatePolicy
@@ -153,7 +163,7 @@ public struct ReportQuery: Sendable {
         period: ReportPeriod = ReportPeriod(),
         timeZone: TimeZone = .current,
         models: [String] = [], providers: [String] = [], projects: [String] = [], tags: [TagFilter] = [],
-        aggregates: AggregatePolicy = .auto, reconcile: Bool = false
+        aggregates: AggregatePolicy = .auto, reconcile: Bool = false, branches: [String] = []
     ) {
         self.groupBy = groupBy
         self.period = period
@@ -161,6 +171,7 @@ public struct ReportQuery: Sendable {
         self.models = models
         self.providers = providers
         self.projects = projects
+        self.branches = branches
         self.tags = tags
         self.aggregates = aggregates
         self.reconcile = reconcile

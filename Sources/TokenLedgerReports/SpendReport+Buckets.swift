@@ -90,7 +90,7 @@ extension ReportQuery {
         let hour: Int64 = 3_600_000
         let (since, until) = periodMillis
         return groupBy.allSatisfy({ [.model, .provider, .effort, .hour, .day, .week, .month, .machine].contains($0) })
-            && models.isEmpty && projects.isEmpty && tags.isEmpty && low >= 0
+            && models.isEmpty && projects.isEmpty && branches.isEmpty && tags.isEmpty && low >= 0
             && (since.map { $0 % hour == 0 } ?? true) && (until.map { $0 % hour == 0 } ?? true)
             && wholeHourOffsets
     }

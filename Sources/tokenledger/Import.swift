@@ -50,7 +50,7 @@ extension TokenLedgerCommand {
         var claudeCode = false
         @Flag(help: "Import Codex CLI rollouts from their default folders ($CODEX_HOME or ~/.codex: sessions, archived_sessions).")
         var codex = false
-        @Flag(help: "Import every supported coding agent's default folders that exist (Claude Code, Codex CLI, Gemini CLI, Qwen Code, OpenCode; see tokenledger sources).")
+        @Flag(help: "Import every supported coding agent's default folders that exist (Claude Code, Codex CLI, Gemini CLI, Qwen Code, OpenCode, Cline, Roo Code, Kilo Code, Goose, Kimi CLI; see tokenledger sources).")
         var agents = false
         @Flag(help: "List the quarantined (malformed) lines, with their text read back from the log files, and exit.")
         var quarantine = false
@@ -131,9 +131,18 @@ extension TokenLedgerCommand {
             }) {
                 summary = teamSummary
             } else {
-                let pipeline = try ImportPipeline(ledger: Ledger.open(at: ledger.ledgerURL(command: "import")), pricing: prices,
-                                                  options: options, reporter: reporter)
-                summary = try pipeline.run(sources: sources)
+                let url = try ledger.ledgerURL(command: "import")
+                let local = try Ledger.open(at: url)
+                let pipeline = try ImportPipeline(ledger: local, pricing: prices, options: options, reporter: reporter)
+                var result = try pipeline.run(sources: sources)
+                // A tool's telemetry and its session files repeat the same requests under different keys.
+                if result.imported > 0 {
+                    result.warnings += try local.telemetryOverlap().map { ImportSummary.telemetryWarning($0, ledgerPath: url.path) }
+                }
+                summary = result
+            }
+            for warning in summary.warnings where !output.json {
+                FileHandle.standardError.write(Data(("warning: " + warning + "\n").utf8))
             }
             if output.json {
                 Console.writeJSON(summary.json)

@@ -211,17 +211,18 @@ extension TokenLedgerCommand {
         /// sentence saying so, so an empty report never blames the period for a filter's miss.
         static func filterMatchedNothing(_ report: SpendReport, _ query: ReportQuery, _ source: ReportSource) async throws -> String? {
             let filters = query.models.map { "--model \($0)" } + query.providers.map { "--provider \($0)" }
-                + query.projects.map { "--project \($0)" } + query.tags.map { "--tag \($0.key)=\($0.value)" }
+                + query.projects.map { "--project \($0)" } + query.branches.map { "--branch \($0)" }
+                + query.tags.map { "--tag \($0.key)=\($0.value)" }
             guard report.rows.isEmpty, !filters.isEmpty else { return nil }
             var unfiltered = query
-            unfiltered.models = []; unfiltered.providers = []; unfiltered.projects = []; unfiltered.tags = []
+            unfiltered.models = []; unfiltered.providers = []; unfiltered.projects = []; unfiltered.branches = []; unfiltered.tags = []
             unfiltered.groupBy = []
             unfiltered.reconcile = false
             let all = try await source.spendReport(for: unfiltered)
             guard all.totals.records > 0 else { return nil }
             let n = all.totals.records
             return "No usage matched \(filters.joined(separator: " ")): the period has \(NumberText.grouped(n)) record\(n == 1 ? "" : "s"), none with that filter. " +
-                "See the values with --by project, model or tag:KEY; for a configured [[source]], 'tokenledger sync' sets its project and tags on records imported earlier."
+                "See the values with --by project, branch, model or tag:KEY; for a configured [[source]], 'tokenledger sync' sets its project and tags on records imported earlier."
         }
 
         /// The ledger a report reads: the local SQLite file or a team ledger on PostgreSQL.

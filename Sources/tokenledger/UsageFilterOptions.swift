@@ -3,7 +3,7 @@ import Foundation
 import TokenLedger
 
 /// The period, time zone and filters every spend view takes (`report`, `session`, `blocks`):
-/// `--since/--until/--month`, `--tz`, `--model/--provider/--project/--tag`.
+/// `--since/--until/--month`, `--tz`, `--model/--provider/--project/--branch/--tag`.
 struct UsageFilterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Start: a day (2026-11-01 or 20261101; local, inclusive) or a datetime.", valueName: "date"))
     var since: String?
@@ -23,6 +23,9 @@ struct UsageFilterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Only this project; repeatable.", valueName: "name"))
     var project: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Only requests made on this git branch (coding agents' logs); repeatable.", valueName: "name"))
+    var branch: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Only records tagged KEY=VALUE; repeatable (all must match).", valueName: "key=value"))
     var tag: [String] = []
 
@@ -36,6 +39,6 @@ struct UsageFilterOptions: ParsableArguments {
             groupBy: groupBy, period: try ReportPeriod.parse(since: since, until: until, month: month, in: zone), timeZone: zone,
             models: model, providers: provider, projects: project,
             tags: try tag.map { text throws(ReportError) in try TagFilter(parsing: text) },
-            aggregates: aggregates, reconcile: reconcile)
+            aggregates: aggregates, reconcile: reconcile, branches: branch)
     }
 }

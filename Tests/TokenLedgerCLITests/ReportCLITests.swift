@@ -103,7 +103,7 @@ struct ReportCLITests {
         defer { cli.cleanUp() }
         let badBy = try cli.run("report", "--by", "model,colour")
         #expect(badBy.status == 2)
-        #expect(badBy.stderr.contains("'colour' is not a --by key; valid keys are: model, provider, effort, hour, day, week, month, project, source, session, service-tier, channel, batch, machine, tag:KEY."))
+        #expect(badBy.stderr.contains("'colour' is not a --by key; valid keys are: model, provider, effort, hour, day, week, month, project, repo, branch, source, session, service-tier, channel, batch, machine, tag:KEY."))
         let badDate = try cli.run("report", "--since", "last tuesday")
         #expect(badDate.status == 2)
         #expect(badDate.stderr.contains("--since 'last tuesday' is not a date"))

@@ -19,10 +19,12 @@ struct SourcesCLITests {
         try cli.place("fixtures/logs/claude-code/projects", at: ".claude/projects")
         try cli.place("fixtures/logs/gemini-cli/tmp", at: ".gemini/tmp")
         try cli.place("fixtures/logs/opencode/storage", at: "data/opencode/storage")
+        try cli.place("fixtures/logs/cline/Code/User/globalStorage/rooveterinaryinc.roo-cline",
+                      at: "config/Cursor/User/globalStorage/rooveterinaryinc.roo-cline")
         let before = try cli.run("sources", "--json")
         #expect(before.status == 0)
         let listed = try #require(try JSONParser.parse(before.stdout).array)
-        #expect(Set(listed.compactMap { $0["format"]?.string }) == ["claude-code", "gemini-cli", "opencode"])
+        #expect(Set(listed.compactMap { $0["format"]?.string }) == ["claude-code", "gemini-cli", "opencode", "roo-code"])
         #expect(listed.allSatisfy { $0["last_import"] == .null })
 
         let first = try cli.run("import", "--agents", "--json")
@@ -34,7 +36,7 @@ struct SourcesCLITests {
 
         let after = try cli.run("sources")
         #expect(after.status == 0 && !after.stdout.contains("never"))
-        #expect(after.stdout.contains("Gemini CLI") && after.stdout.contains("OpenCode") && after.stdout.contains("Claude Code"))
+        #expect(after.stdout.contains("Gemini CLI") && after.stdout.contains("OpenCode") && after.stdout.contains("Claude Code") && after.stdout.contains("Roo Code"))
     }
 
     @Test("--help carries an example")

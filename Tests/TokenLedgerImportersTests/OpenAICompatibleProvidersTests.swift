@@ -114,3 +114,17 @@ struct OpenAICompatibleProvidersTests {
         #expect(item.line.line == 1 && item.status == .available && item.text == "{")
     }
 }
+
+@Suite("xAI Responses API usage")
+struct XAIResponsesTests {
+    @Test("reasoning is inside output_tokens (total = input + output); cached above input_tokens means input is uncached; ticks kept as reported cost")
+    func responses() throws {
+        let out = try AdapterHarness.run(OpenAIResponsesAdapter(), file: AdapterHarness.fixture("fixtures/logs/xai-responses/responses.jsonl"))
+        #expect(out.records.count == 3 && out.malformed.map(\.line) == [4])
+        let (a, b, c) = (out.records[0], out.records[1], out.records[2])
+        #expect(a.provider == "xai" && a.tokens == TokenCounts(input: 2186, cacheRead: 1024, output: 655, reasoning: 602))
+        #expect(a.reportedCost == Money(decimalText: "0.0007452"))
+        #expect(b.tokens == TokenCounts(input: 40, cacheRead: 2048, output: 120, reasoning: 90))
+        #expect(c.model == "grok-code-fast-1" && c.tokens == TokenCounts(input: 664, cacheRead: 14336, output: 410, reasoning: 388))
+    }
+}

@@ -24,7 +24,8 @@ enum LocalLedger {
                 project: ["search", "tab\there", "line\nbreak", "back\\slash", nil][n % 5],
                 tags: n % 4 == 0 ? ["team": "core", "env": "prod"] : [:],
                 reportedCost: n % 9 == 0 ? Money(picodollars: Int128(n) * 1_000_000_000) : nil,
-                requestID: "req-\(n)", sessionID: "sess-\(n % 3)")
+                requestID: "req-\(n)", sessionID: "sess-\(n % 3)",
+                repository: ["github.com/acme/shop", nil, "api"][n % 3], branch: ["main", "feature/x", nil, "tab\tbranch"][n % 4])
             return LedgerEntry(record: record, dedupKey: "k:\(prefix):\(n)", location: SourceLocation(file: "/logs/\(prefix).jsonl", line: n + 1))
         }
     }
@@ -125,14 +126,14 @@ struct PushTests {
 
 @Suite("team ledger migrations", .enabled(if: TestServer.available, TestServer.skipReason))
 struct TeamLedgerMigrationTests {
-    @Test("a new database gets v1 once; connecting again applies nothing")
+    @Test("a new database gets every migration once; connecting again applies nothing")
     func migratesOnce() async throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         let first = try db.connect()
-        #expect(try first.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
         let second = try db.connect()
-        #expect(try second.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
     }
 
     @Test("two machines connecting to a new database at once: one migrates, both work")
@@ -142,8 +143,8 @@ struct TeamLedgerMigrationTests {
         async let a = db.connect(machine: "a")
         async let b = db.connect(machine: "b")
         let (x, y) = try await (a, b)
-        #expect(try x.appliedMigrations() == ["v1-team-ledger"])
-        #expect(try y.appliedMigrations() == ["v1-team-ledger"])
+        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
+        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
     }
 
     @Test("a database with other tables is refused, and so is one migrated by a newer version")

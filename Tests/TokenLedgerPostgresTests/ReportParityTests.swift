@@ -32,9 +32,10 @@ struct ReportParityTests {
         let october = try ReportPeriod.month("2026-10", in: berlin)
         let all = ReportPeriod()
         func q(_ by: [GroupDimension], _ period: ReportPeriod = october, zone: TimeZone = berlin, models: [String] = [], providers: [String] = [],
-               projects: [String] = [], tags: [TagFilter] = [], aggregates: AggregatePolicy = .auto, reconcile: Bool = false) -> ReportQuery {
+               projects: [String] = [], tags: [TagFilter] = [], aggregates: AggregatePolicy = .auto, reconcile: Bool = false,
+               branches: [String] = []) -> ReportQuery {
             ReportQuery(groupBy: by, period: period, timeZone: zone, models: models, providers: providers, projects: projects,
-                        tags: tags, aggregates: aggregates, reconcile: reconcile)
+                        tags: tags, aggregates: aggregates, reconcile: reconcile, branches: branches)
         }
         let halfHour = try ReportPeriod.parse(since: "2026-10-05T10:30:00Z", until: "2026-11-20T07:15:00Z", month: nil, in: utc)
         return [
@@ -60,6 +61,8 @@ struct ReportParityTests {
             ("hour,model October Berlin (the repeated hour)", q([.hour, .model])),
             ("hours all time Kolkata (half-hour offset)", q([.hour], all, zone: kolkata)),
             ("hour,provider with a project filter (record scan)", q([.hour, .provider], projects: ["app"])),
+            ("repo,branch", q([.repository, .branch], all)),
+            ("branch filter by model", q([.model, .day], all, branches: ["main", "feature/x"])),
         ]
     }
 

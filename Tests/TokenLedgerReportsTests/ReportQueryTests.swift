@@ -9,13 +9,15 @@ struct ReportQueryTests {
     func byKeys() throws {
         #expect(try GroupDimension.parseList("model,effort,day") == [.model, .effort, .day])
         #expect(try GroupDimension.parseList("tag:team,service-tier") == [.tag("team"), .serviceTier])
+        #expect(try GroupDimension.parseList("repo,branch") == [.repository, .branch])
+        #expect(try GroupDimension(parsing: "repository") == .repository)
     }
 
     @Test("a bad --by key is a usage error listing the valid keys")
     func badKey() {
         #expect(throws: ReportError.unknownGroupKey("modle")) { try GroupDimension.parseList("modle") }
         let message = ReportError.unknownGroupKey("modle").message
-        #expect(message.contains("model, provider, effort, hour, day, week, month, project, source, session, service-tier, channel, batch, machine, tag:KEY"))
+        #expect(message.contains("model, provider, effort, hour, day, week, month, project, repo, branch, source, session, service-tier, channel, batch, machine, tag:KEY"))
         #expect(ReportError.unknownGroupKey("x").exitStatus == .usage)
         #expect(throws: ReportError.duplicateGroupKey("model")) { try GroupDimension.parseList("model,model") }
         #expect(throws: ReportError.badTagKey("a b")) { try GroupDimension.parseList("tag:a b") }

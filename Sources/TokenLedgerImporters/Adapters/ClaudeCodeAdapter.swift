@@ -15,7 +15,8 @@ import TokenLedgerLedger
 ///   imported by another route collides.
 /// - Tokens: `input_tokens` is already uncached; cache writes come from `cache_creation`'s 5m/1h split
 ///   (older lines: `cache_creation_input_tokens`, counted as 5m); `thinking_tokens` ⊂ output.
-/// - Project: the last component of `cwd` (`--project` overrides). `speed: "fast"` becomes service tier
+/// - Project and repository: the last component of `cwd` (`--project` overrides the project only);
+///   branch: the line's `gitBranch`. `speed: "fast"` becomes service tier
 ///   "fast" (a price table can give that tier its own prices); otherwise `usage.service_tier`.
 /// - Legacy `costUSD` (≤ 1.0.8) is kept as the reported cost, exact from the number's text.
 package struct ClaudeCodeAdapter: LogAdapter {
@@ -156,12 +157,13 @@ final class ClaudeCodeParser: LogParser {
         else if let session = value.sessionID { key = "claude-code:\(session):\(timeText)" }
         else { emit(.malformed(reason: "an assistant message has no message.id, uuid or sessionId to identify it", line: number)); return }
 
+        let folder = project(value.cwd)
         let record = UsageRecord(
             timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
             tokens: tokens, units: units, source: "claude-code", channel: context.channel,
-            project: context.project ?? project(value.cwd),
+            project: context.project ?? folder,
             tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
-            sessionID: value.sessionID
+            sessionID: value.sessionID, repository: folder, branch: RepositoryName.branch(value.gitBranch)
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
     }

@@ -8,6 +8,7 @@ struct ClaudeCodeLine {
     var requestID: String?
     var sessionID: String?
     var cwd: String?
+    var gitBranch: String?
     var uuid: String?
     var isSidechain = false
     var isAPIError = false
@@ -50,6 +51,7 @@ struct ClaudeCodeLineScanner {
             else if key.equals("requestId") { out.requestID = try s.value().string }
             else if key.equals("sessionId") { out.sessionID = try s.value().string }
             else if key.equals("cwd") { out.cwd = try s.value().string }
+            else if key.equals("gitBranch") { out.gitBranch = try s.value().string }
             else if key.equals("uuid") { out.uuid = try s.value().string }
             else if key.equals("isSidechain") { out.isSidechain = try s.value().bool ?? false }
             else if key.equals("isApiErrorMessage") { out.isAPIError = try s.value().bool ?? false }

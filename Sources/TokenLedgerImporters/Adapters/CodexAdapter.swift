@@ -6,7 +6,8 @@ import TokenLedgerLedger
 /// `archived_sessions/` (formats.md §7).
 ///
 /// - `session_meta` gives the session id, provider and working directory (project = its last path
-///   component; `--project` overrides); `turn_context` sets the model and effort for what follows.
+///   component; `--project` overrides) and `git {repository_url, branch, commit_hash}` (repository =
+///   the remote without credentials, else the folder; branch as written); `turn_context` sets the model and effort for what follows.
 /// - Usage is the `event_msg` `token_count` event's cumulative `info.total_token_usage`. A record is
 ///   the *increase* of that total since the last count of the session: a re-emitted, unchanged total
 ///   adds nothing. `cached_input_tokens` ⊂ input (input = Δinput − Δcached), reasoning ⊂ output.
@@ -92,6 +93,9 @@ final class CodexParser: LogParser {
     private var model: String?
     private var effort: EffortTier = .unknown
     private var cwd: String?
+    /// `session_meta.git`: the remote (stored form) and branch.
+    private var repository: String?
+    private var branch: String?
     private var last = CodexUsage()
     /// True once a live (non-replayed) count was seen in this session.
     private var live = false
@@ -105,6 +109,8 @@ final class CodexParser: LogParser {
         model = state["model"]?.string
         effort = EffortTier(state["effort"]?.string)
         cwd = state["cwd"]?.string
+        repository = state["repository"]?.string
+        branch = state["branch"]?.string
         last = CodexUsage(json: state["last"])
         live = state["live"]?.bool ?? false
     }
@@ -117,6 +123,8 @@ final class CodexParser: LogParser {
             ("model", .optional(model)),
             ("effort", .string(effort.rawValue)),
             ("cwd", .optional(cwd)),
+            ("repository", .optional(repository)),
+            ("branch", .optional(branch)),
             ("last", last.json),
             ("live", .bool(live)),
         ]))
@@ -172,6 +180,10 @@ final class CodexParser: LogParser {
         if let p = meta?["model_provider"]?.string, !p.isEmpty { provider = p.lowercased() }
         if let c = meta?["cwd"]?.string { cwd = c }
         if let m = meta?["model"]?.string, !m.isEmpty { model = m }
+        if let git = meta?["git"] {
+            repository = RepositoryName.remote(git["repository_url"]?.string)
+            branch = RepositoryName.branch(git["branch"]?.string)
+        }
     }
 
     private func isReplay(_ t: Date?) -> Bool {
@@ -217,7 +229,8 @@ final class CodexParser: LogParser {
             timestamp: timestamp, provider: provider, model: eventModel ?? model ?? "unknown", effort: effort,
             tokens: tokens, source: "codex", channel: context.channel,
             project: context.project ?? LogSupport.project(fromWorkingDirectory: cwd),
-            tags: context.tags, sessionID: session
+            tags: context.tags, sessionID: session,
+            repository: repository ?? RepositoryName.folder(cwd), branch: branch
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key(session: session, timestamp: timestamp, total: total))))
     }

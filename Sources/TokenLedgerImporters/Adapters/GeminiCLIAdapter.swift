@@ -63,7 +63,8 @@ package struct GeminiCLIAdapter: LogAdapter {
 /// total}`. Qwen Code fills these from OpenAI-compatible responses, where the reasoning tokens are
 /// already part of the completion count, or from Gemini, where they are not: the record's own
 /// `total` tells which (thoughts are added to output only when `total` counts them separately).
-/// Dedup key `qwen-code:<sessionId>:<uuid>`. Project: the last component of `cwd`.
+/// Dedup key `qwen-code:<sessionId>:<uuid>`. Project and repository: the last component of `cwd`;
+/// branch: `gitBranch`.
 package struct QwenCodeAdapter: LogAdapter {
     public init() {}
     public var name: String { "qwen-code" }
@@ -191,7 +192,8 @@ final class AgentChatParser: StructuredLogParser {
             let record = UsageRecord(
                 timestamp: time, provider: provider, model: model.isEmpty ? "unknown" : model, tokens: tokens,
                 source: tool.source, channel: context.channel, project: context.project ?? project(m),
-                tags: context.tags, requestID: m["id"]?.string ?? m["uuid"]?.string, sessionID: session(m))
+                tags: context.tags, requestID: m["id"]?.string ?? m["uuid"]?.string, sessionID: session(m),
+                repository: RepositoryName.folder(m["cwd"]?.string), branch: RepositoryName.branch(m["gitBranch"]?.string))
             emit(entry(record, key: key, line: line, rank: total))
         } catch {
             emit(.malformed(reason: error.reason, line: line))

@@ -25,8 +25,10 @@ enum OpenAIUsageTokens {
     /// The canonical buckets of one `usage` object as `provider` means its fields (see
     /// `docs/agents.md`, "Provider usage semantics"). OpenAI-compatible APIs share the field names but
     /// not always their meaning, so the provider decides, never the shape:
-    /// - "xai": `completion_tokens` does NOT include `completion_tokens_details.reasoning_tokens`
-    ///   (total = prompt + completion + reasoning); output = completion + reasoning.
+    /// - "xai": Chat Completions' `completion_tokens` does NOT include
+    ///   `completion_tokens_details.reasoning_tokens` (total = prompt + completion + reasoning); output =
+    ///   completion + reasoning. The Responses API's `output_tokens` does (total = input + output), and
+    ///   its `input_tokens` leaves the cached tokens out when they are more than it.
     /// - "google" (the Gemini API's OpenAI-compatible endpoint): `completion_tokens` leaves out the
     ///   thoughts, which show only as `total_tokens − prompt − completion`; that excess is reasoning,
     ///   added to output.
@@ -39,7 +41,7 @@ enum OpenAIUsageTokens {
         guard case .object(let u) = usage else { throw UsageProblem("usage is not an object") }
         let promptDetails: JSONValue?
         let outputDetails: JSONValue?
-        let prompt: Int
+        var prompt: Int
         var completion: Int
         let chatNames: Bool
         if let p = u["prompt_tokens"] {
@@ -68,11 +70,22 @@ enum OpenAIUsageTokens {
             }
         }
         let cacheWrite = try count(promptDetails?["cache_write_tokens"], "cache_write_tokens")
+        // xAI's Responses API: `input_tokens` includes the cached tokens, except in answers whose cached
+        // count is larger than it, where it is the uncached part alone (read so by xAI's provider in
+        // vercel/ai, `convert-xai-responses-usage.ts`).
+        if provider == "xai" && !chatNames && cached + cacheWrite > prompt { prompt += cached }
         try checkCached(prompt: prompt, cached: cached, cacheWrite: cacheWrite)
         var reasoning = try count(outputDetails?["reasoning_tokens"], "reasoning_tokens")
         switch provider {
         case "xai" where chatNames:
             completion += reasoning
+        case "xai":
+            // Responses API: reasoning is part of `output_tokens` (total = input + output), unlike its
+            // Chat Completions. An answer whose reasoning is larger than its output and whose total
+            // counts it apart is read the Chat way.
+            if reasoning > completion, let total = u["total_tokens"]?.int, total >= prompt + completion + reasoning {
+                completion += reasoning
+            }
         case "google" where chatNames:
             if reasoning == 0, let total = u["total_tokens"]?.int, total > prompt + completion {
                 reasoning = total - prompt - completion

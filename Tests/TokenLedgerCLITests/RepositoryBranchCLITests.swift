@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TokenLedgerCore
+
+/// `report --by repo`, `--by branch` and `--branch NAME` over coding agents' logs, in every format.
+@Suite("Spend per repository and branch")
+struct RepositoryBranchCLITests {
+    @Test("--by repo,branch groups by the remote and branch the agents logged; --branch keeps one branch in every format")
+    func reportByRepositoryAndBranch() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let imported = try cli.run("import", "--json",
+                                   CLIRunner.fixture("fixtures/logs/codex-git"),
+                                   CLIRunner.fixture("fixtures/logs/claude-code/projects/-home-dev-src-shop/6f1d2c3a-1111-4aaa-8bbb-000000000001.jsonl"))
+        #expect(imported.status == 0)
+
+        let grouped = try cli.run("report", "--by", "repo,branch", "--format", "json")
+        #expect(grouped.status == 0)
+        let rows = try #require(try JSONParser.parse(grouped.stdout)["rows"]?.array)
+        let pairs = Set(rows.map { "\($0["repo"]?.string ?? "-")@\($0["branch"]?.string ?? "-")" })
+        #expect(pairs == ["github.com/acme/billing-api@feature/invoices", "shop@main"])
+
+        for format in ["table", "csv", "markdown", "html", "json", "prometheus"] {
+            let r = try cli.run("report", "--by", "branch,model", "--branch", "feature/invoices", "--format", format)
+            #expect(r.status == 0, "\(format): \(r.stderr)")
+            #expect(r.stdout.contains("feature/invoices") && r.stdout.contains("gpt-5.1-codex"), "\(format)")
+            #expect(!r.stdout.contains("claude-"), "\(format) keeps only the branch's requests")
+        }
+
+        // The hourly rollup cannot filter by branch: a --by model report with --branch must still filter.
+        let byModel = try cli.run("report", "--by", "model", "--branch", "main", "--format", "csv")
+        #expect(byModel.status == 0 && byModel.stdout.contains("claude-") && !byModel.stdout.contains("gpt-5.1-codex"))
+
+        let none = try cli.run("report", "--branch", "no-such-branch")
+        #expect(none.stdout.contains("--branch no-such-branch") || none.stderr.contains("--branch no-such-branch"))
+    }
+}
+
+/// A tool's telemetry and its session files describe the same requests under different keys.
+@Suite("Telemetry and session files of one tool")
+struct TelemetryOverlapCLITests {
+    @Test("importing both warns once per tool with the count and the command that keeps one source; one source alone does not warn")
+    func warnsOnOverlap() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let sessions = CLIRunner.fixture("fixtures/logs/otel-overlap/projects")
+        let telemetry = CLIRunner.fixture("fixtures/logs/otel-overlap/telemetry/claude-code-events.jsonl")
+        let first = try cli.run("import", sessions)
+        #expect(first.status == 0 && !first.stderr.contains("warning"))
+        let second = try cli.run("import", telemetry)
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("warning: 2 requests were imported both from OpenTelemetry events and from Claude Code's session files (1 session)"))
+        #expect(second.stderr.contains("tokenledger import --agents"))
+        let json = try cli.run("import", "--json", "--format", "otel", CLIRunner.fixture("fixtures/logs/otel/agents-logs.jsonl"))
+        let warnings = try #require(try JSONParser.parse(json.stdout)["warnings"]?.array)
+        #expect(warnings.count == 1 && warnings[0].string?.contains("2 requests") == true)
+    }
+}
