@@ -71,8 +71,10 @@ struct PushTests {
         #expect(killed.counts.inserted == 200)
         #expect(try team.recordCount() == 200)
         let resumed = try team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100)
-        // The resumed push starts after the last committed batch: only the last 100 are new.
+        // The resumed push starts after the last committed batch: only the last 100 are new, and only
+        // they are sent (the 200 below the cursor are not re-sent as possibly replaced).
         #expect(resumed.counts.inserted == 100)
+        #expect(resumed.sent == 100 && resumed.counts.duplicates == 0)
         #expect(try team.recordCount() == 300)
         #expect(try db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["300"])
     }
