@@ -29,7 +29,10 @@ struct ImportBench: ParsableCommand {
         var table: [[String]] = []
         let base = dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         let root = base.appendingPathComponent("tokenledger-import-bench-\(getpid())")
-        defer { if keep { print("kept: \(root.path)") } else { try? FileManager.default.removeItem(at: root) } }
+        defer {
+            // On stderr, so a pasted --markdown table is not followed by it.
+            if keep { FileHandle.standardError.write(Data("kept: \(root.path)\n".utf8)) } else { try? FileManager.default.removeItem(at: root) }
+        }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
 
         if lines > 0 {
