@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "tokenledger-bench",
             // GRDB for the fuzzer's scan of every ledger table for planted secrets; the team ledger for `team-report`.
-            dependencies: ["TokenLedger", "TokenLedgerPostgres", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TokenLedger", "TokenLedgerPostgres", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks"
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),

@@ -13,39 +13,44 @@
 //  - no fake API key or prompt text planted in a log reaches the ledger or a message; every message
 //    is one line.
 // The seed is printed; `--seed S --only I` re-runs input I in-process and prints what it found.
+import ArgumentParser
 import Foundation
 import TokenLedger
 
-@MainActor let fuzzSuite = BenchSuite(name: "fuzz", summary: "mutated logs of every format through the importer: crashes, hangs, lost or doubled lines, leaks") { args in
-    var settings = FuzzSettings()
-    var i = 0
-    func value() throws -> String {
-        i += 1
-        guard i < args.count else { throw BenchError.usage("\(args[i - 1]) needs a value") }
-        return args[i]
-    }
-    while i < args.count {
-        switch args[i] {
-        case "--inputs": settings.inputs = Int(try value()) ?? settings.inputs
-        case "--seed": settings.seed = UInt64(try value()) ?? settings.seed
-        case "--fixtures": settings.fixtures = URL(fileURLWithPath: try value())
-        case "--save-crashes": settings.saveCrashes = URL(fileURLWithPath: try value())
-        case "--timeout": settings.timeout = Double(try value()) ?? settings.timeout
-        case "--batch": settings.batch = Int(try value()) ?? settings.batch
-        case "--only": settings.only = Int(try value())
-        case "--from": settings.from = Int(try value()) ?? 0
-        case "--markdown": settings.markdown = true
-        case "--worker": settings.worker = true
-        default: throw BenchError.usage("unknown option \(args[i]); use --inputs N, --seed S, --fixtures DIR, --save-crashes DIR, --timeout S, --batch N, --only I, --markdown")
+struct FuzzBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fuzz", abstract: "Mutated logs of every format through the importer: crashes, hangs, lost or doubled lines, leaks.")
+
+    @Option(help: "Mutated inputs to run.") var inputs = FuzzSettings().inputs
+    @Option(help: "The seed (default: the time; printed, to replay a run).") var seed: UInt64?
+    @Option(help: "The folder of fixture logs to mutate.") var fixtures = FuzzSettings().fixtures.path
+    @Option(help: "Save the inputs that crashed or hung in this folder.") var saveCrashes: String?
+    @Option(help: "Seconds an input may take before it counts as hung.") var timeout = FuzzSettings().timeout
+    @Option(help: "Inputs per child process.") var batch = FuzzSettings().batch
+    @Option(help: "Re-run this one input in-process and print what it found.") var only: Int?
+    @Option(help: .hidden) var from = 0
+    @Flag(help: "Print the figures as a Markdown table.") var markdown = false
+    @Flag(help: .hidden) var worker = false
+
+    func run() throws {
+        var settings = FuzzSettings()
+        settings.inputs = inputs
+        if let seed { settings.seed = seed }
+        settings.fixtures = URL(fileURLWithPath: fixtures)
+        settings.saveCrashes = saveCrashes.map { URL(fileURLWithPath: $0) }
+        settings.timeout = timeout
+        settings.batch = batch
+        settings.only = only
+        settings.from = from
+        settings.markdown = markdown
+        settings.worker = worker
+        if settings.worker {
+            try FuzzWorker(settings: settings).runBatch()
+        } else if let only = settings.only {
+            try FuzzWorker(settings: settings).explain(input: only)
+        } else {
+            try FuzzParent(settings: settings).run()
         }
-        i += 1
-    }
-    if settings.worker {
-        try FuzzWorker(settings: settings).runBatch()
-    } else if let only = settings.only {
-        try FuzzWorker(settings: settings).explain(input: only)
-    } else {
-        try FuzzParent(settings: settings).run()
     }
 }
 
@@ -242,7 +247,7 @@ struct FuzzParent {
             for (kind, t) in tallies.sorted(by: { $0.key < $1.key }) {
                 for failure in t.failures.prefix(5) { print("FAIL [\(kind)] \(failure)") }
             }
-            throw BenchError.usage("\(failed) of \(settings.inputs) inputs failed; re-run one with --seed \(settings.seed) --only I")
+            throw BenchError.failed("\(failed) of \(settings.inputs) inputs failed; re-run one with --seed \(settings.seed) --only I")
         }
     }
 
@@ -298,7 +303,7 @@ struct FuzzParent {
             let how = process.terminationReason == .uncaughtSignal ? "crash (signal \(process.terminationStatus))" : "worker exited with status \(process.terminationStatus)"
             return .died(index: current, how: how)
         }
-        if process.terminationStatus != 0 { throw BenchError.usage("the fuzz worker failed to start (status \(process.terminationStatus))") }
+        if process.terminationStatus != 0 { throw BenchError.failed("the fuzz worker failed to start (status \(process.terminationStatus))") }
         return .finished
     }
 

@@ -1,4 +1,4 @@
-// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH] [--no-peers] [--markdown]`
+// `tokenledger-bench import [--lines N] [--size MB] [--files N] [--dir PATH] [--no-peers] [--markdown] [--keep]`
 // Generates realistic logs under a temporary folder — N OpenAI Chat Completions JSON Lines (default
 // 1,000,000), a Claude Code projects tree of about MB megabytes (default 1024) and a folder of N small
 // chat logs of 20 lines each (default 5,000: the "unchanged folder of thousands of logs") — then imports each
@@ -8,72 +8,65 @@
 // `read_json` and a plain Python json+sqlite3 loop, each deduplicating on a unique id) and the
 // ratio of our records/s to theirs is printed; `--no-peers` leaves them out. `--markdown` ends with every
 // run as one table for docs/performance.md (`scripts/paste-figures import-300k`).
+import ArgumentParser
 import Foundation
 import TokenLedger
 
-@MainActor let importSuite = BenchSuite(name: "import", summary: "import throughput and memory: 1M chat JSONL lines, a 1 GB Claude Code tree") { args in
-    var lines = 1_000_000
-    var sizeMB = 1024
-    var smallFiles = 5000
-    var peers = true
-    var markdown = false
-    var table: [[String]] = []
-    var base = FileManager.default.temporaryDirectory
-    var i = 0
-    while i < args.count {
-        switch args[i] {
-        case "--lines": i += 1; lines = Int(args[i]) ?? lines
-        case "--size": i += 1; sizeMB = Int(args[i]) ?? sizeMB
-        case "--files": i += 1; smallFiles = Int(args[i]) ?? smallFiles
-        case "--dir": i += 1; base = URL(fileURLWithPath: args[i])
-        case "--no-peers": peers = false
-        case "--markdown": markdown = true
-        default: throw BenchError.usage("unknown option \(args[i]); use --lines N, --size MB, --files N, --dir PATH, --no-peers, --markdown")
-        }
-        i += 1
-    }
-    let root = base.appendingPathComponent("tokenledger-import-bench-\(getpid())")
-    defer { try? FileManager.default.removeItem(at: root) }
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+struct ImportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import throughput and memory: 1M chat JSONL lines, a folder of small logs, a 1 GB Claude Code tree.")
 
-    if lines > 0 {
-        let file = root.appendingPathComponent("chat/responses.jsonl")
-        let bytes = try ImportBenchData.writeChatLog(lines: lines, to: file)
-        print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
-        let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"),
-                                               label: "openai-chat, \(thousands(lines)) lines (\(bytes / 1_048_576) MB)", table: &table)
-        if peers { ImportBenchData.runPeers(on: file, in: root, ours: ours, table: &table) }
-    }
-    if smallFiles > 0 {
-        let folder = root.appendingPathComponent("many")
-        var bytes = 0
-        for f in 0..<smallFiles {
-            let w = try ImportBenchData.Writer(folder.appendingPathComponent("d\(f % 50)/log-\(f).jsonl"))
-            for l in 0..<20 { try w.line(ImportBenchData.chatLine(f * 20 + l)) }
-            bytes += try w.close()
-        }
-        print("openai-chat folder: \(smallFiles) files of 20 lines, \(bytes / 1_048_576) MB")
-        try ImportBenchData.measure(paths: [folder], ledgerAt: root.appendingPathComponent("many.sqlite"),
-                                    label: "\(thousands(smallFiles)) chat logs of 20 lines (\(bytes / 1_048_576) MB)", table: &table)
-    }
-    if sizeMB > 0 {
-        let tree = root.appendingPathComponent("claude/projects")
-        let (files, bytes) = try ImportBenchData.writeClaudeTree(megabytes: sizeMB, under: tree)
-        print("claude-code: \(files) files, \(bytes / 1_048_576) MB")
-        try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"),
-                                    label: "Claude Code tree, \(thousands(files)) files (\(bytes / 1_048_576) MB)", table: &table)
-    }
-    if markdown {
-        print("\n| run | wall | records/s wall | CPU | CPU: reading / writer thread | peak RSS |")
-        print("|---|---|---|---|---|---|")
-        for row in table { print("| " + row.joined(separator: " | ") + " |") }
-    }
-}
+    @Option(help: "OpenAI chat lines in one file (0: none).") var lines = 1_000_000
+    @Option(name: .customLong("size"), help: "Megabytes of Claude Code tree (0: none).") var sizeMB = 1024
+    @Option(name: .customLong("files"), help: "Small chat logs of 20 lines (0: none).") var smallFiles = 5000
+    @Option(help: "Folder for the generated logs and ledgers (default: the temporary folder).") var dir: String?
+    @Flag(name: .customLong("no-peers"), help: "Leave out DuckDB and Python on the chat log.") var noPeers = false
+    @Flag(help: "End with every run as one Markdown table (scripts/paste-figures import-300k).") var markdown = false
+    @Flag(help: "Keep the generated logs and ledgers (their folder is printed), for experiments on a copy.") var keep = false
 
-enum BenchError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self { case .usage(let m): return m }
+    func run() throws {
+        let peers = !noPeers
+        var table: [[String]] = []
+        let base = dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        let root = base.appendingPathComponent("tokenledger-import-bench-\(getpid())")
+        defer {
+            // On stderr, so a pasted --markdown table is not followed by it.
+            if keep { FileHandle.standardError.write(Data("kept: \(root.path)\n".utf8)) } else { try? FileManager.default.removeItem(at: root) }
+        }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+
+        if lines > 0 {
+            let file = root.appendingPathComponent("chat/responses.jsonl")
+            let bytes = try ImportBenchData.writeChatLog(lines: lines, to: file)
+            print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
+            let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"),
+                                                   label: "openai-chat, \(thousands(lines)) lines (\(bytes / 1_048_576) MB)", table: &table)
+            if peers { ImportBenchData.runPeers(on: file, in: root, ours: ours, table: &table) }
+        }
+        if smallFiles > 0 {
+            let folder = root.appendingPathComponent("many")
+            var bytes = 0
+            for f in 0..<smallFiles {
+                let w = try ImportBenchData.Writer(folder.appendingPathComponent("d\(f % 50)/log-\(f).jsonl"))
+                for l in 0..<20 { try w.line(ImportBenchData.chatLine(f * 20 + l)) }
+                bytes += try w.close()
+            }
+            print("openai-chat folder: \(smallFiles) files of 20 lines, \(bytes / 1_048_576) MB")
+            try ImportBenchData.measure(paths: [folder], ledgerAt: root.appendingPathComponent("many.sqlite"),
+                                        label: "\(thousands(smallFiles)) chat logs of 20 lines (\(bytes / 1_048_576) MB)", table: &table)
+        }
+        if sizeMB > 0 {
+            let tree = root.appendingPathComponent("claude/projects")
+            let (files, bytes) = try ImportBenchData.writeClaudeTree(megabytes: sizeMB, under: tree)
+            print("claude-code: \(files) files, \(bytes / 1_048_576) MB")
+            try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"),
+                                        label: "Claude Code tree, \(thousands(files)) files (\(bytes / 1_048_576) MB)", table: &table)
+        }
+        if markdown {
+            print("\n| run | wall | records/s wall | CPU | CPU: reading / writer thread | peak RSS |")
+            print("|---|---|---|---|---|---|")
+            for row in table { print("| " + row.joined(separator: " | ") + " |") }
+        }
     }
 }
 

@@ -6,26 +6,24 @@
 //   swift run -c release tokenledger-bench report --generate-only --records 20000 --keep /tmp/l.sqlite
 //   swift run -c release tokenledger-bench report --keep /tmp/l.sqlite --reuse   # time again, no regeneration
 //   swift run -c release tokenledger-bench report --insert-overhead              # what the rollup triggers cost imports
+import ArgumentParser
 import Foundation
 import GRDB
 import TokenLedger
 
-/// A computed global: `BenchSuite` is not Sendable, so a stored global would not be concurrency-safe.
-var reportSuite: BenchSuite { BenchSuite(name: "report", summary: "spend reports on a generated 12-month ledger (default 5M records)") { args in
-    var records = 5_000_000
-    var keep: String? = nil
-    var generateOnly = false
-    var reuse = false
-    var runs = 5
-    var i = 0
-    while i < args.count {
-        switch args[i] {
-        case "--records": i += 1; records = Int(args[i]) ?? records
-        case "--keep": i += 1; keep = args[i]
-        case "--runs": i += 1; runs = Int(args[i]) ?? runs
-        case "--generate-only": generateOnly = true
-        case "--reuse": reuse = true
-        case "--insert-overhead":
+struct ReportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Spend reports on a generated 12-month ledger (default 5M records).")
+
+    @Option(help: "Records in the generated ledger.") var records = 5_000_000
+    @Option(help: "Keep the generated ledger at this path.") var keep: String?
+    @Option(help: "Timed runs per report.") var runs = 5
+    @Flag(help: "Generate the ledger and stop.") var generateOnly = false
+    @Flag(help: "Time the ledger kept at --keep again, without generating it.") var reuse = false
+    @Flag(help: "Only measure what the rollup triggers cost 300,000 inserts.") var insertOverhead = false
+
+    func run() throws {
+        if insertOverhead {
             // What the rollup triggers cost an import: the same rows inserted with and without them.
             let n = 300_000
             for triggers in [false, true] {
@@ -35,48 +33,40 @@ var reportSuite: BenchSuite { BenchSuite(name: "report", summary: "spend reports
                 print("insert \(n) records \(triggers ? "with" : "without") rollup triggers: \(t)")
             }
             return
-        default: throw ReportBenchError.usage(args[i])
         }
-        i += 1
-    }
-    let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-report-bench-\(UUID().uuidString).sqlite").path
-    defer { if keep == nil { ReportBenchLedger.remove(at: path) } }
-    let clock = ContinuousClock()
-    try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
-    if generateOnly { return }
+        let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-report-bench-\(UUID().uuidString).sqlite").path
+        defer { if keep == nil { ReportBenchLedger.remove(at: path) } }
+        let clock = ContinuousClock()
+        try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
+        if generateOnly { return }
 
-    let ledger = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
-    let zone = TimeZone(identifier: "Europe/Berlin")!
-    let monthQuery = ReportQuery(groupBy: [.model, .effort, .day], period: try ReportPeriod.month("2026-10", in: zone), timeZone: zone)
-    let yearQuery = ReportQuery(groupBy: [.month], period: try ReportPeriod.parse(since: "2025-12-01", until: "2026-11-30", month: nil, in: zone), timeZone: zone)
-    // The record scan (keys the hourly rollup does not hold), for comparison; no target.
-    let projectQuery = ReportQuery(groupBy: [.project, .model], period: try ReportPeriod.month("2026-10", in: zone), timeZone: zone)
-    let yearScanQuery = ReportQuery(groupBy: [.month, .project], period: yearQuery.period, timeZone: zone)
-    for (label, query, target) in [("month 2026-10 by model,effort,day", monthQuery, 500), ("year by month", yearQuery, 1000),
-                                   ("month 2026-10 by project,model (record scan)", projectQuery, 0),
-                                   ("year by month,project (record scan)", yearScanQuery, 0)] {
-        var times: [Duration] = []
-        var rows = 0, counted = 0
-        for _ in 0..<runs {
-            let t = try clock.measure {
-                let report = try ledger.spendReport(for: query)
-                rows = report.rows.count
-                counted = report.totals.records
-                _ = report.renderTable()
+        let ledger = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
+        let zone = TimeZone(identifier: "Europe/Berlin")!
+        let monthQuery = ReportQuery(groupBy: [.model, .effort, .day], period: try ReportPeriod.month("2026-10", in: zone), timeZone: zone)
+        let yearQuery = ReportQuery(groupBy: [.month], period: try ReportPeriod.parse(since: "2025-12-01", until: "2026-11-30", month: nil, in: zone), timeZone: zone)
+        // The record scan (keys the hourly rollup does not hold), for comparison; no target.
+        let projectQuery = ReportQuery(groupBy: [.project, .model], period: try ReportPeriod.month("2026-10", in: zone), timeZone: zone)
+        let yearScanQuery = ReportQuery(groupBy: [.month, .project], period: yearQuery.period, timeZone: zone)
+        for (label, query, target) in [("month 2026-10 by model,effort,day", monthQuery, 500), ("year by month", yearQuery, 1000),
+                                       ("month 2026-10 by project,model (record scan)", projectQuery, 0),
+                                       ("year by month,project (record scan)", yearScanQuery, 0)] {
+            var times: [Duration] = []
+            var rows = 0, counted = 0
+            for _ in 0..<runs {
+                let t = try clock.measure {
+                    let report = try ledger.spendReport(for: query)
+                    rows = report.rows.count
+                    counted = report.totals.records
+                    _ = report.renderTable()
+                }
+                times.append(t)
             }
-            times.append(t)
+            times.sort()
+            let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+            print(String(format: "%@: %d records → %d rows; best %.0f ms, median %.0f ms over %d runs%@",
+                         label, counted, rows, ms(times[0]), ms(times[times.count / 2]), runs, target > 0 ? " (target < \(target) ms)" : ""))
         }
-        times.sort()
-        let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
-        print(String(format: "%@: %d records → %d rows; best %.0f ms, median %.0f ms over %d runs%@",
-                     label, counted, rows, ms(times[0]), ms(times[times.count / 2]), runs, target > 0 ? " (target < \(target) ms)" : ""))
     }
-} }
-
-enum ReportBenchError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String { "unknown option '\(usageText)'; use --records N, --keep PATH, --reuse, --runs N, --generate-only, --insert-overhead" }
-    private var usageText: String { if case .usage(let s) = self { return s }; return "" }
 }
 
 /// A realistic synthetic ledger: models, effort tiers, projects, sources, sessions and tags in

@@ -5,85 +5,78 @@
 //   swift run -c release tokenledger-bench team-report --postgres postgres://user:pw@127.0.0.1:5432/bench
 //   swift run -c release tokenledger-bench team-report --postgres URL --records 200000 --keep /tmp/l.sqlite
 //   swift run -c release tokenledger-bench team-report --postgres URL --keep /tmp/l.sqlite --reuse   # no regeneration, no re-push
+import ArgumentParser
 import Foundation
 import TokenLedger
 import TokenLedgerPostgres
 
-var teamReportSuite: BenchSuite { BenchSuite(name: "team-report", summary: "the report suite's ledger pushed to PostgreSQL, reports timed on both engines") { args in
-    var records = 5_000_000
-    var keep: String? = nil
-    var reuse = false
-    var runs = 5
-    var url = ProcessInfo.processInfo.environment["TOKENLEDGER_BENCH_POSTGRES"]
-    var i = 0
-    while i < args.count {
-        switch args[i] {
-        case "--records": i += 1; records = Int(args[i]) ?? records
-        case "--keep": i += 1; keep = args[i]
-        case "--runs": i += 1; runs = Int(args[i]) ?? runs
-        case "--reuse": reuse = true
-        case "--postgres": i += 1; url = args[i]
-        default: throw TeamReportBenchError.usage(args[i])
-        }
-        i += 1
-    }
-    guard let url else { throw TeamReportBenchError.noServer }
-    let address = try TeamLedgerAddress(parsing: url)
-    let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-bench-\(UUID().uuidString).sqlite").path
-    defer { if keep == nil { ReportBenchLedger.remove(at: path) } }
-    let clock = ContinuousClock()
-    try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
-    let local = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
-    let localCount = try local.recordCount()
-    let team = try TeamLedger.connect(address, machine: "bench")
-    let teamCount = try team.recordCount()
-    if teamCount != localCount {
-        var summary: PushSummary?
-        let pushed = try clock.measure {
-            summary = try team.push(from: local, ledgerPath: path, batchSize: 20_000)
-        }
-        let seconds = Double(pushed.components.seconds) + Double(pushed.components.attoseconds) / 1e18
-        print(String(format: "pushed %d records (%d new) to %@ in %.1f s: %.0f records/s", summary?.sent ?? 0, summary?.counts.inserted ?? 0,
-                     address.description, seconds, Double(summary?.sent ?? 0) / seconds))
-    } else {
-        print("the team ledger already holds the \(localCount) records")
-    }
+struct TeamReportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "team-report", abstract: "The report suite's ledger pushed to PostgreSQL, reports timed on both engines.")
 
-    let zone = TimeZone(identifier: "Europe/Berlin")!
-    let month = try ReportPeriod.month("2026-10", in: zone)
-    let year = try ReportPeriod.parse(since: "2025-12-01", until: "2026-11-30", month: nil, in: zone)
-    let queries: [(String, ReportQuery)] = [
-        ("month 2026-10 by model,effort,day", ReportQuery(groupBy: [.model, .effort, .day], period: month, timeZone: zone)),
-        ("year by month", ReportQuery(groupBy: [.month], period: year, timeZone: zone)),
-        ("month 2026-10 by project,model (record scan)", ReportQuery(groupBy: [.project, .model], period: month, timeZone: zone)),
-        ("year by month,project (record scan)", ReportQuery(groupBy: [.month, .project], period: year, timeZone: zone)),
-    ]
-    let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
-    for (label, query) in queries {
-        var sqliteTimes: [Duration] = [], postgresTimes: [Duration] = []
-        var sqliteText = "", postgresText = ""
-        // Interleaved, so both engines see the same machine load.
-        for _ in 0..<runs {
-            sqliteTimes.append(try clock.measure { sqliteText = try local.spendReport(for: query).renderTable() })
-            postgresTimes.append(try clock.measure {
-                let report = try team.spendReport(for: query)
-                postgresText = report.renderTable()
-            })
+    @Option(help: "Records in the generated ledger.") var records = 5_000_000
+    @Option(help: "Keep the generated SQLite ledger at this path.") var keep: String?
+    @Option(help: "Timed runs per report.") var runs = 5
+    @Flag(help: "Reuse the ledger kept at --keep and the records already pushed.") var reuse = false
+    @Option(name: .customLong("postgres"), help: "A PostgreSQL database (default: $TOKENLEDGER_BENCH_POSTGRES).") var postgresURL: String?
+
+    func run() throws {
+        guard let url = postgresURL ?? ProcessInfo.processInfo.environment["TOKENLEDGER_BENCH_POSTGRES"] else { throw TeamReportBenchError.noServer }
+        let address = try TeamLedgerAddress(parsing: url)
+        let path = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-bench-\(UUID().uuidString).sqlite").path
+        defer { if keep == nil { ReportBenchLedger.remove(at: path) } }
+        let clock = ContinuousClock()
+        try ReportBenchLedger.prepare(at: path, records: records, reuse: reuse)
+        let local = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
+        let localCount = try local.recordCount()
+        let team = try TeamLedger.connect(address, machine: "bench")
+        let teamCount = try team.recordCount()
+        if teamCount != localCount {
+            var summary: PushSummary?
+            let pushed = try clock.measure {
+                summary = try team.push(from: local, ledgerPath: path, batchSize: 20_000)
+            }
+            let seconds = Double(pushed.components.seconds) + Double(pushed.components.attoseconds) / 1e18
+            print(String(format: "pushed %d records (%d new) to %@ in %.1f s: %.0f records/s", summary?.sent ?? 0, summary?.counts.inserted ?? 0,
+                         address.description, seconds, Double(summary?.sent ?? 0) / seconds))
+        } else {
+            print("the team ledger already holds the \(localCount) records")
         }
-        sqliteTimes.sort()
-        postgresTimes.sort()
-        print(String(format: "%@: SQLite best %.0f ms, median %.0f ms; PostgreSQL best %.0f ms, median %.0f ms; PostgreSQL/SQLite (median) %.2f×%@",
-                     label, ms(sqliteTimes[0]), ms(sqliteTimes[runs / 2]), ms(postgresTimes[0]), ms(postgresTimes[runs / 2]),
-                     ms(postgresTimes[runs / 2]) / max(ms(sqliteTimes[runs / 2]), 0.001), sqliteText == postgresText ? "" : " — OUTPUTS DIFFER"))
+
+        let zone = TimeZone(identifier: "Europe/Berlin")!
+        let month = try ReportPeriod.month("2026-10", in: zone)
+        let year = try ReportPeriod.parse(since: "2025-12-01", until: "2026-11-30", month: nil, in: zone)
+        let queries: [(String, ReportQuery)] = [
+            ("month 2026-10 by model,effort,day", ReportQuery(groupBy: [.model, .effort, .day], period: month, timeZone: zone)),
+            ("year by month", ReportQuery(groupBy: [.month], period: year, timeZone: zone)),
+            ("month 2026-10 by project,model (record scan)", ReportQuery(groupBy: [.project, .model], period: month, timeZone: zone)),
+            ("year by month,project (record scan)", ReportQuery(groupBy: [.month, .project], period: year, timeZone: zone)),
+        ]
+        let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        for (label, query) in queries {
+            var sqliteTimes: [Duration] = [], postgresTimes: [Duration] = []
+            var sqliteText = "", postgresText = ""
+            // Interleaved, so both engines see the same machine load.
+            for _ in 0..<runs {
+                sqliteTimes.append(try clock.measure { sqliteText = try local.spendReport(for: query).renderTable() })
+                postgresTimes.append(try clock.measure {
+                    let report = try team.spendReport(for: query)
+                    postgresText = report.renderTable()
+                })
+            }
+            sqliteTimes.sort()
+            postgresTimes.sort()
+            print(String(format: "%@: SQLite best %.0f ms, median %.0f ms; PostgreSQL best %.0f ms, median %.0f ms; PostgreSQL/SQLite (median) %.2f×%@",
+                         label, ms(sqliteTimes[0]), ms(sqliteTimes[runs / 2]), ms(postgresTimes[0]), ms(postgresTimes[runs / 2]),
+                         ms(postgresTimes[runs / 2]) / max(ms(sqliteTimes[runs / 2]), 0.001), sqliteText == postgresText ? "" : " — OUTPUTS DIFFER"))
+        }
     }
-} }
+}
 
 enum TeamReportBenchError: Error, CustomStringConvertible {
-    case usage(String)
     case noServer
     var description: String {
         switch self {
-        case .usage(let s): return "unknown option '\(s)'; use --postgres URL, --records N, --keep PATH, --reuse, --runs N"
         case .noServer: return "team-report needs a PostgreSQL database: --postgres postgres://user:pw@127.0.0.1:5432/bench (or $TOKENLEDGER_BENCH_POSTGRES)"
         }
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import TokenLedger
 
@@ -9,32 +10,23 @@ import TokenLedger
 //
 // Prints per file the token count, a hash of the ids (to compare two builds' output) and MB/s of
 // thread CPU time (best of N); with --ids or --count only that path runs (so a profile shows one).
-var tokenizeSuite: BenchSuite {
-    BenchSuite(name: "tokenize", summary: "single-threaded encode/count of given files (profiling, A/B of two builds)",
-               run: runTokenize)
+struct TokenizeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize", abstract: "Single-threaded encode/count of given files (profiling, A/B of two builds).")
+
+    @Option(help: "o200k_base or cl100k_base.") var encoding = EncodingName.o200kBase.rawValue
+    @Option(help: "Runs per file (the best is printed).") var reps = 5
+    @Flag(help: "Only the ids path.") var ids = false
+    @Flag(help: "Only the count path.") var count = false
+    @Argument(help: "The files to encode.") var files: [String] = []
+
+    func run() throws {
+        guard let name = EncodingName(rawValue: encoding) else { throw TokenizerBenchError("--encoding takes o200k_base or cl100k_base") }
+        try runTokenize(encodingName: name, reps: reps, paths: ids ? (true, false) : count ? (false, true) : (true, true), files: files)
+    }
 }
 
-private func runTokenize(_ arguments: [String]) throws {
-    var encodingName = EncodingName.o200kBase
-    var reps = 5
-    var paths = (ids: true, count: true)
-    var files: [String] = []
-    var i = 0
-    while i < arguments.count {
-        switch arguments[i] {
-        case "--encoding":
-            guard i + 1 < arguments.count, let name = EncodingName(rawValue: arguments[i + 1]) else {
-                throw TokenizerBenchError("--encoding takes o200k_base or cl100k_base")
-            }
-            encodingName = name
-            i += 1
-        case "--reps": reps = i + 1 < arguments.count ? Int(arguments[i + 1]) ?? reps : reps; i += 1
-        case "--ids": paths = (true, false)
-        case "--count": paths = (false, true)
-        default: files.append(arguments[i])
-        }
-        i += 1
-    }
+private func runTokenize(encodingName: EncodingName, reps: Int, paths: (ids: Bool, count: Bool), files: [String]) throws {
     guard !files.isEmpty else { throw TokenizerBenchError("give one or more files: tokenize [--encoding NAME] [--reps N] [--ids|--count] FILE...") }
     let encoding = try TokenEncoding.named(encodingName)
     func cpuSeconds() -> Double {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import TokenLedger
 
@@ -17,38 +18,33 @@ import TokenLedger
 // tiktoken underneath for all but Tekken, whose Tekkenizer wraps tiktoken too; no quicktok column).
 // `--verify` compares our ids with tiktoken's on every whole corpus (and the all-cores ids with the
 // single-threaded ones). `--worst-cases` adds the 1 MB synthetic single-piece inputs.
-var tokenizerSuite: BenchSuite {
-    BenchSuite(name: "tokenizer", summary: "MB/s of every bundled encoding on 8 MiB real corpora vs tiktoken/quicktok/the publisher's tokenizer, cold start of `count`",
-               run: runTokenizerBench)
-}
+struct TokenizerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "MB/s of every bundled encoding on 8 MiB real corpora vs tiktoken/quicktok/the publisher's tokenizer, cold start of `count`.")
 
-private func runTokenizerBench(_ arguments: [String]) throws {
-    var reps = 3
-    var peers = true
-    var verify = false
-    var worstCases = false
-    var outDir = "bench-out/tokenizer"
-    var only: String?
-    var encodings = EncodingName.allCases
-    var i = 0
-    while i < arguments.count {
-        switch arguments[i] {
-        case "--reps": reps = Int(arguments[i + 1]) ?? reps; i += 1
-        case "--no-peers", "--no-tiktoken": peers = false
-        case "--verify": verify = true
-        case "--worst-cases": worstCases = true
-        case "--out": outDir = arguments[i + 1]; i += 1
-        case "--only": only = arguments[i + 1].lowercased(); i += 1
-        case "--encodings":
-            encodings = try arguments[i + 1].split(separator: ",").map { name in
+    @Option(help: "Runs per corpus and encoding (the best is printed).") var reps = 3
+    @Flag(name: [.customLong("no-peers"), .customLong("no-tiktoken")], help: "Leave out the peers.") var noPeers = false
+    @Flag(help: "Also compare our ids with tiktoken's on every whole corpus.") var verify = false
+    @Flag(help: "Also the 1 MB synthetic single-piece inputs.") var worstCases = false
+    @Option(help: "Folder the corpora are written to.") var out = "bench-out/tokenizer"
+    @Option(help: "One corpus: docs, code, docs+code, cjk or scripts.") var only: String?
+    @Option(help: "Comma-separated encodings (default: every bundled one).") var encodings: String?
+
+    func run() throws {
+        let chosen = try encodings.map { list in
+            try list.split(separator: ",").map { name in
                 guard let e = EncodingName(rawValue: String(name)) else { throw TokenizerBenchError("unknown encoding \(name)") }
                 return e
             }
-            i += 1
-        default: throw TokenizerBenchError("unknown option \(arguments[i]); use --reps N, --no-peers, --verify, --worst-cases, --only NAME, --encodings A,B, --out DIR")
-        }
-        i += 1
+        } ?? EncodingName.allCases
+        try runTokenizerBench(reps: reps, peers: !noPeers, verify: verify, worstCases: worstCases, outDir: out,
+                              only: only?.lowercased(), encodings: chosen)
     }
+}
+
+private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases: Bool, outDir: String, only: String?,
+                               encodings: [EncodingName]) throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     // The shared tool sits next to the checkouts (/work/shared next to /work/main and the worktrees).
     let tiktokenRef = ProcessInfo.processInfo.environment["TIKTOKEN_REF"]

@@ -446,26 +446,34 @@ public final class ImportPipeline {
 
     private func handle(_ item: LogItem) {
         switch item {
-        case .entry(var entry):
+        case .entry(let emitted):
             // A date from a damaged log (a giant Unix time, year 99999) would not fit the ledger's
             // millisecond column: quarantined like any other unreadable line.
-            guard ImportPipeline.storableDates.contains(entry.record.timestamp) else {
-                handle(.malformed(reason: "the request time is not a date between 1970 and 9999", line: entry.location?.line))
+            guard ImportPipeline.storableDates.contains(emitted.record.timestamp) else {
+                handle(.malformed(reason: "the request time is not a date between 1970 and 9999", line: emitted.location?.line))
                 return
             }
             // Every adapter should refuse absurd counts itself; this catches one that does not (a
             // CSV's Int.max once reached the ledger, where summing it traps).
-            guard entry.record.tokens.countsInRange else {
-                let why = entry.record.tokens.inconsistency ?? "token counts are negative or implausibly large"
-                handle(.malformed(reason: why, line: entry.location?.line))
+            guard emitted.record.tokens.countsInRange else {
+                let why = emitted.record.tokens.inconsistency ?? "token counts are negative or implausibly large"
+                handle(.malformed(reason: why, line: emitted.location?.line))
                 return
             }
-            if entry.record.provider == "unknown" { entry.record.provider = provider(ofModel: entry.record.model) }
-            if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
-            if let project = options.project { entry.record.project = project }
-            for (key, value) in options.tags { entry.record.tags[key] = value }
-            if let channel = options.channel { entry.record.channel = channel }
-            pendingRows.append(entry)
+            // Most entries need nothing added here and are appended as emitted (one copy into the
+            // batch); only one that does is copied to be changed first.
+            if emitted.record.provider == "unknown" || emitted.location == nil || options.project != nil || !options.tags.isEmpty
+                || options.channel != nil {
+                var entry = emitted
+                if entry.record.provider == "unknown" { entry.record.provider = provider(ofModel: entry.record.model) }
+                if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
+                if let project = options.project { entry.record.project = project }
+                for (key, value) in options.tags { entry.record.tags[key] = value }
+                if let channel = options.channel { entry.record.channel = channel }
+                pendingRows.append(entry)
+            } else {
+                pendingRows.append(emitted)
+            }
             // Whole documents and databases may hold many records: commit them in batches (without
             // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
             if currentLayout != .lines && batchIsFull { try? flushOrRemember() }

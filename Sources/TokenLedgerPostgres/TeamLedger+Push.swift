@@ -27,7 +27,8 @@ extension TeamLedger {
     /// the previous push started are sent again, and replace the team's copy when their rank is higher.
     ///
     /// Cost: one SQLite scan of the rows below the cursor for replaced ones (filtered in SQLite: only
-    /// replaced rows are read and sent), then one COPY + upsert per batch of new rows. Memory: one batch.
+    /// replaced rows are read and sent), then one binary COPY + upsert per batch of new rows, the next
+    /// batch read locally while the server stores the last. Memory: two batches.
     public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) throws(TeamLedgerError) -> PushSummary {
         try push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
     }
@@ -69,16 +70,21 @@ extension TeamLedger {
             try send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
         }
 
-        // New rows, batch by batch, each with the cursor moved in its transaction.
+        // New rows, batch by batch, each with the cursor moved in its transaction. The cursor's mark is
+        // this push's own (an hour before it started): the replaced rows below the old cursor have all
+        // been sent above, and the rows sent from here on were read after it started, so a push killed
+        // midway resumes without sending either again. The next page is read from the local ledger
+        // while the server stores this one.
+        let batchMark = pushStarted - 3_600_000
         var batches = 0
-        while true {
+        var page = try Self.readPage(local, after: lastID, limit: batchSize)
+        while let last = page.last {
             if let stopAfterBatches, batches == stopAfterBatches { return summary }
             batches += 1
-            let from = lastID
-            let page = try readLocal(local) { db in try Ledger.storedRecords(afterID: from, limit: batchSize, in: db) }
-            guard let last = page.last else { break }
-            try send(page, cursor: (last.id, last.entry.dedupKey, mark == .min ? 0 : mark), ledgerPath: ledgerPath, into: &summary)
+            let next = PageReader { () throws(TeamLedgerError) in try Self.readPage(local, after: last.id, limit: batchSize) }
+            try send(page, cursor: (last.id, last.entry.dedupKey, batchMark), ledgerPath: ledgerPath, into: &summary)
             lastID = last.id
+            page = try next.wait()
         }
 
         // The whole push is done: from now on, rows imported since an hour before it started count as
@@ -123,10 +129,44 @@ extension TeamLedger {
 
     /// Reads from the local ledger, turning its errors into one sentence.
     private func readLocal<T>(_ local: Ledger, _ body: (Database) throws -> T) throws(TeamLedgerError) -> T {
+        try Self.readLocal(local, body)
+    }
+
+    private static func readLocal<T>(_ local: Ledger, _ body: (Database) throws -> T) throws(TeamLedgerError) -> T {
         do {
             return try local.reader.read(body)
         } catch {
             throw TeamLedgerError.localLedger(reason: "cannot read the local ledger (\(error)); check the path given with --from.")
         }
+    }
+
+    /// Up to `limit` local records with ids above `after`, in id order.
+    private static func readPage(_ local: Ledger, after: Int64, limit: Int) throws(TeamLedgerError) -> [StoredRecord] {
+        try readLocal(local) { db in try Ledger.storedRecords(afterID: after, limit: limit, in: db) }
+    }
+}
+
+/// One page of local records read on a thread of its own, so that reading the next page overlaps
+/// the server storing the previous one (push's wall time is then the slower of the two, not their
+/// sum). `wait` returns the page or the error reading it gave.
+private final class PageReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    // Written once on the reading thread before `done` is signalled, read after `wait` has waited.
+    private var result: Result<[StoredRecord], TeamLedgerError>?
+
+    init(_ read: @escaping @Sendable () throws(TeamLedgerError) -> [StoredRecord]) {
+        Thread.detachNewThread { [self] in
+            do throws(TeamLedgerError) {
+                result = .success(try read())
+            } catch {
+                result = .failure(error)
+            }
+            done.signal()
+        }
+    }
+
+    func wait() throws(TeamLedgerError) -> [StoredRecord] {
+        done.wait()
+        return try result!.get()
     }
 }

@@ -7,9 +7,11 @@ import TokenLedgerLedger
 /// SQLite ledger's rule exactly: a new key is added, a stored key is replaced only by a strictly
 /// higher supersede rank, anything else adds nothing.
 ///
-/// Performance notes: COPY sends ~300 bytes of text per record with no per-row round trip or bind;
-/// a multi-row VALUES insert with binds was the alternative (40 parameters a row, 1,600 rows per
-/// statement at PostgreSQL's 65,535-parameter limit) and is what COPY avoids.
+/// Performance notes: COPY sends each record with no per-row round trip or bind; a multi-row VALUES
+/// insert with binds was the alternative (40 parameters a row, 1,600 rows per statement at
+/// PostgreSQL's 65,535-parameter limit) and is what COPY avoids. Binary COPY against text COPY: the
+/// same server CPU within noise (6.8 s for 300k records either way, `tokenledger-bench team-import
+/// --server-pid`), 2-4 % less client CPU; the server's time is the upsert (see docs/performance.md).
 extension TeamLedger {
     /// `usage_record`'s written columns, in COPY order (everything but `id`).
     static let recordColumns = [
@@ -19,7 +21,7 @@ extension TeamLedger {
         "web_search_calls", "images_generated", "request_count", "is_aggregate",
         "cost_pusd", "unpriced_reason", "price_period", "price_layers", "reported_cost_pusd",
         "source", "source_file", "source_line", "project", "session_id", "request_id", "api_key_hash", "tags",
-        "machine", "imported_at", "repository", "branch",
+        "machine", "imported_at", "repository", "branch", "audio_seconds", "characters",
     ]
 
     /// The upsert from staging into usage_record, returning one row per inserted or replaced record
@@ -65,12 +67,11 @@ extension TeamLedger {
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_staging ON COMMIT DELETE ROWS AS
             SELECT \(recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
             """)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(order.count * 320)
+        var copy = PostgresBinaryCopy(capacity: order.count * 420)
         for index in order {
-            CopyRow.append(records[index], machine: machine, to: &buffer)
+            CopyRow.append(records[index], machine: machine, to: &copy)
         }
-        try connection.copyIn("COPY tokenledger_staging (\(recordColumns.joined(separator: ", "))) FROM STDIN", data: buffer)
+        try connection.copyIn("COPY tokenledger_staging (\(recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: copy.finished())
         let rows = try connection.execute(upsertSQL)
         for row in 0..<rows.count {
             if try rows.requiredBool(row, 0) { counts.inserted += 1 } else { counts.replaced += 1 }
@@ -84,56 +85,10 @@ extension TeamLedger {
     }
 }
 
-/// One record as a line of PostgreSQL's COPY text format: tab-separated, `\N` for NULL, backslash,
-/// tab, newline and carriage return escaped.
+/// What a record's COPY row is made of: the reprice path's text fields (`appendField`,
+/// `appendNumber`: tab-separated, `\N` for NULL, backslash, tab, newline and carriage return escaped)
+/// and the shared conversions; a whole record goes as a binary row (`CopyRow+Binary.swift`).
 enum CopyRow {
-    static func append(_ stored: StoredRecord, machine: String, to buffer: inout [UInt8]) {
-        let r = stored.record
-        let t = r.tokens
-        var first = true
-        func field(_ text: String?) {
-            appendField(text, first: first, to: &buffer)
-            first = false
-        }
-        func number<N: BinaryInteger>(_ value: N?) {
-            appendNumber(value.map { Int64($0) }, first: first, to: &buffer)
-            first = false
-        }
-        func flag(_ value: Bool) { field(value ? "t" : "f") }
-        field(stored.entry.dedupKey)
-        number(stored.entry.supersedeRank)
-        number(milliseconds(r.timestamp))
-        field(r.provider)
-        field(r.model)
-        field(stored.modelID)
-        field(r.effort.rawValue)
-        field(r.serviceTier)
-        flag(r.isBatch)
-        field(r.channel)
-        number(t.input); number(t.cacheRead); number(t.cacheWrite5m); number(t.cacheWrite1h); number(t.output)
-        number(t.reasoning); number(t.audioInput); number(t.audioOutput); number(t.imageInput); number(t.imageOutput)
-        number(r.units.webSearchCalls); number(r.units.imagesGenerated); number(r.requestCount)
-        flag(r.isAggregate)
-        number(stored.cost.flatMap { Int64(exactly: $0.picodollars) })
-        field(stored.unpricedReason)
-        field(stored.pricePeriod)
-        field(stored.priceLayers.isEmpty ? nil : stored.priceLayers.joined(separator: ","))
-        number(r.reportedCost.flatMap { Int64(exactly: $0.picodollars) })
-        field(r.source)
-        field(stored.entry.location?.file)
-        number(stored.entry.location?.line)
-        field(r.project)
-        field(r.sessionID)
-        field(r.requestID)
-        field(r.apiKeyHash)
-        field(tagsJSON(r.tags))
-        field(machine)
-        number(milliseconds(stored.importedAt))
-        field(r.repository)
-        field(r.branch)
-        buffer.append(UInt8(ascii: "\n"))
-    }
-
     /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`. Cost: one scan of
     /// the text and one copy when nothing needs escaping (nearly always), else a byte-by-byte copy.
     static func appendField(_ text: String?, first: Bool, to buffer: inout [UInt8]) {

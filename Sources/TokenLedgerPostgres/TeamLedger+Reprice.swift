@@ -133,7 +133,8 @@ extension TeamLedger {
         let tokens = TokenCounts(
             input: try count(), cacheRead: try count(), cacheWrite5m: try count(), cacheWrite1h: try count(), output: try count(),
             reasoning: try count(), audioInput: try count(), audioOutput: try count(), imageInput: try count(), imageOutput: try count())
-        let units = UnitCounts(webSearchCalls: try count(), imagesGenerated: try count())
+        let webSearchCalls = try count()
+        let imagesGenerated = try count()
         let requestCount = try count()
         let isAggregate = try flag()
         let cost = try number()
@@ -150,6 +151,10 @@ extension TeamLedger {
         let apiKeyHash = text()
         let tagsText = text()
         let importedAt = try count64()
+        let repository = text()
+        let branch = text()
+        let units = UnitCounts(webSearchCalls: webSearchCalls, imagesGenerated: imagesGenerated,
+                               audioSeconds: try count(), characters: try count())
         var tags: [String: String] = [:]
         if let tagsText, let object = (try? JSONParser.parse(tagsText))?.object {
             for (key, value) in object { tags[key] = value.string ?? value.serialized() }
@@ -158,7 +163,8 @@ extension TeamLedger {
             timestamp: Date(timeIntervalSince1970: TimeInterval(ts) / 1000), provider: provider, model: model,
             effort: EffortTier(effort), serviceTier: serviceTier, isBatch: isBatch, tokens: tokens, units: units, source: source,
             channel: channel, project: project, tags: tags, reportedCost: reported.map { Money(picodollars: Int128($0)) },
-            requestID: requestID, sessionID: sessionID, apiKeyHash: apiKeyHash, requestCount: requestCount, isAggregate: isAggregate)
+            requestID: requestID, sessionID: sessionID, apiKeyHash: apiKeyHash, requestCount: requestCount, isAggregate: isAggregate,
+            repository: repository, branch: branch)
         return StoredRecord(
             id: id,
             entry: LedgerEntry(record: record, dedupKey: dedupKey, location: file.map { SourceLocation(file: $0, line: Int(line ?? 0)) },

@@ -18,6 +18,11 @@ enum TeamLedgerSchema {
         Migration(identifier: "v2-repository-branch", statements: [
             "ALTER TABLE usage_record ADD COLUMN repository TEXT, ADD COLUMN branch TEXT",
         ]),
+        // The quantities models billed by a unit other than tokens bill by (whisper-1: seconds of audio;
+        // tts-1: characters), so a team reprice prices such a record as the import did.
+        Migration(identifier: "v3-unit-quantities", statements: [
+            "ALTER TABLE usage_record ADD COLUMN audio_seconds BIGINT NOT NULL DEFAULT 0, ADD COLUMN characters BIGINT NOT NULL DEFAULT 0",
+        ]),
         // New migrations go below, each with a new name. Never edit one above.
     ]
 

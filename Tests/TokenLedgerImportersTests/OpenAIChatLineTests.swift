@@ -39,6 +39,7 @@ struct OpenAIChatLineTests {
         }
         #expect(f.id == g.id && f.timestamp == g.timestamp && f.model == g.model, sourceLocation: sourceLocation)
         #expect(f.serviceTier == g.serviceTier && f.effort == g.effort && f.tokens == g.tokens, sourceLocation: sourceLocation)
+        #expect(f.key == "openai:" + g.id && f.provider == g.provider, sourceLocation: sourceLocation)
     }
 
     static func edited(_ from: String, _ to: String) -> String {
@@ -150,5 +151,17 @@ struct OpenAIChatLineTests {
         }
         #expect(Timestamp.fromWholeUnix(100_000_000_000_000) == nil && Timestamp.fromUnix("100000000000000") == nil)
         #expect(Timestamp.fromWholeUnix(-5) == nil)
+    }
+
+    @Test("a file of more model names than the memo keeps reads each line's own model and provider")
+    func manyModels() throws {
+        var names = OpenAIChatLine.NameMemo()
+        // 40 names (more than the 32 kept), then the same 40 again, alternating two providers' families.
+        let models = (0..<40).map { $0 % 2 == 0 ? "gpt-4o-mini-\($0)" : "claude-sonnet-4-\($0)" }
+        for model in models + models.reversed() + models {
+            let line = Self.edited(#""model":"gpt-4o-mini-2024-07-18""#, #""model":"\#(model)""#)
+            let r = try #require(Array(line.utf8).withUnsafeBytes { OpenAIChatLine.read($0, names: &names) })
+            #expect(r.model == model && r.provider == LogSupport.provider(forModel: model))
+        }
     }
 }

@@ -4,31 +4,74 @@ import TokenLedgerCore
 import TokenLedgerLedger
 @testable import TokenLedgerPostgres
 
-/// The COPY text line a record becomes (no server needed): every column in `recordColumns` order,
-/// NULL as \N, the four characters COPY treats specially escaped, numbers in decimal with their sign.
-@Suite("a record as a COPY line")
+/// The binary COPY data a record becomes (no server needed): PostgreSQL's "PGCOPY" header, one row
+/// of every column in `recordColumns` order, each value with its length in the column type's binary
+/// form (big-endian integers, one byte per flag, UTF-8 text as is, -1 for NULL), then the -1 trailer.
+@Suite("a record as a binary COPY row")
 struct CopyRowTests {
-    @Test("plain and escaped text, NULLs, negative and large numbers, flags")
-    func line() {
+    /// A field as the test reads it back: SQL NULL or a value of one of the staging table's types.
+    enum Field: Equatable {
+        case null, text(String), integer(Int32), bigint(Int64), boolean(Bool)
+    }
+
+    @Test("header, text with tabs and newlines, NULLs, negative and large numbers, flags, trailer")
+    func row() throws {
         let record = UsageRecord(
             timestamp: Date(timeIntervalSince1970: 1_793_000_000.123), provider: "openai", model: "gpt-4o",
-            tokens: TokenCounts(input: 12, output: 3, reasoning: 9_223_372_036_854_775_807), source: "openai-chat",
+            tokens: TokenCounts(input: 12, output: 3, reasoning: 9_223_372_036_854_775_807),
+            units: UnitCounts(audioSeconds: 754, characters: 123_457), source: "openai-chat",
             project: "x\\y", tags: ["team": "core"], reportedCost: Money(picodollars: -5), requestID: "req\n1\r",
             repository: "github.com/acme/shop", branch: "feature/a\tb")
         let stored = StoredRecord(
-            id: 0, entry: LedgerEntry(record: record, dedupKey: "openai:k1", location: SourceLocation(file: "/logs/a\tb.jsonl", line: 7)),
+            id: 0, entry: LedgerEntry(record: record, dedupKey: "openai:k1", location: SourceLocation(file: "/logs/a\tb.jsonl", line: 7), supersedeRank: 3),
             modelID: "gpt-4o-2024-08-06", cost: Money(picodollars: 1_234_567), unpricedReason: nil, pricePeriod: "2024-08-06",
             priceLayers: ["user:mine.toml", "openai"], importedAt: Date(timeIntervalSince1970: 1_793_000_001))
-        var buffer: [UInt8] = []
-        CopyRow.append(stored, machine: "alice-laptop", to: &buffer)
-        let fields = [
-            "openai:k1", "0", "1793000000123", "openai", "gpt-4o", "gpt-4o-2024-08-06", "unknown", "\\N", "f", "\\N",
-            "12", "0", "0", "0", "3", "9223372036854775807", "0", "0", "0", "0", "0", "0", "1", "f",
-            "1234567", "\\N", "2024-08-06", "user:mine.toml,openai", "-5", "openai-chat", "/logs/a\\tb.jsonl", "7",
-            "x\\\\y", "\\N", "req\\n1\\r", "\\N", #"{"team":"core"}"#, "alice-laptop", "1793000001000",
-            "github.com/acme/shop", "feature/a\\tb",
+        var copy = PostgresBinaryCopy()
+        CopyRow.append(stored, machine: "alice-laptop", to: &copy)
+        let bytes = copy.finished()
+
+        // The 19-byte header: signature, flags 0, no extension.
+        #expect(Array(bytes.prefix(11)) == Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
+        #expect(Array(bytes[11..<19]) == [0, 0, 0, 0, 0, 0, 0, 0])
+        // The trailer: a field count of -1.
+        #expect(Array(bytes.suffix(2)) == [0xFF, 0xFF])
+
+        let expected: [Field] = [
+            .text("openai:k1"), .integer(3), .bigint(1_793_000_000_123), .text("openai"), .text("gpt-4o"), .text("gpt-4o-2024-08-06"),
+            .text("unknown"), .null, .boolean(false), .null,
+            .bigint(12), .bigint(0), .bigint(0), .bigint(0), .bigint(3), .bigint(9_223_372_036_854_775_807), .bigint(0), .bigint(0),
+            .bigint(0), .bigint(0), .bigint(0), .bigint(0), .bigint(1), .boolean(false),
+            .bigint(1_234_567), .null, .text("2024-08-06"), .text("user:mine.toml,openai"), .bigint(-5), .text("openai-chat"),
+            .text("/logs/a\tb.jsonl"), .bigint(7), .text("x\\y"), .null, .text("req\n1\r"), .null, .text(#"{"team":"core"}"#),
+            .text("alice-laptop"), .bigint(1_793_000_001_000), .text("github.com/acme/shop"), .text("feature/a\tb"),
+            .bigint(754), .bigint(123_457),
         ]
-        #expect(fields.count == TeamLedger.recordColumns.count)
-        #expect(String(decoding: buffer, as: UTF8.self) == fields.joined(separator: "\t") + "\n")
+        #expect(expected.count == TeamLedger.recordColumns.count)
+        let row = try Self.fields(of: Array(bytes[19..<(bytes.count - 2)]), like: expected)
+        #expect(row == expected)
+    }
+
+    /// Reads one row back, each field as the type `like` expects there (its length must fit the type).
+    static func fields(of row: [UInt8], like expected: [Field]) throws -> [Field] {
+        func integer(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+        var at = 0
+        let count = Int(integer(row[0..<2]))
+        at = 2
+        var fields: [Field] = []
+        for index in 0..<count {
+            let length = Int32(bitPattern: UInt32(integer(row[at..<(at + 4)])))
+            at += 4
+            if length == -1 { fields.append(.null); continue }
+            let value = row[at..<(at + Int(length))]
+            at += Int(length)
+            switch expected[index] {
+            case .integer: try #require(length == 4); fields.append(.integer(Int32(bitPattern: UInt32(integer(value)))))
+            case .bigint: try #require(length == 8); fields.append(.bigint(Int64(bitPattern: integer(value))))
+            case .boolean: try #require(length == 1); fields.append(.boolean(value.first == 1))
+            case .text, .null: fields.append(.text(String(decoding: value, as: UTF8.self)))
+            }
+        }
+        #expect(at == row.count)
+        return fields
     }
 }

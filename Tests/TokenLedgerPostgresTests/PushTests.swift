@@ -66,14 +66,18 @@ struct PushTests {
     func resumeAfterKill() async throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
-        let local = try LocalLedger.make(LocalLedger.entries(300))
+        // Imported two hours ago: older than the hour before the push in which rows count as possibly
+        // replaced, so only rows above the cursor are sent on the rerun.
+        let local = try LocalLedger.make(LocalLedger.entries(300), now: Date().addingTimeInterval(-7_200))
         let team = try db.connect(machine: "ci")
         let killed = try team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100, now: Date(), stopAfterBatches: 2)
         #expect(killed.counts.inserted == 200)
         #expect(try team.recordCount() == 200)
         let resumed = try team.push(from: local, ledgerPath: "/ci/ledger.sqlite", batchSize: 100)
-        // The resumed push starts after the last committed batch: only the last 100 are new.
+        // The resumed push starts after the last committed batch: only the last 100 are new, and only
+        // they are sent (the 200 below the cursor are not re-sent as possibly replaced).
         #expect(resumed.counts.inserted == 100)
+        #expect(resumed.sent == 100 && resumed.counts.duplicates == 0)
         #expect(try team.recordCount() == 300)
         #expect(try db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["300"])
     }
@@ -131,9 +135,9 @@ struct TeamLedgerMigrationTests {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         let first = try db.connect()
-        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
+        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities"])
         let second = try db.connect()
-        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
+        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities"])
     }
 
     @Test("two machines connecting to a new database at once: one migrates, both work")
@@ -143,8 +147,8 @@ struct TeamLedgerMigrationTests {
         async let a = db.connect(machine: "a")
         async let b = db.connect(machine: "b")
         let (x, y) = try await (a, b)
-        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
-        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch"])
+        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities"])
+        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities"])
     }
 
     @Test("a database with other tables is refused, and so is one migrated by a newer version")

@@ -35,25 +35,15 @@ final class OpenAIChatParser: StructuredLogParser {
                                     "reasoning_effort", "reasoning", "response", "request", "error", "provider",
                                     "x_groq", "choices"]
     override var topLevelKeys: JSONParser.KeySet? { Self.keys }
-    private var names = OpenAIChatLine.NameMemo()
-    /// The provider family of each model name met in this file (a few names per file).
-    private var providers: [String: String] = [:]
+    /// The file's model names and service tiers, each model with its provider family.
+    private var names = OpenAIChatLine.NameMemo(provider: LogSupport.provider(forModel:))
 
     override func handleFast(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) -> Bool {
         guard let r = OpenAIChatLine.read(line, names: &names) else { return false }
-        let provider = providerOf(r.model)
         // Providers whose counts mean something else than OpenAI's are read the general way.
-        if provider == "xai" || provider == "google" { return false }
-        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, provider, nil),
-                   key: "openai:" + r.id, line: number))
+        if r.provider == "xai" || r.provider == "google" { return false }
+        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, r.provider, nil), key: r.key, line: number))
         return true
-    }
-
-    private func providerOf(_ model: String) -> String {
-        if let known = providers[model] { return known }
-        let p = LogSupport.provider(forModel: model)
-        if providers.count < 64 { providers[model] = p }
-        return p
     }
 
     /// The record of one response, however it was read. The provider is the one that served it

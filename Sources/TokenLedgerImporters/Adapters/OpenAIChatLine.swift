@@ -18,11 +18,17 @@ import TokenLedgerCore
 /// Performance notes (callgrind, 30k benchmark chat lines): the general reader built the kept members
 /// as a `JSONValue` (three member arrays, a `String` per number and key) and looked each field up by
 /// key; this reads the numbers in place. Names (model, service tier) come from `names`, a per-file memo
-/// of the few distinct spellings, so each record shares one `String` per name instead of allocating it.
+/// of the few distinct spellings, so each record shares one `String` per name instead of allocating it,
+/// and each model's provider family is worked out once per file, not hashed per record. The id and the
+/// dedup key are made from the id's bytes, one `String` each.
 struct OpenAIChatLine {
     var id: String
+    /// The dedup key: `openai:` and the id.
+    var key: String
     var timestamp: Date
     var model: String
+    /// The model's provider family (`LogSupport.provider(forModel:)`, through the memo).
+    var provider: String
     var serviceTier: String?
     var effort: EffortTier
     var tokens: TokenCounts
@@ -42,7 +48,8 @@ struct OpenAIChatLine {
         var json = JSONParser(scanning: line)
         guard json.beginObject() else { return nil }
         var id: String?
-        var model: String?
+        var dedupKey: String?
+        var model: (name: String, provider: String)?
         var created: Int?
         var createdAt: Int?
         var serviceTier: String?
@@ -57,12 +64,23 @@ struct OpenAIChatLine {
             switch key.count {
             case 2 where key.spells("id"):
                 try first(1)
-                guard let text = try json.readString(), !text.isEmpty else { return nil }
-                id = text
+                if let bytes = json.readPlainStringBytes() {
+                    guard !bytes.isEmpty else { return nil }
+                    id = String(decoding: bytes, as: UTF8.self)
+                    dedupKey = String(unsafeUninitializedCapacity: keyPrefix.count + bytes.count) { out in
+                        _ = out.initialize(fromContentsOf: keyPrefix)
+                        _ = UnsafeMutableBufferPointer(rebasing: out[keyPrefix.count...]).initialize(fromContentsOf: bytes)
+                        return keyPrefix.count + bytes.count
+                    }
+                } else {
+                    guard let text = try json.readString(), !text.isEmpty else { return nil }
+                    id = text
+                    dedupKey = "openai:" + text
+                }
             case 5 where key.spells("model"):
                 try first(2)
                 guard let bytes = json.readPlainStringBytes(), !bytes.isEmpty else { return nil }
-                model = names.name(bytes)
+                model = names.model(bytes)
             case 7 where key.spells("created"):
                 try first(4)
                 guard let value = json.readPlainWholeNumber() else { return nil }
@@ -94,12 +112,15 @@ struct OpenAIChatLine {
                 try json.skipValue()
             }
         }
-        guard json.isAtEnd(), let id, let model, let usage, let unix = created ?? createdAt,
+        guard json.isAtEnd(), let id, let dedupKey, let model, let usage, let unix = created ?? createdAt,
               let timestamp = Timestamp.fromWholeUnix(unix) else { return nil }
         guard let tokens = usage.tokens else { return nil }
-        return OpenAIChatLine(id: id, timestamp: timestamp, model: model, serviceTier: serviceTier,
-                              effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens)
+        return OpenAIChatLine(id: id, key: dedupKey, timestamp: timestamp, model: model.name, provider: model.provider,
+                              serviceTier: serviceTier, effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens)
     }
+
+    /// The dedup key's prefix, as bytes.
+    private static let keyPrefix: [UInt8] = Array("openai:".utf8)
 
     /// The counts of a Chat Completions `usage` object; absent and null count 0 (as the general reader).
     private struct Usage {
@@ -193,21 +214,42 @@ struct OpenAIChatLine {
         }
     }
 
-    /// The few distinct names (models, service tiers) of one file, each kept as one `String`.
+    /// The few distinct names (models, service tiers) of one file, each kept as one `String`, and each
+    /// model's provider family.
     struct NameMemo {
-        private var entries: [(bytes: [UInt8], name: String)] = []
+        private var entries: [(bytes: [UInt8], name: String, provider: String?)] = []
+        private let providerOf: (String) -> String
+
+        /// `provider` gives a model name's provider family (asked once per distinct model).
+        init(provider: @escaping (String) -> String = LogSupport.provider(forModel:)) {
+            providerOf = provider
+        }
 
         /// The name spelled by `bytes` (plain UTF-8 without escapes).
         mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
-            for entry in entries where entry.bytes.count == bytes.count {
+            entries[slot(bytes)].name
+        }
+
+        /// The model name spelled by `bytes` (plain UTF-8 without escapes) and its provider family.
+        mutating func model(_ bytes: UnsafeRawBufferPointer) -> (name: String, provider: String) {
+            let index = slot(bytes)
+            if let provider = entries[index].provider { return (entries[index].name, provider) }
+            let provider = providerOf(entries[index].name)
+            entries[index].provider = provider
+            return (entries[index].name, provider)
+        }
+
+        /// The index of the entry for `bytes`, added when new. A file of thousands of distinct names (not
+        /// a real log) keeps its first 32, and the latest other one in a 33rd entry.
+        private mutating func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
+            for (index, entry) in entries.enumerated() where entry.bytes.count == bytes.count {
                 if entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-                    return entry.name
+                    return index
                 }
             }
-            let name = String(decoding: bytes, as: UTF8.self)
-            // A file of thousands of distinct names (not a real log) just stops being memoized.
-            if entries.count < 32 { entries.append((Array(bytes), name)) }
-            return name
+            if entries.count > 32 { entries.removeLast() }
+            entries.append((Array(bytes), String(decoding: bytes, as: UTF8.self), nil))
+            return entries.count - 1
         }
     }
 }
