@@ -42,13 +42,14 @@ struct ChatTemplateTests {
         #expect(checked >= 36)
     }
 
-    @Test("count --request uses the family's template: Qwen 3's ChatML is 5 per message + 3 for the reply, not OpenAI's 3 + 3")
+    @Test("count --request uses the family's template: Qwen 3's ChatML wraps each message in <|im_start|>ROLE\\n … <|im_end|>\\n, not OpenAI's 3 per message")
     func requestUsesTemplate() throws {
         let body = try JSONParser.parse(#"{"model":"qwen3-235b-a22b","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hello world"}]}"#)
         let count = try ChatTokenCounter.count(request: body)
         let qwen = try TokenEncoding.named(.qwen)
         // <|im_start|> "system\nBe brief." <|im_end|> "\n"  <|im_start|> "user\nhello world" <|im_end|> "\n"  <|im_start|> "assistant\n"
-        let expected = 5 + qwen.count("system\nBe brief.") + qwen.count("user\nhello world") + 2 + 1 + qwen.count("assistant\n")
+        // 3 × <|im_start|> + 2 × <|im_end|> + 2 × "\n", and the three texts.
+        let expected = 5 + 2 + qwen.count("system\nBe brief.") + qwen.count("user\nhello world") + qwen.count("assistant\n")
         #expect(count.encoding == .qwen && !count.isApproximate && !count.isLowerBound)
         #expect(count.total == expected)
         #expect(count.total != qwen.count("Be brief.") + qwen.count("system") + qwen.count("hello world") + qwen.count("user") + 9)
