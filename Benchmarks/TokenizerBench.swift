@@ -11,13 +11,15 @@ import TokenLedger
 // Corpora (TokenizerCorpora.swift; written to DIR, default bench-out/tokenizer): 8 MiB each of
 // documentation text, Python source, both together (16 MiB), CJK and other scripts, from files on this
 // machine. Per corpus and encoding: our single-threaded ids (`encode`) and count, our count on all
-// cores, and the peers' best single-threaded `encode_ordinary` (scripts/tokenizer-peers.py run with
-// tiktoken-ref's virtualenv, or $PEERS_PYTHON). Ratios compare ids with ids, one thread each. The
-// open-weight encodings (llama3, …; all bundled encodings unless --encodings picks some) are compared
-// with their publisher's own tokenizer through scripts/tokenizer-reference (column "tiktoken": it is
-// tiktoken underneath for all but Tekken, whose Tekkenizer wraps tiktoken too; no quicktok column).
-// `--verify` compares our ids with tiktoken's on every whole corpus (and the all-cores ids with the
-// single-threaded ones). `--worst-cases` adds the 1 MB synthetic single-piece inputs.
+// cores, and three peers' best single-threaded encode, from `scripts/tokenizer-reference peers`
+// (scripts/tokenizer-peers.py in the reference virtualenv): the publisher's own tokenizer ("reference":
+// tiktoken for OpenAI's encodings and underneath Llama's, Qwen's and Tekken's; Hugging Face tokenizers
+// for DeepSeek), Hugging Face `tokenizers` on the encoding's tokenizer.json (DeepSeek's own; an
+// equivalent one built from the ranks and split pattern for the others), and quicktok-v1 (bundled
+// OpenAI, Llama 3 and Qwen vocabularies; Tekken and DeepSeek imported from the publishers' files).
+// Ratios compare ids with ids, one thread each. `--verify` compares our ids with the reference's on
+// every whole corpus (and the all-cores ids with the single-threaded ones). `--worst-cases` adds the
+// 1 MB synthetic single-piece inputs.
 struct TokenizerBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenizer",
@@ -78,16 +80,14 @@ private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases:
     var load = ""
     if let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) { load = text.split(separator: " ").prefix(3).joined(separator: " ") }
     print("\ntokenizer benchmark: best of \(reps), MB/s of CPU time on one thread (all cores: wall time); \(cores) cores; load average \(load)")
-    print("corpus     encoding        MB   tokens  ours ids  ours count  all cores   tiktoken   quicktok  ×tiktoken  ×quicktok")
-    print("                                          MB/s       MB/s       MB/s       MB/s       MB/s")
+    print("corpus     encoding        MB   tokens  ours ids  ours count  all cores  reference   hf tok.   quicktok   ×hf tok.  ×quicktok")
+    print("                                          MB/s       MB/s       MB/s       MB/s      MB/s       MB/s")
     let reference = root.appendingPathComponent("scripts/tokenizer-reference").path
     for name in encodings {
         let encoding = try TokenEncoding.named(name)
         let openAI = name == .o200kBase || name == .cl100kBase
         let files = corpora.map { paths[$0.name]! }
-        let peerResults = !peers ? PeerResults()
-            : openAI ? runPeers(root: root, tiktokenRef: tiktokenRef, encoding: name.rawValue, reps: reps, files: files)
-            : runReference(reference, encoding: name.rawValue, reps: reps, files: files)
+        let peerResults = peers ? runPeers(reference, encoding: name.rawValue, reps: reps, files: files) : PeerResults()
         for corpus in corpora {
             let text = corpus.text
             _ = encoding.count(String(text.prefix(1000)))
@@ -100,10 +100,11 @@ private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases:
             var line = corpus.name.padding(toLength: 11, withPad: " ", startingAt: 0) + name.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: "%6.2f %8d %9.1f %11.1f %10.1f", bytes / 1e6, ids.count, ours, bytes / countTime / 1e6, bytes / allTime / 1e6)
             let path = paths[corpus.name]!
-            let t = peerResults.rates["tiktoken"]?[path], q = peerResults.rates["quicktok"]?[path]
-            line += t.map { String(format: " %10.1f", $0) } ?? "          -"
+            let r = peerResults.rates["reference"]?[path], h = peerResults.rates["hf"]?[path], q = peerResults.rates["quicktok"]?[path]
+            line += r.map { String(format: " %10.1f", $0) } ?? "          -"
+            line += h.map { String(format: " %9.1f", $0) } ?? "         -"
             line += q.map { String(format: " %10.1f", $0) } ?? "          -"
-            line += t.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
+            line += h.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
             line += q.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
             print(line)
             for (peer, tokens) in peerResults.tokens where tokens[path] != nil && tokens[path] != ids.count {
@@ -147,57 +148,28 @@ private struct PeerResults {
     var notes: [String] = []
 }
 
-/// Runs scripts/tokenizer-peers.py once for all files (one Python start per encoding).
-private func runPeers(root: URL, tiktokenRef: String, encoding: String, reps: Int, files: [String]) -> PeerResults {
+/// Runs the peers once for all files (`scripts/tokenizer-reference peers`: one Python start per encoding).
+private func runPeers(_ tool: String, encoding: String, reps: Int, files: [String]) -> PeerResults {
     var results = PeerResults()
-    // tiktoken-ref creates its virtualenv and unpacks the rank files on first use; reuse both.
-    let home = ProcessInfo.processInfo.environment["TIKTOKEN_REF_HOME"]
-        ?? (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/tiktoken-ref"
-    let probe = "\(NSTemporaryDirectory())/tokenledger-peer-probe.txt"
-    try? "hello".write(toFile: probe, atomically: true, encoding: .utf8)
-    _ = runTool(tiktokenRef, ["count", "-e", encoding, probe], timeout: 600)
-    let python = ProcessInfo.processInfo.environment["PEERS_PYTHON"] ?? home + "/venv/bin/python"
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-        results.notes.append("peers skipped: no Python at \(python) (run \(tiktokenRef) once, or set PEERS_PYTHON)")
-        return results
-    }
-    var env = ProcessInfo.processInfo.environment
-    env["TIKTOKEN_CACHE_DIR"] = env["TIKTOKEN_CACHE_DIR"] ?? home + "/vocab-cache"
-    let script = root.appendingPathComponent("scripts/tokenizer-peers.py").path
-    guard let out = runTool(python, [script, encoding, "\(reps)"] + files, timeout: 3600, environment: env) else {
-        results.notes.append("peers failed: \(python) \(script)")
+    guard let out = runTool(tool, ["peers", encoding, "\(reps)"] + files, timeout: 7200) else {
+        results.notes.append("peers failed: \(tool) peers \(encoding)")
         return results
     }
     for line in out.split(separator: "\n") {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let peer = object["peer"] as? String else { continue }
         if let why = object["skipped"] as? String {
-            results.notes.append("\(peer) skipped (\(why)); install it with: \(object["install"] as? String ?? "pip install \(peer)")")
+            results.notes.append("\(peer) skipped for \(encoding): \(why.split(separator: "\n").first ?? "")")
             continue
         }
         guard let file = object["file"] as? String, let bytes = object["bytes"] as? Int, let seconds = object["seconds"] as? Double,
               let tokens = object["tokens"] as? Int else { continue }
         results.rates[peer, default: [:]][file] = Double(bytes) / seconds / 1e6
         results.tokens[peer, default: [:]][file] = tokens
-        if let version = object["version"] as? String, !results.notes.contains(where: { $0.hasPrefix(peer + " ") }) {
-            results.notes.append("\(peer) \(version) (\(encoding)): encode_ordinary, one thread")
+        if let version = object["version"] as? String, !version.isEmpty, !results.notes.contains(where: { $0.hasPrefix(peer + " ") }) {
+            results.notes.append("\(peer) \(version) (\(encoding)), one thread")
         }
     }
-    return results
-}
-
-/// The publisher's tokenizer (scripts/tokenizer-reference bench/ids) on each file, reported as "tiktoken".
-private func runReference(_ tool: String, encoding: String, reps: Int, files: [String]) -> PeerResults {
-    var results = PeerResults()
-    for path in files {
-        guard let out = runTool(tool, ["bench", "-e", encoding, "-n", "\(reps)", path], timeout: 3600),
-              let rate = Double(out.split(separator: " ").first ?? "") else {
-            results.notes.append("reference failed for \(encoding) on \(path): \(tool)")
-            continue
-        }
-        results.rates["tiktoken", default: [:]][path] = rate
-    }
-    results.notes.append("\(encoding): column tiktoken is the publisher's tokenizer (\(tool)), one thread")
     return results
 }
 

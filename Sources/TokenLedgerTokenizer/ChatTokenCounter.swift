@@ -109,6 +109,9 @@ public struct ChatTokenCounter: Sendable {
         guard let body = request.object else { throw .notAnObject }
         if body["contents"] != nil { return try countGemini(body) }
         if body["messages"] != nil, isAnthropicRequest(body) { return try countAnthropic(body) }
+        if body["messages"] != nil, let encoding, let template = ChatTemplate(model: model, encoding: encoding.name) {
+            return countWithTemplate(template, body, encoding: encoding) // the family's own chat template
+        }
         var result = PromptTokenCount(encoding: encoding?.name)
         let callNames = toolCallNames(body)
         if let messages = body["messages"]?.array {

@@ -224,17 +224,17 @@ public final class TokenEncoding: Sendable {
         }
     }
 
-    /// `text` as the encoding's tokenizer sees it: NFC for Qwen, else unchanged. Text whose scalars are
-    /// all below U+0300 is already NFC (no scalar there decomposes or combines), so only a text with a
-    /// UTF-8 byte of 0xCC or more pays for normalising. The standard library's NFC, not Foundation's
+    /// `text` as the encoding's tokenizer sees it: NFC for Qwen (as its reference's Python 3.11
+    /// `unicodedata` gives it, `QwenNFC`), else unchanged. Text whose scalars are all below U+0300 is
+    /// already NFC (no scalar there decomposes or combines), so only a text with a UTF-8 byte of 0xCC or
+    /// more pays for normalising. The standard library's NFC underneath, not Foundation's
     /// `precomposedStringWithCanonicalMapping`: on Linux that one turned U+E00F5 U+0301 into U+1E4D
     /// (a supplementary scalar read as its low 16 bits) and left marks out of canonical order after a
-    /// decomposition (32 of 20,000 random strings wrong against Python's `unicodedata`; the standard
-    /// library: 0 but for scalars newer than the reference's Unicode 14.0 — see docs/tokenizers.md).
+    /// decomposition (32 of 20,000 random strings wrong against Python's `unicodedata`).
     @inline(__always)
     func normalized(_ text: String) -> String {
-        guard normalizesToNFC, text.utf8.contains(where: { $0 >= 0xCC }) else { return text }
-        return String(decoding: text._nfcCodeUnits, as: UTF8.self)
+        guard normalizesToNFC else { return text }
+        return QwenNFC.normalize(text)
     }
 
     /// The number of tokens in `text`, without building the id list. Cost: O(n), no allocation per

@@ -8,8 +8,10 @@ extension TokenLedgerCommand {
             abstract: "Count tokens exactly as the model's own tokenizer does (OpenAI, Llama, Qwen, Mistral Tekken, DeepSeek, gpt-oss).",
             discussion: """
                 Reads each FILE (or stdin when none is given or FILE is -) and prints its token count, \
-                then a total when there are several. Text like <|endoftext|> counts as ordinary text \
-                unless --allow-special. Invalid UTF-8 is read with U+FFFD replacement characters, as \
+                then a total when there are several. Text like <|endoftext|> or <|im_start|> counts as \
+                ordinary text for every model unless --allow-special (Qwen's and DeepSeek's own \
+                tokenizers match it by default: use --allow-special to count a rendered chat transcript \
+                as they do). Invalid UTF-8 is read with U+FFFD replacement characters, as \
                 tiktoken does with decoded text. Models without a public tokenizer (claude-*, gemini-*, …) \
                 get a clearly labelled approximation. Encodings: o200k_base, cl100k_base, o200k_harmony, \
                 llama3, llama4, qwen, qwen3_6, tekken, deepseek (docs/tokenizers.md).
@@ -63,6 +65,9 @@ extension TokenLedgerCommand {
             }
             if request && (jsonl || encoding != nil || ids) {
                 throw ValidationError("--request counts a whole request for its model; it cannot be combined with --jsonl, --encoding or --ids.")
+            }
+            if request && allowSpecial {
+                throw ValidationError("--allow-special applies to plain text; --request counts message text as ordinary text and the model's chat template adds its own special tokens, so drop --allow-special.")
             }
             _ = try parsedImageSizes()
         }

