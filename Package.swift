@@ -28,25 +28,26 @@ let package = Package(
         .target(name: "TokenLedgerPricing", dependencies: ["TokenLedgerCore"]),
         // The one sqlite3_db_config call the ledger needs (variadic C, not callable from Swift).
         .target(name: "CSQLiteConfig"),
-        // The SQLite ledger (GRDB): records, checkpoints, quarantine, alert state.
+        // The ledger: the one storage interface (`LedgerStore`, with the report, budget and import vocabulary
+        // it speaks) and its SQLite engine (`Ledger`, through GRDB). The PostgreSQL engine is TokenLedgerPostgres.
         .target(
             name: "TokenLedgerLedger",
             dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // One adapter per log format, and the incremental, exactly-once import pipeline.
+        // One adapter per log format, the incremental, exactly-once import pipeline, and `sync` of the config's [[source]]s.
         .target(
             name: "TokenLedgerImporters",
             dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Spend reports: grouping, filters, time zones, and table/CSV/JSON/Markdown/HTML/Prometheus output.
+        // Spend reports rendered as table/CSV/JSON/Markdown/HTML/Prometheus; the data comes from a `LedgerStore`.
         .target(
             name: "TokenLedgerReports",
-            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TokenLedgerCore", "TokenLedgerPricing", "TokenLedgerLedger"]
         ),
-        // Budgets from the config file, evaluated for cron with alert state in the ledger; `sync` of [[source]]s.
+        // Budgets from the config file, evaluated for cron with alert state in the ledger.
         .target(
             name: "TokenLedgerBudgets",
-            dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerImporters", "TokenLedgerPricing", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TokenLedgerCore", "TokenLedgerLedger", "TokenLedgerReports", "TokenLedgerPricing"]
         ),
         // The team ledger on PostgreSQL: the same records, dedup keys, checkpoints and alert state as the
         // SQLite ledger, many machines writing one set of books (imports through the pipeline's sink); `push` from a local ledger. Talks to
@@ -68,7 +69,7 @@ let package = Package(
         // Cost before sending: tokenizer + prices + the user's own history.
         .target(
             name: "TokenLedgerEstimator",
-            dependencies: ["TokenLedgerCore", "TokenLedgerTokenizer", "TokenLedgerPricing", "TokenLedgerLedger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TokenLedgerCore", "TokenLedgerTokenizer", "TokenLedgerPricing", "TokenLedgerLedger"]
         ),
         // Umbrella module: `import TokenLedger` gives every room.
         .target(

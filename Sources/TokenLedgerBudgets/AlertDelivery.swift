@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// Runs a budget's action for one alert. Every action is bounded in time, because the alert's row
 /// is held in a write transaction while it runs (see `Ledger.claimAlert`).

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// One budget from the config file: how much may be spent per period, on what, and who to tell.
 public struct Budget: Sendable, Hashable {

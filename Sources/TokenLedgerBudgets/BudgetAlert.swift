@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// One alert a budget reading calls for: a threshold reached, or a forecast overrun. Carries
 /// everything a print, command or webhook action needs.

@@ -8,10 +8,10 @@ import TokenLedgerLedger
 public struct BudgetChecker: Sendable {
     public var budgets: [Budget]
     /// The local ledger or a team ledger: where spend is read and alerts are remembered.
-    public var ledger: any BudgetLedger
+    public var ledger: any LedgerStore
     public var delivery: AlertDelivery
 
-    public init(budgets: [Budget], ledger: any BudgetLedger, delivery: AlertDelivery = AlertDelivery()) {
+    public init(budgets: [Budget], ledger: any LedgerStore, delivery: AlertDelivery = AlertDelivery()) {
         self.budgets = budgets
         self.ledger = ledger
         self.delivery = delivery

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// Reads budgets from the config file: `[[budget]]` tables and the `[budgets]` defaults.
 ///

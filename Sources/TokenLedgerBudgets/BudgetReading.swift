@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TokenLedgerCore
 import TokenLedgerLedger
 import TokenLedgerPricing
@@ -40,13 +39,13 @@ public struct BudgetReading: Sendable, Hashable {
 
     /// Reads the budget's current period from the ledger (local or team). Cost: one indexed range scan
     /// over the period's records (`ts` index), the scope checked per row.
-    public static func read(_ budget: Budget, at now: Date, from ledger: any BudgetLedger) throws -> BudgetReading {
+    public static func read(_ budget: Budget, at now: Date, from ledger: any LedgerStore) throws -> BudgetReading {
         let window = BudgetWindow.containing(now, period: budget.period, in: budget.timeZone)
         return try read(budget, window: window, at: now, from: ledger)
     }
 
     /// Reads one given period of the budget (a past period, when retrying an old alert).
-    public static func read(_ budget: Budget, window: BudgetWindow, at now: Date, from ledger: any BudgetLedger) throws -> BudgetReading {
+    public static func read(_ budget: Budget, window: BudgetWindow, at now: Date, from ledger: any LedgerStore) throws -> BudgetReading {
         let elapsed = window.elapsedMilliseconds(at: now)
         let rateSpan = min(elapsed, rateWindowMilliseconds)
         let start = BudgetWindow.millis(window.start)

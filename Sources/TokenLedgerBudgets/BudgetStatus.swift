@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerPricing
 import TokenLedgerReports
 

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerPricing
 
 /// The estimate for one request: its input tokens (exact or approximate), the expected output and

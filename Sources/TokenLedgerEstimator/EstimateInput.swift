@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// What `tokenledger estimate` was given: a plain prompt, one API request body, or a Batch API input file.
 public enum EstimateInputKind: String, Sendable, CaseIterable {

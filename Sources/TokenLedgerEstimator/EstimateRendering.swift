@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerPricing
 
 /// Turns an `Estimate` into the terminal text and the JSON of `tokenledger estimate`.

@@ -18,9 +18,9 @@ import TokenLedgerTokenizer
 public struct Estimator: Sendable {
     public var prices: PriceBook
     /// Where past requests are read (local ledger or team ledger); nil for no history.
-    public var ledger: (any OutputHistorySource)?
+    public var ledger: (any LedgerStore)?
 
-    public init(prices: PriceBook, ledger: (any OutputHistorySource)?) {
+    public init(prices: PriceBook, ledger: (any LedgerStore)?) {
         self.prices = prices
         self.ledger = ledger
     }

@@ -1,4 +1,3 @@
-import GRDB
 import TokenLedgerCore
 import TokenLedgerLedger
 
@@ -77,7 +76,7 @@ public struct OutputHistory: Sendable, Hashable {
     /// Reads the history of `modelID` at `effort` from per-request rows (aggregated export buckets
     /// carry no per-request shape and are left out), from the local ledger or a team ledger. Nil when
     /// there are fewer than `minimumRequests`. Cost: one indexed query over at most `window` rows, then a sort.
-    public static func load(from ledger: any OutputHistorySource, modelID: String, effort: EffortTier) throws -> OutputHistory? {
+    public static func load(from ledger: any LedgerStore, modelID: String, effort: EffortTier) throws -> OutputHistory? {
         let rows = try ledger.recentOutputs(modelID: modelID, effort: effort, limit: window)
         guard rows.count >= minimumRequests else { return nil }
         var visible: [Int] = []
@@ -100,24 +99,5 @@ public struct OutputHistory: Sendable, Hashable {
     static func percentile(_ sorted: [Int], _ p: Int) -> Int {
         let rank = (p * sorted.count + 99) / 100     // ceil(p/100 × n)
         return sorted[min(max(rank, 1), sorted.count) - 1]
-    }
-}
-
-/// Where the estimator reads past requests: the local SQLite `Ledger`, or a team ledger on PostgreSQL.
-public protocol OutputHistorySource: Sendable {
-    /// Output and reasoning tokens of the `limit` most recent per-request records (request_count 1,
-    /// not aggregate) of `modelID` at `effort`, newest first.
-    func recentOutputs(modelID: String, effort: EffortTier, limit: Int) throws -> [(output: Int, reasoning: Int)]
-}
-
-extension Ledger: OutputHistorySource {
-    public func recentOutputs(modelID: String, effort: EffortTier, limit: Int) throws -> [(output: Int, reasoning: Int)] {
-        try reader.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT output_tokens, reasoning_tokens FROM usage_record
-                WHERE model_id = ? AND effort = ? AND is_aggregate = 0 AND request_count = 1
-                ORDER BY ts DESC LIMIT ?
-                """, arguments: [modelID, effort.rawValue, limit]).map { (output: $0[0] ?? 0, reasoning: $0[1] ?? 0) }
-        }
     }
 }

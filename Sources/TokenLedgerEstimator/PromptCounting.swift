@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerTokenizer
 
 /// The prompt tokens of one planned request: exact for every bundled encoding, labelled approximate otherwise.

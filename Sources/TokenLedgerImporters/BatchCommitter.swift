@@ -64,7 +64,14 @@ final class BatchCommitter: @unchecked Sendable {
         if !running {
             running = true
             jobs = DispatchSemaphore(value: 0)
-            let thread = Thread { [self] in serve() }
+            // `ended` is signalled only once the thread holds no reference to the committer (and so to the
+            // ledger): a process that exits right after `finish` then finds its ledger closed (the WAL merged)
+            // instead of racing the thread's release of it.
+            let ended = self.ended
+            let thread = Thread { [weak self] in
+                self?.serve()
+                ended.signal()
+            }
             thread.name = "tokenledger import writer"
             thread.start()
         }
@@ -118,7 +125,7 @@ final class BatchCommitter: @unchecked Sendable {
 
     /// The writer thread: one long write access, batches grouped into transactions. After `.end` or
     /// an error, leaves the access (rolling back anything uncommitted), frees the slots of the
-    /// batches it will not write, and signals `ended`.
+    /// batches it will not write, and returns (the thread then signals `ended`).
     private func serve() {
         #if os(Linux)
         // Named for profilers and `tokenledger-bench import`, which reports this thread's CPU time
@@ -166,6 +173,5 @@ final class BatchCommitter: @unchecked Sendable {
             }
             for _ in 0..<(dropped + (writing ? 1 : 0)) { slots.signal() }
         }
-        ended.signal()
     }
 }

@@ -19,12 +19,7 @@ final class LedgerImportSink: ImportSink {
     var batchesInFlight: Int { committer.batchesInFlight }
 
     func submit(_ batch: ImportBatch) throws -> InsertCounts? {
-        try committer.submit(rows: batch.rows) { db in
-            let counts = try Ledger.insert(batch.records, in: db)
-            try Ledger.quarantine(batch.quarantine, in: db)
-            for checkpoint in batch.checkpoints { try Ledger.saveCheckpoint(checkpoint, in: db) }
-            return counts
-        }
+        try committer.submit(rows: batch.rows) { db in try Ledger.store(batch, in: db) }
     }
 
     /// Ends the import and leaves every write merged into the ledger file (no `-wal` left behind, even

@@ -34,60 +34,6 @@ public struct StoredRecord: Sendable, Hashable {
         self.priceLayers = priceLayers
         self.importedAt = importedAt
     }
-
-    /// The columns `init(row:)` reads, by position: every usage_record column but the internal
-    /// dedup_hash and source_file_id, with the source file's path from `log_file` in its place.
-    static let selectedColumns = [
-        "id", "dedup_key", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch",
-        "channel", "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
-        "reasoning_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens",
-        "web_search_calls", "images_generated", "request_count", "is_aggregate", "cost_pusd", "unpriced_reason",
-        "price_period", "price_layers", "reported_cost_pusd", "source", "source_file", "source_line", "project",
-        "session_id", "request_id", "api_key_hash", "tags", "imported_at", "audio_seconds", "characters",
-        "repository", "branch",
-    ]
-
-    /// `SELECT` of `selectedColumns` (then WHERE / ORDER BY on `usage_record.…`).
-    static let selectSQL = "SELECT " + selectedColumns.map { $0 == "source_file" ? "log_file.path" : "usage_record.\($0)" }.joined(separator: ", ")
-        + " FROM usage_record LEFT JOIN log_file ON log_file.id = usage_record.source_file_id"
-
-    /// A row of `selectSQL`. Reads by position: looking each of 41 columns up by name (GRDB compares
-    /// names case-insensitively, lower-casing each) was 80 % of building a record, and half of a push's CPU.
-    init(row: Row) {
-        let tokens = TokenCounts(
-            input: row[11], cacheRead: row[12], cacheWrite5m: row[13], cacheWrite1h: row[14], output: row[15],
-            reasoning: row[16], audioInput: row[17], audioOutput: row[18], imageInput: row[19], imageOutput: row[20])
-        var tags: [String: String] = [:]
-        if let text: String = row[37], let object = (try? JSONParser.parse(text))?.object {
-            for (key, value) in object { tags[key] = value.string ?? value.serialized() }
-        }
-        let ts: Int64 = row[3]
-        let reported: Int64? = row[29]
-        let record = UsageRecord(
-            timestamp: Date(timeIntervalSince1970: TimeInterval(ts) / 1000), provider: row[4],
-            model: row[5], effort: EffortTier(row[7] as String?), serviceTier: row[8],
-            isBatch: row[9], tokens: tokens,
-            units: UnitCounts(webSearchCalls: row[21], imagesGenerated: row[22], audioSeconds: row[39], characters: row[40]),
-            source: row[30], channel: row[10], project: row[33], tags: tags,
-            reportedCost: reported.map { Money(picodollars: Int128($0)) }, requestID: row[35],
-            sessionID: row[34], apiKeyHash: row[36], requestCount: row[23],
-            isAggregate: row[24], repository: row[41], branch: row[42])
-        let file: String? = row[31]
-        let line: Int? = row[32]
-        let cost: Int64? = row[25]
-        let layers: String? = row[28]
-        let importedAt: Int64 = row[38]
-        self.id = row[0]
-        self.entry = LedgerEntry(
-            record: record, dedupKey: row[1],
-            location: file.map { SourceLocation(file: $0, line: line ?? 0) }, supersedeRank: row[2])
-        self.modelID = row[6]
-        self.cost = cost.map { Money(picodollars: Int128($0)) }
-        self.unpricedReason = row[26]
-        self.pricePeriod = row[27]
-        self.priceLayers = layers.map { $0.split(separator: ",").map(String.init) } ?? []
-        self.importedAt = Date(timeIntervalSince1970: TimeInterval(importedAt) / 1000)
-    }
 }
 
 extension Ledger {

@@ -10,7 +10,7 @@ import TokenLedgerReports
 ///
 /// `BudgetChecker` is synchronous (it runs an alert's command or webhook inside the claim), as is the
 /// connection: these methods run on the calling thread.
-extension TeamLedger: BudgetLedger {
+extension TeamLedger {
     /// Cost: a probe per provider with export rows (left out where per-request records cover the same
     /// spend, as in a report), then one scan of the period's records through the `ts` index, the
     /// scope checked per row.

@@ -1,10 +1,11 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerEstimator
 
 /// The estimator's history from the team ledger: the whole team's past requests of a model shape
 /// the output forecast, as the local ledger's do for one machine.
-extension TeamLedger: OutputHistorySource {
+extension TeamLedger {
     /// Cost: one query through the (model_id, ts) index over at most `limit` rows.
     public func recentOutputs(modelID: String, effort: EffortTier, limit: Int) throws -> [(output: Int, reasoning: Int)] {
         try run {

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 import TokenLedgerPricing
 import TokenLedgerReports
 
@@ -153,6 +154,14 @@ extension TeamLedger {
         case .auto where !usedAggregates.isEmpty: conditions.append("(NOT is_aggregate OR provider IN (\(usedAggregates.map { sql.bind($0) }.joined(separator: ", "))))")
         case .auto, .exclude: conditions.append("NOT is_aggregate")
         }
+        conditions += filters(query, sql: &sql)
+        return conditions
+    }
+
+    /// The provider, model, project and tag filters of a query, as SQL conditions whose values go
+    /// into `sql` (shared by the spend report and the session and block views).
+    static func filters(_ query: ReportQuery, sql: inout SQLBuilder) -> [String] {
+        var conditions: [String] = []
         if !query.providers.isEmpty { conditions.append("provider IN (\(query.providers.map { sql.bind($0) }.joined(separator: ", ")))") }
         if !query.models.isEmpty {
             let names = query.models.map { sql.bind($0) }.joined(separator: ", ")

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// A ledger shared by a team on a PostgreSQL server: the same records, dedup keys, checkpoints and
 /// alert memory as the SQLite `Ledger`, written by many machines (each row says which).

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// Where a team ledger lives: a `postgres://` or `postgresql://` URL, handed to libpq as written.
 /// libpq reads it as `psql` does — user, password, host(s), port, database, `sslmode`,

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// What can go wrong with a team ledger on PostgreSQL, in one sentence a user can act on. No case
 /// ever carries the password: addresses are held redacted (`TeamLedgerAddress.description`).

@@ -1,18 +1,6 @@
 import Foundation
 import TokenLedgerCore
-
-/// The output formats of `tokenledger report`.
-public enum ReportFormat: String, Sendable, CaseIterable {
-    case table, csv, json, markdown, html, prometheus
-
-    /// Parses `--format` (also accepts "md").
-    public init(parsing text: String) throws(ReportError) {
-        let key = text.lowercased()
-        if key == "md" { self = .markdown; return }
-        guard let format = ReportFormat(rawValue: key) else { throw .unknownFormat(text) }
-        self = format
-    }
-}
+import TokenLedgerLedger
 
 /// Text shared by the human-readable formats (table, Markdown, HTML), so they say the same thing.
 enum ReportText {

@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 
 extension SpendReport {
     /// The report's rows as RFC 4180 CSV (CRLF line ends, quoted where needed), money as exact

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// What the HTML page's footer says about how it was made. Empty values are left out, so golden pages
 /// stay byte-stable.

@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 
 extension SpendReport {
     /// The report as JSON: `{"period", "group_by", "rows", "totals", "unpriced", "notes"}`. Each row

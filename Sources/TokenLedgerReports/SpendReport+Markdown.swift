@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 
 extension SpendReport {
     /// The report as a GitHub-flavoured Markdown table with a bold totals row, the unpriced line and

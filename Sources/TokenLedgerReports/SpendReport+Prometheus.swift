@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 
 extension SpendReport {
     /// The report in Prometheus' text exposition format, for node_exporter's textfile collector

@@ -1,4 +1,5 @@
 import TokenLedgerCore
+import TokenLedgerLedger
 
 extension SpendReport {
     /// The report as an aligned terminal table (Core's `TextTable`): title, rows, a totals row, the

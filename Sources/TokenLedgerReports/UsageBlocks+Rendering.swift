@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// How the `blocks` view prints: a table of blocks, the live panel of the active one, or JSON.
 public enum UsageBlocksText {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     /// `tokenledger blocks`: the 5-hour usage windows, and a live view of the active one.
@@ -50,11 +51,9 @@ extension TokenLedgerCommand {
                 // ccusage's default: recent blocks only (and the active one).
                 query.period = ReportPeriod(since: Date().addingTimeInterval(-3 * 86_400), label: "last 3 days")
             }
-            if ledgerOptions.namesTeamLedger { throw ViewError.notOnTeamLedger(command: "blocks") }
-            let url = try ledgerOptions.ledgerURL(command: "blocks")
-            if live { return try await follow(query, ledger: url) }
+            if live { return try await follow(query) }
             let now = Date()
-            let blocks = try Report.openLedger(url).usageBlocks(for: query, now: now)
+            let blocks = try ledgerOptions.openStoreForReading(command: "blocks").usageBlocks(for: query, now: now)
             if outputOptions.json {
                 Console.writeJSON(UsageBlocksText.json(blocks, now: now))
             } else {
@@ -65,21 +64,34 @@ extension TokenLedgerCommand {
         /// The live loop: sync the configured sources (if any), read the blocks, draw the active one.
         /// On a terminal each frame replaces the last (cursor home, clear) and Ctrl-C restores the cursor
         /// and exits 0; on a pipe frames are appended, separated by a blank line.
-        private func follow(_ query: ReportQuery, ledger url: URL) async throws {
+        private func follow(_ query: ReportQuery) async throws {
             let terminal = Console.stdoutIsTerminal
             let file = try ConfigFile.load(explicit: config.config)
             let sources = try SyncSource.sources(in: file)
             try SyncRunner.validate(sources)
             let pricing = try PriceBook.load(config: file)
+            // A team ledger: one connection for the whole run; this machine's sources go in under its name.
+            let team = try ledgerOptions.teamAddress().map { address throws in try TeamLedger.connect(address) }
             if terminal { LiveScreen.enter() }
             var drawn = 0
             while frames.map({ drawn < $0 }) ?? true {
-                if !sources.isEmpty {
-                    let quiet = TextImportReporter(showsProgress: false) { _ in }
-                    _ = try SyncRunner(sources: sources, ledger: try Ledger.open(at: url), pricing: pricing, reporter: quiet).run()
+                let quiet = TextImportReporter(showsProgress: false) { _ in }
+                let blocks: [UsageBlock]
+                let now: Date
+                if let team {
+                    if !sources.isEmpty {
+                        _ = try team.importing { sink in try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: quiet).run() }
+                    }
+                    now = Date()
+                    blocks = try team.usageBlocks(for: query, now: now)
+                } else {
+                    let url = try ledgerOptions.ledgerURL(command: "blocks")
+                    if !sources.isEmpty {
+                        _ = try SyncRunner(sources: sources, ledger: try Ledger.open(at: url), pricing: pricing, reporter: quiet).run()
+                    }
+                    now = Date()
+                    blocks = try Report.openLedger(url).usageBlocks(for: query, now: now)
                 }
-                let now = Date()
-                let blocks = try Report.openLedger(url).usageBlocks(for: query, now: now)
                 var frame: String
                 if let active = blocks.last(where: \.isActive) {
                     frame = UsageBlocksText.panel(active, now: now, zone: query.timeZone, style: Console.style)

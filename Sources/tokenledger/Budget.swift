@@ -30,7 +30,7 @@ extension TokenLedgerCommand {
 /// The budgets and ledger both budget subcommands work on.
 struct BudgetContext {
     var budgets: [TokenLedgerBudgets.Budget]
-    var ledger: any BudgetLedger
+    var ledger: any LedgerStore
 
     /// Loads the config's budgets (exit 2 on a config mistake or when none are defined) and opens the
     /// ledger: for writing when `writable` (alert memory), else read-only when it exists.

@@ -69,7 +69,7 @@ extension TokenLedgerCommand {
             let text = try TextInput.read(file ?? "-")
             let config = try ConfigFile.load(explicit: configOptions.config)
             let prices = try PriceBook.load(config: config)
-            var ledger: (any OutputHistorySource)?
+            var ledger: (any LedgerStore)?
             if !noHistory {
                 if let address = try ledgerOptions.teamAddress() {
                     ledger = try TeamLedger.connect(address)

@@ -10,12 +10,14 @@ extension TokenLedgerCommand {
             discussion: """
                 One row per session id the logs carry (Claude Code's sessionId, Codex's session), ordered by \
                 last activity, newest at the bottom. Records without a session id count in the total only. \
-                Takes the same period and filters as 'report'.
+                Takes the same period and filters as 'report'. On a team ledger (--db postgres://…) \
+                it lists every machine's sessions.
 
                 Examples:
                   tokenledger session --since 20261101
                   tokenledger session --project search --tz Europe/Berlin
                   tokenledger session --month 2026-11 --json
+                  tokenledger session --db postgres://lead@db.example/ledger --since 20261101
                 """)
 
         @OptionGroup var filters: UsageFilterOptions
@@ -25,9 +27,7 @@ extension TokenLedgerCommand {
 
         func run() async throws {
             let query = try filters.query(groupBy: [.session])
-            if ledgerOptions.namesTeamLedger { throw ViewError.notOnTeamLedger(command: "session") }
-            let ledger = try Report.openLedger(try ledgerOptions.ledgerURL(command: "session"))
-            let report = try ledger.sessionReport(for: query)
+            let report = try ledgerOptions.openStoreForReading(command: "session").sessionReport(for: query)
             if outputOptions.json {
                 Console.writeJSON(report.jsonValue())
             } else {
@@ -35,18 +35,4 @@ extension TokenLedgerCommand {
             }
         }
     }
-}
-
-/// A view that reads per-record detail the team ledger does not serve yet.
-enum ViewError: UserFacingError {
-    case notOnTeamLedger(command: String)
-
-    var message: String {
-        switch self {
-        case .notOnTeamLedger(let command):
-            return "'\(command)' is not yet available on a team ledger; run it on a local ledger (drop --db postgres://… or TOKENLEDGER_DB), or use 'tokenledger report --by session' there."
-        }
-    }
-
-    var exitStatus: ExitStatus { .usage }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 extension TokenLedgerCommand {
     struct Sources: AsyncParsableCommand {
@@ -9,23 +10,32 @@ extension TokenLedgerCommand {
             discussion: """
                 Looks in every supported tool's default folders (Claude Code, Codex CLI, Gemini CLI, Qwen Code, \
                 OpenCode) and lists those that exist: the format they are read as, how many log files they hold, \
-                and how many of those the ledger has read and when. `tokenledger import --agents` imports them all.
+                and how many of those the ledger has read and when. `tokenledger import --agents` imports them all. \
+                With --db postgres://… the last imports are this machine's in the team ledger (--machine names it).
 
                 Examples:
                   tokenledger sources
                   tokenledger sources --json
+                  tokenledger sources --db postgres://alice@db.example/ledger
                   tokenledger import --agents
                 """)
 
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var machineOptions: MachineOptions
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            try machineOptions.validate(for: ledger)
+        }
 
         func run() async throws {
             let found = LogAdapters.agentSources()
-            // The local ledger's checkpoints, when there is one; a missing ledger means "never imported".
+            // The ledger's checkpoints: a team ledger's for this machine, or the local ledger's when there
+            // is one (a missing local ledger means "never imported").
             var imported: [ImportedFile] = []
-            if !ledger.namesTeamLedger, let url = try? ledger.ledgerURL(command: "sources"),
-               FileManager.default.fileExists(atPath: url.path) {
+            if let team = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in try team.importedFiles() }) {
+                imported = team
+            } else if let url = try? ledger.ledgerURL(command: "sources"), FileManager.default.fileExists(atPath: url.path) {
                 imported = try Ledger.openReadOnly(at: url).importedFiles()
             }
             if output.json {

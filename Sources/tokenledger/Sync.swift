@@ -45,23 +45,27 @@ extension TokenLedgerCommand {
             }
             // Prices first: a bad user price table stops the sync before the ledger is opened.
             let pricing = try PriceBook.load(config: file)
-            let outcomes: [SyncRunner.Outcome]
-            if let teamOutcomes = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
-                try team.importing { sink in
+            var outcomes: [SyncRunner.Outcome] = []
+            let store: any LedgerStore
+            if let team = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
+                outcomes = try team.importing { sink in
                     try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter).run()
                 }
+                return team
             }) {
-                outcomes = teamOutcomes
+                store = team
             } else {
                 let local = try Ledger.open(at: try ledger.ledgerURL(command: "sync"))
                 let runner = SyncRunner(sources: sources, ledger: local, pricing: pricing, reporter: reporter)
                 outcomes = try runner.run()
-                // A project or tags added to a source later also reach the records imported before.
-                for source in sources {
-                    let changed = try local.applySourceMetadata(path: source.path, project: source.project, tags: source.tags)
-                    if changed > 0 && !quietOptions.quiet {
-                        Console.note("\(source.path): the source's project/tags set on \(changed) record\(changed == 1 ? "" : "s") imported earlier.")
-                    }
+                store = local
+            }
+            // A project or tags added to a source later also reach the records imported before (on a team
+            // ledger: this machine's records read from that path).
+            for source in sources {
+                let changed = try store.applySourceMetadata(path: source.path, project: source.project, tags: source.tags)
+                if changed > 0 && !quietOptions.quiet {
+                    Console.note("\(source.path): the source's project/tags set on \(changed) record\(changed == 1 ? "" : "s") imported earlier.")
                 }
             }
             if output.json {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
-import TokenLedgerLedger
+@testable import TokenLedgerLedger
 @testable import TokenLedgerBudgets
 
 @Suite("Alert actions: command and webhook")

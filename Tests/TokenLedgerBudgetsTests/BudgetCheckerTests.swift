@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TokenLedgerPricing
 import TokenLedgerCore
-import TokenLedgerLedger
+@testable import TokenLedgerLedger
 @testable import TokenLedgerBudgets
 
 @Suite("budget check: each alert once, higher thresholds still fire, new periods start fresh")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
+@testable import TokenLedgerLedger
 @testable import TokenLedgerBudgets
 
 @Suite("Budget periods, spend, scopes and the forecast")

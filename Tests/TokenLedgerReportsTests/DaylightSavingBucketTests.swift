@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
-import TokenLedgerLedger
+@testable import TokenLedgerLedger
 @testable import TokenLedgerReports
 
 /// Day buckets follow local midnight in the report's zone, including the 23- and 25-hour days.

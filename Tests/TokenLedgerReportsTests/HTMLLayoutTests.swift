@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
+@testable import TokenLedgerLedger
 import TokenLedgerReports
 
 /// Debian's Chromium (or another Chrome) for the layout tests; nil when none is installed.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
-import TokenLedgerLedger
+@testable import TokenLedgerLedger
 @testable import TokenLedgerReports
 
 /// Every format on the fixture ledger, compared byte for byte with fixtures/reports/golden/.

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TokenLedgerCore
-import TokenLedgerLedger
+@testable import TokenLedgerLedger
 @testable import TokenLedgerReports
 
 /// The hourly rollup (kept by triggers) must give exactly the record scan's answer, after inserts,

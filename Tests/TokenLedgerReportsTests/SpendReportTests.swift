@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
-import TokenLedgerLedger
+@testable import TokenLedgerLedger
 @testable import TokenLedgerReports
 
 /// Report numbers on the fixture ledger (fixtures/reports/ledger.sql), checked against sums worked

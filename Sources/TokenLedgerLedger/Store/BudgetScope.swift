@@ -1,4 +1,3 @@
-import GRDB
 
 /// Which usage counts against a budget. Every condition given must hold (AND); none means all usage.
 public struct BudgetScope: Sendable, Hashable {
@@ -35,40 +34,6 @@ public struct BudgetScope: Sendable, Hashable {
         if let tag { parts.append("tag \(tag.key)=\(tag.value)") }
         if let effort { parts.append("effort \(effort)") }
         return parts.isEmpty ? "all usage" : parts.joined(separator: ", ")
-    }
-
-    /// The scope as a SQL condition on `usage_record` with its arguments. Uses the model/time index
-    /// only through `ts`; the remaining conditions are checked per row of the period.
-    func sqlCondition() -> (sql: String, arguments: StatementArguments) {
-        var clauses: [String] = []
-        var arguments = StatementArguments()
-        if let model {
-            // SQLite GLOB has `*` and `?` like the config's patterns; lower() makes it case-insensitive.
-            clauses.append("(lower(coalesce(model_id, '')) GLOB lower(?) OR lower(model) GLOB lower(?))")
-            arguments += [model, model]
-        }
-        if let provider {
-            clauses.append("provider = ?")
-            arguments += [provider]
-        }
-        if let project {
-            clauses.append("project = ?")
-            arguments += [project]
-        }
-        if let tag {
-            clauses.append("json_extract(tags, ?) = ?")
-            arguments += [Self.jsonPath(forKey: tag.key), tag.value]
-        }
-        if let effort {
-            clauses.append("effort = ?")
-            arguments += [effort]
-        }
-        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
-    }
-
-    /// `$."key"` with quotes escaped, so tag keys with dots or spaces are one path step.
-    static func jsonPath(forKey key: String) -> String {
-        "$.\"" + key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     public static func == (a: BudgetScope, b: BudgetScope) -> Bool {

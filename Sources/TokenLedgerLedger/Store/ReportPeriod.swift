@@ -91,7 +91,7 @@ public struct ReportPeriod: Sendable, Equatable {
         return (try? ReportPeriod.month(text, in: zone)) ?? ReportPeriod()
     }
 
-    static func describe(since: Date?, until: Date?) -> String {
+    package static func describe(since: Date?, until: Date?) -> String {
         switch (since, until) {
         case (nil, nil): return "all time"
         case (let s?, nil): return "from \(Timestamp.iso8601(s))"
@@ -106,7 +106,7 @@ public struct ReportPeriod: Sendable, Equatable {
 /// instant — so a DST day is 23 or 25 hours long, as it should be.
 public enum LocalCalendar {
     /// Milliseconds in a civil day.
-    static let dayMillis: Int64 = 86_400_000
+    package static let dayMillis: Int64 = 86_400_000
 
     /// The local day number of a Unix-millisecond instant.
     public static func dayNumber(of millis: Int64, in zone: TimeZone) -> Int {
@@ -179,7 +179,7 @@ public enum LocalCalendar {
         return y * 12 + m - 1
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -187,12 +187,12 @@ public enum LocalCalendar {
         }
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    static func floorDiv(_ a: Int, _ b: Int) -> Int { Int(floorDiv(Int64(a), Int64(b))) }
+    package static func floorDiv(_ a: Int, _ b: Int) -> Int { Int(floorDiv(Int64(a), Int64(b))) }
 
     private static func pad2(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
     private static func pad4(_ v: Int) -> String {
@@ -203,13 +203,13 @@ public enum LocalCalendar {
 
 /// The zone's UTC offset as constant segments over a time range, so the scan maps each record to its
 /// local day with one comparison and one addition instead of a zone lookup per record.
-struct OffsetSegments {
+package struct OffsetSegments {
     /// Segment starts (Unix ms), ascending; `offsets[i]` applies from `starts[i]` to `starts[i + 1]`.
     private(set) var starts: [Int64]
     private(set) var offsets: [Int64]
 
     /// Cost: one zone lookup per DST transition in the range (≈ 2 per year).
-    init(zone: TimeZone, fromMillis start: Int64, toMillis end: Int64) {
+    package init(zone: TimeZone, fromMillis start: Int64, toMillis end: Int64) {
         let startDate = Date(timeIntervalSince1970: TimeInterval(start) / 1000)
         starts = [Int64.min]
         offsets = [Int64(zone.secondsFromGMT(for: startDate)) * 1000]
@@ -226,11 +226,11 @@ struct OffsetSegments {
     }
 
     /// True when every offset in the range is a whole number of hours (local days start on UTC hours).
-    var offsetsAreWholeHours: Bool { offsets.allSatisfy { $0 % 3_600_000 == 0 } }
+    package var offsetsAreWholeHours: Bool { offsets.allSatisfy { $0 % 3_600_000 == 0 } }
 
     /// The local day number of `millis`; `hint` remembers the last segment (records arrive in time order).
     @inline(__always)
-    func dayNumber(of millis: Int64, hint: inout Int) -> Int {
+    package func dayNumber(of millis: Int64, hint: inout Int) -> Int {
         if !(millis >= starts[hint] && (hint + 1 == starts.count || millis < starts[hint + 1])) {
             var i = starts.count - 1
             while i > 0 && millis < starts[i] { i -= 1 }

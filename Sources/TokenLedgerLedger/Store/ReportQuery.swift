@@ -89,7 +89,7 @@ public enum GroupDimension: Hashable, Sendable {
         return result
     }
 
-    static func isValidTagKey(_ key: String) -> Bool {
+    package static func isValidTagKey(_ key: String) -> Bool {
         !key.isEmpty && key.utf8.allSatisfy { b in
             (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 46 || b == 45
         }

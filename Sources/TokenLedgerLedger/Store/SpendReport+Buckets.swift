@@ -16,7 +16,7 @@ public struct SpendSums: Sendable, Equatable {
 
     public init() {}
 
-    mutating func add(_ o: SpendSums) {
+    package mutating func add(_ o: SpendSums) {
         records += o.records; requests += o.requests; input += o.input; cacheRead += o.cacheRead
         cacheWrite += o.cacheWrite; output += o.output; reasoning += o.reasoning; cost += o.cost
         unpricedRecords += o.unpricedRecords; unpricedRequests += o.unpricedRequests; unpricedTokens += o.unpricedTokens
@@ -24,7 +24,7 @@ public struct SpendSums: Sendable, Equatable {
         reportedUnpricedRecords += o.reportedUnpricedRecords; reportedUnpriced += o.reportedUnpriced
     }
 
-    func totals(reconcile: Bool) -> UsageTotals {
+    package func totals(reconcile: Bool) -> UsageTotals {
         var t = UsageTotals()
         t.requests = Int(requests)
         t.inputTokens = Int(input)
@@ -86,7 +86,7 @@ extension ReportQuery {
     /// True when a rollup summed per UTC hour × provider × model × effort × kind (× machine) answers the
     /// query exactly: only those keys and calendar keys, no model/project/tag filter, period bounds on
     /// whole UTC hours, no record before 1970, and local days that start on UTC hours over the period.
-    func rollupAnswers(lowMillis low: Int64, wholeHourOffsets: Bool) -> Bool {
+    package func rollupAnswers(lowMillis low: Int64, wholeHourOffsets: Bool) -> Bool {
         let hour: Int64 = 3_600_000
         let (since, until) = periodMillis
         return groupBy.allSatisfy({ [.model, .provider, .effort, .hour, .day, .week, .month, .machine].contains($0) })

@@ -1,45 +1,9 @@
 import Foundation
 import GRDB
 import TokenLedgerCore
-import TokenLedgerLedger
 import TokenLedgerPricing
-import TokenLedgerReports
 
-/// Sums of one budget period read from a ledger: what `BudgetReading` needs.
-public struct BudgetSums: Sendable, Hashable {
-    /// Picodollars of the priced records in the period, and of those since the forecast's rate window began.
-    public var spent: Int128
-    public var recentSpent: Int128
-    /// Records with no price, and all records, in the period.
-    public var unpricedRecords: Int
-    public var records: Int
-    /// The unpriced records by why they are unpriced (empty when all are priced).
-    public var unpricedCauses: [UnpricedCauseCount]
-
-    public init(spent: Int128 = 0, recentSpent: Int128 = 0, unpricedRecords: Int = 0, records: Int = 0, unpricedCauses: [UnpricedCauseCount] = []) {
-        self.spent = spent
-        self.recentSpent = recentSpent
-        self.unpricedRecords = unpricedRecords
-        self.records = records
-        self.unpricedCauses = unpricedCauses
-    }
-}
-
-/// Where budgets read spend and remember their alerts: the local SQLite `Ledger`, or a team ledger
-/// on PostgreSQL (TokenLedgerPostgres's `TeamLedger`), whose alert memory is shared by every machine.
-public protocol BudgetLedger: Sendable {
-    /// Spend of the records in scope with `start <= ts < end` (Unix ms), and of those with
-    /// `ts >= rateStart`, and the unpriced ones by cause. Aggregate export rows count as in a report
-    /// of the period (`AggregatePolicy.auto`): a provider's export rows are left out when it has
-    /// per-request records in the period, so the same spend is never counted twice.
-    func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums
-    /// Every remembered alert, optionally of one budget, oldest first.
-    func alerts(budget: String?) throws -> [AlertRecord]
-    /// Fires one alert at most once across overlapping processes (see `Ledger.claimAlert`).
-    func claimAlert(_ key: AlertKey, now: Date, isSuperseded: ([AlertRecord]) -> Bool, deliver: () -> String?) throws -> AlertClaimOutcome
-}
-
-extension Ledger: BudgetLedger {
+extension Ledger {
     /// Cost: a few index probes for the providers with export rows, one indexed range scan over the
     /// period's records (`ts` index), the scope checked per row; a second, filtered one for the
     /// unpriced causes only when something is unpriced.
@@ -80,5 +44,41 @@ extension Ledger: BudgetLedger {
             sums.unpricedCauses = UnpricedCauseCount.group(rows.map { (reason: $0[0], model: $0[1], records: $0[2], requests: $0[3]) })
         }
         return sums
+    }
+}
+
+extension BudgetScope {
+    /// The scope as a SQL condition on `usage_record` with its arguments. Uses the model/time index
+    /// only through `ts`; the remaining conditions are checked per row of the period.
+    func sqlCondition() -> (sql: String, arguments: StatementArguments) {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let model {
+            // SQLite GLOB has `*` and `?` like the config's patterns; lower() makes it case-insensitive.
+            clauses.append("(lower(coalesce(model_id, '')) GLOB lower(?) OR lower(model) GLOB lower(?))")
+            arguments += [model, model]
+        }
+        if let provider {
+            clauses.append("provider = ?")
+            arguments += [provider]
+        }
+        if let project {
+            clauses.append("project = ?")
+            arguments += [project]
+        }
+        if let tag {
+            clauses.append("json_extract(tags, ?) = ?")
+            arguments += [Self.jsonPath(forKey: tag.key), tag.value]
+        }
+        if let effort {
+            clauses.append("effort = ?")
+            arguments += [effort]
+        }
+        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// `$."key"` with quotes escaped, so tag keys with dots or spaces are one path step.
+    static func jsonPath(forKey key: String) -> String {
+        "$.\"" + key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

@@ -173,7 +173,7 @@ public struct SpendReport: Sendable {
 
     /// Row order: chronological when the first key is a day/week/month, else by cost (highest first,
     /// unpriced rows last by tokens), ties by key.
-    static func sorted(_ rows: [SpendRow], by groupBy: [GroupDimension]) -> [SpendRow] {
+    package static func sorted(_ rows: [SpendRow], by groupBy: [GroupDimension]) -> [SpendRow] {
         func keyOrder(_ a: SpendRow, _ b: SpendRow) -> Bool? {
             for (x, y) in zip(a.keys, b.keys) where x != y {
                 switch (x, y) {

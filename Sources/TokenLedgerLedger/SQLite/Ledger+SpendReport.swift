@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import TokenLedgerCore
-import TokenLedgerLedger
+
 import TokenLedgerPricing
 
 extension Ledger {

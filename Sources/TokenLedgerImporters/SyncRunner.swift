@@ -1,6 +1,5 @@
 import Foundation
 import TokenLedgerCore
-import TokenLedgerImporters
 import TokenLedgerLedger
 import TokenLedgerPricing
 

@@ -40,7 +40,7 @@ extension Ledger {
     }
 
     /// A stored `tags` JSON object as a dictionary (string values only; anything else is dropped).
-    static func tagDictionary(_ json: String?) -> [String: String] {
+    package static func tagDictionary(_ json: String?) -> [String: String] {
         guard let json, let value = try? JSONParser.parse(json), case .object(let object) = value else { return [:] }
         var tags: [String: String] = [:]
         for (key, item) in object { if let text = item.string { tags[key] = text } }
@@ -48,7 +48,7 @@ extension Ledger {
     }
 
     /// Tags as stored: a JSON object with sorted keys, nil for none (as `insert` writes them).
-    static func storedTags(_ tags: [String: String]) -> String? {
+    package static func storedTags(_ tags: [String: String]) -> String? {
         if tags.isEmpty { return nil }
         return JSONValue.object(JSONObject(tags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })).serialized()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedgerCore
+import TokenLedgerLedger
 
 /// One `[[source]]` of the config file: a log file or folder that `tokenledger sync` imports.
 ///

@@ -1,0 +1,62 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerPricing
+
+/// Everything the rest of TokenLedger asks of a ledger, in its own words. Two engines implement it,
+/// each owning all of its SQL: `Ledger` (a SQLite file, through GRDB; `Sources/TokenLedgerLedger/SQLite`)
+/// and `TeamLedger` (a PostgreSQL server, through libpq; `TokenLedgerPostgres`). Reports, budgets and
+/// the estimator take an `any LedgerStore` and never see a database connection.
+///
+/// Both engines give the same answers for the same records (the team ledger's tests compare them).
+/// Each engine's errors say what went wrong in words a user can act on (`LedgerError`, `ReportError`,
+/// `TeamLedgerError`).
+public protocol LedgerStore: AnyObject, Sendable {
+    // MARK: Writing (the import pipeline's sinks, `sync`)
+
+    /// The saved checkpoints of `paths` (absent paths left out).
+    func checkpoints(forPaths paths: [String]) throws -> [String: FileCheckpoint]
+    /// Stores one batch atomically — its records (exactly once by dedup key), quarantined lines and file
+    /// checkpoints, all or none — and returns what it added, replaced and skipped.
+    func store(_ batch: ImportBatch, now: Date) throws -> InsertCounts
+    /// Sets `project` and merges `tags` into the records already read from the log file or folder at
+    /// `path`, so metadata added to a configured source later reaches what was imported before.
+    /// Returns how many records changed.
+    @discardableResult
+    func applySourceMetadata(path: String, project: String?, tags: [String: String]) throws -> Int
+    /// Recomputes every record's cost with `pricing`, page by page; writes only when `apply`.
+    func reprice(with pricing: PriceBook, apply: Bool, pageSize: Int) throws -> RepriceReport
+
+    // MARK: Reading
+
+    /// The number of stored usage records.
+    func recordCount() throws -> Int
+    /// Every quarantined (malformed) line, by file and line.
+    func quarantinedLines() throws -> [QuarantinedLine]
+    /// Every log file the ledger has read, with the format and time of its last read, ordered by path.
+    func importedFiles() throws -> [ImportedFile]
+    /// A spend report: the query's period, filters and grouping.
+    func spendReport(for query: ReportQuery) throws -> SpendReport
+    /// Spend per agent session in the query's period and filters (`query.groupBy` is ignored).
+    func sessionReport(for query: ReportQuery) throws -> SessionReport
+    /// The 5-hour usage blocks of the query's period and filters, `isActive` decided at `now`.
+    func usageBlocks(for query: ReportQuery, now: Date) throws -> [UsageBlock]
+
+    // MARK: Budgets
+
+    /// Spend of the records in scope with `start <= ts < end` (Unix ms), and of those with
+    /// `ts >= rateStart`, and the unpriced ones by cause. Aggregate export rows count as in a report
+    /// of the period (`AggregatePolicy.auto`): a provider's export rows are left out when it has
+    /// per-request records in the period, so the same spend is never counted twice.
+    func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums
+    /// Every remembered alert, optionally of one budget, oldest first.
+    func alerts(budget: String?) throws -> [AlertRecord]
+    /// Fires one alert at most once across overlapping processes: claims `key`, runs `deliver` (which
+    /// returns an error text or nil), and records the outcome.
+    func claimAlert(_ key: AlertKey, now: Date, isSuperseded: ([AlertRecord]) -> Bool, deliver: () -> String?) throws -> AlertClaimOutcome
+
+    // MARK: The estimator's history
+
+    /// Output and reasoning tokens of the `limit` most recent per-request records (request_count 1,
+    /// not aggregate) of `modelID` at `effort`, newest first.
+    func recentOutputs(modelID: String, effort: EffortTier, limit: Int) throws -> [(output: Int, reasoning: Int)]
+}
