@@ -21,7 +21,7 @@ public struct Budget: Sendable, Hashable {
     public var location: SourceLocation?
 
     /// The zone's name for output: "Europe/Berlin", "UTC" (Foundation on Linux calls UTC "GMT").
-    public var timeZoneName: String { timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier }
+    public var timeZoneName: String { TimeZoneText.name(timeZone) }
 
     /// The thresholds used when a budget names none.
     public static let defaultThresholds = [50, 80, 100]

@@ -24,4 +24,8 @@ public enum TimeZoneText {
         guard m < 60 else { return nil }
         return TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (h * 3600 + m * 60))
     }
+
+    /// The zone's name for output: "Europe/Berlin", "UTC" (Foundation on Linux names UTC "GMT", which a
+    /// user who asked for UTC would not recognise).
+    public static func name(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
 }

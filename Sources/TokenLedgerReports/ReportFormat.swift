@@ -7,7 +7,7 @@ enum ReportText {
     /// "Spend by model, effort — 2026-11 (Europe/Berlin)".
     static func title(_ report: SpendReport) -> String {
         let by = report.groupBy.isEmpty ? "" : " by " + report.groupBy.map(\.name).joined(separator: ", ")
-        return "Spend\(by) — \(report.period.label) (\(report.timeZone.identifier))"
+        return "Spend\(by) — \(report.period.label) (\(TimeZoneText.name(report.timeZone)))"
     }
 
     /// Column title of a key: "Model", "Service tier", "Tag team".

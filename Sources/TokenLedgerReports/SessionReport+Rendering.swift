@@ -21,7 +21,7 @@ extension SessionReport {
         }
         table.addSeparator()
         table.addRow([totals.isLowerBound ? "Total (lower bound)" : "Total", "", "", "", ""] + numbers(totals) + [ReportText.costCell(totals)])
-        var out = style.bold("Sessions — \(period.label) (\(timeZone.identifier))") + "\n\n"
+        var out = style.bold("Sessions — \(period.label) (\(TimeZoneText.name(timeZone)))") + "\n\n"
         out += sessions.isEmpty && totals.records == 0 ? "No usage recorded for this period.\n" : table.render(style: style)
         if recordsWithoutSession > 0 {
             out += "\n" + style.dim("\(NumberText.grouped(recordsWithoutSession)) records carry no session id (their logs do not name one); they are in the total only.") + "\n"
@@ -46,7 +46,7 @@ extension SessionReport {
                                 ("last_activity", .string(Timestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(s.lastMillis) / 1000)))),
                                 ("models", .array(s.models.map { .string($0) }))] + usage(s.usage)))
         }
-        return .object(JSONObject([("period", .string(period.label)), ("time_zone", .string(timeZone.identifier)),
+        return .object(JSONObject([("period", .string(period.label)), ("time_zone", .string(TimeZoneText.name(timeZone))),
                                    ("sessions", .array(rows)), ("totals", .object(JSONObject(usage(totals)))),
                                    ("records_without_session", .int(recordsWithoutSession))]))
     }

@@ -232,7 +232,7 @@ struct HTMLCharts {
             }
         }
         svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(width - right)\" y2=\"\(top + plotHeight)\" class=\"baseline\"/>\n"
-        svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\" class=\"axis\">\(bucket.axisTitle) (\(HTML.escape(charts.timeZone.identifier)))</text>\n"
+        svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\" class=\"axis\">\(bucket.axisTitle) (\(HTML.escape(TimeZoneText.name(charts.timeZone))))</text>\n"
         svg += "</svg>\n"
         return svg
     }

@@ -10,7 +10,7 @@ extension SpendReport {
             ("label", .string(self.period.label)),
             ("since", self.period.since.map { .string(Timestamp.iso8601($0)) } ?? .null),
             ("until", self.period.until.map { .string(Timestamp.iso8601($0)) } ?? .null),
-            ("time_zone", .string(timeZone.identifier)),
+            ("time_zone", .string(TimeZoneText.name(timeZone))),
         ]
         let jsonRows: [JSONValue] = rows.map { row in
             var members: [(key: String, value: JSONValue)] = []

@@ -75,5 +75,5 @@ struct ImportFreshness {
     }
 
     /// The zone as reports name it ("UTC", not Foundation's "GMT").
-    static func zoneName(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
+    static func zoneName(_ zone: TimeZone) -> String { TimeZoneText.name(zone) }
 }

@@ -230,22 +230,11 @@ struct SpendReportBuilder {
         let stmt = statement.sqliteStatement
         defer { sqlite3_reset(stmt) }
         while true {
-            let rc = sqlite3_step(stmt)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-            }
+            guard try Self.nextRow(stmt, in: db, sql: sql) else { break }
             let ts = sqlite3_column_int64(stmt, 0)
             let key = Self.groupKey(stmt, readers: readers, ts: ts, modelColumns: (9, 10), interners: &interners,
                                     segments: segments, hint: &segmentHint)
-            let index: Int
-            if let found = groups[key] {
-                index = found
-            } else {
-                index = sums.count
-                groups[key] = index
-                sums.append(Accumulator())
-            }
+            let index = Self.accumulatorIndex(for: key, groups: &groups, sums: &sums)
             let requests = sqlite3_column_int64(stmt, 1)
             let input = sqlite3_column_int64(stmt, 2)
             let cacheRead = sqlite3_column_int64(stmt, 3)
@@ -402,22 +391,11 @@ struct SpendReportBuilder {
         @inline(__always) func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
         @inline(__always) func money(_ micro: Int32, _ rest: Int32) -> Int128 { Int128(int(micro)) * 1_000_000 + Int128(int(rest)) }
         while true {
-            let rc = sqlite3_step(stmt)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-            }
+            guard try Self.nextRow(stmt, in: db, sql: sql) else { break }
             let ts = int(0)
             let key = Self.groupKey(stmt, readers: readers, ts: ts, modelColumns: (21, 22), interners: &interners,
                                     segments: segments, hint: &segmentHint)
-            let index: Int
-            if let found = groups[key] {
-                index = found
-            } else {
-                index = sums.count
-                groups[key] = index
-                sums.append(Accumulator())
-            }
+            let index = Self.accumulatorIndex(for: key, groups: &groups, sums: &sums)
             var part = Accumulator()
             part.requests = int(1)
             part.input = int(2)
@@ -445,6 +423,24 @@ struct SpendReportBuilder {
     /// One row's group key, read the same way by the record scan and the rollup scan (which differ
     /// only in where the model columns are). Cost: one interner lookup per text key.
     @inline(__always)
+    /// Steps `stmt`: true when it produced a row, false when it is done; SQLite's error otherwise.
+    private static func nextRow(_ stmt: OpaquePointer?, in db: Database, sql: String) throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_DONE { return false }
+        guard rc == SQLITE_ROW else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        }
+        return true
+    }
+
+    /// The position of `key`'s running sums in `sums`, appending empty sums the first time it is seen.
+    private static func accumulatorIndex(for key: GroupKey, groups: inout [GroupKey: Int], sums: inout [Accumulator]) -> Int {
+        if let found = groups[key] { return found }
+        groups[key] = sums.count
+        sums.append(Accumulator())
+        return sums.count - 1
+    }
+
     private static func groupKey(_ stmt: OpaquePointer?, readers: [KeyReader], ts: Int64, modelColumns: (id: Int32, name: Int32),
                                  interners: inout [TextInterner], segments: OffsetSegments, hint: inout Int) -> GroupKey {
         var key = GroupKey()
