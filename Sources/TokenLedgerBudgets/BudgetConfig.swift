@@ -12,7 +12,7 @@ import TokenLedgerLedger
 /// name = "openai-monthly"
 /// period = "month"                # day | week | month
 /// limit_usd = "250.00"            # exact decimal, text or number
-/// provider = "openai"             # optional scope: model, provider, project, tag, effort
+/// provider = "openai"             # optional scope: model, provider, project, tag, effort, branch
 /// model = "o3*"                   # glob on the resolved id and on the logged name
 /// thresholds = [50, 80, 100]      # percent; 100 is always included
 /// webhook = "https://hooks.slack.com/services/…"   # or command = "…"; default: print
@@ -20,7 +20,7 @@ import TokenLedgerLedger
 /// Every mistake is a `TOMLError` at file:line (exit 2).
 public enum BudgetConfig {
     static let budgetKeys: Set<String> = [
-        "name", "period", "limit_usd", "model", "provider", "project", "tag", "effort", "thresholds",
+        "name", "period", "limit_usd", "model", "provider", "project", "tag", "effort", "branch", "thresholds",
         "command", "webhook", "timezone",
     ]
 
@@ -94,7 +94,8 @@ public enum BudgetConfig {
         }
         let scope = BudgetScope(
             model: try nonEmpty(table, "model"), provider: try nonEmpty(table, "provider"),
-            project: try nonEmpty(table, "project"), tag: tag, effort: try nonEmpty(table, "effort"))
+            project: try nonEmpty(table, "project"), tag: tag, effort: try nonEmpty(table, "effort"),
+            branch: try nonEmpty(table, "branch"))
 
         let command = try table.string("command")
         let webhook = try table.string("webhook")

@@ -98,7 +98,7 @@ extension TeamLedger {
 
     /// A budget scope as a PostgreSQL condition, with its values appended to `binds`: the SQLite
     /// ledger's rules (model patterns with `*` and `?`, case-insensitive, against the resolved id and the
-    /// logged name; provider, project, effort exact; a tag's value from the tags JSON).
+    /// logged name; provider, project, effort, branch exact; a tag's value from the tags JSON).
     /// The export rows of the `skipped` providers are left out (their per-request records cover them).
     static func condition(for scope: BudgetScope, skippingAggregatesOf skipped: [String] = [], binds: inout [any PostgresParameter]) -> String {
         var clauses: [String] = []
@@ -114,6 +114,7 @@ extension TeamLedger {
         if let project = scope.project { clauses.append("project = \(bind(project))") }
         if let tag = scope.tag { clauses.append("(tags::jsonb ->> \(bind(tag.key))) = \(bind(tag.value))") }
         if let effort = scope.effort { clauses.append("effort = \(bind(effort))") }
+        if let branch = scope.branch { clauses.append("branch = \(bind(branch))") }
         if !skipped.isEmpty { clauses.append("NOT (is_aggregate AND provider IN (\(skipped.map(bind).joined(separator: ", "))))") }
         return clauses.isEmpty ? "true" : clauses.joined(separator: " AND ")
     }

@@ -37,6 +37,43 @@ struct RepositoryBranchCLITests {
     }
 }
 
+extension RepositoryBranchCLITests {
+    @Test("a budget scoped by branch counts only that branch's spend, as report --branch sums it")
+    func budgetScopedByBranch() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        // Codex on feature/invoices in December ($0.024375), Claude Code on main in November ($0.082516).
+        #expect(try cli.run("import", CLIRunner.fixture("fixtures/logs/codex-git"),
+                            CLIRunner.fixture("fixtures/logs/claude-code/projects/-home-dev-src-shop/6f1d2c3a-1111-4aaa-8bbb-000000000001.jsonl")).status == 0)
+        let config = cli.home.appendingPathComponent("budgets.toml")
+        try """
+            [[budget]]
+            name = "invoices"
+            limit_usd = "10"
+            branch = "feature/invoices"
+
+            [[budget]]
+            name = "main"
+            limit_usd = "10"
+            branch = "main"
+
+            [[budget]]
+            name = "everything"
+            limit_usd = "10"
+            """.write(to: config, atomically: true, encoding: .utf8)
+        func spent(at now: String) throws -> [String: String] {
+            let r = try cli.run("budget", "status", "--config", config.path, "--now", now, "--json")
+            #expect(r.status == 0, "\(r.stderr)")
+            let rows = try #require(try JSONParser.parse(r.stdout).array)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["budget"]?.string ?? "", $0["spent_usd"]?.string ?? "") })
+        }
+        #expect(try spent(at: "2026-12-15T00:00:00Z") == ["invoices": "0.024375", "main": "0", "everything": "0.024375"])
+        #expect(try spent(at: "2026-11-20T00:00:00Z") == ["invoices": "0", "main": "0.082516", "everything": "0.082516"])
+        let status = try cli.run("budget", "status", "--config", config.path, "--now", "2026-12-15T00:00:00Z")
+        #expect(status.stdout.contains("branch feature/invoices"))
+    }
+}
+
 /// A tool's telemetry and its session files describe the same requests under different keys.
 @Suite("Telemetry and session files of one tool")
 struct TelemetryOverlapCLITests {

@@ -74,6 +74,10 @@ extension BudgetScope {
             clauses.append("effort = ?")
             arguments += [effort]
         }
+        if let branch {
+            clauses.append("branch = ?")
+            arguments += [branch]
+        }
         return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
     }
 

@@ -12,18 +12,21 @@ public struct BudgetScope: Sendable, Hashable {
     public var tag: (key: String, value: String)?
     /// Effort tier exactly ("high"); "unknown" matches records whose log did not say.
     public var effort: String?
+    /// Git branch exactly, as the coding agent logged it ("feature/invoices").
+    public var branch: String?
 
     public init(model: String? = nil, provider: String? = nil, project: String? = nil,
-                tag: (key: String, value: String)? = nil, effort: String? = nil) {
+                tag: (key: String, value: String)? = nil, effort: String? = nil, branch: String? = nil) {
         self.model = model
         self.provider = provider
         self.project = project
         self.tag = tag
         self.effort = effort.map { $0.lowercased() }
+        self.branch = branch
     }
 
     /// True when the scope selects all usage.
-    public var isEverything: Bool { model == nil && provider == nil && project == nil && tag == nil && effort == nil }
+    public var isEverything: Bool { model == nil && provider == nil && project == nil && tag == nil && effort == nil && branch == nil }
 
     /// "model o3*, project acme" or "all usage", for tables and alert text.
     public var summary: String {
@@ -33,11 +36,12 @@ public struct BudgetScope: Sendable, Hashable {
         if let project { parts.append("project \(project)") }
         if let tag { parts.append("tag \(tag.key)=\(tag.value)") }
         if let effort { parts.append("effort \(effort)") }
+        if let branch { parts.append("branch \(branch)") }
         return parts.isEmpty ? "all usage" : parts.joined(separator: ", ")
     }
 
     public static func == (a: BudgetScope, b: BudgetScope) -> Bool {
-        a.model == b.model && a.provider == b.provider && a.project == b.project && a.effort == b.effort
+        a.model == b.model && a.provider == b.provider && a.project == b.project && a.effort == b.effort && a.branch == b.branch
             && a.tag?.key == b.tag?.key && a.tag?.value == b.tag?.value
     }
 
@@ -48,5 +52,6 @@ public struct BudgetScope: Sendable, Hashable {
         hasher.combine(tag?.key)
         hasher.combine(tag?.value)
         hasher.combine(effort)
+        hasher.combine(branch)
     }
 }
