@@ -96,11 +96,14 @@ extension TokenLedgerCommand {
                 units: UnitCounts(webSearchCalls: webSearch), source: "cli", channel: channel
             )
             let breakdown = try book.pricedCost(of: record)
-            let total = breakdown.total ?? .zero
+            // Read once: reading `total` (a switch over the status) twice in this async function crashed
+            // the 6.3.1 optimizer (CopyPropagation) in release builds.
+            let pricedTotal = breakdown.total
+            let total = pricedTotal ?? .zero
 
             if quietOptions.quiet {
                 // The figure alone, as `estimate --quiet` prints it: "$0.0123", or "unpriced" (never $0).
-                Console.write((breakdown.total.map { "$" + PriceCLI.exact($0) } ?? "unpriced") + "\n")
+                Console.write((pricedTotal.map { "$" + PriceCLI.exact($0) } ?? "unpriced") + "\n")
                 return
             }
             if outputOptions.json {
