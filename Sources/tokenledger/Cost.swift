@@ -15,6 +15,7 @@ extension TokenLedgerCommand {
                   tokenledger cost --model o3-mini --input-tokens 2000 --cached-tokens 8000 --output-tokens 3000 --reasoning-tokens 2000
                   tokenledger cost --model claude-sonnet-4 --input-tokens 100 --cache-write-5m 10000 --cached-tokens 50000 --output-tokens 2000
                   tokenledger cost --model o3 --input-tokens 1000000 --output-tokens 200000 --batch --at 2025-06-01 --json
+                  tokenledger cost --model whisper-1 --audio-seconds 754
                 """
         )
 
@@ -53,6 +54,12 @@ extension TokenLedgerCommand {
         @Option(name: .customLong("web-search"), help: ArgumentHelp("Web search calls.", valueName: "n"))
         var webSearch: Int = 0
 
+        @Option(name: .customLong("audio-seconds"), help: ArgumentHelp("Seconds of audio, for models billed by the minute (whisper-1).", valueName: "n"))
+        var audioSeconds: Int = 0
+
+        @Option(name: .customLong("characters"), help: ArgumentHelp("Characters of text, for models billed by length (tts-1).", valueName: "n"))
+        var characters: Int = 0
+
         @Flag(help: "Priced as a Batch API request.")
         var batch = false
 
@@ -76,7 +83,8 @@ extension TokenLedgerCommand {
                 throw ValidationError("--\(name)-tokens and --\(name) are the same count; give it once, as --\(name)-tokens.")
             }
             let counts = [("--input-tokens", input), ("--output-tokens", output), ("--cached-tokens", cached), ("--cache-write-5m", cacheWrite5m),
-                          ("--cache-write-1h", cacheWrite1h), ("--reasoning-tokens", reasoning), ("--web-search", webSearch)]
+                          ("--cache-write-1h", cacheWrite1h), ("--reasoning-tokens", reasoning), ("--web-search", webSearch),
+                          ("--audio-seconds", audioSeconds), ("--characters", characters)]
             if let negative = counts.first(where: { $0.1 < 0 }) {
                 throw ValidationError("\(negative.0) must be zero or more, not \(negative.1).")
             }
@@ -93,7 +101,7 @@ extension TokenLedgerCommand {
                 timestamp: date, provider: provider, model: model, serviceTier: serviceTier, isBatch: batch,
                 tokens: TokenCounts(input: input, cacheRead: cached, cacheWrite5m: cacheWrite5m, cacheWrite1h: cacheWrite1h,
                                     output: output, reasoning: reasoning),
-                units: UnitCounts(webSearchCalls: webSearch), source: "cli", channel: channel
+                units: UnitCounts(webSearchCalls: webSearch, audioSeconds: audioSeconds, characters: characters), source: "cli", channel: channel
             )
             let breakdown = try book.pricedCost(of: record)
             // Read once: reading `total` (a switch over the status) twice in this async function crashed
@@ -121,7 +129,7 @@ extension TokenLedgerCommand {
                         .object(JSONObject([
                             ("name", .string(c.name)), ("quantity", .int(c.quantity)),
                             ("unit_price", .money(c.unitPrice)),
-                            ("unit", .string(c.name == "web_search" ? "USD per call" : c.name == "image_generated" ? "USD per image" : "USD per 1M tokens")),
+                            ("unit", .string("USD " + Self.unit(of: c.name))),
                             ("cost", .money(c.cost)), ("layer", .string(c.layer)),
                         ]))
                     })),
@@ -140,13 +148,23 @@ extension TokenLedgerCommand {
                 .init("Cost", .right), .init("Set by"),
             ])
             for c in breakdown.components {
-                let unit = c.name == "web_search" ? "per call" : c.name == "image_generated" ? "per image" : "per 1M tokens"
-                table.addRow([c.name, PriceCLI.grouped(c.quantity), PriceCLI.price(c.unitPrice), unit, "$" + PriceCLI.exact(c.cost), c.layer])
+                table.addRow([c.name, PriceCLI.grouped(c.quantity), PriceCLI.price(c.unitPrice), Self.unit(of: c.name), "$" + PriceCLI.exact(c.cost), c.layer])
             }
             table.addSeparator()
             table.addRow(["total", "", "", "", style.bold("$" + PriceCLI.exact(total)), ""])
             Console.write(table.render(style: style))
             for note in breakdown.notes { Console.write("note: \(note)\n") }
+        }
+
+        /// The unit a breakdown component's price is written in ("per 1M tokens", "per minute").
+        static func unit(of component: String) -> String {
+            switch component {
+            case "web_search": return "per call"
+            case "image_generated": return "per image"
+            case "audio_seconds": return "per minute"
+            case "characters": return "per 1M characters"
+            default: return "per 1M tokens"
+            }
         }
     }
 }

@@ -26,6 +26,23 @@ struct CostCLITests {
         #expect(help.stdout.contains("--output-tokens <n>") && !help.stdout.contains("--output <"))
     }
 
+    @Test("--audio-seconds and --characters price models billed by the minute and by length; a token model given only seconds is unpriced")
+    func unitQuantities() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        // whisper-1: 754 s = 12.5666… min × $0.006 = $0.0754.
+        let whisper = try cli.run("cost", "--model", "whisper-1", "--audio-seconds", "754", "--json")
+        #expect(whisper.status == 0)
+        let component = try #require(try JSONParser.parse(whisper.stdout)["components"]?[0])
+        #expect(component["name"] == "audio_seconds" && component["quantity"] == .int(754))
+        #expect(component["unit"] == "USD per minute" && component["cost"] == "0.0754")
+        // tts-1: 123,457 characters × $15 per 1M = $1.851855.
+        #expect(try cli.run("cost", "--model", "tts-1", "--characters", "123457", "--quiet").stdout == "$1.851855\n")
+        // gpt-4o-transcribe bills tokens: seconds alone leave it unpriced, said so, never $0.
+        let tokens = try cli.run("cost", "--model", "gpt-4o-transcribe", "--audio-seconds", "60", "--quiet")
+        #expect(tokens.status != 0 && tokens.stdout.isEmpty && tokens.stderr.contains("cost is unknown"))
+    }
+
     @Test("--json: components with layers, money as strings; batch halves; the date picks the period")
     func json() throws {
         let cli = try CLIRunner()
