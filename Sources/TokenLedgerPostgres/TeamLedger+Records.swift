@@ -13,17 +13,6 @@ import TokenLedgerLedger
 /// same server CPU within noise (6.8 s for 300k records either way, `tokenledger-bench team-import
 /// --server-pid`), 2-4 % less client CPU; the server's time is the upsert (see docs/performance.md).
 extension TeamLedger {
-    /// `usage_record`'s written columns, in COPY order (everything but `id`).
-    static let recordColumns = [
-        "dedup_key", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch", "channel",
-        "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
-        "reasoning_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens",
-        "web_search_calls", "images_generated", "request_count", "is_aggregate",
-        "cost_pusd", "unpriced_reason", "price_period", "price_layers", "reported_cost_pusd",
-        "source", "source_file", "source_line", "project", "session_id", "request_id", "api_key_hash", "tags",
-        "machine", "imported_at", "repository", "branch", "audio_seconds", "characters",
-    ]
-
     /// The upsert from staging into usage_record, returning one row per inserted or replaced record
     /// (inserted or not, and for an unpriced one its reason, model and requests).
     static var upsertSQL: String {
@@ -87,7 +76,7 @@ extension TeamLedger {
 
 /// What a record's COPY row is made of: the reprice path's text fields (`appendField`,
 /// `appendNumber`: tab-separated, `\N` for NULL, backslash, tab, newline and carriage return escaped)
-/// and the shared conversions; a whole record goes as a binary row (`CopyRow+Binary.swift`).
+/// and the shared conversions; a whole record goes as a binary row (`TeamLedger+Row.swift`).
 enum CopyRow {
     /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`. Cost: one scan of
     /// the text and one copy when nothing needs escaping (nearly always), else a byte-by-byte copy.

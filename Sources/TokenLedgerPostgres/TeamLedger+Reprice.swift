@@ -6,8 +6,6 @@ import TokenLedgerPricing
 /// `reprice --db postgres://`: the whole team's records priced again with this machine's price book,
 /// with the same `RepriceReport` as the SQLite ledger's reprice (both feed a `RepriceTally`).
 extension TeamLedger {
-    /// Every `usage_record` column `storedRecord(_:)` reads, in its order.
-    static let storedColumns = ["id"] + recordColumns.filter { $0 != "machine" }
 
     /// Recomputes every stored cost with `pricing`; writes the changes when `apply` is true.
     ///
@@ -104,73 +102,5 @@ extension TeamLedger {
         records.reserveCapacity(rows.count)
         for row in 0..<rows.count { records.append(try storedRecord(rows, row)) }
         return records
-    }
-
-    /// Row `row` of `rows`, selected as `storedColumns` lists them.
-    private static func storedRecord(_ rows: PostgresRows, _ row: Int) throws -> StoredRecord {
-        var index = 0
-        func nextColumn() -> Int {
-            defer { index += 1 }
-            return index
-        }
-        func number() throws -> Int64? { try rows.int64(row, nextColumn()) }
-        func count64() throws -> Int64 { try rows.requiredInt64(row, nextColumn()) }
-        func count() throws -> Int { Int(try count64()) }
-        func text() -> String? { rows.text(row, nextColumn()) }
-        func requiredText() throws -> String { try rows.requiredText(row, nextColumn()) }
-        func flag() throws -> Bool { try rows.requiredBool(row, nextColumn()) }
-        let id = try count64()
-        let dedupKey = try requiredText()
-        let rank = try count()
-        let ts = try count64()
-        let provider = try requiredText()
-        let model = try requiredText()
-        let modelID = text()
-        let effort = try requiredText()
-        let serviceTier = text()
-        let isBatch = try flag()
-        let channel = text()
-        let tokens = TokenCounts(
-            input: try count(), cacheRead: try count(), cacheWrite5m: try count(), cacheWrite1h: try count(), output: try count(),
-            reasoning: try count(), audioInput: try count(), audioOutput: try count(), imageInput: try count(), imageOutput: try count())
-        let webSearchCalls = try count()
-        let imagesGenerated = try count()
-        let requestCount = try count()
-        let isAggregate = try flag()
-        let cost = try number()
-        let unpricedReason = text()
-        let pricePeriod = text()
-        let layers = text()
-        let reported = try number()
-        let source = try requiredText()
-        let file = text()
-        let line = try number()
-        let project = text()
-        let sessionID = text()
-        let requestID = text()
-        let apiKeyHash = text()
-        let tagsText = text()
-        let importedAt = try count64()
-        let repository = text()
-        let branch = text()
-        let units = UnitCounts(webSearchCalls: webSearchCalls, imagesGenerated: imagesGenerated,
-                               audioSeconds: try count(), characters: try count())
-        var tags: [String: String] = [:]
-        if let tagsText, let object = (try? JSONParser.parse(tagsText))?.object {
-            for (key, value) in object { tags[key] = value.string ?? value.serialized() }
-        }
-        let record = UsageRecord(
-            timestamp: Date(timeIntervalSince1970: TimeInterval(ts) / 1000), provider: provider, model: model,
-            effort: EffortTier(effort), serviceTier: serviceTier, isBatch: isBatch, tokens: tokens, units: units, source: source,
-            channel: channel, project: project, tags: tags, reportedCost: reported.map { Money(picodollars: Int128($0)) },
-            requestID: requestID, sessionID: sessionID, apiKeyHash: apiKeyHash, requestCount: requestCount, isAggregate: isAggregate,
-            repository: repository, branch: branch)
-        return StoredRecord(
-            id: id,
-            entry: LedgerEntry(record: record, dedupKey: dedupKey, location: file.map { SourceLocation(file: $0, line: Int(line ?? 0)) },
-                               supersedeRank: rank),
-            modelID: modelID, cost: cost.map { Money(picodollars: Int128($0)) }, unpricedReason: unpricedReason,
-            pricePeriod: pricePeriod, priceLayers: layers.map { $0.split(separator: ",").map(String.init) } ?? [],
-            importedAt: Date(timeIntervalSince1970: TimeInterval(importedAt) / 1000))
     }
 }

@@ -1,0 +1,139 @@
+import Foundation
+import TokenLedgerCore
+import TokenLedgerLedger
+
+// The team ledger's `usage_record` row, in one place (as `StoredUsage` is the SQLite ledger's): the
+// columns written, the binary COPY row that writes them, and the reader that turns a selected row back
+// into a `StoredRecord`. A new column is a migration in TeamLedgerSchema.swift and three lines here.
+
+extension TeamLedger {
+    /// `usage_record`'s written columns, in COPY order (everything but `id`).
+    static let recordColumns = [
+        "dedup_key", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch", "channel",
+        "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
+        "reasoning_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens",
+        "web_search_calls", "images_generated", "request_count", "is_aggregate",
+        "cost_pusd", "unpriced_reason", "price_period", "price_layers", "reported_cost_pusd",
+        "source", "source_file", "source_line", "project", "session_id", "request_id", "api_key_hash", "tags",
+        "machine", "imported_at", "repository", "branch", "audio_seconds", "characters",
+    ]
+
+    /// Every `usage_record` column `storedRecord(_:)` reads, in its order.
+    static let storedColumns = ["id"] + recordColumns.filter { $0 != "machine" }
+
+    /// Row `row` of `rows`, selected as `storedColumns` lists them.
+    static func storedRecord(_ rows: PostgresRows, _ row: Int) throws -> StoredRecord {
+        var index = 0
+        func nextColumn() -> Int {
+            defer { index += 1 }
+            return index
+        }
+        func number() throws -> Int64? { try rows.int64(row, nextColumn()) }
+        func count64() throws -> Int64 { try rows.requiredInt64(row, nextColumn()) }
+        func count() throws -> Int { Int(try count64()) }
+        func text() -> String? { rows.text(row, nextColumn()) }
+        func requiredText() throws -> String { try rows.requiredText(row, nextColumn()) }
+        func flag() throws -> Bool { try rows.requiredBool(row, nextColumn()) }
+        let id = try count64()
+        let dedupKey = try requiredText()
+        let rank = try count()
+        let ts = try count64()
+        let provider = try requiredText()
+        let model = try requiredText()
+        let modelID = text()
+        let effort = try requiredText()
+        let serviceTier = text()
+        let isBatch = try flag()
+        let channel = text()
+        let tokens = TokenCounts(
+            input: try count(), cacheRead: try count(), cacheWrite5m: try count(), cacheWrite1h: try count(), output: try count(),
+            reasoning: try count(), audioInput: try count(), audioOutput: try count(), imageInput: try count(), imageOutput: try count())
+        let webSearchCalls = try count()
+        let imagesGenerated = try count()
+        let requestCount = try count()
+        let isAggregate = try flag()
+        let cost = try number()
+        let unpricedReason = text()
+        let pricePeriod = text()
+        let layers = text()
+        let reported = try number()
+        let source = try requiredText()
+        let file = text()
+        let line = try number()
+        let project = text()
+        let sessionID = text()
+        let requestID = text()
+        let apiKeyHash = text()
+        let tagsText = text()
+        let importedAt = try count64()
+        let repository = text()
+        let branch = text()
+        let units = UnitCounts(webSearchCalls: webSearchCalls, imagesGenerated: imagesGenerated,
+                               audioSeconds: try count(), characters: try count())
+        var tags: [String: String] = [:]
+        if let tagsText, let object = (try? JSONParser.parse(tagsText))?.object {
+            for (key, value) in object { tags[key] = value.string ?? value.serialized() }
+        }
+        let record = UsageRecord(
+            timestamp: Date(timeIntervalSince1970: TimeInterval(ts) / 1000), provider: provider, model: model,
+            effort: EffortTier(effort), serviceTier: serviceTier, isBatch: isBatch, tokens: tokens, units: units, source: source,
+            channel: channel, project: project, tags: tags, reportedCost: reported.map { Money(picodollars: Int128($0)) },
+            requestID: requestID, sessionID: sessionID, apiKeyHash: apiKeyHash, requestCount: requestCount, isAggregate: isAggregate,
+            repository: repository, branch: branch)
+        return StoredRecord(
+            id: id,
+            entry: LedgerEntry(record: record, dedupKey: dedupKey, location: file.map { SourceLocation(file: $0, line: Int(line ?? 0)) },
+                               supersedeRank: rank),
+            modelID: modelID, cost: cost.map { Money(picodollars: Int128($0)) }, unpricedReason: unpricedReason,
+            pricePeriod: pricePeriod, priceLayers: layers.map { $0.split(separator: ",").map(String.init) } ?? [],
+            importedAt: Date(timeIntervalSince1970: TimeInterval(importedAt) / 1000))
+    }
+}
+
+extension CopyRow {
+    /// One record as a row of binary COPY into `TeamLedger.recordColumns`, each value in its column's
+    /// type (`supersede_rank` is `integer`, the other numbers `bigint`, the flags `boolean`). The same
+    /// values, in the same order, as the text row `append(_:machine:to:)` writes.
+    static func append(_ stored: StoredRecord, machine: String, to copy: inout PostgresBinaryCopy) {
+        let r = stored.record
+        let t = r.tokens
+        copy.beginRow(fields: TeamLedger.recordColumns.count)
+        copy.text(stored.entry.dedupKey)
+        copy.int32(Int32(clamping: stored.entry.supersedeRank))
+        copy.int64(milliseconds(r.timestamp))
+        copy.text(r.provider)
+        copy.text(r.model)
+        copy.text(stored.modelID)
+        copy.text(r.effort.rawValue)
+        copy.text(r.serviceTier)
+        copy.bool(r.isBatch)
+        copy.text(r.channel)
+        copy.int64(Int64(t.input)); copy.int64(Int64(t.cacheRead)); copy.int64(Int64(t.cacheWrite5m))
+        copy.int64(Int64(t.cacheWrite1h)); copy.int64(Int64(t.output)); copy.int64(Int64(t.reasoning))
+        copy.int64(Int64(t.audioInput)); copy.int64(Int64(t.audioOutput)); copy.int64(Int64(t.imageInput))
+        copy.int64(Int64(t.imageOutput))
+        copy.int64(Int64(r.units.webSearchCalls))
+        copy.int64(Int64(r.units.imagesGenerated))
+        copy.int64(Int64(r.requestCount))
+        copy.bool(r.isAggregate)
+        copy.int64(stored.cost.flatMap { Int64(exactly: $0.picodollars) })
+        copy.text(stored.unpricedReason)
+        copy.text(stored.pricePeriod)
+        copy.text(stored.priceLayers.isEmpty ? nil : stored.priceLayers.joined(separator: ","))
+        copy.int64(r.reportedCost.flatMap { Int64(exactly: $0.picodollars) })
+        copy.text(r.source)
+        copy.text(stored.entry.location?.file)
+        copy.int64(stored.entry.location.map { Int64($0.line) })
+        copy.text(r.project)
+        copy.text(r.sessionID)
+        copy.text(r.requestID)
+        copy.text(r.apiKeyHash)
+        copy.text(tagsJSON(r.tags))
+        copy.text(machine)
+        copy.int64(milliseconds(stored.importedAt))
+        copy.text(r.repository)
+        copy.text(r.branch)
+        copy.int64(Int64(r.units.audioSeconds))
+        copy.int64(Int64(r.units.characters))
+    }
+}
