@@ -10,7 +10,7 @@ import GRDBSQLite
 /// are kept apart by linear probing: a key whose hash is taken by another key goes to the next free
 /// value (hash + 1, + 2, …, wrapping). Lookups probe the same way and stop at the first free value.
 /// That is exact as long as rows are not deleted, which the ledger never does.
-public enum DedupSlot {
+package enum DedupSlot {
     /// The home slot of `key`: FNV-1a over its UTF-8 bytes, then the splitmix64 finaliser so that
     /// keys differing in their last characters spread over the whole range. Stable across
     /// versions and platforms: stored hashes depend on it. Cost: one pass over the key's contiguous

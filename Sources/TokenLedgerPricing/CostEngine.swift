@@ -14,7 +14,7 @@ extension PriceBook {
     /// `itemized: false` leaves `components` empty (same total, model, period, layers and notes): for
     /// the ledger, which stores only those; the per-component unit prices and the array cost a
     /// bulk import about a tenth of its reading thread.
-    public func cost(of record: UsageRecord, memo: inout PricingMemo, itemized: Bool = true) -> CostBreakdown {
+    package func cost(of record: UsageRecord, memo: inout PricingMemo, itemized: Bool = true) -> CostBreakdown {
         do {
             return try pricedCost(of: record, suggest: false, memo: &memo, itemized: itemized)
         } catch {

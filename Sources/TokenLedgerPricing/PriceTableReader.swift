@@ -16,7 +16,7 @@ public struct PriceProblem: Sendable, Hashable, CustomStringConvertible {
 /// Reads one price table from TOML text, collecting every problem instead of stopping at the first,
 /// so `prices check` can list them all. `PriceTable.parse` is the strict form.
 /// Cost: one TOML parse plus one pass over its values.
-public struct PriceTableReader {
+package struct PriceTableReader {
     public private(set) var problems: [PriceProblem] = []
     private let file: String
 

@@ -3,7 +3,7 @@ import TokenLedgerCore
 /// Writes a `PriceTable` back as table TOML (pricing/FORMAT.md) that `PriceTable.parse` reads into
 /// the same prices: every number exact, components in table order. Comments in the original file are
 /// not kept; `header` lines are written as comments at the top. Cost: one pass over the table.
-public enum PriceTableWriter {
+package enum PriceTableWriter {
     public static func toml(_ table: PriceTable, header: [String] = []) -> String {
         var lines = header.map { "# " + $0 }
         if !lines.isEmpty { lines.append("") }

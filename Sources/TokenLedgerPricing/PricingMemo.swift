@@ -6,7 +6,7 @@ import TokenLedgerCore
 /// records of the same model and day costs a few dictionary look-ups instead of a full price
 /// resolution each. Results are identical to unmemoized pricing. Memory: one entry per distinct
 /// model name and per distinct price key; use a fresh memo per batch (and never across price books).
-public struct PricingMemo: Sendable {
+package struct PricingMemo: Sendable {
     struct NameKey: Hashable {
         var model: String
         var channel: String?

@@ -3,7 +3,7 @@ import TokenLedgerCore
 import TokenLedgerLedger
 
 /// How the `blocks` view prints: a table of blocks, the live panel of the active one, or JSON.
-public enum UsageBlocksText {
+package enum UsageBlocksText {
     /// One row per block (gaps dimmed), times local to `zone`; the active block is marked and shows its
     /// time left and projection. `compact` (a narrow terminal) abbreviates numbers and drops models.
     public static func table(_ blocks: [UsageBlock], zone: TimeZone, now: Date, style: Style = .plain, compact: Bool = false) -> String {

@@ -104,7 +104,7 @@ public struct ReportPeriod: Sendable, Equatable {
 /// Local calendar arithmetic for an IANA zone without `Calendar` in the hot path: days are numbered
 /// from 1970-01-01 (local), and a UTC instant maps to its local day through the zone's offset at that
 /// instant — so a DST day is 23 or 25 hours long, as it should be.
-public enum LocalCalendar {
+package enum LocalCalendar {
     /// Milliseconds in a civil day.
     package static let dayMillis: Int64 = 86_400_000
 
