@@ -142,7 +142,10 @@ enum OpenAIUsageTokens {
     }
 
     private static func checkCached(prompt: Int, cached: Int, cacheWrite: Int) throws(UsageProblem) {
-        if prompt - cached - cacheWrite < 0 {
+        // Checked arithmetic: a damaged log can carry counts near Int.max or below zero.
+        let (afterCached, overflowed) = prompt.subtractingReportingOverflow(cached)
+        let (uncached, overflowedAgain) = afterCached.subtractingReportingOverflow(cacheWrite)
+        if overflowed || overflowedAgain || uncached < 0 {
             throw UsageProblem("cached (\(cached)) and cache-write (\(cacheWrite)) tokens exceed the \(prompt) prompt tokens")
         }
     }
