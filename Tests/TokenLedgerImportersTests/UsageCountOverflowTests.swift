@@ -21,4 +21,15 @@ struct UsageCountOverflowTests {
         #expect(out.malformed.map(\.line) == [1])
         #expect(out.records.count == 1 && out.records.first?.tokens.input == 60 && out.records.first?.tokens.cacheRead == 40)
     }
+
+    @Test("a stream event whose type was damaged but which carries usage is quarantined, not passed over (full fuzz run, input 58046)")
+    func damagedTerminalEvent() {
+        let event = #"{"type":"response.co\#u{FFFD}mpleted","sequence_number":41,"response":{"id":"resp_2","object":"response","created_at":1796000600,"model":"grok-4","status":"completed","usage":{"input_tokens":10,"output_tokens":5,"total_tokens":15}}}"#
+        let progress = #"{"type":"response.in_progress","sequence_number":2,"response":{"id":"resp_2","object":"response","created_at":1796000600,"model":"grok-4","status":"in_progress","usage":null}}"#
+        let out = AdapterHarness.run(OpenAIResponsesAdapter(), text: progress + "\n" + event + "\n",
+                                     context: ImportContext(file: URL(fileURLWithPath: "/tmp/r.jsonl")))
+        #expect(out.malformed.map(\.line) == [2])
+        #expect(out.malformed.first?.reason.contains("carries usage") == true)
+        #expect(out.records.isEmpty)
+    }
 }

@@ -45,7 +45,14 @@ final class OpenAIResponsesParser: StructuredLogParser {
         var response = o
         if let type = o["type"]?.string, type.hasPrefix("response.") {
             // A stream event: only the terminal ones carry the final usage; the rest are parts of it.
-            guard Self.terminalEvents.contains(type) else { return }
+            guard Self.terminalEvents.contains(type) else {
+                // Usage on a non-terminal event means the event's type is not what it says (a damaged
+                // "response.completed"): set aside with its line rather than passed over.
+                if case .object(let r)? = o["response"], case .object? = r["usage"] {
+                    emit(.malformed(reason: "the \(type) event carries usage, which only a final event (response.completed, response.incomplete, response.failed, response.cancelled) has; its type may be damaged", line: line))
+                }
+                return
+            }
             guard case .object(let r)? = o["response"] else {
                 emit(.malformed(reason: "the \(type) event has no response object", line: line))
                 return
