@@ -69,8 +69,7 @@ extension TokenLedgerCommand {
         @Option(help: ArgumentHelp("Reseller channel the request went through (e.g. 302ai).", valueName: "channel"))
         var channel: String?
 
-        @Option(help: ArgumentHelp("Price as of this date (default: now, UTC).", valueName: "date"))
-        var at: String?
+        @OptionGroup var priceDate: PriceDateOptions
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
@@ -94,7 +93,7 @@ extension TokenLedgerCommand {
         }
 
         func run() async throws {
-            let date = try at.map { try PriceDate.argument($0) } ?? Date()
+            let date = try priceDate.date()
             let book = try PriceCLI.book(configOptions)
             let provider = book.resolve(model: book.splitChannel(model).model).modelID.flatMap { book.table(forModel: $0)?.provider } ?? "unknown"
             let record = UsageRecord(

@@ -87,3 +87,12 @@ struct QuietOptions: ParsableArguments {
         if !quiet { Console.note(message()) }
     }
 }
+
+/// `--at DATE`: the moment whose prices apply (`prices list`, `prices show`, `cost`).
+struct PriceDateOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The prices in force on this date (default: now, UTC).", valueName: "date"))
+    var at: String?
+
+    /// The date given, or now; a bad date is one sentence and exit 2 (`PriceDate.argument`).
+    func date() throws -> Date { try at.map { try PriceDate.argument($0) } ?? Date() }
+}

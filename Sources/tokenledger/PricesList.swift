@@ -17,15 +17,14 @@ extension TokenLedgerCommand.Prices {
         @Option(help: ArgumentHelp("Only this provider's models (openai, anthropic, google, ...).", valueName: "provider"))
         var provider: String?
 
-        @Option(help: ArgumentHelp("The prices in force on this date (default: today, UTC).", valueName: "date"))
-        var at: String?
+        @OptionGroup var priceDate: PriceDateOptions
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
-            let date = try at.map { try PriceDate.argument($0) } ?? Date()
+            let date = try priceDate.date()
             let book = try PriceCLI.book(configOptions)
             let wanted = provider?.lowercased()
             let providers = book.officialTables.map(\.provider) + Set(book.resellerOnlyModels.map(\.provider)).sorted()

@@ -19,8 +19,7 @@ extension TokenLedgerCommand.Prices {
         @Argument(help: ArgumentHelp("Model id, alias or prefixed name (o3-mini, openai/gpt-4o, 302ai/o3-mini).", valueName: "model"))
         var model: String
 
-        @Option(help: ArgumentHelp("The prices in force on this date (default: today, UTC).", valueName: "date"))
-        var at: String?
+        @OptionGroup var priceDate: PriceDateOptions
 
         @Option(help: ArgumentHelp("Show the prices through a reseller channel (e.g. 302ai) next to the official ones.", valueName: "channel"))
         var channel: String?
@@ -30,7 +29,7 @@ extension TokenLedgerCommand.Prices {
         @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
-            let date = try at.map { try PriceDate.argument($0) } ?? Date()
+            let date = try priceDate.date()
             let book = try PriceCLI.book(configOptions)
             let explanation = try book.explain(model: model, at: date, channel: channel)
             let entry = explanation.model, prices = explanation.prices, day = explanation.day
