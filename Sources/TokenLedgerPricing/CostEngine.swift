@@ -97,7 +97,7 @@ extension PriceBook {
             if itemized {
                 let unitPrice = Money(picodollars: Money.divideRoundingHalfEven(
                     price.base.picodollars * price.rate.numerator, by: price.rate.denominator * (key == .webSearchPer1k ? 1_000 : 1)))
-                components.append(CostComponent(name: name, quantity: quantity, unitPrice: unitPrice, cost: cost, layer: price.layer))
+                components.append(CostComponent(name: name, component: key, quantity: quantity, unitPrice: unitPrice, cost: cost, layer: price.layer))
             }
             total += cost
             billedAny = true

@@ -283,19 +283,26 @@ public struct CostComponent: Sendable, Hashable {
     /// "input", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning", "audio_input",
     /// "audio_output", "image_input", "image_output", "web_search", "image_generated".
     public var name: String
+    /// The price that billed this line, by its key in the tables (`cache_read` is billed by `cached_input`).
+    public var component: PriceComponent
     /// Tokens or units billed.
     public var quantity: Int
-    /// Price per 1M tokens (or per unit for unit items) after every modifier.
+    /// The price after every modifier, in ``unit``.
     public var unitPrice: Money
     public var cost: Money
     /// The layer that set this price ("bundled", "channel:302ai", "terms:<name>").
     public var layer: String
 
-    public init(name: String, quantity: Int, unitPrice: Money, cost: Money, layer: String) {
+    public init(name: String, component: PriceComponent, quantity: Int, unitPrice: Money, cost: Money, layer: String) {
         self.name = name
+        self.component = component
         self.quantity = quantity
         self.unitPrice = unitPrice
         self.cost = cost
         self.layer = layer
     }
+
+    /// The unit ``unitPrice`` is in: the component's own (``PriceComponent/unit``), except web search, whose
+    /// table price is per 1,000 calls and whose unit price here is per call.
+    public var unit: String { component == .webSearchPer1k ? "per call" : component.unit }
 }

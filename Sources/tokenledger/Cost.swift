@@ -128,7 +128,7 @@ extension TokenLedgerCommand {
                         .object(JSONObject([
                             ("name", .string(c.name)), ("quantity", .int(c.quantity)),
                             ("unit_price", .money(c.unitPrice)),
-                            ("unit", .string("USD " + Self.unit(of: c.name))),
+                            ("unit", .string("USD " + c.unit)),
                             ("cost", .money(c.cost)), ("layer", .string(c.layer)),
                         ]))
                     })),
@@ -147,23 +147,12 @@ extension TokenLedgerCommand {
                 .init("Cost", .right), .init("Set by"),
             ])
             for c in breakdown.components {
-                table.addRow([c.name, PriceCLI.grouped(c.quantity), PriceCLI.price(c.unitPrice), Self.unit(of: c.name), "$" + PriceCLI.exact(c.cost), c.layer])
+                table.addRow([c.name, PriceCLI.grouped(c.quantity), PriceCLI.price(c.unitPrice), c.unit, "$" + PriceCLI.exact(c.cost), c.layer])
             }
             table.addSeparator()
             table.addRow(["total", "", "", "", style.bold("$" + PriceCLI.exact(total)), ""])
             Console.write(table.render(style: style))
             for note in breakdown.notes { Console.write("note: \(note)\n") }
-        }
-
-        /// The unit a breakdown component's price is written in ("per 1M tokens", "per minute").
-        static func unit(of component: String) -> String {
-            switch component {
-            case "web_search": return "per call"
-            case "image_generated": return "per image"
-            case "audio_seconds": return "per minute"
-            case "characters": return "per 1M characters"
-            default: return "per 1M tokens"
-            }
         }
     }
 }

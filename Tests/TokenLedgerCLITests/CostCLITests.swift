@@ -35,7 +35,7 @@ struct CostCLITests {
         #expect(whisper.status == 0)
         let component = try #require(try JSONParser.parse(whisper.stdout)["components"]?[0])
         #expect(component["name"] == "audio_seconds" && component["quantity"] == .int(754))
-        #expect(component["unit"] == "USD per minute" && component["cost"] == "0.0754")
+        #expect(component["unit"] == "USD per minute of audio" && component["cost"] == "0.0754")
         // tts-1: 123,457 characters × $15 per 1M = $1.851855.
         #expect(try cli.run("cost", "--model", "tts-1", "--characters", "123457", "--quiet").stdout == "$1.851855\n")
         // gpt-4o-transcribe bills tokens: seconds alone leave it unpriced, said so, never $0.

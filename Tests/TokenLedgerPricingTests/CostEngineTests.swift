@@ -113,6 +113,10 @@ struct CostEngineTests {
         ])
         #expect(cost.total == usd("0.2328"))
         #expect(cost.components.last?.unitPrice == usd("0.01")) // per call
+        // Each line names the price that billed it and the unit of its unit price: the cache read is billed by
+        // cached_input, web search by the per-1k price but quoted per call.
+        #expect(cost.components.map(\.component) == [.input, .cachedInput, .cacheWrite5m, .cacheWrite1h, .output, .webSearchPer1k])
+        #expect(cost.components.map(\.unit) == Array(repeating: "per 1M tokens", count: 5) + ["per call"])
     }
 
     @Test("Gemini above 200k bills every token at the long-context rate; at exactly 200k it does not")

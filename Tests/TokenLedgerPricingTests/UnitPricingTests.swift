@@ -17,6 +17,8 @@ struct UnitPricingTests {
         #expect(cost.components.map(\.name) == ["audio_seconds"])
         #expect(cost.components.first?.quantity == 754)
         #expect(cost.components.first?.unitPrice == usd("0.006")) // per minute, as the table writes it
+        #expect(cost.components.first?.component == .audioPerMinute)
+        #expect(cost.components.first?.unit == "per minute of audio")
     }
 
     @Test("voxtral-small: tokens and audio minutes on one bill, a third of a picodollar rounded half-to-even")
