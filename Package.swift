@@ -71,12 +71,13 @@ let package = Package(
             name: "TokenLedgerEstimator",
             dependencies: ["TokenLedgerCore", "TokenLedgerTokenizer", "TokenLedgerPricing", "TokenLedgerLedger"]
         ),
-        // Umbrella module: `import TokenLedger` gives every room.
+        // Umbrella module: `import TokenLedger` gives every room, the team ledger included (so building it needs libpq).
         .target(
             name: "TokenLedger",
             dependencies: [
                 "TokenLedgerCore", "TokenLedgerTokenizer", "TokenLedgerPricing", "TokenLedgerLedger",
                 "TokenLedgerImporters", "TokenLedgerReports", "TokenLedgerBudgets", "TokenLedgerEstimator",
+                "TokenLedgerPostgres",
             ]
         ),
         .executableTarget(

@@ -1,4 +1,4 @@
-// `import TokenLedger` gives a Swift app every room of the toolkit.
+// `import TokenLedger` gives a Swift app every room of the toolkit, the team ledger on PostgreSQL included.
 @_exported import TokenLedgerCore
 @_exported import TokenLedgerTokenizer
 @_exported import TokenLedgerPricing
@@ -7,3 +7,4 @@
 @_exported import TokenLedgerReports
 @_exported import TokenLedgerBudgets
 @_exported import TokenLedgerEstimator
+@_exported import TokenLedgerPostgres

@@ -24,7 +24,7 @@ public struct AlertDelivery: Sendable {
 
     /// Delivers `alert` by its budget's action; nil on success, else why it failed (one phrase).
     /// `print` always succeeds here: the caller prints every alert's text on stdout.
-    public func deliver(_ alert: BudgetAlert, firedAt: Date) -> String? {
+    package func deliver(_ alert: BudgetAlert, firedAt: Date) -> String? {
         switch alert.budget.action {
         case .print:
             return nil

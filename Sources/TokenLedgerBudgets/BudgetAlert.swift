@@ -12,7 +12,7 @@ public struct BudgetAlert: Sendable, Hashable {
         case forecast
 
         /// The key stored in `alert_state.kind`: "threshold:80", "forecast".
-        public var key: String {
+        package var key: String {
             switch self {
             case .threshold(let p): return "threshold:\(p)"
             case .forecast: return "forecast"
@@ -20,7 +20,7 @@ public struct BudgetAlert: Sendable, Hashable {
         }
 
         /// Parses a stored key back; nil for keys this version does not know.
-        public init?(key: String) {
+        package init?(key: String) {
             if key == "forecast" { self = .forecast; return }
             guard key.hasPrefix("threshold:"), let p = Int(key.dropFirst("threshold:".count)) else { return nil }
             self = .threshold(p)
@@ -42,7 +42,7 @@ public struct BudgetAlert: Sendable, Hashable {
     public var reading: BudgetReading
     public var kind: Kind
 
-    public init(reading: BudgetReading, kind: Kind) {
+    package init(reading: BudgetReading, kind: Kind) {
         self.reading = reading
         self.kind = kind
     }
@@ -80,7 +80,7 @@ public struct BudgetAlert: Sendable, Hashable {
     }
 
     /// The alert as JSON: a Slack-compatible `text` plus structured fields (money as decimal strings).
-    public func json(firedAt: Date) -> JSONValue {
+    package func json(firedAt: Date) -> JSONValue {
         let r = reading
         let b = r.budget
         var threshold: JSONValue = .null
@@ -108,7 +108,7 @@ public struct BudgetAlert: Sendable, Hashable {
     }
 
     /// The `TOKENLEDGER_ALERT_*` environment variables a command action receives.
-    public func environment(firedAt: Date) -> [String: String] {
+    package func environment(firedAt: Date) -> [String: String] {
         let r = reading
         let b = r.budget
         var threshold = ""

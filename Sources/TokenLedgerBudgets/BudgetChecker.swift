@@ -9,8 +9,10 @@ public struct BudgetChecker: Sendable {
     public var budgets: [Budget]
     /// The local ledger or a team ledger: where spend is read and alerts are remembered.
     public var ledger: any LedgerStore
+    /// How an alert's action is run: the command's and the webhook's timeouts and environment.
     public var delivery: AlertDelivery
 
+    /// A checker of `budgets` (from `BudgetConfig.budgets(in:)`, or built in code) against `ledger`'s spend.
     public init(budgets: [Budget], ledger: any LedgerStore, delivery: AlertDelivery = AlertDelivery()) {
         self.budgets = budgets
         self.ledger = ledger
@@ -35,7 +37,7 @@ public struct BudgetChecker: Sendable {
         public var firedAt: Date
 
         /// The alert as JSON with its delivery outcome, for `budget check --json`.
-        public var json: JSONValue {
+        package var json: JSONValue {
             var object = alert.json(firedAt: firedAt).object ?? JSONObject()
             switch outcome {
             case .delivered: object["delivery"] = .string("delivered")

@@ -33,9 +33,9 @@ public struct BudgetReading: Sendable, Hashable {
     public var forecast: Money?
 
     /// Minimum share of the period that must have passed before a forecast is made.
-    public static let forecastMinimumFraction = Rate(numerator: 1, denominator: 4)
+    package static let forecastMinimumFraction = Rate(numerator: 1, denominator: 4)
     /// The trailing window whose spend sets the forecast's run rate.
-    public static let rateWindowMilliseconds: Int64 = 7 * 86_400_000
+    package static let rateWindowMilliseconds: Int64 = 7 * 86_400_000
 
     /// Reads the budget's current period from the ledger (local or team). Cost: one indexed range scan
     /// over the period's records (`ts` index), the scope checked per row.
@@ -45,7 +45,7 @@ public struct BudgetReading: Sendable, Hashable {
     }
 
     /// Reads one given period of the budget (a past period, when retrying an old alert).
-    public static func read(_ budget: Budget, window: BudgetWindow, at now: Date, from ledger: any LedgerStore) throws -> BudgetReading {
+    package static func read(_ budget: Budget, window: BudgetWindow, at now: Date, from ledger: any LedgerStore) throws -> BudgetReading {
         let elapsed = window.elapsedMilliseconds(at: now)
         let rateSpan = min(elapsed, rateWindowMilliseconds)
         let start = BudgetWindow.millis(window.start)

@@ -13,7 +13,7 @@ public struct BudgetWindow: Sendable, Hashable {
 
     /// The period that contains `date`. Weeks are ISO weeks (Monday first). Days around a DST change
     /// are 23 or 25 hours long, as on the wall clock. Cost: a few calendar computations.
-    public static func containing(_ date: Date, period: BudgetPeriod, in zone: TimeZone) -> BudgetWindow {
+    package static func containing(_ date: Date, period: BudgetPeriod, in zone: TimeZone) -> BudgetWindow {
         let calendar = Self.calendar(zone)
         let component: Calendar.Component
         switch period {
@@ -31,7 +31,7 @@ public struct BudgetWindow: Sendable, Hashable {
     }
 
     /// The period that starts on the local date `startDate` ("2026-11-01"); nil when malformed.
-    public static func starting(on startDate: String, period: BudgetPeriod, in zone: TimeZone) -> BudgetWindow? {
+    package static func starting(on startDate: String, period: BudgetPeriod, in zone: TimeZone) -> BudgetWindow? {
         let parts = startDate.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
         let calendar = Self.calendar(zone)

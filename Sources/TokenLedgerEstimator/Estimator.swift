@@ -20,6 +20,8 @@ public struct Estimator: Sendable {
     /// Where past requests are read (local ledger or team ledger); nil for no history.
     public var ledger: (any LedgerStore)?
 
+    /// An estimator pricing with `prices` and forecasting output and reasoning tokens from `ledger`'s
+    /// recent requests of the same model and effort, or from built-in defaults when `ledger` is nil.
     public init(prices: PriceBook, ledger: (any LedgerStore)?) {
         self.prices = prices
         self.ledger = ledger
@@ -40,6 +42,7 @@ public struct Estimator: Sendable {
         /// Price at this instant (default now).
         public var at: Date
 
+        /// Options; each left out is read from the input (or, for `at`, is now).
         public init(model: String? = nil, effort: EffortTier? = nil, outputTokens: Int? = nil, reasoningTokens: Int? = nil,
                     kind: EstimateInputKind? = nil, at: Date = Date()) {
             self.model = model

@@ -16,6 +16,7 @@ public struct ImportSource: Sendable, Hashable {
     /// A `--format` name; nil or "auto" to detect each file.
     public var format: String?
 
+    /// The file or folder at `url`, read as `format` (nil: detect each file).
     public init(url: URL, format: String? = nil) {
         self.url = url
         self.format = format

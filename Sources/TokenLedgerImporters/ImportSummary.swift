@@ -36,7 +36,7 @@ public struct ImportSummary: Sendable, Hashable {
 
     /// The warning for requests found both in a tool's telemetry and in its session files, with the
     /// command that leaves one copy: re-import the session files alone into a fresh ledger.
-    public static func telemetryWarning(_ overlap: TelemetryOverlap, ledgerPath: String) -> String {
+    package static func telemetryWarning(_ overlap: TelemetryOverlap, ledgerPath: String) -> String {
         let tool = LogAdapters.agents.first { $0.format == overlap.source }?.tool ?? overlap.source
         let n = overlap.requests, s = overlap.sessions
         return "\(n) request\(n == 1 ? " was" : "s were") imported both from OpenTelemetry events and from \(tool)'s session files "

@@ -7,7 +7,7 @@ import TokenLedgerCore
 /// The import pipeline compares a file against its checkpoint to skip it, continue it, or re-read it.
 public struct FileCheckpoint: Sendable, Hashable {
     /// Bytes hashed for `headSHA`: at most this many from the start of the file.
-    public static let headLength = 4096
+    package static let headLength = 4096
 
     /// Absolute, standardized path.
     public var path: String
@@ -28,7 +28,7 @@ public struct FileCheckpoint: Sendable, Hashable {
     /// The parser's saved state, handed back to the adapter when the file is continued.
     public var state: JSONValue?
 
-    public init(path: String, format: String, device: Int64?, inode: Int64?, size: Int64, mtimeNanoseconds: Int64,
+    package init(path: String, format: String, device: Int64?, inode: Int64?, size: Int64, mtimeNanoseconds: Int64,
                 headSHA: String?, offset: Int64, line: Int, state: JSONValue?) {
         self.path = path
         self.format = format
@@ -54,7 +54,7 @@ public struct FileCheckpoint: Sendable, Hashable {
 
 extension Ledger {
     /// The checkpoint of one file, or nil when it was never read. Cost: one indexed lookup.
-    public func checkpoint(forPath path: String) throws -> FileCheckpoint? {
+    package func checkpoint(forPath path: String) throws -> FileCheckpoint? {
         try reader.read { db in try Ledger.checkpoint(forPath: path, in: db) }
     }
 
@@ -72,7 +72,7 @@ extension Ledger {
     }
 
     /// Every checkpoint, ordered by path (for `import --quarantine` listings and tests).
-    public func allCheckpoints() throws -> [FileCheckpoint] {
+    package func allCheckpoints() throws -> [FileCheckpoint] {
         try reader.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM import_file ORDER BY path").map(FileCheckpoint.init(row:))
         }
@@ -85,7 +85,7 @@ extension Ledger {
 
     /// Records (inserting or replacing) a file's checkpoint inside the caller's transaction, so it
     /// commits together with the records read up to it.
-    public static func saveCheckpoint(_ checkpoint: FileCheckpoint, now: Date = Date(), in db: Database) throws {
+    package static func saveCheckpoint(_ checkpoint: FileCheckpoint, now: Date = Date(), in db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO import_file (path, format, device, inode, size, mtime_ns, head_sha, offset, line, state, updated_at)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)

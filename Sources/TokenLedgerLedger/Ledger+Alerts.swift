@@ -8,7 +8,7 @@ public struct AlertKey: Sendable, Hashable {
     public var periodStart: String
     public var kind: String
 
-    public init(budget: String, periodStart: String, kind: String) {
+    package init(budget: String, periodStart: String, kind: String) {
         self.budget = budget
         self.periodStart = periodStart
         self.kind = kind
@@ -24,7 +24,7 @@ public struct AlertRecord: Sendable, Hashable {
     /// The last delivery failure, if any.
     public var lastError: String?
 
-    public init(key: AlertKey, firedAt: Date, deliveredAt: Date?, lastError: String?) {
+    package init(key: AlertKey, firedAt: Date, deliveredAt: Date?, lastError: String?) {
         self.key = key
         self.firedAt = firedAt
         self.deliveredAt = deliveredAt

@@ -15,7 +15,7 @@ extension Ledger {
     }
 
     /// Prices and stores `entries` inside the caller's transaction (see `insert(_:in:)`).
-    public static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
+    package static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
         try insert(PricedBatch(entries, pricing: pricing, now: now), in: db)
     }
 
@@ -36,7 +36,7 @@ extension Ledger {
     /// Inside `bulkWrite` (an import), trigger execution is already off, so a batch whose keys are all
     /// new switches nothing: each switch expires the connection's prepared statements, and re-preparing
     /// the 16-row insert and the rollup upsert after every batch was ~5 % of the writer thread.
-    public static func insert(_ batch: PricedBatch, in db: Database) throws -> InsertCounts {
+    package static func insert(_ batch: PricedBatch, in db: Database) throws -> InsertCounts {
         var rollup = RollupAccumulator()
         let counts = try insertRows(batch, rollup: &rollup, in: db)
         try rollup.write(to: db)

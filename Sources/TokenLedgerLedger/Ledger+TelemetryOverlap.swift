@@ -1,7 +1,7 @@
 import GRDB
 
 /// Requests a coding agent's OpenTelemetry events and its own session files both describe.
-public struct TelemetryOverlap: Sendable, Hashable {
+package struct TelemetryOverlap: Sendable, Hashable {
     /// The session-file format the events duplicate ("claude-code", "codex", "gemini-cli", "qwen-code").
     public var source: String
     /// Sessions with at least one request found in both.
@@ -18,14 +18,14 @@ public struct TelemetryOverlap: Sendable, Hashable {
 
 extension Ledger {
     /// The session-file formats whose requests a tool's telemetry (`otel` records) also reports.
-    public static let telemetryAgentSources = ["claude-code", "codex", "gemini-cli", "qwen-code"]
+    package static let telemetryAgentSources = ["claude-code", "codex", "gemini-cli", "qwen-code"]
 
     /// Telemetry records (`source = 'otel'`) that repeat a request already read from the same tool's
     /// session files. The two carry no common request key, so a request is matched by what both
     /// write: the session id, the model and every token bucket (uncached input, cache read, cache
     /// write, output). Cost: one scan for telemetry records; when there are some, one join over the
     /// period's records by session (SQLite builds a transient index for it).
-    public func telemetryOverlap() throws -> [TelemetryOverlap] {
+    package func telemetryOverlap() throws -> [TelemetryOverlap] {
         try reader.read { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM usage_record WHERE source = 'otel' AND session_id IS NOT NULL)") == true else {
                 return []

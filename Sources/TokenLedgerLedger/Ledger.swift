@@ -13,10 +13,10 @@ public final class Ledger: Sendable {
     let writer: any DatabaseWriter
 
     /// Read access for reports, budgets and the estimator (a snapshot per `read` call).
-    public var reader: any DatabaseReader { writer }
+    package var reader: any DatabaseReader { writer }
 
     /// Wraps an open database and brings its schema up to date.
-    public init(_ writer: any DatabaseWriter) throws {
+    package init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         do {
             try Ledger.migrate(writer)
@@ -185,7 +185,7 @@ public final class Ledger: Sendable {
     /// so the file alone holds every committed write: a ledger copied afterwards, or later read from a
     /// read-only folder, needs no `-wal` file. Best effort: a reader still open elsewhere can keep part of
     /// the log, which SQLite merges later. Costs one pass over the pages written since the last merge.
-    public func mergeWriteAheadLog() {
+    package func mergeWriteAheadLog() {
         try? writer.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 

@@ -38,9 +38,9 @@ public struct InsertCounts: Sendable, Hashable {
     /// Those unpriced rows by cause, with their models: what the import summary says fixes them.
     public var unpricedCauses: [UnpricedCauseCount] = []
 
-    public init() {}
+    package init() {}
 
-    public static func + (a: InsertCounts, b: InsertCounts) -> InsertCounts {
+    package static func + (a: InsertCounts, b: InsertCounts) -> InsertCounts {
         var c = a
         c.inserted += b.inserted
         c.duplicates += b.duplicates
@@ -53,7 +53,7 @@ public struct InsertCounts: Sendable, Hashable {
 
 extension InsertCounts {
     /// Counts one stored row that has no price, under the cause of its stored `reason`.
-    public mutating func countUnpriced(reason: String?, model: String, requests: Int) {
+    package mutating func countUnpriced(reason: String?, model: String, requests: Int) {
         unpriced += 1
         unpricedCauses.add(reason: reason ?? "", model: model, requests: requests)
     }

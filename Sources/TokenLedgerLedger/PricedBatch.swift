@@ -5,7 +5,7 @@ import TokenLedgerPricing
 /// flattening need no database, so the import pipeline builds the next batch on its reading thread
 /// while the previous one is being written. Cost: one `PriceBook.cost(of:memo:)` per entry (memoized
 /// per batch) and the row's derived text columns.
-public struct PricedBatch: Sendable {
+package struct PricedBatch: Sendable {
     let rows: [StoredUsage]
 
     /// Prices `entries` with `pricing`; `now` becomes each row's `imported_at`.

@@ -20,7 +20,7 @@ public struct QuarantinedLine: Sendable, Hashable {
     /// When it was first quarantined (set by the ledger).
     public var firstSeen: Date?
 
-    public init(file: String, line: Int, byteOffset: Int64?, byteLength: Int?, format: String, reason: String,
+    package init(file: String, line: Int, byteOffset: Int64?, byteLength: Int?, format: String, reason: String,
                 lineSHA: String, firstSeen: Date? = nil) {
         self.file = file
         self.line = line
@@ -37,7 +37,7 @@ extension Ledger {
     /// Stores quarantined lines inside the caller's transaction. A line already quarantined (same file,
     /// line number and fingerprint) is not stored twice. Returns how many rows were new.
     @discardableResult
-    public static func quarantine(_ lines: [QuarantinedLine], now: Date = Date(), in db: Database) throws -> Int {
+    package static func quarantine(_ lines: [QuarantinedLine], now: Date = Date(), in db: Database) throws -> Int {
         let statement = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO quarantine (source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)
             VALUES (?,?,?,?,?,?,?,?)

@@ -40,7 +40,7 @@ public struct RepriceReport: Sendable, Hashable {
 /// A reprice in progress, for any ledger engine: each stored record is priced again, compared with
 /// what is stored, and summed per model and month. The SQLite ledger and the team ledger feed it
 /// their pages, so both print the same `RepriceReport` for the same records.
-public struct RepriceTally {
+package struct RepriceTally {
     /// The stored price columns a record gets with the current prices.
     public struct Columns: Sendable, Hashable {
         public var modelID: String?

@@ -4,7 +4,7 @@ import TokenLedgerCore
 
 /// A usage record read back from the ledger with what the ledger added: its row id, the cost it was
 /// priced at, and how. The read model for tests, `reprice`, and anything that needs whole records.
-public struct StoredRecord: Sendable, Hashable {
+package struct StoredRecord: Sendable, Hashable {
     /// The `usage_record` row id (insertion order).
     public var id: Int64
     /// The record, its dedup key, its source location and its supersede rank, as stored.
@@ -39,12 +39,12 @@ public struct StoredRecord: Sendable, Hashable {
 extension Ledger {
     /// Every stored record in insertion order. Cost: reads the whole table into memory — for tests
     /// and small ledgers; large scans use `storedRecords(afterID:limit:in:)` page by page.
-    public func storedRecords() throws -> [StoredRecord] {
+    package func storedRecords() throws -> [StoredRecord] {
         try reader.read { db in try Row.fetchAll(db, sql: "\(StoredRecord.selectSQL) ORDER BY usage_record.id").map(StoredRecord.init(row:)) }
     }
 
     /// The stored record with this dedup key, if any. Cost: one index lookup (`DedupSlot`).
-    public func storedRecord(dedupKey: String) throws -> StoredRecord? {
+    package func storedRecord(dedupKey: String) throws -> StoredRecord? {
         try reader.read { db in
             let (slot, rank) = try DedupSlot.find(dedupKey, hash: DedupSlot.hash(dedupKey), in: db)
             guard rank != nil else { return nil }
@@ -53,7 +53,7 @@ extension Ledger {
     }
 
     /// One page of records with `id > afterID`, in id order, inside the caller's transaction.
-    public static func storedRecords(afterID: Int64, limit: Int, in db: Database) throws -> [StoredRecord] {
+    package static func storedRecords(afterID: Int64, limit: Int, in db: Database) throws -> [StoredRecord] {
         try Row.fetchAll(db, sql: "\(StoredRecord.selectSQL) WHERE usage_record.id > ? ORDER BY usage_record.id LIMIT ?", arguments: [afterID, limit])
             .map(StoredRecord.init(row:))
     }
@@ -63,7 +63,7 @@ extension Ledger {
     /// then (they keep their id and get a new `imported_at`). Cost: SQLite walks the id range without
     /// an `imported_at` index, but only matching rows are read into records (about 0.1 µs a row
     /// skipped, against several µs for each record built).
-    public static func storedRecords(afterID: Int64, throughID: Int64, importedSince: Int64, limit: Int, in db: Database) throws -> [StoredRecord] {
+    package static func storedRecords(afterID: Int64, throughID: Int64, importedSince: Int64, limit: Int, in db: Database) throws -> [StoredRecord] {
         try Row.fetchAll(db, sql: """
             \(StoredRecord.selectSQL) WHERE usage_record.id > ? AND usage_record.id <= ? AND usage_record.imported_at >= ?
             ORDER BY usage_record.id LIMIT ?
@@ -79,7 +79,7 @@ extension Ledger {
     /// Runs `body` in one IMMEDIATE write transaction (GRDB's default for writes): the write lock is
     /// taken up front, so a concurrent writer waits on the busy timeout instead of failing with
     /// "database is locked" halfway. Everything `body` writes commits together or not at all.
-    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+    package func write<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.write(body)
     }
 
@@ -93,7 +93,7 @@ extension Ledger {
     /// through `Ledger.insert(_:in:)`, which keeps the report rollup itself (and switches the
     /// triggers on for the rows that replace others). Switching them per batch expired every
     /// prepared statement each time. Anything else `body` writes to `usage_record` must do the same.
-    public func bulkWrite<T>(cacheMiB: Int, _ body: (Database) throws -> T) throws -> T {
+    package func bulkWrite<T>(cacheMiB: Int, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
             try db.execute(sql: "PRAGMA cache_size = \(-cacheMiB * 1024)")

@@ -13,7 +13,7 @@ import TokenLedgerLedger
 /// (`batchesInFlight` 1); the writer calls the synchronous connection directly. The pipeline's
 /// thread and the writer never use the connection at the same time: `checkpoints` is read before the
 /// first batch, and each `submit` waits for the previous write before starting the next.
-public final class TeamImportSink: ImportSink, @unchecked Sendable {
+package final class TeamImportSink: ImportSink, @unchecked Sendable {
     // `@unchecked`: `writing` is touched only by the pipeline's thread (the protocol's contract);
     // the team ledger's connection only by one thread at a time, as said above.
     private let team: TeamLedger

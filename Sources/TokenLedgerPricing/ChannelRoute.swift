@@ -29,7 +29,7 @@ public struct ChannelRoute: Sendable, Hashable {
 
     /// Reads every `[[route]]` of a config file; `channels` are the known channel names (an unknown one
     /// is an error at its line, exit 2).
-    public static func parse(config: ConfigFile, channels: [String]) throws(TOMLError) -> [ChannelRoute] {
+    package static func parse(config: ConfigFile, channels: [String]) throws(TOMLError) -> [ChannelRoute] {
         var out: [ChannelRoute] = []
         for t in try config.tables("route") {
             if let (key, location) = t.unknownKeys(allowed: keys).first {

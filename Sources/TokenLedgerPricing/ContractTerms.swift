@@ -50,12 +50,12 @@ public struct ContractTerms: Sendable, Hashable {
     static let keys: Set<String> = PriceComponent.keys.union(["name", "provider", "model", "models", "channel", "from", "until", "discount_percent"])
 
     /// Reads every `[[terms]]` section of a config file; any mistake is an error with file:line (exit 2).
-    public static func parse(config: ConfigFile) throws(TOMLError) -> [ContractTerms] {
+    package static func parse(config: ConfigFile) throws(TOMLError) -> [ContractTerms] {
         try parse(config.tables("terms"))
     }
 
     /// Reads `[[terms]]` tables.
-    public static func parse(_ tables: [TOMLTable]) throws(TOMLError) -> [ContractTerms] {
+    package static func parse(_ tables: [TOMLTable]) throws(TOMLError) -> [ContractTerms] {
         var out: [ContractTerms] = []
         for t in tables {
             if let (key, location) = t.unknownKeys(allowed: keys).first {

@@ -7,7 +7,7 @@ import TokenLedgerCore
 /// `1.1e-06` per token becomes exactly `1.10` per 1M tokens; a price that would need more than six
 /// decimals per 1M is reported, not rounded. What has no place in the format is listed, never dropped
 /// silently. Cost: one JSON parse and one pass over the entries.
-public enum LiteLLMImport {
+package enum LiteLLMImport {
     /// The converted table and everything that could not be mapped.
     public struct Result: Sendable {
         /// The table as TOML text (passes `prices check` on its own).

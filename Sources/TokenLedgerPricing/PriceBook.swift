@@ -69,7 +69,7 @@ public struct PriceBook: Sendable {
     }
 
     /// The same tables with these contract terms on top.
-    public func with(terms: [ContractTerms], routes: [ChannelRoute]? = nil) -> PriceBook {
+    package func with(terms: [ContractTerms], routes: [ChannelRoute]? = nil) -> PriceBook {
         PriceBook(tables: tables, terms: terms, routes: routes ?? self.routes)
     }
 
@@ -86,7 +86,7 @@ public struct PriceBook: Sendable {
     }
 
     /// The embedded text of every bundled table, as (file name, TOML text), for `prices check`.
-    public static var bundledFiles: [(file: String, text: String)] { BundledTables.files.map { (file: $0.0, text: $0.1) } }
+    package static var bundledFiles: [(file: String, text: String)] { BundledTables.files.map { (file: $0.0, text: $0.1) } }
 
     /// The bundled tables plus the `[[terms]]` and `[[route]]`s of the user's config file.
     public static func bundled(config: ConfigFile) throws -> PriceBook {
@@ -98,7 +98,7 @@ public struct PriceBook: Sendable {
     // MARK: Lookup
 
     /// The official tables (provider price lists).
-    public var officialTables: [PriceTable] { tables.filter(\.isOfficial) }
+    package var officialTables: [PriceTable] { tables.filter(\.isOfficial) }
 
     /// The names of the reseller channels ("302ai").
     public var channelNames: [String] { channelTables.keys.sorted() }
@@ -109,7 +109,7 @@ public struct PriceBook: Sendable {
     }
 
     /// The channel's entry for a canonical model id.
-    public func channelModel(_ channel: String, id: String) -> PricedModel? {
+    package func channelModel(_ channel: String, id: String) -> PricedModel? {
         guard let t = channelTables[channel.lowercased()], let m = channelModels[channel.lowercased()]?[id.lowercased()] else { return nil }
         return tables[t].models[m]
     }
@@ -120,7 +120,7 @@ public struct PriceBook: Sendable {
     }
 
     /// The official table a canonical model id comes from.
-    public func table(forModel id: String) -> PriceTable? {
+    package func table(forModel id: String) -> PriceTable? {
         lookup(id.lowercased()).map { tables[$0.table] }
     }
 
@@ -128,7 +128,7 @@ public struct PriceBook: Sendable {
     public var allModels: [PricedModel] { officialTables.flatMap(\.models) }
 
     /// Models only a reseller sells (channel entries with `reseller_only = true`), table by table.
-    public var resellerOnlyModels: [PricedModel] { tables.filter { !$0.isOfficial }.flatMap { $0.models.filter(\.resellerOnly) } }
+    package var resellerOnlyModels: [PricedModel] { tables.filter { !$0.isOfficial }.flatMap { $0.models.filter(\.resellerOnly) } }
 
     func lookup(_ lowered: String) -> ModelRef? { byID[lowered] ?? byAlias[lowered] }
 
@@ -167,7 +167,7 @@ public struct PriceBook: Sendable {
     }
 
     /// Splits a channel prefix off a logged model name: "302ai/o3-mini" → ("302ai", "o3-mini").
-    public func splitChannel(_ model: String) -> (channel: String?, model: String) {
+    package func splitChannel(_ model: String) -> (channel: String?, model: String) {
         guard let slash = model.firstIndex(of: "/") else { return (nil, model) }
         let head = model[..<slash].lowercased()
         if channelTables[head] != nil { return (head, String(model[model.index(after: slash)...])) }

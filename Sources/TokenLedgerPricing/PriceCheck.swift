@@ -4,7 +4,7 @@ import TokenLedgerCore
 /// missing components, unsorted or overlapping periods) plus what only the whole set shows — an id
 /// or alias claimed twice, a channel entry whose id is not in any official table, and drift between a
 /// channel's recorded `official` price and the official table. Cost: one parse per file, one pass.
-public enum PriceCheck {
+package enum PriceCheck {
     /// Checks the given tables (file name, text) and returns the tables read and every problem found,
     /// in file and line order.
     public static func check(_ files: [(file: String, text: String)]) -> (tables: [PriceTable], problems: [PriceProblem]) {

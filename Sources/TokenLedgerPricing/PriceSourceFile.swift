@@ -7,7 +7,7 @@ import TokenLedgerCore
 /// Every price comes from its JSON number's text (Core's parser keeps it), so no price passes through
 /// a float; a price needing more than six decimals per 1M tokens is listed as not converted, never
 /// rounded. Only the providers TokenLedger has tables for are read. Cost: one JSON parse, one pass.
-public struct PriceSourceFile: Sendable {
+package struct PriceSourceFile: Sendable {
     public enum Format: String, Sendable {
         case litellm = "LiteLLM"
         case genaiPrices = "genai-prices"

@@ -301,7 +301,7 @@ public struct TimeWindow: Sendable, Hashable {
 }
 
 /// Calendar days as used by price periods: whole UTC days since 1970-01-01.
-public enum PriceDate {
+package enum PriceDate {
     /// The UTC day a moment falls on.
     public static func day(of date: Date) -> Int {
         Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
@@ -331,7 +331,7 @@ public enum PriceDate {
 }
 
 /// A `--at` value that is not a date.
-public struct BadDateError: UserFacingError, Equatable {
+package struct BadDateError: UserFacingError, Equatable {
     public var flag: String
     public var text: String
 

@@ -14,7 +14,7 @@ import TokenLedgerCore
 /// - Everything else is left alone: the bundled tables stay the reference where the source agrees.
 ///
 /// Cost: one pass over the source's models and one price look-up each.
-public struct PriceUpdate: Sendable {
+package struct PriceUpdate: Sendable {
     /// One model added or repriced.
     public struct Change: Sendable {
         public enum Kind: String, Sendable { case added = "new", changed }

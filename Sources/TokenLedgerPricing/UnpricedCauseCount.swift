@@ -8,10 +8,10 @@ public struct UnpricedCauseCount: Sendable, Hashable {
     /// Models (resolved id, or the name as logged), sorted.
     public var models: [String] = []
 
-    public init(cause: UnpricedCause) { self.cause = cause }
+    package init(cause: UnpricedCause) { self.cause = cause }
 
     /// Groups (stored reason, model, records, requests) rows by cause, in cause order, models sorted.
-    public static func group(_ rows: [(reason: String, model: String, records: Int, requests: Int)]) -> [UnpricedCauseCount] {
+    package static func group(_ rows: [(reason: String, model: String, records: Int, requests: Int)]) -> [UnpricedCauseCount] {
         var causes: [UnpricedCauseCount] = []
         for row in rows { causes.add(reason: row.reason, model: row.model, records: row.records, requests: row.requests) }
         return causes
@@ -37,12 +37,12 @@ extension [UnpricedCauseCount] {
     /// Counts `records` unpriced records (`requests` requests) of `model` under the cause of their
     /// stored `reason`, keeping the list in cause order and each cause's models sorted.
     /// Cost: a scan of the few causes and their models.
-    public mutating func add(reason: String, model: String, records: Int = 1, requests: Int) {
+    package mutating func add(reason: String, model: String, records: Int = 1, requests: Int) {
         add(UnpricedCause(reason: reason), models: [model], records: records, requests: requests)
     }
 
     /// Adds every count of `other` (causes and models merged).
-    public mutating func add(_ other: [UnpricedCauseCount]) {
+    package mutating func add(_ other: [UnpricedCauseCount]) {
         for entry in other { add(entry.cause, models: entry.models, records: entry.records, requests: entry.requests) }
     }
 

@@ -8,7 +8,7 @@ import TokenLedgerCore
 /// Every file is read strictly, in the same format as `pricing/`: one bad file is an error naming
 /// `FILE:LINE` (exit 2) before anything is priced, so nothing is imported or repriced with
 /// half-read prices. Cost: one file read and one TOML parse per table.
-public enum UserPriceTables {
+package enum UserPriceTables {
     /// A user table that cannot be used.
     public enum Error: UserFacingError, Equatable {
         case missing(path: String, location: SourceLocation)
@@ -101,7 +101,7 @@ extension PriceBook {
     /// Channel tables merge the same way into the channel of the same name (or add a channel).
     /// Every period a user table supplies carries the layer "user:FILE", which `prices show` and the
     /// stored price layers name. Cost: one index build per user table.
-    public func layering(_ userTables: [PriceTable]) -> PriceBook {
+    package func layering(_ userTables: [PriceTable]) -> PriceBook {
         guard !userTables.isEmpty else { return self }
         var all = tables
         for var user in userTables {

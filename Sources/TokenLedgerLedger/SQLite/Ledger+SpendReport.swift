@@ -26,7 +26,7 @@ extension Ledger {
     /// with whether it also has per-request rows there. Cost: the (is_aggregate, provider, ts) index is
     /// sought once or twice per provider (a loose index scan), O(providers × log n) — never a scan of
     /// the period.
-    public static func aggregateProviders(_ db: Database, startMillis: Int64?, endMillis: Int64?) throws -> [AggregateProvider] {
+    package static func aggregateProviders(_ db: Database, startMillis: Int64?, endMillis: Int64?) throws -> [AggregateProvider] {
         var rangeSQL: [String] = []
         var rangeArgs: [any DatabaseValueConvertible] = []
         if let startMillis { rangeSQL.append("ts >= ?"); rangeArgs.append(startMillis) }

@@ -11,7 +11,7 @@ extension Ledger: LedgerStore {
     }
 
     /// Writes one batch inside the caller's transaction.
-    public static func store(_ batch: ImportBatch, now: Date = Date(), in db: Database) throws -> InsertCounts {
+    package static func store(_ batch: ImportBatch, now: Date = Date(), in db: Database) throws -> InsertCounts {
         let counts = try Ledger.insert(batch.records, in: db)
         try Ledger.quarantine(batch.quarantine, now: now, in: db)
         for checkpoint in batch.checkpoints { try Ledger.saveCheckpoint(checkpoint, now: now, in: db) }

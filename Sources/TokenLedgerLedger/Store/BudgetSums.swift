@@ -11,7 +11,7 @@ public struct BudgetSums: Sendable, Hashable {
     /// The unpriced records by why they are unpriced (empty when all are priced).
     public var unpricedCauses: [UnpricedCauseCount]
 
-    public init(spent: Int128 = 0, recentSpent: Int128 = 0, unpricedRecords: Int = 0, records: Int = 0, unpricedCauses: [UnpricedCauseCount] = []) {
+    package init(spent: Int128 = 0, recentSpent: Int128 = 0, unpricedRecords: Int = 0, records: Int = 0, unpricedCauses: [UnpricedCauseCount] = []) {
         self.spent = spent
         self.recentSpent = recentSpent
         self.unpricedRecords = unpricedRecords

@@ -9,7 +9,7 @@ public struct ImportedFile: Sendable, Hashable {
     /// When its checkpoint was last written.
     public var lastRead: Date
 
-    public init(path: String, format: String, lastRead: Date) {
+    package init(path: String, format: String, lastRead: Date) {
         self.path = path
         self.format = format
         self.lastRead = lastRead

@@ -10,6 +10,13 @@ import TokenLedgerPricing
 /// Both engines give the same answers for the same records (the team ledger's tests compare them).
 /// Each engine's errors say what went wrong in words a user can act on (`LedgerError`, `ReportError`,
 /// `TeamLedgerError`).
+///
+/// For a Swift program this is the ledger, whichever engine: open one with `Ledger.open(at:)` or
+/// `TeamLedger.connect(_:machine:)` and hand it to `BudgetChecker` or `Estimator`, or read reports from it.
+/// The writing, budget and history requirements are what `ImportPipeline`, `BudgetChecker` and `Estimator`
+/// call; their batch, checkpoint and alert types have no public initialisers, so a program writes through
+/// `ImportPipeline`. Every call runs on the calling thread: SQLite queries on the file, or round trips to
+/// the server.
 public protocol LedgerStore: AnyObject, Sendable {
     // MARK: Writing (the import pipeline's sinks, `sync`)
 
@@ -28,17 +35,21 @@ public protocol LedgerStore: AnyObject, Sendable {
 
     // MARK: Reading
 
-    /// The number of stored usage records.
+    /// The number of stored usage records. Cost: one count over the records.
     func recordCount() throws -> Int
     /// Every quarantined (malformed) line, by file and line.
     func quarantinedLines() throws -> [QuarantinedLine]
     /// Every log file the ledger has read, with the format and time of its last read, ordered by path.
     func importedFiles() throws -> [ImportedFile]
-    /// A spend report: the query's period, filters and grouping.
+    /// A spend report: the query's period, filters and grouping. Cost: one read of the hourly rollup when
+    /// it answers the query (grouped by model, provider, effort or a calendar unit, hour-aligned bounds),
+    /// else one scan of the records in the period.
     func spendReport(for query: ReportQuery) throws -> SpendReport
-    /// Spend per agent session in the query's period and filters (`query.groupBy` is ignored).
+    /// Spend per agent session in the query's period and filters (`query.groupBy` is ignored). Cost: one
+    /// scan of the records in the period.
     func sessionReport(for query: ReportQuery) throws -> SessionReport
-    /// The 5-hour usage blocks of the query's period and filters, `isActive` decided at `now`.
+    /// The 5-hour usage blocks of the query's period and filters, `isActive` decided at `now`. Cost: one
+    /// scan of the records in the period, in time order.
     func usageBlocks(for query: ReportQuery, now: Date) throws -> [UsageBlock]
 
     // MARK: Budgets

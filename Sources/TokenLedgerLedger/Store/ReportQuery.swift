@@ -109,7 +109,7 @@ public enum AggregatePolicy: String, Sendable, CaseIterable {
     /// Splits the providers that have aggregate rows in a period into those whose aggregate rows
     /// count (`used`) and those left out (`skipped`), given whether each also has per-request rows
     /// in the period. Reports and budgets both decide with this, on SQLite and PostgreSQL alike.
-    public func split(_ providers: [AggregateProvider]) -> (used: [String], skipped: [String]) {
+    package func split(_ providers: [AggregateProvider]) -> (used: [String], skipped: [String]) {
         var used: [String] = [], skipped: [String] = []
         for entry in providers {
             switch self {
@@ -124,7 +124,7 @@ public enum AggregatePolicy: String, Sendable, CaseIterable {
 
 /// A provider with aggregate (usage/cost export) rows in a period, and whether it also has
 /// per-request rows there — the same spend seen twice when it does.
-public struct AggregateProvider: Sendable, Hashable {
+package struct AggregateProvider: Sendable, Hashable {
     public var provider: String
     public var hasRequests: Bool
 
@@ -138,7 +138,7 @@ public struct AggregateProvider: Sendable, Hashable {
 /// input becomes a `ReportError` (exit 2) rather than a wrong report.
 public struct ReportQuery: Sendable {
     /// At most this many `--by` keys (keeps the group key a fixed-size value in the hot loop).
-    public static let maximumGroupKeys = 6
+    package static let maximumGroupKeys = 6
 
     /// The group-by dimensions, in output column order. Empty = one row for everything.
     public var groupBy: [GroupDimension]
@@ -148,16 +148,22 @@ public struct ReportQuery: Sendable {
     public var timeZone: TimeZone
     /// Keep only these models (matched against the resolved id or the name as logged); empty = all.
     public var models: [String]
+    /// Keep only these providers ("openai", "anthropic"…); empty = all.
     public var providers: [String]
+    /// Keep only these projects; empty = all.
     public var projects: [String]
     /// Keep only records made on one of these git branches (`--branch`); empty = all.
     public var branches: [String]
     /// Keep only records whose `tags` JSON has every one of these key = value pairs.
     public var tags: [TagFilter]
+    /// Whether rows from usage/cost exports (aggregate buckets) count: by default only for providers
+    /// with no per-request records in the period, so no spend is counted twice.
     public var aggregates: AggregatePolicy
     /// Also sum provider-reported costs (`reported_cost_pusd`) beside the computed ones.
     public var reconcile: Bool
 
+    /// A query; left at its defaults it reports all the usage ever recorded, one row per model, in the
+    /// local time zone.
     public init(
         groupBy: [GroupDimension] = [.model],
         period: ReportPeriod = ReportPeriod(),

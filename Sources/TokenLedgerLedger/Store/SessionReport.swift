@@ -12,7 +12,7 @@ public struct SessionSummary: Sendable, Equatable {
     public var models: [String]
     public var usage: UsageTotals
 
-    public init(session: String, projects: [String], firstMillis: Int64, lastMillis: Int64, models: [String], usage: UsageTotals) {
+    package init(session: String, projects: [String], firstMillis: Int64, lastMillis: Int64, models: [String], usage: UsageTotals) {
         self.session = session
         self.projects = projects
         self.firstMillis = firstMillis
@@ -32,7 +32,7 @@ public struct SessionReport: Sendable {
     public var recordsWithoutSession: Int
 
     /// A ledger engine that sums sessions on its own side (the team ledger) builds the same report.
-    public init(period: ReportPeriod, timeZone: TimeZone, sessions: [SessionSummary], totals: UsageTotals, recordsWithoutSession: Int) {
+    package init(period: ReportPeriod, timeZone: TimeZone, sessions: [SessionSummary], totals: UsageTotals, recordsWithoutSession: Int) {
         self.period = period
         self.timeZone = timeZone
         self.sessions = sessions

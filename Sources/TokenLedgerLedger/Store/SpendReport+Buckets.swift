@@ -3,7 +3,7 @@ import TokenLedgerCore
 
 /// Exact sums over a set of ledger records, as a ledger engine that groups on its own side (the team
 /// ledger on PostgreSQL) hands them over: the same quantities the SQLite scan adds per record.
-public struct SpendSums: Sendable, Equatable {
+package struct SpendSums: Sendable, Equatable {
     public var records: Int64 = 0, requests: Int64 = 0
     public var input: Int64 = 0, cacheRead: Int64 = 0, cacheWrite: Int64 = 0, output: Int64 = 0, reasoning: Int64 = 0
     /// Picodollars of the priced records.
@@ -52,7 +52,7 @@ public struct SpendSums: Sendable, Equatable {
 
 /// One pre-summed slice of usage: the records of one time bucket, one model and one value of each
 /// text `--by` key.
-public struct SpendBucket: Sendable {
+package struct SpendBucket: Sendable {
     /// The bucket's first instant (Unix ms): its day, week and month are the records'.
     public var startMillis: Int64
     /// The resolved model id, or the model name as logged when `modelResolved` is false.
@@ -74,12 +74,12 @@ public struct SpendBucket: Sendable {
 
 extension ReportQuery {
     /// The period's bounds in Unix milliseconds (nil = unbounded), as every ledger engine compares `ts`.
-    public var periodMillis: (since: Int64?, until: Int64?) {
+    package var periodMillis: (since: Int64?, until: Int64?) {
         (period.since.map(SpendReportBuilder.millis), period.until.map(SpendReportBuilder.millis))
     }
 
     /// The `--by` keys that are read as text (all but model and the calendar keys), in order.
-    public var textDimensions: [GroupDimension] {
+    package var textDimensions: [GroupDimension] {
         groupBy.filter { $0 != .model && !$0.isTime }
     }
 
@@ -96,14 +96,14 @@ extension ReportQuery {
     }
 
     /// `rollupAnswers` for records spanning [low, high) ms.
-    public func rollupAnswers(lowMillis low: Int64, highMillis high: Int64) -> Bool {
+    package func rollupAnswers(lowMillis low: Int64, highMillis high: Int64) -> Bool {
         rollupAnswers(lowMillis: low, wholeHourOffsets: OffsetSegments(zone: timeZone, fromMillis: low, toMillis: high).offsetsAreWholeHours)
     }
 
     /// The zone's UTC offsets over [low, high) ms: from each instant (the first from `Int64.min`) the
     /// offset in ms, so an engine can compute local days itself: day = (t + offset(t)) / 86,400,000.
     /// Cost: one zone lookup per DST transition in the range.
-    public func utcOffsets(lowMillis low: Int64, highMillis high: Int64) -> [(from: Int64, offset: Int64)] {
+    package func utcOffsets(lowMillis low: Int64, highMillis high: Int64) -> [(from: Int64, offset: Int64)] {
         let segments = OffsetSegments(zone: timeZone, fromMillis: low, toMillis: high)
         return Array(zip(segments.starts, segments.offsets)).map { (from: $0.0, offset: $0.1) }
     }
@@ -115,7 +115,7 @@ extension SpendReport {
     /// ledger engine that sums on its own side prints the same numbers for the same records.
     /// `lowMillis`/`highMillis` bound the buckets' instants (for the zone's offset segments).
     /// Cost: one hash-table update per bucket.
-    public static func assemble(query: ReportQuery, buckets: some Sequence<SpendBucket>, lowMillis: Int64, highMillis: Int64,
+    package static func assemble(query: ReportQuery, buckets: some Sequence<SpendBucket>, lowMillis: Int64, highMillis: Int64,
                                 usedAggregates: [String], skippedAggregates: [String]) -> SpendReport {
         let segments = OffsetSegments(zone: query.timeZone, fromMillis: lowMillis, toMillis: highMillis)
         var hint = 0

@@ -88,7 +88,7 @@ public struct SpendRow: Sendable, Equatable {
     public var modelResolved: Bool
     public var usage: UsageTotals
 
-    public init(keys: [String?], modelResolved: Bool = true, usage: UsageTotals) {
+    package init(keys: [String?], modelResolved: Bool = true, usage: UsageTotals) {
         self.keys = keys
         self.modelResolved = modelResolved
         self.usage = usage
@@ -124,7 +124,7 @@ public struct SpendReport: Sendable {
     /// Providers whose aggregate rows were left out because their per-request rows cover the same spend.
     public var skippedAggregateProviders: [String]
 
-    public init(groupBy: [GroupDimension], period: ReportPeriod, timeZone: TimeZone, rows: [SpendRow],
+    package init(groupBy: [GroupDimension], period: ReportPeriod, timeZone: TimeZone, rows: [SpendRow],
                 totals: UsageTotals, unpriced: UnpricedSummary, reconciled: Bool,
                 aggregateProviders: [String] = [], skippedAggregateProviders: [String] = []) {
         self.groupBy = groupBy

@@ -42,7 +42,7 @@ public struct UsageBlock: Sendable, Equatable {
 }
 
 /// Builds `UsageBlock`s from records fed in time order. Cost: O(1) per record, O(models) per block.
-public struct UsageBlockBuilder: Sendable {
+package struct UsageBlockBuilder: Sendable {
     /// ccusage's block length: 5 hours.
     public static let blockMillis: Int64 = 5 * 3_600_000
     public private(set) var blocks: [UsageBlock] = []
