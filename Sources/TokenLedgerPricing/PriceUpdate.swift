@@ -95,7 +95,7 @@ package struct PriceUpdate: Sendable {
                     guard let theirs = current.prices[c] else { continue }
                     // A zero cache-write price is how both sources say "not billed apart from input"
                     // (DeepSeek, Gemini); our tables then bill cache writes as input, which is the same bill.
-                    if (c == .cacheWrite5m || c == .cacheWrite1h), theirs == .zero { continue }
+                    if c == .cacheWrite5m || c == .cacheWrite1h, theirs == .zero { continue }
                     let mine = base?.prices.resolved(c)
                     if mine != theirs { diffs.append((c, mine, theirs)) }
                 }
