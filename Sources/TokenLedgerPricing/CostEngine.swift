@@ -4,6 +4,8 @@ import TokenLedgerCore
 extension PriceBook {
     /// Prices one usage record at its own timestamp. Never returns $0 for an unknown model: the
     /// result is `.unpriced` with a reason instead.
+    /// Cost: a few hash look-ups to resolve the model, a pass over its price periods, and exact integer
+    /// arithmetic per billed component; no I/O.
     public func cost(of record: UsageRecord) -> CostBreakdown {
         var memo = PricingMemo.disabled
         return cost(of: record, memo: &memo)
