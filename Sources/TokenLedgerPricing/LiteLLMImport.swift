@@ -99,15 +99,46 @@ package enum LiteLLMImport {
                 }
                 return text
             }
-            guard let input = perMillion("input_cost_per_token") else {
-                skipped.append((name, fields["input_cost_per_token"] == nil ? "no input_cost_per_token (not priced per token)" : problems.joined(separator: "; ")))
+            /// A per-unit key scaled to our unit: `× multiplier ÷ 10^shift`, exact or reported.
+            func perUnit(_ key: String, times multiplier: Int128, shift: Int, unit: String) -> String? {
+                guard let value = fields[key] else { return nil }
+                used.insert(key)
+                guard let d = value.decimal, d.significand >= 0,
+                      case let (product, overflow) = d.significand.multipliedReportingOverflow(by: multiplier), !overflow,
+                      let text = ExactDecimal(significand: product, fractionDigits: d.fractionDigits - shift).normalizedForText()
+                else {
+                    problems.append("\(key) = \(numberText(value)) is not an exact price with at most six decimals \(unit)")
+                    return nil
+                }
+                return text
+            }
+            // Audio by the second (whisper-1: $0.0001 a second) is our per-minute unit; text to speech by
+            // the character (tts-1: $0.000015) our per-1M-characters unit. LiteLLM's transcription
+            // entries also carry an `output_cost_per_second` equal to the input one: the bill is the
+            // input audio's duration, so it is left unmapped (listed), never added on top.
+            var units: [(PriceComponent, String)] = []
+            if let text = perUnit("input_cost_per_second", times: 60, shift: 0, unit: "per minute") { units.append((.audioPerMinute, text)) }
+            if let text = perUnit("input_cost_per_character", times: 1, shift: 6, unit: "per 1M characters") { units.append((.per1MCharacters, text)) }
+            var standard: [(PriceComponent, String)]
+            if let input = perMillion("input_cost_per_token") {
+                standard = [(.input, input)]
+                for (key, component) in tokenKeys.dropFirst() {
+                    if let text = perMillion(key) { standard.append((component, text)) }
+                }
+                if !standard.contains(where: { $0.0 == .output }) { standard.append((.output, "0")) }
+            } else if !units.isEmpty, fields["input_cost_per_token"] == nil {
+                // Priced by a unit only (no token prices): the period holds just the unit prices.
+                standard = []
+                for (key, component) in tokenKeys.dropFirst() {
+                    if let text = perMillion(key) { standard.append((component, text)) }
+                }
+            } else {
+                skipped.append((name, fields["input_cost_per_token"] == nil
+                    ? "no input_cost_per_token, input_cost_per_second or input_cost_per_character (not priced per token, second or character)"
+                    : problems.joined(separator: "; ")))
                 continue
             }
-            var standard: [(PriceComponent, String)] = [(.input, input)]
-            for (key, component) in tokenKeys.dropFirst() {
-                if let text = perMillion(key) { standard.append((component, text)) }
-            }
-            if !standard.contains(where: { $0.0 == .output }) { standard.append((.output, "0")) }
+            standard += units
             // Per-unit items.
             if let perImage = fields["output_cost_per_image"] {
                 used.insert("output_cost_per_image")

@@ -176,8 +176,9 @@ struct PricesCLITests {
         let out = cli.home.appendingPathComponent("openai.toml").path
         let result = try cli.run("prices", "import-litellm", CLIRunner.fixture("fixtures/pricing/litellm-sample.json"), "--provider", "openai", "-o", out)
         #expect(result.status == 0)
-        #expect(result.stderr.contains("converted 3 models to \(out); skipped 1"))
+        #expect(result.stderr.contains("converted 5 models to \(out); skipped 1"))
         #expect(result.stderr.contains("skipped dall-e-3: no input_cost_per_token"))
+        #expect(result.stderr.contains("not mapped whisper-1: output_cost_per_second"))
         #expect(result.stderr.contains("not mapped gpt-4o-mini-tts: output_cost_per_second"))
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.contains("id = \"o3-mini\"\n"))

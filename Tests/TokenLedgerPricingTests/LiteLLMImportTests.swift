@@ -43,7 +43,23 @@ struct LiteLLMImportTests {
         // Not priced per token: skipped with a reason; per-second audio: reported, not dropped silently.
         #expect(result.skipped.map(\.model) == ["dall-e-3"])
         #expect(result.unmapped.contains { $0.model == "gpt-4o-mini-tts" && $0.key == "output_cost_per_second" })
-        #expect(result.converted == 5)
+        #expect(result.converted == 7)
+    }
+
+    @Test("whisper-1's $0.0001 a second is $0.006 a minute; tts-1's $0.000015 a character is $15 per 1M characters")
+    func unitPrices() throws {
+        let result = try LiteLLMImport.convert(json: Self.sample, provider: "openai", from: "2025-01-01", checked: "2026-11-25")
+        let book = PriceBook(tables: [try PriceTable.parse(result.toml, file: "litellm.toml")])
+        let day = try #require(PriceDate.parse("2025-06-01"))
+        let whisper = try #require(book.model(id: "whisper-1")?.period(on: day))
+        #expect(whisper.prices[.audioPerMinute]?.decimalString == "0.006")
+        #expect(whisper.prices[.input] == nil)
+        let tts = try #require(book.model(id: "tts-1")?.period(on: day))
+        #expect(tts.prices[.per1MCharacters]?.decimalString == "15")
+        #expect(tts.prices[.output] == nil)
+        // The transcription's output-per-second equals its input price: listed, never added on top.
+        #expect(result.unmapped.contains { $0.model == "whisper-1" && $0.key == "output_cost_per_second" })
+        #expect(!result.skipped.contains { $0.model == "whisper-1" || $0.model == "tts-1" })
     }
 
     @Test("a provider filter keeps only that provider; an unknown one is a usage error")

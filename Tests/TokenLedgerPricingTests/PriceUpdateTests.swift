@@ -103,10 +103,17 @@ struct PriceUpdateTests {
         // Gemini 2.5 Pro is listed under vertex_ai-language-models only: not read (Google AI Studio is 'gemini').
         #expect(!source.models.contains { $0.name == "gemini-2.5-pro" })
 
-        // o3-mini, gpt-4o and Claude Sonnet 4 agree; the TTS model is new.
+        // o3-mini, gpt-4o and Claude Sonnet 4 agree; the TTS models and whisper-1 are not in the test tables.
         let update = try plan(Self.fixture("litellm-sample.json"))
         #expect(update.unchanged == 3)
-        #expect(update.changes.map(\.modelID) == ["gpt-4o-mini-tts"])
+        #expect(update.changes.map(\.modelID) == ["gpt-4o-mini-tts", "tts-1", "whisper-1"])
+        // Priced by the second and by the character, converted to our units exactly.
+        let whisper = try #require(update.changes.first { $0.modelID == "whisper-1" })
+        #expect(whisper.prices.map(\.component) == [.audioPerMinute])
+        #expect(whisper.prices.first?.new == usd("0.006"))
+        let speech = try #require(update.changes.first { $0.modelID == "tts-1" })
+        #expect(speech.prices.map(\.component) == [.per1MCharacters])
+        #expect(speech.prices.first?.new == usd("15"))
         #expect(update.changes.first?.from == "2020-01-01")
         #expect(update.changes.first?.dated == false)
 
