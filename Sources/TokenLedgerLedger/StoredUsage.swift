@@ -203,7 +203,7 @@ extension StoredRecord {
     ]
 
     /// `SELECT` of `selectedColumns` (then WHERE / ORDER BY on `usage_record.…`).
-    static let selectSQL = "SELECT " + selectedColumns.map { $0 == "source_file" ? "log_file.path" : "usage_record.\($0)" }.joined(separator: ", ")
+    package static let selectSQL = "SELECT " + selectedColumns.map { $0 == "source_file" ? "log_file.path" : "usage_record.\($0)" }.joined(separator: ", ")
         + " FROM usage_record LEFT JOIN log_file ON log_file.id = usage_record.source_file_id"
 
     /// A row of `selectSQL`. Reads by position: looking each of 43 columns up by name (GRDB compares

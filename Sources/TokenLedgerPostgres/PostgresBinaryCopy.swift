@@ -61,8 +61,21 @@ struct PostgresBinaryCopy {
 
     /// The data with the trailer that ends it.
     consuming func finished() -> [UInt8] {
+        finish()
+    }
+
+    /// Ends the data with its trailer and hands it over (leaving this copy empty, without a header).
+    mutating func finish() -> [UInt8] {
         appendBigEndian(UInt16.max) // -1
+        defer { bytes = [] }
         return bytes
+    }
+
+    /// Appends a `text` value from raw UTF-8 (nil: NULL) without making a String.
+    mutating func text(utf8: UnsafeRawBufferPointer?) {
+        guard let utf8 else { return null() }
+        appendBigEndian(UInt32(truncatingIfNeeded: utf8.count))
+        bytes.append(contentsOf: utf8)
     }
 
     @inline(__always)

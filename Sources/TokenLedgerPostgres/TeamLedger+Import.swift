@@ -36,14 +36,14 @@ extension TeamLedger {
     /// Stores one import batch as written by this machine, in one transaction under the write lock:
     /// its records (the push upsert: a new key added, a stored one replaced only by a strictly higher
     /// supersede rank), its quarantined lines (each once) and its checkpoints — all or none.
-    /// Cost: one COPY + upsert for the records, one statement per 1,000 quarantined lines or checkpoints.
+    /// Cost: one COPY for the records (and an upsert when their keys clash: `store(_:replacing:on:)`), one statement per 1,000 quarantined lines or checkpoints.
     public func store(_ batch: ImportBatch, now: Date = Date()) throws(TeamLedgerError) -> InsertCounts {
         let records = batch.records.storedRecords
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
         return try transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-            let counts = try TeamLedger.upsert(records, machine: machine, on: connection)
+            let counts = try upsert(records, on: connection)
             try TeamLedger.insertRows(
                 "INSERT INTO quarantine (machine, source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)",
                 batch.quarantine, suffix: "ON CONFLICT DO NOTHING", on: connection) { q in

@@ -27,8 +27,9 @@ extension TeamLedger {
     /// the previous push started are sent again, and replace the team's copy when their rank is higher.
     ///
     /// Cost: one SQLite scan of the rows below the cursor for replaced ones (filtered in SQLite: only
-    /// replaced rows are read and sent), then one binary COPY + upsert per batch of new rows, the next
-    /// batch read locally while the server stores the last. Memory: two batches.
+    /// replaced rows are read and sent, staged and upserted), then one binary COPY per batch of new
+    /// rows, read from SQLite straight into COPY rows (`readRows`), the next batch read locally while
+    /// the server stores the last. Memory: two batches.
     public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) throws(TeamLedgerError) -> PushSummary {
         try push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
     }
@@ -36,6 +37,7 @@ extension TeamLedger {
     /// `push`, stopping like a killed process after `stopAfterBatches` committed batches of new rows
     /// (tests of resuming).
     func push(from local: Ledger, ledgerPath: String, batchSize: Int, now: Date, stopAfterBatches: Int?) throws(TeamLedgerError) -> PushSummary {
+        let machine = self.machine
         var summary = PushSummary(machine: machine)
         let pushStarted = CopyRow.milliseconds(now)
         // The cursor of this machine's ledger, if it has pushed before.
@@ -58,16 +60,12 @@ extension TeamLedger {
         }
 
         // Rows at or below the cursor that were replaced locally since the mark (SQLite filters them:
-        // only those are read into records and sent).
+        // only those are read and sent). They replace stored rows, so they are staged and upserted.
         var after: Int64 = 0
         while after < lastID {
-            let from = after, through = lastID, since = mark
-            let replaced = try readLocal(local) { db in
-                try Ledger.storedRecords(afterID: from, throughID: through, importedSince: since, limit: batchSize, in: db)
-            }
-            guard let last = replaced.last else { break }
-            after = last.id
-            try send(replaced, cursor: nil, ledgerPath: ledgerPath, into: &summary)
+            guard let replaced = try Self.readRows(local, after: after, replacedSince: (lastID, mark), limit: batchSize, machine: machine) else { break }
+            after = replaced.lastID
+            try send(replaced.rows, replacing: true, cursor: nil, ledgerPath: ledgerPath, into: &summary)
         }
 
         // New rows, batch by batch, each with the cursor moved in its transaction. The cursor's mark is
@@ -77,13 +75,13 @@ extension TeamLedger {
         // while the server stores this one.
         let batchMark = pushStarted - 3_600_000
         var batches = 0
-        var page = try Self.readPage(local, after: lastID, limit: batchSize)
-        while let last = page.last {
+        var page = try Self.readRows(local, after: lastID, limit: batchSize, machine: machine)
+        while let current = page {
             if let stopAfterBatches, batches == stopAfterBatches { return summary }
             batches += 1
-            let next = PageReader { () throws(TeamLedgerError) in try Self.readPage(local, after: last.id, limit: batchSize) }
-            try send(page, cursor: (last.id, last.entry.dedupKey, batchMark), ledgerPath: ledgerPath, into: &summary)
-            lastID = last.id
+            let next = PageReader { () throws(TeamLedgerError) in try Self.readRows(local, after: current.lastID, limit: batchSize, machine: machine) }
+            try send(current.rows, replacing: false, cursor: (current.lastID, current.lastKey, batchMark), ledgerPath: ledgerPath, into: &summary)
+            lastID = current.lastID
             page = try next.wait()
         }
 
@@ -98,21 +96,22 @@ extension TeamLedger {
         return summary
     }
 
-    /// Upserts one batch under the write lock; with `cursor`, moves this machine's push cursor in the
-    /// same transaction.
-    private func send(_ records: [StoredRecord], cursor: (id: Int64, key: String, mark: Int64)?, ledgerPath: String,
+    /// Stores one batch under the write lock (`store(_:replacing:on:)`); with `cursor`, moves this
+    /// machine's push cursor in the same transaction.
+    private func send(_ rows: RecordRows, replacing: Bool, cursor: (id: Int64, key: String, mark: Int64)?, ledgerPath: String,
                       into summary: inout PushSummary) throws(TeamLedgerError) {
         let machine = self.machine
+        let sent = rows.count
         let counts = try transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-            let counts = try TeamLedger.upsert(records, machine: machine, on: connection)
+            let counts = try store(rows, replacing: replacing, on: connection)
             if let cursor {
                 try Self.moveCursor(machine: machine, ledgerPath: ledgerPath, id: cursor.id, key: cursor.key, mark: cursor.mark,
                                     at: CopyRow.milliseconds(Date()), on: connection)
             }
             return counts
         }
-        summary.sent += records.count
+        summary.sent += sent
         summary.counts = summary.counts + counts
     }
 
@@ -139,11 +138,6 @@ extension TeamLedger {
             throw TeamLedgerError.localLedger(reason: "cannot read the local ledger (\(error)); check the path given with --from.")
         }
     }
-
-    /// Up to `limit` local records with ids above `after`, in id order.
-    private static func readPage(_ local: Ledger, after: Int64, limit: Int) throws(TeamLedgerError) -> [StoredRecord] {
-        try readLocal(local) { db in try Ledger.storedRecords(afterID: after, limit: limit, in: db) }
-    }
 }
 
 /// One page of local records read on a thread of its own, so that reading the next page overlaps
@@ -152,9 +146,9 @@ extension TeamLedger {
 private final class PageReader: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     // Written once on the reading thread before `done` is signalled, read after `wait` has waited.
-    private var result: Result<[StoredRecord], TeamLedgerError>?
+    private var result: Result<LocalPage?, TeamLedgerError>?
 
-    init(_ read: @escaping @Sendable () throws(TeamLedgerError) -> [StoredRecord]) {
+    init(_ read: @escaping @Sendable () throws(TeamLedgerError) -> LocalPage?) {
         Thread.detachNewThread { [self] in
             do throws(TeamLedgerError) {
                 result = .success(try read())
@@ -165,7 +159,7 @@ private final class PageReader: @unchecked Sendable {
         }
     }
 
-    func wait() throws(TeamLedgerError) -> [StoredRecord] {
+    func wait() throws(TeamLedgerError) -> LocalPage? {
         done.wait()
         return try result!.get()
     }

@@ -2,16 +2,24 @@ import Foundation
 import TokenLedgerCore
 import TokenLedgerLedger
 
-/// How the team ledger stores records: a batch is streamed with COPY into a per-connection staging
-/// table, then moved into `usage_record` with one `INSERT … ON CONFLICT (dedup_key)` upsert — the
-/// SQLite ledger's rule exactly: a new key is added, a stored key is replaced only by a strictly
-/// higher supersede rank, anything else adds nothing.
+/// How the team ledger stores records. A batch is sent as binary COPY rows (`RecordRows`); when none
+/// of its keys can be stored yet it is copied straight into `usage_record`, otherwise it goes into a
+/// per-connection staging table and moves into `usage_record` with one `INSERT … ON CONFLICT
+/// (dedup_key)` upsert — the SQLite ledger's rule exactly: a new key is added, a stored key is replaced
+/// only by a strictly higher supersede rank, anything else adds nothing.
 ///
-/// Performance notes: COPY sends each record with no per-row round trip or bind; a multi-row VALUES
-/// insert with binds was the alternative (40 parameters a row, 1,600 rows per statement at
-/// PostgreSQL's 65,535-parameter limit) and is what COPY avoids. Binary COPY against text COPY: the
-/// same server CPU within noise (6.8 s for 300k records either way, `tokenledger-bench team-import
-/// --server-pid`), 2-4 % less client CPU; the server's time is the upsert (see docs/performance.md).
+/// Whether keys can clash is found out by trying: the straight COPY runs under a savepoint, and the
+/// `dedup_key` UNIQUE index refuses the whole COPY at the first key already stored (nothing of it
+/// stays; the server logs one "duplicate key" error), after which the batch is staged and upserted,
+/// and so is every later batch on that connection (`TeamLedger.keysMayClash`). Batches known to
+/// replace rows (push's re-sent rows) are staged from the start. Exactly once holds either way: the
+/// UNIQUE index is the guard, and writers hold the write lock.
+///
+/// Performance notes: COPY sends each record with no per-row round trip or bind. Straight into the
+/// table the server writes each row once (the heap's multi-row insert) instead of into staging, then
+/// reading it back through an upsert that probes the key first: 3.7 s against 5.5 s of server CPU for
+/// 300,000 rows in 4,096-row batches (psql, same run). Binary against text COPY: the same server CPU
+/// within noise, 2-4 % less client CPU (see docs/performance.md).
 extension TeamLedger {
     /// The upsert from staging into usage_record, returning one row per inserted or replaced record
     /// (inserted or not, and for an unpriced one its reason, model and requests).
@@ -31,8 +39,8 @@ extension TeamLedger {
     /// `TeamLedgerSchema.writeLock`). Within the batch, per key only the first copy of the highest rank
     /// is sent, and counted as one in-order pass of the SQLite ledger counts it (a later copy of higher
     /// rank is one replacement, an equal or lower one a duplicate), so `import` prints the same summary
-    /// on both engines. Cost: one COPY of the batch and one upsert.
-    static func upsert(_ records: [StoredRecord], machine: String, on connection: PostgresConnection) throws -> InsertCounts {
+    /// on both engines. Cost: one COPY of the batch (and one upsert when its keys clash).
+    func upsert(_ records: [StoredRecord], on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard !records.isEmpty else { return counts }
         var position: [String: Int] = [:]  // dedup key → its place in `order`
@@ -52,25 +60,78 @@ extension TeamLedger {
                 counts.duplicates += 1
             }
         }
-        try connection.execute("""
-            CREATE TEMP TABLE IF NOT EXISTS tokenledger_staging ON COMMIT DELETE ROWS AS
-            SELECT \(recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
-            """)
-        var copy = PostgresBinaryCopy(capacity: order.count * 420)
+        var rows = RecordRows(capacity: order.count)
         for index in order {
-            CopyRow.append(records[index], machine: machine, to: &copy)
+            rows.append(records[index], machine: machine)
         }
-        try connection.copyIn("COPY tokenledger_staging (\(recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: copy.finished())
-        let rows = try connection.execute(upsertSQL)
-        for row in 0..<rows.count {
-            if try rows.requiredBool(row, 0) { counts.inserted += 1 } else { counts.replaced += 1 }
-            if try rows.requiredBool(row, 4) {
-                counts.countUnpriced(reason: rows.text(row, 1), model: try rows.requiredText(row, 2), requests: Int(try rows.requiredInt64(row, 3)))
+        return counts + (try store(rows, replacing: false, on: connection))
+    }
+
+    /// Stores `rows` (distinct keys) inside the caller's transaction, which holds the write lock:
+    /// straight into `usage_record` unless a key may already be stored (`replacing`, or an earlier
+    /// clash on this connection), else through staging and the upsert.
+    func store(_ rows: RecordRows, replacing: Bool, on connection: PostgresConnection) throws -> InsertCounts {
+        var counts = InsertCounts()
+        guard rows.count > 0 else { return counts }
+        let count = rows.count, unpriced = rows.unpriced
+        var copy = rows.copy
+        let data = copy.finish() // one copy of the buffer (~0.1 ms a batch) with the trailer
+        if !replacing && !keysMayClash {
+            try connection.execute("SAVEPOINT tokenledger_copy")
+            do {
+                try connection.copyIn("COPY usage_record (\(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: data)
+                counts.inserted = count
+                for cause in unpriced { counts.countUnpriced(reason: cause.reason, model: cause.model, requests: cause.requests) }
+                return counts
+            } catch {
+                // 23505: a key of this batch is stored already. Nothing of the COPY stays; stage from now on.
+                guard case .statement(let state, _) = error, state == "23505" else { throw error }
+                try connection.execute("ROLLBACK TO SAVEPOINT tokenledger_copy")
+                keysMayClash = true
             }
         }
-        counts.duplicates += order.count - rows.count
+        try connection.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS tokenledger_staging ON COMMIT DELETE ROWS AS
+            SELECT \(Self.recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
+            """)
+        try connection.copyIn("COPY tokenledger_staging (\(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: data)
+        let result = try connection.execute(Self.upsertSQL)
+        for row in 0..<result.count {
+            if try result.requiredBool(row, 0) { counts.inserted += 1 } else { counts.replaced += 1 }
+            if try result.requiredBool(row, 4) {
+                counts.countUnpriced(reason: result.text(row, 1), model: try result.requiredText(row, 2), requests: Int(try result.requiredInt64(row, 3)))
+            }
+        }
+        counts.duplicates += count - result.count
         try connection.execute("TRUNCATE tokenledger_staging")
         return counts
+    }
+}
+
+/// A batch of `usage_record` rows as binary COPY data, with what counting them needs when they are
+/// all new (the cause of each unpriced one), so the straight COPY needs nothing back from the server.
+struct RecordRows {
+    var copy: PostgresBinaryCopy
+    private(set) var count = 0
+    private(set) var unpriced: [(reason: String?, model: String, requests: Int)] = []
+
+    init(capacity: Int) {
+        copy = PostgresBinaryCopy(capacity: capacity * 420)
+    }
+
+    /// Appends `stored` as written by `machine`.
+    mutating func append(_ stored: StoredRecord, machine: String) {
+        CopyRow.append(stored, machine: machine, to: &copy)
+        count += 1
+        if stored.cost == nil {
+            unpriced.append((stored.unpricedReason, stored.modelID ?? stored.record.model, stored.record.requestCount))
+        }
+    }
+
+    /// Counts one row appended to `copy` directly; `unpricedCause` when it has no cost.
+    mutating func appended(unpricedCause: (reason: String?, model: String, requests: Int)?) {
+        count += 1
+        if let unpricedCause { unpriced.append(unpricedCause) }
     }
 }
 

@@ -18,6 +18,9 @@ public final class TeamLedger: @unchecked Sendable {
     /// The name this machine writes into `machine` columns.
     public let machine: String
     let connection: PostgresConnection
+    /// True once a straight COPY into `usage_record` met a stored key on this connection: from then on
+    /// every batch is staged and upserted (`store(_:replacing:on:)`). Used by the connection's thread only.
+    var keysMayClash = false
 
     private init(address: TeamLedgerAddress, machine: String, connection: PostgresConnection) {
         self.address = address

@@ -51,6 +51,35 @@ struct CopyRowTests {
         #expect(row == expected)
     }
 
+    @Test("push's rows read straight from SQLite are the bytes of the same records read back and appended")
+    func localRowsMatchStoredRecords() throws {
+        // Varied records (unpriced, tags, reported costs, odd texts, channels "" and nil), plus records
+        // without a source location and with a higher supersede rank.
+        var entries = LocalLedger.entries(300)
+        for n in 0..<20 {
+            var entry = LocalLedger.entries(1, prefix: "noloc", from: n)[0]
+            entry.location = nil
+            entry.supersedeRank = n
+            entries.append(entry)
+        }
+        let local = try LocalLedger.make(entries)
+        let stored = try local.storedRecords()
+        #expect(stored.count == 320)
+        var expected = RecordRows(capacity: 0)
+        for record in stored.dropFirst(5).prefix(200) { expected.append(record, machine: "bob") }
+        let page = try #require(try TeamLedger.readRows(local, after: stored[4].id, limit: 200, machine: "bob"))
+        #expect(page.rows.count == 200 && page.lastID == stored[204].id && page.lastKey == stored[204].entry.dedupKey)
+        #expect(page.rows.copy.finished() == expected.copy.finished())
+        #expect(page.rows.unpriced.map { "\($0)" } == expected.unpriced.map { "\($0)" } && !expected.unpriced.isEmpty)
+        // The rest, through the replaced-rows filter (every row was imported just now), then nothing.
+        var rest = RecordRows(capacity: 0)
+        for record in stored.dropFirst(205) { rest.append(record, machine: "bob") }
+        let replaced = try #require(try TeamLedger.readRows(local, after: stored[204].id, replacedSince: (stored[319].id, 0), limit: 500, machine: "bob"))
+        #expect(replaced.rows.copy.finished() == rest.copy.finished() && replaced.rows.count == 115)
+        #expect(try TeamLedger.readRows(local, after: stored[319].id, limit: 10, machine: "bob") == nil)
+        #expect(try TeamLedger.readRows(local, after: 0, replacedSince: (stored[319].id, Int64.max), limit: 10, machine: "bob") == nil)
+    }
+
     /// Reads one row back, each field as the type `like` expects there (its length must fit the type).
     static func fields(of row: [UInt8], like expected: [Field]) throws -> [Field] {
         func integer(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }

@@ -114,6 +114,31 @@ struct PushTests {
         #expect(try db.texts("SELECT machine || ':' || count(*) FROM usage_record GROUP BY machine ORDER BY machine") == ["gateway:10", "laptop:20"])
     }
 
+    @Test("a batch meeting stored keys: the straight COPY is refused whole, then the batch is upserted (new added, higher rank replaces, the rest duplicates)")
+    func clashingBatch() async throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let team = try db.connect(machine: "m")
+        let first = try LocalLedger.make(LocalLedger.entries(10)).storedRecords()
+        let stored = try team.transaction { connection in try team.upsert(first, on: connection) }
+        #expect(stored.inserted == 10 && !team.keysMayClash)
+        // Keys 5-9 are stored (5 and 6 come with a higher rank), keys 10-14 are new.
+        var mixed = try LocalLedger.make(LocalLedger.entries(10, from: 5)).storedRecords()
+        mixed[0].entry.supersedeRank = 2
+        mixed[1].entry.supersedeRank = 2
+        let counts = try team.transaction { connection in try team.upsert(mixed, on: connection) }
+        #expect(counts.inserted == 5 && counts.replaced == 2 && counts.duplicates == 3)
+        #expect(team.keysMayClash)
+        #expect(try team.recordCount() == 15)
+        #expect(try db.texts("SELECT dedup_key FROM usage_record WHERE supersede_rank = 2 ORDER BY dedup_key") == ["k:a:5", "k:a:6"])
+        // Later batches on this connection are staged: all new, all added.
+        let later = try LocalLedger.make(LocalLedger.entries(5, from: 15)).storedRecords()
+        #expect(try team.transaction { connection in try team.upsert(later, on: connection) }.inserted == 5)
+        #expect(try team.recordCount() == 20)
+        // The rollup holds each stored record once.
+        #expect(try db.texts("SELECT sum(records)::text FROM report_rollup") == ["20"])
+    }
+
     @Test("a rebuilt local ledger (ids reused for other keys) is pushed from the start, adding only what is new")
     func rebuiltLocalLedger() async throws {
         let db = try TestServer.freshDatabase()
