@@ -104,7 +104,7 @@ package enum LiteLLMImport {
                 guard let value = fields[key] else { return nil }
                 used.insert(key)
                 guard let d = value.decimal, d.significand >= 0,
-                      case let (product, overflow) = d.significand.multipliedReportingOverflow(by: multiplier), !overflow,
+                      case (let product, let overflow) = d.significand.multipliedReportingOverflow(by: multiplier), !overflow,
                       let text = ExactDecimal(significand: product, fractionDigits: d.fractionDigits - shift).normalizedForText()
                 else {
                     problems.append("\(key) = \(numberText(value)) is not an exact price with at most six decimals \(unit)")
