@@ -165,6 +165,28 @@ struct BilledRequestRulesTests {
         #expect(FunctionSignatures.render([referencing]).contains("answers: {\nlabel: string,\n}[],\ntree?: {\nnext?: any,\n},\n"))
     }
 
+    @Test("a property's title is its comment line when it has no description")
+    func propertyTitle() throws {
+        // Mirascope/mirascope python/tests/e2e/input/cassettes/test_call_with_tool_error/openai_gpt_4o_completions
+        // .yaml#0 (commit 41d433578653411dbff96c6eaca4fa869aafc931), billed 71.
+        let request = try body(#"""
+            {"model":"gpt-4o","messages":[{"role":"user","content":"Use the test tool to retrieve the secret phrase. The passphrase is 'portal"}],
+             "tools":[{"type":"function","function":{"name":"passphrase_test_tool","description":"A tool that must be called with a passphrase.",
+               "parameters":{"properties":{"passphrase":{"title":"Passphrase","type":"string"}},"required":["passphrase"],"additionalProperties":false,"type":"object"},"strict":true}}]}
+            """#)
+        let functions = [request[path: "tools"]!.array![0]["function"]!]
+        #expect(FunctionSignatures.render(functions).contains("(_: {\n// Passphrase\npassphrase: string,\n}"))
+        // The namespace is 45 tokens [2, 20574, 279, 877, 9964, 279, 4797, 9964, 95359, 355, 4584, 484, 2804, 413,
+        // 4358, 483, 261, 1853, 55463, 558, 2493, 1853, 55463, 9969, 53637, 314, 11350, 25, 10168, 12984, 55463, 198,
+        // 9948, 55463, 25, 1621, 412, 9263, 871, 1062, 502, 92, 602, 9819, 9964], + 2 (Chat, no system message);
+        // the user message 3 + 1 + 16, the priming 3: 70, one under the bill (67 without the title line).
+        let count = try ChatTokenCounter.count(request: request)
+        #expect(count.tools == 47 && count.total == 70)
+        // A description wins over the title.
+        let described = try body(#"{"name":"f","parameters":{"type":"object","properties":{"x":{"title":"Ex","description":"The x","type":"string"}}}}"#)
+        #expect(FunctionSignatures.render([described]).contains("{\n// The x\nx?: string,\n}"))
+    }
+
     /// A call to get_weather with {"city":"Paris"} (5 tokens [10848, 17500, 7534, 72782, 18583]) and its result
     /// "sunny in Paris" (4 tokens [41133, 3008, 306, 12650]); "assistant to=functions.get_weather" and
     /// "functions.get_weather to=assistant" are 6 tokens each.
