@@ -26,7 +26,7 @@ FILE.
 
 Usage:
   scripts/measure-request-counts.py CASSETTE_DIR [--counter "tokenledger count --request --json"] [--list]
-  scripts/measure-request-counts.py CASSETTE_DIR --markdown [--write-doc docs/request-counting.md]
+  scripts/measure-request-counts.py CASSETTE_DIR --markdown [--write-doc docs/request-counting.md [--block NAME]]
 
 Nothing is stored: bodies go to a temporary folder that is removed at the end.
 """
@@ -327,10 +327,10 @@ def markdown(groups, streamed_groups, left_out=()):
     return "\n".join(lines)
 
 
-def write_doc(path, text):
+def write_doc(path, text, block="request-counts"):
     with open(path, encoding="utf-8") as handle:
         doc = handle.read()
-    opening, closing = "<!-- measured:request-counts -->", "<!-- /measured:request-counts -->"
+    opening, closing = f"<!-- measured:{block} -->", f"<!-- /measured:{block} -->"
     if opening not in doc or closing not in doc:
         sys.exit(f"{path} has no {opening} … {closing} block to paste into.")
     before, rest = doc.split(opening, 1)
@@ -348,6 +348,8 @@ def main():
     parser.add_argument("--api", help="only this API (openai-chat, openai-responses, anthropic, gemini)")
     parser.add_argument("--markdown", action="store_true", help="print the Markdown table and the OpenAI misses")
     parser.add_argument("--write-doc", metavar="FILE", help="paste the --markdown output into FILE's marked block")
+    parser.add_argument("--block", default="request-counts",
+                        help="the marked block to paste into (<!-- measured:BLOCK --> … <!-- /measured:BLOCK -->)")
     args = parser.parse_args()
     pairs = [p for p in pairs_in(args.folder) if not args.api or p["api"] == args.api]
     if not pairs:
@@ -399,7 +401,7 @@ def main():
     if args.markdown or args.write_doc:
         text = markdown(groups, streamed_groups, left_out)
         if args.write_doc:
-            write_doc(args.write_doc, text)
+            write_doc(args.write_doc, text, args.block)
             print(f"pasted {text.count(chr(10)) + 1} lines into {args.write_doc}")
         else:
             print(text)

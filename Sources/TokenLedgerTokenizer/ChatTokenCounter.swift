@@ -63,6 +63,8 @@ public struct ChatTokenCounter: Sendable {
     let encoding: TokenEncoding?
     /// Sizes of remote images by URL (`--image-size URL=WxH`); data URLs are read directly.
     public var imageSizes: [String: ImageSize]
+    /// The approximation's rules for the model's family (used when `encoding` is nil).
+    let approximation: ApproximateTokenCounter.Rules
 
     /// Errors in the request body itself.
     public enum RequestError: UserFacingError, Equatable {
@@ -85,6 +87,7 @@ public struct ChatTokenCounter: Sendable {
     public init(model: String, imageSizes: [String: ImageSize] = [:]) throws(TokenizerError) {
         self.model = model
         self.imageSizes = imageSizes
+        approximation = ApproximateTokenCounter.family(ofModel: model) == "gemini" ? .gemini : .standard
         if let name = ModelEncodings.encoding(forModel: model) {
             encoding = try TokenEncoding.named(name)
         } else if ApproximateTokenCounter.family(ofModel: model) != nil {
@@ -164,7 +167,7 @@ public struct ChatTokenCounter: Sendable {
     var isHarmonyModel: Bool { model.lowercased().hasPrefix("gpt-5") }
 
     func tokens(_ text: String) -> Int {
-        encoding?.count(text) ?? ApproximateTokenCounter.estimate(text)
+        encoding?.count(text) ?? ApproximateTokenCounter.estimate(text, rules: approximation)
     }
 
     func countMessage(_ message: JSONValue, callNames: [String: String] = [:], into result: inout PromptTokenCount) {
