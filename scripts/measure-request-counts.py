@@ -316,7 +316,7 @@ def markdown(groups, streamed_groups, left_out=()):
         else:
             notes = [n for n in pair["count"].get("notes", []) if "not counted" in n or "unknown" in n
                      or "lower bound" in n or "at the most" in n]
-            named = sorted({re.sub(r"\(\d+ tokens of", "(… tokens of", re.sub(r"image \S+", "image URL", n))
+            named = sorted({re.sub(r"\(\d+ tokens (of|here)", r"(… tokens \1", re.sub(r"image \S+", "image URL", n))
                             for n in notes})
             why = "named in the count: " + (" ".join(named) if named else "(no note)")
         reasons.setdefault(why, []).append(pair)
