@@ -118,7 +118,9 @@ public struct ChatTokenCounter: Sendable {
         var result = PromptTokenCount(encoding: encoding?.name)
         let callNames = toolCallNames(body)
         if let messages = body["messages"]?.array {
-            for message in messages { countMessage(message, callNames: callNames, into: &result) }
+            for (index, message) in messages.enumerated() where !isEmptyBeforeCalls(messages, at: index) {
+                countMessage(message, callNames: callNames, into: &result)
+            }
         } else if body["input"] != nil || body["instructions"] != nil {
             // An empty `instructions` is billed as nothing (no developer message is added).
             if let instructions = body["instructions"]?.string, !instructions.isEmpty {
@@ -152,6 +154,23 @@ public struct ChatTokenCounter: Sendable {
         }
         noteStructuredOutput(body, into: &result)
         return result
+    }
+
+    /// True for an assistant message with empty content and no calls directly before an assistant message with
+    /// tool calls (simonw/llm sends its turns so): the two are one turn, billed as the calls alone. Evidence:
+    /// simonw/llm tests/cassettes/test_tools/test_tool_use_basic.yaml#1 (gpt-4o-mini), billed 87, counted 90
+    /// with the empty message as one of its own and 86 without it.
+    func isEmptyBeforeCalls(_ messages: [JSONValue], at index: Int) -> Bool {
+        guard encoding?.name != .cl100kBase, index + 1 < messages.count else { return false }
+        let message = messages[index], next = messages[index + 1]
+        guard message["role"]?.string == "assistant", next["role"]?.string == "assistant",
+              message["tool_calls"] == nil, next["tool_calls"]?.array?.isEmpty == false else { return false }
+        switch message["content"] {
+        case nil, .null?: return true
+        case .string(let text)?: return text.isEmpty
+        case .array(let parts)?: return parts.isEmpty
+        default: return false
+        }
     }
 
     /// o-series and gpt-5 family models (billed by the reasoning models' rules above).
