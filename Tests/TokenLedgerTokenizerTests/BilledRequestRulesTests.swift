@@ -7,7 +7,8 @@ import TokenLedgerCore
 /// scripts/measure-request-counts.py). Bodies are written here; each expected number is worked out by hand
 /// from tiktoken's o200k_base ids (`tiktoken-ref ids`) and the rule. Billed counts quoted in comments come
 /// from pydantic/pydantic-ai's recorded API calls (tests/models/cassettes and tests/cassettes at commit
-/// 4fda38988f2939fa6ea9cdefcf120693e10ef491).
+/// 4fda38988f2939fa6ea9cdefcf120693e10ef491) unless the comment names another repository and commit
+/// (Mirascope/mirascope, simonw/llm).
 @Suite("Request counts follow the bill: tools, tool calls, reasoning models, Gemini")
 struct BilledRequestRulesTests {
     func body(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
