@@ -86,7 +86,7 @@ extension ChatTokenCounter {
         if Self.usesNewerClaudeTokenizer(model) {
             result.notes.append("\(model) uses a newer tokenizer that bills about a third more tokens for the same text than this approximation assumes.")
         } else if result.isApproximate {
-            result.notes.append(Self.measuredError(family: "Claude (up to 4.6)", median: "2.2", p90: "20"))
+            result.notes.append(Self.measuredError(family: "Claude (up to 4.6)", median: "1.0", p90: "20"))
         }
         return result
     }
@@ -107,6 +107,18 @@ extension ChatTokenCounter {
         }
     }
 
+    /// What a `tool_use` block and a `tool_result` block each bill beyond their text: the markup the model
+    /// reads calls and results in. Public pairs (docs/request-counting.md): a call and its result bill a
+    /// median of 50 tokens more than their text on Claude 4.5 and 4.6 (32 pairs of claude-sonnet-4-5 and
+    /// claude-haiku-4-5 whose first turn the tool rules fit; 27 to 78 per call), about 40 on Claude Sonnet 4.
+    /// An Anthropic-shaped body counted for another family's model gets none, and so do Claude Opus 4.7 and
+    /// later (their pairs are already counted over with it left out; no fit for them).
+    var anthropicToolTurnOverhead: Int {
+        guard ApproximateTokenCounter.family(ofModel: model) == "claude", !Self.usesNewerClaudeTokenizer(model) else { return 0 }
+        let m = model.lowercased()
+        return ["-4-5", "-4.5", "-4-6", "-4.6"].contains(where: { m.contains($0) }) ? 25 : 20
+    }
+
     private func countAnthropicBlock(_ block: JSONValue, keepsThinking: Bool,
                                      into result: inout PromptTokenCount, droppedThinking: inout Int) {
         if let text = block.string {
@@ -121,7 +133,9 @@ extension ChatTokenCounter {
         case "tool_use", "server_tool_use":
             // The id pairs the call with its result; the model reads the name and the input.
             result.messages += tokens(block["name"]?.string ?? "") + tokens((block["input"] ?? .object(JSONObject())).serialized())
+            if block["type"]?.string == "tool_use" { result.messages += anthropicToolTurnOverhead }
         case "tool_result":
+            result.messages += anthropicToolTurnOverhead
             switch block["content"] {
             case .string(let text)?: result.messages += tokens(text)
             case .array(let parts)?:

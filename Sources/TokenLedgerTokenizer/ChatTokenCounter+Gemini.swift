@@ -19,6 +19,11 @@ extension ChatTokenCounter {
         default: throw .noMessages
         }
         var result = PromptTokenCount(encoding: encoding?.name)
+        // Gemini 2.5 and later bill one token more per request than Gemini 2.0 for the same text (five public
+        // pairs of the same prompts on gemini-2.0-flash and gemini-2.5-flash, docs/request-counting.md).
+        let m = model.lowercased()
+        let isGemini25OrLater = !(m.contains("gemini-1.") || m.contains("gemini-2.0"))
+        if isGemini25OrLater { result.messages += 1 }
         if let system = body["systemInstruction"] ?? body["system_instruction"] {
             if let text = system.string { result.messages += tokens(text) } else { countGeminiParts(system["parts"], into: &result) }
         }
@@ -34,11 +39,21 @@ extension ChatTokenCounter {
                 result.uncounted("the built-in tool '\(key)' is not counted.")
             }
         }
+        if isGemini25OrLater && result.tools > 0 {
+            // Gemini 2.5 bills declarations at about 1.25 times their keys and text, Gemini 3 at about 1.1, and
+            // 15 tokens more when `functionCallingConfig.mode` is ANY (fitted to 50 public pairs with
+            // declarations, checked on held-out ones: docs/request-counting.md).
+            let percent = m.contains("gemini-2.5") ? 125 : 110
+            result.tools = (result.tools * percent + 50) / 100
+            let config = body["toolConfig"] ?? body["tool_config"]
+            let mode = (config?["functionCallingConfig"] ?? config?["function_calling_config"])?["mode"]?.string
+            if mode?.uppercased() == "ANY" { result.tools += 15 }
+        }
         if let cache = body["cachedContent"] ?? body["cached_content"], cache != .null {
             result.uncounted("the cached content '\(cache.string ?? "?")' is billed as input but is not in the body; it is not counted.")
         }
         if result.isApproximate {
-            result.notes.append(Self.measuredError(family: "Gemini", median: "12", p90: "47"))
+            result.notes.append(Self.measuredError(family: "Gemini", median: "2.7", p90: "16"))
         }
         // `generationConfig.responseSchema` is not billed as input: requests with and without a schema of
         // 60 to 290 tokens of JSON bill the same prompt tokens (see docs/request-counting.md).

@@ -28,7 +28,8 @@ enum FunctionSignatures {
     ///
     /// Beyond harmony's published layout, what the bills show (docs/request-counting.md): each line of a
     /// function's description is trimmed of surrounding spaces (indented docstrings bill as if dedented), a
-    /// property's `default` is a trailing `// default: VALUE` comment, and a local `$ref` (`#/$defs/NAME`,
+    /// property without a description has its `title` as the comment line, a property's `default` is a
+    /// trailing `// default: VALUE` comment, and a local `$ref` (`#/$defs/NAME`,
     /// `#/definitions/NAME`) is written as the schema it names.
     static func render(_ functions: [JSONValue]) -> String {
         var out = "# Tools\n\n## functions\n\nnamespace functions {\n\n"
@@ -68,8 +69,11 @@ enum FunctionSignatures {
             let required = Set((schema["required"]?.array ?? []).compactMap(\.string))
             var out = ""
             for (key, property) in schema["properties"]?.object ?? JSONObject() {
-                if let description = property["description"]?.string, !description.isEmpty {
-                    out += "// \(description)\n"
+                // A property's description is a comment line; without one, its `title` is (Pydantic titles every
+                // property unless told not to: 116 Mirascope pairs fit with the title line, none lost by it).
+                if let comment = [property["description"]?.string, property["title"]?.string]
+                    .compactMap({ $0 }).first(where: { !$0.isEmpty }) {
+                    out += "// \(comment)\n"
                 }
                 out += "\(key)\(required.contains(key) ? "" : "?"): \(typeText(property)),"
                 if let value = property["default"] {

@@ -41,6 +41,9 @@ struct RequestBodyCountingTests {
             """#))
         #expect(schema.isLowerBound && schema.uncountedParts == 1)
         #expect(schema.notes.contains { $0.contains("json_schema") && $0.contains("lower bound") })
+        // The best estimate the pairs give: the schema's compact JSON, {"type":"object","properties":{"a":{"type":
+        // "string"}}} = 14 tokens (tiktoken-ref count).
+        #expect(schema.notes.contains { $0.contains("compact JSON text (14 tokens here)") })
         #expect(schema.json["lower_bound"] == .bool(true))
         let responses = try ChatTokenCounter.count(request: body(#"""
             {"model":"gpt-4o","input":"hi","text":{"format":{"type":"json_schema","name":"r","schema":{"type":"object"}}}}
