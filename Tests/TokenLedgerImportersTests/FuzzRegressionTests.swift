@@ -5,9 +5,10 @@ import TokenLedgerImporters
 import TokenLedgerLedger
 import TokenLedgerPricing
 
-/// Every input on which the fuzzer once found a crash or a hang (fixtures/fuzz-regressions/README.md)
-/// is imported again: the import must finish, and what it stores must point to real lines.
-@Suite("Fuzz regressions: inputs that once crashed or hung the importer")
+/// Every input on which the fuzzer once found a crash, a hang, a line lost or a record counted twice
+/// (fixtures/fuzz-regressions/README.md) is imported again: the import must finish, and what it
+/// stores must point to real lines; the inputs of lost or doubled lines are checked for that too.
+@Suite("Fuzz regressions: inputs that once crashed, hung, lost or doubled lines")
 struct FuzzRegressionTests {
     static let folder = AdapterHarness.fixture("fixtures/fuzz-regressions")
     static let files: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -40,6 +41,23 @@ struct FuzzRegressionTests {
             #expect(!line.reason.contains("\n"))
         }
         #expect(summary.quarantined > 0, "each of these inputs has at least one damaged line")
+    }
+
+    /// Imports regression input `name` as its format (the part of the name before "-seed").
+    func importingRegression(_ name: String) throws -> (ImportSummary, Ledger) {
+        let format = try #require(name.range(of: "-seed").map { String(name[..<$0.lowerBound]) })
+        let ledger = try Ledger.inMemory()
+        let summary = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled(),
+                                         options: ImportOptions(format: format, settledAge: 0))
+            .run(paths: [FuzzRegressionTests.folder.appendingPathComponent(name)])
+        return (summary, ledger)
+    }
+
+    @Test("a Gemini CLI message repeated above its session's metadata line is keyed by the session, so it counts once")
+    func geminiCLIMessageAboveMetadataLine() throws {
+        let (summary, ledger) = try importingRegression("gemini-cli-seed20261204-input482-session-2026-05-02T08-15-7c1d2e3f.jsonl")
+        #expect(summary.imported == 3 && summary.duplicates == 1)
+        #expect(try ledger.storedRecords().allSatisfy { $0.entry.dedupKey.hasPrefix("gemini-cli:7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f:") })
     }
 
     /// Imports `text` as `format` from a file named `name` in a fresh folder.
