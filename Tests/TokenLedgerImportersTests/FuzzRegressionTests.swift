@@ -60,6 +60,18 @@ struct FuzzRegressionTests {
         #expect(try ledger.storedRecords().allSatisfy { $0.entry.dedupKey.hasPrefix("gemini-cli:7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f:") })
     }
 
+    @Test("a Gemini response followed by damaged lines and then a copy of itself is still read from its own line")
+    func geminiChunkBeforeDamagedLines() throws {
+        // Line 2 and line 5 share a responseId; lines 3 and 4 are damaged. Read as chunks of one
+        // stream, line 2 was passed over for line 5 without a word.
+        let file = FuzzRegressionTests.folder.appendingPathComponent("gemini-seed20261204-input36274-responses.jsonl")
+        let out = try AdapterHarness.run(GeminiAdapter(), file: file)
+        #expect(out.malformed.map(\.line) == [1, 3, 4, 6])
+        #expect(out.entries.compactMap { $0.location?.line } == [2, 5, 7, 8])
+        let (summary, ledger) = try importingRegression("gemini-seed20261204-input36274-responses.jsonl")
+        #expect(try summary.imported == 3 && ledger.recordCount() == 3, "line 5 is the same response as line 2: one record")
+    }
+
     /// Imports `text` as `format` from a file named `name` in a fresh folder.
     func importing(_ text: String, as format: String, named name: String) throws -> (ImportSummary, Ledger, CollectingImportReporter) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tl-fuzzreg-\(UUID().uuidString)")
