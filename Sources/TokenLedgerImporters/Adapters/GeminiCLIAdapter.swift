@@ -23,6 +23,8 @@ import TokenLedgerLedger
 /// replaces an earlier one). A message above every metadata line (only in a damaged file) takes the
 /// session of the first metadata line below it, so its key does not depend on where that line is.
 /// Project: the folder under `tmp` when it is a name (newer versions), not a 64-character hash.
+/// Repository: the last component of the path in that folder's `.project_root` (newer versions).
+/// Gemini CLI records no git branch.
 package struct GeminiCLIAdapter: LogAdapter {
     public init() {}
     public var name: String { "gemini-cli" }
@@ -196,7 +198,7 @@ final class AgentChatParser: StructuredLogParser {
                 timestamp: time, provider: provider, model: model.isEmpty ? "unknown" : model, tokens: tokens,
                 source: tool.source, channel: context.channel, project: context.project ?? project(m),
                 tags: context.tags, requestID: m["id"]?.string ?? m["uuid"]?.string, sessionID: session(m),
-                repository: RepositoryName.folder(m["cwd"]?.string), branch: RepositoryName.branch(m["gitBranch"]?.string))
+                repository: RepositoryName.folder(m["cwd"]?.string ?? projectRoot), branch: RepositoryName.branch(m["gitBranch"]?.string))
             emit(entry(record, key: key, line: line, rank: total))
         } catch {
             emit(.malformed(reason: error.reason, line: line))
@@ -268,10 +270,27 @@ final class AgentChatParser: StructuredLogParser {
     /// Qwen Code: the record's `cwd`. Gemini CLI: the folder under `tmp` when it is a project name.
     private func project(_ m: JSONValue) -> String? {
         if let cwd = m["cwd"]?.string { return LogSupport.project(fromWorkingDirectory: cwd) }
-        let parts = context.file.pathComponents
-        guard let chats = parts.lastIndex(of: "chats"), chats >= 1 else { return nil }
-        let folder = parts[chats - 1]
+        guard let folder = projectFolder?.lastPathComponent else { return nil }
         let isHash = folder.count == 64 && folder.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
         return isHash || folder == "tmp" ? nil : folder
     }
+
+    /// The project's folder under `tmp` (above `chats`, whose subfolders hold subagents' files).
+    private var projectFolder: URL? {
+        let parts = context.file.pathComponents
+        guard let chats = parts.lastIndex(of: "chats"), chats >= 1 else { return nil }
+        return URL(fileURLWithPath: NSString.path(withComponents: Array(parts[..<chats])))
+    }
+
+    /// The project's absolute path: newer Gemini CLI versions name each project folder after the
+    /// project and write that path into the folder's `.project_root` file
+    /// (`packages/core/src/config/projectRegistry.ts`); older hash-named folders have none. Read once
+    /// per file.
+    private lazy var projectRoot: String? = {
+        guard self.tool == .geminiCLI, let folder = self.projectFolder,
+              let data = FileManager.default.contents(atPath: folder.appendingPathComponent(".project_root").path),
+              data.count < 4096, let text = String(data: data, encoding: .utf8) else { return nil }
+        let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty || path.contains("\n") ? nil : path
+    }()
 }
