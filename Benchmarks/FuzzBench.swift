@@ -24,7 +24,7 @@ struct FuzzBench: ParsableCommand {
     @Option(help: "Mutated inputs to run.") var inputs = FuzzSettings().inputs
     @Option(help: "The seed (default: the time; printed, to replay a run).") var seed: UInt64?
     @Option(help: "The folder of fixture logs to mutate.") var fixtures = FuzzSettings().fixtures.path
-    @Option(help: "Save the inputs that crashed or hung in this folder.") var saveCrashes: String?
+    @Option(help: "Save the inputs that crashed or hung (with --only: that input) in this folder.") var saveCrashes: String?
     @Option(help: "Seconds an input may take before it counts as hung.") var timeout = FuzzSettings().timeout
     @Option(help: "Inputs per child process.") var batch = FuzzSettings().batch
     @Option(help: "Re-run this one input in-process and print what it found.") var only: Int?
@@ -194,6 +194,13 @@ struct FuzzWorker {
         if let refusal = outcome.refusal { print("refused: \(refusal)") }
         for failure in outcome.failures { print("FAIL: \(failure)") }
         if outcome.failures.isEmpty { print("ok") }
+        // With --save-crashes the input is saved, named as a crash is (a regression fixture in the making).
+        if let dir = settings.saveCrashes {
+            let name = "\(seed.format)-seed\(settings.seed)-input\(index)-\((seed.relativePath as NSString).lastPathComponent)"
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(bytes).write(to: dir.appendingPathComponent(name))
+            print("saved as \(dir.appendingPathComponent(name).path)")
+        }
     }
 }
 

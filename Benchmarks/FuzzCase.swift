@@ -67,8 +67,10 @@ final class TallyingParser: LogParser {
 
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
         // Blank lines and server-sent-event lines (a stream is one unit: its chunks before the one
-        // with usage yield nothing of their own) need not yield anything.
-        let first = line.firstIndex { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+        // with usage yield nothing of their own) need not yield anything. A UTF-8 byte-order mark
+        // before either is passed over, as the importer passes it over on any line.
+        let bom = line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF ? 3 : 0
+        let first = line[bom...].firstIndex { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
         if let first, !TallyingParser.isStreamLine(UnsafeRawBufferPointer(rebasing: line[first...])) { tally.handed.append(number) }
         base.parse(line: line, number: number) { item in
             tally.accounted.insert(number)

@@ -70,6 +70,62 @@ struct GeminiCLIAdapterTests {
         #expect(added.record.sessionID == "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f", "the session carried from the first run")
     }
 
+    /// The keys the fixture recordings give, exactly as earlier versions stored them: re-importing an
+    /// unchanged recording after an upgrade must find every one already in the ledger.
+    static let fixtureKeys: Set<String> = [
+        "gemini-cli:5f3a9c1e-2b4d-4e6f-8a1b-3c5d7e9f0a2b:0b1c2d3e-0002-4a5b-8c9d-000000000002",
+        "gemini-cli:5f3a9c1e-2b4d-4e6f-8a1b-3c5d7e9f0a2b:0b1c2d3e-0005-4a5b-8c9d-000000000005",
+        "gemini-cli:7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f:a1000000-0000-4000-8000-000000000002",
+        "gemini-cli:7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f:a1000000-0000-4000-8000-000000000004",
+        "gemini-cli:7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f:a1000000-0000-4000-8000-000000000006",
+    ]
+
+    @Test("unchanged recordings keep the keys earlier versions stored, so re-importing them after an upgrade adds nothing")
+    func keysOfUnchangedFiles() throws {
+        let root = try copyOfFixture("fixtures/logs/gemini-cli")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let ledger = try Ledger.inMemory()
+        _ = try importing([root], into: ledger)
+        #expect(Set(try ledger.storedRecords().map(\.entry.dedupKey)) == Self.fixtureKeys)
+    }
+
+    /// The current fixture with `edit` applied to its lines, written as a recording named like the CLI's.
+    func recording(_ edit: (inout [String]) -> Void) throws -> URL {
+        let text = try String(contentsOf: AdapterHarness.fixture(Self.current), encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        edit(&lines)
+        let file = try TestLog.folder().appendingPathComponent("session-2026-05-02T08-15-7c1d2e3f.jsonl")
+        try TestLog.write(lines.joined(separator: "\n") + "\n", to: file)
+        return file
+    }
+
+    @Test("a message above its session's metadata line is keyed by the session, not the file name: written twice, counted once")
+    func messageAboveMetadataLine() throws {
+        // Message 2's final copy (line 4) repeated above the metadata line, as the fuzzer found it.
+        let file = try recording { $0.insert($0[3], at: 0) }
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let ledger = try Ledger.inMemory()
+        let summary = try importing([file], into: ledger)
+        #expect(summary.imported == 3 && summary.duplicates == 1)
+        let keys = Set(try ledger.storedRecords().map(\.entry.dedupKey))
+        #expect(keys == Self.fixtureKeys.filter { $0.contains("7c1d2e3f-4a5b") })
+        #expect(try ledger.storedRecords().allSatisfy { $0.record.sessionID == "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f" })
+    }
+
+    @Test("the metadata line moved to the end: every message still keyed by its session; without one, by the file name")
+    func metadataLineAnywhere() throws {
+        let moved = try recording { $0.append($0.removeFirst()) }
+        defer { try? FileManager.default.removeItem(at: moved.deletingLastPathComponent()) }
+        let ledger = try Ledger.inMemory()
+        #expect(try importing([moved], into: ledger, format: "gemini-cli").imported == 3)
+        #expect(Set(try ledger.storedRecords().map(\.entry.dedupKey)) == Self.fixtureKeys.filter { $0.contains("7c1d2e3f-4a5b") })
+        let headless = try recording { $0.removeFirst() }
+        defer { try? FileManager.default.removeItem(at: headless.deletingLastPathComponent()) }
+        let other = try Ledger.inMemory()
+        #expect(try importing([headless], into: other, format: "gemini-cli").imported == 3)
+        #expect(try other.storedRecords().allSatisfy { $0.entry.dedupKey.hasPrefix("gemini-cli:session-2026-05-02T08-15-7c1d2e3f:") })
+    }
+
     @Test("a whole-file recording rewritten with one more message adds only that message")
     func rewrittenDocument() throws {
         let root = try copyOfFixture("fixtures/logs/gemini-cli")

@@ -55,4 +55,30 @@ struct RepositoryBranchTests {
         let out = try AdapterHarness.run(QwenCodeAdapter(), file: file)
         #expect(!out.records.isEmpty && out.records.allSatisfy { $0.repository == "api" && $0.branch != nil })
     }
+
+    @Test("OpenCode: the repository is the folder of path.root (the checkout's top), not of the cwd; none outside a repository")
+    func openCode() throws {
+        let file = AdapterHarness.fixture("fixtures/logs/opencode/storage/message/ses_5a1b2c3d4e5fXyZ01/msg_a01b2c3d5002aBcD02.json")
+        let record = try #require(try AdapterHarness.run(OpenCodeAdapter(), file: file).records.first)
+        #expect(record.repository == "billing" && record.branch == nil)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let inSubfolder = text.replacingOccurrences(of: #""cwd": "/home/dev/src/billing""#, with: #""cwd": "/home/dev/src/billing/web""#)
+        let sub = try #require(AdapterHarness.run(OpenCodeAdapter(), text: inSubfolder, context: ImportContext(file: file)).records.first)
+        #expect(sub.project == "web" && sub.repository == "billing")
+        // OpenCode's root is "/" for a session outside any git repository.
+        let outside = text.replacingOccurrences(of: #""root": "/home/dev/src/billing""#, with: #""root": "/""#)
+        let none = try #require(AdapterHarness.run(OpenCodeAdapter(), text: outside, context: ImportContext(file: file)).records.first)
+        #expect(none.repository == nil && none.project == "billing")
+        let older = AdapterHarness.fixture("fixtures/logs/opencode/project/home-dev-src-legacy/storage/session/message/ses_0ld1c2d3e4f5/msg_0ld1c2d3e4f6.json")
+        #expect(try AdapterHarness.run(OpenCodeAdapter(), file: older).records.first?.repository == "legacy")
+    }
+
+    @Test("Gemini CLI: the folder of the path in the project folder's .project_root; none for older hash-named folders")
+    func geminiCLI() throws {
+        let named = AdapterHarness.fixture("fixtures/logs/gemini-cli/tmp/shop/chats/session-2026-05-02T08-15-7c1d2e3f.jsonl")
+        let out = try AdapterHarness.run(GeminiCLIAdapter(), file: named)
+        #expect(out.records.count == 3 && out.records.allSatisfy { $0.repository == "Shop" && $0.project == "shop" && $0.branch == nil })
+        let hashed = AdapterHarness.fixture("fixtures/logs/gemini-cli/tmp/9f2b7c4e1a0d3b6f8e5c2a1d4f7b0e3c6a9d2f5b8e1c4a7d0f3b6e9c2a5d8f1b/chats/session-2025-09-14T10-02-5f3a9c1e.json")
+        #expect(try AdapterHarness.run(GeminiCLIAdapter(), file: hashed).records.allSatisfy { $0.repository == nil })
+    }
 }

@@ -6,7 +6,8 @@ import TokenLedgerLedger
 /// SSE (`alt=sse`) and `streamGenerateContent` chunk arrays. Chunks of one streamed response share
 /// a `responseId` and repeat a growing usage; only the last consecutive chunk of an id is emitted,
 /// ranked by its `totalTokenCount` so a stream continued in a later run replaces its earlier copy;
-/// a chunk not yet emitted travels in the checkpoint state.
+/// a chunk not yet emitted travels in the checkpoint state. A line that cannot be read ends the run
+/// of chunks (the chunk before it is emitted on its own).
 ///
 /// Tokens: `promptTokenCount` INCLUDES `cachedContentTokenCount`, and `toolUsePromptTokenCount` is
 /// billed as input too, so `input = prompt − cached + toolUse`, `cacheRead = cached`;
@@ -50,6 +51,7 @@ final class GeminiParser: StructuredLogParser {
 
     override func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) {
         guard case .object(let o) = object else {
+            flushPending(emit: emit)
             emit(.malformed(reason: LogSupport.notAnObject(object, expected: "a Gemini response object"), line: line))
             return
         }
@@ -104,6 +106,11 @@ final class GeminiParser: StructuredLogParser {
     }
 
     override func flush(emit: (LogItem) -> Void) { flushPending(emit: emit) }
+
+    /// A damaged line between two chunks of one id: they may not be one stream, so the held chunk is
+    /// emitted on its own (a later chunk of the same response, with the same key, still replaces it
+    /// by its larger total, or adds nothing: never counted twice).
+    override func lineUnreadable(emit: (LogItem) -> Void) { flushPending(emit: emit) }
 
     private func flushPending(emit: (LogItem) -> Void) {
         guard let p = pending else { return }

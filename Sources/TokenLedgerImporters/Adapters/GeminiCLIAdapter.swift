@@ -20,8 +20,11 @@ import TokenLedgerLedger
 ///
 /// Dedup key `gemini-cli:<sessionId>:<message id>`, with the message's total as its rank, so a
 /// rewritten file or a message written again adds nothing twice (a later copy with more tokens
-/// replaces an earlier one). Project: the folder under `tmp` when it is a name (newer versions),
-/// not a 64-character hash.
+/// replaces an earlier one). A message above every metadata line (only in a damaged file) takes the
+/// session of the first metadata line below it, so its key does not depend on where that line is.
+/// Project: the folder under `tmp` when it is a name (newer versions), not a 64-character hash.
+/// Repository: the last component of the path in that folder's `.project_root` (newer versions).
+/// Gemini CLI records no git branch.
 package struct GeminiCLIAdapter: LogAdapter {
     public init() {}
     public var name: String { "gemini-cli" }
@@ -122,6 +125,8 @@ final class AgentChatParser: StructuredLogParser {
     private let tool: Tool
     /// The session of a `.jsonl` file, from its metadata line (carried across runs).
     private var sessionID: String?
+    /// True once the file has been searched for a metadata line below its first messages.
+    private var searchedFile = false
 
     init(context: ImportContext, state: JSONValue?, tool: Tool) {
         self.tool = tool
@@ -144,7 +149,7 @@ final class AgentChatParser: StructuredLogParser {
             return
         }
         // A metadata line, or a whole older-shape recording (it has the messages).
-        if o["id"] == nil && o["uuid"] == nil, let id = o["sessionId"]?.string {
+        if let id = Self.metadataSession(o) {
             sessionID = id
             if let messages = o["messages"]?.array {
                 for m in messages { message(m, line: line, emit: emit) }
@@ -193,7 +198,7 @@ final class AgentChatParser: StructuredLogParser {
                 timestamp: time, provider: provider, model: model.isEmpty ? "unknown" : model, tokens: tokens,
                 source: tool.source, channel: context.channel, project: context.project ?? project(m),
                 tags: context.tags, requestID: m["id"]?.string ?? m["uuid"]?.string, sessionID: session(m),
-                repository: RepositoryName.folder(m["cwd"]?.string), branch: RepositoryName.branch(m["gitBranch"]?.string))
+                repository: RepositoryName.folder(m["cwd"]?.string ?? projectRoot), branch: RepositoryName.branch(m["gitBranch"]?.string))
             emit(entry(record, key: key, line: line, rank: total))
         } catch {
             emit(.malformed(reason: error.reason, line: line))
@@ -219,17 +224,73 @@ final class AgentChatParser: StructuredLogParser {
         return (t, max(total, t.total))
     }
 
+    /// The session a message belongs to: its own `sessionId` (Qwen Code), else the file's metadata
+    /// line's. A message above every metadata line (Gemini CLI writes the metadata line first, so
+    /// only a damaged or edited file has one) takes the session of the first metadata line below it,
+    /// so its key does not depend on where that line stands; a file with no metadata line at all is
+    /// keyed by its name.
     private func session(_ m: JSONValue) -> String {
-        m["sessionId"]?.string ?? sessionID ?? context.file.deletingPathExtension().lastPathComponent
+        if let id = m["sessionId"]?.string { return id }
+        if sessionID == nil && !searchedFile {
+            searchedFile = true
+            sessionID = Self.firstMetadataSession(in: context.file)
+        }
+        return sessionID ?? context.file.deletingPathExtension().lastPathComponent
+    }
+
+    /// The session id of a metadata line (`{sessionId, projectHash, …}` without a message's `id`
+    /// or `uuid`), or nil when `o` is not one.
+    private static func metadataSession(_ o: JSONObject) -> String? {
+        o["id"] == nil && o["uuid"] == nil ? o["sessionId"]?.string : nil
+    }
+
+    /// The members read when searching a file for its metadata line.
+    private static let metadataKeys: JSONParser.KeySet = ["sessionId", "id", "uuid", "$set"]
+
+    /// The session id of the first metadata line (or `$set` naming a session) in `file`, read from
+    /// disk; nil when there is none. Cost: one pass over the file up to that line, mapped, each line
+    /// parsed for four top-level members; at most once per file and run.
+    private static func firstMetadataSession(in file: URL) -> String? {
+        guard let data = try? Data(contentsOf: file, options: .alwaysMapped) else { return nil }
+        return data.withUnsafeBytes { (all: UnsafeRawBufferPointer) -> String? in
+            var start = 0
+            while start < all.count {
+                let end = all[start...].firstIndex(of: 0x0A) ?? all.count
+                let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                start = end + 1
+                guard let first = StructuredLogParser.firstNonBlank(line), line[first] == UInt8(ascii: "{"),
+                      case .object(let o)? = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: line[first...]),
+                                                                    keepingTopLevelKeys: metadataKeys) else { continue }
+                if let id = metadataSession(o) ?? o["$set"]?["sessionId"]?.string { return id }
+            }
+            return nil
+        }
     }
 
     /// Qwen Code: the record's `cwd`. Gemini CLI: the folder under `tmp` when it is a project name.
     private func project(_ m: JSONValue) -> String? {
         if let cwd = m["cwd"]?.string { return LogSupport.project(fromWorkingDirectory: cwd) }
-        let parts = context.file.pathComponents
-        guard let chats = parts.lastIndex(of: "chats"), chats >= 1 else { return nil }
-        let folder = parts[chats - 1]
+        guard let folder = projectFolder?.lastPathComponent else { return nil }
         let isHash = folder.count == 64 && folder.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
         return isHash || folder == "tmp" ? nil : folder
     }
+
+    /// The project's folder under `tmp` (above `chats`, whose subfolders hold subagents' files).
+    private var projectFolder: URL? {
+        let parts = context.file.pathComponents
+        guard let chats = parts.lastIndex(of: "chats"), chats >= 1 else { return nil }
+        return URL(fileURLWithPath: NSString.path(withComponents: Array(parts[..<chats])))
+    }
+
+    /// The project's absolute path: newer Gemini CLI versions name each project folder after the
+    /// project and write that path into the folder's `.project_root` file
+    /// (`packages/core/src/config/projectRegistry.ts`); older hash-named folders have none. Read once
+    /// per file.
+    private lazy var projectRoot: String? = {
+        guard self.tool == .geminiCLI, let folder = self.projectFolder,
+              let data = FileManager.default.contents(atPath: folder.appendingPathComponent(".project_root").path),
+              data.count < 4096, let text = String(data: data, encoding: .utf8) else { return nil }
+        let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty || path.contains("\n") ? nil : path
+    }()
 }

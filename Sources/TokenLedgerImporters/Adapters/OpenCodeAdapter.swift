@@ -25,6 +25,8 @@ import TokenLedgerLedger
 /// opencode, amazon-bedrock, …) the model's own family, with the gateway in the `via` tag.
 /// Dedup key `opencode:<message id>`, ranked by total tokens so a rewritten file's final counts
 /// replace an earlier partial copy. Project: the last component of `path.cwd` (or `path.root`).
+/// Repository: the last component of `path.root`, the top folder of the git checkout the session ran
+/// in (`/` outside a repository: none). OpenCode stores no branch with its messages or projects.
 package struct OpenCodeAdapter: LogAdapter {
     public init() {}
     public var name: String { "opencode" }
@@ -137,12 +139,15 @@ final class OpenCodeParser: LogParser {
                 if !providerID.isEmpty { extra["via"] = providerID }
             }
             let cwd = assistant["path"]?["cwd"]?.string ?? assistant["path"]?["root"]?.string
+            // `path.root` is the git checkout's top folder (OpenCode's `Instance.worktree`); "/" when
+            // the session ran outside any repository.
+            let root = assistant["path"]?["root"]?.string
             let session = rowSession ?? value["sessionID"]?.string ?? meta?["sessionID"]?.string
             let record = UsageRecord(
                 timestamp: timestamp, provider: provider, model: model, tokens: t, source: "opencode",
                 channel: context.channel, project: context.project ?? LogSupport.project(fromWorkingDirectory: cwd),
                 tags: extra.isEmpty ? context.tags : context.tags.merging(extra) { user, _ in user },
-                reportedCost: reported, requestID: id, sessionID: session)
+                reportedCost: reported, requestID: id, sessionID: session, repository: RepositoryName.folder(root))
             return .entry(LedgerEntry(record: record, dedupKey: "opencode:" + id,
                                       location: SourceLocation(file: context.file.path, line: line), supersedeRank: max(total, t.total)))
         } catch {

@@ -24,9 +24,10 @@ enum RepositoryName {
         return s.isEmpty ? nil : s
     }
 
-    /// A working folder's name as the repository when the log names no remote.
+    /// A working folder's name as the repository when the log names no remote; nil for none or `/`.
     static func folder(_ cwd: String?) -> String? {
-        LogSupport.project(fromWorkingDirectory: cwd)
+        guard let name = LogSupport.project(fromWorkingDirectory: cwd), !name.isEmpty else { return nil }
+        return name
     }
 
     /// A branch name as logged; nil for empty or a detached HEAD ("HEAD").

@@ -90,6 +90,11 @@ class StructuredLogParser: LogParser {
     /// Called once at the end of the available data, after everything else (open streams flush here).
     func flush(emit: (LogItem) -> Void) {}
 
+    /// Called just before a JSON Lines or SSE line that cannot be read is reported: an adapter that
+    /// holds a chunk back to merge it with the next chunks of the same response emits it now, since
+    /// what stood between them is unknown. Only on that error path: nothing is added to good lines.
+    func lineUnreadable(emit: (LogItem) -> Void) {}
+
     /// The file's modification time, for formats whose bodies carry no time (Anthropic messages,
     /// embeddings): the best bound on when the requests were made. Read once, when first needed.
     final lazy var fileDate: Date = {
@@ -213,6 +218,7 @@ class StructuredLogParser: LogParser {
             do {
                 handleLineValue(try parseJSON(value), line: number, emit: emit)
             } catch {
+                lineUnreadable(emit: emit)
                 emit(.malformed(reason: error.message, line: number))
             }
             return
@@ -226,12 +232,14 @@ class StructuredLogParser: LogParser {
             do {
                 handleLineValue(try parseJSON(payload), line: number, emit: emit)
             } catch {
+                lineUnreadable(emit: emit)
                 emit(.malformed(reason: "SSE data is not JSON: \(error.message)", line: number))
             }
             return
         }
         if Self.field("event", of: line, from: first) != nil || Self.field("id", of: line, from: first) != nil
             || Self.field("retry", of: line, from: first) != nil { return }
+        lineUnreadable(emit: emit)
         // A bare number, string or literal is valid JSON but no record: say which it is.
         if let value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: line[first...])) {
             emit(.malformed(reason: LogSupport.notAnObject(value), line: number))
