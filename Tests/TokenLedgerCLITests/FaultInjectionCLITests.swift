@@ -68,13 +68,13 @@ struct FaultInjectionCLITests {
         #expect(sum("output_tokens") == 300 * requests, sourceLocation: sourceLocation)
     }
 
-    func start(_ cli: CLIRunner, _ args: [String], output: Any? = FileHandle.nullDevice) throws -> Process {
+    func start(_ cli: CLIRunner, _ args: [String], output: Any? = FileHandle.nullDevice, errors: Any? = FileHandle.nullDevice) throws -> Process {
         let process = Process()
         process.executableURL = CLIRunner.binary
         process.arguments = args
         process.environment = cli.environment
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         return process
     }
@@ -149,12 +149,17 @@ struct FaultInjectionCLITests {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
         let pipes = [Pipe(), Pipe()]
-        let runs = try pipes.map { try start(cli, ["import", "--json", FaultLog.file.path], output: $0) }
+        // Each run's stderr goes to a file (a pipe nobody reads could fill and stall it), shown on failure.
+        let errorFiles = (0..<2).map { cli.home.appendingPathComponent("import-\($0).err") }
+        for file in errorFiles { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let runs = try zip(pipes, errorFiles).map { pipe, file in
+            try start(cli, ["import", "--json", FaultLog.file.path], output: pipe, errors: try FileHandle(forWritingTo: file))
+        }
         var imported = 0
-        for (process, pipe) in zip(runs, pipes) {
+        for ((process, pipe), errorFile) in zip(zip(runs, pipes), errorFiles) {
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            #expect(process.terminationStatus == 0, "\((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")")
             imported += try JSONParser.parse(String(decoding: data, as: UTF8.self))["imported"]?.int ?? 0
         }
         #expect(imported == FaultLog.lines)
