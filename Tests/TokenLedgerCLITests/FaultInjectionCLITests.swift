@@ -224,7 +224,7 @@ struct FaultInjectionCLITests {
 
         // Rotation by rename: chat.jsonl → chat.jsonl.1 (already read), a new chat.jsonl.
         try FileManager.default.moveItem(at: file, to: folder.appendingPathComponent("chat.1.jsonl"))
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         try FaultLog.append(400_000..<400_500, to: file)
         let rotated = try cli.run("import", "--json", folder.path)
         #expect(rotated.status == 0 && rotated.stderr.isEmpty)
