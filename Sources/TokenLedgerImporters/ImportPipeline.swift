@@ -27,7 +27,7 @@ public struct ImportSource: Sendable, Hashable {
 ///
 /// Performance notes (`tokenledger-bench import`, figures in docs/performance.md): reading and parsing run on
 /// the caller's thread (openai-chat's common line shape member by member, `OpenAIChatLine`), pricing
-/// too, each record as it is read (`PricedBatch.Builder`), while earlier batches are written on a
+/// too, each record as it is read (`BatchPricer`), while earlier batches are written on a
 /// background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page
 /// cache). Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of
 /// 4,096 records, the raw SQLite binding in `Ledger.insert` (16 new rows per statement), the 64-bit
@@ -50,7 +50,7 @@ public final class ImportPipeline {
 
     private var summary = ImportSummary()
     /// The records read since the last flush, priced as they come.
-    private var pendingRows: PricedBatch.Builder
+    private var pendingRows: BatchPricer
     private var pendingQuarantine: [QuarantinedLine] = []
     private var pendingCheckpoints: [String: FileCheckpoint] = [:]
     /// The batches handed to the sink that may not be written yet (at most its `batchesInFlight`).
@@ -93,7 +93,7 @@ public final class ImportPipeline {
         self.adapters = adapters
         self.options = options
         self.reporter = reporter
-        pendingRows = PricedBatch.Builder(pricing: pricing, capacity: options.batchSize)
+        pendingRows = BatchPricer(pricing: pricing, capacity: options.batchSize)
         explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
     }
 

@@ -6,17 +6,10 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// Prices and stores `entries` in one transaction. Re-inserting an entry adds nothing.
-    /// Cost: one cached prepared statement per row; price lookups are in memory.
+    /// Stores a priced batch (`PricedBatch`) in one transaction. Re-inserting an entry adds nothing.
     @discardableResult
-    public func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date()) throws -> InsertCounts {
-        let batch = PricedBatch(entries, pricing: pricing, now: now)
-        return try writer.write { db in try Ledger.insert(batch, in: db) }
-    }
-
-    /// Prices and stores `entries` inside the caller's transaction (see `insert(_:in:)`).
-    package static func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date(), in db: Database) throws -> InsertCounts {
-        try insert(PricedBatch(entries, pricing: pricing, now: now), in: db)
+    package func insert(_ batch: PricedBatch) throws -> InsertCounts {
+        try writer.write { db in try Ledger.insert(batch, in: db) }
     }
 
     /// Stores a priced batch inside the caller's transaction, so the import pipeline can commit
@@ -25,7 +18,7 @@ extension Ledger {
     /// Performance notes (profiled on 300k OpenAI chat lines): building GRDB `StatementArguments`
     /// (38 boxed existentials per row) took more than half of the insert time; binding the values with
     /// the SQLite C API on the same cached statements removed that, for about 2× on the whole insert.
-    /// Pricing and flattening happen before, in `PricedBatch`, off the database connection.
+    /// Pricing (in the importers) and flattening happen before, in `PricedBatch`, off the database connection.
     ///
     /// The report rollup (migration v2) is not kept by the per-row insert trigger (~4.5 µs a record)
     /// nor by a grouped SQL upsert over the batch (~2 µs a record): each newly inserted row's

@@ -37,7 +37,8 @@ public struct RepriceReport: Sendable, Hashable {
     public var after: Money { lines.map(\.after).sum() }
 }
 
-/// A reprice in progress, for any ledger engine: each stored record is priced again, compared with
+/// A reprice in progress, for any ledger engine: each stored record's new cost (computed by the
+/// caller: the ledger stores costs, the importers' `reprice(with:)` computes them) is compared with
 /// what is stored, and summed per model and month. The SQLite ledger and the team ledger feed it
 /// their pages, so both print the same `RepriceReport` for the same records.
 package struct RepriceTally {
@@ -51,26 +52,15 @@ package struct RepriceTally {
         public var priceLayers: String?
     }
 
-    private let pricing: PriceBook
     private var byKey: [String: RepriceReport.Line] = [:]
-    private var memo = PricingMemo()
     private var records = 0
 
-    public init(pricing: PriceBook) {
-        self.pricing = pricing
-    }
+    public init() {}
 
-    /// Starts a new page: the pricing memo is per page, so memory stays flat over any ledger.
-    public mutating func startPage() {
-        memo = PricingMemo()
-    }
-
-    /// Prices `stored` again and counts it; returns its new columns when any differs from the stored
+    /// Counts `stored` with its new `cost`; returns its new columns when any differs from the stored
     /// ones (cost, unpriced state, resolved model, price period or layers), else nil.
-    /// Cost: one `PriceBook.cost(of:memo:)` (memoized per page).
-    public mutating func add(_ stored: StoredRecord) -> Columns? {
+    public mutating func add(_ stored: StoredRecord, cost: CostBreakdown) -> Columns? {
         records += 1
-        let cost = pricing.cost(of: stored.record, memo: &memo)
         let fresh = StoredCostColumns(cost)
         let newCost = fresh.picodollars.map { Money(picodollars: Int128($0)) }
         let isChanged = newCost != stored.cost || fresh.unpricedReason != stored.unpricedReason
@@ -102,20 +92,24 @@ package struct RepriceTally {
 }
 
 extension Ledger {
-    /// Recomputes every stored cost with `pricing`; writes the changes when `apply` is true (a dry run
-    /// otherwise). Works in pages of `pageSize` records, each page one IMMEDIATE transaction, so an
-    /// import running at the same time waits briefly rather than failing, and memory stays flat.
-    public func reprice(with pricing: PriceBook, apply: Bool, pageSize: Int = 5000) throws -> RepriceReport {
-        var tally = RepriceTally(pricing: pricing)
+    /// Gives every stored record the cost `costs` computes for it (one call per page, the records in
+    /// id order, one cost each); writes the changes when `apply` is true (a dry run otherwise). Works
+    /// in pages of `pageSize` records, each page one IMMEDIATE transaction, so an import running at the
+    /// same time waits briefly rather than failing, and memory stays flat.
+    public func reprice(apply: Bool, pageSize: Int = 5000, costs: ([UsageRecord]) -> [CostBreakdown]) throws -> RepriceReport {
+        try withoutActuallyEscaping(costs) { costs in try repricePages(apply: apply, pageSize: pageSize, costs: costs) }
+    }
+
+    private func repricePages(apply: Bool, pageSize: Int, costs: @escaping ([UsageRecord]) -> [CostBreakdown]) throws -> RepriceReport {
+        var tally = RepriceTally()
         var lastID: Int64 = 0
         while true {
             let work = { (db: Database) throws -> (Int64?, Int) in
                 let records = try Ledger.storedRecords(afterID: lastID, limit: pageSize, in: db)
-                // Same results as pricing each record alone; repeated models and days skip the lookups.
-                tally.startPage()
+                let fresh = costs(records.map(\.record))
                 var changedRows: [(id: Int64, columns: RepriceTally.Columns)] = []
-                for stored in records {
-                    if let columns = tally.add(stored) { changedRows.append((stored.id, columns)) }
+                for (stored, cost) in zip(records, fresh) {
+                    if let columns = tally.add(stored, cost: cost) { changedRows.append((stored.id, columns)) }
                 }
                 if apply {
                     let update = try db.cachedStatement(sql: """

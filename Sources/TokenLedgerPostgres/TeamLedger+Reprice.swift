@@ -7,7 +7,8 @@ import TokenLedgerPricing
 /// with the same `RepriceReport` as the SQLite ledger's reprice (both feed a `RepriceTally`).
 extension TeamLedger {
 
-    /// Recomputes every stored cost with `pricing`; writes the changes when `apply` is true.
+    /// Gives every stored record the cost `costs` computes for it (one call per page, in id order);
+    /// writes the changes when `apply` is true.
     ///
     /// Applied, it holds `TeamLedgerSchema.repriceLock` for the whole run (a second reprice from another
     /// machine waits, then finds what is left to change) and works in pages of `pageSize` records by
@@ -16,12 +17,12 @@ extension TeamLedger {
     /// sums once). A page commits whole or not at all, so a reprice stopped midway leaves every record
     /// counted once, and a rerun finishes the rest. Imports and pushes wait at most one page.
     /// Cost: one indexed range read per page, plus the COPY and update of the changed rows.
-    public func reprice(with pricing: PriceBook, apply: Bool, pageSize: Int = 5_000) throws(TeamLedgerError) -> RepriceReport {
+    public func reprice(apply: Bool, pageSize: Int = 5_000, costs: ([UsageRecord]) -> [CostBreakdown]) throws(TeamLedgerError) -> RepriceReport {
         if apply {
             try run { try connection.execute("SELECT pg_advisory_lock($1)", [TeamLedgerSchema.repriceLock]) }
         }
         do {
-            let report = try repricePages(pricing, apply: apply, pageSize: pageSize)
+            let report = try repricePages(costs, apply: apply, pageSize: pageSize)
             if apply { try unlockReprice() }
             return report
         } catch {
@@ -34,8 +35,8 @@ extension TeamLedger {
         try run { try connection.execute("SELECT pg_advisory_unlock($1)", [TeamLedgerSchema.repriceLock]) }
     }
 
-    private func repricePages(_ pricing: PriceBook, apply: Bool, pageSize: Int) throws(TeamLedgerError) -> RepriceReport {
-        var tally = RepriceTally(pricing: pricing)
+    private func repricePages(_ costs: ([UsageRecord]) -> [CostBreakdown], apply: Bool, pageSize: Int) throws(TeamLedgerError) -> RepriceReport {
+        var tally = RepriceTally()
         var lastID: Int64 = 0
         while true {
             let from = lastID
@@ -44,10 +45,9 @@ extension TeamLedger {
                 page = try transaction { connection in
                     try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
                     let records = try TeamLedger.storedRecords(afterID: from, limit: pageSize, on: connection)
-                    tally.startPage()
                     var changed: [(id: Int64, columns: RepriceTally.Columns)] = []
-                    for stored in records {
-                        if let columns = tally.add(stored) { changed.append((stored.id, columns)) }
+                    for (stored, cost) in zip(records, costs(records.map(\.record))) {
+                        if let columns = tally.add(stored, cost: cost) { changed.append((stored.id, columns)) }
                     }
                     try TeamLedger.update(changed, on: connection)
                     return (records.last?.id, records.count)
@@ -55,8 +55,7 @@ extension TeamLedger {
             } else {
                 page = try run {
                     let records = try TeamLedger.storedRecords(afterID: from, limit: pageSize, on: connection)
-                    tally.startPage()
-                    for stored in records { _ = tally.add(stored) }
+                    for (stored, cost) in zip(records, costs(records.map(\.record))) { _ = tally.add(stored, cost: cost) }
                     return (records.last?.id, records.count)
                 }
             }

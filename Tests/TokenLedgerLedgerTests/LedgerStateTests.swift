@@ -129,7 +129,7 @@ struct LedgerConcurrencyTests {
                     let own = entries(prefix: "w\(worker)", range: batch * 1500 ..< (batch + 1) * 1500)
                     let shared = entries(prefix: "shared", range: batch * 500 ..< (batch + 1) * 500)
                     try ledger.write { db in
-                        _ = try Ledger.insert(own + shared, pricing: PriceBook(), in: db)
+                        _ = try Ledger.insert(PricedBatch(own + shared, pricing: PriceBook()), in: db)
                     }
                 }
             } catch {

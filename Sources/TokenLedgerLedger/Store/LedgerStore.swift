@@ -30,8 +30,10 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Returns how many records changed.
     @discardableResult
     func applySourceMetadata(path: String, project: String?, tags: [String: String]) throws -> Int
-    /// Recomputes every record's cost with `pricing`, page by page; writes only when `apply`.
-    func reprice(with pricing: PriceBook, apply: Bool, pageSize: Int) throws -> RepriceReport
+    /// Gives every record the cost `costs` computes for it (one call per page of `pageSize` records),
+    /// page by page; writes only when `apply`. The store compares and writes; it does not price
+    /// (`reprice(with:apply:pageSize:)`, in the importers, prices with a `PriceBook`).
+    func reprice(apply: Bool, pageSize: Int, costs: ([UsageRecord]) -> [CostBreakdown]) throws -> RepriceReport
 
     // MARK: Reading
 
