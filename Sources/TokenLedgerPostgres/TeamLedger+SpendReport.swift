@@ -17,7 +17,13 @@ extension TeamLedger {
         try run { try self.buildSpendReport(query) }
     }
 
-    private func buildSpendReport(_ query: ReportQuery) throws -> SpendReport {
+    /// The report without the day tier (the hourly rollup or the record scan): what tests compare the
+    /// day tier's answer with.
+    package func spendReportWithoutDayTier(for query: ReportQuery) throws(TeamLedgerError) -> SpendReport {
+        try run { try self.buildSpendReport(query, allowDayTier: false) }
+    }
+
+    private func buildSpendReport(_ query: ReportQuery, allowDayTier: Bool = true) throws -> SpendReport {
         let (since, until) = query.periodMillis
         // $1 (since) and $2 (until), for the bounds that are present, as `aggregateProvidersSQL` binds them.
         let rangeBinds: [Int64] = [since, until].compactMap { $0 }
@@ -37,6 +43,9 @@ extension TeamLedger {
             high = try until ?? bounds.int64(0, 1).map { $0 + 1 } ?? 0
         }
 
+        if allowDayTier, let plan = Self.dayTierPlan(query, low: low, high: high) {
+            return try buildFromPlan(query, plan: plan, low: low, high: high, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        }
         var sql = SQLBuilder()
         let useRollup = query.rollupAnswers(lowMillis: low, highMillis: high)
         let table = useRollup ? "report_rollup" : "usage_record"
