@@ -53,8 +53,11 @@ struct ReportBench: ParsableCommand {
                                        ("month 2026-10 by project,model", projectQuery, 300),
                                        ("year by month,project", yearScanQuery, 300)] {
             var times: [Duration] = []
+            var cpu: [Double] = []
             var rows = 0, counted = 0
             for _ in 0..<runs {
+                let before = ImportBenchData.cpuSeconds()
+                defer { cpu.append((ImportBenchData.cpuSeconds() - before) * 1000) }
                 let t = try clock.measure {
                     let report = try ledger.spendReport(for: query)
                     rows = report.rows.count
@@ -64,9 +67,10 @@ struct ReportBench: ParsableCommand {
                 times.append(t)
             }
             times.sort()
+            cpu.sort()
             let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
-            print(String(format: "%@: %d records → %d rows; best %.0f ms, median %.0f ms over %d runs%@",
-                         label, counted, rows, ms(times[0]), ms(times[times.count / 2]), runs, target > 0 ? " (target ≤ \(target) ms)" : ""))
+            print(String(format: "%@: %d records → %d rows; best %.0f ms, median %.0f ms (CPU %.0f ms) over %d runs%@",
+                         label, counted, rows, ms(times[0]), ms(times[times.count / 2]), cpu[cpu.count / 2], runs, target > 0 ? " (target ≤ \(target) ms)" : ""))
         }
     }
 }

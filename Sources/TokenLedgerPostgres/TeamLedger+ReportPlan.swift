@@ -10,49 +10,41 @@ extension TeamLedger {
     /// The text `--by` keys `report_rollup_day` holds on a team ledger.
     static let dayTierKeys: [GroupDimension] = [.provider, .effort, .project, .source, .machine]
 
-    /// The plan for `query`, or nil when the day tier cannot answer it exactly. `causes` plans the
-    /// unpriced-causes pass (no calendar keys; moved pieces from the records, which hold the cause).
-    static func dayTierPlan(_ query: ReportQuery, low: Int64, high: Int64, causes: Bool = false) -> ReportPlan? {
-        var query = query
-        if causes { query.groupBy = query.groupBy.filter { !$0.isTime } }
-        return query.dayTierPlan(lowMillis: low, highMillis: high, dayKeys: dayTierKeys,
-                                 hourAnswers: query.rollupAnswers(lowMillis: low, wholeHourOffsets: true) && query.projects.isEmpty,
-                                 causes: causes)
+    /// The plan for `query`, or nil when the day tier cannot answer it exactly.
+    static func dayTierPlan(_ query: ReportQuery, low: Int64, high: Int64) -> ReportPlan? {
+        query.dayTierPlan(lowMillis: low, highMillis: high, dayKeys: dayTierKeys,
+                          hourAnswers: query.rollupAnswers(lowMillis: low, wholeHourOffsets: true) && query.projects.isEmpty)
     }
 
-    /// The report from the day tier and the pieces the plan moves.
+    /// The report from the day tier and the pieces the plan moves; the unpriced cause is one more key
+    /// of the same reads (as on SQLite: `SpendReportBuilder.buildFromPlan`).
     func buildFromPlan(_ query: ReportQuery, plan: ReportPlan, low: Int64, high: Int64, usedAggregates: [String],
                        skippedAggregates: [String]) throws -> SpendReport {
-        let buckets = try planBuckets(query, plan: plan, causes: false, usedAggregates: usedAggregates)
-        var report = SpendReport.assemble(query: query, buckets: buckets, lowMillis: low, highMillis: high,
+        let keys = query.textDimensions
+        let coarse = ReportPlan.credited(try readTier(query, tier: .day, ranges: plan.coarse, keys: keys, cause: true, usedAggregates: usedAggregates),
+                                         ranges: plan.coarse)
+        let fineHasCause = plan.fineTier == .records
+        let fine = ReportPlan.credited(try readTier(query, tier: plan.fineTier, ranges: plan.fine, keys: keys, cause: fineHasCause,
+                                                    usedAggregates: usedAggregates), ranges: plan.fine)
+        var report = SpendReport.assemble(query: query, buckets: coarse + fine, lowMillis: low, highMillis: high,
                                           usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
-        if report.unpriced.records > 0, let causesPlan = Self.dayTierPlan(query, low: low, high: high, causes: true) {
-            var net: [[String]: (records: Int64, requests: Int64)] = [:]
-            for bucket in try planBuckets(query, plan: causesPlan, causes: true, usedAggregates: usedAggregates) {
-                let key = [bucket.textKeys.last.flatMap { $0 } ?? "", bucket.modelKey]
-                net[key, default: (0, 0)].records += bucket.sums.unpricedRecords
-                net[key, default: (0, 0)].requests += bucket.sums.unpricedRequests
+        if report.unpriced.records > 0 {
+            var withCause = coarse
+            if fineHasCause {
+                withCause += fine
+            } else {
+                withCause += ReportPlan.credited(try readTier(query, tier: .records, ranges: plan.fine, keys: [], cause: true, onlyUnpriced: true,
+                                                              usedAggregates: usedAggregates), ranges: plan.fine)
             }
-            report.unpriced.causes = UnpricedCauseCount.group(net.filter { $0.value.records > 0 }.map {
-                (reason: $0.key[0], model: $0.key[1], records: Int($0.value.records), requests: Int($0.value.requests))
-            })
+            report.unpriced.causes = UnpricedCauseCount.netted(withCause)
         }
         return report
     }
 
-    private func planBuckets(_ query: ReportQuery, plan: ReportPlan, causes: Bool, usedAggregates: [String]) throws -> [SpendBucket] {
-        var buckets: [SpendBucket] = []
-        for (tier, ranges) in [(ReportTier.day, plan.coarse), (plan.fineTier, plan.fine)] where !ranges.isEmpty {
-            let rows = try readTier(query, tier: tier, ranges: ranges, keys: causes ? [] : query.textDimensions, causes: causes,
-                                    usedAggregates: usedAggregates)
-            buckets += ReportPlan.credited(rows, ranges: ranges)
-        }
-        return buckets
-    }
-
     /// One grouped read of `tier` over `ranges`: per range, model and text key, the rollup sums.
-    private func readTier(_ query: ReportQuery, tier: ReportTier, ranges: [ReportPlan.Range], keys: [GroupDimension], causes: Bool,
-                          usedAggregates: [String]) throws -> [(range: Int, bucket: SpendBucket)] {
+    private func readTier(_ query: ReportQuery, tier: ReportTier, ranges: [ReportPlan.Range], keys: [GroupDimension], cause: Bool,
+                          onlyUnpriced: Bool = false, usedAggregates: [String]) throws -> [(range: Int, bucket: SpendBucket)] {
+        if ranges.isEmpty { return [] }
         let table: String, time: String, model: String, resolved: String
         let sums: [String]
         switch tier {
@@ -77,7 +69,7 @@ extension TeamLedger {
             default: return "NULL::text" // not planned: dayTierPlan admits only the keys above
             }
         }
-        if causes {
+        if cause {
             texts.append(tier == .day ? "u.unpriced_reason" : "CASE WHEN u.cost_pusd IS NULL THEN coalesce(u.unpriced_reason, '') ELSE '' END")
         }
         var sql = SQLBuilder()
@@ -93,7 +85,7 @@ extension TeamLedger {
             let names = query.projects.map { sql.bind($0) }.joined(separator: ", ")
             conditions.append(tier == .day ? "NOT u.no_project AND u.project IN (\(names))" : "u.project IN (\(names))")
         }
-        if causes { conditions.append(tier == .records ? "u.cost_pusd IS NULL" : "u.unpriced_records <> 0") }
+        if onlyUnpriced { conditions.append(tier == .records ? "u.cost_pusd IS NULL" : "u.unpriced_records <> 0") }
         if tier != .records { conditions.append("u.records <> 0") }
         let unit = tier.unitMillis
         let values = ranges.enumerated().map { "(\($0.offset), \($0.element.from / unit)::bigint, \($0.element.to / unit)::bigint)" }

@@ -11,53 +11,42 @@ extension SpendReportBuilder {
     static let dayTierKeys: [GroupDimension] = [.provider, .effort, .project, .source]
 
     /// The plan for this query on this ledger, or nil when the day tier cannot answer it exactly.
-    func dayTierPlan(low: Int64, high: Int64, causes: Bool = false) -> ReportPlan? {
-        var query = self.query
-        // The causes pass has no calendar keys: only the period's ends cut days.
-        if causes { query.groupBy = query.groupBy.filter { !$0.isTime } }
-        return query.dayTierPlan(lowMillis: low, highMillis: high, dayKeys: Self.dayTierKeys,
-                          hourAnswers: query.rollupAnswers(lowMillis: low, wholeHourOffsets: true) && query.projects.isEmpty,
-                          causes: causes)
+    func dayTierPlan(low: Int64, high: Int64) -> ReportPlan? {
+        query.dayTierPlan(lowMillis: low, highMillis: high, dayKeys: Self.dayTierKeys,
+                          hourAnswers: query.rollupAnswers(lowMillis: low, wholeHourOffsets: true) && query.projects.isEmpty)
     }
 
-    /// The report from the day tier and the pieces the plan moves.
+    /// The report from the day tier and the pieces the plan moves. The unpriced cause is read as one
+    /// more key in the same reads (it splits only unpriced rows), so the causes line costs no second
+    /// pass over the day tier; moved pieces read from the hourly rollup (which lacks the cause) get a
+    /// second, small read of their unpriced records when the report has any.
     func buildFromPlan(_ db: Database, plan: ReportPlan, low: Int64, high: Int64, usedAggregates: [String],
                        skippedAggregates: [String]) throws -> SpendReport {
-        let buckets = try planBuckets(db, plan: plan, keys: query.textDimensions, usedAggregates: usedAggregates)
-        var report = SpendReport.assemble(query: query, buckets: buckets, lowMillis: low, highMillis: high,
+        let keys = query.textDimensions
+        let coarse = ReportPlan.credited(try readTier(db, tier: .day, ranges: plan.coarse, keys: keys, cause: true, usedAggregates: usedAggregates),
+                                         ranges: plan.coarse)
+        let fineHasCause = plan.fineTier == .records
+        let fine = ReportPlan.credited(try readTier(db, tier: plan.fineTier, ranges: plan.fine, keys: keys, cause: fineHasCause,
+                                                    usedAggregates: usedAggregates), ranges: plan.fine)
+        var report = SpendReport.assemble(query: query, buckets: coarse + fine, lowMillis: low, highMillis: high,
                                           usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
-        if report.unpriced.records > 0, let causesPlan = dayTierPlan(low: low, high: high, causes: true) {
-            // The causes by reason and model: the same plan with the cause as the only text key.
-            var net: [PairKey: (records: Int64, requests: Int64)] = [:]
-            for bucket in try planBuckets(db, plan: causesPlan, keys: [], causes: true, usedAggregates: usedAggregates) {
-                let key = PairKey(reason: bucket.textKeys[0] ?? "", model: bucket.modelKey)
-                net[key, default: (0, 0)].records += bucket.sums.unpricedRecords
-                net[key, default: (0, 0)].requests += bucket.sums.unpricedRequests
+        if report.unpriced.records > 0 {
+            var withCause = coarse
+            if fineHasCause {
+                withCause += fine
+            } else {
+                withCause += ReportPlan.credited(try readTier(db, tier: .records, ranges: plan.fine, keys: [], cause: true, onlyUnpriced: true,
+                                                              usedAggregates: usedAggregates), ranges: plan.fine)
             }
-            report.unpriced.causes = UnpricedCauseCount.group(net.filter { $0.value.records > 0 }.map {
-                (reason: $0.key.reason, model: $0.key.model, records: Int($0.value.records), requests: Int($0.value.requests))
-            })
+            report.unpriced.causes = UnpricedCauseCount.netted(withCause)
         }
         return report
     }
 
-    private struct PairKey: Hashable { var reason: String, model: String }
-
-    /// Every credited bucket of the plan: its day-tier ranges and its moved pieces. `causes` adds the
-    /// unpriced cause as the last text key.
-    private func planBuckets(_ db: Database, plan: ReportPlan, keys: [GroupDimension], causes: Bool = false,
-                             usedAggregates: [String]) throws -> [SpendBucket] {
-        var buckets: [SpendBucket] = []
-        for (tier, ranges) in [(ReportTier.day, plan.coarse), (plan.fineTier, plan.fine)] where !ranges.isEmpty {
-            let rows = try readTier(db, tier: tier, ranges: ranges, keys: keys, causes: causes, usedAggregates: usedAggregates)
-            buckets += ReportPlan.credited(rows, ranges: ranges)
-        }
-        return buckets
-    }
-
     /// One grouped read of `tier` over `ranges`: per range, model and text key, the rollup sums.
-    private func readTier(_ db: Database, tier: ReportTier, ranges: [ReportPlan.Range], keys: [GroupDimension], causes: Bool,
-                          usedAggregates: [String]) throws -> [(range: Int, bucket: SpendBucket)] {
+    private func readTier(_ db: Database, tier: ReportTier, ranges: [ReportPlan.Range], keys: [GroupDimension], cause: Bool,
+                          onlyUnpriced: Bool = false, usedAggregates: [String]) throws -> [(range: Int, bucket: SpendBucket)] {
+        if ranges.isEmpty { return [] }
         let table: String, time: String, model: String, resolved: String
         var texts: [String] = []
         var sums: [String]
@@ -82,7 +71,7 @@ extension SpendReportBuilder {
             default: texts.append("NULL") // not planned: dayTierPlan admits only the keys above
             }
         }
-        if causes {
+        if cause {
             texts.append(tier == .day ? "u.unpriced_reason" : LedgerSchema.dayRollupKeys.first { $0.column == "unpriced_reason" }!.value("u"))
         }
         var conditions: [String] = []
@@ -97,7 +86,7 @@ extension SpendReportBuilder {
                                            : "u.project IN (\(Self.placeholders(query.projects.count)))")
             arguments += query.projects
         }
-        if causes { conditions.append(tier == .records ? "u.cost_pusd IS NULL" : "u.unpriced_records <> 0") }
+        if onlyUnpriced { conditions.append(tier == .records ? "u.cost_pusd IS NULL" : "u.unpriced_records <> 0") }
         if tier != .records { conditions.append("u.records <> 0") }
         let unit = tier.unitMillis
         let values = ranges.enumerated().map { "(\($0.offset), \($0.element.from / unit), \($0.element.to / unit))" }.joined(separator: ", ")

@@ -1,4 +1,5 @@
 import Foundation
+import TokenLedgerPricing
 
 /// Where a report's sums are read from, coarsest first. Both ledger engines keep the same tiers.
 package enum ReportTier: String, Sendable {
@@ -73,10 +74,8 @@ extension ReportQuery {
     ///
     /// `low`/`high` bound the records' instants (`high` exclusive) when the period is open.
     /// `hourAnswers` says whether the hourly rollup holds every key and filter (then hour-aligned
-    /// moved pieces are read from it). `causes` plans the unpriced-causes pass (keys: cause and model,
-    /// moved pieces always from the records, which hold the cause).
-    package func dayTierPlan(lowMillis low: Int64, highMillis high: Int64, dayKeys: [GroupDimension], hourAnswers: Bool,
-                             causes: Bool = false) -> ReportPlan? {
+    /// moved pieces are read from it).
+    package func dayTierPlan(lowMillis low: Int64, highMillis high: Int64, dayKeys: [GroupDimension], hourAnswers: Bool) -> ReportPlan? {
         let day = LocalCalendar.dayMillis
         guard low >= 0, !groupBy.contains(.hour), models.isEmpty, branches.isEmpty, tags.isEmpty,
               textDimensions.allSatisfy(dayKeys.contains) else { return nil }
@@ -165,8 +164,29 @@ extension ReportQuery {
         }
         plan.fine = fineRanges
         let hour = ReportTier.hour.unitMillis
-        plan.fineTier = !causes && hourAnswers && fineRanges.allSatisfy({ $0.from % hour == 0 && $0.to % hour == 0 }) ? .hour : .records
+        plan.fineTier = hourAnswers && fineRanges.allSatisfy({ $0.from % hour == 0 && $0.to % hour == 0 }) ? .hour : .records
         return plan
+    }
+}
+
+extension UnpricedCauseCount {
+    /// The unpriced-causes line from credited buckets whose last text key is the cause: net unpriced
+    /// records and requests per cause and model (moved pieces arrive negative too).
+    package static func netted(_ buckets: [SpendBucket]) -> [UnpricedCauseCount] {
+        var net: [CauseKey: (records: Int64, requests: Int64)] = [:]
+        for bucket in buckets where bucket.sums.unpricedRecords != 0 {
+            let key = CauseKey(reason: (bucket.textKeys.last ?? nil) ?? "", model: bucket.modelKey)
+            net[key, default: (0, 0)].records += bucket.sums.unpricedRecords
+            net[key, default: (0, 0)].requests += bucket.sums.unpricedRequests
+        }
+        return group(net.filter { $0.value.records > 0 }.map {
+            (reason: $0.key.reason, model: $0.key.model, records: Int($0.value.records), requests: Int($0.value.requests))
+        })
+    }
+
+    private struct CauseKey: Hashable {
+        var reason: String
+        var model: String
     }
 }
 
