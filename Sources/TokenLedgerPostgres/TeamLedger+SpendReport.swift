@@ -8,7 +8,8 @@ extension TeamLedger {
     /// Builds a spend report from the team ledger with the same numbers, labels and row order as the
     /// SQLite ledger's `spendReport(for:)` for the same records.
     ///
-    /// PostgreSQL sums on its side — from `report_rollup` when the query allows (the same conditions as
+    /// PostgreSQL sums on its side — from `report_rollup_day` when the planner can (`ReportPlan`, as on
+    /// SQLite), else from `report_rollup` when the query allows (the same conditions as
     /// the SQLite rollup; `--by machine` included), else with a GROUP BY over `usage_record` per time
     /// bucket (an hour, a minute or an instant, whatever keeps every bucket inside one local day) — and
     /// `SpendReport.assemble` maps buckets to local days, weeks and months in the query's zone.

@@ -6,9 +6,11 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// Builds a spend report: one indexed range scan of `usage_record`, grouped in memory.
+    /// Builds a spend report from the coarsest tier that answers it exactly (`ReportPlan`: the day
+    /// tier with moved pieces, else the hourly rollup), else one indexed range scan of `usage_record`,
+    /// grouped in memory.
     ///
-    /// Cost: O(records in the period), one pass, a hash table of groups; no sort of the records.
+    /// Cost of the scan: O(records in the period), one pass, a hash table of groups; no sort of the records.
     /// SQLite's own GROUP BY sorts every row (and cannot bucket by an IANA zone), so the scan steps the
     /// statement directly, maps `ts` to its local day through precomputed UTC-offset segments (correct
     /// across DST), interns text columns without building Strings, and sums money in Int128.
