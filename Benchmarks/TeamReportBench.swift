@@ -19,6 +19,8 @@ struct TeamReportBench: ParsableCommand {
     @Option(help: "Timed runs per report.") var runs = 5
     @Flag(help: "Reuse the ledger kept at --keep and the records already pushed.") var reuse = false
     @Option(name: .customLong("postgres"), help: "A PostgreSQL database (default: $TOKENLEDGER_BENCH_POSTGRES).") var postgresURL: String?
+    @Flag(help: "End with the reports as one Markdown table (scripts/paste-figures team-report).") var markdown = false
+    @Option(help: "The PostgreSQL server's postmaster process id, to count the server's CPU time per report.") var serverPID: Int32?
 
     func run() throws {
         guard let url = postgresURL ?? ProcessInfo.processInfo.environment["TOKENLEDGER_BENCH_POSTGRES"] else { throw TeamReportBenchError.noServer }
@@ -49,26 +51,52 @@ struct TeamReportBench: ParsableCommand {
         let queries: [(String, ReportQuery)] = [
             ("month 2026-10 by model,effort,day", ReportQuery(groupBy: [.model, .effort, .day], period: month, timeZone: zone)),
             ("year by month", ReportQuery(groupBy: [.month], period: year, timeZone: zone)),
-            ("month 2026-10 by project,model (record scan)", ReportQuery(groupBy: [.project, .model], period: month, timeZone: zone)),
-            ("year by month,project (record scan)", ReportQuery(groupBy: [.month, .project], period: year, timeZone: zone)),
+            ("month 2026-10 by project,model", ReportQuery(groupBy: [.project, .model], period: month, timeZone: zone)),
+            ("year by month,project", ReportQuery(groupBy: [.month, .project], period: year, timeZone: zone)),
         ]
         let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        var table: [String] = []
         for (label, query) in queries {
             var sqliteTimes: [Duration] = [], postgresTimes: [Duration] = []
+            // CPU milliseconds per run: this process's for SQLite; this process's plus the server's for PostgreSQL
+            // (on a shared machine the wall time includes waiting for a core; the CPU time does not).
+            var sqliteCPU: [Double] = [], postgresCPU: [Double] = []
             var sqliteText = "", postgresText = ""
+            var counted = 0
             // Interleaved, so both engines see the same machine load.
             for _ in 0..<runs {
-                sqliteTimes.append(try clock.measure { sqliteText = try local.spendReport(for: query).renderTable() })
+                var cpu = ImportBenchData.cpuSeconds()
+                sqliteTimes.append(try clock.measure {
+                    let report = try local.spendReport(for: query)
+                    counted = report.totals.records
+                    sqliteText = report.renderTable()
+                })
+                sqliteCPU.append((ImportBenchData.cpuSeconds() - cpu) * 1000)
+                cpu = ImportBenchData.cpuSeconds()
+                let server = serverPID.map(TeamImportBench.serverCPUSeconds)
                 postgresTimes.append(try clock.measure {
                     let report = try team.spendReport(for: query)
                     postgresText = report.renderTable()
                 })
+                postgresCPU.append((ImportBenchData.cpuSeconds() - cpu + (server.map { serverPID.map(TeamImportBench.serverCPUSeconds)! - $0 } ?? 0)) * 1000)
             }
             sqliteTimes.sort()
             postgresTimes.sort()
+            sqliteCPU.sort()
+            postgresCPU.sort()
             print(String(format: "%@: SQLite best %.0f ms, median %.0f ms; PostgreSQL best %.0f ms, median %.0f ms; PostgreSQL/SQLite (median) %.2f×%@",
                          label, ms(sqliteTimes[0]), ms(sqliteTimes[runs / 2]), ms(postgresTimes[0]), ms(postgresTimes[runs / 2]),
                          ms(postgresTimes[runs / 2]) / max(ms(sqliteTimes[runs / 2]), 0.001), sqliteText == postgresText ? "" : " — OUTPUTS DIFFER"))
+            print(String(format: "  CPU (median): SQLite %.0f ms; PostgreSQL %.0f ms (tokenledger%@)", sqliteCPU[runs / 2], postgresCPU[runs / 2],
+                         serverPID == nil ? " only; --server-pid adds the server's" : " + server"))
+            table.append(String(format: "| %@ (%@ records) | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |", label, thousands(counted),
+                                ms(sqliteTimes[0]), ms(sqliteTimes[runs / 2]), sqliteCPU[runs / 2],
+                                ms(postgresTimes[0]), ms(postgresTimes[runs / 2]), postgresCPU[runs / 2]))
+        }
+        if markdown {
+            print("\n| report (Europe/Berlin, \(runs) runs each) | SQLite best | SQLite median | SQLite CPU (median) | PostgreSQL best | PostgreSQL median | PostgreSQL CPU, tokenledger + server (median) |")
+            print("|---|---|---|---|---|---|---|")
+            for row in table { print(row) }
         }
     }
 }

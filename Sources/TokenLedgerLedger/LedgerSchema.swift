@@ -208,6 +208,10 @@ enum LedgerSchema {
             try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN repository TEXT")
             try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN branch TEXT")
         }
+        migrator.registerMigration("v7-report-rollup-day") { db in
+            // The report rollup's day tier (LedgerSchema+DayRollup): UTC days × the keys finance reports group by.
+            try LedgerSchema.createDayRollup(db)
+        }
         return migrator
     }
 

@@ -2,7 +2,9 @@ import GRDB
 import TokenLedgerCore
 
 /// The report rollup contribution of one batch of newly inserted rows, summed in memory and written
-/// with one upsert per (hour, provider, model key, resolved, effort, kind) at the end of the batch.
+/// with one upsert per (hour, provider, model key, resolved, effort, kind) and one per day-tier key
+/// (`LedgerSchema+DayRollup`) at the end of the batch: the whole of the rollup upkeep on the bulk
+/// write path (`Ledger.insert` calls `write(to:)` once per batch).
 /// Cost per row: a scan of the batch's keys so far while there are at most `scannedKeys` (a batch
 /// of log lines spans a few hours and models, and a key comparison usually stops at the hour), else
 /// one dictionary lookup; hashing the key's three strings for every row was 8 % of the import
@@ -18,16 +20,77 @@ struct RollupAccumulator {
         var isAggregate: Bool
     }
 
-    /// The distinct keys in the order first seen, and their sums (`LedgerSchema.rollupSums` order).
-    private var keys: [Key] = []
-    private var totals: [[Int64]] = []
+    /// The primary key of a `report_rollup_day` row (`LedgerSchema.dayRollupKeys`), less what the
+    /// hourly key already says: the day and the keys only the day tier holds.
+    struct DayKey: Hashable {
+        var day: Int64
+        var hourKey: Key
+        var project: String?
+        var source: String
+        var unpricedReason: String
+    }
+
+    private var hours = TierSums<Key>()
+    private var days = TierSums<DayKey>()
+
+    /// Adds one stored row's contribution to both tiers, exactly as their insert triggers would
+    /// (`LedgerSchema.rollupKeys`, `dayRollupKeys` and `rollupSums`).
+    mutating func add(_ row: StoredUsage) throws {
+        let r = row.entry.record
+        let t = r.tokens
+        let modelID = row.cost.resolvedModel
+        let key = Key(hour: row.timestampMilliseconds / 3_600_000, provider: r.provider, modelKey: modelID ?? r.model,
+                      resolved: modelID != nil, effort: r.effort.rawValue, isAggregate: r.isAggregate)
+        let values = RollupRowValues(
+            requestCount: Int64(r.requestCount), input: Int64(t.input), cacheRead: Int64(t.cacheRead),
+            cacheWrite5m: Int64(t.cacheWrite5m), cacheWrite1h: Int64(t.cacheWrite1h), output: Int64(t.output),
+            reasoning: Int64(t.reasoning), cost: row.costPicodollars, reported: row.reportedPicodollars)
+        let reason = row.costPicodollars == nil ? StoredUsage.unpricedReason(row.cost.status, picodollars: nil) ?? "" : ""
+        let dayKey = DayKey(day: row.timestampMilliseconds / 86_400_000, hourKey: key, project: r.project, source: r.source,
+                            unpricedReason: reason)
+        // SQLite's SUM() fails the same way on an integer overflow.
+        let hoursFit = hours.add(values, at: key)
+        let daysFit = days.add(values, at: dayKey)
+        if !hoursFit || !daysFit {
+            throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow")
+        }
+    }
+
+    /// Upserts every accumulated rollup row of both tiers (nothing when no row was added).
+    func write(to db: Database) throws {
+        if hours.keys.isEmpty { return }
+        let statement = try db.cachedStatement(sql: LedgerSchema.rollupAddSQL)
+        for (key, totals) in zip(hours.keys, hours.totals) {
+            var arguments: StatementArguments = [key.hour, key.provider, key.modelKey, key.resolved ? 1 : 0,
+                                                 key.effort, key.isAggregate ? 1 : 0]
+            arguments += StatementArguments(totals)
+            try statement.execute(arguments: arguments)
+        }
+        let dayStatement = try db.cachedStatement(sql: LedgerSchema.dayRollupAddSQL)
+        for (key, totals) in zip(days.keys, days.totals) {
+            let k = key.hourKey
+            var arguments: StatementArguments = [key.day, k.provider, k.modelKey, k.resolved ? 1 : 0, k.effort, k.isAggregate ? 1 : 0,
+                                                 key.project ?? "", key.project == nil ? 1 : 0, key.source, key.unpricedReason]
+            arguments += StatementArguments(totals)
+            try dayStatement.execute(arguments: arguments)
+        }
+    }
+}
+
+/// One tier's sums for a batch: the distinct keys in the order first seen and their sums
+/// (`LedgerSchema.rollupSums` order). Cost per row: a scan of the batch's keys so far while there are
+/// at most `scannedKeys` (consecutive rows tend to share a key, and a comparison usually stops at the
+/// hour or day), else one dictionary lookup.
+private struct TierSums<K: Hashable> {
+    private(set) var keys: [K] = []
+    private(set) var totals: [[Int64]] = []
     /// Where each key is in `keys`, built once there are more than `scannedKeys`.
-    private var positions: [Key: Int] = [:]
-    private static let scannedKeys = 16
+    private var positions: [K: Int] = [:]
+    private static var scannedKeys: Int { 16 }
     private let columns = LedgerSchema.rollupSums
 
     /// The position of `key` in `keys`, adding it with zero sums when new.
-    private mutating func position(of key: Key) -> Int {
+    private mutating func position(of key: K) -> Int {
         if keys.count <= Self.scannedKeys {
             // Newest first: consecutive rows tend to share a key.
             for i in keys.indices.reversed() where keys[i] == key { return i }
@@ -46,18 +109,8 @@ struct RollupAccumulator {
         return keys.count - 1
     }
 
-    /// Adds one stored row's contribution, exactly as the insert trigger would
-    /// (`LedgerSchema.rollupKeys` and `rollupSums`).
-    mutating func add(_ row: StoredUsage) throws {
-        let r = row.entry.record
-        let t = r.tokens
-        let modelID = row.cost.resolvedModel
-        let key = Key(hour: row.timestampMilliseconds / 3_600_000, provider: r.provider, modelKey: modelID ?? r.model,
-                      resolved: modelID != nil, effort: r.effort.rawValue, isAggregate: r.isAggregate)
-        let values = RollupRowValues(
-            requestCount: Int64(r.requestCount), input: Int64(t.input), cacheRead: Int64(t.cacheRead),
-            cacheWrite5m: Int64(t.cacheWrite5m), cacheWrite1h: Int64(t.cacheWrite1h), output: Int64(t.output),
-            reasoning: Int64(t.reasoning), cost: row.costPicodollars, reported: row.reportedPicodollars)
+    /// Adds one row's values at `key`; false when a sum overflowed.
+    mutating func add(_ values: RollupRowValues, at key: K) -> Bool {
         var overflow = false
         let columns = self.columns
         let at = position(of: key)
@@ -68,19 +121,6 @@ struct RollupAccumulator {
                 overflow = overflow || over
             }
         }
-        // SQLite's SUM() fails the same way on an integer overflow.
-        if overflow { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow") }
-    }
-
-    /// Upserts every accumulated rollup row (nothing when no row was added).
-    func write(to db: Database) throws {
-        guard !keys.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: LedgerSchema.rollupAddSQL)
-        for (key, totals) in zip(keys, totals) {
-            var arguments: StatementArguments = [key.hour, key.provider, key.modelKey, key.resolved ? 1 : 0,
-                                                 key.effort, key.isAggregate ? 1 : 0]
-            arguments += StatementArguments(totals)
-            try statement.execute(arguments: arguments)
-        }
+        return !overflow
     }
 }

@@ -8,7 +8,8 @@ extension TeamLedger {
     /// Builds a spend report from the team ledger with the same numbers, labels and row order as the
     /// SQLite ledger's `spendReport(for:)` for the same records.
     ///
-    /// PostgreSQL sums on its side — from `report_rollup` when the query allows (the same conditions as
+    /// PostgreSQL sums on its side — from `report_rollup_day` when the planner can (`ReportPlan`, as on
+    /// SQLite), else from `report_rollup` when the query allows (the same conditions as
     /// the SQLite rollup; `--by machine` included), else with a GROUP BY over `usage_record` per time
     /// bucket (an hour, a minute or an instant, whatever keeps every bucket inside one local day) — and
     /// `SpendReport.assemble` maps buckets to local days, weeks and months in the query's zone.
@@ -17,7 +18,13 @@ extension TeamLedger {
         try run { try self.buildSpendReport(query) }
     }
 
-    private func buildSpendReport(_ query: ReportQuery) throws -> SpendReport {
+    /// The report without the day tier (the hourly rollup or the record scan): what tests compare the
+    /// day tier's answer with.
+    package func spendReportWithoutDayTier(for query: ReportQuery) throws(TeamLedgerError) -> SpendReport {
+        try run { try self.buildSpendReport(query, allowDayTier: false) }
+    }
+
+    private func buildSpendReport(_ query: ReportQuery, allowDayTier: Bool = true) throws -> SpendReport {
         let (since, until) = query.periodMillis
         // $1 (since) and $2 (until), for the bounds that are present, as `aggregateProvidersSQL` binds them.
         let rangeBinds: [Int64] = [since, until].compactMap { $0 }
@@ -37,6 +44,9 @@ extension TeamLedger {
             high = try until ?? bounds.int64(0, 1).map { $0 + 1 } ?? 0
         }
 
+        if allowDayTier, let plan = Self.dayTierPlan(query, low: low, high: high) {
+            return try buildFromPlan(query, plan: plan, low: low, high: high, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        }
         var sql = SQLBuilder()
         let useRollup = query.rollupAnswers(lowMillis: low, highMillis: high)
         let table = useRollup ? "report_rollup" : "usage_record"

@@ -23,6 +23,8 @@ enum TeamLedgerSchema {
         Migration(identifier: "v3-unit-quantities", statements: [
             "ALTER TABLE usage_record ADD COLUMN audio_seconds BIGINT NOT NULL DEFAULT 0, ADD COLUMN characters BIGINT NOT NULL DEFAULT 0",
         ]),
+        // The report rollup's day tier (TeamLedgerSchema+DayRollup): UTC days × the keys finance reports group by.
+        Migration(identifier: "v5-report-rollup-day", statements: v5),
         // New migrations go below, each with a new name. Never edit one above.
     ]
 

@@ -6,9 +6,11 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// Builds a spend report: one indexed range scan of `usage_record`, grouped in memory.
+    /// Builds a spend report from the coarsest tier that answers it exactly (`ReportPlan`: the day
+    /// tier with moved pieces, else the hourly rollup), else one indexed range scan of `usage_record`,
+    /// grouped in memory.
     ///
-    /// Cost: O(records in the period), one pass, a hash table of groups; no sort of the records.
+    /// Cost of the scan: O(records in the period), one pass, a hash table of groups; no sort of the records.
     /// SQLite's own GROUP BY sorts every row (and cannot bucket by an IANA zone), so the scan steps the
     /// statement directly, maps `ts` to its local day through precomputed UTC-offset segments (correct
     /// across DST), interns text columns without building Strings, and sums money in Int128.
@@ -52,6 +54,8 @@ struct SpendReportBuilder {
     let query: ReportQuery
     /// Tests turn this off to check the rollup against the record scan.
     var allowRollup = true
+    /// Tests turn this off to check the day tier against the hourly rollup and the record scan.
+    var allowDayTier = true
 
     /// How one `--by` key is read from a result row.
     private enum KeyReader {
@@ -97,7 +101,7 @@ struct SpendReportBuilder {
         // A local ledger is one machine's records and does not know its name.
         if query.groupBy.contains(.machine) { throw ReportError.machineNeedsTeamLedger }
         var report = try buildTotals(db)
-        if report.unpriced.records > 0 { report.unpriced.causes = try unpricedCauses(db, usedAggregates: report.aggregateProviders) }
+        if report.unpriced.records > 0 && report.unpriced.causes.isEmpty { report.unpriced.causes = try unpricedCauses(db, usedAggregates: report.aggregateProviders) }
         return report
     }
 
@@ -175,6 +179,9 @@ struct SpendReportBuilder {
         var unpricedModels = Set<Int64>()
         let reconcile = query.reconcile
 
+        if allowRollup && allowDayTier, let plan = dayTierPlan(low: low, high: high), try db.tableExists("report_rollup_day") {
+            return try buildFromPlan(db, plan: plan, low: low, high: high, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        }
         if allowRollup && useRollup(segments: segments, low: low), try db.tableExists("report_rollup") {
             return try buildFromRollup(db, segments: segments, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
         }
@@ -331,7 +338,7 @@ struct SpendReportBuilder {
     /// Which rows count under `--aggregates`: per-request rows, export buckets, or per-request rows plus
     /// the buckets of providers that have no per-request rows in the period (`usedAggregates`).
     /// Shared by the record scan and the rollup scan, which both have `is_aggregate` and `provider`.
-    private func appendAggregateCondition(usedAggregates: [String], to conditions: inout [String],
+    func appendAggregateCondition(usedAggregates: [String], to conditions: inout [String],
                                           _ arguments: inout [any DatabaseValueConvertible]) {
         switch query.aggregates {
         case .only:

@@ -120,7 +120,8 @@ extension SpendReport {
         let segments = OffsetSegments(zone: query.timeZone, fromMillis: lowMillis, toMillis: highMillis)
         var hint = 0
         var groups: [BucketGroupKey: SpendSums] = [:]
-        var unpricedModels = Set<String>()
+        // Net unpriced records per model: a plan's moved pieces arrive as negative buckets too.
+        var unpricedByModel: [String: Int64] = [:]
         var totals = SpendSums()
         for bucket in buckets {
             var labels: [String?] = []
@@ -147,16 +148,17 @@ extension SpendReport {
             }
             groups[BucketGroupKey(labels: labels, resolved: resolved), default: SpendSums()].add(bucket.sums)
             totals.add(bucket.sums)
-            if bucket.sums.unpricedRecords > 0 { unpricedModels.insert(bucket.modelKey) }
+            if bucket.sums.unpricedRecords != 0 { unpricedByModel[bucket.modelKey, default: 0] += bucket.sums.unpricedRecords }
         }
-        let rows = groups.map { key, sums in
+        // A group whose records were all moved to other buckets nets to zero records: no row, as in a scan.
+        let rows = groups.filter { $0.value.records != 0 }.map { key, sums in
             SpendRow(keys: key.labels, modelResolved: key.resolved, usage: sums.totals(reconcile: query.reconcile))
         }
         var unpriced = UnpricedSummary()
         unpriced.records = Int(totals.unpricedRecords)
         unpriced.requests = Int(totals.unpricedRequests)
         unpriced.tokens = Int(totals.unpricedTokens)
-        unpriced.models = unpricedModels.sorted()
+        unpriced.models = unpricedByModel.filter { $0.value > 0 }.keys.sorted()
         return SpendReport(
             groupBy: query.groupBy, period: query.period, timeZone: query.timeZone,
             rows: SpendReport.sorted(rows, by: query.groupBy), totals: totals.totals(reconcile: query.reconcile),
