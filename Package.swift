@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "TokenLedgerPricingTests", dependencies: ["TokenLedgerPricing"]),
         .testTarget(name: "TokenLedgerLedgerTests", dependencies: ["TokenLedgerLedger"]),
         .testTarget(name: "TokenLedgerImportersTests", dependencies: ["TokenLedgerImporters"]),
-        .testTarget(name: "TokenLedgerReportsTests", dependencies: ["TokenLedgerReports"]),
+        .testTarget(name: "TokenLedgerReportsTests", dependencies: ["TokenLedgerReports", "TokenLedgerImporters"]),
         .testTarget(name: "TokenLedgerBudgetsTests", dependencies: ["TokenLedgerBudgets"]),
         .testTarget(name: "TokenLedgerEstimatorTests", dependencies: ["TokenLedgerEstimator"]),
         // Against the PostgreSQL server in $TOKENLEDGER_TEST_POSTGRES (.ci/run starts one); skipped with a

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TokenLedgerCore
 @testable import TokenLedgerLedger
+import TokenLedgerImporters
 import TokenLedgerPricing
 @testable import TokenLedgerReports
 
