@@ -90,11 +90,15 @@ public final class Ledger: Sendable {
                 let pool = try DatabasePool(path: url.path, configuration: config)
                 // Never add ledger tables to someone else's database: a file with tables but no
                 // ledger migration is refused.
-                let foreign = try pool.read { db in
-                    try LedgerSchema.migrator.appliedIdentifiers(db).isEmpty
-                        && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('grdb_migrations') AND name NOT LIKE 'sqlite_%'") ?? 0) > 0
+                let (foreign, newer) = try pool.read { db in
+                    (try LedgerSchema.migrator.appliedIdentifiers(db).isEmpty
+                        && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('grdb_migrations') AND name NOT LIKE 'sqlite_%'") ?? 0) > 0,
+                     try Ledger.unknownMigration(db))
                 }
                 if foreign { throw LedgerError.notALedger(path: url.path) }
+                // A ledger a newer version migrated (a report tier this build does not keep up): writing it
+                // here would leave that newer part stale, so it is refused, as the team ledger does.
+                if let newer { throw LedgerError.newerSchema(path: url.path, migration: newer) }
                 return try Ledger(pool)
             } catch let error as DatabaseError {
                 if (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100 {
@@ -148,12 +152,22 @@ public final class Ledger: Sendable {
 
     /// A read-only ledger after checking that `database` is a TokenLedger ledger with every migration applied.
     private static func checkedReadOnly(_ database: any DatabaseWriter, path: String) throws -> Ledger {
-        let (applied, pending) = try database.read { db in
-            (try LedgerSchema.migrator.appliedIdentifiers(db), try !LedgerSchema.migrator.hasCompletedMigrations(db))
+        let (applied, pending, newer) = try database.read { db in
+            (try LedgerSchema.migrator.appliedIdentifiers(db), try !LedgerSchema.migrator.hasCompletedMigrations(db),
+             try Ledger.unknownMigration(db))
         }
         if applied.isEmpty { throw LedgerError.notALedger(path: path) }
+        if let newer { throw LedgerError.newerSchema(path: path, migration: newer) }
         if pending { throw LedgerError.outdated(path: path) }
         return Ledger(readOnly: database)
+    }
+
+    /// The first migration applied to the ledger that this build does not know (a newer TokenLedger
+    /// upgraded it), or nil. Cost: one read of the migrations table.
+    static func unknownMigration(_ db: Database) throws -> String? {
+        guard try db.tableExists("grdb_migrations") else { return nil }
+        let known = Set(LedgerSchema.migrator.migrations)
+        return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier").first { !known.contains($0) }
     }
 
     /// True when the ledger file or its folder cannot be written (SQLite cannot make its `-shm` file).
@@ -217,6 +231,7 @@ public enum LedgerError: UserFacingError, Equatable {
     case writeFailed(reason: String)
     case readOnly(path: String)
     case unmergedOnReadOnly(path: String)
+    case newerSchema(path: String, migration: String)
 
     public var message: String {
         switch self {
@@ -234,6 +249,8 @@ public enum LedgerError: UserFacingError, Equatable {
             return "the ledger \(path) cannot be written (its file or folder is read-only); make it writable, or pass --db with a ledger you can write."
         case .unmergedOnReadOnly(let path):
             return "the ledger \(path) cannot be read where it is: its -wal file holds writes not yet merged and its folder is read-only; make the folder writable and run 'tokenledger import' once (opening it to write merges them), or copy the ledger with its -wal file to a writable folder."
+        case .newerSchema(let path, let migration):
+            return "the ledger \(path) was upgraded by a newer TokenLedger (migration \(migration)); upgrade tokenledger on this machine, or pass --db with another ledger."
         case .writeFailed(let reason):
             return "could not write to the ledger (\(reason)); check free disk space and file permissions."
         }

@@ -88,6 +88,20 @@ struct LedgerInsertTests {
         #expect(tables == ["notes"])
     }
 
+    @Test("a ledger a newer TokenLedger migrated is refused for writing and reading, and left as it was")
+    func newerLedger() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("newer-\(UUID().uuidString).sqlite")
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: url.path + suffix) } }
+        _ = try Ledger.open(at: url)
+        try DatabaseQueue(path: url.path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+        }
+        #expect(throws: LedgerError.newerSchema(path: url.path, migration: "v99-from-the-future")) { try Ledger.open(at: url) }
+        #expect(throws: LedgerError.newerSchema(path: url.path, migration: "v99-from-the-future")) { try Ledger.openReadOnly(at: url) }
+        let applied = try DatabaseQueue(path: url.path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied.contains("v99-from-the-future") && applied.count == LedgerSchema.migrator.migrations.count + 1)
+    }
+
     @Test("opening a file that is not a database is a clear error")
     func notADatabase() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("notdb-\(UUID().uuidString).sqlite")
