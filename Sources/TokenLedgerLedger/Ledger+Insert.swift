@@ -136,25 +136,7 @@ extension Ledger {
 
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
         let statement = try db.cachedStatement(sql: Ledger.insertColumnsSQL + """
-            ON CONFLICT(dedup_hash) DO UPDATE SET
-                supersede_rank = excluded.supersede_rank, ts = excluded.ts, provider = excluded.provider,
-                model = excluded.model, model_id = excluded.model_id, effort = excluded.effort,
-                service_tier = excluded.service_tier, is_batch = excluded.is_batch, channel = excluded.channel,
-                input_tokens = excluded.input_tokens, cache_read_tokens = excluded.cache_read_tokens,
-                cache_write_5m_tokens = excluded.cache_write_5m_tokens, cache_write_1h_tokens = excluded.cache_write_1h_tokens,
-                output_tokens = excluded.output_tokens, reasoning_tokens = excluded.reasoning_tokens,
-                audio_input_tokens = excluded.audio_input_tokens, audio_output_tokens = excluded.audio_output_tokens,
-                image_input_tokens = excluded.image_input_tokens, image_output_tokens = excluded.image_output_tokens,
-                web_search_calls = excluded.web_search_calls, images_generated = excluded.images_generated,
-                request_count = excluded.request_count, is_aggregate = excluded.is_aggregate,
-                cost_pusd = excluded.cost_pusd, unpriced_reason = excluded.unpriced_reason,
-                price_period = excluded.price_period, price_layers = excluded.price_layers,
-                reported_cost_pusd = excluded.reported_cost_pusd, source = excluded.source,
-                source_file_id = excluded.source_file_id, source_line = excluded.source_line, project = excluded.project,
-                session_id = excluded.session_id, request_id = excluded.request_id,
-                api_key_hash = excluded.api_key_hash, tags = excluded.tags, imported_at = excluded.imported_at,
-                audio_seconds = excluded.audio_seconds, characters = excluded.characters,
-                repository = excluded.repository, branch = excluded.branch
+            ON CONFLICT(dedup_hash) DO UPDATE SET \(Ledger.replacedColumnsSQL)
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement

@@ -41,7 +41,23 @@ public final class Ledger: Sendable {
             return previous
         }
         defer { try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = \(previous)") } }
-        try LedgerSchema.migrator.migrate(writer)
+        // Two processes opening the same new ledger migrate it at the same time. GRDB reads the applied
+        // list once, then runs each migration in its own transaction, so one of them can run a migration
+        // the other has just applied ("table log_file already exists"); that transaction is rolled back
+        // whole (the migration's identifier is a primary key, so none can apply twice). Then the other
+        // process has made progress: read the list again and go on.
+        var attempts = 0
+        while true {
+            let before = try writer.read { db in try LedgerSchema.migrator.appliedIdentifiers(db) }
+            do {
+                try LedgerSchema.migrator.migrate(writer)
+                return
+            } catch {
+                let after = try writer.read { db in try LedgerSchema.migrator.appliedIdentifiers(db) }
+                guard after != before, attempts < 50 else { throw error }
+                attempts += 1
+            }
+        }
     }
 
     /// The page size of a new ledger file: 8 KiB instead of SQLite's 4 KiB. With twice the rows and

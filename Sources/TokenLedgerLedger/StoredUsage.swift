@@ -9,11 +9,23 @@ import TokenLedgerPricing
 /// end of this file) how a stored row is read back. A new column is added here, with its migration in
 /// `LedgerSchema.swift`.
 extension Ledger {
+    /// The `usage_record` columns an insert writes, in bind order (`StoredUsage.bind(to:slot:fileID:)`).
+    /// The insert, the bulk insert and the replacing upsert are all built from this list.
+    static let insertColumns: [String] = [
+        "dedup_key", "dedup_hash", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch", "channel",
+        "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
+        "reasoning_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens",
+        "web_search_calls", "images_generated", "request_count", "is_aggregate",
+        "cost_pusd", "unpriced_reason", "price_period", "price_layers", "reported_cost_pusd",
+        "source", "source_file_id", "source_line", "project", "session_id", "request_id", "api_key_hash", "tags", "imported_at",
+        "audio_seconds", "characters", "repository", "branch",
+    ]
+
     /// `INSERT INTO usage_record (43 columns) VALUES (43 ?)`, bound by `StoredUsage.bind(to:slot:fileID:)`.
     static let insertColumnsSQL = insertSQL(rows: 1)
 
     /// The number of `usage_record` columns an insert binds per row.
-    static let columnsPerRow: Int32 = 43
+    static let columnsPerRow = Int32(insertColumns.count)
 
     /// Rows per statement in the bulk insert of new keys (`insertRows`, pass 1).
     static let rowsPerStatement = 16
@@ -21,18 +33,13 @@ extension Ledger {
     /// `INSERT INTO usage_record (43 columns) VALUES (43 ?), … ` with `rows` rows of placeholders.
     static func insertSQL(rows: Int, orIgnore: Bool = false) -> String {
         let placeholders = "(" + [String](repeating: "?", count: Int(columnsPerRow)).joined(separator: ",") + ")"
-        return """
-            INSERT \(orIgnore ? "OR IGNORE " : "")INTO usage_record (
-                dedup_key, dedup_hash, supersede_rank, ts, provider, model, model_id, effort, service_tier, is_batch, channel,
-                input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
-                reasoning_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
-                web_search_calls, images_generated, request_count, is_aggregate,
-                cost_pusd, unpriced_reason, price_period, price_layers, reported_cost_pusd,
-                source, source_file_id, source_line, project, session_id, request_id, api_key_hash, tags, imported_at,
-                audio_seconds, characters, repository, branch
-            ) VALUES \([String](repeating: placeholders, count: rows).joined(separator: ", "))
-            """
+        return "INSERT \(orIgnore ? "OR IGNORE " : "")INTO usage_record (\(insertColumns.joined(separator: ", "))) VALUES "
+            + [String](repeating: placeholders, count: rows).joined(separator: ", ")
     }
+
+    /// `col = excluded.col` for every inserted column but the key: what a replacing upsert sets.
+    static let replacedColumnsSQL = insertColumns.filter { $0 != "dedup_key" && $0 != "dedup_hash" }
+        .map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
 }
 
 /// A usage record flattened to the `usage_record` columns, with its computed cost. The derived

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import Testing
 import TokenLedgerCore
@@ -86,6 +87,32 @@ struct LedgerInsertTests {
         #expect(throws: LedgerError.notALedger(path: url.path)) { try Ledger.openReadOnly(at: url) }
         let tables = try DatabaseQueue(path: url.path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         #expect(tables == ["notes"])
+    }
+
+    @Test("two processes creating the same new ledger at once both open it, every migration applied once")
+    func concurrentFirstOpen() throws {
+        // Each open is a separate connection pool, as two `tokenledger import` processes would have;
+        // started together on two threads, they migrate the new file at the same time.
+        for round in 0..<300 {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("race-\(round)-\(UUID().uuidString).sqlite")
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: url.path + suffix) } }
+            let start = DispatchSemaphore(value: 0)
+            let results = Mutex<[String]>([])
+            let group = DispatchGroup()
+            for _ in 0..<2 {
+                DispatchQueue.global().async(group: group) {
+                    start.wait()
+                    let outcome: String
+                    do { _ = try Ledger.open(at: url); outcome = "ok" } catch { outcome = "\(error)" }
+                    results.withLock { $0.append(outcome) }
+                }
+            }
+            start.signal(); start.signal()
+            group.wait()
+            #expect(results.withLock { $0 } == ["ok", "ok"], "round \(round)")
+            let applied = try DatabaseQueue(path: url.path).read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+            #expect(applied.count == LedgerSchema.migrator.migrations.count)
+        }
     }
 
     @Test("a ledger a newer TokenLedger migrated is refused for writing and reading, and left as it was")
