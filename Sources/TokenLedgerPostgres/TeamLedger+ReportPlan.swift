@@ -18,29 +18,14 @@ extension TeamLedger {
                           hourAnswers: query.rollupAnswers(lowMillis: low, wholeHourOffsets: true) && query.projects.isEmpty)
     }
 
-    /// The report from the day tier and the pieces the plan moves; the unpriced cause is one more key
-    /// of the same reads (as on SQLite: `SpendReportBuilder.buildFromPlan`).
+    /// The report from the day tier and the pieces the plan moves (`ReportPlan.report`, shared with
+    /// the SQLite ledger), read from this ledger's tiers.
     func buildFromPlan(_ query: ReportQuery, plan: ReportPlan, low: Int64, high: Int64, usedAggregates: [String],
                        skippedAggregates: [String]) throws -> SpendReport {
-        let keys = query.textDimensions
-        let coarse = ReportPlan.credited(try readTier(query, tier: .day, ranges: plan.coarse, keys: keys, cause: true, usedAggregates: usedAggregates),
-                                         ranges: plan.coarse)
-        let fineHasCause = plan.fineTier == .records
-        let fine = ReportPlan.credited(try readTier(query, tier: plan.fineTier, ranges: plan.fine, keys: keys, cause: fineHasCause,
-                                                    usedAggregates: usedAggregates), ranges: plan.fine)
-        var report = SpendReport.assemble(query: query, buckets: coarse + fine, lowMillis: low, highMillis: high,
-                                          usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
-        if report.unpriced.records > 0 {
-            var withCause = coarse
-            if fineHasCause {
-                withCause += fine
-            } else {
-                withCause += ReportPlan.credited(try readTier(query, tier: .records, ranges: plan.fine, keys: [], cause: true, onlyUnpriced: true,
-                                                              usedAggregates: usedAggregates), ranges: plan.fine)
-            }
-            report.unpriced.causes = UnpricedCauseCount.netted(withCause)
+        try plan.report(for: query, lowMillis: low, highMillis: high, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates) {
+            tier, ranges, keys, cause, onlyUnpriced in
+            try readTier(query, tier: tier, ranges: ranges, keys: keys, cause: cause, onlyUnpriced: onlyUnpriced, usedAggregates: usedAggregates)
         }
-        return report
     }
 
     /// One grouped read of `tier` over `ranges`: per range, model and text key, the rollup sums.

@@ -16,31 +16,14 @@ extension SpendReportBuilder {
                           hourAnswers: query.rollupAnswers(lowMillis: low, wholeHourOffsets: true) && query.projects.isEmpty)
     }
 
-    /// The report from the day tier and the pieces the plan moves. The unpriced cause is read as one
-    /// more key in the same reads (it splits only unpriced rows), so the causes line costs no second
-    /// pass over the day tier; moved pieces read from the hourly rollup (which lacks the cause) get a
-    /// second, small read of their unpriced records when the report has any.
+    /// The report from the day tier and the pieces the plan moves (`ReportPlan.report`, shared with
+    /// the team ledger), read from this ledger's tiers.
     func buildFromPlan(_ db: Database, plan: ReportPlan, low: Int64, high: Int64, usedAggregates: [String],
                        skippedAggregates: [String]) throws -> SpendReport {
-        let keys = query.textDimensions
-        let coarse = ReportPlan.credited(try readTier(db, tier: .day, ranges: plan.coarse, keys: keys, cause: true, usedAggregates: usedAggregates),
-                                         ranges: plan.coarse)
-        let fineHasCause = plan.fineTier == .records
-        let fine = ReportPlan.credited(try readTier(db, tier: plan.fineTier, ranges: plan.fine, keys: keys, cause: fineHasCause,
-                                                    usedAggregates: usedAggregates), ranges: plan.fine)
-        var report = SpendReport.assemble(query: query, buckets: coarse + fine, lowMillis: low, highMillis: high,
-                                          usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
-        if report.unpriced.records > 0 {
-            var withCause = coarse
-            if fineHasCause {
-                withCause += fine
-            } else {
-                withCause += ReportPlan.credited(try readTier(db, tier: .records, ranges: plan.fine, keys: [], cause: true, onlyUnpriced: true,
-                                                              usedAggregates: usedAggregates), ranges: plan.fine)
-            }
-            report.unpriced.causes = UnpricedCauseCount.netted(withCause)
+        try plan.report(for: query, lowMillis: low, highMillis: high, usedAggregates: usedAggregates, skippedAggregates: skippedAggregates) {
+            tier, ranges, keys, cause, onlyUnpriced in
+            try readTier(db, tier: tier, ranges: ranges, keys: keys, cause: cause, onlyUnpriced: onlyUnpriced, usedAggregates: usedAggregates)
         }
-        return report
     }
 
     /// One grouped read of `tier` over `ranges`: per range, model and text key, the rollup sums.

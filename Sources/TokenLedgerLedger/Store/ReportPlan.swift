@@ -52,6 +52,37 @@ package struct ReportPlan: Sendable, Equatable {
     /// `.hour` or `.records`.
     package var fineTier: ReportTier = .records
 
+    /// One grouped read of a tier over some ranges (per range, model and text key, the sums): what each
+    /// engine supplies to `report(for:…)`. `cause` adds the unpriced cause as a key; `onlyUnpriced`
+    /// reads only unpriced records.
+    package typealias TierRead = (_ tier: ReportTier, _ ranges: [Range], _ keys: [GroupDimension], _ cause: Bool,
+                                  _ onlyUnpriced: Bool) throws -> [(range: Int, bucket: SpendBucket)]
+
+    /// The report this plan answers, from the engine's `read`: the day tier for the coarse ranges, the
+    /// fine tier for the moved pieces, each credited to its bucket. The unpriced cause is one more key
+    /// of the same reads (it splits only unpriced rows), so the causes line costs no second pass over
+    /// the day tier; moved pieces read from the hourly rollup (which lacks the cause) get a second,
+    /// small read of their unpriced records when the report has any. Both engines answer through this.
+    package func report(for query: ReportQuery, lowMillis low: Int64, highMillis high: Int64, usedAggregates: [String],
+                        skippedAggregates: [String], read: TierRead) throws -> SpendReport {
+        let keys = query.textDimensions
+        let coarse = ReportPlan.credited(try read(.day, self.coarse, keys, true, false), ranges: self.coarse)
+        let fineHasCause = fineTier == .records
+        let fine = ReportPlan.credited(try read(fineTier, self.fine, keys, fineHasCause, false), ranges: self.fine)
+        var report = SpendReport.assemble(query: query, buckets: coarse + fine, lowMillis: low, highMillis: high,
+                                          usedAggregates: usedAggregates, skippedAggregates: skippedAggregates)
+        if report.unpriced.records > 0 {
+            var withCause = coarse
+            if fineHasCause {
+                withCause += fine
+            } else {
+                withCause += ReportPlan.credited(try read(.records, self.fine, [], true, true), ranges: self.fine)
+            }
+            report.unpriced.causes = UnpricedCauseCount.netted(withCause)
+        }
+        return report
+    }
+
     /// The rows each range of a tier produces, credited: one bucket per credit, its sums signed.
     package static func credited(_ rows: some Sequence<(range: Int, bucket: SpendBucket)>, ranges: [Range]) -> [SpendBucket] {
         var out: [SpendBucket] = []
