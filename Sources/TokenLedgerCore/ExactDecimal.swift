@@ -166,7 +166,7 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
 
 extension Substring {
     /// Trims spaces, tabs, CR and LF without going through Foundation's character sets.
-    public func trimmingASCIIWhitespace() -> Substring {
+    package func trimmingASCIIWhitespace() -> Substring {
         var s = self
         while let c = s.first, c == " " || c == "\t" || c == "\r" || c == "\n" { s = s.dropFirst() }
         while let c = s.last, c == " " || c == "\t" || c == "\r" || c == "\n" { s = s.dropLast() }

@@ -139,9 +139,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     public init(integerLiteral value: Int) { self = .number(String(value)) }
 
     /// A JSON number from an integer.
-    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
+    package static func int(_ value: Int) -> JSONValue { .number(String(value)) }
     /// Money is written as a decimal *string* ("0.001234"), never a JSON number.
-    public static func money(_ value: Money) -> JSONValue { .string(value.decimalString) }
+    package static func money(_ value: Money) -> JSONValue { .string(value.decimalString) }
     /// An optional value, or null.
-    public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+    package static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 }

@@ -32,7 +32,7 @@ public struct Money: Sendable, Hashable, Comparable {
     }
 
     /// Whole cents, e.g. from Anthropic's cost report which gives decimal cents as text ("123.45" = $1.2345).
-    public init?(centsText: some StringProtocol) {
+    package init?(centsText: some StringProtocol) {
         guard let decimal = ExactDecimal(Substring(centsText).trimmingASCIIWhitespace()),
               let picos = decimal.scaled(toFractionDigits: Money.fractionDigits - 2)
         else { return nil }
@@ -79,7 +79,7 @@ public struct Money: Sendable, Hashable, Comparable {
     public static func < (a: Money, b: Money) -> Bool { a.picodollars < b.picodollars }
 
     /// Integer division with ties going to the even neighbour (banker's rounding), exact for all inputs.
-    public static func divideRoundingHalfEven(_ value: Int128, by divisor: Int128) -> Int128 {
+    package static func divideRoundingHalfEven(_ value: Int128, by divisor: Int128) -> Int128 {
         precondition(divisor > 0)
         var quotient = value / divisor
         let remainder = value % divisor

@@ -53,13 +53,13 @@ public struct Paths: Sendable {
     public var home: URL? { nonEmpty("HOME").map { URL(fileURLWithPath: $0) } }
 
     /// Replaces a leading `~/` with `$HOME/`.
-    public func expandTilde(_ path: String) -> String {
+    package func expandTilde(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/"), let home = nonEmpty("HOME") else { return path }
         return home + path.dropFirst()
     }
 
     /// An environment variable, treating empty as unset.
-    public func nonEmpty(_ name: String) -> String? {
+    package func nonEmpty(_ name: String) -> String? {
         guard let v = environment[name], !v.isEmpty else { return nil }
         return v
     }
