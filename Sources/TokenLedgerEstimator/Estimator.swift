@@ -62,7 +62,7 @@ public struct Estimator: Sendable {
     }
 
     /// Estimates already-parsed requests.
-    public func estimate(_ requests: [PlannedRequest], kind: EstimateInputKind, options: Options) throws -> Estimate {
+    package func estimate(_ requests: [PlannedRequest], kind: EstimateInputKind, options: Options) throws -> Estimate {
         var histories: [String: OutputHistory?] = [:]
         var results: [RequestEstimate] = []
         results.reserveCapacity(requests.count)
