@@ -18,7 +18,7 @@ public struct ImportOptions: Sendable {
     public var naiveTimeZone: TimeZone
     /// True when `naiveTimeZone` is the local default rather than `--tz`: a format whose naive
     /// timestamps are documented UTC (OpenRouter's activity export) then reads them as UTC.
-    public var naiveTimeZoneIsDefault: Bool
+    package var naiveTimeZoneIsDefault: Bool
     /// Records per write transaction: large enough to amortise the commit, small enough that a
     /// concurrent writer waits only milliseconds for the lock.
     public var batchSize: Int
@@ -41,7 +41,7 @@ public struct ImportOptions: Sendable {
     }
 
     /// Parses `--tag key=value`; the key must be non-empty.
-    public static func parseTag(_ text: String) throws(ImportError) -> (key: String, value: String) {
+    package static func parseTag(_ text: String) throws(ImportError) -> (key: String, value: String) {
         guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { throw .badTag(text) }
         let key = text[..<eq].trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty else { throw .badTag(text) }
@@ -50,7 +50,7 @@ public struct ImportOptions: Sendable {
 
     /// Parses `--tz` as every command does (`TimeZoneText`): an IANA zone name ("Europe/Berlin"), "UTC",
     /// or an offset ("+02:00").
-    public static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
+    package static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
         guard let zone = TimeZoneText.parse(text) else { throw .badTimeZone(text) }
         return zone
     }
