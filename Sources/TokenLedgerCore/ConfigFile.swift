@@ -20,8 +20,11 @@ public struct ConfigFile: Sendable {
         self.document = document
     }
 
+    /// Why a config file could not be read; `message` says what to do.
     public enum Error: UserFacingError, Equatable {
+        /// The config file named by `--config` or `$TOKENLEDGER_CONFIG` does not exist.
         case missing(path: String)
+        /// The config file exists but could not be read (permissions, encoding).
         case unreadable(path: String, reason: String)
 
         public var message: String {

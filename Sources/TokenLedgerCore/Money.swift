@@ -15,8 +15,10 @@ public struct Money: Sendable, Hashable, Comparable {
     /// The amount in picodollars (10⁻¹² USD).
     public var picodollars: Int128
 
+    /// The amount of `picodollars` (10⁻¹² dollars); cost: none.
     public init(picodollars: Int128) { self.picodollars = picodollars }
 
+    /// No money: the start of a sum.
     public static let zero = Money(picodollars: 0)
 
     /// Parses decimal text exactly: "1.10", "-0.000123", "59200.0", "1e-6", "$2.50", "+3".
@@ -71,10 +73,15 @@ public struct Money: Sendable, Hashable, Comparable {
         Money(picodollars: Money.divideRoundingHalfEven(picodollars * rate.numerator, by: rate.denominator))
     }
 
+    /// The exact sum (picodollars added; no rounding).
     public static func + (a: Money, b: Money) -> Money { Money(picodollars: a.picodollars + b.picodollars) }
+    /// The exact difference.
     public static func - (a: Money, b: Money) -> Money { Money(picodollars: a.picodollars - b.picodollars) }
+    /// Adds `b` to `a` exactly.
     public static func += (a: inout Money, b: Money) { a.picodollars += b.picodollars }
+    /// Subtracts `b` from `a` exactly.
     public static func -= (a: inout Money, b: Money) { a.picodollars -= b.picodollars }
+    /// The negated amount (a refund or credit).
     public static prefix func - (a: Money) -> Money { Money(picodollars: -a.picodollars) }
     public static func < (a: Money, b: Money) -> Bool { a.picodollars < b.picodollars }
 

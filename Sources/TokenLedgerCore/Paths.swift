@@ -5,13 +5,17 @@ import Foundation
 /// The environment is passed in (not read from the process) so tests and cron runs with a minimal
 /// environment get the same answers. A missing `HOME` is an error only when a default is needed.
 public struct Paths: Sendable {
+    /// The environment the locations are read from (`HOME`, `XDG_*`, `TOKENLEDGER_*`).
     public var environment: [String: String]
 
+    /// Locations read from `environment` (the process's by default; a test passes its own).
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
     }
 
+    /// Why a default location cannot be found; `message` says which flag or variable to set.
     public enum Error: UserFacingError {
+        /// `HOME` is unset and neither the flag nor the variable names the location.
         case noHome(what: String, flag: String, variable: String)
 
         public var message: String {

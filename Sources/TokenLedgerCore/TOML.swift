@@ -164,7 +164,9 @@ package struct TOMLValue: Sendable, Hashable {
 /// A TOML syntax or content error at a file and line. Config and price-table errors are the user's to
 /// fix, so they exit with the usage status (2).
 public struct TOMLError: UserFacingError, Equatable {
+    /// The file and line of the problem.
     public var location: SourceLocation
+    /// What is wrong there and how to fix it.
     public var reason: String
 
     package init(location: SourceLocation, reason: String) {

@@ -53,9 +53,13 @@ package struct PlannedRequest: Sendable {
 
 /// A problem with the input, in words the user can act on.
 public enum EstimateInputError: UserFacingError, Equatable {
+    /// The input was given (or detected) as a JSON request but does not parse.
     case notJSON(kind: EstimateInputKind, reason: String)
+    /// A line of a Batch API input file is not a request.
     case badBatchLine(line: Int, reason: String)
+    /// The Batch API input file holds no request.
     case emptyBatch
+    /// A batch line calls an endpoint other than /v1/chat/completions or /v1/responses.
     case unsupportedBatchURL(line: Int, url: String)
 
     public var message: String {

@@ -23,13 +23,17 @@ public struct OutputForecast: Sendable, Hashable {
         }
     }
 
-    /// Visible output tokens (the answer), median and 90th percentile.
+    /// Visible output tokens (the answer) at the median.
     public var visibleMedian: Int
+    /// Visible output tokens at the 90th percentile.
     public var visibleP90: Int
-    /// Hidden reasoning tokens, median and 90th percentile.
+    /// Hidden reasoning tokens at the median.
     public var reasoningMedian: Int
+    /// Reasoning tokens at the 90th percentile.
     public var reasoningP90: Int
+    /// Where the visible figures came from (history, effort defaults, or given).
     public var visibleBasis: Basis
+    /// Where the reasoning figures came from.
     public var reasoningBasis: Basis
 
     /// Billed output (visible + reasoning) at the median.

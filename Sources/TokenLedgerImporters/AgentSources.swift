@@ -13,6 +13,7 @@ public struct AgentSource: Sendable, Hashable {
     /// How many candidate log files the folder holds now.
     public var files: Int
 
+    /// A tool's log folder found on this machine, read as `format`.
     public init(tool: String, format: String, folder: URL, files: Int) {
         self.tool = tool
         self.format = format

@@ -26,6 +26,7 @@ public struct ImportOptions: Sendable {
     /// (seconds): until then it is assumed to be still being written and is left for the next run.
     public var settledAge: TimeInterval
 
+    /// Options for one import; the defaults detect the format, read naive timestamps in the local zone and commit 4,096 records a batch.
     public init(format: String? = nil, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
                 formatOptions: [String: String] = [:], naiveTimeZone: TimeZone? = nil,
                 batchSize: Int = 4096, settledAge: TimeInterval = 300) {
@@ -58,10 +59,15 @@ public struct ImportOptions: Sendable {
 
 /// What can go wrong with an import, in one sentence a user can act on.
 public enum ImportError: UserFacingError, Equatable {
+    /// No importer has this `--format` name.
     case unknownFormat(String)
+    /// A `--tag` is not `key=value`.
     case badTag(String)
+    /// A `--tz` is not a zone name or offset.
     case badTimeZone(String)
+    /// No path could be read; `problems` says why for each.
     case nothingRead(problems: [String])
+    /// A tool's logs were asked for without a path and none of its default folders exists.
     case noDefaultLogs(tool: String, looked: [String])
 
     public var message: String {

@@ -14,6 +14,7 @@ public struct TextTokenCounter: Sendable {
 
     /// One counted text.
     public struct Count: Sendable, Equatable {
+        /// How many tokens the text is (exact, or the labelled approximation).
         public var tokens: Int
         /// Token ids (only when asked for and exact).
         public var ids: [Int]?
