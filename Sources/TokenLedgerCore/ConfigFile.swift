@@ -12,16 +12,19 @@ public struct ConfigFile: Sendable {
     /// False when the default file does not exist (the config is then empty).
     public let exists: Bool
     /// The parsed document (empty when the file does not exist).
-    public let document: TOMLDocument
+    package let document: TOMLDocument
 
-    public init(url: URL, exists: Bool, document: TOMLDocument) {
+    package init(url: URL, exists: Bool, document: TOMLDocument) {
         self.url = url
         self.exists = exists
         self.document = document
     }
 
+    /// Why a config file could not be read; `message` says what to do.
     public enum Error: UserFacingError, Equatable {
+        /// The config file named by `--config` or `$TOKENLEDGER_CONFIG` does not exist.
         case missing(path: String)
+        /// The config file exists but could not be read (permissions, encoding).
         case unreadable(path: String, reason: String)
 
         public var message: String {
@@ -70,12 +73,12 @@ public struct ConfigFile: Sendable {
     }
 
     /// The `[[name]]` array of tables (e.g. "terms", "budget", "source"); empty when absent.
-    public func tables(_ name: String) throws(TOMLError) -> [TOMLTable] {
+    package func tables(_ name: String) throws(TOMLError) -> [TOMLTable] {
         try document.root.tables(name)
     }
 
     /// The `[name]` table, when present.
-    public func table(_ name: String) throws(TOMLError) -> TOMLTable? {
+    package func table(_ name: String) throws(TOMLError) -> TOMLTable? {
         try document.root.table(name)
     }
 }

@@ -5,10 +5,12 @@
 /// Parsing accepts an optional sign, digits with an optional fraction, and an optional exponent
 /// ("1.1e-06"); it never goes through `Double`.
 public struct ExactDecimal: Sendable, Hashable {
+    /// The digits as an integer (`1.25` holds 125 with two fraction digits).
     public var significand: Int128
     /// Digits after the decimal point (may exceed 38 only in theory; parsing caps precision).
     public var fractionDigits: Int
 
+    /// The number `significand × 10^-fractionDigits`; cost: none, nothing is normalised.
     public init(significand: Int128, fractionDigits: Int) {
         self.significand = significand
         self.fractionDigits = fractionDigits
@@ -123,16 +125,21 @@ extension ExactDecimal: CustomStringConvertible {}
 /// An exact non-negative fraction used as a multiplier on money: a batch discount ("0.5"), a contract
 /// discount ("15%" → 0.85 applied as a rate), a long-context factor ("2").
 public struct Rate: Sendable, Hashable, CustomStringConvertible {
+    /// The rate's numerator (may be negative for a discount's complement).
     public let numerator: Int128
+    /// The rate's denominator, always positive.
     public let denominator: Int128
 
+    /// The rate `numerator / denominator`; `denominator` must be positive.
     public init(numerator: Int128, denominator: Int128) {
         precondition(denominator > 0)
         self.numerator = numerator
         self.denominator = denominator
     }
 
+    /// The rate 1 (a multiplier that leaves a price unchanged).
     public static let one = Rate(numerator: 1, denominator: 1)
+    /// The rate ½ (the usual Batch API discount).
     public static let half = Rate(numerator: 1, denominator: 2)
 
     /// "0.5", "1.25", "2" as a multiplier; "15%" as 0.15. Nil for negative or malformed text.
@@ -166,7 +173,7 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
 
 extension Substring {
     /// Trims spaces, tabs, CR and LF without going through Foundation's character sets.
-    public func trimmingASCIIWhitespace() -> Substring {
+    package func trimmingASCIIWhitespace() -> Substring {
         var s = self
         while let c = s.first, c == " " || c == "\t" || c == "\r" || c == "\n" { s = s.dropFirst() }
         while let c = s.last, c == " " || c == "\t" || c == "\r" || c == "\n" { s = s.dropLast() }

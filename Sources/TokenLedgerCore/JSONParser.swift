@@ -4,8 +4,11 @@
 /// Strings without escapes are decoded straight from the byte slice. Depth is capped at 512 so a
 /// hostile file cannot overflow the stack.
 public struct JSONParser {
+    /// Where and why a JSON text is malformed; `message` names the byte offset.
     public struct Error: UserFacingError, Equatable {
+        /// The byte offset of the problem from the start of the text.
         public var offset: Int
+        /// What is wrong there ("unexpected data after the JSON value").
         public var reason: String
         public var message: String { "invalid JSON at byte \(offset): \(reason)" }
     }
@@ -28,6 +31,7 @@ public struct JSONParser {
         Result { () throws(Error) -> JSONValue in try parse(buffer) }
     }
 
+    /// Parses one JSON document from a buffer of UTF-8 bytes; cost: one pass, nothing copied first.
     public static func parse(_ buffer: UnsafeRawBufferPointer) throws(Error) -> JSONValue {
         var parser = JSONParser(buffer: buffer)
         parser.skipWhitespace()
@@ -297,6 +301,7 @@ extension JSONParser {
     public struct KeySet: Sendable, ExpressibleByArrayLiteral {
         let names: [[UInt8]]
 
+        /// The set of these member names.
         public init(_ names: some Sequence<String>) { self.names = names.map { Array($0.utf8) } }
         public init(arrayLiteral names: String...) { self.init(names) }
 

@@ -4,12 +4,17 @@
 /// must stay exact; they are also several times slower on Linux for the many small objects an import
 /// reads. Object lookup is a linear scan, which beats hashing for the 5–40 keys of a log line.
 public enum JSONValue: Sendable, Hashable {
+    /// JSON `null`.
     case null
+    /// JSON `true` or `false`.
     case bool(Bool)
     /// The number exactly as written ("1.1e-06", "59200.0", "-3").
     case number(String)
+    /// A string, escapes decoded.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object, its members in source order.
     case object(JSONObject)
 
     // MARK: Typed access (nil when absent, null, or of another type)
@@ -19,6 +24,7 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The element at `index` when this is an array and the index is in range.
     public subscript(index: Int) -> JSONValue? {
         if case .array(let a) = self, a.indices.contains(index) { return a[index] }
         return nil
@@ -31,26 +37,31 @@ public enum JSONValue: Sendable, Hashable {
         return current
     }
 
+    /// The string, when this is one.
     public var string: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
+    /// The object, when this is one.
     public var object: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
 
+    /// The elements, when this is an array.
     public var array: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
+    /// The boolean, when this is one.
     public var bool: Bool? {
         if case .bool(let b) = self { return b }
         return nil
     }
 
+    /// True for JSON `null`.
     public var isNull: Bool {
         if case .null = self { return true }
         return false
@@ -91,10 +102,13 @@ public enum JSONValue: Sendable, Hashable {
 
 /// A JSON object with its keys in source order.
 public struct JSONObject: Sendable, Hashable, Sequence {
+    /// The members in source order; a lookup by name finds the first with that name.
     public var members: [(key: String, value: JSONValue)]
 
+    /// An object with these members, in this order.
     public init(_ members: [(key: String, value: JSONValue)] = []) { self.members = members }
 
+    /// The member named `key` (the first, if repeated); setting nil removes it, setting a new name appends it.
     public subscript(key: String) -> JSONValue? {
         get {
             for member in members where member.key == key { return member.value }
@@ -109,7 +123,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
+    /// The member names in source order.
     public var keys: [String] { members.map(\.key) }
+    /// The number of members.
     public var count: Int { members.count }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { members.makeIterator() }
@@ -139,9 +155,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     public init(integerLiteral value: Int) { self = .number(String(value)) }
 
     /// A JSON number from an integer.
-    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
+    package static func int(_ value: Int) -> JSONValue { .number(String(value)) }
     /// Money is written as a decimal *string* ("0.001234"), never a JSON number.
-    public static func money(_ value: Money) -> JSONValue { .string(value.decimalString) }
+    package static func money(_ value: Money) -> JSONValue { .string(value.decimalString) }
     /// An optional value, or null.
-    public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+    package static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 }

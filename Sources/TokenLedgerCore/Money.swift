@@ -15,8 +15,10 @@ public struct Money: Sendable, Hashable, Comparable {
     /// The amount in picodollars (10⁻¹² USD).
     public var picodollars: Int128
 
+    /// The amount of `picodollars` (10⁻¹² dollars); cost: none.
     public init(picodollars: Int128) { self.picodollars = picodollars }
 
+    /// No money: the start of a sum.
     public static let zero = Money(picodollars: 0)
 
     /// Parses decimal text exactly: "1.10", "-0.000123", "59200.0", "1e-6", "$2.50", "+3".
@@ -32,7 +34,7 @@ public struct Money: Sendable, Hashable, Comparable {
     }
 
     /// Whole cents, e.g. from Anthropic's cost report which gives decimal cents as text ("123.45" = $1.2345).
-    public init?(centsText: some StringProtocol) {
+    package init?(centsText: some StringProtocol) {
         guard let decimal = ExactDecimal(Substring(centsText).trimmingASCIIWhitespace()),
               let picos = decimal.scaled(toFractionDigits: Money.fractionDigits - 2)
         else { return nil }
@@ -71,15 +73,20 @@ public struct Money: Sendable, Hashable, Comparable {
         Money(picodollars: Money.divideRoundingHalfEven(picodollars * rate.numerator, by: rate.denominator))
     }
 
+    /// The exact sum (picodollars added; no rounding).
     public static func + (a: Money, b: Money) -> Money { Money(picodollars: a.picodollars + b.picodollars) }
+    /// The exact difference.
     public static func - (a: Money, b: Money) -> Money { Money(picodollars: a.picodollars - b.picodollars) }
+    /// Adds `b` to `a` exactly.
     public static func += (a: inout Money, b: Money) { a.picodollars += b.picodollars }
+    /// Subtracts `b` from `a` exactly.
     public static func -= (a: inout Money, b: Money) { a.picodollars -= b.picodollars }
+    /// The negated amount (a refund or credit).
     public static prefix func - (a: Money) -> Money { Money(picodollars: -a.picodollars) }
     public static func < (a: Money, b: Money) -> Bool { a.picodollars < b.picodollars }
 
     /// Integer division with ties going to the even neighbour (banker's rounding), exact for all inputs.
-    public static func divideRoundingHalfEven(_ value: Int128, by divisor: Int128) -> Int128 {
+    package static func divideRoundingHalfEven(_ value: Int128, by divisor: Int128) -> Int128 {
         precondition(divisor > 0)
         var quotient = value / divisor
         let remainder = value % divisor

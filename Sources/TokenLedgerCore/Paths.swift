@@ -5,13 +5,17 @@ import Foundation
 /// The environment is passed in (not read from the process) so tests and cron runs with a minimal
 /// environment get the same answers. A missing `HOME` is an error only when a default is needed.
 public struct Paths: Sendable {
+    /// The environment the locations are read from (`HOME`, `XDG_*`, `TOKENLEDGER_*`).
     public var environment: [String: String]
 
+    /// Locations read from `environment` (the process's by default; a test passes its own).
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
     }
 
+    /// Why a default location cannot be found; `message` says which flag or variable to set.
     public enum Error: UserFacingError {
+        /// `HOME` is unset and neither the flag nor the variable names the location.
         case noHome(what: String, flag: String, variable: String)
 
         public var message: String {
@@ -53,13 +57,13 @@ public struct Paths: Sendable {
     public var home: URL? { nonEmpty("HOME").map { URL(fileURLWithPath: $0) } }
 
     /// Replaces a leading `~/` with `$HOME/`.
-    public func expandTilde(_ path: String) -> String {
+    package func expandTilde(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/"), let home = nonEmpty("HOME") else { return path }
         return home + path.dropFirst()
     }
 
     /// An environment variable, treating empty as unset.
-    public func nonEmpty(_ name: String) -> String? {
+    package func nonEmpty(_ name: String) -> String? {
         guard let v = environment[name], !v.isEmpty else { return nil }
         return v
     }

@@ -9,24 +9,24 @@
 /// Numbers keep their text (underscores removed), so `1.10` becomes an `ExactDecimal` or `Money`
 /// without ever passing through binary floating point. Every value knows its line.
 /// Cost: one pass over the bytes; one small allocation per key, string and container.
-public struct TOMLDocument: Sendable, Hashable {
+package struct TOMLDocument: Sendable, Hashable {
     /// The file name used in error messages ("pricing/openai.toml", "/home/me/.config/tokenledger/config.toml").
-    public let file: String
+    package let file: String
     /// The top-level table.
-    public let root: TOMLTable
+    package let root: TOMLTable
 
-    public init(file: String, root: TOMLTable) {
+    package init(file: String, root: TOMLTable) {
         self.file = file
         self.root = root
     }
 
     /// An empty document (a config file that does not exist).
-    public static func empty(file: String) -> TOMLDocument {
+    package static func empty(file: String) -> TOMLDocument {
         TOMLDocument(file: file, root: TOMLTable(file: file, line: 1, entries: []))
     }
 
     /// Parses TOML-subset text; `file` names the source in errors. Throws the first error with its line.
-    public static func parse(_ text: String, file: String) throws(TOMLError) -> TOMLDocument {
+    package static func parse(_ text: String, file: String) throws(TOMLError) -> TOMLDocument {
         var reader = TOMLReader(bytes: Array(text.utf8), file: file)
         let root = try reader.readDocument()
         return TOMLDocument(file: file, root: root)
@@ -34,47 +34,47 @@ public struct TOMLDocument: Sendable, Hashable {
 }
 
 /// A TOML table: keys in source order, each value with its line.
-public struct TOMLTable: Sendable, Hashable {
+package struct TOMLTable: Sendable, Hashable {
     /// The file the table came from (for error locations).
-    public let file: String
+    package let file: String
     /// The line of the table's header (1 for the root, the `{` for inline tables).
-    public let line: Int
-    public let entries: [(key: String, value: TOMLValue)]
+    package let line: Int
+    package let entries: [(key: String, value: TOMLValue)]
 
-    public init(file: String, line: Int, entries: [(key: String, value: TOMLValue)]) {
+    package init(file: String, line: Int, entries: [(key: String, value: TOMLValue)]) {
         self.file = file
         self.line = line
         self.entries = entries
     }
 
     /// The value under `key`, if present. Linear scan: tables here have a handful of keys.
-    public subscript(key: String) -> TOMLValue? {
+    package subscript(key: String) -> TOMLValue? {
         for entry in entries where entry.key == key { return entry.value }
         return nil
     }
 
-    public var keys: [String] { entries.map(\.key) }
-    public var isEmpty: Bool { entries.isEmpty }
+    package var keys: [String] { entries.map(\.key) }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// Where this table starts, for errors about the table as a whole.
-    public var location: SourceLocation { SourceLocation(file: file, line: line) }
+    package var location: SourceLocation { SourceLocation(file: file, line: line) }
 
     /// Where `key`'s value is, or the table's own location when the key is absent.
-    public func location(of key: String) -> SourceLocation {
+    package func location(of key: String) -> SourceLocation {
         SourceLocation(file: file, line: self[key]?.line ?? line)
     }
 
     /// An error located at `key` (or at the table when the key is absent).
-    public func error(_ key: String, _ reason: String) -> TOMLError {
+    package func error(_ key: String, _ reason: String) -> TOMLError {
         TOMLError(location: location(of: key), reason: reason)
     }
 
-    public static func == (a: TOMLTable, b: TOMLTable) -> Bool {
+    package static func == (a: TOMLTable, b: TOMLTable) -> Bool {
         a.file == b.file && a.line == b.line && a.entries.count == b.entries.count
             && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(line)
         for entry in entries {
             hasher.combine(entry.key)
@@ -84,8 +84,8 @@ public struct TOMLTable: Sendable, Hashable {
 }
 
 /// One TOML value and the line it starts on.
-public struct TOMLValue: Sendable, Hashable {
-    public indirect enum Kind: Sendable, Hashable {
+package struct TOMLValue: Sendable, Hashable {
+    package indirect enum Kind: Sendable, Hashable {
         case string(String)
         /// An integer or decimal exactly as written, minus `_` separators ("1.10", "200000", "-3", "1e-6").
         case number(String)
@@ -96,41 +96,41 @@ public struct TOMLValue: Sendable, Hashable {
         case table(TOMLTable)
     }
 
-    public let kind: Kind
-    public let line: Int
+    package let kind: Kind
+    package let line: Int
 
-    public init(_ kind: Kind, line: Int) {
+    package init(_ kind: Kind, line: Int) {
         self.kind = kind
         self.line = line
     }
 
-    public var string: String? {
+    package var string: String? {
         if case .string(let s) = kind { return s }
         return nil
     }
 
     /// The number's text, as written (without `_`).
-    public var numberText: String? {
+    package var numberText: String? {
         if case .number(let t) = kind { return t }
         return nil
     }
 
     /// The number as an exact decimal.
-    public var decimal: ExactDecimal? { numberText.flatMap { ExactDecimal($0) } }
+    package var decimal: ExactDecimal? { numberText.flatMap { ExactDecimal($0) } }
 
     /// The number as an integer; nil when it has a fraction or does not fit.
-    public var int: Int? {
+    package var int: Int? {
         guard let d = decimal, let whole = d.scaled(toFractionDigits: 0) else { return nil }
         return Int(exactly: whole)
     }
 
-    public var bool: Bool? {
+    package var bool: Bool? {
         if case .bool(let b) = kind { return b }
         return nil
     }
 
     /// A date, written as a TOML date (`2025-06-10`) or as a string holding one (`"2025-06-10"`).
-    public var date: String? {
+    package var date: String? {
         switch kind {
         case .date(let d): return d
         case .string(let s): return TOMLReader.isValidDate(Array(s.utf8)) ? s : nil
@@ -138,18 +138,18 @@ public struct TOMLValue: Sendable, Hashable {
         }
     }
 
-    public var array: [TOMLValue]? {
+    package var array: [TOMLValue]? {
         if case .array(let a) = kind { return a }
         return nil
     }
 
-    public var table: TOMLTable? {
+    package var table: TOMLTable? {
         if case .table(let t) = kind { return t }
         return nil
     }
 
     /// "a string", "a number", ... for error messages.
-    public var typeDescription: String {
+    package var typeDescription: String {
         switch kind {
         case .string: return "a string"
         case .number: return "a number"
@@ -164,15 +164,17 @@ public struct TOMLValue: Sendable, Hashable {
 /// A TOML syntax or content error at a file and line. Config and price-table errors are the user's to
 /// fix, so they exit with the usage status (2).
 public struct TOMLError: UserFacingError, Equatable {
+    /// The file and line of the problem.
     public var location: SourceLocation
+    /// What is wrong there and how to fix it.
     public var reason: String
 
-    public init(location: SourceLocation, reason: String) {
+    package init(location: SourceLocation, reason: String) {
         self.location = location
         self.reason = reason
     }
 
-    public init(file: String, line: Int, reason: String) {
+    package init(file: String, line: Int, reason: String) {
         self.init(location: SourceLocation(file: file, line: line), reason: reason)
     }
 
@@ -184,20 +186,20 @@ public struct TOMLError: UserFacingError, Equatable {
 
 extension TOMLTable {
     /// The string under `key`; nil when absent; an error when present with another type.
-    public func string(_ key: String) throws(TOMLError) -> String? {
+    package func string(_ key: String) throws(TOMLError) -> String? {
         guard let value = self[key] else { return nil }
         guard let s = value.string else { throw wrongType(key, value, expected: "a string") }
         return s
     }
 
     /// The string under `key`, which must be present.
-    public func requiredString(_ key: String) throws(TOMLError) -> String {
+    package func requiredString(_ key: String) throws(TOMLError) -> String {
         guard let s = try string(key) else { throw error(key, "'\(key)' is required (a string)") }
         return s
     }
 
     /// The exact decimal under `key`; nil when absent; an error when not a number.
-    public func decimal(_ key: String) throws(TOMLError) -> ExactDecimal? {
+    package func decimal(_ key: String) throws(TOMLError) -> ExactDecimal? {
         guard let value = self[key] else { return nil }
         guard value.numberText != nil else { throw wrongType(key, value, expected: "a number") }
         guard let d = value.decimal else { throw error(key, "'\(key)' = \(value.numberText ?? "") is too large or malformed") }
@@ -205,7 +207,7 @@ extension TOMLTable {
     }
 
     /// The whole number under `key`; nil when absent; an error when not an integer.
-    public func int(_ key: String) throws(TOMLError) -> Int? {
+    package func int(_ key: String) throws(TOMLError) -> Int? {
         guard let value = self[key] else { return nil }
         guard value.numberText != nil else { throw wrongType(key, value, expected: "a whole number") }
         guard let i = value.int else { throw error(key, "'\(key)' must be a whole number, not \(value.numberText ?? "")") }
@@ -213,21 +215,21 @@ extension TOMLTable {
     }
 
     /// The boolean under `key`; nil when absent.
-    public func bool(_ key: String) throws(TOMLError) -> Bool? {
+    package func bool(_ key: String) throws(TOMLError) -> Bool? {
         guard let value = self[key] else { return nil }
         guard let b = value.bool else { throw wrongType(key, value, expected: "true or false") }
         return b
     }
 
     /// The date under `key` as "YYYY-MM-DD" (a TOML date or a string); nil when absent.
-    public func date(_ key: String) throws(TOMLError) -> String? {
+    package func date(_ key: String) throws(TOMLError) -> String? {
         guard let value = self[key] else { return nil }
         guard let d = value.date else { throw error(key, "'\(key)' must be a date written YYYY-MM-DD") }
         return d
     }
 
     /// The array of strings under `key`; nil when absent.
-    public func strings(_ key: String) throws(TOMLError) -> [String]? {
+    package func strings(_ key: String) throws(TOMLError) -> [String]? {
         guard let value = self[key] else { return nil }
         guard let items = value.array else { throw wrongType(key, value, expected: "an array of strings") }
         var out: [String] = []
@@ -241,14 +243,14 @@ extension TOMLTable {
     }
 
     /// The sub-table under `key` (a `[a.b]` header or an inline table); nil when absent.
-    public func table(_ key: String) throws(TOMLError) -> TOMLTable? {
+    package func table(_ key: String) throws(TOMLError) -> TOMLTable? {
         guard let value = self[key] else { return nil }
         guard let t = value.table else { throw wrongType(key, value, expected: "a table") }
         return t
     }
 
     /// The array of tables under `key` (`[[key]]` headers); empty when absent.
-    public func tables(_ key: String) throws(TOMLError) -> [TOMLTable] {
+    package func tables(_ key: String) throws(TOMLError) -> [TOMLTable] {
         guard let value = self[key] else { return [] }
         guard let items = value.array else { throw wrongType(key, value, expected: "an array of tables ([[\(key)]])") }
         var out: [TOMLTable] = []
@@ -262,7 +264,7 @@ extension TOMLTable {
     }
 
     /// The keys not in `allowed`, with their locations, in source order (for "unknown key" checks).
-    public func unknownKeys(allowed: Set<String>) -> [(key: String, location: SourceLocation)] {
+    package func unknownKeys(allowed: Set<String>) -> [(key: String, location: SourceLocation)] {
         entries.filter { !allowed.contains($0.key) }.map { ($0.key, SourceLocation(file: file, line: $0.value.line)) }
     }
 

@@ -82,10 +82,13 @@ package struct TextTable: Sendable {
 
 /// ANSI styling that switches itself off: `Style.plain` for pipes, files and `NO_COLOR`.
 public struct Style: Sendable {
+    /// True when the text gets ANSI colour and weight codes.
     public let enabled: Bool
 
+    /// A style that colours text (`true`) or leaves it plain.
     public init(enabled: Bool) { self.enabled = enabled }
 
+    /// No escape codes: for files, pipes and tests.
     public static let plain = Style(enabled: false)
 
     /// Colour on only when writing to a terminal and `NO_COLOR` is unset or empty (no-color.org).
@@ -95,10 +98,15 @@ public struct Style: Sendable {
         return Style(enabled: isTerminal && !noColor && !dumb)
     }
 
+    /// `s` in bold when enabled; cost: one string copy.
     public func bold(_ s: String) -> String { wrap(s, "1") }
+    /// `s` dimmed when enabled.
     public func dim(_ s: String) -> String { wrap(s, "2") }
+    /// `s` in red when enabled (over budget, errors).
     public func red(_ s: String) -> String { wrap(s, "31") }
+    /// `s` in green when enabled (within budget).
     public func green(_ s: String) -> String { wrap(s, "32") }
+    /// `s` in yellow when enabled (warnings, unpriced lines).
     public func yellow(_ s: String) -> String { wrap(s, "33") }
 
     private func wrap(_ s: String, _ code: String) -> String {

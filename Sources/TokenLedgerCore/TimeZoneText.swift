@@ -2,9 +2,9 @@ import Foundation
 
 /// How every `--tz` is read, by `import` and by the reports alike: an IANA name ("Europe/Berlin",
 /// "utc" in any case), or a fixed offset from UTC ("+02:00", "-0530", "UTC+2", "GMT-03:30").
-public enum TimeZoneText {
+package enum TimeZoneText {
     /// The zone `text` names; nil when it names none.
-    public static func parse(_ text: String) -> TimeZone? {
+    package static func parse(_ text: String) -> TimeZone? {
         if let zone = TimeZone(identifier: text) ?? TimeZone(identifier: text.uppercased()) { return zone }
         var s = Substring(text)
         if s.uppercased().hasPrefix("UTC") || s.uppercased().hasPrefix("GMT") { s = s.dropFirst(3) }
@@ -27,5 +27,5 @@ public enum TimeZoneText {
 
     /// The zone's name for output: "Europe/Berlin", "UTC" (Foundation on Linux names UTC "GMT", which a
     /// user who asked for UTC would not recognise).
-    public static func name(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
+    package static func name(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
 }

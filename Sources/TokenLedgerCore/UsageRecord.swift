@@ -64,6 +64,7 @@ public struct UsageRecord: Sendable, Hashable, Codable {
     /// per-request records so nothing is counted twice.
     public var isAggregate: Bool
 
+    /// A record as an importer builds it; what is not given is unknown (nil) or zero. Cost: none.
     public init(
         timestamp: Date, provider: String, model: String, effort: EffortTier = .unknown,
         serviceTier: String? = nil, isBatch: Bool = false, tokens: TokenCounts = TokenCounts(),
@@ -97,17 +98,28 @@ public struct UsageRecord: Sendable, Hashable, Codable {
 
 /// Token counts in the canonical buckets described on `UsageRecord`.
 public struct TokenCounts: Sendable, Hashable, Codable {
+    /// Uncached input tokens (the prompt without cache reads and writes).
     public var input: Int = 0
+    /// Input tokens read from the provider's prompt cache.
     public var cacheRead: Int = 0
+    /// Input tokens written to the cache with a 5-minute lifetime.
     public var cacheWrite5m: Int = 0
+    /// Input tokens written to the cache with a 1-hour lifetime.
     public var cacheWrite1h: Int = 0
+    /// Output tokens, reasoning included.
     public var output: Int = 0
+    /// The part of `output` spent on reasoning (thinking) tokens.
     public var reasoning: Int = 0
+    /// The part of `input` that is audio.
     public var audioInput: Int = 0
+    /// The part of `output` that is audio.
     public var audioOutput: Int = 0
+    /// The part of `input` that is images.
     public var imageInput: Int = 0
+    /// The part of `output` that is images.
     public var imageOutput: Int = 0
 
+    /// Token counts by kind; every count is zero unless given. Cost: none (no checks: see `inconsistency`).
     public init(
         input: Int = 0, cacheRead: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, output: Int = 0,
         reasoning: Int = 0, audioInput: Int = 0, audioOutput: Int = 0, imageInput: Int = 0, imageOutput: Int = 0
@@ -134,6 +146,7 @@ public struct TokenCounts: Sendable, Hashable, Codable {
     /// Every token billed in either direction.
     public var total: Int { promptTokens + output }
 
+    /// The counts added field by field (a sum over records).
     public static func + (a: TokenCounts, b: TokenCounts) -> TokenCounts {
         TokenCounts(
             input: a.input + b.input, cacheRead: a.cacheRead + b.cacheRead,
@@ -188,6 +201,7 @@ public struct UnitCounts: Sendable, Hashable, Codable {
     /// Characters of text, for models billed by length (OpenAI Usage API audio speeches `characters`).
     public var characters: Int = 0
 
+    /// Billed units; every count is zero unless given.
     public init(webSearchCalls: Int = 0, imagesGenerated: Int = 0, audioSeconds: Int = 0, characters: Int = 0) {
         self.webSearchCalls = webSearchCalls
         self.imagesGenerated = imagesGenerated
@@ -195,6 +209,7 @@ public struct UnitCounts: Sendable, Hashable, Codable {
         self.characters = characters
     }
 
+    /// True when no unit is billed (a record of tokens only).
     public var isEmpty: Bool { webSearchCalls == 0 && imagesGenerated == 0 && audioSeconds == 0 && characters == 0 }
 }
 
@@ -221,17 +236,25 @@ public struct EffortTier: Sendable, Hashable, Codable, RawRepresentable, CustomS
     /// Nil or empty becomes `.unknown`.
     public init(_ text: String?) { self.init(rawValue: text ?? "unknown") }
 
+    /// The log does not say which tier was used.
     public static let unknown: EffortTier = "unknown"
+    /// Reasoning switched off.
     public static let none: EffortTier = "none"
+    /// OpenAI's `minimal` reasoning effort.
     public static let minimal: EffortTier = "minimal"
+    /// Low reasoning effort.
     public static let low: EffortTier = "low"
+    /// Medium reasoning effort (most providers' default).
     public static let medium: EffortTier = "medium"
+    /// High reasoning effort.
     public static let high: EffortTier = "high"
+    /// Extra-high reasoning effort.
     public static let xhigh: EffortTier = "xhigh"
 
     /// The tiers users pick on the command line, in order.
     public static let ordered: [EffortTier] = [.none, .minimal, .low, .medium, .high, .xhigh]
 
+    /// False for `.unknown`.
     public var isKnown: Bool { self != .unknown }
     public var description: String { rawValue }
 

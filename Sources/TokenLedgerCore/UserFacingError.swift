@@ -28,9 +28,12 @@ extension UserFacingError {
 
 /// A location in a text file, for errors and quarantine entries: "pricing/openai.toml:42".
 public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The file, as the user named it.
     public var file: String
+    /// The 1-based line number.
     public var line: Int
 
+    /// A place in a file, printed `file:line`.
     public init(file: String, line: Int) {
         self.file = file
         self.line = line

@@ -15,7 +15,7 @@ public enum EstimateInputKind: String, Sendable, CaseIterable {
 
     /// Recognises the kind from the content alone. Cost: parses at most the first line (or the whole
     /// text when it is one JSON object).
-    public static func detect(_ text: String) -> EstimateInputKind {
+    package static func detect(_ text: String) -> EstimateInputKind {
         let trimmed = text.drop(while: { $0.isWhitespace })
         guard trimmed.first == "{" else { return .text }
         let firstLine = trimmed.prefix(while: { $0 != "\n" })
@@ -30,32 +30,36 @@ public enum EstimateInputKind: String, Sendable, CaseIterable {
 }
 
 /// One request to estimate, read from the input: its model, effort, output cap and body.
-public struct PlannedRequest: Sendable {
+package struct PlannedRequest: Sendable {
     /// The model named by the request body or the batch line (the CLI's `--model` overrides it).
-    public var model: String?
+    package var model: String?
     /// The effort tier the request asks for (`reasoning_effort` / `reasoning.effort`), when it says.
-    public var effort: EffortTier
+    package var effort: EffortTier
     /// The request's own output cap (`max_completion_tokens`, `max_tokens`, `max_output_tokens`).
-    public var maxOutputTokens: Int?
+    package var maxOutputTokens: Int?
     /// How the body is counted.
-    public var kind: EstimateInputKind
+    package var kind: EstimateInputKind
     /// The prompt text (for `.text`).
-    public var text: String
+    package var text: String
     /// The request body (for `.chat` and `.responses`).
-    public var body: JSONValue?
+    package var body: JSONValue?
     /// Batch requests bill at the batch price.
-    public var isBatch: Bool
+    package var isBatch: Bool
     /// The batch line's `custom_id`, or nil.
-    public var customID: String?
+    package var customID: String?
     /// 1-based line in a batch file.
-    public var line: Int?
+    package var line: Int?
 }
 
 /// A problem with the input, in words the user can act on.
 public enum EstimateInputError: UserFacingError, Equatable {
+    /// The input was given (or detected) as a JSON request but does not parse.
     case notJSON(kind: EstimateInputKind, reason: String)
+    /// A line of a Batch API input file is not a request.
     case badBatchLine(line: Int, reason: String)
+    /// The Batch API input file holds no request.
     case emptyBatch
+    /// A batch line calls an endpoint other than /v1/chat/completions or /v1/responses.
     case unsupportedBatchURL(line: Int, url: String)
 
     public var message: String {
@@ -76,7 +80,7 @@ public enum EstimateInputError: UserFacingError, Equatable {
 
 extension PlannedRequest {
     /// Reads the requests in `text` as `kind` (detected when nil).
-    public static func parse(_ text: String, kind: EstimateInputKind? = nil) throws(EstimateInputError) -> [PlannedRequest] {
+    package static func parse(_ text: String, kind: EstimateInputKind? = nil) throws(EstimateInputError) -> [PlannedRequest] {
         let kind = kind ?? EstimateInputKind.detect(text)
         switch kind {
         case .text:

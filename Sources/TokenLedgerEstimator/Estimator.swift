@@ -16,6 +16,7 @@ import TokenLedgerTokenizer
 /// Cost: one tokenizer pass over the input (the vocabulary is mapped once per process), and with a
 /// ledger one indexed query per distinct model and effort.
 public struct Estimator: Sendable {
+    /// The price tables the estimate is priced with.
     public var prices: PriceBook
     /// Where past requests are read (local ledger or team ledger); nil for no history.
     public var ledger: (any LedgerStore)?
@@ -62,7 +63,7 @@ public struct Estimator: Sendable {
     }
 
     /// Estimates already-parsed requests.
-    public func estimate(_ requests: [PlannedRequest], kind: EstimateInputKind, options: Options) throws -> Estimate {
+    package func estimate(_ requests: [PlannedRequest], kind: EstimateInputKind, options: Options) throws -> Estimate {
         var histories: [String: OutputHistory?] = [:]
         var results: [RequestEstimate] = []
         results.reserveCapacity(requests.count)
@@ -172,7 +173,9 @@ public struct Estimator: Sendable {
 
 /// Why an estimate cannot be made, in words the user can act on.
 public enum EstimateError: UserFacingError, Equatable {
+    /// A request names no model and none was given in the options.
     case noModel(line: Int?)
+    /// No price table knows these models; `suggestions` holds near names.
     case unknownModels([String], suggestions: [String])
 
     public var message: String {

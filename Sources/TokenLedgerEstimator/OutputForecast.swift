@@ -23,13 +23,17 @@ public struct OutputForecast: Sendable, Hashable {
         }
     }
 
-    /// Visible output tokens (the answer), median and 90th percentile.
+    /// Visible output tokens (the answer) at the median.
     public var visibleMedian: Int
+    /// Visible output tokens at the 90th percentile.
     public var visibleP90: Int
-    /// Hidden reasoning tokens, median and 90th percentile.
+    /// Hidden reasoning tokens at the median.
     public var reasoningMedian: Int
+    /// Reasoning tokens at the 90th percentile.
     public var reasoningP90: Int
+    /// Where the visible figures came from (history, effort defaults, or given).
     public var visibleBasis: Basis
+    /// Where the reasoning figures came from.
     public var reasoningBasis: Basis
 
     /// Billed output (visible + reasoning) at the median.
@@ -42,12 +46,12 @@ public struct OutputForecast: Sendable, Hashable {
 /// ledger's history says. They are round planning numbers, not measurements: reasoning budgets grow
 /// roughly 2.5× per tier on OpenAI's o-series and gpt-5 models; a typical chat answer is a few
 /// hundred tokens. Each estimate that uses them says so.
-public enum EffortDefaults {
+package enum EffortDefaults {
     /// Visible answer tokens: median and 90th percentile.
-    public static let visible = (median: 500, p90: 2_000)
+    package static let visible = (median: 500, p90: 2_000)
 
     /// Hidden reasoning tokens by tier: median and 90th percentile.
-    public static func reasoning(for tier: EffortTier) -> (median: Int, p90: Int) {
+    package static func reasoning(for tier: EffortTier) -> (median: Int, p90: Int) {
         switch tier {
         case .none: return (0, 0)
         case .minimal: return (128, 1_024)
@@ -61,22 +65,22 @@ public enum EffortDefaults {
 }
 
 /// Percentiles of past output and reasoning tokens from the ledger, for one model and effort tier.
-public struct OutputHistory: Sendable, Hashable {
-    public var requests: Int
-    public var visibleMedian: Int
-    public var visibleP90: Int
-    public var reasoningMedian: Int
-    public var reasoningP90: Int
+package struct OutputHistory: Sendable, Hashable {
+    package var requests: Int
+    package var visibleMedian: Int
+    package var visibleP90: Int
+    package var reasoningMedian: Int
+    package var reasoningP90: Int
 
     /// Fewer past requests than this and the history is not trusted (the defaults are used instead).
-    public static let minimumRequests = 5
+    package static let minimumRequests = 5
     /// Only the most recent requests count, so a change in how the user prompts shows up quickly.
-    public static let window = 5_000
+    package static let window = 5_000
 
     /// Reads the history of `modelID` at `effort` from per-request rows (aggregated export buckets
     /// carry no per-request shape and are left out), from the local ledger or a team ledger. Nil when
     /// there are fewer than `minimumRequests`. Cost: one indexed query over at most `window` rows, then a sort.
-    public static func load(from ledger: any LedgerStore, modelID: String, effort: EffortTier) throws -> OutputHistory? {
+    package static func load(from ledger: any LedgerStore, modelID: String, effort: EffortTier) throws -> OutputHistory? {
         let rows = try ledger.recentOutputs(modelID: modelID, effort: effort, limit: window)
         guard rows.count >= minimumRequests else { return nil }
         var visible: [Int] = []

@@ -13,6 +13,7 @@ public struct AgentSource: Sendable, Hashable {
     /// How many candidate log files the folder holds now.
     public var files: Int
 
+    /// A tool's log folder found on this machine, read as `format`.
     public init(tool: String, format: String, folder: URL, files: Int) {
         self.tool = tool
         self.format = format
@@ -26,7 +27,7 @@ public struct AgentSource: Sendable, Hashable {
 
 extension LogAdapters {
     /// The coding agents TokenLedger reads from their own folders, in the order they are listed.
-    public static let agents: [(tool: String, format: String)] = [
+    package static let agents: [(tool: String, format: String)] = [
         ("Claude Code", "claude-code"), ("Codex CLI", "codex"), ("Gemini CLI", "gemini-cli"),
         ("Qwen Code", "qwen-code"), ("OpenCode", "opencode"), ("OpenCode", "opencode-db"),
         ("Cline", "cline"), ("Roo Code", "roo-code"), ("Kilo Code", "kilo-code"),
@@ -52,7 +53,7 @@ extension LogAdapters {
     }
 
     /// The default folders of every supported agent, existing or not (for "nothing found" messages).
-    public static func agentFolders(paths: Paths = Paths(), adapters: [any LogAdapter] = LogAdapters.all) -> [(tool: String, folder: String)] {
+    package static func agentFolders(paths: Paths = Paths(), adapters: [any LogAdapter] = LogAdapters.all) -> [(tool: String, folder: String)] {
         agents.flatMap { agent in
             (adapters.first { $0.name == agent.format }?.defaultRoots(paths: paths) ?? []).map { (agent.tool, $0.path) }
         }
@@ -62,7 +63,7 @@ extension LogAdapters {
 extension AgentSource {
     /// When files under this folder were last imported (as this format) and how many of them the
     /// ledger has read; nil when none has been.
-    public func lastImport(in imported: [ImportedFile]) -> (date: Date, files: Int)? {
+    package func lastImport(in imported: [ImportedFile]) -> (date: Date, files: Int)? {
         let prefix = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
         let mine = imported.filter { ($0.path.hasPrefix(prefix) || $0.path == folder.path) && $0.format == format }
         guard let newest = mine.map(\.lastRead).max() else { return nil }

@@ -45,7 +45,7 @@ extension PricedBatch {
 extension Ledger {
     /// Prices `entries` with `pricing` and stores them in one transaction. Re-inserting an entry adds nothing.
     @discardableResult
-    public func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date()) throws -> InsertCounts {
+    package func insert(_ entries: [LedgerEntry], pricing: PriceBook, now: Date = Date()) throws -> InsertCounts {
         try insert(PricedBatch(entries, pricing: pricing, now: now))
     }
 }

@@ -18,7 +18,7 @@ public struct ImportOptions: Sendable {
     public var naiveTimeZone: TimeZone
     /// True when `naiveTimeZone` is the local default rather than `--tz`: a format whose naive
     /// timestamps are documented UTC (OpenRouter's activity export) then reads them as UTC.
-    public var naiveTimeZoneIsDefault: Bool
+    package var naiveTimeZoneIsDefault: Bool
     /// Records per write transaction: large enough to amortise the commit, small enough that a
     /// concurrent writer waits only milliseconds for the lock.
     public var batchSize: Int
@@ -26,6 +26,7 @@ public struct ImportOptions: Sendable {
     /// (seconds): until then it is assumed to be still being written and is left for the next run.
     public var settledAge: TimeInterval
 
+    /// Options for one import; the defaults detect the format, read naive timestamps in the local zone and commit 4,096 records a batch.
     public init(format: String? = nil, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
                 formatOptions: [String: String] = [:], naiveTimeZone: TimeZone? = nil,
                 batchSize: Int = 4096, settledAge: TimeInterval = 300) {
@@ -41,7 +42,7 @@ public struct ImportOptions: Sendable {
     }
 
     /// Parses `--tag key=value`; the key must be non-empty.
-    public static func parseTag(_ text: String) throws(ImportError) -> (key: String, value: String) {
+    package static func parseTag(_ text: String) throws(ImportError) -> (key: String, value: String) {
         guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { throw .badTag(text) }
         let key = text[..<eq].trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty else { throw .badTag(text) }
@@ -50,7 +51,7 @@ public struct ImportOptions: Sendable {
 
     /// Parses `--tz` as every command does (`TimeZoneText`): an IANA zone name ("Europe/Berlin"), "UTC",
     /// or an offset ("+02:00").
-    public static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
+    package static func parseTimeZone(_ text: String) throws(ImportError) -> TimeZone {
         guard let zone = TimeZoneText.parse(text) else { throw .badTimeZone(text) }
         return zone
     }
@@ -58,10 +59,15 @@ public struct ImportOptions: Sendable {
 
 /// What can go wrong with an import, in one sentence a user can act on.
 public enum ImportError: UserFacingError, Equatable {
+    /// No importer has this `--format` name.
     case unknownFormat(String)
+    /// A `--tag` is not `key=value`.
     case badTag(String)
+    /// A `--tz` is not a zone name or offset.
     case badTimeZone(String)
+    /// No path could be read; `problems` says why for each.
     case nothingRead(problems: [String])
+    /// A tool's logs were asked for without a path and none of its default folders exists.
     case noDefaultLogs(tool: String, looked: [String])
 
     public var message: String {

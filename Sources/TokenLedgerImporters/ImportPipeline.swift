@@ -81,7 +81,7 @@ public final class ImportPipeline {
 
     /// The sink that writes to the SQLite `ledger` (what `init(ledger:…)` uses), for runners that
     /// import several times into one ledger.
-    public static func sink(for ledger: Ledger) -> any ImportSink {
+    package static func sink(for ledger: Ledger) -> any ImportSink {
         LedgerImportSink(ledger: ledger)
     }
 

@@ -32,7 +32,7 @@ public struct ImportSummary: Sendable, Hashable {
     /// imported from a tool's telemetry and its session files), one sentence each with the fix.
     public var warnings: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// The warning for requests found both in a tool's telemetry and in its session files, with the
     /// command that leaves one copy: re-import the session files alone into a fresh ledger.
@@ -71,7 +71,7 @@ public struct ImportSummary: Sendable, Hashable {
     }
 
     /// The machine-readable summary printed by `--json`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         [
             "files_read": .int(filesRead), "files_unchanged": .int(filesUnchanged), "files_skipped": .int(filesSkipped),
             "imported": .int(imported), "duplicates": .int(duplicates), "replaced": .int(replaced),

@@ -66,6 +66,7 @@ public struct ImportContext: Sendable {
     /// its naive timestamps' zone uses that zone instead.
     public var naiveTimeZoneIsDefault = false
 
+    /// What a parser of `file` is told; naive timestamps are read in UTC unless a zone is given.
     public init(file: URL, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
                 options: [String: String] = [:], naiveTimeZone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.file = file

@@ -1,6 +1,7 @@
 /// Every log format TokenLedger can import, in the order `--format auto` asks them (the highest
 /// `detect` score wins; ties go to the earlier adapter). Adding a format is one line here.
 public enum LogAdapters {
+    /// Every built-in format, in detection order (the default `adapters` of an import).
     public static let all: [any LogAdapter] = [
         OpenAIChatAdapter(),
         OpenAIResponsesAdapter(),

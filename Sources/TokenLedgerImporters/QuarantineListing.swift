@@ -9,8 +9,8 @@ import Darwin
 
 /// `tokenledger import --quarantine`: every quarantined line with its text read back from the log
 /// file (the ledger itself never stores it), when the file still holds the same bytes there.
-public struct QuarantineListing: Sendable {
-    public enum TextStatus: String, Sendable {
+package struct QuarantineListing: Sendable {
+    package enum TextStatus: String, Sendable {
         /// The file still holds the line: `text` is it.
         case available
         /// The file is gone.
@@ -22,26 +22,26 @@ public struct QuarantineListing: Sendable {
     }
 
     /// One quarantined line and what its file holds at that place now.
-    public struct Item: Sendable {
-        public var line: QuarantinedLine
+    package struct Item: Sendable {
+        package var line: QuarantinedLine
         /// The line's text when `status` is `.available`.
-        public var text: String?
-        public var status: TextStatus
+        package var text: String?
+        package var status: TextStatus
     }
 
     /// Every quarantined line, by file and line number.
-    public var items: [Item]
+    package var items: [Item]
 
     /// Longest text shown per line in the table; JSON carries the whole line.
-    public static let shownLength = 160
+    package static let shownLength = 160
 
     /// Reads the quarantine table and, for each line, its bytes from the file. Cost: one small read per line.
-    public init(ledger: Ledger) throws {
+    package init(ledger: Ledger) throws {
         self.init(lines: try ledger.quarantinedLines())
     }
 
     /// The listing of `lines` (from any ledger engine), each with its bytes read from the file.
-    public init(lines: [QuarantinedLine]) {
+    package init(lines: [QuarantinedLine]) {
         items = lines.map { q in
             guard let offset = q.byteOffset, let length = q.byteLength else { return Item(line: q, text: nil, status: .unknown) }
             guard let bytes = FileStatus.bytes(of: q.file, at: offset, count: length) else {
@@ -54,7 +54,7 @@ public struct QuarantineListing: Sendable {
     }
 
     /// Human-readable listing: "file:line: reason [format]" and the line's text indented under it.
-    public func text() -> String {
+    package func text() -> String {
         if items.isEmpty { return "No quarantined lines.\n" }
         var out = ""
         for item in items {
@@ -72,7 +72,7 @@ public struct QuarantineListing: Sendable {
     }
 
     /// `--json`: one object per line, the text included when the file still holds it.
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .array(items.map { item in
             let q = item.line
             return [

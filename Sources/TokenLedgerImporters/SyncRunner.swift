@@ -6,20 +6,20 @@ import TokenLedgerPricing
 /// `tokenledger sync`: imports every `[[source]]` of the config through the import pipeline, each
 /// with its own format, project, tags and channel. Exactly once and incremental like `import`: an
 /// unchanged file is not read again, so running it every 15 minutes from cron is cheap.
-public struct SyncRunner {
-    public var sources: [SyncSource]
+package struct SyncRunner {
+    package var sources: [SyncSource]
     /// Where the records go: the SQLite ledger, or a team ledger's sink.
-    public var sink: any ImportSink
-    public var pricing: PriceBook
+    package var sink: any ImportSink
+    package var pricing: PriceBook
     /// Receives malformed-line and problem reports (stderr in the CLI).
-    public var reporter: any ImportReporter
+    package var reporter: any ImportReporter
 
-    public init(sources: [SyncSource], ledger: Ledger, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
+    package init(sources: [SyncSource], ledger: Ledger, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
         self.init(sources: sources, sink: ImportPipeline.sink(for: ledger), pricing: pricing, reporter: reporter)
     }
 
     /// A sync into another ledger engine (e.g. `TeamLedger.importing`'s sink).
-    public init(sources: [SyncSource], sink: any ImportSink, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
+    package init(sources: [SyncSource], sink: any ImportSink, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
         self.sources = sources
         self.sink = sink
         self.pricing = pricing
@@ -27,17 +27,17 @@ public struct SyncRunner {
     }
 
     /// What happened to one source.
-    public struct Outcome: Sendable {
-        public var source: SyncSource
+    package struct Outcome: Sendable {
+        package var source: SyncSource
         /// The import summary, or nil when the source could not be read at all.
-        public var summary: ImportSummary?
+        package var summary: ImportSummary?
         /// Why nothing could be read (a missing path, an unrecognised file), one sentence.
-        public var failure: String?
+        package var failure: String?
     }
 
     /// Checks every source's format against the built-in adapters before anything is imported, so a
     /// typo in the config is a file:line usage error (exit 2), not a half-done sync.
-    public static func validate(_ sources: [SyncSource], adapters: [any LogAdapter] = LogAdapters.all) throws(TOMLError) {
+    package static func validate(_ sources: [SyncSource], adapters: [any LogAdapter] = LogAdapters.all) throws(TOMLError) {
         for source in sources where source.format.lowercased() != "auto" {
             guard adapters.contains(where: { $0.name.caseInsensitiveCompare(source.format) == .orderedSame }) else {
                 let known = adapters.map(\.name).joined(separator: ", ")
@@ -49,7 +49,7 @@ public struct SyncRunner {
     /// Imports each source in turn. A source that cannot be read is recorded as a failure and the
     /// others still run; ledger errors stop the sync (they would fail every source).
     /// Cost: one pipeline run per source (unchanged files are skipped by their checkpoint).
-    public func run() throws -> [Outcome] {
+    package func run() throws -> [Outcome] {
         var outcomes: [Outcome] = []
         for source in sources {
             let options = ImportOptions(format: source.format, project: source.project, tags: source.tags, channel: source.channel)

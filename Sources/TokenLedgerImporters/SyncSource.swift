@@ -12,17 +12,17 @@ import TokenLedgerLedger
 /// tags = { team = "search" }      # optional: or ["team=search"]
 /// channel = "302ai"               # optional: reseller price channel
 /// ```
-public struct SyncSource: Sendable, Hashable {
-    public var path: String
-    public var format: String
-    public var project: String?
-    public var tags: [String: String]
-    public var channel: String?
+package struct SyncSource: Sendable, Hashable {
+    package var path: String
+    package var format: String
+    package var project: String?
+    package var tags: [String: String]
+    package var channel: String?
     /// Where the source is defined, for messages.
-    public var location: SourceLocation
+    package var location: SourceLocation
 
-    public init(path: String, format: String = "auto", project: String? = nil, tags: [String: String] = [:],
-                channel: String? = nil, location: SourceLocation) {
+    package init(path: String, format: String = "auto", project: String? = nil, tags: [String: String] = [:],
+                 channel: String? = nil, location: SourceLocation) {
         self.path = path
         self.format = format
         self.project = project
@@ -34,7 +34,7 @@ public struct SyncSource: Sendable, Hashable {
     static let keys: Set<String> = ["path", "format", "project", "tags", "channel"]
 
     /// The sources in `config`, in file order, with `~` expanded by `paths`. Errors are file:line (exit 2).
-    public static func sources(in config: ConfigFile, paths: Paths = Paths()) throws(TOMLError) -> [SyncSource] {
+    package static func sources(in config: ConfigFile, paths: Paths = Paths()) throws(TOMLError) -> [SyncSource] {
         var out: [SyncSource] = []
         for table in try config.tables("source") {
             if let unknown = table.unknownKeys(allowed: keys).first {

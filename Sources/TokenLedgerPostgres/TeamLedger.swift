@@ -104,7 +104,7 @@ public final class TeamLedger: @unchecked Sendable {
     }
 
     /// The names of the applied migrations, in order (for tests and `--version`-style diagnostics).
-    public func appliedMigrations() throws(TeamLedgerError) -> [String] {
+    package func appliedMigrations() throws(TeamLedgerError) -> [String] {
         try run {
             let rows = try connection.execute("SELECT identifier FROM tokenledger_migration ORDER BY applied_at, identifier")
             return try (0..<rows.count).map { row in try rows.requiredText(row, 0) }

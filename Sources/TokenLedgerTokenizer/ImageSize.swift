@@ -2,9 +2,12 @@ import Foundation
 
 /// The pixel size of an image, read from the first bytes of a PNG, JPEG, GIF or WebP file.
 public struct ImageSize: Sendable, Hashable, CustomStringConvertible {
+    /// Width in pixels.
     public var width: Int
+    /// Height in pixels.
     public var height: Int
 
+    /// An image of `width` × `height` pixels.
     public init(width: Int, height: Int) {
         self.width = width
         self.height = height

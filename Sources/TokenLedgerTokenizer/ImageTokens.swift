@@ -2,7 +2,7 @@ import Foundation
 
 /// How a model bills an input image, with the numbers from OpenAI's vision guide ("Calculating
 /// costs"), except where bills show otherwise (gpt-5-mini, see docs/request-counting.md).
-public enum ImageTokenRule: Sendable, Equatable {
+package enum ImageTokenRule: Sendable, Equatable {
     /// 512-px tiles: `base` for the low-resolution view, plus `perTile` per tile in high detail.
     case tiles(base: Int, perTile: Int)
     /// 32-px patches, at most 1536, times a per-model multiplier (in thousandths: 1620 = ×1.62).
@@ -10,7 +10,7 @@ public enum ImageTokenRule: Sendable, Equatable {
 
     /// The rule for a model, or nil when the model takes no images or is not known.
     /// Longest matching prefix wins ("gpt-4o-mini" before "gpt-4o").
-    public static func forModel(_ model: String) -> ImageTokenRule? {
+    package static func forModel(_ model: String) -> ImageTokenRule? {
         table.filter { model.hasPrefix($0.prefix) }.max { $0.prefix.count < $1.prefix.count }?.rule
     }
 
@@ -35,14 +35,14 @@ public enum ImageTokenRule: Sendable, Equatable {
     ]
 
     /// The `detail` of an image part.
-    public enum Detail: String, Sendable {
+    package enum Detail: String, Sendable {
         case low, high, auto
     }
 
     /// Tokens for one image of `size` (nil: unknown, counted at this rule's largest possible cost).
     /// `auto` is billed as `high`. Patch models have no low-detail mode in the documentation; `detail`
     /// does not change their count.
-    public func tokens(size: ImageSize?, detail: Detail) -> Int {
+    package func tokens(size: ImageSize?, detail: Detail) -> Int {
         switch self {
         case .tiles(let base, let perTile):
             if detail == .low { return base }

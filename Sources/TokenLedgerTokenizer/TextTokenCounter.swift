@@ -14,6 +14,7 @@ public struct TextTokenCounter: Sendable {
 
     /// One counted text.
     public struct Count: Sendable, Equatable {
+        /// How many tokens the text is (exact, or the labelled approximation).
         public var tokens: Int
         /// Token ids (only when asked for and exact).
         public var ids: [Int]?
@@ -70,8 +71,8 @@ public struct TextTokenCounter: Sendable {
     /// (with file:line) in its place so the output stays aligned with the input. Inputs over 1 MiB
     /// are counted on all cores in batches of consecutive lines (each line is its own text, so the
     /// results cannot depend on the batching); each batch keeps one piece cache for its lines.
-    public func countJSONLines(_ text: String, source: String, field: String, ids: Bool = false,
-                               allowSpecial: Bool = false) -> [Result<Count, InputError>] {
+    package func countJSONLines(_ text: String, source: String, field: String, ids: Bool = false,
+                                allowSpecial: Bool = false) -> [Result<Count, InputError>] {
         var numbered: [(number: Int, text: Substring)] = []
         var lineNumber = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -102,17 +103,17 @@ public struct TextTokenCounter: Sendable {
     }
 
     /// Problems with what the user asked to count.
-    public enum InputError: UserFacingError, Equatable {
+    package enum InputError: UserFacingError, Equatable {
         case badJSON(SourceLocation, String)
         case missingField(SourceLocation, String)
 
-        public var message: String {
+        package var message: String {
             switch self {
             case .badJSON(let at, let why): return "\(at): not valid JSON (\(why)); --jsonl expects one JSON object per line."
             case .missingField(let at, let field): return "\(at): no string field '\(field)'; pick the field with --field NAME."
             }
         }
 
-        public var exitStatus: ExitStatus { .failure }
+        package var exitStatus: ExitStatus { .failure }
     }
 }

@@ -3,9 +3,13 @@ import TokenLedgerCore
 
 /// Errors from loading or using an encoding.
 public enum TokenizerError: UserFacingError, Equatable {
+    /// No encoding has this name; `message` lists the names there are.
     case unknownEncoding(String)
+    /// No encoding is known for this model name.
     case unknownModel(String)
+    /// The vocabulary files are not where TokenLedger looks (the path is in the message).
     case resourcesMissing(String)
+    /// A vocabulary file is there but fails its checksum or format check.
     case resourceDamaged(String)
     /// An encoding TokenLedger does not redistribute (Llama's) whose rank file was not built here.
     case notInstalled(EncodingName)
@@ -40,6 +44,7 @@ public enum TokenizerError: UserFacingError, Equatable {
 /// NFC for Qwen, with Tekken's ids shifted past its special tokens. Load with
 /// `TokenEncoding.named(_:)`, which maps the bundled file of that encoding only, once per process.
 public final class TokenEncoding: Sendable {
+    /// Which encoding this is.
     public let name: EncodingName
     package let vocabulary: CompactVocabulary
     let classes: UnicodeClasses

@@ -56,9 +56,9 @@ package struct GenericCSVAdapter: LogAdapter {
 }
 
 /// A `--map` that cannot read the CSV it is given (a bad flag value: exit status 2).
-public struct CSVMappingError: UserFacingError, Equatable {
-    public var message: String
-    public var exitStatus: ExitStatus { .usage }
+package struct CSVMappingError: UserFacingError, Equatable {
+    package var message: String
+    package var exitStatus: ExitStatus { .usage }
 }
 
 /// Which column feeds which canonical field.

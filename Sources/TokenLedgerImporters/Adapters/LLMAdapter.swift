@@ -55,11 +55,11 @@ package struct LLMAdapter: LogAdapter {
 }
 
 /// Why an llm database could not be read.
-public enum LLMDatabaseError: UserFacingError, Equatable {
+package enum LLMDatabaseError: UserFacingError, Equatable {
     case cannotOpen(path: String, reason: String)
     case notLLMDatabase(path: String)
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .cannotOpen(let path, let reason):
             return "cannot open \(path) read-only (\(reason)); check that the file exists and is readable."
@@ -68,7 +68,7 @@ public enum LLMDatabaseError: UserFacingError, Equatable {
         }
     }
 
-    public var exitStatus: ExitStatus { .failure }
+    package var exitStatus: ExitStatus { .failure }
 }
 
 final class LLMParser: LogParser {
