@@ -37,7 +37,8 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
         } catch {
             var reason = "\(error)"
             if case .badConnectionString(let message) = error { reason = message }
-            throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: reason)
+            // libpq's reason can quote the URL, or the piece it could not read, password included.
+            throw .badAddress(redacted: TeamLedgerAddress.redact(text), reason: TeamLedgerAddress.redact(reason, quoting: text))
         }
         // libpq checks values only when connecting; a misspelt sslmode is refused here, before a push or
         // import opens anything.
@@ -75,6 +76,38 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
             }
         }
         return text
+    }
+
+    /// `message` with every password `url` holds (as written and percent-decoded) replaced by `***`,
+    /// and the URL itself by its redacted form: for libpq's reasons, which quote what they could not read.
+    package static func redact(_ message: String, quoting url: String) -> String {
+        var message = message.replacingOccurrences(of: url, with: redact(url))
+        for secret in passwords(in: url) where !secret.isEmpty {
+            message = message.replacingOccurrences(of: secret, with: "***")
+            if let decoded = secret.removingPercentEncoding, !decoded.isEmpty { message = message.replacingOccurrences(of: decoded, with: "***") }
+        }
+        return message
+    }
+
+    /// The passwords written in `url`: the one before `@` in the authority, and every `password=` value.
+    static func passwords(in url: String) -> [String] {
+        var found: [String] = []
+        if let scheme = url.range(of: "://") {
+            let rest = url[scheme.upperBound...]
+            let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                found.append(String(authority[authority.index(after: colon)..<at]))
+            }
+        }
+        for separator in ["?password=", "&password="] {
+            var searchFrom = url.startIndex
+            while let range = url.range(of: separator, options: .caseInsensitive, range: searchFrom..<url.endIndex) {
+                let end = url[range.upperBound...].firstIndex(of: "&") ?? url.endIndex
+                found.append(String(url[range.upperBound..<end]))
+                searchFrom = range.upperBound
+            }
+        }
+        return found
     }
 
     /// Seconds to wait for a connection unless the URL or `$PGCONNECT_TIMEOUT` says otherwise.

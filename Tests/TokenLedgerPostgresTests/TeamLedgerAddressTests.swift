@@ -33,6 +33,18 @@ struct TeamLedgerAddressTests {
         }
     }
 
+    @Test("a URL libpq cannot read is refused without its password, though libpq's reason quotes the URL",
+          arguments: ["postgres://u:secret@[bad", "postgres://u:secret%zz@h/d", "postgres://u@h/d?password=secret&sslmode=%zz"])
+    func unreadableURLHidesPassword(url: String) {
+        do {
+            _ = try TeamLedgerAddress(parsing: url)
+            Issue.record("accepted \(url)")
+        } catch {
+            #expect(!error.message.contains("secret"), "\(error.message)")
+            #expect(error.exitStatus == .usage)
+        }
+    }
+
     @Test("redact hides the password of any scheme://user:password@ text and of a password= parameter")
     func redact() {
         #expect(TeamLedgerAddress.redact("postgres://u:topsecret@h:1/d") == "postgres://u:***@h:1/d")
