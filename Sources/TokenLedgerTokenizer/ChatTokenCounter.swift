@@ -129,7 +129,10 @@ public struct ChatTokenCounter: Sendable {
             if let input = body["input"]?.string {
                 countMessage(["role": "user", "content": .string(input)], into: &result)
             } else if let items = body["input"]?.array {
-                for item in items { countResponsesItem(item, callNames: callNames, into: &result) }
+                for (index, item) in items.enumerated() {
+                    countResponsesItem(item, callNames: callNames, into: &result)
+                    if opensReferencedCallTurn(items, at: index) { result.messages += Self.referencedCallTurn }
+                }
             }
         } else {
             throw .noMessages

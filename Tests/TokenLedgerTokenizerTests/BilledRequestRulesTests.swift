@@ -122,6 +122,25 @@ struct BilledRequestRulesTests {
         #expect(try ChatTokenCounter.count(request: request).total == 15 + 14 + 7 + 3)
     }
 
+    @Test("Responses function_call items sent with their item id bill 3 more per turn (not on reasoning models)")
+    func responsesCallsWithItemIDs() throws {
+        let call = #"{"type":"function_call","call_id":"call_a","name":"get_weather","arguments":"{\"city\":\"Paris\"}","id":"fc_0123","status":"completed"}"#
+        let second = #"{"type":"function_call","call_id":"call_b","name":"get_weather","arguments":"{\"city\":\"Rome\"}","id":"fc_0456","status":"completed"}"#
+        let results = #"{"type":"function_call_output","call_id":"call_a","output":"sunny"},{"type":"function_call_output","call_id":"call_b","output":"sunny"}"#
+        // The same items as above with their ids: 15 + 14 + 7 + 3, plus 3 for the turn. Mirascope's
+        // test_model_call_with_tool_outputs.yaml#1 (gpt-4o-mini, one call with its id): billed 80, counted 76 without.
+        let one = try body(#"{"model":"gpt-4o","input":[\#(Self.weatherQuestion),\#(call),{"type":"function_call_output","call_id":"call_a","output":"sunny"}]}"#)
+        #expect(try ChatTokenCounter.count(request: one).total == 15 + 14 + 7 + 3 + 3)
+        // Two calls in one turn: 3 once, not per call. {"city":"Rome"} = 5 tokens like Paris's
+        // [10848, 17500, 7534, 158985, 18583]; each call 14, each result 7.
+        let two = try body(#"{"model":"gpt-4o","input":[\#(Self.weatherQuestion),\#(call),\#(second),\#(results)]}"#)
+        #expect(try ChatTokenCounter.count(request: two).total == 15 + 14 + 14 + 7 + 7 + 3 + 3)
+        // A reasoning model is left out of the rule.
+        let reasoning = try body(#"{"model":"gpt-5","input":[\#(Self.weatherQuestion),\#(call)]}"#)
+        let reasoningWithout = try body(#"{"model":"gpt-5","input":[\#(Self.weatherQuestion),\#(call.replacingOccurrences(of: #","id":"fc_0123""#, with: ""))]}"#)
+        #expect(try ChatTokenCounter.count(request: reasoning).total == ChatTokenCounter.count(request: reasoningWithout).total)
+    }
+
     @Test("the parameters object's own description is a comment before its brace")
     func parametersDescription() throws {
         let function = try body(#"{"name":"get_weather","parameters":{"type":"object","description":"Typed arguments.","properties":{"city":{"type":"string"}},"required":["city"]}}"#)
