@@ -38,6 +38,22 @@ struct BilledRequestRulesTests {
         #expect(responses.tools == 25 && responses.total == 15 + 3 + 25)
     }
 
+    @Test("a tool_choice naming one function adds 17 tokens in Chat Completions and 16 through Responses")
+    func namedToolChoice() throws {
+        // The request of functionNamespace with the choice: 48 + 17 in Chat; Responses 15 + 3 + 25 + 16. Mirascope's
+        // test_structured_output_resume/tool/openai_gpt_4o_completions.yaml#0 billed 109, counted 92 without the 17.
+        let chat = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","messages":[\#(Self.weatherQuestion)],"tools":[\#(Self.weatherTool)],"tool_choice":{"type":"function","function":{"name":"get_weather"}},"parallel_tool_calls":false}"#))
+        #expect(chat.tools == 30 + 17 && chat.total == 48 + 17)
+        let responses = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","input":[\#(Self.weatherQuestion)],"tool_choice":{"type":"function","name":"get_weather"},"tools":[{"type":"function","name":"get_weather","description":"","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]}"#))
+        #expect(responses.tools == 25 + 16 && responses.total == 15 + 3 + 25 + 16)
+        // `required` and `auto` add nothing; neither does a named choice on a reasoning model (no pairs).
+        let required = try ChatTokenCounter.count(request: body(#"{"model":"gpt-4o","messages":[\#(Self.weatherQuestion)],"tools":[\#(Self.weatherTool)],"tool_choice":"required"}"#))
+        #expect(required.total == 48)
+        let reasoning = try ChatTokenCounter.count(request: body(#"{"model":"gpt-5","messages":[\#(Self.weatherQuestion)],"tools":[\#(Self.weatherTool)],"tool_choice":{"type":"function","function":{"name":"get_weather"}}}"#))
+        let reasoningAuto = try ChatTokenCounter.count(request: body(#"{"model":"gpt-5","messages":[\#(Self.weatherQuestion)],"tools":[\#(Self.weatherTool)]}"#))
+        #expect(reasoning.total == reasoningAuto.total)
+    }
+
     @Test("optional properties, descriptions, enums and arrays are written as TypeScript")
     func namespaceTypes() throws {
         let function = try body(#"""
