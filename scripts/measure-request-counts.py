@@ -236,6 +236,42 @@ EDITED_RECORDINGS = {
 }
 
 
+# Recordings whose model name was rewritten after the call, by cassette file, with the model that answered: the
+# request was sent to (and billed by) that model, so the body is counted as it was sent. pydantic-ai's commit
+# cf55a71 ("Use latest OpenAI, Google, Anthropic models in all examples", 2025-10-29) replaced claude-3-5-sonnet,
+# claude-3-7-sonnet and claude-3-5-haiku by claude-sonnet-4-5 and claude-haiku-4-5 in these cassettes' requests
+# and responses and left the message ids and usage as recorded; the cassettes it renamed that were recorded
+# again later are not listed.
+RENAMED_MODELS = {
+    "test_settings/test_stop_settings[anthropic].yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_anthropic_model_empty_message_on_history.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_anthropic_model_thinking_part_redacted.yaml": "claude-3-7-sonnet-20250219",
+    "test_anthropic/test_anthropic_model_thinking_part_redacted_stream.yaml": "claude-3-7-sonnet-20250219",
+    "test_anthropic/test_anthropic_prompted_output.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_anthropic_prompted_output_multiple.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_anthropic_text_output_function.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_anthropic_text_parts_ahead_of_built_in_tool_call.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_anthropic_tool_output.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_document_binary_content_input.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_document_url_input.yaml": "claude-3-5-sonnet-latest",
+    "test_anthropic/test_extra_headers.yaml": "claude-3-5-haiku-latest",
+    "test_anthropic/test_image_url_input.yaml": "claude-3-5-haiku-latest",
+    "test_anthropic/test_image_url_input_invalid_mime_type.yaml": "claude-3-5-haiku-latest",
+    "test_anthropic/test_multiple_parallel_tool_calls.yaml": "claude-3-5-haiku-latest",
+    "test_anthropic/test_text_document_url_input.yaml": "claude-3-5-sonnet-latest",
+}
+
+
+def restore_model(pair):
+    """Count a renamed recording as the model that answered it (RENAMED_MODELS); True when it was renamed."""
+    original = next((model for key, model in RENAMED_MODELS.items() if key in pair["file"]), None)
+    if not original or pair["body"].get("model") == original:
+        return False
+    pair["body"] = dict(pair["body"], model=original)
+    pair["model"] = original
+    return True
+
+
 def excluded(pair):
     """Why a pair is left out of the measurement, or None."""
     if pair["api"] == "openai-responses" and pair.get("created") and pair["created"] < RESPONSES_SETTLED:
@@ -352,6 +388,7 @@ def main():
                         help="the marked block to paste into (<!-- measured:BLOCK --> … <!-- /measured:BLOCK -->)")
     args = parser.parse_args()
     pairs = [p for p in pairs_in(args.folder) if not args.api or p["api"] == args.api]
+    restored = sum(1 for p in pairs if restore_model(p))
     if not pairs:
         sys.exit(f"no request/usage pairs found under {args.folder}; point it at a folder of VCR cassettes.")
     with tempfile.TemporaryDirectory() as scratch:
@@ -400,6 +437,10 @@ def main():
         print()
     if args.markdown or args.write_doc:
         text = markdown(groups, streamed_groups, left_out)
+        if restored:
+            text += (f"\n\n{restored} pair{'s' if restored > 1 else ''} counted as the model that answered "
+                     f"{'them' if restored > 1 else 'it'}: the cassette's model name was rewritten after the call "
+                     "(RENAMED_MODELS in the script).")
         if args.write_doc:
             write_doc(args.write_doc, text, args.block)
             print(f"pasted {text.count(chr(10)) + 1} lines into {args.write_doc}")

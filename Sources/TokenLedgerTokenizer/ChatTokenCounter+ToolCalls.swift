@@ -53,6 +53,23 @@ extension ChatTokenCounter {
         return header - 3 + tokens("assistant to=multi_tool_use.parallel") + tokens(arguments)
     }
 
+    /// Tokens a turn of Responses `function_call` items bills beyond the calls when its items carry the `id`
+    /// the API gave them (`fc_…`), as clients that send back the response's output items do; a call sent
+    /// without its id bills the calls alone. Evidence (docs/request-counting.md): Mirascope's gpt-4o and
+    /// gpt-4o-mini pairs with one call and its result sent with the item's id bill 3 more than the rule
+    /// without it (40 pairs 4 under, which the 3 brings within 1), its two-call turn 3 more too (12 pairs 2
+    /// under, +1 with it), while pydantic-ai's items without ids fit the rule (six pairs at 0 and −1).
+    /// Reasoning models are left out: their three countable pairs with ids spread from −5 to −1.
+    static let referencedCallTurn = 3
+
+    /// True when `items[index]` is the first `function_call` item of a turn and carries its item id, on a
+    /// model that is not a reasoning model.
+    func opensReferencedCallTurn(_ items: [JSONValue], at index: Int) -> Bool {
+        guard !isReasoningModel, items[index]["type"]?.string == "function_call",
+              let id = items[index]["id"]?.string, !id.isEmpty else { return false }
+        return index == 0 || items[index - 1]["type"]?.string != "function_call"
+    }
+
     /// Tokens of one tool result whose content costs `content` tokens.
     func toolResultTokens(name: String?, content: Int) -> Int {
         guard let name else { return 3 + tokens("tool") + content }

@@ -133,7 +133,10 @@ public struct ChatTokenCounter: Sendable {
             if let input = body["input"]?.string {
                 countMessage(["role": "user", "content": .string(input)], into: &result)
             } else if let items = body["input"]?.array {
-                for item in items { countResponsesItem(item, callNames: callNames, into: &result) }
+                for (index, item) in items.enumerated() {
+                    countResponsesItem(item, callNames: callNames, into: &result)
+                    if opensReferencedCallTurn(items, at: index) { result.messages += Self.referencedCallTurn }
+                }
             }
         } else {
             throw .noMessages
@@ -149,6 +152,7 @@ public struct ChatTokenCounter: Sendable {
         let isChat = body["messages"] != nil
         let firstRole = body["messages"]?.array?.first?["role"]?.string
         result.tools = toolTokens(functions, api: isChat ? .chat(hasSystemMessage: firstRole == "system" || firstRole == "developer") : .responses)
+        if !functions.isEmpty { result.tools += namedToolChoiceTokens(body, isChat: isChat) }
         if isReasoningModel {
             // Reasoning models bill one token less for the reply priming (o3-mini, gpt-5, gpt-5.x).
             result.messages -= 1
@@ -317,6 +321,17 @@ public struct ChatTokenCounter: Sendable {
     /// models +2 through Responses and +84 through Chat Completions, which adds a preamble of its own when
     /// tools are present. cl100k models (gpt-4, gpt-3.5-turbo): the cookbook's formula, 10 per function,
     /// 3 + 3 per property, −3 + 3 per enum item, 12 at the end.
+    /// Tokens a `tool_choice` naming one function adds on gpt-4o-family models: 17 in Chat Completions, 16
+    /// through Responses. Evidence (docs/request-counting.md): every countable Mirascope pair with a named
+    /// choice is under the rule by exactly that (six Chat pairs at −17, six Responses pairs at −16, three tool
+    /// sets; the four and five with a nested `$defs` object at −29 and −28), while `auto`, `required` and
+    /// `allowed_tools` pairs fit without it. All of them name one function, so whether the cost depends on
+    /// the name is not known; reasoning and cl100k models have no such pairs and get nothing.
+    func namedToolChoiceTokens(_ body: JSONObject, isChat: Bool) -> Int {
+        guard encoding?.name != .cl100kBase, !isReasoningModel, body["tool_choice"]?["type"]?.string == "function" else { return 0 }
+        return isChat ? 17 : 16
+    }
+
     func toolTokens(_ functions: [JSONValue], api: API) -> Int {
         guard !functions.isEmpty else { return 0 }
         guard encoding?.name == .cl100kBase else {
