@@ -43,7 +43,9 @@ extension Ledger {
     /// moves replaced rows in the rollup, finds each key whose home slot pass 1 found taken
     /// (`DedupSlot.find`) and replaces its row only when the new rank is strictly higher — or, when a
     /// different key holds the slot (a hash collision), stores it in the next free one. The end state
-    /// is that of one in-order pass: per key, the first entry of the highest rank.
+    /// is that of one in-order pass: per key, the first entry of the highest rank. The copies of a key
+    /// the batch folded into its row before writing (`PricedBatch.superseded`) are counted with it,
+    /// as that pass would have counted them.
     ///
     /// Pass 1 inserts `rowsPerStatement` rows per statement: SQLite's per-statement work (opening and
     /// closing a cursor on the table and each index, halting the program) was a fifth of a row's cost.
@@ -55,7 +57,8 @@ extension Ledger {
     /// (`BoundValues`: the source file, the import time, the zero counts) are not bound again.
     private static func insertRows(_ batch: PricedBatch, rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
-        var contested: [(row: StoredUsage, fileID: Int64?)] = []
+        var contested: [(row: StoredUsage, fileID: Int64?, index: Int)] = []
+        let folded = !batch.superseded.isEmpty
         var files = LogFileIDs()
         let fresh = try db.cachedStatement(sql: Ledger.insertColumnsSQL + "\nON CONFLICT(dedup_hash) DO NOTHING").sqliteStatement
         let chunk = Ledger.rowsPerStatement
@@ -79,8 +82,9 @@ extension Ledger {
                         try rollup.add(rows[start])
                         counts.inserted += 1
                         if rows[start].costPicodollars == nil { counts.countUnpriced(rows[start]) }
+                        batch.superseded[start]?.count(into: &counts, storedRank: nil)
                     } else {
-                        contested.append((rows[start], fileID))
+                        contested.append((rows[start], fileID, start))
                     }
                     start += 1
                     continue
@@ -106,8 +110,9 @@ extension Ledger {
                         try rollup.add(rows[i])
                         counts.inserted += 1
                         if rows[i].costPicodollars == nil { counts.countUnpriced(rows[i]) }
+                        if folded { batch.superseded[i]?.count(into: &counts, storedRank: nil) }
                     } else {
-                        contested.append((rows[i], fileIDs[i - start]))
+                        contested.append((rows[i], fileIDs[i - start], i))
                     }
                 }
                 largestID += Int64(stored)
@@ -120,7 +125,7 @@ extension Ledger {
         try withTriggers(enabled: true, in: db) {
             try db.cachedStatement(sql: "UPDATE report_rollup_control SET deferred = 1").execute()
             do {
-                try storeContested(contested, fresh: fresh, counts: &counts, rollup: &rollup, in: db)
+                try storeContested(contested, superseded: batch.superseded, fresh: fresh, counts: &counts, rollup: &rollup, in: db)
             } catch {
                 try? db.cachedStatement(sql: "UPDATE report_rollup_control SET deferred = 0").execute()
                 throw error
@@ -131,7 +136,8 @@ extension Ledger {
     }
 
     /// Pass 2 of `insertRows`: the rows whose home slot pass 1 found taken.
-    private static func storeContested(_ contested: [(row: StoredUsage, fileID: Int64?)], fresh: OpaquePointer,
+    private static func storeContested(_ contested: [(row: StoredUsage, fileID: Int64?, index: Int)],
+                                       superseded: [Int: SupersededCopies], fresh: OpaquePointer,
                                        counts: inout InsertCounts, rollup: inout RollupAccumulator, in db: Database) throws {
 
         // Upsert: a same-key row is replaced only by a strictly higher supersede_rank.
@@ -140,8 +146,9 @@ extension Ledger {
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             """)
         let insertStatement = statement.sqliteStatement
-        for (row, fileID) in contested {
+        for (row, fileID, index) in contested {
             let (slot, previousRank) = try DedupSlot.find(row.entry.dedupKey, hash: row.dedupHash, in: db)
+            superseded[index]?.count(into: &counts, storedRank: previousRank)
             if let previousRank, previousRank >= row.entry.supersedeRank {
                 counts.duplicates += 1
                 continue

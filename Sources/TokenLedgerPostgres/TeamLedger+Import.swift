@@ -39,11 +39,12 @@ extension TeamLedger {
     /// Cost: one COPY for the records (and an upsert when their keys clash: `store(_:replacing:on:)`), one statement per 1,000 quarantined lines or checkpoints.
     public func store(_ batch: ImportBatch, now: Date = Date()) throws(TeamLedgerError) -> InsertCounts {
         let records = batch.records.storedRecords
+        let superseded = batch.records.supersededByKey
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
         return try transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-            let counts = try upsert(records, on: connection)
+            let counts = try upsert(records, superseded: superseded, on: connection)
             try TeamLedger.insertRows(
                 "INSERT INTO quarantine (machine, source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)",
                 batch.quarantine, suffix: "ON CONFLICT DO NOTHING", on: connection) { q in

@@ -37,12 +37,15 @@ extension TeamLedger {
 
     /// Stores `records` as written by `machine` inside the caller's transaction (which must hold
     /// `TeamLedgerSchema.writeLock`). Within the batch, per key only the first copy of the highest rank
-    /// is sent, and counted as one in-order pass of the SQLite ledger counts it (a later copy of higher
-    /// rank is one replacement, an equal or lower one a duplicate), so `import` prints the same summary
-    /// on both engines. Cost: one COPY of the batch (and one upsert when its keys clash).
-    func upsert(_ records: [StoredRecord], on connection: PostgresConnection) throws -> InsertCounts {
-        var counts = InsertCounts()
-        guard !records.isEmpty else { return counts }
+    /// is sent; the others, with the copies the batch folded before (`superseded`, by key), are counted
+    /// as one in-order pass of the SQLite ledger counts them (`SupersededCopies`: against the rank
+    /// stored before the batch), so `import` prints the same summary on both engines. Cost: one COPY
+    /// of the batch (and, when its keys clash, one upsert and, for folded keys, one read of their
+    /// stored ranks).
+    func upsert(_ records: [StoredRecord], superseded: [String: SupersededCopies] = [:],
+                on connection: PostgresConnection) throws -> InsertCounts {
+        guard !records.isEmpty else { return InsertCounts() }
+        var copies = superseded
         var position: [String: Int] = [:]  // dedup key → its place in `order`
         var order: [Int] = []              // the copy sent per key, in first-seen order
         for (index, record) in records.enumerated() {
@@ -53,24 +56,39 @@ extension TeamLedger {
             }
             let previous = records[order[at]]
             if record.entry.supersedeRank > previous.entry.supersedeRank {
-                counts.replaced += 1
-                if previous.cost == nil { counts.countUnpriced(reason: previous.unpricedReason, model: previous.modelID ?? previous.record.model, requests: previous.record.requestCount) }
+                let unpriced = previous.cost == nil
+                    ? (reason: previous.unpricedReason, model: previous.modelID ?? previous.record.model, requests: previous.record.requestCount)
+                    : nil
+                copies[record.entry.dedupKey, default: SupersededCopies()]
+                    .supersede(SupersededCopies.Copy(rank: previous.entry.supersedeRank, unpriced: unpriced))
                 order[at] = index
             } else {
-                counts.duplicates += 1
+                copies[record.entry.dedupKey, default: SupersededCopies()].addDuplicate()
             }
         }
         var rows = RecordRows(capacity: order.count)
         for index in order {
             rows.append(records[index], machine: machine)
         }
-        return counts + (try store(rows, replacing: false, on: connection))
+        var storedRanks: [String: Int] = [:]
+        var counts = try store(rows, replacing: false, rankingKeys: !copies.isEmpty, storedRanks: &storedRanks, on: connection)
+        for (key, folded) in copies { folded.count(into: &counts, storedRank: storedRanks[key]) }
+        return counts
+    }
+
+    /// `store(_:replacing:rankingKeys:storedRanks:on:)` without reading stored ranks.
+    func store(_ rows: RecordRows, replacing: Bool, on connection: PostgresConnection) throws -> InsertCounts {
+        var unused: [String: Int] = [:]
+        return try store(rows, replacing: replacing, rankingKeys: false, storedRanks: &unused, on: connection)
     }
 
     /// Stores `rows` (distinct keys) inside the caller's transaction, which holds the write lock:
     /// straight into `usage_record` unless a key may already be stored (`replacing`, or an earlier
     /// clash on this connection), else through staging and the upsert.
-    func store(_ rows: RecordRows, replacing: Bool, on connection: PostgresConnection) throws -> InsertCounts {
+    /// With `rankingKeys`, `storedRanks` gets the rank stored before the upsert for each of the batch's
+    /// keys that was stored (a straight COPY means none was).
+    func store(_ rows: RecordRows, replacing: Bool, rankingKeys: Bool, storedRanks: inout [String: Int],
+               on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard rows.count > 0 else { return counts }
         let count = rows.count, unpriced = rows.unpriced
@@ -95,6 +113,13 @@ extension TeamLedger {
             SELECT \(Self.recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
             """)
         try connection.copyIn("COPY tokenledger_staging (\(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: data)
+        if rankingKeys {
+            let stored = try connection.execute(
+                "SELECT u.dedup_key, u.supersede_rank FROM tokenledger_staging s JOIN usage_record u USING (dedup_key)")
+            for row in 0..<stored.count {
+                storedRanks[try stored.requiredText(row, 0)] = Int(try stored.requiredInt64(row, 1))
+            }
+        }
         let result = try connection.execute(Self.upsertSQL)
         for row in 0..<result.count {
             if try result.requiredBool(row, 0) { counts.inserted += 1 } else { counts.replaced += 1 }
