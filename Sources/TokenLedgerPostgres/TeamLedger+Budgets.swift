@@ -16,10 +16,7 @@ extension TeamLedger {
     /// scope checked per row.
     public func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
         try run {
-            let providerRows = try connection.execute(Self.aggregateProvidersSQL(since: true, until: true), [start, end])
-            let skipped = AggregatePolicy.auto.split(try (0..<providerRows.count).map { row in
-                AggregateProvider(provider: try providerRows.requiredText(row, 0), hasRequests: try providerRows.requiredBool(row, 1))
-            }).skipped
+            let skipped = AggregatePolicy.auto.split(try aggregateProviders(since: start, until: end)).skipped
             var binds: [any PostgresParameter] = [rateStart, start, end]
             let condition = Self.condition(for: scope, skippingAggregatesOf: skipped, binds: &binds)
             let rows = try connection.execute("""

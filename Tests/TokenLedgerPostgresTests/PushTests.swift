@@ -160,9 +160,9 @@ struct TeamLedgerMigrationTests {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         let first = try db.connect()
-        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day"])
+        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
         let second = try db.connect()
-        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day"])
+        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
     }
 
     @Test("two machines connecting to a new database at once: one migrates, both work")
@@ -172,8 +172,8 @@ struct TeamLedgerMigrationTests {
         async let a = db.connect(machine: "a")
         async let b = db.connect(machine: "b")
         let (x, y) = try await (a, b)
-        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day"])
-        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day"])
+        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
+        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
     }
 
     @Test("a database with other tables is refused, and so is one migrated by a newer version")

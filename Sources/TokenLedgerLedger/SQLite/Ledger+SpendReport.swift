@@ -25,27 +25,46 @@ extension Ledger {
     }
 
     /// The providers with aggregate rows in `[startMillis, endMillis)` (either bound may be open), each
-    /// with whether it also has per-request rows there. Cost: the (is_aggregate, provider, ts) index is
-    /// sought once or twice per provider (a loose index scan), O(providers × log n) — never a scan of
-    /// the period.
+    /// with whether it also has per-request rows there, read from the tiers (`TierCover`). Cost: the
+    /// day tier's (is_aggregate, provider, day) index is sought once or twice per provider (a loose
+    /// index scan), plus at most two days of hourly rollup rows and two hours of records for the ends
+    /// of the period — never a scan of the period.
     package static func aggregateProviders(_ db: Database, startMillis: Int64?, endMillis: Int64?) throws -> [AggregateProvider] {
-        var rangeSQL: [String] = []
-        var rangeArgs: [any DatabaseValueConvertible] = []
-        if let startMillis { rangeSQL.append("ts >= ?"); rangeArgs.append(startMillis) }
-        if let endMillis { rangeSQL.append("ts < ?"); rangeArgs.append(endMillis) }
-        let rangeClause = rangeSQL.isEmpty ? "" : " AND " + rangeSQL.joined(separator: " AND ")
-        let kindIndex = "usage_record INDEXED BY usage_record_by_kind_provider_time"
+        let cover = TierCover(startMillis: startMillis, endMillis: endMillis)
+        let dayIndex = "report_rollup_day INDEXED BY report_rollup_day_by_kind_provider"
         var found: [AggregateProvider] = []
         var lastProvider: String? = nil
-        while let provider = try String.fetchOne(db, sql: "SELECT provider FROM \(kindIndex) WHERE is_aggregate = 1\(lastProvider == nil ? "" : " AND provider > ?") ORDER BY provider LIMIT 1", arguments: StatementArguments(lastProvider.map { [$0] } ?? [])) {
+        while let provider = try String.fetchOne(db, sql: "SELECT provider FROM \(dayIndex) WHERE is_aggregate = 1\(lastProvider == nil ? "" : " AND provider > ?") ORDER BY provider LIMIT 1", arguments: StatementArguments(lastProvider.map { [$0] } ?? [])) {
             lastProvider = provider
-            func exists(aggregate: Int) throws -> Bool {
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(kindIndex) WHERE is_aggregate = \(aggregate) AND provider = ?\(rangeClause))", arguments: StatementArguments([provider] + rangeArgs)) ?? false
-            }
-            guard try exists(aggregate: 1) else { continue }
-            found.append(AggregateProvider(provider: provider, hasRequests: try exists(aggregate: 0)))
+            guard try hasRows(db, provider: provider, aggregate: 1, in: cover) else { continue }
+            found.append(AggregateProvider(provider: provider, hasRequests: try hasRows(db, provider: provider, aggregate: 0, in: cover)))
         }
         return found
+    }
+
+    /// Whether `provider` has rows of the kind (`aggregate` 1: export rows, 0: per-request) in the
+    /// period `cover` cuts. Tier rows whose records were all deleted or replaced stay with
+    /// `records` 0, so they do not count.
+    private static func hasRows(_ db: Database, provider: String, aggregate: Int, in cover: TierCover) throws -> Bool {
+        var parts: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if cover.hasDays {
+            var range = ""
+            arguments.append(provider)
+            if let low = cover.lowDay { range += " AND day >= ?"; arguments.append(low) }
+            if let high = cover.highDay { range += " AND day < ?"; arguments.append(high) }
+            parts.append("EXISTS (SELECT 1 FROM report_rollup_day INDEXED BY report_rollup_day_by_kind_provider WHERE is_aggregate = \(aggregate) AND provider = ?\(range) AND records != 0)")
+        }
+        for hours in cover.hours {
+            parts.append("EXISTS (SELECT 1 FROM report_rollup WHERE hour >= ? AND hour < ? AND provider = ? AND is_aggregate = \(aggregate) AND records != 0)")
+            arguments += [hours.lowerBound, hours.upperBound, provider]
+        }
+        for millis in cover.records {
+            parts.append("EXISTS (SELECT 1 FROM usage_record INDEXED BY usage_record_by_time WHERE ts >= ? AND ts < ? AND provider = ? AND is_aggregate = \(aggregate))")
+            arguments += [millis.lowerBound, millis.upperBound, provider]
+        }
+        guard !parts.isEmpty else { return false }
+        return try Bool.fetchOne(db, sql: "SELECT " + parts.joined(separator: " OR "), arguments: StatementArguments(arguments)) ?? false
     }
 }
 
