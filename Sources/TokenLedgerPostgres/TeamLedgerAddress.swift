@@ -59,22 +59,8 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
     /// mistyped `--db`).
     package static func redact(_ text: String) -> String {
         var text = text
-        if let scheme = text.range(of: "://") {
-            let rest = text[scheme.upperBound...]
-            // As libpq reads it: the credentials end at the first '/' (a '/' in a password is written %2F).
-            let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                text = String(text[...colon]) + "***" + String(text[at...])
-            }
-        }
-        for separator in ["?password=", "&password="] {
-            var searchFrom = text.startIndex
-            while let found = text.range(of: separator, options: .caseInsensitive, range: searchFrom..<text.endIndex) {
-                let end = text[found.upperBound...].firstIndex(of: "&") ?? text.endIndex
-                text.replaceSubrange(found.upperBound..<end, with: "***")
-                searchFrom = text.index(found.upperBound, offsetBy: 3)
-            }
-        }
+        // From the last range back, so the earlier ranges' indices stay valid.
+        for range in passwordRanges(in: text).reversed() { text.replaceSubrange(range, with: "***") }
         return text
     }
 
@@ -91,23 +77,34 @@ public struct TeamLedgerAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// The passwords written in `url`: the one before `@` in the authority, and every `password=` value.
     static func passwords(in url: String) -> [String] {
-        var found: [String] = []
-        if let scheme = url.range(of: "://") {
-            let rest = url[scheme.upperBound...]
+        passwordRanges(in: url).map { String(url[$0]) }
+    }
+
+    /// Where `text` holds a password, in order and not overlapping: the one of `scheme://user:password@`
+    /// and the value of every `password=` parameter.
+    private static func passwordRanges(in text: String) -> [Range<String.Index>] {
+        var found: [Range<String.Index>] = []
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            // As libpq reads it: the credentials end at the first '/' (a '/' in a password is written %2F).
             let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                found.append(String(authority[authority.index(after: colon)..<at]))
+                found.append(authority.index(after: colon)..<at)
             }
         }
         for separator in ["?password=", "&password="] {
-            var searchFrom = url.startIndex
-            while let range = url.range(of: separator, options: .caseInsensitive, range: searchFrom..<url.endIndex) {
-                let end = url[range.upperBound...].firstIndex(of: "&") ?? url.endIndex
-                found.append(String(url[range.upperBound..<end]))
+            var searchFrom = text.startIndex
+            while let range = text.range(of: separator, options: .caseInsensitive, range: searchFrom..<text.endIndex) {
+                let end = text[range.upperBound...].firstIndex(of: "&") ?? text.endIndex
+                found.append(range.upperBound..<end)
                 searchFrom = range.upperBound
             }
         }
-        return found
+        var ordered: [Range<String.Index>] = []
+        for range in found.sorted(by: { $0.lowerBound < $1.lowerBound }) where ordered.last.map({ range.lowerBound >= $0.upperBound }) ?? true {
+            ordered.append(range)
+        }
+        return ordered
     }
 
     /// Seconds to wait for a connection unless the URL or `$PGCONNECT_TIMEOUT` says otherwise.
