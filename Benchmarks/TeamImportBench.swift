@@ -25,6 +25,7 @@ struct TeamImportBench: ParsableCommand {
     func run() throws {
         guard let url = postgresURL ?? ProcessInfo.processInfo.environment["TOKENLEDGER_BENCH_POSTGRES"] else { throw TeamImportBenchError.noServer }
         let address = try TeamLedgerAddress(parsing: url)
+        let database = address.database ?? ""
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-import-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
         // Two logs of the same shape with different ids: one imported into PostgreSQL, the other into the
@@ -45,12 +46,12 @@ struct TeamImportBench: ParsableCommand {
         var rates: [String: Double] = [:]
         func timed(_ label: String, records: (ImportSummary?, PushSummary?) -> Int, _ body: () throws -> (ImportSummary?, PushSummary?)) rethrows {
             let cpu = ImportBenchData.cpuSeconds()
-            let serverBefore = serverPID.map(Self.serverCPUSeconds)
+            let serverBefore = serverPID.map { Self.serverCPUSeconds($0, database: database) }
             let start = DispatchTime.now().uptimeNanoseconds
             let result = try body()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let used = ImportBenchData.cpuSeconds() - cpu
-            let server = serverBefore.map { serverPID.map(Self.serverCPUSeconds)! - $0 }
+            let server = serverBefore.map { Self.serverCPUSeconds(serverPID!, database: database) - $0 }
             let n = records(result.0, result.1)
             let what = result.0.map { "\($0.imported) new, \($0.filesUnchanged) files unchanged" }
                 ?? result.1.map { "\($0.sent) sent, \($0.counts.inserted) new" } ?? ""
@@ -86,9 +87,16 @@ struct TeamImportBench: ParsableCommand {
         }
     }
 
-    /// User and system CPU seconds of process `pid` and its children (the server's backends, WAL writer,
-    /// checkpointer), from /proc; 0 where /proc cannot be read.
-    static func serverCPUSeconds(_ pid: Int32) -> Double {
+    /// User and system CPU seconds of every process the postmaster `pid` started (team-report).
+    static func serverCPUSeconds(_ pid: Int32) -> Double { serverCPUSeconds(pid, database: nil) }
+
+    /// User and system CPU seconds of the server's processes that work for `database` (its backends,
+    /// its autovacuum workers) and of its WAL writer, checkpointer and background writer: children of
+    /// the postmaster `pid`, told apart by their process titles ("postgres: user database host(port)
+    /// …"), so other databases' sessions on a shared server are left out. From /proc; 0 where it
+    /// cannot be read. A backend counts only while it lives: the team ledger keeps both its
+    /// connections open until it goes.
+    static func serverCPUSeconds(_ pid: Int32, database: String?) -> Double {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         func stat(_ p: String) -> (parent: Int32, seconds: Double)? {
             guard let text = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8),
@@ -100,8 +108,12 @@ struct TeamImportBench: ParsableCommand {
         }
         var total = 0.0
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
-            guard let s = stat(entry) else { continue }
-            if Int32(entry) == pid || s.parent == pid { total += s.seconds }
+            guard let s = stat(entry), Int32(entry) == pid || s.parent == pid else { continue }
+            guard let database else { total += s.seconds; continue }
+            guard s.parent == pid, let title = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8) else { continue }
+            let words = title.split(whereSeparator: { $0 == " " || $0 == "\0" }).map(String.init)
+            let background = ["checkpointer", "walwriter", "background writer"].contains { title.hasPrefix("postgres: \($0)") }
+            if background || words.contains(database) { total += s.seconds }
         }
         return total
     }

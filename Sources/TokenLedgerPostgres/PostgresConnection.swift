@@ -44,11 +44,13 @@ struct PostgresTextArray: PostgresParameter {
 
 /// One connection to a PostgreSQL server through libpq, the PostgreSQL project's own C client: the
 /// only place that holds a libpq pointer. Synchronous: every call blocks the calling thread until the
-/// server answers (or a socket timeout ends the wait). Not for use from two threads at once.
+/// server answers (or a socket timeout ends the wait). Not for use from two threads at once; it may be
+/// handed from one thread to another (`@unchecked Sendable`: the team ledger's writer threads, each
+/// using it only while the thread that handed it waits or uses the other connection).
 ///
 /// libpq reads the connection URL, the `PG*` environment variables, `~/.pgpass`, `pg_service.conf` and
 /// every `sslmode` exactly as `psql` does.
-final class PostgresConnection {
+final class PostgresConnection: @unchecked Sendable {
     /// The `PGconn *`, freed in `deinit`.
     private let handle: OpaquePointer
 

@@ -9,16 +9,20 @@ import TokenLedgerLedger
 /// server restarted mid-import — leaves the ledger consistent and the next run continues from the
 /// last committed checkpoint.
 ///
-/// One batch is written on a writer thread while the pipeline reads, parses and prices the next
-/// (`batchesInFlight` 1); the writer calls the synchronous connection directly. The pipeline's
-/// thread and the writer never use the connection at the same time: `checkpoints` is read before the
-/// first batch, and each `submit` waits for the previous write before starting the next.
+/// Batches are written on writer threads while the pipeline reads, parses and prices the next. Two
+/// can be stored at once, on two connections, so the server works on both cores: a batch submitted
+/// while one batch (written first, under the write lock) is being stored is copied on the second
+/// connection at the same time, and commits only after the first committed (`TeamLedger.BatchOrder`);
+/// the batch after that waits for both. A batch sharing a dedup key with the one being stored waits
+/// for it instead (its COPY would wait on the other's uncommitted key while holding nothing the
+/// other needs, but the other could reach the key second and wait on it: a deadlock).
+/// The pipeline's thread and the writers never use a connection at the same time: `checkpoints` is
+/// read before the first batch, and a connection gets a new batch only once its last one is done.
 package final class TeamImportSink: ImportSink, @unchecked Sendable {
-    // `@unchecked`: `writing` is touched only by the pipeline's thread (the protocol's contract);
-    // the team ledger's connection only by one thread at a time, as said above.
+    // `@unchecked`: `writing` is touched only by the pipeline's thread (the protocol's contract); each
+    // connection only by one thread at a time, as said above.
     private let team: TeamLedger
-    private let writer = DispatchQueue(label: "tokenledger team import writer")
-    private var writing: Pending?
+    private var writing: [Pending] = []
 
     init(team: TeamLedger) {
         self.team = team
@@ -28,34 +32,69 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
         try team.checkpoints(forPaths: paths)
     }
 
-    public var batchesInFlight: Int { 1 }
+    public var batchesInFlight: Int { 2 }
 
     public func submit(_ batch: ImportBatch) throws -> InsertCounts? {
-        let finished = try finish()
-        let pending = Pending()
         let team = self.team
-        writer.async {
-            pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in try team.store(batch) }
-            pending.done.signal()
+        if writing.count == 1, let first = writing.first, let keys = first.keys,
+           !batch.records.storedRecords.contains(where: { keys.contains($0.entry.dedupKey) }) {
+            let connection = try team.secondConnection()
+            first.locked.wait()
+            let pending = Pending(keys: nil)
+            Thread.detachNewThread {
+                pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in
+                    try team.store(batch, now: Date(), on: connection, order: .next(previousCommitted: { () throws(TeamLedgerError) in
+                        first.done.wait()
+                        _ = try first.result!.get()
+                    }))
+                }
+                pending.done.leave()
+            }
+            writing.append(pending)
+            return nil
         }
-        writing = pending
+        let finished = try finish()
+        let pending = Pending(keys: Set(batch.records.storedRecords.map(\.entry.dedupKey)))
+        Thread.detachNewThread {
+            pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in
+                try team.store(batch, now: Date(), on: team.connection, order: .first(holdsLock: { pending.locked.signal() }))
+            }
+            pending.locked.signal() // (again, harmlessly, unless it failed before taking the lock)
+            pending.done.leave()
+        }
+        writing = [pending]
         return finished
     }
 
     public func finish() throws -> InsertCounts? {
-        guard let pending = writing else { return nil }
-        writing = nil
-        pending.done.wait()
-        return try pending.result?.get()
+        guard !writing.isEmpty else { return nil }
+        let batches = writing
+        writing = []
+        var counts: InsertCounts?
+        for pending in batches { pending.done.wait() }
+        for pending in batches {
+            let finished = try pending.result!.get()
+            counts = (counts ?? InsertCounts()) + finished
+        }
+        return counts
     }
 }
 
-/// One batch being written, and its counts or error once it is done.
+/// One batch being written, and its counts or error once it is done: `locked` is signalled once a
+/// first batch holds the write lock (or failed), `done` left once it committed or rolled back.
 private final class Pending: @unchecked Sendable {
-    // `@unchecked`: `result` is written once by the writer before `done` is signalled, and read only
-    // after waiting on `done`.
+    // `@unchecked`: `result` is written once by the writer before `done` is left, and read only after
+    // waiting on `done`; `keys` is read by the pipeline's thread only.
     var result: Result<InsertCounts, TeamLedgerError>?
-    let done = DispatchSemaphore(value: 0)
+    let locked = DispatchSemaphore(value: 0)
+    let done = DispatchGroup()
+    /// The dedup keys of a first batch (a batch stored beside it must share none).
+    let keys: Set<String>?
+
+    init(keys: Set<String>?) {
+        self.keys = keys
+        done.enter()
+    }
 }
 
 extension TeamLedger {

@@ -38,13 +38,34 @@ extension TeamLedger {
     /// supersede rank), its quarantined lines (each once) and its checkpoints — all or none.
     /// Cost: one COPY for the records (and an upsert when their keys clash: `store(_:replacing:on:)`), one statement per 1,000 quarantined lines or checkpoints.
     public func store(_ batch: ImportBatch, now: Date = Date()) throws(TeamLedgerError) -> InsertCounts {
+        try store(batch, now: now, on: connection, order: .first(holdsLock: nil))
+    }
+
+    /// Where a batch stands among the batches being stored at once (`TeamImportSink`, push).
+    enum BatchOrder {
+        /// Stored with nothing before it still open: takes the write lock first, then calls `holdsLock`.
+        case first(holdsLock: (() -> Void)?)
+        /// Stored while the batch before it is open: its records are copied before it holds the write
+        /// lock (their rollup triggers take it, v7), everything else after; `previousCommitted` runs
+        /// before COMMIT and throws (rolling this batch back) unless the batch before committed.
+        case next(previousCommitted: () throws(TeamLedgerError) -> Void)
+    }
+
+    /// `store(_:now:)` on `connection`, in `order`.
+    func store(_ batch: ImportBatch, now: Date, on connection: PostgresConnection, order: BatchOrder) throws(TeamLedgerError) -> InsertCounts {
         let records = batch.records.storedRecords
         let superseded = batch.records.supersededByKey
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
-        return try transaction { connection in
-            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+        var gate: (() throws(TeamLedgerError) -> Void)?
+        if case .next(let previousCommitted) = order { gate = previousCommitted }
+        return try transaction(on: connection, committing: gate) { connection in
+            if case .first(let holdsLock) = order {
+                try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+                holdsLock?()
+            }
             let counts = try upsert(records, superseded: superseded, on: connection)
+            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock]) // held already when first
             try TeamLedger.insertRows(
                 "INSERT INTO quarantine (machine, source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)",
                 batch.quarantine, suffix: "ON CONFLICT DO NOTHING", on: connection) { q in

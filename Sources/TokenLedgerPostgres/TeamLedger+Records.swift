@@ -113,6 +113,9 @@ extension TeamLedger {
             SELECT \(Self.recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
             """)
         try connection.copyIn("COPY tokenledger_staging (\(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: data)
+        // A batch staged before its writer held the write lock (push's second connection) takes it
+        // here, before it reads stored ranks or upserts; for a writer holding it already this is free.
+        try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
         if rankingKeys {
             let stored = try connection.execute(
                 "SELECT u.dedup_key, u.supersede_rank FROM tokenledger_staging s JOIN usage_record u USING (dedup_key)")

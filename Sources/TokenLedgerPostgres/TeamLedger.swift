@@ -18,9 +18,25 @@ public final class TeamLedger: @unchecked Sendable {
     /// The name this machine writes into `machine` columns.
     public let machine: String
     let connection: PostgresConnection
-    /// True once a straight COPY into `usage_record` met a stored key on this connection: from then on
-    /// every batch is staged and upserted (`store(_:replacing:on:)`). Used by the connection's thread only.
-    var keysMayClash = false
+    /// True once a straight COPY into `usage_record` met a stored key: from then on every batch is
+    /// staged and upserted (`store(_:replacing:on:)`). Read and set by push's two writer threads.
+    var keysMayClash: Bool {
+        get { clash.withLock { clashSeen } }
+        set { clash.withLock { clashSeen = newValue } }
+    }
+    private let clash = NSLock()
+    private var clashSeen = false
+    /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),
+    /// opened the first time one is needed and kept until the ledger goes.
+    private var spare: PostgresConnection?
+
+    /// The second connection (opened on first use). Called by the thread that runs the command only.
+    func secondConnection() throws(TeamLedgerError) -> PostgresConnection {
+        if let spare { return spare }
+        let opened = try run { try PostgresConnection(settings: address.connectionSettings()) }
+        spare = opened
+        return opened
+    }
 
     private init(address: TeamLedgerAddress, machine: String, connection: PostgresConnection) {
         self.address = address
@@ -60,12 +76,21 @@ public final class TeamLedger: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one transaction (BEGIN … COMMIT, ROLLBACK on error).
+    /// Runs `body` in one transaction (BEGIN … COMMIT, ROLLBACK on error) on the ledger's connection.
     @discardableResult
     func transaction<T>(_ body: (PostgresConnection) throws -> T) throws(TeamLedgerError) -> T {
+        try transaction(on: connection, body)
+    }
+
+    /// Runs `body` in one transaction on `connection`; `committing`, when given, runs after `body` and
+    /// before COMMIT, and rolls the transaction back instead by throwing.
+    @discardableResult
+    func transaction<T>(on connection: PostgresConnection, committing: (() throws(TeamLedgerError) -> Void)? = nil,
+                        _ body: (PostgresConnection) throws -> T) throws(TeamLedgerError) -> T {
         try run { try connection.execute("BEGIN") }
         do {
             let value = try body(connection)
+            try committing?()
             try connection.execute("COMMIT")
             return value
         } catch {

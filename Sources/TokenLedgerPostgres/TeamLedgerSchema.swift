@@ -34,6 +34,11 @@ enum TeamLedgerSchema {
             "CREATE INDEX report_rollup_day_by_kind_provider ON report_rollup_day (is_aggregate, provider, day)",
             "DROP INDEX usage_record_by_kind_provider_time",
         ]),
+        // The rollup triggers take the write lock themselves, so a batch can be copied into
+        // `usage_record` before its writer holds the lock (push copies the next batch on a second
+        // connection while the first one's batch is stored) and still update the tiers' rows only
+        // under it, as every writer did when it took the lock first.
+        Migration(identifier: "v7-rollup-under-write-lock", statements: v7),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).
@@ -81,6 +86,29 @@ enum TeamLedgerSchema {
             \(rollupSums.map { "\($0.column) = report_rollup.\($0.column) + excluded.\($0.column)" }.joined(separator: ", "))
             """
     }
+
+    /// The six rollup trigger functions again, each taking `writeLock` before it touches a tier.
+    static let v7: [String] = {
+        let lock = "PERFORM pg_advisory_xact_lock(\(writeLock));"
+        func function(_ name: String, _ upserts: [String]) -> String {
+            """
+            CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                \(lock)
+                \(upserts.map { $0 + ";" }.joined(separator: "\n"))
+                RETURN NULL;
+            END $$
+            """
+        }
+        return [
+            function("tokenledger_rollup_insert", [rollupUpsert(from: "new_rows", sign: 1)]),
+            function("tokenledger_rollup_update", [rollupUpsert(from: "old_rows", sign: -1), rollupUpsert(from: "new_rows", sign: 1)]),
+            function("tokenledger_rollup_delete", [rollupUpsert(from: "old_rows", sign: -1)]),
+            function("tokenledger_rollup_day_insert", [dayRollupUpsert(from: "new_rows", sign: 1)]),
+            function("tokenledger_rollup_day_update", [dayRollupUpsert(from: "old_rows", sign: -1), dayRollupUpsert(from: "new_rows", sign: 1)]),
+            function("tokenledger_rollup_day_delete", [dayRollupUpsert(from: "old_rows", sign: -1)]),
+        ]
+    }()
 
     static let v1: [String] = [
         // One row per billed request (or per aggregated bucket from a usage/cost export), as in the

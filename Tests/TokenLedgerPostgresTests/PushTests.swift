@@ -155,14 +155,19 @@ struct PushTests {
 
 @Suite("team ledger migrations", .enabled(if: TestServer.available, TestServer.skipReason))
 struct TeamLedgerMigrationTests {
+    static let migrations = [
+        "v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier",
+        "v7-rollup-under-write-lock",
+    ]
+
     @Test("a new database gets every migration once; connecting again applies nothing")
     func migratesOnce() async throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         let first = try db.connect()
-        #expect(try first.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
+        #expect(try first.appliedMigrations() == Self.migrations)
         let second = try db.connect()
-        #expect(try second.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
+        #expect(try second.appliedMigrations() == Self.migrations)
     }
 
     @Test("two machines connecting to a new database at once: one migrates, both work")
@@ -172,8 +177,8 @@ struct TeamLedgerMigrationTests {
         async let a = db.connect(machine: "a")
         async let b = db.connect(machine: "b")
         let (x, y) = try await (a, b)
-        #expect(try x.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
-        #expect(try y.appliedMigrations() == ["v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier"])
+        #expect(try x.appliedMigrations() == Self.migrations)
+        #expect(try y.appliedMigrations() == Self.migrations)
     }
 
     @Test("a database with other tables is refused, and so is one migrated by a newer version")
