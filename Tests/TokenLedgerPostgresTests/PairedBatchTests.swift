@@ -104,7 +104,30 @@ struct PairedBatchTests {
         #expect(held.0 == 0 && held.1 == 1)
     }
 
-    @Test("import batches two at a time, a key in two batches running side by side: the same counts as SQLite in order")
+    @Test("a batch bringing back the last key of the batch being stored waits for it (beside it, each would wait on the other)")
+    func sharedKeyWaits() throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let team = try db.connect()
+        let prices = try PriceBook.bundled()
+        let first = LocalLedger.entries(3_000)
+        var last = first[2_999]
+        last.supersedeRank = 1
+        let second = [last] + LocalLedger.entries(20, prefix: "b")
+        let sink = TeamImportSink(team: team)
+        var counts = InsertCounts()
+        for batch in [first, second] {
+            if let finished = try sink.submit(ImportBatch(records: PricedBatch(batch, pricing: prices), quarantine: [], checkpoints: [])) {
+                counts = counts + finished
+            }
+        }
+        if let finished = try sink.finish() { counts = counts + finished }
+        #expect(counts.inserted == 3_020 && counts.replaced == 1)
+        #expect(try team.recordCount() == 3_020)
+        #expect(try Self.tierMismatches(db) == [])
+    }
+
+    @Test("import batches two at a time, keys coming back in later batches: the same counts as SQLite in order")
     func sinkPairsAndSharedKeys() throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
