@@ -14,10 +14,11 @@ import TokenLedgerLedger
 /// while one batch (written first, under the write lock) is being stored is copied on the second
 /// connection at the same time, and commits only after the first committed (`TeamLedger.BatchOrder`);
 /// the batch after that waits for both. A batch sharing a dedup key with the one being stored waits
-/// for it instead (its COPY would wait on the other's uncommitted key while holding nothing the
-/// other needs, but the other could reach the key second and wait on it: a deadlock).
-/// The pipeline's thread and the writers never use a connection at the same time: `checkpoints` is
-/// read before the first batch, and a connection gets a new batch only once its last one is done.
+/// for it to finish before copying (beside it, each could reach the key after the other and wait on
+/// it: a deadlock, which PostgreSQL ends by failing one). The writers build the batches' records and
+/// key sets, so the pipeline's thread only hands batches over. The pipeline's thread and the writers
+/// never use a connection at the same time: `checkpoints` is read before the first batch, and a
+/// connection gets a new batch only once its last one is done.
 package final class TeamImportSink: ImportSink, @unchecked Sendable {
     // `@unchecked`: `writing` is touched only by the pipeline's thread (the protocol's contract); each
     // connection only by one thread at a time, as said above.
@@ -36,14 +37,16 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
 
     public func submit(_ batch: ImportBatch) throws -> InsertCounts? {
         let team = self.team
-        if writing.count == 1, let first = writing.first, let keys = first.keys,
-           !batch.records.storedRecords.contains(where: { keys.contains($0.entry.dedupKey) }) {
+        if writing.count == 1, let first = writing.first {
             let connection = try team.secondConnection()
-            first.locked.wait()
-            let pending = Pending(keys: nil)
+            let pending = Pending()
             Thread.detachNewThread {
+                let records = batch.records.storedRecords
+                // Beside the first batch only once it holds the lock, and only when no key is shared.
+                first.locked.wait()
+                if records.contains(where: { first.keys.contains($0.entry.dedupKey) }) { first.done.wait() }
                 pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in
-                    try team.store(batch, now: Date(), on: connection, order: .next(previousCommitted: { () throws(TeamLedgerError) in
+                    try team.store(batch, records: records, now: Date(), on: connection, order: .next(previousCommitted: { () throws(TeamLedgerError) in
                         first.done.wait()
                         _ = try first.result!.get()
                     }))
@@ -54,10 +57,12 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
             return nil
         }
         let finished = try finish()
-        let pending = Pending(keys: Set(batch.records.storedRecords.map(\.entry.dedupKey)))
+        let pending = Pending()
         Thread.detachNewThread {
+            let records = batch.records.storedRecords
+            pending.keys = Set(records.map(\.entry.dedupKey))
             pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in
-                try team.store(batch, now: Date(), on: team.connection, order: .first(holdsLock: { pending.locked.signal() }))
+                try team.store(batch, records: records, now: Date(), on: team.connection, order: .first(holdsLock: { pending.locked.signal() }))
             }
             pending.locked.signal() // (again, harmlessly, unless it failed before taking the lock)
             pending.done.leave()
@@ -83,16 +88,16 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
 /// One batch being written, and its counts or error once it is done: `locked` is signalled once a
 /// first batch holds the write lock (or failed), `done` left once it committed or rolled back.
 private final class Pending: @unchecked Sendable {
-    // `@unchecked`: `result` is written once by the writer before `done` is left, and read only after
-    // waiting on `done`; `keys` is read by the pipeline's thread only.
+    // `@unchecked`: `keys` is written by a first batch's writer before it signals `locked` and read by
+    // the next batch's writer after waiting on it; `result` is written once before `done` is left and
+    // read only after waiting on `done`.
     var result: Result<InsertCounts, TeamLedgerError>?
     let locked = DispatchSemaphore(value: 0)
     let done = DispatchGroup()
     /// The dedup keys of a first batch (a batch stored beside it must share none).
-    let keys: Set<String>?
+    var keys: Set<String> = []
 
-    init(keys: Set<String>?) {
-        self.keys = keys
+    init() {
         done.enter()
     }
 }

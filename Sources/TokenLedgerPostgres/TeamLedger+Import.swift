@@ -51,9 +51,11 @@ extension TeamLedger {
         case next(previousCommitted: () throws(TeamLedgerError) -> Void)
     }
 
-    /// `store(_:now:)` on `connection`, in `order`.
-    func store(_ batch: ImportBatch, now: Date, on connection: PostgresConnection, order: BatchOrder) throws(TeamLedgerError) -> InsertCounts {
-        let records = batch.records.storedRecords
+    /// `store(_:now:)` on `connection`, in `order`; `records` are the batch's `storedRecords` when the
+    /// caller has them already.
+    func store(_ batch: ImportBatch, records: [StoredRecord]? = nil, now: Date, on connection: PostgresConnection,
+               order: BatchOrder) throws(TeamLedgerError) -> InsertCounts {
+        let records = records ?? batch.records.storedRecords
         let superseded = batch.records.supersededByKey
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
