@@ -6,7 +6,8 @@ import TokenLedgerLedger
 /// alert memory as the SQLite `Ledger`, written by many machines (each row says which).
 ///
 /// One libpq connection per command run (a CLI, not a server: no pool), used synchronously by one
-/// thread at a time. `connect` brings the schema up to date under an advisory lock, so two machines
+/// thread at a time, and a second one while a push or an import stores two batches at once
+/// (`secondConnection`). `connect` brings the schema up to date under an advisory lock, so two machines
 /// upgrading at once take turns. Every error leaves as a `TeamLedgerError` whose text never holds
 /// the password.
 public final class TeamLedger: @unchecked Sendable {
