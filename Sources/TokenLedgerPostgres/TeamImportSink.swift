@@ -39,7 +39,7 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
         let team = self.team
         if writing.count == 1, let first = writing.first {
             let connection = try team.secondConnection()
-            let pending = Pending()
+            let pending = Pending(batch)
             Thread.detachNewThread {
                 let records = batch.records.storedRecords
                 // Beside the first batch only once it holds the lock, and only when no key is shared.
@@ -57,7 +57,7 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
             return nil
         }
         let finished = try finish()
-        let pending = Pending()
+        let pending = Pending(batch)
         Thread.detachNewThread {
             let records = batch.records.storedRecords
             pending.keys = Set(records.map(\.entry.dedupKey))
@@ -76,9 +76,14 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
         let batches = writing
         writing = []
         var counts: InsertCounts?
+        let team = self.team
         for pending in batches { pending.done.wait() }
+        // In order: a batch that met another machine's writes (and the one after it, which then rolled
+        // back too) is stored again, alone.
         for pending in batches {
-            let finished = try pending.result!.get()
+            let finished = try TeamLedger.resolvingConflicts(pending.result!) { () throws(TeamLedgerError) in
+                try team.store(pending.batch, now: Date(), on: team.connection, order: .first(holdsLock: nil))
+            }
             counts = (counts ?? InsertCounts()) + finished
         }
         return counts
@@ -96,8 +101,11 @@ private final class Pending: @unchecked Sendable {
     let done = DispatchGroup()
     /// The dedup keys of a first batch (a batch stored beside it must share none).
     var keys: Set<String> = []
+    /// The batch, kept to store it again alone after a write conflict.
+    let batch: ImportBatch
 
-    init() {
+    init(_ batch: ImportBatch) {
+        self.batch = batch
         done.enter()
     }
 }

@@ -158,12 +158,15 @@ extension TeamLedger {
             }
         }
         first.done.wait()
-        let firstCounts = try first.result!.get()
-        summary.sent += firstPage.rows.count
-        summary.counts = summary.counts + firstCounts
-        let counts = try secondCounts.get()
-        summary.sent += secondPage.rows.count
-        summary.counts = summary.counts + counts
+        // A page that met another machine's writes (and the page after it, rolled back with it) is
+        // stored again alone, in order, under the write lock.
+        for (page, result) in [(firstPage, first.result!), (secondPage, secondCounts)] {
+            let counts = try Self.resolvingConflicts(result) { () throws(TeamLedgerError) -> InsertCounts in
+                try storeAlone(page.rows, cursor: (page.lastID, page.lastKey, mark), ledgerPath: ledgerPath)
+            }
+            summary.sent += page.rows.count
+            summary.counts = summary.counts + counts
+        }
     }
 
     /// Up to two pages of local rows after `after` (`readRows`), in id order.
@@ -177,9 +180,17 @@ extension TeamLedger {
     /// machine's push cursor in the same transaction.
     private func send(_ rows: RecordRows, replacing: Bool, cursor: (id: Int64, key: String, mark: Int64)?, ledgerPath: String,
                       into summary: inout PushSummary) throws(TeamLedgerError) {
+        let counts = try storeAlone(rows, replacing: replacing, cursor: cursor, ledgerPath: ledgerPath)
+        summary.sent += rows.count
+        summary.counts = summary.counts + counts
+    }
+
+    /// One transaction under the write lock: `rows` stored (`store(_:replacing:on:)`) and, with
+    /// `cursor`, this machine's push cursor moved.
+    private func storeAlone(_ rows: RecordRows, replacing: Bool = false, cursor: (id: Int64, key: String, mark: Int64)?,
+                            ledgerPath: String) throws(TeamLedgerError) -> InsertCounts {
         let machine = self.machine
-        let sent = rows.count
-        let counts = try transaction { connection in
+        return try transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
             let counts = try store(rows, replacing: replacing, on: connection)
             if let cursor {
@@ -188,8 +199,6 @@ extension TeamLedger {
             }
             return counts
         }
-        summary.sent += sent
-        summary.counts = summary.counts + counts
     }
 
     /// Sets this machine's push cursor for `ledgerPath` (inside the caller's transaction).

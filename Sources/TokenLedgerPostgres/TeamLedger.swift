@@ -83,6 +83,25 @@ public final class TeamLedger: @unchecked Sendable {
         try transaction(on: connection, body)
     }
 
+    /// `result`'s value, or — when it failed on a write conflict (`TeamLedgerError.writeConflict`: two
+    /// machines' batches each waiting on the other, so PostgreSQL rolled one back whole) — `alone`'s,
+    /// which stores the batch again by itself under the write lock, tried up to three times. Batches
+    /// stored two at a time meet such a conflict when another machine writes the same new keys at the
+    /// same moment; stored alone, under the lock, they cannot.
+    static func resolvingConflicts<T>(_ result: Result<T, TeamLedgerError>,
+                                      alone: () throws(TeamLedgerError) -> T) throws(TeamLedgerError) -> T {
+        guard case .failure(.writeConflict) = result else { return try result.get() }
+        var attempt = 1
+        while true {
+            do {
+                return try alone()
+            } catch {
+                guard case .writeConflict = error, attempt < 3 else { throw error }
+                attempt += 1
+            }
+        }
+    }
+
     /// Runs `body` in one transaction on `connection`; `committing`, when given, runs after `body` and
     /// before COMMIT, and rolls the transaction back instead by throwing.
     @discardableResult

@@ -17,6 +17,10 @@ public enum TeamLedgerError: UserFacingError, Equatable {
     case connectionLost(address: String, reason: String)
     /// The server answered a statement with an error.
     case server(address: String, message: String)
+    /// Another writer held what this batch needed while it held what that writer needed (PostgreSQL
+    /// stopped one of them: a deadlock or serialization failure); the batch stored nothing. The
+    /// writers retry such a batch on their own; this is what is left after the retries.
+    case writeConflict(address: String, reason: String)
     /// The database holds tables but no TokenLedger migrations.
     case notATeamLedger(address: String)
     /// The database was migrated by a newer TokenLedger.
@@ -40,6 +44,8 @@ public enum TeamLedgerError: UserFacingError, Equatable {
             return "lost the connection to the team ledger at \(address) (\(reason)); what was stored before stays stored once — run the same command again to finish."
         case .server(let address, let message):
             return "the team ledger at \(address) answered with an error: \(message)."
+        case .writeConflict(let address, let reason):
+            return "another machine wrote the same records to the team ledger at \(address) at the same moment (\(reason)); nothing of the last batch was stored twice or half — run the same command again to finish."
         case .notATeamLedger(let address):
             return "the database \(address) holds other tables and is not a TokenLedger team ledger; give an empty database or an existing team ledger."
         case .newerSchema(let address, let migration):
@@ -88,6 +94,8 @@ public enum TeamLedgerError: UserFacingError, Equatable {
             return .unreachable(address: shown, reason: clean(message))
         case .statement(let state, let message):
             if state.hasPrefix("28") { return .authenticationFailed(address: shown, reason: clean(message)) }
+            // 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back whole.
+            if state == "40P01" || state == "40001" { return .writeConflict(address: shown, reason: clean(message)) }
             return .server(address: shown, message: clean(message))
         case .connectionLost(let message):
             return .connectionLost(address: shown, reason: clean(message))

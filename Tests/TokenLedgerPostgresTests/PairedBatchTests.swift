@@ -55,6 +55,71 @@ struct PairedBatchTests {
         #expect(try db.texts("SELECT machine || ':' || last_id FROM push_cursor ORDER BY machine") == ["gateway:900", "laptop:900"])
     }
 
+    @Test("two machines' batches waiting on each other: PostgreSQL stops one, it is a write conflict, and stored again alone it lands once")
+    func crossedBatchesRetried() throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let laptop = try db.connect(machine: "laptop")
+        let gateway = try db.connect(machine: "gateway")
+        let prices = try PriceBook.bundled()
+        // One shared export imported on both machines: the same 30 new keys.
+        let shared = ImportBatch(records: PricedBatch(LocalLedger.entries(30, prefix: "shared"), pricing: prices), quarantine: [], checkpoints: [])
+        func waiters() throws -> String? { try db.texts("SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").first ?? nil }
+        func waitFor(_ count: String) throws {
+            for _ in 0..<500 where try waiters() != count { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(try waiters() == count)
+        }
+        let results = Mutex<[String: Result<InsertCounts, TeamLedgerError>]>([:])
+        let finished = DispatchGroup()
+        // A third writer holds the write lock; the gateway's first batch queues for it, then the laptop's
+        // second batch copies the same keys beside its (already committed) first and its rollup trigger
+        // queues behind. The lock freed, the gateway copies keys the laptop's batch holds uncommitted
+        // while the laptop waits for the lock the gateway holds.
+        try db.address.withRawConnection { holder in
+            try holder.execute("BEGIN")
+            try holder.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+            finished.enter()
+            Thread.detachNewThread {
+                let result = Result { () throws(TeamLedgerError) in
+                    try gateway.store(shared, now: Date(), on: gateway.connection, order: .first(holdsLock: nil))
+                }
+                results.withLock { $0["gateway"] = result }
+                finished.leave()
+            }
+            try waitFor("1")
+            let second = try laptop.secondConnection()
+            finished.enter()
+            Thread.detachNewThread {
+                let result = Result { () throws(TeamLedgerError) in
+                    try laptop.store(shared, now: Date(), on: second, order: .next(previousCommitted: {}))
+                }
+                results.withLock { $0["laptop"] = result }
+                finished.leave()
+            }
+            try waitFor("2")
+            try holder.execute("COMMIT")
+        }
+        finished.wait()
+        let outcome = results.withLock { $0 }
+        let conflicts = outcome.filter { _, result in if case .failure(.writeConflict) = result { true } else { false } }
+        #expect(conflicts.count == 1, "one of the two is stopped as a write conflict: \(outcome)")
+        var stored = 0
+        for (machine, result) in outcome {
+            let team = machine == "laptop" ? laptop : gateway
+            let counts = try TeamLedger.resolvingConflicts(result) { () throws(TeamLedgerError) in
+                try team.store(shared, now: Date(), on: team.connection, order: .first(holdsLock: nil))
+            }
+            stored += counts.inserted
+        }
+        #expect(stored == 30)
+        #expect(try laptop.recordCount() == 30)
+        #expect(try Self.tierMismatches(db) == [])
+        // What a user sees when the retries run out: one sentence saying to run the command again.
+        if case .failure(let error) = conflicts.first?.value {
+            #expect(error.message.contains("run the same command again"))
+        }
+    }
+
     @Test("a batch whose previous batch did not commit rolls back, records, quarantine and checkpoint alike")
     func secondRollsBackWithoutFirst() throws {
         let db = try TestServer.freshDatabase()
