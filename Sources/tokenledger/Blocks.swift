@@ -46,7 +46,7 @@ extension TokenLedgerCommand {
         }
 
         func run() async throws {
-            var query = try filters.query(groupBy: [])
+            var query = try filters.query(groupBy: [], config: config)
             if filters.since == nil && filters.until == nil && filters.month == nil {
                 // ccusage's default: recent blocks only (and the active one).
                 query.period = ReportPeriod(since: Date().addingTimeInterval(-3 * 86_400), label: "last 3 days")

@@ -78,7 +78,7 @@ extension TokenLedgerCommand {
         func run() async throws {
             let outputFormat = outputOptions.json ? .json : try ReportFormat(parsing: format ?? "table")
             let dimensions = try Report.dimensions(shortcut: shortcut, by: by, format: outputFormat)
-            var query = try filters.query(groupBy: dimensions, aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile)
+            var query = try filters.query(groupBy: dimensions, config: config, aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile)
             if outputFormat == .prometheus && filters.since == nil && filters.until == nil && filters.month == nil {
                 query.period = ReportPeriod.month(containing: Date(), in: query.timeZone)
             }
