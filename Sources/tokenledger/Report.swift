@@ -237,11 +237,13 @@ extension TokenLedgerCommand {
                 }
             }
 
-            /// When each source was last imported, from the local ledger's checkpoints; nil for a team
-            /// ledger (its checkpoints are per machine and not read yet).
+            /// When each source was last imported: the local ledger's checkpoints, or a team ledger's
+            /// per machine (its import checkpoints and its pushes).
             func freshness() throws -> ImportFreshness? {
-                guard case .local(let ledger) = self else { return nil }
-                return try ImportFreshness(ledger: ledger)
+                switch self {
+                case .local(let ledger): return try ImportFreshness(ledger: ledger)
+                case .team(let team): return try ImportFreshness(team: team)
+                }
             }
         }
 
