@@ -158,6 +158,17 @@ struct ImportCLITests {
         #expect(again["unpriced"]?.int == 0)
     }
 
+    @Test("a Voxtral chat log's prompt_audio_seconds is priced by the minute, through import and report")
+    func voxtralAudio() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let imported = try cli.run("import", CLIRunner.fixture("fixtures/logs/openai-compatible/voxtral.jsonl"))
+        #expect(imported.status == 0 && imported.stdout.contains("Imported 2 records") && imported.stderr.contains("voxtral.jsonl:3:"))
+        // Line 1: $0.000118 + $0.0000192 + 1.5 min × $0.004; line 2: $0.000004 + $0.0000036.
+        let report = try json(try cli.run("report", "--month", "2025-12", "--json").stdout)
+        #expect(report["totals"]?["cost_usd"] == "0.0061448", "\(report)")
+    }
+
     @Test("reprice --dry-run shows the difference and writes nothing; reprice --json applies")
     func reprice() throws {
         let cli = try CLIRunner()
