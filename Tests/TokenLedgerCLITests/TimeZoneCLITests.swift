@@ -65,6 +65,13 @@ struct TimeZoneCLITests {
         }
         // --tz wins without reading the key.
         #expect(try cli.run("report", "--month", "2026-11", "--tz", "UTC").status == 0)
+
+        // Budgets: their own timezone, else [budgets]', else the top-level key.
+        try "timezone = \"Asia/Kolkata\"\n[[budget]]\nname = \"b\"\nperiod = \"day\"\nlimit_usd = 1\n".write(to: config, atomically: true, encoding: .utf8)
+        let status = try cli.run("budget", "status", "--json")
+        #expect(status.status == 0, "\(status.stderr)")
+        let readings = try JSONParser.parse(status.stdout)
+        #expect(readings[0]?["timezone"] == "Asia/Kolkata", "\(status.stdout)")
     }
 
     @Test("--tz is read the same way by import and reports: IANA names in any case, or an offset")
