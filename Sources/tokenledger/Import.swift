@@ -98,7 +98,8 @@ extension TokenLedgerCommand {
                 tagValues[key] = value
             }
             // Without --tz: the config's timezone, else the local zone ($TZ, else the system's), as reports.
-            let zone = try config.timeZone(tz: tz) { text in try ImportOptions.parseTimeZone(text) }
+            let explicitZone = try tz.map { try ImportOptions.parseTimeZone($0) }
+            let zone = try explicitZone ?? config.timeZone(tz: nil) { text in try ImportOptions.parseTimeZone(text) }
 
             if quarantine {
                 let listing = try await ledger.withTeamLedger(machine: machineOptions.machine) { team in QuarantineListing(lines: try team.quarantinedLines()) }
@@ -111,8 +112,11 @@ extension TokenLedgerCommand {
             if let map { formatOptions["map"] = map }
             if let provider { formatOptions["provider"] = provider }
             if let batchInput { formatOptions["batch-input"] = Paths().expandTilde(batchInput) }
-            let options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
+            var options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
                                         formatOptions: formatOptions, naiveTimeZone: zone)
+            // The config's timezone is a default, as the local zone is: a format whose naive timestamps
+            // are documented UTC (OpenRouter's export) keeps reading them as UTC; only --tz overrides it.
+            options.naiveTimeZoneIsDefault = explicitZone == nil
             var sources = paths.map { ImportSource(url: URL(fileURLWithPath: Paths().expandTilde($0)), format: format) }
             sources += try defaultSources()
             if agents { sources += try AgentImport.sources(excluding: sources) }

@@ -121,7 +121,8 @@ extension TokenLedgerCommand {
             let quiet = quietOptions.quiet
             let reporter = TextImportReporter(showsProgress: false) { text in if !quiet { FileHandle.standardError.write(Data(text.utf8)) } }
             let ledger = try Ledger.open(at: try ledgerOptions.ledgerURL(command: "report"))
-            for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter).run() {
+            for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter,
+                                                  naiveTimeZone: try file.timeZone()).run() {
                 if let failure = outcome.failure { Console.warning("source \(outcome.source.path): \(failure)") }
             }
             for source in sources {

@@ -100,4 +100,23 @@ struct TimeZoneCLITests {
         let rows = try JSONParser.parse(result.stdout)["rows"]?.array ?? []
         #expect(rows.first?["hour"]?.string == "2025-11-25 10:00", "\(result.stdout)")
     }
+
+    @Test("the config's timezone is a default like the local zone: OpenRouter's export stays UTC; sync reads naive times in it as import does")
+    func configZoneIsADefault() throws {
+        let cli = try CLIRunner(environment: ["TZ": "UTC"])
+        defer { cli.cleanUp() }
+        let config = cli.home.appendingPathComponent("config/tokenledger/config.toml")
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let csv = cli.home.appendingPathComponent("logs/usage.csv")
+        try FileManager.default.createDirectory(at: csv.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try TimeZoneCLITests.csv.write(to: csv, atomically: true, encoding: .utf8)
+        try "timezone = \"America/New_York\"\n[[source]]\npath = \"\(csv.path)\"\n".write(to: config, atomically: true, encoding: .utf8)
+        #expect(try cli.run("import", CLIRunner.fixture("fixtures/logs/openrouter/activity.csv")).status == 0)
+        let result = try cli.run("report", "--by", "hour", "--since", "2025-11-25", "--until", "2025-11-25", "--tz", "UTC", "--json")
+        let rows = try JSONParser.parse(result.stdout)["rows"]?.array ?? []
+        #expect(rows.first?["hour"]?.string == "2025-11-25 10:00", "\(result.stdout)")
+        // sync: 09:15 in New York (EST) is 14:15 UTC, as `import` of the same file would read it.
+        #expect(try cli.run("sync").status == 0)
+        #expect(try hours(cli, "--tz", "UTC").contains("2026-11-22 14:00"))
+    }
 }
