@@ -6,7 +6,7 @@ import TokenLedger
 // in the same run, plus the cold start of `tokenledger count`.
 //
 //   swift build -c release --product tokenledger && swift run -c release tokenledger-bench tokenizer \
-//       [--reps N] [--no-peers] [--verify] [--worst-cases] [--only NAME] [--encodings A,B] [--out DIR]
+//       [--reps N] [--peer-reps N] [--no-peers] [--verify] [--worst-cases] [--only NAME] [--encodings A,B] [--out DIR] [--markdown]
 //
 // Corpora (TokenizerCorpora.swift; written to DIR, default bench-out/tokenizer): 8 MiB each of
 // documentation text, Python source, both together (16 MiB), CJK and other scripts, from files on this
@@ -32,6 +32,8 @@ struct TokenizerBench: ParsableCommand {
     @Option(help: "Folder the corpora are written to.") var out = "bench-out/tokenizer"
     @Option(help: "One corpus: docs, code, docs+code, cjk or scripts.") var only: String?
     @Option(help: "Comma-separated encodings (default: every bundled one).") var encodings: String?
+    @Option(help: "Runs per corpus for each peer (default: --reps; PEER_REPS in the environment overrides both).") var peerReps: Int?
+    @Flag(help: "End with the encode figures as a Markdown table (for scripts/paste-figures).") var markdown = false
 
     func run() throws {
         let chosen = try encodings.map { list in
@@ -40,13 +42,13 @@ struct TokenizerBench: ParsableCommand {
                 return e
             }
         } ?? EncodingName.allCases
-        try runTokenizerBench(reps: reps, peers: !noPeers, verify: verify, worstCases: worstCases, outDir: out,
-                              only: only?.lowercased(), encodings: chosen)
+        try runTokenizerBench(reps: reps, peerReps: peerReps ?? reps, peers: !noPeers, verify: verify, worstCases: worstCases, outDir: out,
+                              only: only?.lowercased(), encodings: chosen, markdown: markdown)
     }
 }
 
-private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases: Bool, outDir: String, only: String?,
-                               encodings: [EncodingName]) throws {
+private func runTokenizerBench(reps: Int, peerReps: Int, peers: Bool, verify: Bool, worstCases: Bool, outDir: String, only: String?,
+                               encodings: [EncodingName], markdown: Bool) throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     // The shared tool sits next to the checkouts (/work/shared next to /work/main and the worktrees).
     let tiktokenRef = ProcessInfo.processInfo.environment["TIKTOKEN_REF"]
@@ -83,11 +85,12 @@ private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases:
     print("corpus     encoding        MB   tokens  ours ids  ours count  all cores  reference   hf tok.   quicktok   ×hf tok.  ×quicktok")
     print("                                          MB/s       MB/s       MB/s       MB/s      MB/s       MB/s")
     let reference = root.appendingPathComponent("scripts/tokenizer-reference").path
+    var table: [String] = []  // the --markdown rows
     for name in encodings {
         let encoding = try TokenEncoding.named(name)
         let openAI = name == .o200kBase || name == .cl100kBase
         let files = corpora.map { paths[$0.name]! }
-        let peerResults = peers ? runPeers(reference, encoding: name.rawValue, reps: reps, files: files) : PeerResults()
+        let peerResults = peers ? runPeers(reference, encoding: name.rawValue, reps: peerReps, files: files) : PeerResults()
         for corpus in corpora {
             let text = corpus.text
             _ = encoding.count(String(text.prefix(1000)))
@@ -107,6 +110,9 @@ private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases:
             line += h.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
             line += q.map { String(format: " %9.1f×", ours / $0) } ?? "          -"
             print(line)
+            func rate(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
+            func times(_ peer: Double?) -> String { peer.map { String(format: "%.1f×", ours / $0) } ?? "-" }
+            table.append("| \(name.rawValue) | \(corpus.name) | \(rate(ours)) | \(rate(r)) | \(rate(h)) | \(rate(q)) | \(times(h)) | \(times(q)) |")
             for (peer, tokens) in peerResults.tokens where tokens[path] != nil && tokens[path] != ids.count {
                 print("  MISMATCH: \(peer) counts \(tokens[path]!) tokens, ours \(ids.count)")
             }
@@ -122,6 +128,14 @@ private func runTokenizerBench(reps: Int, peers: Bool, verify: Bool, worstCases:
 
     if worstCases { try runWorstCases(outDir: outDir, tiktokenRef: tiktokenRef, reps: reps, peers: peers) }
     try runColdStart(outDir: outDir)
+    if markdown {
+        // Last, so scripts/paste-figures takes this table and the line after it.
+        print("\n| encoding | corpus | ours MB/s | reference MB/s | HF tokenizers MB/s | quicktok MB/s | × HF | × quicktok |")
+        print("|---|---|---|---|---|---|---|---|")
+        for row in table { print(row) }
+        let peerRuns = ProcessInfo.processInfo.environment["PEER_REPS"].flatMap(Int.init) ?? peerReps
+        print("Best of \(reps) runs for ours\(peers ? ", of \(peerRuns) for the peers" : ", no peers"); MB per second of CPU time of the encoding thread, \(cores) cores.")
+    }
 }
 
 /// Best time of `reps` runs of `body`, in seconds: CPU time of this thread (what a single-threaded

@@ -36,8 +36,10 @@ public enum BudgetStatus {
         .array(causes.map(\.json))
     }
 
-    /// A table, one row per budget; a footnote when some spend is a lower bound.
-    public static func table(_ readings: [BudgetReading], style: Style = .plain) -> String {
+    /// A table, one row per budget; a footnote when some spend is a lower bound. `quiet` keeps the
+    /// table and the lower-bound footnote (the result's own caveat) and drops the rest: the unpriced
+    /// causes and their fixes, the over-the-limit line and the key to `!` and `—`.
+    public static func table(_ readings: [BudgetReading], style: Style = .plain, quiet: Bool = false) -> String {
         var table = TextTable(columns: [
             .init("Budget"), .init("Period"), .init("Spent", .right), .init("Limit", .right),
             .init("%", .right), .init("Forecast", .right), .init("Days left", .right), .init("Scope"),
@@ -63,6 +65,7 @@ public enum BudgetStatus {
         if !text.hasSuffix("\n") { text += "\n" }
         if lowerBound {
             text += "* includes unpriced usage that is not counted: the spend is a lower bound.\n"
+            if quiet { return text }
             var fixes: [UnpricedCause] = []
             for r in readings where !r.unpricedCauses.isEmpty {
                 text += "  \(r.budget.name): " + r.unpricedCauses.map { "\($0.records) record\($0.records == 1 ? "" : "s"): \($0.summary)" }.joined(separator: "; ") + ".\n"
@@ -70,6 +73,7 @@ public enum BudgetStatus {
             }
             for cause in fixes.sorted() { text += "  Fix (\(cause.label)): \(cause.fix).\n" }
         }
+        if quiet { return text }
         let overs = readings.filter { $0.spent > $0.budget.limit }
         if !overs.isEmpty {
             text += style.red("over: \(overs.map(\.budget.name).joined(separator: ", ")) spent more than the limit this period.") + "\n"

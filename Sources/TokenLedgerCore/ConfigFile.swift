@@ -82,3 +82,18 @@ public struct ConfigFile: Sendable {
         try document.root.table(name)
     }
 }
+
+extension ConfigFile {
+    /// The top-level `timezone = "Europe/Berlin"`: the zone every command that takes `--tz` uses when
+    /// it is not given (`--tz` > this > `$TZ` > the system's zone); nil when the key is absent. Read as
+    /// `--tz` is (`TimeZoneText`: an IANA name, an offset, or "local"); anything else is an error at the
+    /// key's file:line.
+    package func timeZone() throws(TOMLError) -> TimeZone? {
+        guard let name = try document.root.string("timezone") else { return nil }
+        if name == "local" { return .current }
+        guard let zone = TimeZoneText.parse(name) else {
+            throw document.root.error("timezone", "'timezone' is \"\(name)\", which is not a time zone; use an IANA name such as \"Europe/Berlin\", \"UTC\", an offset such as \"+02:00\", or \"local\"")
+        }
+        return zone
+    }
+}

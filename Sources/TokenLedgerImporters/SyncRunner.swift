@@ -13,17 +13,23 @@ package struct SyncRunner {
     package var pricing: PriceBook
     /// Receives malformed-line and problem reports (stderr in the CLI).
     package var reporter: any ImportReporter
+    /// The zone of timestamps logged without an offset (the config's `timezone`); nil: the local zone.
+    /// A default either way, like the local zone: a format documented UTC stays UTC.
+    package var naiveTimeZone: TimeZone?
 
-    package init(sources: [SyncSource], ledger: Ledger, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
-        self.init(sources: sources, sink: ImportPipeline.sink(for: ledger), pricing: pricing, reporter: reporter)
+    package init(sources: [SyncSource], ledger: Ledger, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter(),
+                 naiveTimeZone: TimeZone? = nil) {
+        self.init(sources: sources, sink: ImportPipeline.sink(for: ledger), pricing: pricing, reporter: reporter, naiveTimeZone: naiveTimeZone)
     }
 
     /// A sync into another ledger engine (e.g. `TeamLedger.importing`'s sink).
-    package init(sources: [SyncSource], sink: any ImportSink, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter()) {
+    package init(sources: [SyncSource], sink: any ImportSink, pricing: PriceBook, reporter: any ImportReporter = CollectingImportReporter(),
+                 naiveTimeZone: TimeZone? = nil) {
         self.sources = sources
         self.sink = sink
         self.pricing = pricing
         self.reporter = reporter
+        self.naiveTimeZone = naiveTimeZone
     }
 
     /// What happened to one source.
@@ -52,7 +58,8 @@ package struct SyncRunner {
     package func run() throws -> [Outcome] {
         var outcomes: [Outcome] = []
         for source in sources {
-            let options = ImportOptions(format: source.format, project: source.project, tags: source.tags, channel: source.channel)
+            var options = ImportOptions(format: source.format, project: source.project, tags: source.tags, channel: source.channel)
+            if let naiveTimeZone { options.naiveTimeZone = naiveTimeZone }
             do {
                 let pipeline = try ImportPipeline(sink: sink, pricing: pricing, options: options, reporter: reporter)
                 let summary = try pipeline.run(sources: [ImportSource(url: URL(fileURLWithPath: source.path), format: source.format)])

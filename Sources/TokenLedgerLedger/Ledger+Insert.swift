@@ -158,11 +158,12 @@ extension Ledger {
                 try row.write(with: fresh, slot: slot, fileID: fileID, in: db)
                 try rollup.add(row)
                 counts.inserted += 1
+                if row.costPicodollars == nil { counts.countUnpriced(row) }
             } else {
+                // A replaced key's record was counted (priced or not) when it was first stored.
                 try row.write(with: insertStatement, slot: slot, fileID: fileID, in: db)
                 counts.replaced += 1
             }
-            if row.costPicodollars == nil { counts.countUnpriced(row) }
         }
     }
 

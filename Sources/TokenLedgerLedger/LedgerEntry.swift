@@ -33,9 +33,10 @@ public struct InsertCounts: Sendable, Hashable {
     public var duplicates = 0
     /// Stored rows replaced by a higher-ranked copy (e.g. the final line of a streamed response).
     public var replaced = 0
-    /// Inserted or replaced rows that have no price (model unknown, or no price period at that date).
+    /// New rows that have no price (model unknown, or no price period at that date): records, as a
+    /// report counts them. A replaced row (a streamed response's final line) is not counted again.
     public var unpriced = 0
-    /// Those unpriced rows by cause, with their models: what the import summary says fixes them.
+    /// Those unpriced records by cause, with their models: what the import summary says fixes them.
     public var unpricedCauses: [UnpricedCauseCount] = []
 
     package init() {}

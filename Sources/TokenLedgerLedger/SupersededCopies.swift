@@ -6,7 +6,8 @@
 ///
 /// The import summary still counts every copy as writing it in order would have: a copy that would
 /// have been stored (the key's first, or one ranked above every copy before it and above the stored
-/// row) is one inserted or replaced record, with its unpriced cause; any other copy is a duplicate. A
+/// row) is one inserted or replaced record; any other copy is a duplicate. Only a new record counts
+/// as unpriced (`InsertCounts.unpriced`), so a replaced placeholder adds no unpriced count. A
 /// first import of a streamed response therefore still says one record imported and one replaced,
 /// and a re-read of a file whose records are all stored says only duplicates. Which copies would have
 /// been stored depends on the rank stored before the batch, so the engine counts them once it knows
@@ -16,12 +17,9 @@ package struct SupersededCopies: Sendable {
     package struct Copy: Sendable {
         /// Its supersede rank.
         package var rank: Int
-        /// Its unpriced cause (the stored reason, the model and the requests); nil when priced.
-        package var unpriced: (reason: String?, model: String, requests: Int)?
 
-        package init(rank: Int, unpriced: (reason: String?, model: String, requests: Int)?) {
+        package init(rank: Int) {
             self.rank = rank
-            self.unpriced = unpriced
         }
     }
 
@@ -55,20 +53,11 @@ package struct SupersededCopies: Sendable {
                 continue
             }
             counts.replaced += 1
-            if let unpriced = copy.unpriced {
-                counts.countUnpriced(reason: unpriced.reason, model: unpriced.model, requests: unpriced.requests)
-            }
         }
     }
 }
 
 extension StoredUsage {
-    /// This row as a folded copy: its rank and, when unpriced, its cause.
-    var copy: SupersededCopies.Copy {
-        let unpriced = costPicodollars == nil
-            ? (reason: StoredUsage.unpricedReason(cost.status, picodollars: costPicodollars),
-               model: cost.resolvedModel ?? entry.record.model, requests: entry.record.requestCount)
-            : nil
-        return SupersededCopies.Copy(rank: entry.supersedeRank, unpriced: unpriced)
-    }
+    /// This row as a folded copy: its rank.
+    var copy: SupersededCopies.Copy { SupersededCopies.Copy(rank: entry.supersedeRank) }
 }

@@ -11,10 +11,20 @@ import TokenLedgerReports
 /// `BudgetChecker` is synchronous (it runs an alert's command or webhook inside the claim), as is the
 /// connection: these methods run on the calling thread.
 extension TeamLedger {
-    /// Cost: a probe per provider with export rows (left out where per-request records cover the same
-    /// spend, as in a report), then one scan of the period's records through the `ts` index, the
-    /// scope checked per row.
+    /// A scope of report-tier keys (all usage, a provider, a project: `BudgetScope.reportFilters`) is
+    /// read as a report reads it (`BudgetSums.fromReports`, the same plan as on SQLite); any other scope
+    /// reads the period's records (`recordBudgetSums`).
     public func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
+        if let sums = try BudgetSums.fromReports(scope: scope, start: start, end: end, rateStart: rateStart, report: spendReport(for:)) {
+            return sums
+        }
+        return try recordBudgetSums(scope: scope, start: start, end: end, rateStart: rateStart)
+    }
+
+    /// The budget sums from the period's records. Cost: a probe per provider with export rows (left
+    /// out where per-request records cover the same spend, as in a report), then one scan of the
+    /// period's records through the `ts` index, the scope checked per row.
+    func recordBudgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
         try run {
             let skipped = AggregatePolicy.auto.split(try aggregateProviders(since: start, until: end)).skipped
             var binds: [any PostgresParameter] = [rateStart, start, end]

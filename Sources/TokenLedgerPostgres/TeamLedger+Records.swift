@@ -56,11 +56,8 @@ extension TeamLedger {
             }
             let previous = records[order[at]]
             if record.entry.supersedeRank > previous.entry.supersedeRank {
-                let unpriced = previous.cost == nil
-                    ? (reason: previous.unpricedReason, model: previous.modelID ?? previous.record.model, requests: previous.record.requestCount)
-                    : nil
                 copies[record.entry.dedupKey, default: SupersededCopies()]
-                    .supersede(SupersededCopies.Copy(rank: previous.entry.supersedeRank, unpriced: unpriced))
+                    .supersede(SupersededCopies.Copy(rank: previous.entry.supersedeRank))
                 order[at] = index
             } else {
                 copies[record.entry.dedupKey, default: SupersededCopies()].addDuplicate()
@@ -125,9 +122,14 @@ extension TeamLedger {
         }
         let result = try connection.execute(Self.upsertSQL)
         for row in 0..<result.count {
-            if try result.requiredBool(row, 0) { counts.inserted += 1 } else { counts.replaced += 1 }
-            if try result.requiredBool(row, 4) {
-                counts.countUnpriced(reason: result.text(row, 1), model: try result.requiredText(row, 2), requests: Int(try result.requiredInt64(row, 3)))
+            // As on SQLite, only a new record counts as unpriced: a replaced one was counted when first stored.
+            if try result.requiredBool(row, 0) {
+                counts.inserted += 1
+                if try result.requiredBool(row, 4) {
+                    counts.countUnpriced(reason: result.text(row, 1), model: try result.requiredText(row, 2), requests: Int(try result.requiredInt64(row, 3)))
+                }
+            } else {
+                counts.replaced += 1
             }
         }
         counts.duplicates += count - result.count

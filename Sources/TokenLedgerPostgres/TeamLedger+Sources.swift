@@ -20,6 +20,27 @@ extension TeamLedger {
         }
     }
 
+    /// When each machine last wrote to the team ledger: per machine and log format, the newest
+    /// checkpoint of its imports (`import_file.updated_at`: written when an import read new lines of a
+    /// file), and per machine the last `push` (`push_cursor.pushed_at`, with a nil format: a push
+    /// carries its local ledger's records, not which log each came from). Newest first. Cost: one
+    /// grouped read of the checkpoints (a row per file imported) and of the push cursors.
+    package func lastWrites() throws(TeamLedgerError) -> [(machine: String, format: String?, at: Date)] {
+        try run {
+            let rows = try connection.execute("""
+                SELECT machine, format, at FROM (
+                    SELECT machine, format, max(updated_at) AS at FROM import_file GROUP BY machine, format
+                    UNION ALL
+                    SELECT machine, NULL, max(pushed_at) FROM push_cursor GROUP BY machine) AS writes
+                ORDER BY at DESC, machine COLLATE "C", format COLLATE "C"
+                """)
+            return try (0..<rows.count).map { row in
+                (machine: try rows.requiredText(row, 0), format: rows.text(row, 1),
+                 at: Date(timeIntervalSince1970: TimeInterval(try rows.requiredInt64(row, 2)) / 1000))
+            }
+        }
+    }
+
     /// Sets `project` and merges `tags` into this machine's records read from the log file or folder at
     /// `path`, as the SQLite ledger's `applySourceMetadata` does: a nil project leaves projects as they
     /// are; a record's own tags are kept unless the source names the same key. Returns how many

@@ -46,7 +46,7 @@ extension TokenLedgerCommand {
         }
 
         func run() async throws {
-            var query = try filters.query(groupBy: [])
+            var query = try filters.query(groupBy: [], config: config)
             if filters.since == nil && filters.until == nil && filters.month == nil {
                 // ccusage's default: recent blocks only (and the active one).
                 query.period = ReportPeriod(since: Date().addingTimeInterval(-3 * 86_400), label: "last 3 days")
@@ -70,6 +70,7 @@ extension TokenLedgerCommand {
             let sources = try SyncSource.sources(in: file)
             try SyncRunner.validate(sources)
             let pricing = try PriceBook.load(config: file)
+            let zone = try file.timeZone() // naive timestamps: the config's timezone, else the local zone
             // A team ledger: one connection for the whole run; this machine's sources go in under its name.
             let team = try ledgerOptions.teamAddress().map { address throws in try TeamLedger.connect(address) }
             if terminal { LiveScreen.enter() }
@@ -80,14 +81,14 @@ extension TokenLedgerCommand {
                 let now: Date
                 if let team {
                     if !sources.isEmpty {
-                        _ = try team.importing { sink in try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: quiet).run() }
+                        _ = try team.importing { sink in try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: quiet, naiveTimeZone: zone).run() }
                     }
                     now = Date()
                     blocks = try team.usageBlocks(for: query, now: now)
                 } else {
                     let url = try ledgerOptions.ledgerURL(command: "blocks")
                     if !sources.isEmpty {
-                        _ = try SyncRunner(sources: sources, ledger: try Ledger.open(at: url), pricing: pricing, reporter: quiet).run()
+                        _ = try SyncRunner(sources: sources, ledger: try Ledger.open(at: url), pricing: pricing, reporter: quiet, naiveTimeZone: zone).run()
                     }
                     now = Date()
                     blocks = try Report.openLedger(url).usageBlocks(for: query, now: now)

@@ -36,7 +36,8 @@ struct BudgetContext {
     /// ledger: for writing when `writable` (alert memory), else read-only when it exists.
     static func load(config: ConfigOptions, ledger ledgerOptions: LedgerOptions, writable: Bool) async throws -> BudgetContext {
         let file = try ConfigFile.load(explicit: config.config)
-        let budgets = try BudgetConfig.budgets(in: file)
+        // A budget's zone: its own timezone, else [budgets]'s, else the config's top-level one, else local.
+        let budgets = try BudgetConfig.budgets(in: file, localZone: try file.timeZone() ?? .current)
         guard !budgets.isEmpty else { throw BudgetCommandError.noBudgets(path: file.url.path) }
         if let address = try ledgerOptions.teamAddress() {
             return BudgetContext(budgets: budgets, ledger: try TeamLedger.connect(address))

@@ -9,15 +9,17 @@ extension TokenLedgerCommand {
             commandName: "status",
             abstract: "Show every budget's spend, limit, percent, forecast and days left.",
             discussion: """
-                Reads only; fires no alerts. Example:
+                Reads only; fires no alerts. --quiet prints the table and its lower-bound footnote only. Example:
                   tokenledger budget status
                   tokenledger budget status --json
+                  tokenledger budget status --quiet
                 """
         )
 
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var config: ConfigOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         @Option(name: .long, help: .hidden)
         var now: String?
@@ -29,7 +31,7 @@ extension TokenLedgerCommand {
             if output.json {
                 Console.writeJSON(BudgetStatus.json(readings))
             } else {
-                Console.write(BudgetStatus.table(readings, style: Console.style))
+                Console.write(BudgetStatus.table(readings, style: Console.style, quiet: quietOptions.quiet))
             }
         }
     }

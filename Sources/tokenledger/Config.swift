@@ -77,6 +77,9 @@ enum ConfigTemplate {
         # TokenLedger config. Every section is commented out: uncomment what you need.
         # Checked by every command that reads it; a mistake is reported as FILE:LINE.
 
+        # timezone = "Europe/Berlin"      # days, weeks and months of report, session, blocks, and import's and
+        #                                 # sync's timestamps without an offset (--tz wins; default: $TZ, else the system's)
+
         # ── Log sources: what 'tokenledger sync' imports (cron: */15 * * * * tokenledger sync) ──
         # [[source]]
         # path = "~/.claude/projects"     # a log file or folder; ~ is expanded

@@ -44,7 +44,7 @@ extension TokenLedgerCommand {
         var provider: String?
         @Option(name: .customLong("batch-input"), help: ArgumentHelp("The Batch API input JSONL, to join with batch output (effort tier, batch price).", valueName: "file"))
         var batchInput: String?
-        @Option(help: ArgumentHelp("Time zone for timestamps logged without an offset (default: the local zone, as reports use; OpenRouter's export stays UTC).", valueName: "zone"))
+        @Option(help: ArgumentHelp("Time zone for timestamps logged without an offset (default: the config's timezone, else the local zone, as reports use; OpenRouter's export stays UTC).", valueName: "zone"))
         var tz: String?
         @Flag(name: .customLong("claude-code"), help: "Import Claude Code logs from their default folders (~/.claude/projects, ~/.config/claude/projects, $CLAUDE_CONFIG_DIR).")
         var claudeCode = false
@@ -97,8 +97,9 @@ extension TokenLedgerCommand {
                 let (key, value) = try ImportOptions.parseTag(tag)
                 tagValues[key] = value
             }
-            // Without --tz: the local zone ($TZ, else the system's), the zone reports use by default.
-            let zone = try tz.map { try ImportOptions.parseTimeZone($0) }
+            // Without --tz: the config's timezone, else the local zone ($TZ, else the system's), as reports.
+            let explicitZone = try tz.map { try ImportOptions.parseTimeZone($0) }
+            let zone = try explicitZone ?? config.timeZone(tz: nil) { text in try ImportOptions.parseTimeZone(text) }
 
             if quarantine {
                 let listing = try await ledger.withTeamLedger(machine: machineOptions.machine) { team in QuarantineListing(lines: try team.quarantinedLines()) }
@@ -111,8 +112,11 @@ extension TokenLedgerCommand {
             if let map { formatOptions["map"] = map }
             if let provider { formatOptions["provider"] = provider }
             if let batchInput { formatOptions["batch-input"] = Paths().expandTilde(batchInput) }
-            let options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
+            var options = ImportOptions(format: format, project: project, tags: tagValues, channel: channel,
                                         formatOptions: formatOptions, naiveTimeZone: zone)
+            // The config's timezone is a default, as the local zone is: a format whose naive timestamps
+            // are documented UTC (OpenRouter's export) keeps reading them as UTC; only --tz overrides it.
+            options.naiveTimeZoneIsDefault = explicitZone == nil
             var sources = paths.map { ImportSource(url: URL(fileURLWithPath: Paths().expandTilde($0)), format: format) }
             sources += try defaultSources()
             if agents { sources += try AgentImport.sources(excluding: sources) }

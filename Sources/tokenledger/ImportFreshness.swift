@@ -1,15 +1,25 @@
 import Foundation
 import TokenLedger
+import TokenLedgerPostgres
 
 /// When each source (log format) last gave the ledger new records, from its import checkpoints, so a
 /// report says how current it is: "Data as of 2026-12-07 09:10 UTC (claude-code 2 h ago, codex 3 d ago)."
 /// A checkpoint is written when a file yields new lines, so the time is when the newest data of that
-/// source was imported (an import that finds nothing new leaves it as it was).
+/// source was imported (an import that finds nothing new leaves it as it was). On a team ledger, per
+/// machine: each source's newest import checkpoint there, and when the machine last pushed.
 struct ImportFreshness {
-    /// One source's newest checkpoint.
+    /// One source's newest checkpoint; on a team ledger, one machine's source, or its last push
+    /// (`name` "push").
     struct Source: Equatable {
         var name: String
         var lastImport: Date
+        var machine: String? = nil
+
+        /// "claude-code", or on a team ledger "claude-code on alice-laptop", "push from ci".
+        var label: String {
+            guard let machine else { return name }
+            return name == "push" ? "push from \(machine)" : "\(name) on \(machine)"
+        }
     }
 
     /// Newest first.
@@ -28,11 +38,17 @@ struct ImportFreshness {
         self.init(try ledger.importedFiles())
     }
 
+    /// A team ledger's writes: per machine, each log format's newest import checkpoint and the last
+    /// push (`TeamLedger.lastWrites`), newest first.
+    init(team: TeamLedger) throws {
+        sources = try team.lastWrites().map { Source(name: $0.format ?? "push", lastImport: $0.at, machine: $0.machine) }
+    }
+
     /// "Data as of 2026-12-07 09:10 UTC (claude-code 2 h ago, codex 3 d ago)."; nil without checkpoints.
     func sentence(now: Date, zone: TimeZone) -> String? {
         guard let newest = sources.first else { return nil }
         let millis = Int64((newest.lastImport.timeIntervalSince1970 * 1000).rounded())
-        let ages = sources.map { "\($0.name) \(Self.age(from: $0.lastImport, to: now))" }.joined(separator: ", ")
+        let ages = sources.map { "\($0.label) \(Self.age(from: $0.lastImport, to: now))" }.joined(separator: ", ")
         return "Data as of \(LocalCalendar.minuteLabel(millis, in: zone)) \(Self.zoneName(zone)) (last import: \(ages))."
     }
 
@@ -41,7 +57,10 @@ struct ImportFreshness {
         .object(JSONObject([
             ("as_of", sources.first.map { .string(Timestamp.iso8601($0.lastImport)) } ?? .null),
             ("sources", .array(sources.map { source in
-                .object(JSONObject([("source", .string(source.name)), ("last_import", .string(Timestamp.iso8601(source.lastImport)))]))
+                var members: [(String, JSONValue)] = [("source", .string(source.name))]
+                if let machine = source.machine { members.append(("machine", .string(machine))) }
+                members.append(("last_import", .string(Timestamp.iso8601(source.lastImport))))
+                return .object(JSONObject(members))
             })),
         ]))
     }
@@ -53,7 +72,8 @@ struct ImportFreshness {
         var out = "# HELP tokenledger_last_import_timestamp_seconds When each source last gave the ledger new records (Unix time).\n"
         out += "# TYPE tokenledger_last_import_timestamp_seconds gauge\n"
         for source in sources {
-            out += "tokenledger_last_import_timestamp_seconds{source=\"\(Self.labelEscape(source.name))\"} \(Int64(source.lastImport.timeIntervalSince1970))\n"
+            let machine = source.machine.map { ",machine=\"\(Self.labelEscape($0))\"" } ?? ""
+            out += "tokenledger_last_import_timestamp_seconds{source=\"\(Self.labelEscape(source.name))\"\(machine)} \(Int64(source.lastImport.timeIntervalSince1970))\n"
         }
         return out
     }

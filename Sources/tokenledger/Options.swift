@@ -67,6 +67,13 @@ struct ConfigOptions: ParsableArguments {
 
     /// The resolved config location (the file need not exist unless given explicitly).
     func configURL() throws -> URL { try Paths().config(explicit: config) }
+
+    /// The zone of a command's `--tz` text: `--tz` when given, else the config's `timezone`, else nil
+    /// (the local zone: `$TZ`, else the system's). The config is read only when `--tz` is not given.
+    func timeZone(tz: String?, parse: (String) throws -> TimeZone) throws -> TimeZone? {
+        if let tz { return try parse(tz) }
+        return try ConfigFile.load(explicit: config).timeZone()
+    }
 }
 
 /// `--json`: machine-readable output. Money in JSON is always a decimal string.

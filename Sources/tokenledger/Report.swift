@@ -78,7 +78,7 @@ extension TokenLedgerCommand {
         func run() async throws {
             let outputFormat = outputOptions.json ? .json : try ReportFormat(parsing: format ?? "table")
             let dimensions = try Report.dimensions(shortcut: shortcut, by: by, format: outputFormat)
-            var query = try filters.query(groupBy: dimensions, aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile)
+            var query = try filters.query(groupBy: dimensions, config: config, aggregates: AggregatePolicy(rawValue: aggregates) ?? .auto, reconcile: reconcile)
             if outputFormat == .prometheus && filters.since == nil && filters.until == nil && filters.month == nil {
                 query.period = ReportPeriod.month(containing: Date(), in: query.timeZone)
             }
@@ -121,7 +121,8 @@ extension TokenLedgerCommand {
             let quiet = quietOptions.quiet
             let reporter = TextImportReporter(showsProgress: false) { text in if !quiet { FileHandle.standardError.write(Data(text.utf8)) } }
             let ledger = try Ledger.open(at: try ledgerOptions.ledgerURL(command: "report"))
-            for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter).run() {
+            for outcome in try SyncRunner(sources: sources, ledger: ledger, pricing: try PriceBook.load(config: file), reporter: reporter,
+                                                  naiveTimeZone: try file.timeZone()).run() {
                 if let failure = outcome.failure { Console.warning("source \(outcome.source.path): \(failure)") }
             }
             for source in sources {
@@ -237,11 +238,13 @@ extension TokenLedgerCommand {
                 }
             }
 
-            /// When each source was last imported, from the local ledger's checkpoints; nil for a team
-            /// ledger (its checkpoints are per machine and not read yet).
+            /// When each source was last imported: the local ledger's checkpoints, or a team ledger's
+            /// per machine (its import checkpoints and its pushes).
             func freshness() throws -> ImportFreshness? {
-                guard case .local(let ledger) = self else { return nil }
-                return try ImportFreshness(ledger: ledger)
+                switch self {
+                case .local(let ledger): return try ImportFreshness(ledger: ledger)
+                case .team(let team): return try ImportFreshness(team: team)
+                }
             }
         }
 

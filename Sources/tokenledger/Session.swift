@@ -22,11 +22,12 @@ extension TokenLedgerCommand {
 
         @OptionGroup var filters: UsageFilterOptions
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var outputOptions: OutputOptions
         @OptionGroup var quietOptions: QuietOptions
 
         func run() async throws {
-            let query = try filters.query(groupBy: [.session])
+            let query = try filters.query(groupBy: [.session], config: config)
             let report = try ledgerOptions.openStoreForReading(command: "session").sessionReport(for: query)
             if outputOptions.json {
                 Console.writeJSON(report.jsonValue())

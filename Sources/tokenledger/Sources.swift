@@ -16,6 +16,7 @@ extension TokenLedgerCommand {
                 Examples:
                   tokenledger sources
                   tokenledger sources --json
+                  tokenledger sources --quiet
                   tokenledger sources --db postgres://alice@db.example/ledger
                   tokenledger import --agents
                 """)
@@ -23,6 +24,7 @@ extension TokenLedgerCommand {
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var machineOptions: MachineOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var quietOptions: QuietOptions
 
         func validate() throws {
             try machineOptions.validate(for: ledger)
@@ -50,6 +52,8 @@ extension TokenLedgerCommand {
                 return
             }
             guard !found.isEmpty else {
+                // --quiet: the (empty) result without the folders looked in.
+                guard !quietOptions.quiet else { return Console.write("No coding agent's log folder was found.\n") }
                 let looked = LogAdapters.agentFolders().map { "  \($0.tool): \($0.folder)" }.joined(separator: "\n")
                 Console.write("No coding agent's log folder was found. Looked in:\n\(looked)\n")
                 return
@@ -63,7 +67,7 @@ extension TokenLedgerCommand {
                               last.map { Timestamp.iso8601($0.date) } ?? "never"])
             }
             Console.write(table.render())
-            Console.write("Import them all: tokenledger import --agents\n")
+            if !quietOptions.quiet { Console.write("Import them all: tokenledger import --agents\n") }
         }
     }
 }

@@ -45,18 +45,19 @@ extension TokenLedgerCommand {
             }
             // Prices first: a bad user price table stops the sync before the ledger is opened.
             let pricing = try PriceBook.load(config: file)
+            let zone = try file.timeZone() // naive timestamps: the config's timezone, else the local zone
             var outcomes: [SyncRunner.Outcome] = []
             let store: any LedgerStore
             if let team = try await ledger.withTeamLedger(machine: machineOptions.machine, { team in
                 outcomes = try team.importing { sink in
-                    try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter).run()
+                    try SyncRunner(sources: sources, sink: sink, pricing: pricing, reporter: reporter, naiveTimeZone: zone).run()
                 }
                 return team
             }) {
                 store = team
             } else {
                 let local = try Ledger.open(at: try ledger.ledgerURL(command: "sync"))
-                let runner = SyncRunner(sources: sources, ledger: local, pricing: pricing, reporter: reporter)
+                let runner = SyncRunner(sources: sources, ledger: local, pricing: pricing, reporter: reporter, naiveTimeZone: zone)
                 outcomes = try runner.run()
                 store = local
             }

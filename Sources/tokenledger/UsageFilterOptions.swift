@@ -29,12 +29,13 @@ struct UsageFilterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Only records tagged KEY=VALUE; repeatable (all must match).", valueName: "key=value"))
     var tag: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("IANA time zone for days, weeks, months and dates (default: the local zone).", valueName: "zone"))
+    @Option(name: .long, help: ArgumentHelp("IANA time zone for days, weeks, months and dates (default: the config's timezone, else the local zone).", valueName: "zone"))
     var tz: String?
 
-    /// The query these options describe, grouped by `groupBy`.
-    func query(groupBy: [GroupDimension], aggregates: AggregatePolicy = .auto, reconcile: Bool = false) throws -> ReportQuery {
-        let zone = try ReportQuery.timeZone(named: tz)
+    /// The query these options describe, grouped by `groupBy`; without `--tz`, in the zone of `config`'s
+    /// `timezone` (else the local zone).
+    func query(groupBy: [GroupDimension], config: ConfigOptions, aggregates: AggregatePolicy = .auto, reconcile: Bool = false) throws -> ReportQuery {
+        let zone = try config.timeZone(tz: tz) { text in try ReportQuery.timeZone(named: text) } ?? .current
         return ReportQuery(
             groupBy: groupBy, period: try ReportPeriod.parse(since: since, until: until, month: month, in: zone), timeZone: zone,
             models: model, providers: provider, projects: project,

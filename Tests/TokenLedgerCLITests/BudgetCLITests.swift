@@ -244,6 +244,11 @@ struct BudgetCLITests {
             ! the forecast exceeds the limit.
 
             """)
+        // --quiet: the table and its lower-bound footnote only (the result's own caveat).
+        let quiet = try home.cli.run("budget", "status", "--now", "2026-11-10T12:00:00Z", "--quiet")
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+        #expect(quiet.stdout == table.stdout.components(separatedBy: "  team: 1 record")[0])
+        #expect(quiet.stdout.hasSuffix("* includes unpriced usage that is not counted: the spend is a lower bound.\n"))
         let json = try JSONParser.parse(try home.cli.run("budget", "status", "--now", "2026-11-10T12:00:00Z", "--json").stdout)
         #expect(json[0]?["spent_usd"] == "12.345")
         #expect(json[0]?["limit_usd"] == "100")

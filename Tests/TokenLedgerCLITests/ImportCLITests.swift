@@ -142,6 +142,33 @@ struct ImportCLITests {
         #expect(try ledger(cli).storedRecords().allSatisfy { $0.record.source == "claude-code" })
     }
 
+    @Test("a streamed Claude Code response of an unpriced model is one unpriced record in the summary, as in the report")
+    func unpricedStreamedRecordCountedOnce() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        // Three lines of one response (two placeholders, the final line) of a model no table prices, and one priced response.
+        try cli.place("fixtures/logs/claude-code-unpriced/projects", at: ".claude/projects")
+        let result = try cli.run("import", "--claude-code")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Imported 2 records") && result.stdout.contains("1 unpriced"), "\(result.stdout)")
+        #expect(result.stdout.contains("  1 unpriced record: unknown model (claude-lab-preview-0)"), "\(result.stdout)")
+        let report = try json(try cli.run("report", "--month", "2026-11", "--json").stdout)
+        #expect(report["unpriced"]?["records"]?.int == 1)
+        let again = try json(try cli.run("import", "--json", "--claude-code").stdout)
+        #expect(again["unpriced"]?.int == 0)
+    }
+
+    @Test("a Voxtral chat log's prompt_audio_seconds is priced by the minute, through import and report")
+    func voxtralAudio() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let imported = try cli.run("import", CLIRunner.fixture("fixtures/logs/openai-compatible/voxtral.jsonl"))
+        #expect(imported.status == 0 && imported.stdout.contains("Imported 2 records") && imported.stderr.contains("voxtral.jsonl:3:"))
+        // Line 1: $0.000118 + $0.0000192 + 1.5 min × $0.004; line 2: $0.000004 + $0.0000036.
+        let report = try json(try cli.run("report", "--month", "2025-12", "--json").stdout)
+        #expect(report["totals"]?["cost_usd"] == "0.0061448", "\(report)")
+    }
+
     @Test("reprice --dry-run shows the difference and writes nothing; reprice --json applies")
     func reprice() throws {
         let cli = try CLIRunner()

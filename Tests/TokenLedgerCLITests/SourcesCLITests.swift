@@ -12,6 +12,8 @@ struct SourcesCLITests {
         defer { cli.cleanUp() }
         let none = try cli.run("sources")
         #expect(none.status == 0 && none.stdout.contains("No coding agent's log folder was found"))
+        let noneQuiet = try cli.run("sources", "--quiet")
+        #expect(noneQuiet.status == 0 && noneQuiet.stdout == "No coding agent's log folder was found.\n" && noneQuiet.stderr.isEmpty)
         let nothing = try cli.run("import", "--agents")
         #expect(nothing.status != 0 && nothing.stderr.contains("no coding agent logs found"))
         #expect(nothing.stderr.contains(".gemini/tmp"), "the error names the folders looked in")
@@ -37,6 +39,11 @@ struct SourcesCLITests {
         let after = try cli.run("sources")
         #expect(after.status == 0 && !after.stdout.contains("never"))
         #expect(after.stdout.contains("Gemini CLI") && after.stdout.contains("OpenCode") && after.stdout.contains("Claude Code") && after.stdout.contains("Roo Code"))
+        // --quiet: the table alone, without the hint.
+        let quiet = try cli.run("sources", "--quiet")
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+        #expect(after.stdout.hasSuffix("Import them all: tokenledger import --agents\n"))
+        #expect(quiet.stdout + "Import them all: tokenledger import --agents\n" == after.stdout)
     }
 
     @Test("--help carries an example")

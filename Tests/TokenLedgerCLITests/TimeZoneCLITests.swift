@@ -36,6 +36,44 @@ struct TimeZoneCLITests {
         #expect(try hours(other) == ["2026-11-22 10:00"])
     }
 
+    @Test("the config's timezone comes after --tz and before $TZ, for import, report, session and blocks; a bad one names the file and key")
+    func configTimeZone() throws {
+        let cli = try CLIRunner(environment: ["TZ": "UTC"])
+        defer { cli.cleanUp() }
+        let file = cli.home.appendingPathComponent("usage.csv")
+        try TimeZoneCLITests.csv.write(to: file, atomically: true, encoding: .utf8)
+        let config = cli.home.appendingPathComponent("config/tokenledger/config.toml")
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "timezone = \"Asia/Kolkata\"\n".write(to: config, atomically: true, encoding: .utf8)
+        // 09:15 in Kolkata (+05:30) is 03:45 UTC; the reports show it in Kolkata unless --tz says otherwise.
+        #expect(try cli.run("import", file.path).status == 0)
+        #expect(try hours(cli) == ["2026-11-22 09:00"])
+        #expect(try hours(cli, "--tz", "UTC") == ["2026-11-22 03:00"])
+        let session = try cli.run("session", "--since", "2026-11-01", "--json")
+        #expect(session.status == 0 && session.stdout.contains("Asia/Kolkata"), "\(session.stdout)")
+        let blocks = try cli.run("blocks", "--since", "2026-11-01")
+        #expect(blocks.status == 0 && blocks.stdout.contains("5-hour usage blocks (Asia/Kolkata)"), "\(blocks.stdout)")
+        // Without the key, $TZ (UTC here) again.
+        try "# no timezone\n".write(to: config, atomically: true, encoding: .utf8)
+        #expect(try hours(cli) == ["2026-11-22 03:00"])
+
+        try "timezone = \"Mars/Olympus\"\n".write(to: config, atomically: true, encoding: .utf8)
+        for args in [["report", "--month", "2026-11"], ["session"], ["blocks"], ["import", file.path]] {
+            let bad = try cli.run(args)
+            #expect(bad.status == 2, "\(args)")
+            #expect(bad.stderr == "tokenledger: error: \(config.path):1: 'timezone' is \"Mars/Olympus\", which is not a time zone; use an IANA name such as \"Europe/Berlin\", \"UTC\", an offset such as \"+02:00\", or \"local\"\n", "\(args)")
+        }
+        // --tz wins without reading the key.
+        #expect(try cli.run("report", "--month", "2026-11", "--tz", "UTC").status == 0)
+
+        // Budgets: their own timezone, else [budgets]', else the top-level key.
+        try "timezone = \"Asia/Kolkata\"\n[[budget]]\nname = \"b\"\nperiod = \"day\"\nlimit_usd = 1\n".write(to: config, atomically: true, encoding: .utf8)
+        let status = try cli.run("budget", "status", "--json")
+        #expect(status.status == 0, "\(status.stderr)")
+        let readings = try JSONParser.parse(status.stdout)
+        #expect(readings[0]?["timezone"] == "Asia/Kolkata", "\(status.stdout)")
+    }
+
     @Test("--tz is read the same way by import and reports: IANA names in any case, or an offset")
     func sameZoneText() throws {
         let cli = try CLIRunner(environment: ["TZ": "Europe/Berlin"])
@@ -61,5 +99,24 @@ struct TimeZoneCLITests {
         let result = try cli.run("report", "--by", "hour", "--since", "2025-11-25", "--until", "2025-11-25", "--tz", "UTC", "--json")
         let rows = try JSONParser.parse(result.stdout)["rows"]?.array ?? []
         #expect(rows.first?["hour"]?.string == "2025-11-25 10:00", "\(result.stdout)")
+    }
+
+    @Test("the config's timezone is a default like the local zone: OpenRouter's export stays UTC; sync reads naive times in it as import does")
+    func configZoneIsADefault() throws {
+        let cli = try CLIRunner(environment: ["TZ": "UTC"])
+        defer { cli.cleanUp() }
+        let config = cli.home.appendingPathComponent("config/tokenledger/config.toml")
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let csv = cli.home.appendingPathComponent("logs/usage.csv")
+        try FileManager.default.createDirectory(at: csv.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try TimeZoneCLITests.csv.write(to: csv, atomically: true, encoding: .utf8)
+        try "timezone = \"America/New_York\"\n[[source]]\npath = \"\(csv.path)\"\n".write(to: config, atomically: true, encoding: .utf8)
+        #expect(try cli.run("import", CLIRunner.fixture("fixtures/logs/openrouter/activity.csv")).status == 0)
+        let result = try cli.run("report", "--by", "hour", "--since", "2025-11-25", "--until", "2025-11-25", "--tz", "UTC", "--json")
+        let rows = try JSONParser.parse(result.stdout)["rows"]?.array ?? []
+        #expect(rows.first?["hour"]?.string == "2025-11-25 10:00", "\(result.stdout)")
+        // sync: 09:15 in New York (EST) is 14:15 UTC, as `import` of the same file would read it.
+        #expect(try cli.run("sync").status == 0)
+        #expect(try hours(cli, "--tz", "UTC").contains("2026-11-22 14:00"))
     }
 }

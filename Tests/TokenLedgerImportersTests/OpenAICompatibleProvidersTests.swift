@@ -29,6 +29,25 @@ struct OpenAICompatibleProvidersTests {
         #expect(r.reportedCost == Money(decimalText: "0.00011765"))
     }
 
+    @Test("Mistral Voxtral: prompt_audio_seconds is the audio billed by the minute; the fast reader leaves such a line to the general one")
+    func voxtralAudioSeconds() throws {
+        let out = try AdapterHarness.run(OpenAIChatAdapter(), file: AdapterHarness.fixture("fixtures/logs/openai-compatible/voxtral.jsonl"))
+        #expect(out.records.map(\.units.audioSeconds) == [90, 0])
+        #expect(out.records.first?.tokens == TokenCounts(input: 1180, output: 64))
+        #expect(out.malformed.map(\.line) == [3])
+        #expect(out.malformed.first?.reason == "usage.prompt_audio_seconds is not a whole number of seconds")
+        // 1,180 input at $0.10/M + 64 output at $0.30/M + 1.5 minutes at $0.004 = $0.0061372.
+        let cost = try PriceBook.bundled().cost(of: try #require(out.records.first))
+        #expect(cost.total == Money(decimalText: "0.0061372"), "\(cost)")
+        // The line is in the common shape but for the audio seconds: the member-by-member reader declines it.
+        let line = try String(contentsOf: AdapterHarness.fixture("fixtures/logs/openai-compatible/voxtral.jsonl"), encoding: .utf8)
+            .split(separator: "\n")[0]
+        var names = OpenAIChatLine.NameMemo(provider: LogSupport.provider(forModel:))
+        #expect(Array(line.utf8).withUnsafeBytes { OpenAIChatLine.read($0, names: &names) } == nil)
+        let withoutAudio = line.replacingOccurrences(of: ",\"prompt_audio_seconds\":90", with: "")
+        #expect(Array(withoutAudio.utf8).withUnsafeBytes { OpenAIChatLine.read($0, names: &names) }?.tokens == TokenCounts(input: 1180, output: 64))
+    }
+
     @Test("DeepSeek: prompt_cache_hit_tokens is the cached part of the prompt; reasoning is inside completion")
     func deepseek() throws {
         let out = try run()

@@ -67,6 +67,37 @@ struct TeamBudgetTests {
         #expect(google.records == 1 && google.spent > .zero)
     }
 
+    @Test("a scope of tier keys reads the tiers: the same sums as the period's records and as SQLite, for windows cut anywhere")
+    func tierSumsEqualRecords() async throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let bucket = LedgerEntry(record: UsageRecord(timestamp: Self.now.addingTimeInterval(-86_400), provider: "google", model: "gemini-2.5-pro",
+                                                     tokens: TokenCounts(input: 5_000_000, output: 1_000_000), source: "test", project: "search",
+                                                     requestCount: 40, isAggregate: true),
+                                 dedupKey: "b:google", location: SourceLocation(file: "/logs/export.jsonl", line: 1))
+        let local = try LocalLedger.make(LocalLedger.entries(300) + [bucket])
+        let team = try db.connect(machine: "m")
+        _ = try team.push(from: local, ledgerPath: "/l")
+        let hour: Int64 = 3_600_000
+        let t0: Int64 = 1_793_000_000_000 // 2026-10-28T…Z, where the entries start
+        let windows: [(Int64, Int64, Int64)] = [
+            (t0 - t0 % (24 * hour), t0 - t0 % (24 * hour) + 7 * 24 * hour, t0 + 3 * 24 * hour),
+            (t0 + 5 * hour + 30 * 60_000, t0 + 4 * 24 * hour + 5 * hour + 30 * 60_000, t0 + 2 * 24 * hour + 17 * 60_000 + 3),
+            (t0 + 26 * hour + 13, t0 + 50 * hour + 7 * 60_000, t0),
+        ]
+        let scopes = [BudgetScope(), BudgetScope(provider: "openai"), BudgetScope(provider: "google"), BudgetScope(project: "tab\there"),
+                      BudgetScope(provider: "anthropic", project: "search")]
+        for scope in scopes {
+            for (start, end, rateStart) in windows {
+                let tiers = try team.budgetSums(scope: scope, start: start, end: end, rateStart: rateStart)
+                #expect(tiers == (try team.recordBudgetSums(scope: scope, start: start, end: end, rateStart: rateStart)), "\(scope.summary) \(start)")
+                #expect(tiers == (try local.budgetSums(scope: scope, start: start, end: end, rateStart: rateStart)), "\(scope.summary) \(start)")
+            }
+        }
+        let all = try team.budgetSums(scope: BudgetScope(), start: windows[0].0, end: windows[0].1, rateStart: windows[0].2)
+        #expect(all.records > 100 && all.unpricedRecords > 0 && all.recentSpent > 0 && all.recentSpent < all.spent)
+    }
+
     @Test("two machines checking the same budget at the same moment deliver one alert")
     func onceAcrossMachines() async throws {
         let db = try TestServer.freshDatabase()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenLedgerCore
 @testable import TokenLedgerPostgres
 
 /// The built `tokenledger` binary against the test server: import locally, push, report from the team ledger.
@@ -64,6 +65,41 @@ struct TeamLedgerCLITests {
         let byMachine = try Self.run(["report", "--by", "machine", "--format", "csv"], home: home, environment: ["TOKENLEDGER_DB": url])
         #expect(byMachine.status == 0)
         #expect(byMachine.out.split(whereSeparator: \.isNewline).dropFirst().first?.hasPrefix("alice-laptop,") == true, "\(byMachine.out)\(byMachine.err)")
+    }
+
+    @Test("a report on a team ledger says when each machine last imported each source and last pushed, in every format that carries freshness")
+    func teamFreshness() async throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-team-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let url = db.address.url
+        let chat = Self.packageRoot.appendingPathComponent("fixtures/logs/openai-chat").path
+        // alice-laptop imports straight into the team ledger; ci pushes its local ledger.
+        #expect(try Self.run(["import", chat, "--db", url], home: home, environment: ["TOKENLEDGER_MACHINE": "alice-laptop"]).status == 0)
+        let claude = Self.packageRoot.appendingPathComponent("fixtures/logs/claude-code").path
+        #expect(try Self.run(["import", claude], home: home).status == 0)
+        #expect(try Self.run(["push", "--to", url, "--machine", "ci"], home: home).status == 0)
+
+        let table = try Self.run(["report", "--db", url], home: home)
+        #expect(table.status == 0, "\(table.err)")
+        let line = table.out.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(line.hasPrefix("Data as of ") && line.contains("(last import: "), "\(table.out)")
+        #expect(line.contains("openai-chat on alice-laptop just now") && line.contains("push from ci just now"), "\(line)")
+        #expect(!line.contains("claude-code"), "a push does not say which logs its records came from: \(line)")
+
+        let json = try JSONParser.parse(try Self.run(["report", "--db", url, "--json"], home: home).out)
+        let sources = json["freshness"]?["sources"]?.array ?? []
+        #expect(Set(sources.compactMap { s in s["source"]?.string.flatMap { name in s["machine"]?.string.map { "\(name)@\($0)" } } })
+            == ["openai-chat@alice-laptop", "push@ci"])
+        #expect(json["freshness"]?["as_of"] == sources.first?["last_import"])
+        let gauge = try Self.run(["report", "--db", url, "--format", "prometheus"], home: home).out
+        #expect(gauge.contains("tokenledger_last_import_timestamp_seconds{source=\"push\",machine=\"ci\"} "), "\(gauge)")
+        let markdown = try Self.run(["report", "--db", url, "--format", "markdown"], home: home).out
+        #expect(markdown.contains("push from ci"))
+        // --quiet: the spend alone, as on a local ledger.
+        #expect(!(try Self.run(["report", "--db", url, "--quiet"], home: home).out.contains("Data as of")))
     }
 
     @Test("import --db postgres:// twice, sync with TOKENLEDGER_DB, import --quarantine: the team ledger reports as the local one")

@@ -20,7 +20,10 @@ struct TeamSupersededCopiesTests {
     @Test("stored first one copy per batch, then a batch whole: the same counts and ranks as SQLite writing each copy in order")
     func sameCountsAsSQLite() throws {
         let prices = try PriceBook.bundled()
-        let a1 = entry("a", rank: 1, model: "no-such-model"), a3 = entry("a", rank: 3), a4 = entry("a", rank: 4), a9 = entry("a", rank: 9)
+        // Key a's copies are one response of a model no table prices (a key's copies share their model).
+        let unknown = "no-such-model"
+        let a1 = entry("a", rank: 1, model: unknown), a3 = entry("a", rank: 3, model: unknown)
+        let a4 = entry("a", rank: 4, model: unknown), a9 = entry("a", rank: 9, model: unknown)
         let b1 = entry("b", rank: 1), b4 = entry("b", rank: 4)
         let scenarios: [(stored: [LedgerEntry], batch: [LedgerEntry])] = [
             ([], [a1, b1, a9, a3]),                 // a first import: straight COPY

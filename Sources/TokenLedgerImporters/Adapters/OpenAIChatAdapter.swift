@@ -42,7 +42,7 @@ final class OpenAIChatParser: StructuredLogParser {
         guard let r = OpenAIChatLine.read(line, names: &names) else { return false }
         // Providers whose counts mean something else than OpenAI's are read the general way.
         if r.provider == "xai" || r.provider == "google" { return false }
-        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, r.provider, nil), key: r.key, line: number))
+        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, r.provider, nil, UnitCounts()), key: r.key, line: number))
         return true
     }
 
@@ -51,10 +51,10 @@ final class OpenAIChatParser: StructuredLogParser {
     /// DeepSeek or xAI response in the Chat Completions shape is DeepSeek's or xAI's.
     @inline(__always)
     private func record(_ id: String, _ timestamp: Date, _ model: String, _ serviceTier: String?, _ effort: EffortTier,
-                        _ tokens: TokenCounts, _ provider: String, _ reportedCost: Money?) -> UsageRecord {
+                        _ tokens: TokenCounts, _ provider: String, _ reportedCost: Money?, _ units: UnitCounts) -> UsageRecord {
         UsageRecord(
             timestamp: timestamp, provider: provider, model: model, effort: effort, serviceTier: serviceTier, tokens: tokens,
-            source: "openai-chat", channel: context.channel, project: context.project, tags: context.tags,
+            units: units, source: "openai-chat", channel: context.channel, project: context.project, tags: context.tags,
             reportedCost: reportedCost, requestID: id)
     }
 
@@ -75,7 +75,7 @@ final class OpenAIChatParser: StructuredLogParser {
                 return
             }
             let effort = r.effort.isKnown || requestEffort == nil ? r.effort : EffortTier(requestEffort)
-            emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, effort, r.tokens, r.provider, r.reportedCost),
+            emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, effort, r.tokens, r.provider, r.reportedCost, r.units),
                        key: "openai:" + r.id, line: line))
         } catch {
             emit(.malformed(reason: error.reason, line: line))

@@ -11,7 +11,7 @@ import TokenLedgerCore
 /// (or, without it, `created_at`) as a plain whole number, and a `usage` object whose counts are plain
 /// whole numbers (or null or absent) under the Chat Completions names; optionally a string or null
 /// `service_tier` and `reasoning_effort`. Anything else (a `{"request", "response"}` wrapper,
-/// `reasoning`, a `provider` or `x_groq` member, a provider's cost or cache field in `usage`, the Responses names, a repeated member, an escaped key, counts as text or
+/// `reasoning`, a `provider` or `x_groq` member, a provider's cost, cache or audio-seconds field in `usage`, the Responses names, a repeated member, an escaped key, counts as text or
 /// fractions, inconsistent counts) is left to the general reader. Other members (`choices` with the
 /// answer text, `system_fingerprint`, …) are validated and skipped.
 ///
@@ -176,8 +176,9 @@ struct OpenAIChatLine {
                     seen |= 8
                     (u.reasoning, u.audioOutput, u.imageOutput) = (d[0], d[1], d[2])
                 case 4 where key.spells("cost"), 17 where key.spells("cost_in_usd_ticks"),
-                     23 where key.spells("prompt_cache_hit_tokens"), 13 where key.spells("cached_tokens"):
-                    return nil // a provider's own cost or cache field: the general reader keeps it
+                     23 where key.spells("prompt_cache_hit_tokens"), 13 where key.spells("cached_tokens"),
+                     20 where key.spells("prompt_audio_seconds"):
+                    return nil // a provider's own cost, cache or audio-duration field: the general reader keeps it
                 default:
                     if key.contains(UInt8(ascii: "\\")) { return nil }
                     try json.skipValue()

@@ -122,6 +122,18 @@ enum OpenAIUsageTokens {
         return nil
     }
 
+    /// What `usage` bills besides tokens: Mistral's `prompt_audio_seconds` (the duration of the audio
+    /// a Voxtral chat request sent, billed by the minute; `UsageInfo.prompt_audio_seconds` in Mistral's
+    /// SDKs, a whole number). Absent or null: none. Throws when present but not a whole number.
+    static func units(_ usage: JSONValue?) throws(UsageProblem) -> UnitCounts {
+        var units = UnitCounts()
+        if let seconds = usage?["prompt_audio_seconds"], !seconds.isNull {
+            guard let n = seconds.int, n >= 0 else { throw UsageProblem("usage.prompt_audio_seconds is not a whole number of seconds") }
+            units.audioSeconds = n
+        }
+        return units
+    }
+
     /// The canonical buckets from OpenAI's counts (see the rule above), for `tokens(_:)` and for the
     /// chat adapter's member-by-member reader (`OpenAIChatLine`), so both derive them the same way.
     static func tokens(prompt: Int, completion: Int, cached: Int, cacheWrite: Int, imageInput: Int, audioInput: Int,
@@ -175,6 +187,8 @@ struct OpenAIResponseSummary {
     var provider: String
     /// The provider's own cost figure (`usage.cost_in_usd_ticks`, `usage.cost`).
     var reportedCost: Money?
+    /// What it bills besides tokens (`OpenAIUsageTokens.units`: Mistral's audio seconds).
+    var units = UnitCounts()
 
     /// Reads `object`; nil when it carries no usage (a stream chunk before the last, a failed or
     /// cancelled response). Throws when it should carry usage but it cannot be read. `provider`
@@ -207,7 +221,7 @@ struct OpenAIResponseSummary {
         return OpenAIResponseSummary(
             id: id, timestamp: date, model: model, serviceTier: object["service_tier"]?.string,
             effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens,
-            provider: provider, reportedCost: reportedCost)
+            provider: provider, reportedCost: reportedCost, units: try OpenAIUsageTokens.units(usage))
     }
 }
 

@@ -4,10 +4,20 @@ import TokenLedgerCore
 import TokenLedgerPricing
 
 extension Ledger {
-    /// Cost: a few index probes for the providers with export rows, one indexed range scan over the
-    /// period's records (`ts` index), the scope checked per row; a second, filtered one for the
-    /// unpriced causes only when something is unpriced.
+    /// A scope of report-tier keys (all usage, a provider, a project: `BudgetScope.reportFilters`) is
+    /// read as a report reads it (`BudgetSums.fromReports`: the day tier and its cut pieces, a few ms
+    /// for any period); any other scope reads the period's records (`recordBudgetSums`).
     public func budgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
+        if let sums = try BudgetSums.fromReports(scope: scope, start: start, end: end, rateStart: rateStart, report: spendReport(for:)) {
+            return sums
+        }
+        return try recordBudgetSums(scope: scope, start: start, end: end, rateStart: rateStart)
+    }
+
+    /// The budget sums from the period's records. Cost: a few index probes for the providers with
+    /// export rows, one indexed range scan over the period's records (`ts` index), the scope checked
+    /// per row; a second, filtered one for the unpriced causes only when something is unpriced.
+    package func recordBudgetSums(scope: BudgetScope, start: Int64, end: Int64, rateStart: Int64) throws -> BudgetSums {
         let skipped = try reader.read { db in
             try AggregatePolicy.auto.split(Ledger.aggregateProviders(db, startMillis: start, endMillis: end)).skipped
         }
