@@ -69,12 +69,11 @@ enum FunctionSignatures {
             let required = Set((schema["required"]?.array ?? []).compactMap(\.string))
             var out = ""
             for (key, property) in schema["properties"]?.object ?? JSONObject() {
-                // A property's description is a comment line; without one, its `title` is (Pydantic titles every
-                // property unless told not to: 116 Mirascope pairs fit with the title line, none lost by it).
-                if let comment = [property["description"]?.string, property["title"]?.string]
-                    .compactMap({ $0 }).first(where: { !$0.isEmpty }) {
-                    out += "// \(comment)\n"
-                }
+                // A property's title and description are comment lines, the title first (Pydantic titles every
+                // property unless told not to: 116 Mirascope pairs fit with the title line, none lost by it; the
+                // 11 pairs whose properties have both bill both lines). A `$ref` property without either has
+                // those of the schema it names.
+                for comment in commentLines(property) { out += "// \(comment)\n" }
                 out += "\(key)\(required.contains(key) ? "" : "?"): \(typeText(property)),"
                 if let value = property["default"] {
                     out += " // default: \(value.serialized())"
@@ -82,6 +81,17 @@ enum FunctionSignatures {
                 out += "\n"
             }
             return out
+        }
+
+        /// The comment lines of a property: its title, then its description (each when present and not empty);
+        /// a `$ref` property with neither has those of the schema it names.
+        func commentLines(_ property: JSONValue) -> [String] {
+            var source = property
+            if property["title"] == nil, property["description"] == nil, let reference = property["$ref"]?.string,
+               let target = definitions[String(reference.split(separator: "/").last ?? "")] {
+                source = target
+            }
+            return [source["title"]?.string, source["description"]?.string].compactMap { $0 }.filter { !$0.isEmpty }
         }
 
         mutating func typeText(_ schema: JSONValue) -> String {
