@@ -214,6 +214,19 @@ KNOWN_MISSES = {
     "test_yaml_document_url_input": "a YAML document fetched by the client and sent as text in a wrapper of its "
                                     "own; the bill is 19 below the text",
     "test_openai_responses_verbosity": "`text.verbosity` low on gpt-5: billed 3 less than the rule (one pair)",
+    # Mirascope's first Responses turn with one tool bills as if the tool were not sent: 36, where its two
+    # messages count 32 and the tool 41; its second turn (136) and the Chat Completions twin of the first (75,
+    # counted 74) bill the tool by the rule. Recorded three times, October 2025 and January 2026.
+    "test_call_with_tools/openai_gpt_4o_responses": "a first turn billed as if its one tool were not sent (36; "
+                                                    "its messages count 32, the tool 41); the second turn of the "
+                                                    "same conversation and the Chat Completions twin bill the tool",
+    "test_model_stream_with_tools": "a first turn billed as if its one tool were not sent (36; its messages count "
+                                    "32, the tool 41); the second turn of the same conversation and the Chat "
+                                    "Completions twin bill the tool",
+    # simonw/llm: three streamed variants of one gpt-4.1-mini test with one parameterless function.
+    "test_tools_streaming/test_tools_streaming_variant": "gpt-4.1-mini with one parameterless function bills 9 to "
+                                                         "10 more on the first turn and 35 to 37 more after a call "
+                                                         "(one test, three variants; no other corpus has the shape)",
 }
 
 

@@ -27,15 +27,16 @@ enum FunctionSignatures {
     /// The namespace text for `functions` (each a Chat `function` object or a Responses function tool).
     ///
     /// Beyond harmony's published layout, what the bills show (docs/request-counting.md): each line of a
-    /// function's description is trimmed of surrounding spaces (indented docstrings bill as if dedented), a
-    /// property without a description has its `title` as the comment line, a property's `default` is a
+    /// function's description is a `//` line trimmed of surrounding spaces (`commentLines`), a
+    /// property's `title` and `description` are comment lines (a `$ref` property without either has the named
+    /// schema's), a property's `default` is a
     /// trailing `// default: VALUE` comment, and a local `$ref` (`#/$defs/NAME`,
     /// `#/definitions/NAME`) is written as the schema it names.
     static func render(_ functions: [JSONValue]) -> String {
         var out = "# Tools\n\n## functions\n\nnamespace functions {\n\n"
         for function in functions {
-            if let description = function["description"]?.string, !description.isEmpty {
-                out += "// \(trimmingLines(description))\n"
+            if let description = function["description"]?.string {
+                out += commentLines(description)
             }
             let name = function["name"]?.string ?? ""
             let parameters = function["parameters"] ?? .null
@@ -52,11 +53,20 @@ enum FunctionSignatures {
         return out + "} // namespace functions"
     }
 
-    /// `text` with every line trimmed of leading and trailing spaces and tabs.
-    static func trimmingLines(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()
-        }.map { String($0) }.joined(separator: "\n")
+    /// A function's description as comment lines: every line of it, trimmed of surrounding white space, is a
+    /// `// LINE` line (`//` when empty), with the description's leading and trailing blank lines left out.
+    /// Harmony's published renderer writes each line of a description as a `//` line; the bills show the lines
+    /// trimmed (an indented docstring bills as if dedented) and an empty one without the space
+    /// (docs/request-counting.md). Nothing for an empty description.
+    static func commentLines(_ description: String) -> String {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        let lines = description.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(line.drop(while: isBlank).reversed().drop(while: isBlank).reversed())
+        }
+        guard let first = lines.firstIndex(where: { !$0.isEmpty }), let last = lines.lastIndex(where: { !$0.isEmpty }) else {
+            return ""
+        }
+        return lines[first...last].map { $0.isEmpty ? "//\n" : "// \($0)\n" }.joined()
     }
 
     /// A JSON schema written as a TypeScript type, with the schema's local definitions for `$ref`.
@@ -69,12 +79,11 @@ enum FunctionSignatures {
             let required = Set((schema["required"]?.array ?? []).compactMap(\.string))
             var out = ""
             for (key, property) in schema["properties"]?.object ?? JSONObject() {
-                // A property's description is a comment line; without one, its `title` is (Pydantic titles every
-                // property unless told not to: 116 Mirascope pairs fit with the title line, none lost by it).
-                if let comment = [property["description"]?.string, property["title"]?.string]
-                    .compactMap({ $0 }).first(where: { !$0.isEmpty }) {
-                    out += "// \(comment)\n"
-                }
+                // A property's title and description are comment lines, the title first (Pydantic titles every
+                // property unless told not to: 116 Mirascope pairs fit with the title line, none lost by it; the
+                // 11 pairs whose properties have both bill both lines). A `$ref` property without either has
+                // those of the schema it names.
+                for comment in commentLines(property) { out += "// \(comment)\n" }
                 out += "\(key)\(required.contains(key) ? "" : "?"): \(typeText(property)),"
                 if let value = property["default"] {
                     out += " // default: \(value.serialized())"
@@ -82,6 +91,17 @@ enum FunctionSignatures {
                 out += "\n"
             }
             return out
+        }
+
+        /// The comment lines of a property: its title, then its description (each when present and not empty);
+        /// a `$ref` property with neither has those of the schema it names.
+        func commentLines(_ property: JSONValue) -> [String] {
+            var source = property
+            if property["title"] == nil, property["description"] == nil, let reference = property["$ref"]?.string,
+               let target = definitions[String(reference.split(separator: "/").last ?? "")] {
+                source = target
+            }
+            return [source["title"]?.string, source["description"]?.string].compactMap { $0 }.filter { !$0.isEmpty }
         }
 
         mutating func typeText(_ schema: JSONValue) -> String {
