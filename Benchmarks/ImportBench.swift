@@ -25,9 +25,12 @@ struct ImportBench: ParsableCommand {
     @Flag(name: .customLong("no-peers"), help: "Leave out DuckDB and Python on the chat log and the Claude Code tree.") var noPeers = false
     @Flag(help: "End with every run as one Markdown table (scripts/paste-figures import-300k).") var markdown = false
     @Flag(help: "Keep the generated logs and ledgers (their folder is printed), for experiments on a copy.") var keep = false
+    @Option(help: "Reading workers that parse line-by-line files ahead (default: one per core, at most 4; 0: the import's own thread reads).")
+    var readers: Int?
 
     func run() throws {
         let peers = !noPeers
+        if let readers { ImportBenchData.readingThreads = max(0, readers) }
         var table: [[String]] = []
         let base = dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         let root = base.appendingPathComponent("tokenledger-import-bench-\(getpid())")
@@ -78,6 +81,9 @@ struct ImportBench: ParsableCommand {
 }
 
 enum ImportBenchData {
+    /// Reading workers for every import of the run (`--readers`).
+    nonisolated(unsafe) static var readingThreads = ImportOptions.defaultReadingThreads
+
     /// Imports `paths` twice into a fresh ledger and prints the figures of each run. Returns the first
     /// import's records and megabytes per second of wall time.
     @discardableResult
@@ -92,7 +98,9 @@ enum ImportBenchData {
             let cpuStart = cpuSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
             let threads = ThreadCPUSampler()
-            let pipeline = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled())
+            var options = ImportOptions()
+            options.readingThreads = readingThreads
+            let pipeline = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled(), options: options)
             let summary = try pipeline.run(paths: paths)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let cpu = cpuSeconds() - cpuStart
