@@ -94,7 +94,11 @@ enum ImportBenchData {
         let ledger = try Ledger.open(at: url)
         var firstRate: (recordsPerSecond: Double, megabytesPerSecond: Double)?
         for phase in ["first import", "unchanged re-import"] {
+            // The generator's freed buffers (4 MiB per file written) stay in malloc's heap and would count
+            // as the import's: given back first, so the peak is the import's own.
+            trimMallocHeap()
             resetPeakRSS()
+            let rssAtStart = currentRSSMegabytes()
             let cpuStart = cpuSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
             let threads = ThreadCPUSampler()
@@ -109,10 +113,10 @@ enum ImportBenchData {
             let mb = Double(summary.bytesRead) / 1_048_576
             // Records/s and MB/s per second of CPU time as well as wall time: on a shared machine the
             // wall clock measures the neighbours too.
-            print(String(format: "  %@: %.3f s wall, %.3f s CPU; %d lines with usage (%d new records); %.0f records/s wall, %.0f records/s CPU; %.1f MB/s wall, %.1f MB/s CPU; %d files read, %d unchanged; peak RSS %d MB",
+            print(String(format: "  %@: %.3f s wall, %.3f s CPU; %d lines with usage (%d new records); %.0f records/s wall, %.0f records/s CPU; %.1f MB/s wall, %.1f MB/s CPU; %d files read, %d unchanged; peak RSS %d MB (%d MB at the start)",
                          phase, seconds, cpu, records, summary.imported, Double(records) / max(seconds, 1e-9),
                          Double(records) / max(cpu, 1e-9), mb / max(seconds, 1e-9), mb / max(cpu, 1e-9),
-                         summary.filesRead, summary.filesUnchanged, peakRSSMegabytes()))
+                         summary.filesRead, summary.filesUnchanged, peakRSSMegabytes(), rssAtStart))
             // Which thread sets the pace: the reading thread (read, parse, price) or the SQLite writer.
             // The reading workers (parsing files ahead) are counted apart from the main thread (pricing, rows).
             print(String(format: "    CPU by thread: reading %.3f s (main %.3f s + reading workers %.3f s), writer %.3f s",
@@ -174,14 +178,29 @@ enum ImportBenchData {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// glibc's `malloc_trim(0)` (not in Swift's Glibc module: looked up by name); nothing elsewhere.
+    static func trimMallocHeap() {
+        #if os(Linux)
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
+    }
+
     static func resetPeakRSS() {
         // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
-    static func peakRSSMegabytes() -> Int {
+    static func peakRSSMegabytes() -> Int { statusMegabytes("VmHWM:") }
+
+    static func currentRSSMegabytes() -> Int { statusMegabytes("VmRSS:") }
+
+    /// A /proc/self/status memory line in megabytes; -1 when it cannot be read.
+    static func statusMegabytes(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
             return kb / 1024
         }
