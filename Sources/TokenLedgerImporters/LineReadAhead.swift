@@ -33,6 +33,8 @@ final class LineReadAhead: @unchecked Sendable {
         for _ in 0..<min(max(1, workers), readers.count) {
             let thread = Thread { [self] in work() }
             thread.name = "tokenledger import reader"
+            // The main thread's usual stack: a parser's nesting cap (512 levels) was sized for it.
+            thread.stackSize = 8 << 20
             thread.start()
         }
     }
