@@ -6,7 +6,9 @@
 // unchanged re-import. Peak RSS is the kernel's high-water mark (VmHWM), reset before each phase.
 // After the chat import, its peers run on the same file (`scripts/import-peers.py`: DuckDB
 // `read_json` and a plain Python json+sqlite3 loop, each deduplicating on a unique id) and the
-// ratio of our records/s to theirs is printed; `--no-peers` leaves them out. `--markdown` ends with every
+// ratio of our records/s to theirs is printed; after the Claude Code import the same peers read the
+// tree (one row per key, the highest-ranked copy) and the ratio of MB/s is printed; `--no-peers`
+// leaves them out. `--markdown` ends with every
 // run as one table for docs/performance.md (`scripts/paste-figures import-300k`).
 import ArgumentParser
 import Foundation
@@ -20,12 +22,15 @@ struct ImportBench: ParsableCommand {
     @Option(name: .customLong("size"), help: "Megabytes of Claude Code tree (0: none).") var sizeMB = 1024
     @Option(name: .customLong("files"), help: "Small chat logs of 20 lines (0: none).") var smallFiles = 5000
     @Option(help: "Folder for the generated logs and ledgers (default: the temporary folder).") var dir: String?
-    @Flag(name: .customLong("no-peers"), help: "Leave out DuckDB and Python on the chat log.") var noPeers = false
+    @Flag(name: .customLong("no-peers"), help: "Leave out DuckDB and Python on the chat log and the Claude Code tree.") var noPeers = false
     @Flag(help: "End with every run as one Markdown table (scripts/paste-figures import-300k).") var markdown = false
     @Flag(help: "Keep the generated logs and ledgers (their folder is printed), for experiments on a copy.") var keep = false
+    @Option(help: "Reading workers that parse line-by-line files ahead (default: one per core, at most 4; 0: the import's own thread reads).")
+    var readers: Int?
 
     func run() throws {
         let peers = !noPeers
+        if let readers { ImportBenchData.readingThreads = max(0, readers) }
         var table: [[String]] = []
         let base = dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         let root = base.appendingPathComponent("tokenledger-import-bench-\(getpid())")
@@ -41,7 +46,7 @@ struct ImportBench: ParsableCommand {
             print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
             let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"),
                                                    label: "openai-chat, \(thousands(lines)) lines (\(bytes / 1_048_576) MB)", table: &table)
-            if peers { ImportBenchData.runPeers(on: file, in: root, ours: ours, table: &table) }
+            if peers { ImportBenchData.runPeers(arguments: [file.path, root.path], ours: ours.recordsPerSecond, table: &table) }
         }
         if smallFiles > 0 {
             let folder = root.appendingPathComponent("many")
@@ -59,8 +64,13 @@ struct ImportBench: ParsableCommand {
             let tree = root.appendingPathComponent("claude/projects")
             let (files, bytes) = try ImportBenchData.writeClaudeTree(megabytes: sizeMB, under: tree)
             print("claude-code: \(files) files, \(bytes / 1_048_576) MB")
-            try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"),
-                                        label: "Claude Code tree, \(thousands(files)) files (\(bytes / 1_048_576) MB)", table: &table)
+            let ours = try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"),
+                                                   label: "Claude Code tree, \(thousands(files)) files (\(bytes / 1_048_576) MB)", table: &table)
+            // Compared by MB/s: the peers store one row per key, our records/s counts usage lines.
+            if peers {
+                ImportBenchData.runPeers(arguments: ["--claude-code", tree.path, root.path], ours: ours.megabytesPerSecond,
+                                         megabytes: Double(bytes) / 1_048_576, table: &table)
+            }
         }
         if markdown {
             print("\n| run | wall | records/s wall | CPU | CPU: reading / writer thread | peak RSS |")
@@ -71,51 +81,64 @@ struct ImportBench: ParsableCommand {
 }
 
 enum ImportBenchData {
+    /// Reading workers for every import of the run (`--readers`).
+    nonisolated(unsafe) static var readingThreads = ImportOptions.defaultReadingThreads
+
     /// Imports `paths` twice into a fresh ledger and prints the figures of each run. Returns the first
-    /// import's records per second of wall time.
+    /// import's records and megabytes per second of wall time.
     @discardableResult
-    static func measure(paths: [URL], ledgerAt url: URL, label: String, table: inout [[String]]) throws -> Double {
+    static func measure(paths: [URL], ledgerAt url: URL, label: String, table: inout [[String]]) throws
+        -> (recordsPerSecond: Double, megabytesPerSecond: Double) {
         // Flush the generator's dirty pages first, so their write-back does not run during the import.
         sync()
         let ledger = try Ledger.open(at: url)
-        var firstRate = 0.0
+        var firstRate: (recordsPerSecond: Double, megabytesPerSecond: Double)?
         for phase in ["first import", "unchanged re-import"] {
+            // The generator's freed buffers (4 MiB per file written) stay in malloc's heap and would count
+            // as the import's: given back first, so the peak is the import's own.
+            trimMallocHeap()
             resetPeakRSS()
+            let rssAtStart = currentRSSMegabytes()
             let cpuStart = cpuSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
             let threads = ThreadCPUSampler()
-            let pipeline = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled())
+            var options = ImportOptions()
+            options.readingThreads = readingThreads
+            let pipeline = try ImportPipeline(ledger: ledger, pricing: try PriceBook.bundled(), options: options)
             let summary = try pipeline.run(paths: paths)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let cpu = cpuSeconds() - cpuStart
-            let (reading, writing) = threads.stop()
+            let (reading, readers, writing) = threads.stop()
             let records = summary.imported + summary.duplicates + summary.replaced
             let mb = Double(summary.bytesRead) / 1_048_576
             // Records/s and MB/s per second of CPU time as well as wall time: on a shared machine the
             // wall clock measures the neighbours too.
-            print(String(format: "  %@: %.3f s wall, %.3f s CPU; %d lines with usage (%d new records); %.0f records/s wall, %.0f records/s CPU; %.1f MB/s wall, %.1f MB/s CPU; %d files read, %d unchanged; peak RSS %d MB",
+            print(String(format: "  %@: %.3f s wall, %.3f s CPU; %d lines with usage (%d new records); %.0f records/s wall, %.0f records/s CPU; %.1f MB/s wall, %.1f MB/s CPU; %d files read, %d unchanged; peak RSS %d MB (%d MB at the start)",
                          phase, seconds, cpu, records, summary.imported, Double(records) / max(seconds, 1e-9),
                          Double(records) / max(cpu, 1e-9), mb / max(seconds, 1e-9), mb / max(cpu, 1e-9),
-                         summary.filesRead, summary.filesUnchanged, peakRSSMegabytes()))
+                         summary.filesRead, summary.filesUnchanged, peakRSSMegabytes(), rssAtStart))
             // Which thread sets the pace: the reading thread (read, parse, price) or the SQLite writer.
-            print(String(format: "    CPU by thread: reading %.3f s, writer %.3f s", reading, writing))
+            // The reading workers (parsing files ahead) are counted apart from the main thread (pricing, rows).
+            print(String(format: "    CPU by thread: reading %.3f s (main %.3f s + reading workers %.3f s), writer %.3f s",
+                         reading + readers, reading, readers, writing))
             table.append(["\(label), \(phase)", String(format: "%.3f s", seconds),
                           phase == "first import" ? thousands(Int(Double(records) / max(seconds, 1e-9))) : "–",
-                          String(format: "%.2f s", cpu), String(format: "%.2f s / %.2f s", reading, writing), "\(peakRSSMegabytes()) MB"])
-            if firstRate == 0 { firstRate = Double(records) / max(seconds, 1e-9) }
+                          String(format: "%.2f s", cpu), String(format: "%.2f s / %.2f s", reading + readers, writing), "\(peakRSSMegabytes()) MB"])
+            if firstRate == nil { firstRate = (Double(records) / max(seconds, 1e-9), mb / max(seconds, 1e-9)) }
         }
-        return firstRate
+        return firstRate ?? (0, 0)
     }
 
-    /// Runs `scripts/import-peers.py` (DuckDB `read_json`, a plain Python json+sqlite3 loop) on the
-    /// same chat file right after our import, and prints each peer's records/s and our ratio to it.
+    /// Runs `scripts/import-peers.py` (DuckDB `read_json`, a plain Python json+sqlite3 loop) with
+    /// `arguments` (the same input, right after our import), and prints each peer's records/s and our
+    /// ratio to it: of records/s, or of MB/s when the input's `megabytes` are given (`ours` in that unit).
     /// A peer that cannot run is skipped with the reason (the script names the pip command).
-    static func runPeers(on file: URL, in folder: URL, ours: Double, table: inout [[String]]) {
+    static func runPeers(arguments: [String], ours: Double, megabytes: Double? = nil, table: inout [[String]]) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/import-peers.py")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script.path, file.path, folder.path]
+        p.arguments = ["python3", script.path] + arguments
         let out = Pipe()
         p.standardOutput = out
         do { try p.run() } catch {
@@ -133,7 +156,12 @@ enum ImportBenchData {
                 continue
             }
             let rate = records / max(wall, 1e-9)
-            print(String(format: "  %@; %.0f records/s wall; ours / peer = %.2f", String(line), rate, ours / rate))
+            if let megabytes {
+                let mbps = megabytes / max(wall, 1e-9)
+                print(String(format: "  %@; %.0f records/s wall, %.1f MB/s wall; ours / peer (MB/s) = %.2f", String(line), rate, mbps, ours / mbps))
+            } else {
+                print(String(format: "  %@; %.0f records/s wall; ours / peer = %.2f", String(line), rate, ours / rate))
+            }
             // "peer NAME: …": the peer's name is everything before the first colon.
             let name = line.split(separator: ":", maxSplits: 1).first.map { $0.replacingOccurrences(of: "peer ", with: "") } ?? "peer"
             let cpu = fields.firstIndex(of: "CPU,").flatMap { $0 >= 2 ? Double(fields[$0 - 2]) : nil }
@@ -150,14 +178,29 @@ enum ImportBenchData {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// glibc's `malloc_trim(0)` (not in Swift's Glibc module: looked up by name); nothing elsewhere.
+    static func trimMallocHeap() {
+        #if os(Linux)
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
+    }
+
     static func resetPeakRSS() {
         // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
-    static func peakRSSMegabytes() -> Int {
+    static func peakRSSMegabytes() -> Int { statusMegabytes("VmHWM:") }
+
+    static func currentRSSMegabytes() -> Int { statusMegabytes("VmRSS:") }
+
+    /// A /proc/self/status memory line in megabytes; -1 when it cannot be read.
+    static func statusMegabytes(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
             return kb / 1024
         }
@@ -289,12 +332,14 @@ enum ImportBenchData {
     }
 }
 
-/// Samples the CPU time of this process's main (reading) thread and of the import's writer thread
-/// (named "import-writer" by `BatchCommitter`) every 10 ms from /proc/self/task, keeping the last value seen
-/// for each writer thread (it ends with the import).
+/// Samples the CPU time of this process's main (reading) thread, of the import's reading workers
+/// ("import-reader", `LineReadAhead`) and of its writer thread (named "import-writer" by
+/// `BatchCommitter`) every 10 ms from /proc/self/task, keeping the last value seen for each thread (they
+/// end with the import).
 final class ThreadCPUSampler: @unchecked Sendable {
     private let lock = NSLock()
     private var writers: [String: Double] = [:]
+    private var readers: [String: Double] = [:]
     private var baseline: [String: Double] = [:]
     private var running = true
     private let mainStart: Double
@@ -304,7 +349,7 @@ final class ThreadCPUSampler: @unchecked Sendable {
         mainStart = ThreadCPUSampler.cpuSeconds(task: String(getpid()))
         // A writer thread of the previous phase may not have exited yet: count only what comes after.
         sample()
-        baseline = writers
+        baseline = writers.merging(readers) { a, _ in a }
         let thread = Thread { [self] in
             while lock.withLock({ running }) {
                 sample()
@@ -315,21 +360,27 @@ final class ThreadCPUSampler: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops sampling; returns (reading thread, writer threads) CPU seconds since `init`.
-    func stop() -> (reading: Double, writer: Double) {
+    /// Stops sampling; returns (main thread, reading workers, writer threads) CPU seconds since `init`.
+    func stop() -> (reading: Double, readers: Double, writer: Double) {
         sample()
         lock.withLock { running = false }
         let main = ThreadCPUSampler.cpuSeconds(task: String(getpid())) - mainStart
-        return (main, lock.withLock { writers.reduce(0) { $0 + $1.value - (baseline[$1.key] ?? 0) } })
+        return lock.withLock {
+            (main, readers.reduce(0) { $0 + $1.value - (baseline[$1.key] ?? 0) },
+             writers.reduce(0) { $0 + $1.value - (baseline[$1.key] ?? 0) })
+        }
     }
 
     private func sample() {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return }
         for task in tasks {
             guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8) else { continue }
-            guard name.hasPrefix("import-writer") else { continue }
+            let isWriter = name.hasPrefix("import-writer")
+            guard isWriter || name.hasPrefix("import-reader") else { continue }
             let cpu = ThreadCPUSampler.cpuSeconds(task: task)
-            lock.withLock { writers[task] = max(writers[task] ?? 0, cpu) }
+            lock.withLock {
+                if isWriter { writers[task] = max(writers[task] ?? 0, cpu) } else { readers[task] = max(readers[task] ?? 0, cpu) }
+            }
         }
     }
 

@@ -9,13 +9,27 @@ import Foundation
 package enum Timestamp {
     /// Parses a timestamp string. Naive times (no zone) are read in `naiveZone` (UTC by default).
     public static func parse(_ text: some StringProtocol, naiveZone: TimeZone? = nil) -> Date? {
-        var s = Substring(text).trimmingASCIIWhitespace()
-        if s.isEmpty { return nil }
-        if s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
-            return fromUnix(s)
+        // Straight from the string's UTF-8 when it is contiguous (a native string): trimming, the
+        // Unix-number check and " UTC" on Characters, and a copy into an array, cost more than the
+        // parse itself (a third of a Claude Code line's parse, callgrind).
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(utf8: $0, naiveZone: naiveZone) }) { return parsed }
+        return Array(text.utf8).withUnsafeBufferPointer { parse(utf8: $0, naiveZone: naiveZone) }
+    }
+
+    private static func parse(utf8 whole: UnsafeBufferPointer<UInt8>, naiveZone: TimeZone?) -> Date? {
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        var start = 0, end = whole.count
+        while start < end, isSpace(whole[start]) { start += 1 }
+        while end > start, isSpace(whole[end - 1]) { end -= 1 }
+        if start == end { return nil }
+        if whole[start..<end].allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") }) {
+            return fromUnix(String(decoding: UnsafeBufferPointer(rebasing: whole[start..<end]), as: UTF8.self))
         }
-        if s.hasSuffix(" UTC") { s = s.dropLast(4) }
-        let u = Array(s.utf8)
+        if end - start >= 4, whole[end - 4] == 0x20, whole[end - 3] == UInt8(ascii: "U"), whole[end - 2] == UInt8(ascii: "T"),
+           whole[end - 1] == UInt8(ascii: "C") {
+            end -= 4
+        }
+        let u = UnsafeBufferPointer(rebasing: whole[start..<end])
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= u.count else { return nil }

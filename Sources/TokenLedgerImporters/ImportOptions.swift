@@ -25,6 +25,17 @@ public struct ImportOptions: Sendable {
     /// A last line without its newline is read only once the file has not changed for this long
     /// (seconds): until then it is assumed to be still being written and is left for the next run.
     public var settledAge: TimeInterval
+    /// Worker threads that read and parse line-by-line files ahead of the import (0: the import's own
+    /// thread reads every file). The ledger ends the same either way. Default: one per core, at most
+    /// four, none on a single core.
+    package var readingThreads: Int = ImportOptions.defaultReadingThreads
+
+    /// One reading worker per core (at most four); none on a single core, where a worker would only
+    /// take turns with the import's own thread.
+    package static var defaultReadingThreads: Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return cores > 1 ? min(cores, 4) : 0
+    }
 
     /// Options for one import; the defaults detect the format, read naive timestamps in the local zone and commit 4,096 records a batch.
     public init(format: String? = nil, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,

@@ -25,10 +25,11 @@ public struct ImportSource: Sendable, Hashable {
 
 /// Reads log files into the ledger exactly once and incrementally.
 ///
-/// Performance notes (`tokenledger-bench import`, figures in docs/performance.md): reading and parsing run on
-/// the caller's thread (openai-chat's common line shape member by member, `OpenAIChatLine`), pricing
-/// too, each record as it is read (`BatchPricer`), while earlier batches are written on a
-/// background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page
+/// Performance notes (`tokenledger-bench import`, figures in docs/performance.md): line-by-line files are
+/// read and parsed on reading workers, several files at once (`LineReadAhead`; on the caller's thread
+/// with `readingThreads` 0 or a single file), and taken in plan order on the caller's thread
+/// (openai-chat's common line shape member by member, `OpenAIChatLine`); pricing runs there, each
+/// record as it is taken (`BatchPricer`), while earlier batches are written on a background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page
 /// cache). Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of
 /// 4,096 records, the raw SQLite binding in `Ledger.insert` (16 new rows per statement), the 64-bit
 /// dedup index (`DedupSlot`). `tokenledger-bench import` prints each thread's CPU time.
@@ -63,8 +64,6 @@ public final class ImportPipeline {
     private var currentFormat = ""
     private var currentLayout = LogLayout.lines
     private var currentLine = 0
-    private var currentLineOffset: Int64 = 0
-    private var currentLineBytes: UnsafeRawBufferPointer?
     private var documentBytes: UnsafeRawBufferPointer?
     private var documentLineCount: Int?
 
@@ -183,9 +182,23 @@ public final class ImportPipeline {
         if unrecognised > 20 {
             problems.append("\(unrecognised - 20) more files in the given folders are not usage logs TokenLedger recognises.")
         }
+        // Several `.lines` files are read and parsed at once on workers; this thread takes what they
+        // read file by file, in plan order, so the ledger ends as a sequential read leaves it.
+        let linePlans = plans.filter { $0.adapter.layout == .lines }
+        let ahead = options.readingThreads > 0 && linePlans.count > 1
+            ? LineReadAhead(readers: linePlans.map(lineReader(for:)), workers: options.readingThreads,
+                            lookahead: options.readingThreads + 1)
+            : nil
+        defer { ahead?.cancel() }
         do {
+            var lineFile = 0
             for plan in plans {
-                if try read(plan) { summary.filesRead += 1 } else { summary.filesSkipped += 1 }
+                var source: (reader: LineReadAhead, index: Int)?
+                if plan.adapter.layout == .lines, let ahead {
+                    source = (ahead, lineFile)
+                    lineFile += 1
+                }
+                if try read(plan, ahead: source) { summary.filesRead += 1 } else { summary.filesSkipped += 1 }
             }
             try flush()
             try drain()
@@ -269,170 +282,154 @@ public final class ImportPipeline {
 
     // MARK: - Reading
 
-    /// Reads one planned file; false when it could not be read (reported as a problem).
-    private func read(_ plan: FilePlan) throws -> Bool {
-        let layout = plan.adapter.layout
+    /// The parser's context for one planned file.
+    private func context(for plan: FilePlan) -> ImportContext {
         var context = ImportContext(
             file: URL(fileURLWithPath: plan.path), project: options.project, tags: options.tags, channel: options.channel,
             options: options.formatOptions, naiveTimeZone: options.naiveTimeZone)
         context.naiveTimeZoneIsDefault = options.naiveTimeZoneIsDefault
-        let resume = layout == .document ? nil : plan.resume
-        let parser = plan.adapter.makeParser(context: context, state: resume?.state)
+        return context
+    }
+
+    /// Entries and malformed lines per `LineChunk`: the pipeline checks its batch after each chunk, so
+    /// a chunk is small against a batch (and a single line for tiny test batches).
+    private var itemsPerChunk: Int { max(1, min(256, options.batchSize / 16)) }
+
+    /// The reader of one planned `.lines` file, for this thread or a reading worker.
+    private func lineReader(for plan: FilePlan) -> LineFileReader {
+        LineFileReader(
+            path: plan.path, adapter: plan.adapter, context: context(for: plan), resume: plan.resume, size: plan.status.size,
+            settled: isSettled(plan.status), itemsPerChunk: itemsPerChunk)
+    }
+
+    /// Reads one planned file (a `.lines` file from `ahead`'s workers when given, else on this thread);
+    /// false when it could not be read (reported as a problem).
+    private func read(_ plan: FilePlan, ahead: (reader: LineReadAhead, index: Int)?) throws -> Bool {
+        let layout = plan.adapter.layout
         currentPath = plan.path
         fileOnDisk = nil
         currentFormat = plan.adapter.name
         currentLayout = layout
         currentLine = layout == .database ? 0 : 1
-        currentLineBytes = nil
-        let emit: (LogItem) -> Void = { [unowned self] item in self.handle(item) }
 
         var checkpoint = FileCheckpoint(
             path: plan.path, format: plan.adapter.name, device: plan.status.device, inode: plan.status.inode,
             size: plan.status.size, mtimeNanoseconds: plan.status.mtimeNanoseconds, headSHA: plan.headSHA,
             offset: 0, line: 0, state: nil)
-        switch layout {
-        case .lines:
-            guard try readLines(plan, parser: parser, emit: emit, checkpoint: &checkpoint) else { return false }
-        case .document:
-            guard let bytes = FileStatus.bytes(of: plan.path, count: Int(plan.status.size)) else {
-                summary.problems.append("cannot read \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
-                return false
+        if layout == .lines {
+            guard try readLines(plan, ahead: ahead, checkpoint: &checkpoint) else { return false }
+        } else {
+            let resume = layout == .document ? nil : plan.resume
+            let parser = plan.adapter.makeParser(context: context(for: plan), state: resume?.state)
+            let emit: (LogItem) -> Void = { [unowned self] item in self.handle(item) }
+            if layout == .document {
+                guard let bytes = FileStatus.bytes(of: plan.path, count: Int(plan.status.size)) else {
+                    summary.problems.append("cannot read \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
+                    return false
+                }
+                documentLineCount = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } + (bytes.last.map { $0 == 0x0A ? 0 : 1 } ?? 0)
+                bytes.withUnsafeBytes { raw in
+                    documentBytes = raw
+                    parser.parse(document: raw, emit: emit)
+                    documentBytes = nil
+                }
+                parser.finish(emit: emit)
+                summary.bytesRead += Int64(bytes.count)
+                checkpoint.offset = Int64(bytes.count)
+                checkpoint.line = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+                advanceProgress(by: Int64(bytes.count))
+            } else {
+                do {
+                    try parser.parseDatabase(emit: emit)
+                } catch {
+                    summary.problems.append("cannot read the database \(plan.path) (\("\(error)".singleLine)).")
+                    return false
+                }
+                parser.finish(emit: emit)
+                checkpoint.offset = plan.status.size
+                summary.bytesRead += plan.status.size
+                advanceProgress(by: plan.status.size)
             }
-            documentLineCount = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } + (bytes.last.map { $0 == 0x0A ? 0 : 1 } ?? 0)
-            bytes.withUnsafeBytes { raw in
-                documentBytes = raw
-                parser.parse(document: raw, emit: emit)
-                documentBytes = nil
-            }
-            parser.finish(emit: emit)
-            summary.bytesRead += Int64(bytes.count)
-            checkpoint.offset = Int64(bytes.count)
-            checkpoint.line = bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
-            advanceProgress(by: Int64(bytes.count))
-        case .database:
-            do {
-                try parser.parseDatabase(emit: emit)
-            } catch {
-                summary.problems.append("cannot read the database \(plan.path) (\("\(error)".singleLine)).")
-                return false
-            }
-            parser.finish(emit: emit)
-            checkpoint.offset = plan.status.size
-            summary.bytesRead += plan.status.size
-            advanceProgress(by: plan.status.size)
+            checkpoint.state = parser.state
         }
-        checkpoint.state = parser.state
         stage(checkpoint)
         if batchIsFull || pendingCheckpoints.count >= 1000 { try flush() }
         return true
     }
 
-    /// Streams a `.lines` file from its resume point up to the size `stat` reported, handing each
-    /// complete line (without "\n" or "\r\n") to the parser. Cost: one 1 MiB buffer (grown only for a
-    /// longer line), `memchr` to find line ends, one transaction per `batchSize` records.
-    private func readLines(_ plan: FilePlan, parser: any LogParser, emit: (LogItem) -> Void,
+    /// What one chunk of a `.lines` file leaves to do.
+    private enum ChunkOutcome {
+        case more
+        case finished
+        case unopened
+    }
+
+    /// Takes a `.lines` file's chunks in order (from the workers, or read here) and handles each;
+    /// false when the file could not be opened. Cost on this thread: pricing and row building only
+    /// when workers read.
+    private func readLines(_ plan: FilePlan, ahead: (reader: LineReadAhead, index: Int)?,
                            checkpoint: inout FileCheckpoint) throws -> Bool {
-        let fd = open(plan.path, O_RDONLY)
-        guard fd >= 0 else {
-            summary.problems.append("cannot open \(plan.path) (\(String(cString: strerror(errno)))); check its permissions.")
-            return false
-        }
-        defer { close(fd) }
-        var consumed = plan.resume?.offset ?? 0      // file offset of buffer[0]: everything before is done
-        var lineNumber = plan.resume?.line ?? 0
-        if consumed > 0, lseek(fd, off_t(consumed), SEEK_SET) < 0 { consumed = 0; lineNumber = 0 }
-        let limit = plan.status.size
-        var capacity = ImportPipeline.readChunk
-        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { buffer.deallocate() }
-        var filled = 0
-        var discarding = false                         // inside a line too long to keep
-        var discardStart: Int64 = 0
-
-        func handOver(_ start: Int, _ end: Int, number: Int) {
-            currentLine = number
-            currentLineOffset = consumed + Int64(start)
-            let bytes = UnsafeRawBufferPointer(start: buffer + start, count: end - start)
-            currentLineBytes = bytes
-            parser.parse(line: bytes, number: number, emit: emit)
-            currentLineBytes = nil
-        }
-
-        while true {
-            let remainingInFile = limit - (consumed + Int64(filled))
-            if remainingInFile <= 0 { break }
-            if filled == capacity {
-                if capacity < ImportPipeline.maximumLineLength {
-                    let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
-                    bigger.copyMemory(from: buffer, byteCount: filled)
-                    buffer.deallocate()
-                    buffer = bigger
-                    capacity *= 2
-                } else {
-                    // Drop the held part of an over-long line; remember where it started.
-                    if !discarding { discarding = true; discardStart = consumed }
-                    consumed += Int64(filled)
-                    filled = 0
+        var outcome = ChunkOutcome.more
+        if let ahead {
+            while outcome == .more { outcome = try take(ahead.reader.next(of: ahead.index), of: plan, checkpoint: &checkpoint) }
+        } else {
+            var failure: (any Error)?
+            lineReader(for: plan).read { chunk in
+                do {
+                    outcome = try take(chunk, of: plan, checkpoint: &checkpoint)
+                    return outcome == .more
+                } catch {
+                    failure = error
+                    return false
                 }
             }
-            let want = Int(min(Int64(capacity - filled), remainingInFile))
-            let n = posixRead(fd, buffer + filled, want)
-            if n < 0 {
-                if errno == EINTR { continue }
-                summary.problems.append("reading \(plan.path) failed (\(String(cString: strerror(errno)))).")
-                break
-            }
-            if n == 0 { break }
-            filled += n
-            summary.bytesRead += Int64(n)
-            advanceProgress(by: Int64(n))
+            if let failure { throw failure }
+        }
+        return outcome != .unopened
+    }
 
-            var start = 0
-            while start < filled, let found = memchr(buffer + start, 0x0A, filled - start) {
-                let newline = buffer.distance(to: found)
-                lineNumber += 1
-                if discarding {
-                    discarding = false
-                    currentLine = lineNumber
-                    currentLineOffset = discardStart
-                    handle(.malformed(reason: "line longer than \(ImportPipeline.maximumLineLength >> 20) MiB", line: lineNumber))
-                } else {
-                    var end = newline
-                    if end > start && buffer.load(fromByteOffset: end - 1, as: UInt8.self) == 0x0D { end -= 1 }
-                    if end > start { handOver(start, end, number: lineNumber) }
-                }
-                start = newline + 1
-                if batchIsFull {
-                    // A mid-file checkpoint records the file as read up to here (size = offset), so
-                    // the next run continues from it even if the file does not change meanwhile.
-                    var partial = checkpoint
-                    partial.offset = consumed + Int64(start)
-                    partial.size = partial.offset
-                    partial.headSHA = ImportPipeline.headSHA(of: plan, upTo: partial.size)
-                    partial.line = lineNumber
-                    partial.state = parser.state
-                    stage(partial)
-                    try flush()
-                }
-            }
-            if start > 0 {
-                (buffer).copyMemory(from: buffer + start, byteCount: filled - start)
-                consumed += Int64(start)
-                filled -= start
+    /// Handles one chunk of a `.lines` file in order: its entries into the batch, its malformed lines
+    /// into quarantine; after a chunk that fills the batch, a mid-file checkpoint and a flush.
+    private func take(_ chunk: LineChunk, of plan: FilePlan, checkpoint: inout FileCheckpoint) throws -> ChunkOutcome {
+        if chunk.bytesRead > 0 {
+            summary.bytesRead += chunk.bytesRead
+            advanceProgress(by: chunk.bytesRead)
+        }
+        summary.skipped += chunk.skipped
+        for item in chunk.items {
+            switch item {
+            case .entry(let entry, let line):
+                currentLine = line
+                accept(entry)
+            case .malformed(let reason, let line, let place):
+                quarantine(reason: reason, line: line, place: place ?? placeOnDisk(line: line))
             }
         }
-        // What is left is a last line without its newline: read it only once the file has settled.
-        if filled > 0 && !discarding && isSettled(plan.status) && consumed + Int64(filled) == limit {
-            lineNumber += 1
-            var end = filled
-            if buffer.load(fromByteOffset: end - 1, as: UInt8.self) == 0x0D { end -= 1 }
-            if end > 0 { handOver(0, end, number: lineNumber) }
-            consumed += Int64(filled)
+        switch chunk.end {
+        case .more:
+            if batchIsFull {
+                // A mid-file checkpoint records the file as read up to here (size = offset), so
+                // the next run continues from it even if the file does not change meanwhile.
+                var partial = checkpoint
+                partial.offset = chunk.offset
+                partial.size = partial.offset
+                partial.headSHA = ImportPipeline.headSHA(of: plan, upTo: partial.size)
+                partial.line = chunk.line
+                partial.state = chunk.state
+                stage(partial)
+                try flush()
+            }
+            return .more
+        case .finished(let problem):
+            if let problem { summary.problems.append(problem) }
+            checkpoint.offset = chunk.offset
+            checkpoint.line = chunk.line
+            checkpoint.state = chunk.state
+            return .finished
+        case .unopened(let problem):
+            summary.problems.append(problem)
+            return .unopened
         }
-        parser.finish(emit: emit)
-        checkpoint.offset = consumed
-        checkpoint.line = lineNumber
-        return true
     }
 
     /// The head digest a checkpoint that covers only `size` bytes must carry: the plan's own digest
@@ -445,92 +442,98 @@ public final class ImportPipeline {
 
     // MARK: - Emitted items
 
+    /// Why an emitted entry cannot be stored (quarantined instead); nil when it can.
+    static func rejection(of entry: LedgerEntry) -> String? {
+        // A date from a damaged log (a giant Unix time, year 99999) would not fit the ledger's
+        // millisecond column: quarantined like any other unreadable line.
+        guard storableDates.contains(entry.record.timestamp) else {
+            return "the request time is not a date between 1970 and 9999"
+        }
+        // Every adapter should refuse absurd counts itself; this catches one that does not (a
+        // CSV's Int.max once reached the ledger, where summing it traps).
+        guard entry.record.tokens.countsInRange else {
+            return entry.record.tokens.inconsistency ?? "token counts are negative or implausibly large"
+        }
+        return nil
+    }
+
+    /// What a document or database parser emits (`.lines` files come as `LineChunk`s).
     private func handle(_ item: LogItem) {
         switch item {
         case .entry(let emitted):
-            // A date from a damaged log (a giant Unix time, year 99999) would not fit the ledger's
-            // millisecond column: quarantined like any other unreadable line.
-            guard ImportPipeline.storableDates.contains(emitted.record.timestamp) else {
-                handle(.malformed(reason: "the request time is not a date between 1970 and 9999", line: emitted.location?.line))
-                return
-            }
-            // Every adapter should refuse absurd counts itself; this catches one that does not (a
-            // CSV's Int.max once reached the ledger, where summing it traps).
-            guard emitted.record.tokens.countsInRange else {
-                let why = emitted.record.tokens.inconsistency ?? "token counts are negative or implausibly large"
+            if let why = ImportPipeline.rejection(of: emitted) {
                 handle(.malformed(reason: why, line: emitted.location?.line))
                 return
             }
-            // Most entries need nothing added here and are appended as emitted (one copy into the
-            // batch); only one that does is copied to be changed first.
-            if emitted.record.provider == "unknown" || emitted.location == nil || options.project != nil || !options.tags.isEmpty
-                || options.channel != nil {
-                var entry = emitted
-                if entry.record.provider == "unknown" { entry.record.provider = provider(ofModel: entry.record.model) }
-                if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
-                if let project = options.project { entry.record.project = project }
-                for (key, value) in options.tags { entry.record.tags[key] = value }
-                if let channel = options.channel { entry.record.channel = channel }
-                pendingRows.append(entry)
-            } else {
-                pendingRows.append(emitted)
-            }
+            accept(emitted)
             // Whole documents and databases may hold many records: commit them in batches (without
             // the checkpoint, which commits last; a kill re-reads the file and dedup keys absorb it).
-            if currentLayout != .lines && batchIsFull { try? flushOrRemember() }
-        case .malformed(let rawReason, let line):
-            // A reason may quote a value from the line: one line, and never a key.
-            let reason = SecretRedaction.redactingKeys(rawReason.singleLine)
+            if batchIsFull { try? flushOrRemember() }
+        case .malformed(let reason, let line):
             var number = line ?? currentLine
             // A document's parser may place an error at its end one line past the last.
             if currentLayout == .document, let last = documentLineCount, number > last { number = last }
-            summary.quarantined += 1
-            reporter.malformed(file: currentPath, line: number, reason: reason)
-            var offset: Int64?
-            var length: Int?
-            var sha = SHA256.hexDigest([UInt8]())
-            if let bytes = currentLineBytes, number == currentLine {
-                offset = currentLineOffset
-                length = bytes.count
-                sha = SHA256.hexDigest(bytes)
-            } else if let document = documentBytes, let range = ImportPipeline.lineRange(number, in: document) {
-                offset = Int64(range.lowerBound)
-                length = range.count
-                sha = SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: document[range]))
-            } else if currentLayout == .lines, number == currentLine {
-                offset = currentLineOffset
-            } else if currentLayout == .lines, let place = placeOnDisk(line: number) {
-                // A line reported after it was handed over (a pretty-printed document read by a
-                // line-by-line format, parsed at its end): found again in the file, so
-                // `--quarantine` can show it.
-                (offset, length, sha) = place
+            var place: LinePlace?
+            if let document = documentBytes, let range = ImportPipeline.lineRange(number, in: document) {
+                place = LinePlace(
+                    offset: Int64(range.lowerBound), length: range.count,
+                    sha: SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: document[range])))
             }
-            pendingQuarantine.append(QuarantinedLine(
-                file: currentPath, line: number, byteOffset: offset, byteLength: length, format: currentFormat,
-                reason: reason, lineSHA: sha))
+            quarantine(reason: reason, line: number, place: place)
         case .skipped:
             summary.skipped += 1
         }
+    }
+
+    /// Adds a checked entry (emitted while `currentLine` was read) to the batch.
+    private func accept(_ emitted: LedgerEntry) {
+        // Most entries need nothing added here and are appended as emitted (one copy into the
+        // batch); only one that does is copied to be changed first.
+        if emitted.record.provider == "unknown" || emitted.location == nil || options.project != nil || !options.tags.isEmpty
+            || options.channel != nil {
+            var entry = emitted
+            if entry.record.provider == "unknown" { entry.record.provider = provider(ofModel: entry.record.model) }
+            if entry.location == nil { entry.location = SourceLocation(file: currentPath, line: currentLine) }
+            if let project = options.project { entry.record.project = project }
+            for (key, value) in options.tags { entry.record.tags[key] = value }
+            if let channel = options.channel { entry.record.channel = channel }
+            pendingRows.append(entry)
+        } else {
+            pendingRows.append(emitted)
+        }
+    }
+
+    /// Quarantines line `number` of the current file at `place` (nil: listed without its bytes).
+    private func quarantine(reason rawReason: String, line number: Int, place: LinePlace?) {
+        // A reason may quote a value from the line: one line, and never a key.
+        let reason = SecretRedaction.redactingKeys(rawReason.singleLine)
+        summary.quarantined += 1
+        reporter.malformed(file: currentPath, line: number, reason: reason)
+        pendingQuarantine.append(QuarantinedLine(
+            file: currentPath, line: number, byteOffset: place?.offset, byteLength: place?.length, format: currentFormat,
+            reason: reason, lineSHA: place?.sha ?? SHA256.hexDigest([UInt8]())))
     }
 
     private var deferredError: (any Error)?
     /// The current file's bytes, read once when a line must be found again (`placeOnDisk`).
     private var fileOnDisk: (path: String, bytes: [UInt8])?
 
-    /// The byte offset, length and digest of 1-based line `number` of the current file as it is on
-    /// disk; nil when it has no such line or the line is longer than 1 MiB. Cost: one read of the
-    /// file (at most 64 MiB) per file, only for files with such a late-reported line.
-    private func placeOnDisk(line number: Int) -> (Int64?, Int?, String)? {
+    /// Where 1-based line `number` of the current file is on disk, for a line a parser reported after
+    /// it was handed over (a pretty-printed document read by a line-by-line format, parsed at its
+    /// end), so `--quarantine` can show it; nil when the file has no such line or the line is longer
+    /// than 1 MiB. Cost: one read of the file (at most 64 MiB) per file with such a line.
+    private func placeOnDisk(line number: Int) -> LinePlace? {
         if fileOnDisk?.path != currentPath {
             guard let status = FileStatus.of(currentPath), status.size <= 64 << 20,
                   let bytes = FileStatus.bytes(of: currentPath, count: Int(status.size)) else { return nil }
             fileOnDisk = (currentPath, bytes)
         }
         guard let bytes = fileOnDisk?.bytes else { return nil }
-        return bytes.withUnsafeBytes { raw -> (Int64?, Int?, String)? in
+        return bytes.withUnsafeBytes { raw -> LinePlace? in
             // A giant line is not worth a second digest: it is listed without its text, as before.
             guard let range = ImportPipeline.lineRange(number, in: raw), range.count <= 1 << 20 else { return nil }
-            return (Int64(range.lowerBound), range.count, SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: raw[range])))
+            return LinePlace(
+                offset: Int64(range.lowerBound), length: range.count, sha: SHA256.hexDigest(UnsafeRawBufferPointer(rebasing: raw[range])))
         }
     }
     /// The provider of each model name an adapter could not attribute, from the price tables.
@@ -627,10 +630,4 @@ public final class ImportPipeline {
         summary.unpriced += counts.unpriced
         summary.unpricedCauses.add(counts.unpricedCauses)
     }
-}
-
-/// `read(2)`, named apart from the `read(_:)` methods above.
-@inline(__always)
-func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
 }

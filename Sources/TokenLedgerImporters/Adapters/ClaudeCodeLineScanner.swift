@@ -46,21 +46,21 @@ struct ClaudeCodeLineScanner {
         var out = ClaudeCodeLine()
         s.whitespace()
         try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
-            if key.equals("type") { out.type = try s.value().string }
-            else if key.equals("timestamp") { out.timestamp = try s.value().string }
-            else if key.equals("requestId") { out.requestID = try s.value().string }
-            else if key.equals("sessionId") { out.sessionID = try s.value().string }
-            else if key.equals("cwd") { out.cwd = try s.value().string }
-            else if key.equals("gitBranch") { out.gitBranch = try s.value().string }
-            else if key.equals("uuid") { out.uuid = try s.value().string }
+            if key.equals("type") { out.type = try s.string() }
+            else if key.equals("timestamp") { out.timestamp = try s.string() }
+            else if key.equals("requestId") { out.requestID = try s.string() }
+            else if key.equals("sessionId") { out.sessionID = try s.string() }
+            else if key.equals("cwd") { out.cwd = try s.string() }
+            else if key.equals("gitBranch") { out.gitBranch = try s.string() }
+            else if key.equals("uuid") { out.uuid = try s.string() }
             else if key.equals("isSidechain") { out.isSidechain = try s.value().bool ?? false }
             else if key.equals("isApiErrorMessage") { out.isAPIError = try s.value().bool ?? false }
             else if key.equals("costUSD") { out.costUSD = try s.value() }
             else if key.equals("message"), s.peek == UInt8(ascii: "{") {
                 try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
-                    if key.equals("id") { out.messageID = try s.value().string }
-                    else if key.equals("model") { out.model = try s.value().string }
-                    else if key.equals("role") { out.role = try s.value().string }
+                    if key.equals("id") { out.messageID = try s.string() }
+                    else if key.equals("model") { out.model = try s.string() }
+                    else if key.equals("role") { out.role = try s.string() }
                     else if key.equals("usage") { out.usage = try s.value() }
                     else { try s.skipValue() }
                 }
@@ -118,6 +118,23 @@ struct ClaudeCodeLineScanner {
         do { return try JSONParser.parse(UnsafeRawBufferPointer(rebasing: b[start..<i])) } catch {
             throw Failure(reason: error.reason, offset: start + error.offset)
         }
+    }
+
+    /// The string value here, or nil for any other value (parsed and dropped). A string without a
+    /// backslash is taken straight from its bytes; one with escapes is decoded by `JSONParser`, as
+    /// `value()` would (most fields read are plain ids, times and paths: this skips a parser set-up
+    /// and a `JSONValue` per field).
+    private mutating func string() throws(Failure) -> String? {
+        guard peek == UInt8(ascii: "\"") else { return try value().string }
+        let start = i
+        try skipString()
+        let inner = UnsafeRawBufferPointer(rebasing: b[(start + 1)..<(i - 1)])
+        let plain = inner.allSatisfy { $0 != 0x5C && $0 >= 0x20 }
+        guard plain else {
+            i = start
+            return try value().string
+        }
+        return String(decoding: inner, as: UTF8.self)
     }
 
     /// Moves past one value, checking only that strings end and brackets balance.
