@@ -69,8 +69,8 @@ struct PricingMemoTests {
         let records = [
             try record("gpt-4o-mini", at: "2025-06-01T08:00:00Z", tokens: TokenCounts(input: 1_000, output: 10)),
             try record(model, at: "2025-06-01T09:00:00Z", tokens: TokenCounts(input: 2_000, cacheRead: 500, output: 40)),
-            // Image output tokens gpt-4o-mini has no price for: a note, the rest billed.
-            try record(model, at: "2025-06-01T10:00:00Z", tokens: TokenCounts(input: 3_000, output: 50, imageOutput: 20)),
+            // Seconds of audio gpt-4o-mini has no price for: a note, the tokens billed.
+            try record(model, at: "2025-06-01T10:00:00Z", tokens: TokenCounts(input: 3_000, output: 50), units: UnitCounts(audioSeconds: 30)),
             // Only quantities it has no price for: unpriced, never $0.
             try record(model, at: "2025-06-01T11:00:00Z", tokens: TokenCounts(), units: UnitCounts(characters: 120)),
             try record(model, at: "2025-06-01T12:00:00Z", tokens: TokenCounts(input: 10, output: 5, reasoning: 6)),
