@@ -93,7 +93,8 @@ public final class ImportPipeline {
         self.adapters = adapters
         self.options = options
         self.reporter = reporter
-        pendingRows = BatchPricer(pricing: pricing, capacity: options.batchSize)
+        // The SQLite writer sets an import's pace: the reading thread sums the report tiers for it.
+        pendingRows = BatchPricer(pricing: pricing, capacity: options.batchSize, sumsTiers: sink is LedgerImportSink)
         explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
     }
 
