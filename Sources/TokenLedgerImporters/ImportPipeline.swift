@@ -570,15 +570,17 @@ public final class ImportPipeline {
     }
 
     /// Records and quarantined lines both count toward a batch, so a file of nothing but bad lines
-    /// is committed in bounded batches too. The first batch of a run is at most `firstBatchSize`, so
-    /// the writer starts as soon as a few records are read instead of after a whole batch (on a chat
-    /// log, 4,096 records were ~19 ms of reading in which nothing was written).
+    /// is committed in bounded batches too. Into the SQLite ledger the first batch is at most
+    /// `firstBatchSize`, so its writer thread starts as soon as a few records are read instead of
+    /// after a whole batch (on a chat log, 4,096 records were ~19 ms of reading in which nothing was
+    /// written); a team ledger's batches stay whole (each is one transaction on the server).
     private var batchIsFull: Bool {
-        pendingRows.count + pendingQuarantine.count >= (batchesSubmitted == 0 ? min(options.batchSize, Self.firstBatchSize) : options.batchSize)
+        pendingRows.count + pendingQuarantine.count >= (batchesSubmitted == 0 ? firstBatchLimit : options.batchSize)
     }
 
-    /// The most records in the first batch a run submits.
+    /// The most records in the first batch a run submits to the SQLite ledger.
     static let firstBatchSize = 512
+    private lazy var firstBatchLimit = sink is LedgerImportSink ? min(options.batchSize, Self.firstBatchSize) : options.batchSize
     /// Batches submitted to the sink by this pipeline.
     private var batchesSubmitted = 0
 
