@@ -11,10 +11,12 @@ package struct BatchPricer: Sendable {
     private var memo = PricingMemo()
     private var builder: PricedBatch.Builder
 
-    /// An empty batch priced with `pricing`, started at `now`, with room for `capacity` entries.
-    package init(pricing: PriceBook, capacity: Int = 0, now: Date = Date()) {
+    /// An empty batch priced with `pricing`, started at `now`, with room for `capacity` entries;
+    /// `sumsTiers` sums each batch's report tiers as it is built (`PricedBatch.Builder.sumsTiers`).
+    package init(pricing: PriceBook, capacity: Int = 0, now: Date = Date(), sumsTiers: Bool = false) {
         self.pricing = pricing
         builder = PricedBatch.Builder(capacity: capacity, now: now)
+        builder.sumsTiers = sumsTiers
     }
 
     /// The number of entries appended since the batch was started.

@@ -55,8 +55,24 @@ extension Ledger {
     /// statement assigned (new ids are the largest id + 1, in row order) and no earlier row of the
     /// statement claimed that slot. Integer and NULL parameters equal to the row's 16 rows earlier
     /// (`BoundValues`: the source file, the import time, the zero counts) are not bound again.
+    ///
+    /// The tier sums the reading thread made for the whole batch (`PricedBatch.tierSums`) are taken as
+    /// they are while every row is stored; from the first row that is not, the rows stored before it
+    /// and every later stored row are summed here instead.
     private static func insertRows(_ batch: PricedBatch, rollup: inout RollupAccumulator, in db: Database) throws -> InsertCounts {
         var counts = InsertCounts()
+        var premade = batch.tierSums != nil
+        // Row `index` was stored: summed now, unless the premade sums still hold it.
+        func rowStored(_ index: Int) throws {
+            if !premade { try rollup.add(batch.rows[index]) }
+        }
+        // Row `index` was not stored (yet): the premade sums no longer hold; the rows before it were all stored.
+        func rowNotStored(_ index: Int) throws {
+            guard premade else { return }
+            premade = false
+            for earlier in 0..<index { try rollup.add(batch.rows[earlier]) }
+        }
+        defer { if premade, let sums = batch.tierSums { rollup = sums } }
         var contested: [(row: StoredUsage, fileID: Int64?, index: Int)] = []
         let folded = !batch.superseded.isEmpty
         var files = LogFileIDs()
@@ -79,11 +95,12 @@ extension Ledger {
                     let fileID = try files.id(for: rows[start].entry.location?.file, in: db)
                     try rows[start].write(with: fresh, slot: rows[start].dedupHash, fileID: fileID, in: db)
                     if db.changesCount == 1 {
-                        try rollup.add(rows[start])
+                        try rowStored(start)
                         counts.inserted += 1
                         if rows[start].costPicodollars == nil { counts.countUnpriced(rows[start]) }
                         batch.superseded[start]?.count(into: &counts, storedRank: nil)
                     } else {
+                        try rowNotStored(start)
                         contested.append((rows[start], fileID, start))
                     }
                     start += 1
@@ -107,11 +124,12 @@ extension Ledger {
                         isStored = false
                     }
                     if isStored {
-                        try rollup.add(rows[i])
+                        try rowStored(i)
                         counts.inserted += 1
                         if rows[i].costPicodollars == nil { counts.countUnpriced(rows[i]) }
                         if folded { batch.superseded[i]?.count(into: &counts, storedRank: nil) }
                     } else {
+                        try rowNotStored(i)
                         contested.append((rows[i], fileIDs[i - start], i))
                     }
                 }

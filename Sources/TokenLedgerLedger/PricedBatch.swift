@@ -9,6 +9,10 @@ package struct PricedBatch: Sendable {
     let rows: [StoredUsage]
     /// Per row (by index), the earlier copies of its key folded into it (`SupersededCopies`).
     package let superseded: [Int: SupersededCopies]
+    /// The report tiers' sums of every row, made on the reading thread (`Builder.sumsTiers`): what the
+    /// SQLite writer adds to the tiers when every row of the batch is stored new, as in a first
+    /// import. Nil when not made (or a sum overflowed): the writer then sums the rows it stores.
+    let tierSums: RollupAccumulator?
 
     /// `entries` with their costs, in order; `now` becomes each row's `imported_at`.
     public init(_ priced: [(entry: LedgerEntry, cost: CostBreakdown)], now: Date = Date()) {
@@ -17,9 +21,10 @@ package struct PricedBatch: Sendable {
         self = builder.build()
     }
 
-    init(rows: [StoredUsage], superseded: [Int: SupersededCopies] = [:]) {
+    init(rows: [StoredUsage], superseded: [Int: SupersededCopies] = [:], tierSums: RollupAccumulator? = nil) {
         self.rows = rows
         self.superseded = superseded
+        self.tierSums = tierSums
     }
 
     /// The folded copies by dedup key, for an engine that matches rows by key.
@@ -50,6 +55,10 @@ package struct PricedBatch: Sendable {
         /// is appended unfolded and left to the ledger, which tells them apart).
         private var slots: [Int64: Int] = [:]
         private var superseded: [Int: SupersededCopies] = [:]
+        /// Whether `build` sums the report tiers of the rows (`PricedBatch.tierSums`), so the SQLite
+        /// writer need not: on for an import into the SQLite ledger, where the writer thread sets the
+        /// pace (summing took about 7 % of its instructions, a twentieth of the reading thread's).
+        package var sumsTiers = false
 
         /// An empty batch started at `now`, with room for `capacity` entries.
         public init(capacity: Int = 0, now: Date = Date()) {
@@ -85,7 +94,17 @@ package struct PricedBatch: Sendable {
 
         /// The batch so far; the builder starts the next one at `now`.
         public mutating func build(now: Date = Date()) -> PricedBatch {
-            let batch = PricedBatch(rows: rows, superseded: superseded)
+            var sums: RollupAccumulator?
+            if sumsTiers {
+                sums = RollupAccumulator()
+                for row in rows {
+                    do { try sums?.add(row) } catch {
+                        sums = nil  // an overflow: the writer sums the rows it stores, and reports it
+                        break
+                    }
+                }
+            }
+            let batch = PricedBatch(rows: rows, superseded: superseded, tierSums: sums)
             rows = []
             slots.removeAll(keepingCapacity: true)
             superseded = [:]

@@ -9,9 +9,9 @@ import TokenLedgerCore
 /// of log lines spans a few hours and models, and a key comparison usually stops at the hour), else
 /// one dictionary lookup; hashing the key's three strings for every row was 8 % of the import
 /// writer's instructions. Memory: one entry per distinct rollup key in the batch.
-struct RollupAccumulator {
+struct RollupAccumulator: Sendable {
     /// The primary key of a `report_rollup` row.
-    struct Key: Hashable {
+    struct Key: Hashable, Sendable {
         var hour: Int64
         var provider: String
         var modelKey: String
@@ -22,7 +22,7 @@ struct RollupAccumulator {
 
     /// The primary key of a `report_rollup_day` row (`LedgerSchema.dayRollupKeys`), less what the
     /// hourly key already says: the day and the keys only the day tier holds.
-    struct DayKey: Hashable {
+    struct DayKey: Hashable, Sendable {
         var day: Int64
         var hourKey: Key
         var project: String?
@@ -48,9 +48,14 @@ struct RollupAccumulator {
         let reason = row.costPicodollars == nil ? StoredUsage.unpricedReason(row.cost.status, picodollars: nil) ?? "" : ""
         let dayKey = DayKey(day: row.timestampMilliseconds / 86_400_000, hourKey: key, project: r.project, source: r.source,
                             unpricedReason: reason)
+        // The row's contribution to each summed column, worked out once for both tiers.
+        let columns = LedgerSchema.rollupSums
+        let (hoursFit, daysFit) = withUnsafeTemporaryAllocation(of: Int64.self, capacity: columns.count) { contribution in
+            for i in 0..<columns.count { contribution[i] = columns[i].swift(values) }
+            let sums = UnsafeBufferPointer(contribution)
+            return (hours.add(sums, at: key), days.add(sums, at: dayKey))
+        }
         // SQLite's SUM() fails the same way on an integer overflow.
-        let hoursFit = hours.add(values, at: key)
-        let daysFit = days.add(values, at: dayKey)
         if !hoursFit || !daysFit {
             throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow")
         }
@@ -81,7 +86,7 @@ struct RollupAccumulator {
 /// (`LedgerSchema.rollupSums` order). Cost per row: a scan of the batch's keys so far while there are
 /// at most `scannedKeys` (consecutive rows tend to share a key, and a comparison usually stops at the
 /// hour or day), else one dictionary lookup.
-private struct TierSums<K: Hashable> {
+private struct TierSums<K: Hashable & Sendable>: Sendable {
     private(set) var keys: [K] = []
     private(set) var totals: [[Int64]] = []
     /// Where each key is in `keys`, built once there are more than `scannedKeys`.
@@ -110,13 +115,14 @@ private struct TierSums<K: Hashable> {
     }
 
     /// Adds one row's values at `key`; false when a sum overflowed.
-    mutating func add(_ values: RollupRowValues, at key: K) -> Bool {
+    /// Adds one row's `contribution` (a value per `LedgerSchema.rollupSums` column) to `key`'s totals;
+    /// false when a sum overflowed.
+    mutating func add(_ contribution: UnsafeBufferPointer<Int64>, at key: K) -> Bool {
         var overflow = false
-        let columns = self.columns
         let at = position(of: key)
         totals[at].withUnsafeMutableBufferPointer { totals in
-            for i in 0..<columns.count {
-                let (sum, over) = totals[i].addingReportingOverflow(columns[i].swift(values))
+            for i in 0..<min(totals.count, contribution.count) {
+                let (sum, over) = totals[i].addingReportingOverflow(contribution[i])
                 totals[i] = sum
                 overflow = overflow || over
             }

@@ -52,6 +52,17 @@ extension PriceBook {
     }
 
     func pricedCost(of record: UsageRecord, suggest: Bool, memo: inout PricingMemo, itemized: Bool = true) throws(PricingError) -> CostBreakdown {
+        // Records of a model, day, channel, service tier and batch flag seen before in this memo, whose
+        // prices depend on nothing else: the prices found by comparing those fields (no hashing, no
+        // resolution). A fifth of the pricing of a chat import's record went to the two hashed look-ups.
+        if let index = memo.recentIndex(of: record) {
+            let t = record.tokens
+            if !t.countsInRange || t.audioInput + t.imageInput > t.input || t.reasoning + t.audioOutput + t.imageOutput > t.output,
+               let why = t.inconsistency {
+                throw .inconsistentTokens(why)
+            }
+            return try bill(record, at: memo.recent[index].prices, notes: memo.recent[index].prices.notes, itemized: itemized)
+        }
         let resolution = resolution(of: record, memo: &memo)
         let channel = resolution.channel
         let mayRoute = resolution.mayRoute
@@ -72,12 +83,20 @@ extension PriceBook {
         let day = PriceDate.day(of: record.timestamp)
         var prices = try prices(
             ref: ref, day: day, moment: TimeOfDay(record.timestamp), channel: channel, mayRoute: mayRoute,
-            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens / requests, memo: &memo
+            serviceTier: record.serviceTier, batch: record.isBatch, promptTokens: t.promptTokens / requests, memo: &memo,
+            rememberFor: record
         )
         if requests > 1, tables[ref.table].models[ref.model].period(on: day)?.longContext != nil {
             prices.notes.append("long-context tier decided on the average prompt (\(t.promptTokens / requests) tokens over \(requests) requests); per-request sizes are unknown")
         }
-        var notes = prices.notes
+        return try bill(record, at: prices, notes: prices.notes, itemized: itemized)
+    }
+
+    /// The bill of `record` at `prices`, resolved for it: one line per billed quantity, the total, and
+    /// `notes` (the prices' own, plus one per quantity the model has no price for).
+    private func bill(_ record: UsageRecord, at prices: EffectivePrices, notes: [String], itemized: Bool) throws(PricingError) -> CostBreakdown {
+        let t = record.tokens
+        var notes = notes
         var components: [CostComponent] = []
         // One allocation for the lines that bill (growing by appends took two or three).
         if itemized {

@@ -37,9 +37,24 @@ package struct PricingMemo: Sendable {
         var longContext: LongContextTier?
     }
 
+    /// The prices of a record's model, day, channel, service tier and batch flag, when they depend on
+    /// nothing else: the model's period has no time windows and no long-context tier, so the time of
+    /// day and the prompt size change nothing. Found by comparing those fields, without hashing.
+    struct Recent {
+        var model: String
+        var channel: String?
+        var serviceTier: String?
+        var batch: Bool
+        var day: Int
+        var prices: EffectivePrices
+    }
+
     let enabled: Bool
     var names: [NameKey: Resolution] = [:]
     var prices: [PricesKey: Result<Entry, PricingError>] = [:]
+    /// At most `recentLimit` entries, oldest first; a batch rarely has more distinct keys.
+    var recent: [Recent] = []
+    static let recentLimit = 16
 
     /// An empty memo.
     public init() { enabled = true }
@@ -48,6 +63,29 @@ package struct PricingMemo: Sendable {
     static var disabled: PricingMemo { PricingMemo(enabled: false) }
 
     private init(enabled: Bool) { self.enabled = enabled }
+}
+
+extension PricingMemo {
+    /// The index of `record`'s entry in `recent`, or nil. Cost: a few comparisons per entry (a model
+    /// name read from a log is usually the same `String` for every record, compared by identity first).
+    func recentIndex(of record: UsageRecord) -> Int? {
+        guard enabled else { return nil }
+        let day = PriceDate.day(of: record.timestamp)
+        for i in recent.indices
+        where recent[i].day == day && recent[i].batch == record.isBatch && recent[i].model == record.model
+            && recent[i].channel == record.channel && recent[i].serviceTier == record.serviceTier {
+            return i
+        }
+        return nil
+    }
+
+    /// Remembers `prices` for `record`'s key when they depend on nothing but that key (see `Recent`).
+    mutating func remember(_ prices: EffectivePrices, for record: UsageRecord, period: PricePeriod?, longContext: Bool) {
+        guard enabled, let period, period.windows.isEmpty, period.longContext == nil, !longContext else { return }
+        if recent.count >= PricingMemo.recentLimit { recent.removeFirst() }
+        recent.append(Recent(model: record.model, channel: record.channel, serviceTier: record.serviceTier, batch: record.isBatch,
+                             day: PriceDate.day(of: record.timestamp), prices: prices))
+    }
 }
 
 extension PriceBook {
@@ -68,13 +106,16 @@ extension PriceBook {
     /// `prices(ref:day:...)`, memoized on everything but the prompt size, which only matters for the
     /// model's long-context tier (such requests are priced afresh, never from the memo), and the time of
     /// day, which only matters through the time window it falls in (part of the key).
+    /// With `record`, prices that depend only on its model, day, channel, service tier and batch flag
+    /// are also remembered in `memo.recent`, where its next records find them without hashing.
     func prices(ref: ModelRef, day: Int, moment: TimeOfDay, channel: String?, mayRoute: Bool, serviceTier: String?, batch: Bool,
-                promptTokens: Int, memo: inout PricingMemo) throws(PricingError) -> EffectivePrices {
+                promptTokens: Int, memo: inout PricingMemo, rememberFor record: UsageRecord? = nil) throws(PricingError) -> EffectivePrices {
         guard memo.enabled else {
             return try prices(ref: ref, day: day, moment: moment, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
                               batch: batch, promptTokens: promptTokens)
         }
-        let window = tables[ref.table].models[ref.model].period(on: day)?.windowIndex(at: moment) ?? -1
+        let period = tables[ref.table].models[ref.model].period(on: day)
+        let window = period?.windowIndex(at: moment) ?? -1
         let key = PricingMemo.PricesKey(ref: ref, day: day, window: window, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier, batch: batch)
         let entry: PricingMemo.Entry
         if let known = memo.prices[key] {
@@ -93,6 +134,7 @@ extension PriceBook {
             return try prices(ref: ref, day: day, moment: moment, channel: channel, mayRoute: mayRoute, serviceTier: serviceTier,
                               batch: batch, promptTokens: promptTokens)
         }
+        if let record { memo.remember(entry.prices, for: record, period: period, longContext: entry.longContext != nil) }
         return entry.prices
     }
 }

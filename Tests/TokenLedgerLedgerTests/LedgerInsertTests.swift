@@ -207,6 +207,49 @@ struct RollupConsistencyTests {
         #expect(try Self.fullRollup(ledger, fromRecords: false) == expected)
     }
 
+    @Test("tier sums made on the reading thread are used only while every row of the batch is stored new")
+    func premadeTierSums() throws {
+        let ledger = try Ledger.inMemory()
+        let prices = try PriceBook.bundled()
+        func entry(_ i: Int, rank: Int = 0) -> LedgerEntry {
+            LedgerEntry(record: UsageRecord(
+                timestamp: Date(timeIntervalSince1970: 1_764_000_000 + Double(i % 7) * 3600), provider: "openai",
+                model: ["gpt-4o", "o3-mini", "no-such-model"][i % 3], tokens: TokenCounts(input: 100 + i, output: i + rank),
+                source: "test", project: i % 2 == 0 ? "p" : nil), dedupKey: "k\(i)", supersedeRank: rank)
+        }
+        func batch(_ entries: [LedgerEntry]) -> PricedBatch {
+            var builder = PricedBatch.Builder(capacity: entries.count)
+            builder.sumsTiers = true
+            var memo = PricingMemo()
+            for e in entries { builder.append(e, cost: prices.cost(of: e.record, memo: &memo, itemized: false)) }
+            return builder.build()
+        }
+        func expectTiersMatchRecords() throws {
+            #expect(try Self.fullRollup(ledger, fromRecords: false) == Self.fullRollup(ledger, fromRecords: true))
+            let keys = LedgerSchema.dayRollupKeys, sums = LedgerSchema.rollupSums
+            let order = (1...keys.count).map(String.init).joined(separator: ", ")
+            let (stored, recomputed) = try ledger.reader.read { db in
+                (try Row.fetchAll(db, sql: "SELECT \(keys.map(\.column).joined(separator: ", ")), \(sums.map(\.column).joined(separator: ", ")) FROM report_rollup_day WHERE records <> 0 ORDER BY \(order)"),
+                 try Row.fetchAll(db, sql: "SELECT \(keys.map { $0.value("R") }.joined(separator: ", ")), \(sums.map { "SUM(\($0.value("R")))" }.joined(separator: ", ")) FROM usage_record AS R GROUP BY \(order) ORDER BY \(order)"))
+            }
+            #expect(!stored.isEmpty)
+            #expect(stored.map { Array($0.databaseValues) } == recomputed.map { Array($0.databaseValues) })
+        }
+        // A first batch, all new: the premade sums are the tiers.
+        #expect(try ledger.insert(batch((0..<40).map { entry($0) })).inserted == 40)
+        try expectTiersMatchRecords()
+        // All new but for one stored key in the middle of a 16-row statement, and one replaced by a higher rank.
+        var mixed = (40..<80).map { entry($0) }
+        mixed.insert(entry(5), at: 21)
+        mixed.insert(entry(9, rank: 3), at: 35)
+        let counts = try ledger.insert(batch(mixed))
+        #expect((counts.inserted, counts.duplicates, counts.replaced) == (40, 1, 1))
+        try expectTiersMatchRecords()
+        // Nothing new: no tier changes.
+        #expect(try ledger.insert(batch((0..<40).map { entry($0) })).inserted == 0)
+        try expectTiersMatchRecords()
+    }
+
     /// Every `report_rollup` column next to the same sums recomputed from usage_record with the SQL
     /// definitions of `LedgerSchema.rollupSums` (the ones the triggers use), in a stable order.
     static func fullRollup(_ ledger: Ledger, fromRecords: Bool) throws -> [[DatabaseValue]] {

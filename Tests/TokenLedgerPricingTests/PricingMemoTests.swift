@@ -60,4 +60,29 @@ struct PricingMemoTests {
         #expect(book.cost(of: records[10], memo: &memo).total == nil)
         #expect(book.cost(of: records[3], memo: &memo).components.first?.unitPrice == usd("4.25"))
     }
+
+    @Test("records sharing a remembered model, day and modifiers: each billed on its own quantities, notes and errors as alone")
+    func rememberedPricesBillEachRecord() throws {
+        let book = try PriceBook.bundled()
+        // The same model name as separate String objects (each log line spells it anew).
+        let model = String("gpt-4o-mini".reversed().reversed())
+        let records = [
+            try record("gpt-4o-mini", at: "2025-06-01T08:00:00Z", tokens: TokenCounts(input: 1_000, output: 10)),
+            try record(model, at: "2025-06-01T09:00:00Z", tokens: TokenCounts(input: 2_000, cacheRead: 500, output: 40)),
+            // Seconds of audio gpt-4o-mini has no price for: a note, the tokens billed.
+            try record(model, at: "2025-06-01T10:00:00Z", tokens: TokenCounts(input: 3_000, output: 50), units: UnitCounts(audioSeconds: 30)),
+            // Only quantities it has no price for: unpriced, never $0.
+            try record(model, at: "2025-06-01T11:00:00Z", tokens: TokenCounts(), units: UnitCounts(characters: 120)),
+            try record(model, at: "2025-06-01T12:00:00Z", tokens: TokenCounts(input: 10, output: 5, reasoning: 6)),
+            try record(model, at: "2025-06-01T13:00:00Z", tokens: TokenCounts(input: 10, output: 5), batch: true),
+            try record(model, at: "2025-06-02T13:00:00Z", tokens: TokenCounts(input: 10, output: 5)),
+        ]
+        var memo = PricingMemo()
+        for r in records + records {
+            #expect(book.cost(of: r, memo: &memo) == book.cost(of: r), "\(r.timestamp) \(r.tokens)")
+        }
+        #expect(book.cost(of: records[2], memo: &memo).notes.contains { $0.contains("not billed") })
+        #expect(book.cost(of: records[3], memo: &memo).total == nil)
+        #expect(book.cost(of: records[4], memo: &memo).total == nil)  // reasoning above output: inconsistent
+    }
 }
