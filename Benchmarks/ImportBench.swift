@@ -46,7 +46,10 @@ struct ImportBench: ParsableCommand {
             print("openai-chat: \(lines) lines, \(bytes / 1_048_576) MB")
             let ours = try ImportBenchData.measure(paths: [file.deletingLastPathComponent()], ledgerAt: root.appendingPathComponent("chat.sqlite"),
                                                    label: "openai-chat, \(thousands(lines)) lines (\(bytes / 1_048_576) MB)", table: &table)
-            if peers { ImportBenchData.runPeers(arguments: [file.path, root.path], ours: ours.recordsPerSecond, table: &table) }
+            if peers {
+                ImportBenchData.runPeers(arguments: [file.path, root.path], ours: ours.megabytesPerSecond,
+                                         megabytes: Double(bytes) / 1_048_576, table: &table)
+            }
         }
         if smallFiles > 0 {
             let folder = root.appendingPathComponent("many")
@@ -66,15 +69,15 @@ struct ImportBench: ParsableCommand {
             print("claude-code: \(files) files, \(bytes / 1_048_576) MB")
             let ours = try ImportBenchData.measure(paths: [tree], ledgerAt: root.appendingPathComponent("claude.sqlite"),
                                                    label: "Claude Code tree, \(thousands(files)) files (\(bytes / 1_048_576) MB)", table: &table)
-            // Compared by MB/s: the peers store one row per key, our records/s counts usage lines.
+            // Compared by MB/s of the same tree (the table's records/s counts records stored, one per key).
             if peers {
                 ImportBenchData.runPeers(arguments: ["--claude-code", tree.path, root.path], ours: ours.megabytesPerSecond,
                                          megabytes: Double(bytes) / 1_048_576, table: &table)
             }
         }
         if markdown {
-            print("\n| run | wall | records/s wall | CPU | CPU: reading / writer thread | peak RSS |")
-            print("|---|---|---|---|---|---|")
+            print("\n| run | wall | records/s wall | MB/s wall | CPU | CPU: reading / writer thread | peak RSS |")
+            print("|---|---|---|---|---|---|---|")
             for row in table { print("| " + row.joined(separator: " | ") + " |") }
         }
     }
@@ -121,8 +124,12 @@ enum ImportBenchData {
             // The reading workers (parsing files ahead) are counted apart from the main thread (pricing, rows).
             print(String(format: "    CPU by thread: reading %.3f s (main %.3f s + reading workers %.3f s), writer %.3f s",
                          reading + readers, reading, readers, writing))
+            // The table's records/s counts records stored (new keys), as the peers' rows do: a Claude Code
+            // tree holds two usage lines per record (a streamed placeholder and its final line).
+            let first = phase == "first import"
             table.append(["\(label), \(phase)", String(format: "%.3f s", seconds),
-                          phase == "first import" ? thousands(Int(Double(records) / max(seconds, 1e-9))) : "–",
+                          first ? thousands(Int(Double(summary.imported) / max(seconds, 1e-9))) : "–",
+                          first ? String(format: "%.1f", mb / max(seconds, 1e-9)) : "–",
                           String(format: "%.2f s", cpu), String(format: "%.2f s / %.2f s", reading + readers, writing), "\(peakRSSMegabytes()) MB"])
             if firstRate == nil { firstRate = (Double(records) / max(seconds, 1e-9), mb / max(seconds, 1e-9)) }
         }
@@ -165,8 +172,8 @@ enum ImportBenchData {
             // "peer NAME: …": the peer's name is everything before the first colon.
             let name = line.split(separator: ":", maxSplits: 1).first.map { $0.replacingOccurrences(of: "peer ", with: "") } ?? "peer"
             let cpu = fields.firstIndex(of: "CPU,").flatMap { $0 >= 2 ? Double(fields[$0 - 2]) : nil }
-            table.append(["peer: \(name), same file, same run", String(format: "%.3f s", wall), thousands(Int(rate)),
-                          cpu.map { String(format: "%.2f s", $0) } ?? "–", "–", "–"])
+            table.append(["peer: \(name), same input, same run", String(format: "%.3f s", wall), thousands(Int(rate)),
+                          megabytes.map { String(format: "%.1f", $0 / max(wall, 1e-9)) } ?? "–", cpu.map { String(format: "%.2f s", $0) } ?? "–", "–", "–"])
         }
         if p.terminationStatus != 0 { print("  peers: the script failed (exit \(p.terminationStatus))") }
     }
