@@ -41,7 +41,12 @@ struct TokenizerBench: ParsableCommand {
                 guard let e = EncodingName(rawValue: String(name)) else { throw TokenizerBenchError("unknown encoding \(name)") }
                 return e
             }
-        } ?? EncodingName.allCases
+        } ?? EncodingName.available
+        // Llama's vocabularies are built locally (scripts/make-tokenizer-resources.sh), not shipped.
+        let missing = EncodingName.allCases.filter { !$0.isInstalled }
+        if encodings == nil, !missing.isEmpty {
+            print("not installed, left out: \(missing.map(\.rawValue).joined(separator: ", ")) (scripts/make-tokenizer-resources.sh builds them)")
+        }
         try runTokenizerBench(reps: reps, peerReps: peerReps ?? reps, peers: !noPeers, verify: verify, worstCases: worstCases, outDir: out,
                               only: only?.lowercased(), encodings: chosen, markdown: markdown)
     }
