@@ -112,14 +112,7 @@ def python_peer(path, workdir):
                 con.execute("COMMIT")
                 con.execute("BEGIN")
                 batch.clear()
-    con.executemany(insert, batch)
-    con.execute("COMMIT")
-    rows = con.execute("SELECT count(*) FROM usage").fetchone()[0]
-    con.close()
-    report("python json+sqlite3", start, cpu_start, rows)
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            os.remove(db + suffix)
+    finish_sqlite(con, db, insert, batch, start, cpu_start)
 
 
 CLAUDE_TABLE = """
@@ -218,7 +211,12 @@ def python_claude_peer(tree, workdir):
                     con.execute("COMMIT")
                     con.execute("BEGIN")
                     batch.clear()
-    con.executemany(upsert, batch)
+    finish_sqlite(con, db, upsert, batch, start, cpu_start)
+
+
+def finish_sqlite(con, db, statement, batch, start, cpu_start):
+    """The Python peer's last batch written and committed, its rows reported, its database removed."""
+    con.executemany(statement, batch)
     con.execute("COMMIT")
     rows = con.execute("SELECT count(*) FROM usage").fetchone()[0]
     con.close()
