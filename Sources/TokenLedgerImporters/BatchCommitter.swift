@@ -6,8 +6,11 @@ import TokenLedgerLedger
 /// one, so on a machine with two or more cores parsing and SQLite's insert overlap.
 ///
 /// Consecutive batches share one IMMEDIATE transaction until it holds `rowsPerTransaction` rows (or the
-/// import ends), on a write connection with a `cacheMiB` page cache (32 MiB: the same speed as 64 MiB
-/// on a million chat records, 35 MB less peak RSS). With random dedup keys (real OpenAI and Anthropic
+/// import ends), on a write connection whose page cache each transaction sizes to the ledger it ends
+/// with (`Ledger.importCacheKiB`: 8 MiB and 32 bytes a record, at most `cacheMiB`; 32 MiB is the same
+/// speed as 64 MiB on a million chat records, 35 MB less peak RSS; a smaller ledger's dedup index
+/// needs less, and a cache kept full of pages the import does not read again was the largest part of
+/// a Claude Code tree's peak RSS). With random dedup keys (real OpenAI and Anthropic
 /// ids), every batch touches pages all over the dedup index; committing each 4,096-record batch wrote
 /// most of that index to the WAL again each time, and SQLite's default 2 MiB cache spilled it
 /// mid-transaction anyway (≈ 5 s for 300k records, half of it in the kernel). One transaction per
@@ -146,7 +149,10 @@ final class BatchCommitter: @unchecked Sendable {
                         return
                     }
                     writing = true
-                    if !db.isInsideTransaction { try db.beginTransaction(.immediate) }
+                    if !db.isInsideTransaction {
+                        try Ledger.fitImportCache(adding: rowsPerTransaction, maximumMiB: cacheMiB, in: db)
+                        try db.beginTransaction(.immediate)
+                    }
                     let counts = try work(db)
                     rowsSinceCommit += rows
                     if rowsSinceCommit >= rowsPerTransaction {

@@ -29,8 +29,8 @@ public struct ImportSource: Sendable, Hashable {
 /// read and parsed on reading workers, several files at once (`LineReadAhead`; on the caller's thread
 /// with `readingThreads` 0 or a single file), and taken in plan order on the caller's thread
 /// (openai-chat's common line shape member by member, `OpenAIChatLine`); pricing runs there, each
-/// record as it is taken (`BatchPricer`), while earlier batches are written on a background thread (`BatchCommitter`: two batches in flight, several per transaction, a 32 MiB page
-/// cache). Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of
+/// record as it is taken (`BatchPricer`), while earlier batches are written on a background thread (`BatchCommitter`: two batches in flight, several per transaction, a page cache of up
+/// to 32 MiB sized to the ledger). Kept: a 1 MiB read buffer with `memchr` line splitting (no per-line allocation), batches of
 /// 4,096 records, the raw SQLite binding in `Ledger.insert` (16 new rows per statement), the 64-bit
 /// dedup index (`DedupSlot`). `tokenledger-bench import` prints each thread's CPU time.
 ///

@@ -93,4 +93,37 @@ struct BatchCommitterTests {
         _ = try committer.finish()
         #expect(try ledger.storedRecords().map(\.entry.dedupKey) == ["a", "b"])
     }
+
+    /// What the writer's work closures saw (written on the writer thread, read after `finish`).
+    final class Seen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Int] = []
+        func add(_ value: Int) { lock.withLock { values.append(value) } }
+        var all: [Int] { lock.withLock { values } }
+    }
+
+    @Test("each transaction's page cache fits the ledger it ends with: 8 MiB and 32 bytes a record, at most the maximum")
+    func cacheFitsTheLedger() throws {
+        #expect(Ledger.importCacheKiB(records: 0, maximumMiB: 32) == 8_192)
+        #expect(Ledger.importCacheKiB(records: 300_000, maximumMiB: 32) == 8_192 + 9_375)
+        #expect(Ledger.importCacheKiB(records: 1_000_000, maximumMiB: 32) == 32_768)
+        #expect(Ledger.importCacheKiB(records: .max, maximumMiB: 32) == 32_768)
+        let ledger = try Ledger.inMemory()
+        // Each batch claims 40,000 rows, so each is a transaction of its own: the first is sized for
+        // 40,000 records, the second for the 64 stored and 40,000 more (32 bytes a record past 8 MiB).
+        let committer = BatchCommitter(ledger: ledger, rowsPerTransaction: 40_000, cacheMiB: 64, batchesInFlight: 1)
+        let seen = Seen()
+        let one = batch((0..<64).map { "k\($0)" }), two = batch(["last"])
+        for next in [one, two] {
+            _ = try committer.submit(rows: 40_000) { db in
+                seen.add(try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0)
+                return try Ledger.insert(next, in: db)
+            }
+        }
+        _ = try committer.finish()
+        #expect(seen.all == [-9_442, -9_444])
+        #expect(try ledger.recordCount() == 65)
+        // Afterwards the connection has its own cache size back.
+        #expect(try ledger.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -2_000)
+    }
 }
