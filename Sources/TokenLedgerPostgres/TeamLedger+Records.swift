@@ -73,6 +73,25 @@ extension TeamLedger {
         return counts
     }
 
+    /// `upsert(_:superseded:on:)` for an import batch: when its keys are all different (`distinctKeys`:
+    /// its dedup hashes are, as the batch builder leaves them but for a hash shared by two keys), its
+    /// rows go into the COPY straight from the columns the reading thread computed; otherwise through
+    /// its `storedRecords`, folding copies of one key. Either way the same rows and counts.
+    func upsert(_ batch: PricedBatch, distinctKeys: Bool, on connection: PostgresConnection) throws -> InsertCounts {
+        let superseded = batch.supersededByKey
+        guard distinctKeys else { return try upsert(batch.storedRecords, superseded: superseded, on: connection) }
+        guard batch.count > 0 else { return InsertCounts() }
+        var rows = RecordRows(capacity: batch.count)
+        var machine = self.machine
+        machine.withUTF8 { name in
+            batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) }
+        }
+        var storedRanks: [String: Int] = [:]
+        var counts = try store(rows, replacing: false, rankingKeys: !superseded.isEmpty, storedRanks: &storedRanks, on: connection)
+        for (key, folded) in superseded { folded.count(into: &counts, storedRank: storedRanks[key]) }
+        return counts
+    }
+
     /// `store(_:replacing:rankingKeys:storedRanks:on:)` without reading stored ranks.
     func store(_ rows: RecordRows, replacing: Bool, on connection: PostgresConnection) throws -> InsertCounts {
         var unused: [String: Int] = [:]
@@ -155,6 +174,15 @@ struct RecordRows {
         count += 1
         if stored.cost == nil {
             unpriced.append((stored.unpricedReason, stored.modelID ?? stored.record.model, stored.record.requestCount))
+        }
+    }
+
+    /// Appends an import batch's row (`PricedBatch.forEachRow`) as written by `machine` (UTF-8).
+    mutating func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer) {
+        CopyRow.append(row, machine: machine, to: &copy)
+        count += 1
+        if row.costPicodollars == nil {
+            unpriced.append((row.unpricedReason, row.resolvedModel ?? row.entry.record.model, row.entry.record.requestCount))
         }
     }
 
