@@ -4,9 +4,10 @@
 /// key. The sums are the same integers (and NUMERIC money) as summing the rows per tier.
 ///
 /// Performance notes: the two tiers' triggers each grouped every new row with their 16 sums; grouping
-/// them once cost 4.4 ms of server CPU per 5,000-row batch against 7.7 ms for the two passes
-/// (docs/performance.md, "Team ledger"). Updates and deletes (reprice, a replacing upsert) keep the
-/// two triggers of each tier: they are rare and touch few rows.
+/// them once costs about 3 ms less server CPU per 5,000-row batch (`scripts/team-copy-cost.py DSN
+/// rollup-grouping`: 4.2 against 7.4 ms), some 0.2 s for 300,000 records (docs/performance.md, "Team
+/// ledger"). Updates and deletes (reprice, a replacing upsert) keep the two triggers of each tier: they
+/// are rare and touch few rows.
 extension TeamLedgerSchema {
     /// The combined group key: name and value from a `usage_record` row (`hour` and `day` as each
     /// tier computes them; the others as both do).
