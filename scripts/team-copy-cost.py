@@ -14,6 +14,11 @@ less what the variant takes away:
   no-ts-index     without the (ts) index
   no-model-index  without the (model_id, ts) index
   brin-ts         (ts) as a BRIN index
+  two-pass-rollup the rollup as before migration v8: one INSERT trigger per tier, each grouping every
+                  new row (v8 groups them once for both tiers)
+
+and, instead of a copy, `rollup-grouping` times only the grouping of one 5,000-row batch for both
+tiers, in two passes (before v8) and in one (v8), as prepared statements (no upserts, no copy).
   lean            no triggers, and provider, model, model_id, effort, service_tier, price_period,
                   price_layers, source and machine as smallint, source_file as integer (each value
                   stood in for by a hash of its text: what the server stores, not a working ledger)
@@ -58,10 +63,108 @@ def make_table(cur, variant):
         for name in NAMES:
             cur.execute(f"ALTER TABLE team_copy_cost.usage_record ALTER COLUMN {name} DROP DEFAULT, ALTER COLUMN {name} TYPE smallint USING NULL")
         cur.execute("ALTER TABLE team_copy_cost.usage_record ALTER COLUMN source_file TYPE integer USING NULL")
-    if variant not in ("no-triggers", "lean"):
-        for tier in ["rollup", "rollup_day"]:
-            cur.execute(f"""CREATE TRIGGER usage_record_{tier}_insert AFTER INSERT ON team_copy_cost.usage_record
-                            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.tokenledger_{tier}_insert()""")
+    if variant == "two-pass-rollup":
+        for tier, statement in two_pass_upserts(cur).items():
+            cur.execute(f"""CREATE FUNCTION team_copy_cost.{tier}_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN PERFORM pg_advisory_xact_lock({WRITE_LOCK}); {statement}; RETURN NULL; END $$""")
+            cur.execute(f"""CREATE TRIGGER {tier}_insert AFTER INSERT ON team_copy_cost.usage_record
+                            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION team_copy_cost.{tier}_insert()""")
+    elif variant not in ("no-triggers", "lean"):
+        # The ledger's own INSERT triggers (their functions write to the tiers named without a schema:
+        # the copies, through the search path).
+        cur.execute("""SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                       WHERE t.tgrelid = 'public.usage_record'::regclass AND NOT t.tgisinternal AND t.tgtype & 4 = 4""")
+        for name, function in cur.fetchall():
+            cur.execute(f"""CREATE TRIGGER {name} AFTER INSERT ON team_copy_cost.usage_record
+                            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.{function}()""")
+
+
+def tier_columns(cur):
+    """The sums of `report_rollup`'s columns (column: aggregate over rows), each key column's value
+    from a row, and each tier's key columns (its primary key), by table."""
+    sums = {
+        "records": "count(*)", "requests": "sum(request_count)", "input_tokens": "sum(input_tokens)",
+        "cache_read_tokens": "sum(cache_read_tokens)", "cache_write_tokens": "sum(cache_write_5m_tokens + cache_write_1h_tokens)",
+        "output_tokens": "sum(output_tokens)", "reasoning_tokens": "sum(reasoning_tokens)", "cost_pusd": "coalesce(sum(cost_pusd), 0)",
+        "unpriced_records": "count(*) FILTER (WHERE cost_pusd IS NULL)",
+        "unpriced_requests": "coalesce(sum(request_count) FILTER (WHERE cost_pusd IS NULL), 0)",
+        "unpriced_tokens": "coalesce(sum(input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens)"
+                           " FILTER (WHERE cost_pusd IS NULL), 0)",
+        "reconciled_records": "count(*) FILTER (WHERE cost_pusd IS NOT NULL AND reported_cost_pusd IS NOT NULL)",
+        "reported_pusd": "coalesce(sum(reported_cost_pusd) FILTER (WHERE cost_pusd IS NOT NULL), 0)",
+        "reported_computed_pusd": "coalesce(sum(cost_pusd) FILTER (WHERE reported_cost_pusd IS NOT NULL), 0)",
+        "reported_unpriced_records": "count(*) FILTER (WHERE cost_pusd IS NULL AND reported_cost_pusd IS NOT NULL)",
+        "reported_unpriced_pusd": "coalesce(sum(reported_cost_pusd) FILTER (WHERE cost_pusd IS NULL), 0)",
+    }
+    values = {
+        "hour": "ts / 3600000", "day": "ts / 86400000", "provider": "provider", "model_key": "coalesce(model_id, model)",
+        "resolved": "(model_id IS NOT NULL)", "effort": "effort", "is_aggregate": "is_aggregate", "machine": "machine",
+        "project": "coalesce(project, '')", "no_project": "(project IS NULL)", "source": "source",
+        "unpriced_reason": "CASE WHEN cost_pusd IS NULL THEN coalesce(unpriced_reason, '') ELSE '' END",
+    }
+    keys = {}
+    for table in ["report_rollup", "report_rollup_day"]:
+        cur.execute("""SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                       WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)""",
+                    (f"public.{table}",))
+        keys[table] = [row[0] for row in cur.fetchall()]
+    return sums, values, keys
+
+
+def positions(n):
+    return ", ".join(str(i) for i in range(1, n + 1))
+
+
+def two_pass_upserts(cur):
+    """Each tier's upsert of the new rows' sums as the two triggers before v8 ran it."""
+    sums, values, tiers = tier_columns(cur)
+    statements = {}
+    for table, keys in tiers.items():
+        statements[table] = (
+            f"INSERT INTO {table} ({', '.join(keys + list(sums))}) "
+            f"SELECT {', '.join([values[k] for k in keys] + list(sums.values()))} FROM new_rows "
+            f"GROUP BY {positions(len(keys))} ORDER BY {positions(len(keys))} "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(f'{c} = {table}.{c} + excluded.{c}' for c in sums)}")
+    return statements
+
+
+def rollup_grouping(dsn):
+    """The `rollup-grouping` measurement: the server CPU of grouping one 5,000-row batch for both tiers,
+    as two passes (each tier's key, before v8) and as one (v8: both keys together, then each tier from
+    the groups), without the upserts; prepared statements, 160 runs of each, alternating."""
+    connection = psycopg2.connect(dsn)
+    cur = connection.cursor()
+    sums, values, tiers = tier_columns(cur)
+    cur.execute(f"CREATE TEMP TABLE batch AS SELECT * FROM public.usage_record ORDER BY id LIMIT {BATCH}")
+    two = [f"SELECT {', '.join([values[k] for k in keys] + list(sums.values()))} FROM batch GROUP BY {positions(len(keys))}"
+           for keys in tiers.values()]
+    both = ["hour"] + tiers["report_rollup_day"]
+    regroup = ", ".join(f"sum({c})" for c in sums)
+    each = ", ".join(f"t{i} AS (SELECT {', '.join(keys)}, {regroup} FROM g GROUP BY {positions(len(keys))})" for i, keys in enumerate(tiers.values()))
+    one = [f"WITH g AS MATERIALIZED (SELECT {', '.join(f'{values[k]} AS {k}' for k in both)}, "
+           f"{', '.join(f'{a} AS {c}' for c, a in sums.items())} FROM batch GROUP BY {positions(len(both))}), {each} "
+           f"SELECT (SELECT count(*) FROM t0) + (SELECT count(*) FROM t1)"]
+    prepared = {}
+    for name, statements in (("two-pass", two), ("one-pass", one)):
+        prepared[name] = []
+        for n, statement in enumerate(statements):
+            cur.execute(f"PREPARE {name.replace('-', '_')}_{n} AS {statement}")
+            prepared[name].append(f"{name.replace('-', '_')}_{n}")
+    cur.execute("SELECT pg_backend_pid()")
+    pid = cur.fetchone()[0]
+    used = {"two-pass": 0.0, "one-pass": 0.0}
+    for round in range(8):
+        for name in (["two-pass", "one-pass"] if round % 2 == 0 else ["one-pass", "two-pass"]):
+            before = cpu_seconds(pid)
+            for _ in range(20):
+                for statement in prepared[name]:
+                    cur.execute(f"EXECUTE {statement}")
+                    cur.fetchall()
+            used[name] += cpu_seconds(pid) - before
+    for name, seconds in used.items():
+        print(f"rollup-grouping {name}: server CPU {seconds / 160 * 1000:.2f} ms a {BATCH:,}-row batch")
+    connection.rollback()
+    connection.close()
 
 
 def batches(cur, variant):
@@ -108,4 +211,7 @@ if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     for variant in sys.argv[2:]:
-        measure(sys.argv[1], variant)
+        if variant == "rollup-grouping":
+            rollup_grouping(sys.argv[1])
+        else:
+            measure(sys.argv[1], variant)

@@ -78,6 +78,11 @@ struct PostgresBinaryCopy {
         bytes.append(contentsOf: utf8)
     }
 
+    /// Appends bytes already in this format (whole rows, or a row's fields), copied from other data.
+    mutating func raw(_ encoded: ArraySlice<UInt8>) {
+        bytes.append(contentsOf: encoded)
+    }
+
     @inline(__always)
     private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }

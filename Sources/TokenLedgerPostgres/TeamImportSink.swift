@@ -15,8 +15,8 @@ import TokenLedgerLedger
 /// connection at the same time, and commits only after the first committed (`TeamLedger.BatchOrder`);
 /// the batch after that waits for both. A batch sharing a dedup key with the one being stored waits
 /// for it to finish before copying (beside it, each could reach the key after the other and wait on
-/// it: a deadlock, which PostgreSQL ends by failing one). The writers build the batches' records and
-/// key sets, so the pipeline's thread only hands batches over. The pipeline's thread and the writers
+/// it: a deadlock, which PostgreSQL ends by failing one). The writers build the batches' COPY rows and
+/// key-hash sets, so the pipeline's thread only hands batches over. The pipeline's thread and the writers
 /// never use a connection at the same time: `checkpoints` is read before the first batch, and a
 /// connection gets a new batch only once its last one is done.
 package final class TeamImportSink: ImportSink, @unchecked Sendable {
@@ -41,12 +41,14 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
             let connection = try team.secondConnection()
             let pending = Pending(batch)
             Thread.detachNewThread {
-                let records = batch.records.storedRecords
-                // Beside the first batch only once it holds the lock, and only when no key is shared.
+                let hashes = batch.records.dedupHashes
+                let distinct = Set(hashes).count == hashes.count
+                // Beside the first batch only once it holds the lock, and only when no key is shared
+                // (no dedup hash: two keys sharing one, about never, wait as if they were one).
                 first.locked.wait()
-                if records.contains(where: { first.keys.contains($0.entry.dedupKey) }) { first.done.wait() }
+                if hashes.contains(where: first.keys.contains) { first.done.wait() }
                 pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in
-                    try team.store(batch, records: records, now: Date(), on: connection, order: .next(previousCommitted: { () throws(TeamLedgerError) in
+                    try team.store(batch, distinctKeys: distinct, now: Date(), on: connection, order: .next(previousCommitted: { () throws(TeamLedgerError) in
                         first.done.wait()
                         _ = try first.result!.get()
                     }))
@@ -59,10 +61,10 @@ package final class TeamImportSink: ImportSink, @unchecked Sendable {
         let finished = try finish()
         let pending = Pending(batch)
         Thread.detachNewThread {
-            let records = batch.records.storedRecords
-            pending.keys = Set(records.map(\.entry.dedupKey))
+            pending.keys = Set(batch.records.dedupHashes)
+            let distinct = pending.keys.count == batch.records.count
             pending.result = Result { () throws(TeamLedgerError) -> InsertCounts in
-                try team.store(batch, records: records, now: Date(), on: team.connection, order: .first(holdsLock: { pending.locked.signal() }))
+                try team.store(batch, distinctKeys: distinct, now: Date(), on: team.connection, order: .first(holdsLock: { pending.locked.signal() }))
             }
             pending.locked.signal() // (again, harmlessly, unless it failed before taking the lock)
             pending.done.leave()
@@ -99,8 +101,8 @@ private final class Pending: @unchecked Sendable {
     var result: Result<InsertCounts, TeamLedgerError>?
     let locked = DispatchSemaphore(value: 0)
     let done = DispatchGroup()
-    /// The dedup keys of a first batch (a batch stored beside it must share none).
-    var keys: Set<String> = []
+    /// The dedup-key hashes of a first batch (a batch stored beside it must share none).
+    var keys: Set<Int64> = []
     /// The batch, kept to store it again alone after a write conflict.
     let batch: ImportBatch
 

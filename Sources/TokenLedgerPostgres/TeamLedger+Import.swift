@@ -51,12 +51,11 @@ extension TeamLedger {
         case next(previousCommitted: () throws(TeamLedgerError) -> Void)
     }
 
-    /// `store(_:now:)` on `connection`, in `order`; `records` are the batch's `storedRecords` when the
-    /// caller has them already.
-    func store(_ batch: ImportBatch, records: [StoredRecord]? = nil, now: Date, on connection: PostgresConnection,
+    /// `store(_:now:)` on `connection`, in `order`; `distinctKeys` when the batch's dedup hashes are
+    /// known to be all different (nil: found out here).
+    func store(_ batch: ImportBatch, distinctKeys: Bool? = nil, now: Date, on connection: PostgresConnection,
                order: BatchOrder) throws(TeamLedgerError) -> InsertCounts {
-        let records = records ?? batch.records.storedRecords
-        let superseded = batch.records.supersededByKey
+        let distinct = distinctKeys ?? (Set(batch.records.dedupHashes).count == batch.records.count)
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
         var gate: (() throws(TeamLedgerError) -> Void)?
@@ -66,7 +65,7 @@ extension TeamLedger {
                 try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
                 holdsLock?()
             }
-            let counts = try upsert(records, superseded: superseded, on: connection)
+            let counts = try upsert(batch.records, distinctKeys: distinct, on: connection)
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock]) // held already when first
             try TeamLedger.insertRows(
                 "INSERT INTO quarantine (machine, source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)",

@@ -27,7 +27,8 @@ extension TeamLedger {
     /// the previous push started are sent again, and replace the team's copy when their rank is higher.
     ///
     /// Cost: one SQLite scan of the rows below the cursor for replaced ones (filtered in SQLite: only
-    /// replaced rows are read and sent, staged and upserted), then one binary COPY per batch of new
+    /// replaced rows are read and sent; the server checks their keys and stages and upserts only
+    /// those it lacks or holds with a lower rank), then one binary COPY per batch of new
     /// rows, read from SQLite straight into COPY rows (`readRows`), the next batch read locally while
     /// the server stores the last. Memory: two batches.
     public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) throws(TeamLedgerError) -> PushSummary {

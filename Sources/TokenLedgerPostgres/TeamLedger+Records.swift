@@ -12,8 +12,9 @@ import TokenLedgerLedger
 /// `dedup_key` UNIQUE index refuses the whole COPY at the first key already stored (nothing of it
 /// stays; the server logs one "duplicate key" error), after which the batch is staged and upserted,
 /// and so is every later batch on that connection (`TeamLedger.keysMayClash`). Batches known to
-/// replace rows (push's re-sent rows) are staged from the start. Exactly once holds either way: the
-/// UNIQUE index is the guard, and writers hold the write lock.
+/// replace rows (push's re-sent rows) are checked by key first (`rowsThatMayChange`): only the rows
+/// whose key is not stored or is stored with a lower rank are staged and upserted. Exactly once holds
+/// either way: the UNIQUE index is the guard, and writers hold the write lock.
 ///
 /// Performance notes: COPY sends each record with no per-row round trip or bind. Straight into the
 /// table the server writes each row once (the heap's multi-row insert) instead of into staging, then
@@ -73,6 +74,25 @@ extension TeamLedger {
         return counts
     }
 
+    /// `upsert(_:superseded:on:)` for an import batch: when its keys are all different (`distinctKeys`:
+    /// its dedup hashes are, as the batch builder leaves them but for a hash shared by two keys), its
+    /// rows go into the COPY straight from the columns the reading thread computed; otherwise through
+    /// its `storedRecords`, folding copies of one key. Either way the same rows and counts.
+    func upsert(_ batch: PricedBatch, distinctKeys: Bool, on connection: PostgresConnection) throws -> InsertCounts {
+        let superseded = batch.supersededByKey
+        guard distinctKeys else { return try upsert(batch.storedRecords, superseded: superseded, on: connection) }
+        guard batch.count > 0 else { return InsertCounts() }
+        var rows = RecordRows(capacity: batch.count)
+        var machine = self.machine
+        machine.withUTF8 { name in
+            batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) }
+        }
+        var storedRanks: [String: Int] = [:]
+        var counts = try store(rows, replacing: false, rankingKeys: !superseded.isEmpty, storedRanks: &storedRanks, on: connection)
+        for (key, folded) in superseded { folded.count(into: &counts, storedRank: storedRanks[key]) }
+        return counts
+    }
+
     /// `store(_:replacing:rankingKeys:storedRanks:on:)` without reading stored ranks.
     func store(_ rows: RecordRows, replacing: Bool, on connection: PostgresConnection) throws -> InsertCounts {
         var unused: [String: Int] = [:]
@@ -88,9 +108,10 @@ extension TeamLedger {
                on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard rows.count > 0 else { return counts }
-        let count = rows.count, unpriced = rows.unpriced
+        var count = rows.count
+        let unpriced = rows.unpriced
         var copy = rows.copy
-        let data = copy.finish() // one copy of the buffer (~0.1 ms a batch) with the trailer
+        var data = copy.finish() // one copy of the buffer (~0.1 ms a batch) with the trailer
         if !replacing && !keysMayClash {
             try connection.execute("SAVEPOINT tokenledger_copy")
             do {
@@ -103,6 +124,20 @@ extension TeamLedger {
                 guard case .statement(let state, _) = error, state == "23505" else { throw error }
                 try connection.execute("ROLLBACK TO SAVEPOINT tokenledger_copy")
                 keysMayClash = true
+            }
+        }
+        if replacing && !rankingKeys {
+            // Only the rows that can change the ledger are staged and upserted (under the write lock,
+            // so the answer holds until the upsert); the others add nothing, as the upsert would say.
+            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+            let changing = try rowsThatMayChange(rows, data: data, on: connection)
+            if changing.count < count {
+                counts.duplicates += count - changing.count
+                guard !changing.isEmpty else { return counts }
+                var subset = PostgresBinaryCopy(capacity: data.count)
+                for index in changing { subset.raw(data[RecordRows.row(index, of: data, ends: rows.rowEnds)]) }
+                data = subset.finish()
+                count = changing.count
             }
         }
         try connection.execute("""
@@ -136,6 +171,38 @@ extension TeamLedger {
         try connection.execute("TRUNCATE tokenledger_staging")
         return counts
     }
+
+    /// The indexes (in `rows`) of the rows whose key is not stored, or is stored with a lower supersede
+    /// rank: the only ones the upsert would insert or replace. `data` is `rows`' COPY data. Cost: a
+    /// COPY of each row's key and rank (its first two fields, as encoded) into a temporary table and
+    /// one probe of the `dedup_key` index per row.
+    ///
+    /// Performance notes: an unchanged re-push (every row re-sent, none replacing) staged every row
+    /// whole and ran the upsert, which locks each stored row it then leaves as it is (a heap write and
+    /// a WAL record a row).
+    private func rowsThatMayChange(_ rows: RecordRows, data: [UInt8], on connection: PostgresConnection) throws -> [Int] {
+        var probe = PostgresBinaryCopy(capacity: rows.count * 80)
+        for index in 0..<rows.count {
+            // A row: field count (2 bytes), dedup_key (4-byte length, text), supersede_rank (4 + 4 bytes).
+            let start = RecordRows.row(index, of: data, ends: rows.rowEnds).lowerBound + 2
+            let keyLength = data[start..<(start + 4)].reduce(0) { $0 << 8 | Int($1) }
+            probe.beginRow(fields: 3)
+            probe.raw(data[start..<(start + 4 + keyLength + 8)])
+            probe.int32(Int32(index))
+        }
+        try connection.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS tokenledger_probe (dedup_key TEXT NOT NULL, supersede_rank INTEGER NOT NULL, ord INTEGER NOT NULL)
+            ON COMMIT DELETE ROWS
+            """)
+        try connection.copyIn("COPY tokenledger_probe (dedup_key, supersede_rank, ord) FROM STDIN (FORMAT binary)", data: probe.finish())
+        let changing = try connection.execute("""
+            SELECT p.ord FROM tokenledger_probe p
+            WHERE NOT EXISTS (SELECT FROM usage_record u WHERE u.dedup_key = p.dedup_key AND u.supersede_rank >= p.supersede_rank)
+            ORDER BY p.ord
+            """)
+        try connection.execute("TRUNCATE tokenledger_probe")
+        return try (0..<changing.count).map { Int(try changing.requiredInt64($0, 0)) }
+    }
 }
 
 /// A batch of `usage_record` rows as binary COPY data, with what counting them needs when they are
@@ -144,23 +211,43 @@ struct RecordRows {
     var copy: PostgresBinaryCopy
     private(set) var count = 0
     private(set) var unpriced: [(reason: String?, model: String, requests: Int)] = []
+    /// Where each row ends in `copy` (its first begins after the 19-byte header).
+    private(set) var rowEnds: [Int] = []
 
     init(capacity: Int) {
         copy = PostgresBinaryCopy(capacity: capacity * 420)
+        rowEnds.reserveCapacity(capacity)
+    }
+
+    /// The bytes of row `index` in `data` (`copy`'s bytes), from its field count on.
+    static func row(_ index: Int, of data: [UInt8], ends: [Int]) -> Range<Int> {
+        (index == 0 ? 19 : ends[index - 1])..<ends[index]
     }
 
     /// Appends `stored` as written by `machine`.
     mutating func append(_ stored: StoredRecord, machine: String) {
         CopyRow.append(stored, machine: machine, to: &copy)
         count += 1
+        rowEnds.append(copy.bytes.count)
         if stored.cost == nil {
             unpriced.append((stored.unpricedReason, stored.modelID ?? stored.record.model, stored.record.requestCount))
+        }
+    }
+
+    /// Appends an import batch's row (`PricedBatch.forEachRow`) as written by `machine` (UTF-8).
+    mutating func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer) {
+        CopyRow.append(row, machine: machine, to: &copy)
+        count += 1
+        rowEnds.append(copy.bytes.count)
+        if row.costPicodollars == nil {
+            unpriced.append((row.unpricedReason, row.resolvedModel ?? row.entry.record.model, row.entry.record.requestCount))
         }
     }
 
     /// Counts one row appended to `copy` directly; `unpricedCause` when it has no cost.
     mutating func appended(unpricedCause: (reason: String?, model: String, requests: Int)?) {
         count += 1
+        rowEnds.append(copy.bytes.count)
         if let unpricedCause { unpriced.append(unpricedCause) }
     }
 }

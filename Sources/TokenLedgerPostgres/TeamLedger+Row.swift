@@ -137,3 +137,55 @@ extension CopyRow {
         copy.int64(Int64(r.units.characters))
     }
 }
+
+extension CopyRow {
+    /// One row of an import batch as a row of binary COPY into `TeamLedger.recordColumns`: the same
+    /// values as `append(_:machine:to:)` writes for the batch's `storedRecords`, read from the columns
+    /// the reading thread computed (texts as packed UTF-8), so no `StoredRecord`, joined layers or
+    /// tags JSON is made again. `machine` is the machine's name as UTF-8.
+    static func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer, to copy: inout PostgresBinaryCopy) {
+        let entry = row.entry
+        let r = entry.record
+        let t = r.tokens
+        row.withTexts { texts in
+            copy.beginRow(fields: TeamLedger.recordColumns.count)
+            copy.text(utf8: texts[.dedupKey])
+            copy.int32(Int32(clamping: entry.supersedeRank))
+            copy.int64(row.timestampMilliseconds)
+            copy.text(utf8: texts[.provider])
+            copy.text(utf8: texts[.model])
+            copy.text(utf8: texts[.modelID])
+            copy.text(utf8: texts[.effort])
+            copy.text(utf8: texts[.serviceTier])
+            copy.bool(r.isBatch)
+            copy.text(utf8: texts[.channel])
+            copy.int64(Int64(t.input)); copy.int64(Int64(t.cacheRead)); copy.int64(Int64(t.cacheWrite5m))
+            copy.int64(Int64(t.cacheWrite1h)); copy.int64(Int64(t.output)); copy.int64(Int64(t.reasoning))
+            copy.int64(Int64(t.audioInput)); copy.int64(Int64(t.audioOutput)); copy.int64(Int64(t.imageInput))
+            copy.int64(Int64(t.imageOutput))
+            copy.int64(Int64(r.units.webSearchCalls))
+            copy.int64(Int64(r.units.imagesGenerated))
+            copy.int64(Int64(r.requestCount))
+            copy.bool(r.isAggregate)
+            copy.int64(row.costPicodollars)
+            copy.text(utf8: texts[.unpricedReason])
+            copy.text(utf8: texts[.pricePeriod])
+            copy.text(utf8: texts[.priceLayers])
+            copy.int64(row.reportedPicodollars)
+            copy.text(utf8: texts[.source])
+            copy.text(entry.location?.file)
+            copy.int64(entry.location.map { Int64($0.line) })
+            copy.text(utf8: texts[.project])
+            copy.text(utf8: texts[.sessionID])
+            copy.text(utf8: texts[.requestID])
+            copy.text(utf8: texts[.apiKeyHash])
+            copy.text(utf8: texts[.tags])
+            copy.text(utf8: machine)
+            copy.int64(row.importedAt)
+            copy.text(utf8: texts[.repository])
+            copy.text(utf8: texts[.branch])
+            copy.int64(Int64(r.units.audioSeconds))
+            copy.int64(Int64(r.units.characters))
+        }
+    }
+}

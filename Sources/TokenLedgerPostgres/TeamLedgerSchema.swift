@@ -39,6 +39,9 @@ enum TeamLedgerSchema {
         // connection while the first one's batch is stored) and still update the tiers' rows only
         // under it, as every writer did when it took the lock first.
         Migration(identifier: "v7-rollup-under-write-lock", statements: v7),
+        // A statement's new rows are grouped once for both tiers (TeamLedgerSchema+OnePassRollup): the
+        // day tier's insert trigger is folded into the hourly one.
+        Migration(identifier: "v8-rollup-insert-one-pass", statements: v8),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).

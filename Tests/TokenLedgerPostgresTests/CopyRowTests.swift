@@ -80,6 +80,29 @@ struct CopyRowTests {
         #expect(try TeamLedger.readRows(local, after: 0, replacedSince: (stored[319].id, Int64.max), limit: 10, machine: "bob") == nil)
     }
 
+    @Test("an import batch's rows copied from its computed columns are the bytes of its stored records appended")
+    func importRowsMatchStoredRecords() throws {
+        // Varied records (priced with layers and unpriced, tags, reported costs, odd texts, channels ""
+        // and nil, repositories and branches), plus records without a source location and ranked higher.
+        var entries = LocalLedger.entries(300)
+        for n in 0..<20 {
+            var entry = LocalLedger.entries(1, prefix: "noloc", from: n)[0]
+            entry.location = nil
+            entry.supersedeRank = n
+            entries.append(entry)
+        }
+        let batch = PricedBatch(entries.map { ($0, LocalLedger.prices.cost(of: $0.record)) }, now: LocalLedger.start)
+        var expected = RecordRows(capacity: 0)
+        for record in batch.storedRecords { expected.append(record, machine: "bob") }
+        var rows = RecordRows(capacity: 0)
+        var machine = "bob"
+        machine.withUTF8 { name in batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) } }
+        #expect(rows.count == 320 && expected.count == 320)
+        #expect(rows.copy.finished() == expected.copy.finished())
+        #expect(rows.unpriced.map { "\($0)" } == expected.unpriced.map { "\($0)" } && !expected.unpriced.isEmpty)
+        #expect(Set(batch.dedupHashes).count == 320)
+    }
+
     /// Reads one row back, each field as the type `like` expects there (its length must fit the type).
     static func fields(of row: [UInt8], like expected: [Field]) throws -> [Field] {
         func integer(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }

@@ -82,7 +82,7 @@ struct PushTests {
         #expect(try db.texts("SELECT count(DISTINCT dedup_key)::text FROM usage_record") == ["300"])
     }
 
-    @Test("a record replaced locally after a push (higher rank) replaces the team's copy")
+    @Test("a record replaced locally after a push (higher rank) replaces the team's copy; re-sent rows the team lacks are added, the rest add nothing")
     func replacedLocally() async throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
@@ -93,10 +93,16 @@ struct PushTests {
         entries[3].supersedeRank = 2
         entries[3].record.tokens.output = 9_999
         try local.insert([entries[3]], pricing: LocalLedger.prices)
+        // Two rows gone from the team ledger (as after a restore): they are re-sent and must come back.
+        #expect(try db.texts("DELETE FROM usage_record WHERE dedup_key IN ('k:a:6', 'k:a:7') RETURNING dedup_key").count == 2)
         let second = try team.push(from: local, ledgerPath: "/l", batchSize: 4)
-        #expect(second.counts.replaced == 1 && second.counts.inserted == 0)
+        // Every row was imported within the hour before the first push: all ten are re-sent.
+        #expect(second.sent == 10 && second.counts.replaced == 1 && second.counts.inserted == 2 && second.counts.duplicates == 7)
         #expect(try db.texts("SELECT output_tokens::text FROM usage_record WHERE dedup_key = 'k:a:3'") == ["9999"])
+        #expect(try db.texts("SELECT dedup_key || ':' || machine FROM usage_record WHERE dedup_key IN ('k:a:6', 'k:a:7') ORDER BY 1")
+            == ["k:a:6:m", "k:a:7:m"])
         #expect(try team.recordCount() == 10)
+        #expect(try PairedBatchTests.tierMismatches(db).isEmpty)
     }
 
     @Test("two machines pushing an overlapping record: counted once, kept by the first")
@@ -157,7 +163,7 @@ struct PushTests {
 struct TeamLedgerMigrationTests {
     static let migrations = [
         "v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier",
-        "v7-rollup-under-write-lock",
+        "v7-rollup-under-write-lock", "v8-rollup-insert-one-pass",
     ]
 
     @Test("a new database gets every migration once; connecting again applies nothing")
