@@ -89,7 +89,7 @@ package struct ClineTaskAdapter: LogAdapter {
     ]
 
     public func detect(path: String, head: [UInt8]) -> Int {
-        let file = (path as NSString).lastPathComponent
+        let file = LogSupport.fileName(of: path)
         if Self.taskFiles.contains(file) { return path.contains("/" + tool.extensionID + "/tasks/") ? 90 : 0 }
         guard file == "ui_messages.json" else { return 0 }
         let h = FileHead(head)

@@ -33,7 +33,7 @@ package struct KimiCLIAdapter: LogAdapter {
     }
 
     public func detect(path: String, head: [UInt8]) -> Int {
-        guard (path as NSString).lastPathComponent == "wire.jsonl" else { return 0 }
+        guard LogSupport.fileName(of: path) == "wire.jsonl" else { return 0 }
         let h = FileHead(head)
         guard !h.isBinary else { return 0 }
         if h.contains("\"protocol_version\"") || h.contains("\"StatusUpdate\"") { return 92 }
