@@ -95,10 +95,14 @@ final class ClaudeCodeParser: LogParser {
 
     init(context: ImportContext) { self.context = context }
 
+    /// The filter's needle, searched a needle's length a step (`ByteSearch`): a search to each quote
+    /// stopped some forty times on every line.
+    private static let assistant = ByteSearch("\"assistant\"")
+
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
         // Fast path: most lines (user turns, tool results, summaries) are not assistant messages.
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
-        guard LogSupport.contains(line, "\"assistant\"") else {
+        guard Self.assistant.offset(in: line) != nil else {
             if isBlank(line) { return }
             if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: LogSupport.nonObjectReason(line), line: number)) }
             return
@@ -111,7 +115,7 @@ final class ClaudeCodeParser: LogParser {
         // Older versions and tools that re-export transcripts leave out `type` (and `uuid`); the
         // message's own role says the same.
         let isAssistant = value.type == "assistant" || (value.type == nil && value.role == "assistant")
-        guard isAssistant, let usage = value.usage, usage.object != nil else { emit(.skipped); return }
+        guard isAssistant, value.plainUsage != nil || value.usage?.object != nil else { emit(.skipped); return }
         let model = value.model ?? ""
         if value.isAPIError || model == "<synthetic>" { emit(.skipped); return }
         guard !model.isEmpty else { emit(.malformed(reason: "an assistant message with usage has no message.model", line: number)); return }
@@ -120,24 +124,30 @@ final class ClaudeCodeParser: LogParser {
             return
         }
 
-        var bad: String?
         var tokens = TokenCounts()
-        tokens.input = LogSupport.tokens(usage["input_tokens"], &bad, "input_tokens") ?? 0
-        tokens.output = LogSupport.tokens(usage["output_tokens"], &bad, "output_tokens") ?? 0
-        tokens.cacheRead = LogSupport.tokens(usage["cache_read_input_tokens"], &bad, "cache_read_input_tokens") ?? 0
-        let creation = usage["cache_creation"]
-        let w5 = LogSupport.tokens(creation?["ephemeral_5m_input_tokens"], &bad, "ephemeral_5m_input_tokens")
-        let w1 = LogSupport.tokens(creation?["ephemeral_1h_input_tokens"], &bad, "ephemeral_1h_input_tokens")
-        if w5 != nil || w1 != nil {
-            tokens.cacheWrite5m = w5 ?? 0
-            tokens.cacheWrite1h = w1 ?? 0
-        } else {
-            tokens.cacheWrite5m = LogSupport.tokens(usage["cache_creation_input_tokens"], &bad, "cache_creation_input_tokens") ?? 0
-        }
-        tokens.reasoning = LogSupport.tokens(usage[path: "output_tokens_details", "thinking_tokens"], &bad, "thinking_tokens") ?? 0
         var units = UnitCounts()
-        units.webSearchCalls = LogSupport.tokens(usage[path: "server_tool_use", "web_search_requests"], &bad, "web_search_requests") ?? 0
-        if let bad { emit(.malformed(reason: bad, line: number)); return }
+        let serviceTier: String?
+        if let plain = value.plainUsage {
+            // Counts the plain shape holds are whole and non-negative: nothing to quarantine here.
+            tokens.input = plain.inputTokens ?? 0
+            tokens.output = plain.outputTokens ?? 0
+            tokens.cacheRead = plain.cacheReadInputTokens ?? 0
+            if plain.ephemeral5mInputTokens != nil || plain.ephemeral1hInputTokens != nil {
+                tokens.cacheWrite5m = plain.ephemeral5mInputTokens ?? 0
+                tokens.cacheWrite1h = plain.ephemeral1hInputTokens ?? 0
+            } else {
+                tokens.cacheWrite5m = plain.cacheCreationInputTokens ?? 0
+            }
+            tokens.reasoning = plain.thinkingTokens ?? 0
+            units.webSearchCalls = plain.webSearchRequests ?? 0
+            serviceTier = plain.speed == "fast" ? "fast" : plain.serviceTier
+        } else if let usage = value.usage {
+            guard let read = Self.counts(usage, line: number, emit: emit) else { return }
+            (tokens, units, serviceTier) = read
+        } else {
+            emit(.skipped)
+            return
+        }
         if let why = tokens.inconsistency { emit(.malformed(reason: why, line: number)); return }
 
         var reported: Money?
@@ -145,8 +155,6 @@ final class ClaudeCodeParser: LogParser {
             guard let m = cost.money else { emit(.malformed(reason: "costUSD is not a decimal amount", line: number)); return }
             reported = m
         }
-        let serviceTier: String?
-        if let speed = usage["speed"]?.string, speed == "fast" { serviceTier = "fast" } else { serviceTier = usage["service_tier"]?.string }
         let sidechain = value.isSidechain
         let requestID = value.requestID
         let messageID = value.messageID
@@ -166,6 +174,37 @@ final class ClaudeCodeParser: LogParser {
             sessionID: value.sessionID, repository: folder, branch: RepositoryName.branch(value.gitBranch)
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
+    }
+
+    /// The counts and service tier of a usage object parsed whole (any shape `ClaudeCodeUsage`
+    /// declines); nil after emitting the line as malformed when a count is not a whole number.
+    private static func counts(_ usage: JSONValue, line number: Int, emit: (LogItem) -> Void)
+        -> (tokens: TokenCounts, units: UnitCounts, serviceTier: String?)?
+    {
+        var bad: String?
+        var tokens = TokenCounts()
+        tokens.input = LogSupport.tokens(usage["input_tokens"], &bad, "input_tokens") ?? 0
+        tokens.output = LogSupport.tokens(usage["output_tokens"], &bad, "output_tokens") ?? 0
+        tokens.cacheRead = LogSupport.tokens(usage["cache_read_input_tokens"], &bad, "cache_read_input_tokens") ?? 0
+        let creation = usage["cache_creation"]
+        let w5 = LogSupport.tokens(creation?["ephemeral_5m_input_tokens"], &bad, "ephemeral_5m_input_tokens")
+        let w1 = LogSupport.tokens(creation?["ephemeral_1h_input_tokens"], &bad, "ephemeral_1h_input_tokens")
+        if w5 != nil || w1 != nil {
+            tokens.cacheWrite5m = w5 ?? 0
+            tokens.cacheWrite1h = w1 ?? 0
+        } else {
+            tokens.cacheWrite5m = LogSupport.tokens(usage["cache_creation_input_tokens"], &bad, "cache_creation_input_tokens") ?? 0
+        }
+        tokens.reasoning = LogSupport.tokens(usage[path: "output_tokens_details", "thinking_tokens"], &bad, "thinking_tokens") ?? 0
+        var units = UnitCounts()
+        units.webSearchCalls = LogSupport.tokens(usage[path: "server_tool_use", "web_search_requests"], &bad, "web_search_requests") ?? 0
+        if let bad {
+            emit(.malformed(reason: bad, line: number))
+            return nil
+        }
+        let serviceTier: String?
+        if let speed = usage["speed"]?.string, speed == "fast" { serviceTier = "fast" } else { serviceTier = usage["service_tier"]?.string }
+        return (tokens, units, serviceTier)
     }
 
     private func project(_ cwd: String?) -> String? {

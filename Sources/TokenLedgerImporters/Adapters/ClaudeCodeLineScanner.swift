@@ -16,6 +16,9 @@ struct ClaudeCodeLine {
     var messageID: String?
     var model: String?
     var role: String?
+    /// `message.usage` read member by member (`ClaudeCodeUsage`) when it has the plain shape; else nil
+    /// and `usage` holds the object parsed whole.
+    var plainUsage: ClaudeCodeUsage?
     var usage: JSONValue?
 }
 
@@ -53,15 +56,24 @@ struct ClaudeCodeLineScanner {
             else if key.equals("cwd") { out.cwd = try s.string() }
             else if key.equals("gitBranch") { out.gitBranch = try s.string() }
             else if key.equals("uuid") { out.uuid = try s.string() }
-            else if key.equals("isSidechain") { out.isSidechain = try s.value().bool ?? false }
-            else if key.equals("isApiErrorMessage") { out.isAPIError = try s.value().bool ?? false }
+            else if key.equals("isSidechain") { out.isSidechain = try s.bool() ?? false }
+            else if key.equals("isApiErrorMessage") { out.isAPIError = try s.bool() ?? false }
             else if key.equals("costUSD") { out.costUSD = try s.value() }
             else if key.equals("message"), s.peek == UInt8(ascii: "{") {
                 try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
                     if key.equals("id") { out.messageID = try s.string() }
                     else if key.equals("model") { out.model = try s.string() }
                     else if key.equals("role") { out.role = try s.string() }
-                    else if key.equals("usage") { out.usage = try s.value() }
+                    else if key.equals("usage") {
+                        if let (usage, end) = ClaudeCodeUsage.read(s.b, at: s.i) {
+                            out.plainUsage = usage
+                            out.usage = nil
+                            s.i = end
+                        } else {
+                            out.usage = try s.value()
+                            out.plainUsage = nil
+                        }
+                    }
                     else { try s.skipValue() }
                 }
             } else { try s.skipValue() }
@@ -120,6 +132,18 @@ struct ClaudeCodeLineScanner {
         }
     }
 
+    /// The boolean value here, or nil for any other value (parsed and dropped): `true` and `false`
+    /// are taken from their bytes, anything else is parsed by `JSONParser` as `value()` would.
+    private mutating func bool() throws(Failure) -> Bool? {
+        let start = i
+        try skipValue()
+        let literal = UnsafeRawBufferPointer(rebasing: b[start..<i])
+        if literal.equals("true") { return true }
+        if literal.equals("false") { return false }
+        i = start
+        return try value().bool
+    }
+
     /// The string value here, or nil for any other value (parsed and dropped). A string without a
     /// backslash is taken straight from its bytes; one with escapes is decoded by `JSONParser`, as
     /// `value()` would (most fields read are plain ids, times and paths: this skips a parser set-up
@@ -167,24 +191,43 @@ struct ClaudeCodeLineScanner {
         }
     }
 
-    /// Moves past a string starting at its opening quote: `memchr` to each quote, then counts the
-    /// backslashes before it (an odd number escapes it).
+    /// Moves past a string starting at its opening quote (`endOfString`).
     private mutating func skipString() throws(Failure) {
-        guard let base = b.baseAddress else { throw fail("empty line") }
-        var from = i + 1
-        while from < b.count {
-            guard let hit = memchr(base + from, 0x22, b.count - from) else { break }
-            let q = base.distance(to: UnsafeRawPointer(hit))
-            var backslashes = 0
-            var k = q - 1
-            while k > i, b[k] == 0x5C { backslashes += 1; k -= 1 }
-            if backslashes % 2 == 0 {
-                i = q + 1
-                return
+        guard b.baseAddress != nil else { throw fail("empty line") }
+        guard let end = Self.endOfString(in: b, openingAt: i) else { throw fail("the line ends early (a string is not closed)") }
+        i = end
+    }
+
+    /// Just past the quote that closes the string opening at `quote`; nil when the bytes end first.
+    /// Eight bytes a step up to the next quote or backslash; a backslash and the byte it escapes are
+    /// passed together, so the first quote met outside an escape closes the string (the same quote as
+    /// counting the backslashes before each quote). Keys and ids end within a step or two, without
+    /// the call a `memchr` costs.
+    static func endOfString(in b: UnsafeRawBufferPointer, openingAt quote: Int) -> Int? {
+        guard let base = b.baseAddress else { return nil }
+        let n = b.count
+        var j = quote + 1
+        while j < n {
+            while j + 8 <= n {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                let quotes = word ^ 0x2222_2222_2222_2222
+                let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                // A byte of `x` is zero exactly where the high bit of (x - 0x01…) & ~x is set, counting
+                // from the low end up to the first zero byte (a borrow can only mark bytes above it).
+                let hits = ((quotes &- 0x0101_0101_0101_0101) & ~quotes | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes)
+                    & 0x8080_8080_8080_8080
+                if hits != 0 {
+                    j += hits.trailingZeroBitCount >> 3
+                    break
+                }
+                j += 8
             }
-            from = q + 1
+            guard j < n else { break }
+            let c = base.load(fromByteOffset: j, as: UInt8.self)
+            if c == 0x22 { return j + 1 }
+            j += c == 0x5C ? 2 : 1
         }
-        throw fail("the line ends early (a string is not closed)")
+        return nil
     }
 }
 
