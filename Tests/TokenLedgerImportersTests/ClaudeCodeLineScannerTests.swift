@@ -83,20 +83,22 @@ extension ClaudeCodeLineScannerTests {
     @Test("a string ends at the same quote as counting the backslashes before each quote, at every length")
     func stringEndsAgreeWithBackslashCounting() {
         var rng = SplitMix(seed: 7)
-        let alphabet = Array("ab\"\\\\é{".utf8)
+        let alphabet = Array("ab\"\\\\é{\t".utf8)
         for length in 0..<600 {
             let body = (0..<(length % 40 + length / 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
             let line = Array("x\"".utf8) + body + (length % 3 == 0 ? [] : Array("\"tail".utf8))
             let got = line.withUnsafeBytes { ClaudeCodeLineScanner.endOfString(in: $0, openingAt: 1) }
-            #expect(got == Self.endByCountingBackslashes(line, openingAt: 1), "\(String(decoding: line, as: UTF8.self))")
+            let end = Self.endByCountingBackslashes(line, openingAt: 1)
+            #expect(got?.end == end, "\(String(decoding: line, as: UTF8.self))")
+            if let end { #expect(got?.plain == line[2..<(end - 1)].allSatisfy { $0 != 0x5C && $0 >= 0x20 }) }
         }
         // Eight-byte steps: a quote or backslash at each position of a step, and the bytes ending mid-escape.
         for at in 0..<20 {
-            for mark in [UInt8(0x22), 0x5C] {
+            for mark in [UInt8(0x22), 0x5C, 0x0A] {
                 var line = Array("\"".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 24) + Array("\"".utf8)
                 line[1 + at] = mark
                 let got = line.withUnsafeBytes { ClaudeCodeLineScanner.endOfString(in: $0, openingAt: 0) }
-                #expect(got == Self.endByCountingBackslashes(line, openingAt: 0), "mark \(mark) at \(at)")
+                #expect(got?.end == Self.endByCountingBackslashes(line, openingAt: 0), "mark \(mark) at \(at)")
             }
         }
         let cut = Array(#""abcdefgh\"#.utf8)

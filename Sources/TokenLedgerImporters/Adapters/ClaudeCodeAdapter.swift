@@ -159,7 +159,15 @@ final class ClaudeCodeParser: LogParser {
         let requestID = value.requestID
         let messageID = value.messageID
         let key: String
-        if let messageID, let requestID { key = "anthropic:\(messageID):\(requestID)" }
+        if let messageID, let requestID {
+            // One allocation of the exact size (interpolation grew the string twice for two ids).
+            var joined = "anthropic:"
+            joined.reserveCapacity(11 + messageID.utf8.count + requestID.utf8.count)
+            joined += messageID
+            joined += ":"
+            joined += requestID
+            key = joined
+        }
         else if let messageID { key = "anthropic:\(messageID)" }
         else if let uuid = value.uuid { key = "claude-code:\(uuid)" }
         else if let session = value.sessionID { key = "claude-code:\(session):\(timeText)" }

@@ -151,9 +151,10 @@ struct ClaudeCodeLineScanner {
     private mutating func string() throws(Failure) -> String? {
         guard peek == UInt8(ascii: "\"") else { return try value().string }
         let start = i
-        try skipString()
+        guard b.baseAddress != nil else { throw fail("empty line") }
+        guard let (end, plain) = Self.endOfString(in: b, openingAt: i) else { throw fail("the line ends early (a string is not closed)") }
+        i = end
         let inner = UnsafeRawBufferPointer(rebasing: b[(start + 1)..<(i - 1)])
-        let plain = inner.allSatisfy { $0 != 0x5C && $0 >= 0x20 }
         guard plain else {
             i = start
             return try value().string
@@ -194,28 +195,24 @@ struct ClaudeCodeLineScanner {
     /// Moves past a string starting at its opening quote (`endOfString`).
     private mutating func skipString() throws(Failure) {
         guard b.baseAddress != nil else { throw fail("empty line") }
-        guard let end = Self.endOfString(in: b, openingAt: i) else { throw fail("the line ends early (a string is not closed)") }
+        guard let end = Self.endOfString(in: b, openingAt: i)?.end else { throw fail("the line ends early (a string is not closed)") }
         i = end
     }
 
-    /// Just past the quote that closes the string opening at `quote`; nil when the bytes end first.
-    /// Eight bytes a step up to the next quote or backslash; a backslash and the byte it escapes are
-    /// passed together, so the first quote met outside an escape closes the string (the same quote as
-    /// counting the backslashes before each quote). Keys and ids end within a step or two, without
-    /// the call a `memchr` costs.
-    static func endOfString(in b: UnsafeRawBufferPointer, openingAt quote: Int) -> Int? {
+    /// Just past the quote that closes the string opening at `quote`, and whether the string is plain
+    /// (no backslash, no byte below 0x20: its bytes are its text); nil when the bytes end first.
+    /// Eight bytes a step up to the next quote, backslash or control byte; a backslash and the byte it
+    /// escapes are passed together, so the first quote met outside an escape closes the string (the
+    /// same quote as counting the backslashes before each quote). Keys and ids end within a step or
+    /// two, without the call a `memchr` costs.
+    static func endOfString(in b: UnsafeRawBufferPointer, openingAt quote: Int) -> (end: Int, plain: Bool)? {
         guard let base = b.baseAddress else { return nil }
         let n = b.count
         var j = quote + 1
+        var plain = true
         while j < n {
             while j + 8 <= n {
-                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-                let quotes = word ^ 0x2222_2222_2222_2222
-                let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
-                // A byte of `x` is zero exactly where the high bit of (x - 0x01…) & ~x is set, counting
-                // from the low end up to the first zero byte (a borrow can only mark bytes above it).
-                let hits = ((quotes &- 0x0101_0101_0101_0101) & ~quotes | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes)
-                    & 0x8080_8080_8080_8080
+                let hits = stops(in: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self)))
                 if hits != 0 {
                     j += hits.trailingZeroBitCount >> 3
                     break
@@ -224,10 +221,26 @@ struct ClaudeCodeLineScanner {
             }
             guard j < n else { break }
             let c = base.load(fromByteOffset: j, as: UInt8.self)
-            if c == 0x22 { return j + 1 }
-            j += c == 0x5C ? 2 : 1
+            if c == 0x22 { return (j + 1, plain) }
+            if c == 0x5C {
+                plain = false
+                j += 2
+            } else {
+                if c < 0x20 { plain = false }
+                j += 1
+            }
         }
         return nil
+    }
+
+    /// The high bit of each byte of `word` that is a quote, a backslash or below 0x20 — exact up to
+    /// and including the first such byte from the low end (a borrow can only mark bytes above it).
+    @inline(__always)
+    static func stops(in word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word) & (ones &* 0x80)
     }
 }
 

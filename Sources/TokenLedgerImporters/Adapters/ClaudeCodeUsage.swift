@@ -147,6 +147,17 @@ struct ClaudeCodeUsage: Equatable {
             guard peek == UInt8(ascii: "\"") else { return nil }
             let start = i + 1
             var j = start
+            if let base = b.baseAddress {
+                // Eight bytes a step while none is a quote, backslash, control byte, DEL or non-ASCII.
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                while j + 8 <= b.count {
+                    let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                    let del = word ^ (ones &* 0x7F)
+                    let unplain = ClaudeCodeLineScanner.stops(in: word) | (((del &- ones) & ~del) | word) & (ones &* 0x80)
+                    guard unplain == 0 else { break }
+                    j += 8
+                }
+            }
             while j < b.count {
                 let c = b[j]
                 if c == UInt8(ascii: "\"") {
