@@ -46,6 +46,7 @@ public final class ImportPipeline {
     private let sink: any ImportSink
     private let pricing: PriceBook
     private let adapters: [any LogAdapter]
+    private let detectors: LogAdapters.Detectors
     private let options: ImportOptions
     private let reporter: any ImportReporter
     private let explicitAdapter: (any LogAdapter)?  // validated `options.format`
@@ -91,6 +92,7 @@ public final class ImportPipeline {
         self.sink = sink
         self.pricing = pricing
         self.adapters = adapters
+        detectors = LogAdapters.Detectors(adapters)
         self.options = options
         self.reporter = reporter
         // The SQLite writer sets an import's pace: the reading thread sums the report tiers for it.
@@ -299,7 +301,7 @@ public final class ImportPipeline {
                 resume = c
             }
         }
-        if chosen == nil { chosen = LogAdapters.detect(path: path, head: head, among: adapters) }
+        if chosen == nil { chosen = LogAdapters.detect(path: path, head: head, among: detectors) }
         guard let adapter = chosen else { return OpenAIBatchAdapter.isBatchInput(head: head) ? .batchInput : .unrecognised }
         if adapter.layout == .database, knownLayout != .database, let db = FileStatus.ofDatabase(path) { status = db }
         let headSHA = SHA256.hexDigest(head.prefix(Int(min(Int64(FileCheckpoint.headLength), status.size))))

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
-import TokenLedgerImporters
+@testable import TokenLedgerImporters
 
 /// Every adapter's `detect` score for every fixture log, and the format `--format auto` picks, compared
 /// with fixtures/detection/scores.txt: a change to how detection reads a file's head must not change
 /// one score. Each file is asked with its whole head (at most 64 KiB, as the import pipeline reads it)
-/// and with shorter heads, so a needle cut at the head's end is covered too.
+/// and with shorter heads, so a needle cut at the head's end is covered too; and again through one
+/// `FileHead` shared by all the built-in adapters, as `LogAdapters.detect` asks them.
 /// Re-record on purpose only: `RECORD_GOLDEN=1 swift test --filter FormatDetectionGoldenTests`, then
 /// review the diff.
 @Suite("format detection golden scores")
@@ -38,9 +39,14 @@ struct FormatDetectionGoldenTests {
             for length in lengths {
                 let head = Array(whole.prefix(length))
                 let winner = LogAdapters.detect(path: file, head: head)?.name ?? "none"
+                // Each adapter alone, and the built-in ones again through one head they all share (as
+                // `LogAdapters.detect` asks them), which remembers earlier answers: both must agree.
+                let shared = FileHead(head)
                 let claims = LogAdapters.all.compactMap { adapter -> String? in
                     let score = adapter.detect(path: file, head: head)
-                    return score > 0 ? "\(adapter.name)=\(score)" : nil
+                    let sharing = (adapter as? any HeadDetecting)?.detect(path: file, head: shared) ?? score
+                    let text = sharing == score ? "\(score)" : "\(score)/shared:\(sharing)"
+                    return score > 0 || sharing > 0 ? "\(adapter.name)=\(text)" : nil
                 }
                 out += "\(file) \(length) -> \(winner) \(claims.joined(separator: " "))\n"
             }

@@ -60,9 +60,10 @@ package struct ClaudeCodeAdapter: LogAdapter {
     /// tools) have no `type` or `uuid`: they are recognised by `sessionId` with a `message`, and by
     /// where they are (under a `claude/projects` or `.claude/projects` folder) or Claude Code's own
     /// `costUSD` field.
-    public func detect(path: String, head: [UInt8]) -> Int {
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
         guard path.hasSuffix(".jsonl") else { return 0 }
-        let h = FileHead(head)
         guard h.contains("\"sessionId\"") else { return 0 }
         // Qwen Code's records also carry sessionId, uuid and parentUuid, with Gemini-style usage.
         if path.contains("/.qwen/") || h.contains("\"usageMetadata\"") { return 0 }

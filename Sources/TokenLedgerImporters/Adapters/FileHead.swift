@@ -4,18 +4,27 @@ import Glibc
 import Darwin
 #endif
 
-/// Cheap questions `detect` asks of a file's first bytes, without parsing them.
-/// Cost: one search of at most 64 KiB per question (`ByteSearch`, moving up to the needle's length
-/// a step).
-struct FileHead {
+/// Cheap questions `detect` asks of a file's first bytes, without parsing them. One head is shared by
+/// every built-in adapter asked about a file (`HeadDetecting`), and remembers its answers: a needle
+/// several adapters ask about is searched for once, and the places of a member name once for all the
+/// values asked of it.
+/// Cost: one search of at most 64 KiB per distinct question (`ByteSearch`, moving up to the needle's
+/// length a step).
+final class FileHead {
     let bytes: [UInt8]
+    private var answers: [String: Bool] = [:]
+    /// Where each `"key"` asked of `containsPair` occurs, in order.
+    private var places: [String: [Int]] = [:]
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// Whether `text` occurs anywhere in the head.
     func contains(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { needle in offset(of: UnsafeRawBufferPointer(needle), from: 0) != nil }
+        if let known = answers[text] { return known }
+        var needle = text
+        let found = needle.withUTF8 { offset(of: UnsafeRawBufferPointer($0), from: 0) != nil }
+        answers[text] = found
+        return found
     }
 
     /// Whether the head holds the JSON member `"key": "value"` (any whitespace around the colon).
@@ -24,8 +33,7 @@ struct FileHead {
         let needle = Array("\"\(key)\"".utf8)
         let prefix = value.hasSuffix("*")
         let want = Array("\"\(prefix ? String(value.dropLast()) : value)".utf8) + (prefix ? [] : [UInt8(ascii: "\"")])
-        var from = 0
-        while let at = needle.withUnsafeBytes({ offset(of: $0, from: from) }) {
+        for at in occurrences(of: key, needle) {
             var i = at + needle.count
             while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
             if i < bytes.count, bytes[i] == UInt8(ascii: ":") {
@@ -33,9 +41,21 @@ struct FileHead {
                 while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
                 if i + want.count <= bytes.count, bytes[i..<(i + want.count)].elementsEqual(want) { return true }
             }
-            from = at + 1
         }
         return false
+    }
+
+    /// Every place `needle` (the quoted `key`) starts, each search going on from the byte after the last.
+    private func occurrences(of key: String, _ needle: [UInt8]) -> [Int] {
+        if let known = places[key] { return known }
+        var found: [Int] = []
+        var from = 0
+        while let at = needle.withUnsafeBytes({ offset(of: $0, from: from) }) {
+            found.append(at)
+            from = at + 1
+        }
+        places[key] = found
+        return found
     }
 
     /// True for binary files (an SQLite database such as llm's `logs.db` stores response JSON as
