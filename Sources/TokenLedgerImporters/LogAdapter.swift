@@ -29,7 +29,7 @@ public protocol LogAdapter: Sendable {
 extension LogAdapter {
     public func defaultRoots(paths: Paths) -> [URL] { [] }
     public func detect(path: String, head: [UInt8]) -> Int {
-        detect(fileName: (path as NSString).lastPathComponent, head: head)
+        detect(fileName: LogSupport.fileName(of: path), head: head)
     }
 }
 

@@ -27,7 +27,13 @@ struct ClaudeCodeLineScannerTests {
                 #expect(fast.isSidechain == (full["isSidechain"]?.bool ?? false))
                 #expect(fast.messageID == full[path: "message", "id"]?.string)
                 #expect(fast.model == full[path: "message", "model"]?.string)
-                #expect(fast.usage == full[path: "message", "usage"])
+                // The usage is read member by member when it has the plain shape, else parsed whole.
+                if let plain = fast.plainUsage, let usage = full[path: "message", "usage"] {
+                    #expect(fast.usage == nil)
+                    #expect(plain == ClaudeCodeUsageTests.fields(of: usage))
+                } else {
+                    #expect(fast.usage == full[path: "message", "usage"])
+                }
                 #expect(fast.costUSD == full["costUSD"])
             }
         }
@@ -54,5 +60,48 @@ struct ClaudeCodeLineScannerTests {
             #expect(!ok, "prefix of \(n) bytes was accepted")
         }
         #expect((try? line.withUnsafeBytes { try ClaudeCodeLineScanner.scan($0) }) != nil)
+    }
+}
+
+extension ClaudeCodeLineScannerTests {
+    /// Where a string ends by the rule the scanner must keep: the first quote after the opening one
+    /// that an even number of backslashes (zero included) precedes.
+    static func endByCountingBackslashes(_ b: [UInt8], openingAt quote: Int) -> Int? {
+        var q = quote + 1
+        while q < b.count {
+            if b[q] == 0x22 {
+                var backslashes = 0
+                var k = q - 1
+                while k > quote, b[k] == 0x5C { backslashes += 1; k -= 1 }
+                if backslashes % 2 == 0 { return q + 1 }
+            }
+            q += 1
+        }
+        return nil
+    }
+
+    @Test("a string ends at the same quote as counting the backslashes before each quote, at every length")
+    func stringEndsAgreeWithBackslashCounting() {
+        var rng = SplitMix(seed: 7)
+        let alphabet = Array("ab\"\\\\é{\t".utf8)
+        for length in 0..<600 {
+            let body = (0..<(length % 40 + length / 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            let line = Array("x\"".utf8) + body + (length % 3 == 0 ? [] : Array("\"tail".utf8))
+            let got = line.withUnsafeBytes { ClaudeCodeLineScanner.endOfString(in: $0, openingAt: 1) }
+            let end = Self.endByCountingBackslashes(line, openingAt: 1)
+            #expect(got?.end == end, "\(String(decoding: line, as: UTF8.self))")
+            if let end { #expect(got?.plain == line[2..<(end - 1)].allSatisfy { $0 != 0x5C && $0 >= 0x20 }) }
+        }
+        // Eight-byte steps: a quote or backslash at each position of a step, and the bytes ending mid-escape.
+        for at in 0..<20 {
+            for mark in [UInt8(0x22), 0x5C, 0x0A] {
+                var line = Array("\"".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 24) + Array("\"".utf8)
+                line[1 + at] = mark
+                let got = line.withUnsafeBytes { ClaudeCodeLineScanner.endOfString(in: $0, openingAt: 0) }
+                #expect(got?.end == Self.endByCountingBackslashes(line, openingAt: 0), "mark \(mark) at \(at)")
+            }
+        }
+        let cut = Array(#""abcdefgh\"#.utf8)
+        #expect(cut.withUnsafeBytes { ClaudeCodeLineScanner.endOfString(in: $0, openingAt: 0) } == nil)
     }
 }

@@ -25,8 +25,9 @@ package struct AnthropicAdapter: LogAdapter {
     public var summary: String { "Anthropic Messages responses and streams, and Message Batches results (5m/1h cache writes, web search)" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         // Claude Code session lines embed the same message objects; that adapter claims them.
         if h.contains("\"sessionId\"") { return 10 }

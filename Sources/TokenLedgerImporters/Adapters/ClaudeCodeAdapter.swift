@@ -60,9 +60,10 @@ package struct ClaudeCodeAdapter: LogAdapter {
     /// tools) have no `type` or `uuid`: they are recognised by `sessionId` with a `message`, and by
     /// where they are (under a `claude/projects` or `.claude/projects` folder) or Claude Code's own
     /// `costUSD` field.
-    public func detect(path: String, head: [UInt8]) -> Int {
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
         guard path.hasSuffix(".jsonl") else { return 0 }
-        let h = FileHead(head)
         guard h.contains("\"sessionId\"") else { return 0 }
         // Qwen Code's records also carry sessionId, uuid and parentUuid, with Gemini-style usage.
         if path.contains("/.qwen/") || h.contains("\"usageMetadata\"") { return 0 }
@@ -95,10 +96,14 @@ final class ClaudeCodeParser: LogParser {
 
     init(context: ImportContext) { self.context = context }
 
+    /// The filter's needle, searched a needle's length a step (`ByteSearch`): a search to each quote
+    /// stopped some forty times on every line.
+    private static let assistant = ByteSearch("\"assistant\"")
+
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
         // Fast path: most lines (user turns, tool results, summaries) are not assistant messages.
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
-        guard LogSupport.contains(line, "\"assistant\"") else {
+        guard Self.assistant.offset(in: line) != nil else {
             if isBlank(line) { return }
             if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: LogSupport.nonObjectReason(line), line: number)) }
             return
@@ -111,7 +116,7 @@ final class ClaudeCodeParser: LogParser {
         // Older versions and tools that re-export transcripts leave out `type` (and `uuid`); the
         // message's own role says the same.
         let isAssistant = value.type == "assistant" || (value.type == nil && value.role == "assistant")
-        guard isAssistant, let usage = value.usage, usage.object != nil else { emit(.skipped); return }
+        guard isAssistant, value.plainUsage != nil || value.usage?.object != nil else { emit(.skipped); return }
         let model = value.model ?? ""
         if value.isAPIError || model == "<synthetic>" { emit(.skipped); return }
         guard !model.isEmpty else { emit(.malformed(reason: "an assistant message with usage has no message.model", line: number)); return }
@@ -120,6 +125,71 @@ final class ClaudeCodeParser: LogParser {
             return
         }
 
+        var tokens = TokenCounts()
+        var units = UnitCounts()
+        let serviceTier: String?
+        if let plain = value.plainUsage {
+            // Counts the plain shape holds are whole and non-negative: nothing to quarantine here.
+            tokens.input = plain.inputTokens ?? 0
+            tokens.output = plain.outputTokens ?? 0
+            tokens.cacheRead = plain.cacheReadInputTokens ?? 0
+            if plain.ephemeral5mInputTokens != nil || plain.ephemeral1hInputTokens != nil {
+                tokens.cacheWrite5m = plain.ephemeral5mInputTokens ?? 0
+                tokens.cacheWrite1h = plain.ephemeral1hInputTokens ?? 0
+            } else {
+                tokens.cacheWrite5m = plain.cacheCreationInputTokens ?? 0
+            }
+            tokens.reasoning = plain.thinkingTokens ?? 0
+            units.webSearchCalls = plain.webSearchRequests ?? 0
+            serviceTier = plain.speed == "fast" ? "fast" : plain.serviceTier
+        } else if let usage = value.usage {
+            guard let read = Self.counts(usage, line: number, emit: emit) else { return }
+            (tokens, units, serviceTier) = read
+        } else {
+            emit(.skipped)
+            return
+        }
+        if let why = tokens.inconsistency { emit(.malformed(reason: why, line: number)); return }
+
+        var reported: Money?
+        if let cost = value.costUSD, !cost.isNull {
+            guard let m = cost.money else { emit(.malformed(reason: "costUSD is not a decimal amount", line: number)); return }
+            reported = m
+        }
+        let sidechain = value.isSidechain
+        let requestID = value.requestID
+        let messageID = value.messageID
+        let key: String
+        if let messageID, let requestID {
+            // One allocation of the exact size (interpolation grew the string twice for two ids).
+            var joined = "anthropic:"
+            joined.reserveCapacity(11 + messageID.utf8.count + requestID.utf8.count)
+            joined += messageID
+            joined += ":"
+            joined += requestID
+            key = joined
+        }
+        else if let messageID { key = "anthropic:\(messageID)" }
+        else if let uuid = value.uuid { key = "claude-code:\(uuid)" }
+        else if let session = value.sessionID { key = "claude-code:\(session):\(timeText)" }
+        else { emit(.malformed(reason: "an assistant message has no message.id, uuid or sessionId to identify it", line: number)); return }
+
+        let folder = project(value.cwd)
+        let record = UsageRecord(
+            timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
+            tokens: tokens, units: units, source: "claude-code", channel: context.channel,
+            project: context.project ?? folder,
+            tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
+            sessionID: value.sessionID, repository: folder, branch: RepositoryName.branch(value.gitBranch)
+        )
+        emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
+    }
+
+    /// The counts and service tier of a usage object parsed whole (any shape `ClaudeCodeUsage`
+    /// declines); nil after emitting the line as malformed when a count is not a whole number.
+    private static func counts(_ usage: JSONValue, line number: Int, emit: (LogItem) -> Void)
+        -> (tokens: TokenCounts, units: UnitCounts, serviceTier: String?)?
+    {
         var bad: String?
         var tokens = TokenCounts()
         tokens.input = LogSupport.tokens(usage["input_tokens"], &bad, "input_tokens") ?? 0
@@ -137,35 +207,13 @@ final class ClaudeCodeParser: LogParser {
         tokens.reasoning = LogSupport.tokens(usage[path: "output_tokens_details", "thinking_tokens"], &bad, "thinking_tokens") ?? 0
         var units = UnitCounts()
         units.webSearchCalls = LogSupport.tokens(usage[path: "server_tool_use", "web_search_requests"], &bad, "web_search_requests") ?? 0
-        if let bad { emit(.malformed(reason: bad, line: number)); return }
-        if let why = tokens.inconsistency { emit(.malformed(reason: why, line: number)); return }
-
-        var reported: Money?
-        if let cost = value.costUSD, !cost.isNull {
-            guard let m = cost.money else { emit(.malformed(reason: "costUSD is not a decimal amount", line: number)); return }
-            reported = m
+        if let bad {
+            emit(.malformed(reason: bad, line: number))
+            return nil
         }
         let serviceTier: String?
         if let speed = usage["speed"]?.string, speed == "fast" { serviceTier = "fast" } else { serviceTier = usage["service_tier"]?.string }
-        let sidechain = value.isSidechain
-        let requestID = value.requestID
-        let messageID = value.messageID
-        let key: String
-        if let messageID, let requestID { key = "anthropic:\(messageID):\(requestID)" }
-        else if let messageID { key = "anthropic:\(messageID)" }
-        else if let uuid = value.uuid { key = "claude-code:\(uuid)" }
-        else if let session = value.sessionID { key = "claude-code:\(session):\(timeText)" }
-        else { emit(.malformed(reason: "an assistant message has no message.id, uuid or sessionId to identify it", line: number)); return }
-
-        let folder = project(value.cwd)
-        let record = UsageRecord(
-            timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
-            tokens: tokens, units: units, source: "claude-code", channel: context.channel,
-            project: context.project ?? folder,
-            tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
-            sessionID: value.sessionID, repository: folder, branch: RepositoryName.branch(value.gitBranch)
-        )
-        emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
+        return (tokens, units, serviceTier)
     }
 
     private func project(_ cwd: String?) -> String? {

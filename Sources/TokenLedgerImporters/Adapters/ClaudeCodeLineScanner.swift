@@ -16,6 +16,9 @@ struct ClaudeCodeLine {
     var messageID: String?
     var model: String?
     var role: String?
+    /// `message.usage` read member by member (`ClaudeCodeUsage`) when it has the plain shape; else nil
+    /// and `usage` holds the object parsed whole.
+    var plainUsage: ClaudeCodeUsage?
     var usage: JSONValue?
 }
 
@@ -53,15 +56,24 @@ struct ClaudeCodeLineScanner {
             else if key.equals("cwd") { out.cwd = try s.string() }
             else if key.equals("gitBranch") { out.gitBranch = try s.string() }
             else if key.equals("uuid") { out.uuid = try s.string() }
-            else if key.equals("isSidechain") { out.isSidechain = try s.value().bool ?? false }
-            else if key.equals("isApiErrorMessage") { out.isAPIError = try s.value().bool ?? false }
+            else if key.equals("isSidechain") { out.isSidechain = try s.bool() ?? false }
+            else if key.equals("isApiErrorMessage") { out.isAPIError = try s.bool() ?? false }
             else if key.equals("costUSD") { out.costUSD = try s.value() }
             else if key.equals("message"), s.peek == UInt8(ascii: "{") {
                 try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
                     if key.equals("id") { out.messageID = try s.string() }
                     else if key.equals("model") { out.model = try s.string() }
                     else if key.equals("role") { out.role = try s.string() }
-                    else if key.equals("usage") { out.usage = try s.value() }
+                    else if key.equals("usage") {
+                        if let (usage, end) = ClaudeCodeUsage.read(s.b, at: s.i) {
+                            out.plainUsage = usage
+                            out.usage = nil
+                            s.i = end
+                        } else {
+                            out.usage = try s.value()
+                            out.plainUsage = nil
+                        }
+                    }
                     else { try s.skipValue() }
                 }
             } else { try s.skipValue() }
@@ -120,6 +132,18 @@ struct ClaudeCodeLineScanner {
         }
     }
 
+    /// The boolean value here, or nil for any other value (parsed and dropped): `true` and `false`
+    /// are taken from their bytes, anything else is parsed by `JSONParser` as `value()` would.
+    private mutating func bool() throws(Failure) -> Bool? {
+        let start = i
+        try skipValue()
+        let literal = UnsafeRawBufferPointer(rebasing: b[start..<i])
+        if literal.equals("true") { return true }
+        if literal.equals("false") { return false }
+        i = start
+        return try value().bool
+    }
+
     /// The string value here, or nil for any other value (parsed and dropped). A string without a
     /// backslash is taken straight from its bytes; one with escapes is decoded by `JSONParser`, as
     /// `value()` would (most fields read are plain ids, times and paths: this skips a parser set-up
@@ -127,9 +151,10 @@ struct ClaudeCodeLineScanner {
     private mutating func string() throws(Failure) -> String? {
         guard peek == UInt8(ascii: "\"") else { return try value().string }
         let start = i
-        try skipString()
+        guard b.baseAddress != nil else { throw fail("empty line") }
+        guard let (end, plain) = Self.endOfString(in: b, openingAt: i) else { throw fail("the line ends early (a string is not closed)") }
+        i = end
         let inner = UnsafeRawBufferPointer(rebasing: b[(start + 1)..<(i - 1)])
-        let plain = inner.allSatisfy { $0 != 0x5C && $0 >= 0x20 }
         guard plain else {
             i = start
             return try value().string
@@ -167,24 +192,55 @@ struct ClaudeCodeLineScanner {
         }
     }
 
-    /// Moves past a string starting at its opening quote: `memchr` to each quote, then counts the
-    /// backslashes before it (an odd number escapes it).
+    /// Moves past a string starting at its opening quote (`endOfString`).
     private mutating func skipString() throws(Failure) {
-        guard let base = b.baseAddress else { throw fail("empty line") }
-        var from = i + 1
-        while from < b.count {
-            guard let hit = memchr(base + from, 0x22, b.count - from) else { break }
-            let q = base.distance(to: UnsafeRawPointer(hit))
-            var backslashes = 0
-            var k = q - 1
-            while k > i, b[k] == 0x5C { backslashes += 1; k -= 1 }
-            if backslashes % 2 == 0 {
-                i = q + 1
-                return
+        guard b.baseAddress != nil else { throw fail("empty line") }
+        guard let end = Self.endOfString(in: b, openingAt: i)?.end else { throw fail("the line ends early (a string is not closed)") }
+        i = end
+    }
+
+    /// Just past the quote that closes the string opening at `quote`, and whether the string is plain
+    /// (no backslash, no byte below 0x20: its bytes are its text); nil when the bytes end first.
+    /// Eight bytes a step up to the next quote, backslash or control byte; a backslash and the byte it
+    /// escapes are passed together, so the first quote met outside an escape closes the string (the
+    /// same quote as counting the backslashes before each quote). Keys and ids end within a step or
+    /// two, without the call a `memchr` costs.
+    static func endOfString(in b: UnsafeRawBufferPointer, openingAt quote: Int) -> (end: Int, plain: Bool)? {
+        guard let base = b.baseAddress else { return nil }
+        let n = b.count
+        var j = quote + 1
+        var plain = true
+        while j < n {
+            while j + 8 <= n {
+                let hits = stops(in: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self)))
+                if hits != 0 {
+                    j += hits.trailingZeroBitCount >> 3
+                    break
+                }
+                j += 8
             }
-            from = q + 1
+            guard j < n else { break }
+            let c = base.load(fromByteOffset: j, as: UInt8.self)
+            if c == 0x22 { return (j + 1, plain) }
+            if c == 0x5C {
+                plain = false
+                j += 2
+            } else {
+                if c < 0x20 { plain = false }
+                j += 1
+            }
         }
-        throw fail("the line ends early (a string is not closed)")
+        return nil
+    }
+
+    /// The high bit of each byte of `word` that is a quote, a backslash or below 0x20 — exact up to
+    /// and including the first such byte from the low end (a borrow can only mark bytes above it).
+    @inline(__always)
+    static func stops(in word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word) & (ones &* 0x80)
     }
 }
 

@@ -88,11 +88,12 @@ package struct ClineTaskAdapter: LogAdapter {
         "api_conversation_history.json", "task_metadata.json", "history_item.json", "context_history.json", "settings.json",
     ]
 
-    public func detect(path: String, head: [UInt8]) -> Int {
-        let file = (path as NSString).lastPathComponent
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
+        let file = LogSupport.fileName(of: path)
         if Self.taskFiles.contains(file) { return path.contains("/" + tool.extensionID + "/tasks/") ? 90 : 0 }
         guard file == "ui_messages.json" else { return 0 }
-        let h = FileHead(head)
         guard !h.isBinary, h.contains("\"say\""), h.contains("\"ts\"") else { return 0 }
         if path.contains("/" + tool.extensionID + "/") { return 96 }
         if Tool.allCases.contains(where: { path.contains("/" + $0.extensionID + "/") }) { return 0 }

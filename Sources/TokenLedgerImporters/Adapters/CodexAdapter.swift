@@ -42,9 +42,10 @@ package struct CodexAdapter: LogAdapter {
         }
     }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         guard fileName.hasSuffix(".jsonl") else { return 0 }
-        let h = FileHead(head)
         let envelope = h.contains("\"payload\"")
         if envelope && h.contains("\"session_meta\"") { return 95 }
         if envelope && (h.contains("\"turn_context\"") || h.contains("\"token_count\"")) { return 85 }

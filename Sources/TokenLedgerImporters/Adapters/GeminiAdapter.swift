@@ -25,8 +25,9 @@ package struct GeminiAdapter: LogAdapter {
     public var summary: String { "Google Gemini / Vertex AI responses with usageMetadata (JSON, JSONL, streams); thoughts billed as output" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         return !h.isBinary && h.contains("\"usageMetadata\"") ? 95 : 0
     }
 

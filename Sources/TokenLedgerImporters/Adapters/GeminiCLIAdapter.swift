@@ -41,9 +41,10 @@ package struct GeminiCLIAdapter: LogAdapter {
         detect(path: fileName, head: head)
     }
 
-    public func detect(path: String, head: [UInt8]) -> Int {
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
         guard path.hasSuffix(".json") || path.hasSuffix(".jsonl") else { return 0 }
-        let h = FileHead(head)
         if h.isBinary || !h.contains("\"sessionId\"") { return 0 }
         if path.contains("/.qwen/") { return 0 } // Qwen Code's copy of this format
         if h.contains("\"projectHash\"") { return 95 }
@@ -87,9 +88,10 @@ package struct QwenCodeAdapter: LogAdapter {
         detect(path: fileName, head: head)
     }
 
-    public func detect(path: String, head: [UInt8]) -> Int {
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
         guard path.hasSuffix(".json") || path.hasSuffix(".jsonl") else { return 0 }
-        let h = FileHead(head)
         if h.isBinary || !h.contains("\"sessionId\"") { return 0 }
         let underQwen = path.contains("/.qwen/")
         if h.contains("\"usageMetadata\"") && h.contains("\"parentUuid\"") { return 97 }

@@ -38,7 +38,7 @@ package struct GooseAdapter: LogAdapter {
     public func detect(path: String, head: [UInt8]) -> Int {
         let magic = Array("SQLite format 3".utf8) + [0]
         guard head.count >= magic.count, Array(head[0..<magic.count]) == magic,
-              (path as NSString).lastPathComponent == "sessions.db" else { return 0 }
+              LogSupport.fileName(of: path) == "sessions.db" else { return 0 }
         return path.contains("goose") ? 95 : 0
     }
 

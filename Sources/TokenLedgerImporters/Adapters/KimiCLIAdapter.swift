@@ -32,9 +32,10 @@ package struct KimiCLIAdapter: LogAdapter {
         detect(path: fileName, head: head)
     }
 
-    public func detect(path: String, head: [UInt8]) -> Int {
-        guard (path as NSString).lastPathComponent == "wire.jsonl" else { return 0 }
-        let h = FileHead(head)
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
+        guard LogSupport.fileName(of: path) == "wire.jsonl" else { return 0 }
         guard !h.isBinary else { return 0 }
         if h.contains("\"protocol_version\"") || h.contains("\"StatusUpdate\"") { return 92 }
         return path.contains("/.kimi/") ? 90 : 0

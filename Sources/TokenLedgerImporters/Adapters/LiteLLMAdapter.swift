@@ -24,10 +24,11 @@ package struct LiteLLMAdapter: LogAdapter {
     public var summary: String { "LiteLLM proxy spend logs (LiteLLM_SpendLogs exported as CSV, JSON or JSON Lines)" }
     public var layout: LogLayout { .document }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         let lower = fileName.lowercased()
         guard lower.hasSuffix(".csv") || lower.hasSuffix(".json") || lower.hasSuffix(".jsonl") else { return 0 }
-        let h = FileHead(head)
         let id = h.contains("request_id")
         let spend = h.contains("spend")
         let start = h.contains("startTime")

@@ -14,6 +14,16 @@ enum LogSupport {
         return last ?? trimmed
     }
 
+    /// A path's last component, as `NSString.lastPathComponent` gives it ("/a/b/c.jsonl" → "c.jsonl").
+    /// Cost: a search from the end for a path with a folder and no trailing slash (what detection
+    /// asks of every file, several adapters each), against some 60,000 instructions through `NSString`.
+    static func fileName(of path: String) -> String {
+        if path.utf8.last != UInt8(ascii: "/"), let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            return String(path[path.utf8.index(after: slash)...])
+        }
+        return (path as NSString).lastPathComponent
+    }
+
     /// True when `needle` occurs in `haystack`. Cost: a `memchr`-driven scan, no allocation.
     static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
         offset(of: UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount), in: haystack) != nil

@@ -20,8 +20,9 @@ package struct OpenAIBatchAdapter: LogAdapter {
     public var summary: String { "OpenAI Batch API output JSONL, joined with its input JSONL for effort tiers; billed at batch rates" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         guard h.contains("\"custom_id\"") else { return 0 }
         if h.contains("\"response\"") && (h.containsPair("id", "batch_req_*") || h.contains("\"status_code\"")) { return 95 }

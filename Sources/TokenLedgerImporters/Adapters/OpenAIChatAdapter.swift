@@ -13,8 +13,9 @@ package struct OpenAIChatAdapter: LogAdapter {
     public var summary: String { "OpenAI Chat Completions responses: JSON, JSON Lines or SSE streams (final usage chunk)" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if h.contains("\"custom_id\"") || h.contains("\"usageMetadata\"") { return 0 }
         let chat = h.containsPair("object", "chat.completion") || h.containsPair("object", "chat.completion.chunk")

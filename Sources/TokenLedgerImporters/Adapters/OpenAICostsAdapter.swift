@@ -20,8 +20,9 @@ package struct OpenAICostsAdapter: LogAdapter {
     public var summary: String { "OpenAI Costs API pages (JSON) and the dashboard cost CSV export (provider-reported cost per line item)" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if h.contains("organization.costs.") { return 95 }
         if let columns = h.csvHeader, columns.has("amount_value") && (columns.has("line_item") || columns.has("start_time_iso")) {

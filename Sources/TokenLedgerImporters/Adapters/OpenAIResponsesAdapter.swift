@@ -14,8 +14,9 @@ package struct OpenAIResponsesAdapter: LogAdapter {
     public var summary: String { "OpenAI Responses API objects and streams (response.completed), with reasoning.effort" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if h.contains("\"custom_id\"") { return 0 }
         if h.containsPair("object", "response") || h.contains("event: response.") || h.containsPair("type", "response.*") {

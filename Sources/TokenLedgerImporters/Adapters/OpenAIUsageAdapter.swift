@@ -23,8 +23,9 @@ package struct OpenAIUsageAdapter: LogAdapter {
     public var summary: String { "OpenAI Usage API pages (JSON) and the dashboard usage CSV export (aggregated buckets)" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if h.contains("organization.usage.") { return 95 }
         if let columns = h.csvHeader, columns.has("num_model_requests") && columns.has("input_tokens") { return 95 }

@@ -54,9 +54,10 @@ package struct OpenCodeAdapter: LogAdapter {
         detect(path: fileName, head: head)
     }
 
-    public func detect(path: String, head: [UInt8]) -> Int {
+    public func detect(path: String, head: [UInt8]) -> Int { detect(path: path, head: FileHead(head)) }
+
+    func detect(path: String, head h: FileHead) -> Int {
         guard path.hasSuffix(".json") else { return 0 }
-        let h = FileHead(head)
         guard !h.isBinary, h.contains("\"sessionID\"") else { return 0 }
         if h.contains("\"providerID\"") && h.contains("\"modelID\"") { return 95 }
         if path.contains("/opencode/") && path.contains("/message/") && h.contains("\"role\"") { return 90 }

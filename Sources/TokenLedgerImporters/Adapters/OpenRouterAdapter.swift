@@ -20,8 +20,9 @@ package struct OpenRouterAdapter: LogAdapter {
     public var summary: String { "OpenRouter responses with usage.cost (JSON, JSONL, SSE) and the activity CSV export" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if let columns = h.csvHeader, columns.has("generation_id") && columns.has("tokens_prompt") { return 95 }
         if h.containsPair("id", "gen-*") && h.contains("\"choices\"") { return 95 }

@@ -35,8 +35,9 @@ package struct OpenTelemetryAdapter: LogAdapter {
     public var summary: String { "OpenTelemetry OTLP JSON files (Collector file exporter): Claude Code, Codex, Gemini CLI events, GenAI spans" }
     public var layout: LogLayout { .lines }
 
-    public func detect(fileName: String, head: [UInt8]) -> Int {
-        let h = FileHead(head)
+    public func detect(fileName: String, head: [UInt8]) -> Int { detect(fileName: fileName, head: FileHead(head)) }
+
+    func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if h.contains("\"resourceLogs\"") || h.contains("\"resourceSpans\"") { return 95 }
         if h.contains("\"resourceMetrics\"") { return 60 }

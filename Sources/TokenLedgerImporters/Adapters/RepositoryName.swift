@@ -32,6 +32,11 @@ enum RepositoryName {
 
     /// A branch name as logged; nil for empty or a detached HEAD ("HEAD").
     static func branch(_ name: String?) -> String? {
+        // A name that starts and ends with a visible ASCII character has nothing to trim: Foundation's
+        // trimming costs about 7,000 instructions a call (callgrind), on every Claude Code usage line.
+        if let name, let first = name.utf8.first, let last = name.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return name == "HEAD" ? nil : name
+        }
         guard let b = name?.trimmingCharacters(in: .whitespaces), !b.isEmpty, b != "HEAD" else { return nil }
         return b
     }
