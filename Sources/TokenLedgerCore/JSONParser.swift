@@ -50,7 +50,14 @@ public struct JSONParser {
 
     private func error(_ reason: String) -> Error { Error(offset: position, reason: reason) }
 
+    /// Moves past blanks; one comparison when there are none (a compact log line has none).
+    @inline(__always)
     private mutating func skipWhitespace() {
+        guard position < buffer.count, buffer[position] <= 0x20 else { return }
+        skipBlanks()
+    }
+
+    private mutating func skipBlanks() {
         while position < buffer.count {
             let b = buffer[position]
             if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { position += 1 } else { break }
@@ -162,18 +169,33 @@ public struct JSONParser {
         }
     }
 
-    /// Moves `position` over string bytes that need no attention, eight at a time, stopping at the
-    /// first quote, backslash or control byte (or where fewer than eight bytes are left).
+    /// Moves `position` over string bytes that need no attention (`plainStringEnd`).
     @inline(__always)
     private mutating func skipPlainStringBytes() {
-        while position + 8 <= buffer.count {
-            let special = JSONParser.stringSpecialBytes(buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-            if special != 0 {
-                position += special.trailingZeroBitCount >> 3
-                return
+        position = JSONParser.plainStringEnd(buffer, from: position)
+    }
+
+    /// The offset of the first quote, backslash or control byte of `buffer` from `start` on, or of
+    /// the first of the last fewer than eight bytes when none is before them. Sixteen bytes a step,
+    /// then eight; in local variables, so nothing is stored back per step.
+    @inline(__always)
+    static func plainStringEnd(_ buffer: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = buffer.baseAddress else { return start }
+        let count = buffer.count
+        var p = start
+        while count &- p >= 16 {
+            let special = stringSpecialLanes(base.loadUnaligned(fromByteOffset: p, as: SIMD16<UInt8>.self))
+            if special[0] | special[1] != 0 {
+                return p &+ (special[0] != 0 ? special[0].trailingZeroBitCount >> 3 : 8 &+ special[1].trailingZeroBitCount >> 3)
             }
-            position += 8
+            p &+= 16
         }
+        while count &- p >= 8 {
+            let special = stringSpecialBytes(base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+            if special != 0 { return p &+ special.trailingZeroBitCount >> 3 }
+            p &+= 8
+        }
+        return p
     }
 
     private mutating func parseString() throws(Error) -> String {
@@ -325,7 +347,7 @@ extension JSONParser {
             skipWhitespace()
             guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyStart = position + 1
-            try skipString()
+            try skipShortString()
             let rawKey = UnsafeRawBufferPointer(rebasing: buffer[keyStart..<(position - 1)])
             skipWhitespace()
             guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
@@ -360,7 +382,7 @@ extension JSONParser {
             while true {
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                try skipString()
+                try skipShortString()
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
                 position += 1
@@ -391,7 +413,7 @@ extension JSONParser {
                 position -= 1
                 throw error("expected ',' or ']' in array")
             }
-        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "\""): try skipShortString()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
@@ -400,34 +422,85 @@ extension JSONParser {
         }
     }
 
-    /// Validates a string (escapes, no control characters) and moves past it.
+    /// Skips the string that starts here, validated. The common case is inline: a string whose closing
+    /// quote is within the sixteen bytes after its opening one, with no escape or control character
+    /// before it (a key, a name) costs one vector step here instead of a call. Anything else goes on in
+    /// `skipString(from:)` from the first byte this step did not pass (from the first byte of the text
+    /// when fewer than sixteen are left). A chat line has about 30 strings, most of them keys and names.
+    @inline(__always)
+    private mutating func skipShortString() throws(Error) {
+        let start = position &+ 1
+        if let base = buffer.baseAddress, buffer.count &- start >= 16 {
+            let special = JSONParser.stringSpecialLanes(base.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self))
+            let first = special[0] != 0 ? special[0].trailingZeroBitCount >> 3 : 8 &+ special[1].trailingZeroBitCount >> 3
+            if first < 16 && base.load(fromByteOffset: start &+ first, as: UInt8.self) == UInt8(ascii: "\"") {
+                position = start &+ first &+ 1
+                return
+            }
+            try skipString(from: start &+ first)
+            return
+        }
+        try skipString(from: start)
+    }
+
+    /// Validates the rest of a string from `start` (a byte of its text, not inside an escape:
+    /// escapes, no control characters) and moves past its closing quote.
     ///
-    /// Cost: eight bytes per step while none of them is a quote, a backslash or a control character
-    /// (most of a skipped answer's text), then one byte at a time up to the next such byte. Byte by
-    /// byte throughout, skipping took a fifth of parsing a 780-byte chat line.
-    private mutating func skipString() throws(Error) {
-        position += 1
+    /// Cost: sixteen bytes per step while none of them is a quote, a backslash or a control character
+    /// (most of a skipped answer's text), then eight, then one byte at a time up to the next such
+    /// byte. Byte by byte throughout, skipping took a fifth of parsing a 780-byte chat line.
+    private mutating func skipString(from start: Int) throws(Error) {
+        let count = buffer.count
+        var p = start
         while true {
-            skipPlainStringBytes()
-            guard position < buffer.count else { break }
-            let b = buffer[position]
-            position += 1
-            if b == UInt8(ascii: "\"") { return }
-            if b < 0x20 { position -= 1; throw error("control character in a string") }
+            p = JSONParser.plainStringEnd(buffer, from: p)
+            guard p < count else { break }
+            let b = buffer[p]
+            p &+= 1
+            if b == UInt8(ascii: "\"") {
+                position = p
+                return
+            }
+            if b < 0x20 {
+                position = p &- 1
+                throw error("control character in a string")
+            }
             if b == UInt8(ascii: "\\") {
-                guard position < buffer.count else { throw error("unterminated escape") }
-                let e = buffer[position]
-                position += 1
+                position = p
+                guard p < count else { throw error("unterminated escape") }
+                let e = buffer[p]
+                p &+= 1
                 switch e {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     continue
-                case UInt8(ascii: "u"): _ = try parseHex4()
-                default: throw error("invalid escape '\\\(Unicode.Scalar(e))'")
+                case UInt8(ascii: "u"):
+                    position = p
+                    _ = try parseHex4()
+                    p = position
+                default:
+                    position = p
+                    throw error("invalid escape '\\\(Unicode.Scalar(e))'")
                 }
             }
         }
+        position = p
         throw error("unterminated string")
+    }
+
+    /// The bytes of `lanes` (sixteen string bytes, the first in lane 0) that are `"`, `\\` or below
+    /// 0x20, as their high bits, in two little-endian words (the first eight bytes in word 0, the first
+    /// byte in its low bits); both 0 when none is. Lane by lane, so exact: `(x ^ 0x22) &- 1` has its
+    /// high bit set for `"` and otherwise only for bytes of 0x80 and above, likewise `(x ^ 0x5C) &- 1`
+    /// for `\\`, `x &- 0x20` for bytes below 0x20; `& ~x` then clears every byte of 0x80 and above.
+    /// Swift lowers these element-wise operations to one vector instruction each (SSE2, NEON); its
+    /// vector `.==` and `any` go lane by lane through memory (Swift 6.3), so they are not used.
+    @inline(__always)
+    static func stringSpecialLanes(_ lanes: SIMD16<UInt8>) -> SIMD2<UInt64> {
+        let one = SIMD16<UInt8>(repeating: 1)
+        let wrapped = ((lanes ^ SIMD16(repeating: 0x22)) &- one) | ((lanes ^ SIMD16(repeating: 0x5C)) &- one)
+            | (lanes &- SIMD16(repeating: 0x20))
+        return unsafeBitCast(wrapped & ~lanes & SIMD16(repeating: 0x80), to: SIMD2<UInt64>.self)
     }
 
     /// The bytes of `word` (eight string bytes, little-endian: the first in the low bits) that may be
@@ -493,7 +566,7 @@ extension JSONParser {
         afterOpen = false
         guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
         let keyStart = position + 1
-        try skipString()
+        try skipShortString()
         let key = UnsafeRawBufferPointer(rebasing: buffer[keyStart..<(position - 1)])
         skipWhitespace()
         guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw error("expected ':' after key") }

@@ -423,19 +423,29 @@ public final class ImportPipeline {
 
     /// Handles one chunk of a `.lines` file in order: its entries into the batch, its malformed lines
     /// into quarantine; after a chunk that fills the batch, a mid-file checkpoint and a flush.
-    private func take(_ chunk: LineChunk, of plan: FilePlan, checkpoint: inout FileCheckpoint) throws -> ChunkOutcome {
+    ///
+    /// Each entry is moved out of the chunk into the batch (the item left behind holds nothing):
+    /// iterating the items copied each entry (retaining its dozen strings) and then freed both copies,
+    /// about 4 % of the reading thread on a chat log.
+    private func take(_ chunk: consuming LineChunk, of plan: FilePlan, checkpoint: inout FileCheckpoint) throws -> ChunkOutcome {
         if chunk.bytesRead > 0 {
             summary.bytesRead += chunk.bytesRead
             advanceProgress(by: chunk.bytesRead)
         }
         summary.skipped += chunk.skipped
-        for item in chunk.items {
-            switch item {
-            case .entry(let entry, let line):
-                currentLine = line
-                accept(entry)
-            case .malformed(let reason, let line, let place):
-                quarantine(reason: reason, line: line, place: place ?? placeOnDisk(line: line))
+        var items: [LineChunk.Item] = []
+        swap(&items, &chunk.items)
+        items.withUnsafeMutableBufferPointer { items in
+            for index in items.indices {
+                var item = LineChunk.Item.taken
+                swap(&item, &items[index])
+                switch consume item {
+                case .entry(let entry, let line):
+                    currentLine = line
+                    accept(entry)
+                case .malformed(let reason, let line, let place):
+                    quarantine(reason: reason, line: line, place: place ?? placeOnDisk(line: line))
+                }
             }
         }
         switch chunk.end {
@@ -519,9 +529,9 @@ public final class ImportPipeline {
     }
 
     /// Adds a checked entry (emitted while `currentLine` was read) to the batch.
-    private func accept(_ emitted: LedgerEntry) {
-        // Most entries need nothing added here and are appended as emitted (one copy into the
-        // batch); only one that does is copied to be changed first.
+    private func accept(_ emitted: consuming LedgerEntry) {
+        // Most entries need nothing added here and move into the batch as emitted; only one that
+        // does is changed first.
         if emitted.record.provider == "unknown" || emitted.location == nil || options.project != nil || !options.tags.isEmpty
             || options.channel != nil {
             var entry = emitted

@@ -27,6 +27,9 @@ struct LineChunk: Sendable {
         /// A line to quarantine. `place` is nil when the parser named a line other than the one it
         /// was reading (the pipeline finds it again on disk).
         case malformed(reason: String, line: Int, place: LinePlace?)
+
+        /// What is left in a chunk's slot once its item was moved out: holds nothing to free.
+        static var taken: Item { .malformed(reason: "", line: 0, place: nil) }
     }
 
     /// How the file stands after the chunk.
@@ -68,8 +71,9 @@ struct LineFileReader: Sendable {
     var itemsPerChunk: Int
 
     /// Reads the file, calling `deliver` with each chunk in order; stops early when `deliver` returns
-    /// false.
-    func read(deliver: (LineChunk) -> Bool) {
+    /// false. Each chunk is handed over, not copied: its items reach `deliver` held by nothing else,
+    /// so the pipeline can move each entry out of them (`ImportPipeline.take`).
+    func read(deliver: (consuming LineChunk) -> Bool) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             var chunk = LineChunk()
@@ -90,7 +94,10 @@ struct LineFileReader: Sendable {
         var discardStart: Int64 = 0
         var problem: String?
 
+        // Each chunk starts with room for its items: grown by appends, a chunk of 256 entries was
+        // reallocated and copied nine times.
         var chunk = LineChunk()
+        chunk.items.reserveCapacity(itemsPerChunk)
         // The line being parsed, for what the parser emits (1 before the first).
         var currentLine = 1
         var currentOffset: Int64 = 0
@@ -107,8 +114,9 @@ struct LineFileReader: Sendable {
             }
             chunk.items.append(.malformed(reason: reason, line: number, place: place))
         }
-        let emit: (LogItem) -> Void = { item in
-            switch item {
+        // Each item is handed over (`LogParser.parse(handingOver:number:to:)`): an entry moves into the chunk.
+        let take: (consuming LogItem) -> Void = { item in
+            switch consume item {
             case .entry(let entry):
                 if let why = ImportPipeline.rejection(of: entry) {
                     malformed(why, entry.location?.line)
@@ -121,12 +129,13 @@ struct LineFileReader: Sendable {
                 chunk.skipped += 1
             }
         }
+        let emit: (LogItem) -> Void = { take($0) }
         func handOver(_ start: Int, _ end: Int, number: Int) {
             currentLine = number
             currentOffset = consumed + Int64(start)
             let bytes = UnsafeRawBufferPointer(start: buffer + start, count: end - start)
             currentBytes = bytes
-            parser.parse(line: bytes, number: number, emit: emit)
+            parser.parse(handingOver: bytes, number: number, to: take)
             currentBytes = nil
         }
         /// Hands over the chunk when it is full; false when the reader should stop.
@@ -138,6 +147,7 @@ struct LineFileReader: Sendable {
             chunk.state = parser.state
             let full = chunk
             chunk = LineChunk()
+            chunk.items.reserveCapacity(itemsPerChunk)
             return deliver(full)
         }
 
@@ -206,7 +216,9 @@ struct LineFileReader: Sendable {
         chunk.line = lineNumber
         chunk.state = parser.state
         chunk.end = .finished(problem: problem)
-        _ = deliver(chunk)
+        var last = LineChunk()
+        swap(&last, &chunk)
+        _ = deliver(last)
     }
 }
 

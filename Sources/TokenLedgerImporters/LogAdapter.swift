@@ -96,6 +96,11 @@ public protocol LogParser: AnyObject {
     /// `.lines` layout: one complete line without its terminator (and without a trailing "\r").
     /// `number` is 1-based within the file. The bytes are valid only during the call.
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void)
+    /// `parse(line:number:emit:)` handing each item over to `take`, which keeps it, instead of lending
+    /// it: the import's reading loop stores each entry, so a parser that implements this moves it there
+    /// rather than having it copied (a dozen strings retained, then the parser's own released). By
+    /// default, `parse(line:number:emit:)` lends each item and `take` gets a copy.
+    func parse(handingOver line: UnsafeRawBufferPointer, number: Int, to take: (consuming LogItem) -> Void)
     /// `.document` layout: the whole file.
     func parse(document: UnsafeRawBufferPointer, emit: (LogItem) -> Void)
     /// `.database` layout: read the database at `context.file` (read-only).
@@ -111,6 +116,9 @@ public protocol LogParser: AnyObject {
 extension LogParser {
     public func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
         emit(.malformed(reason: "this format is not read line by line", line: number))
+    }
+    public func parse(handingOver line: UnsafeRawBufferPointer, number: Int, to take: (consuming LogItem) -> Void) {
+        parse(line: line, number: number, emit: { take($0) })
     }
     public func parse(document: UnsafeRawBufferPointer, emit: (LogItem) -> Void) {
         emit(.malformed(reason: "this format is not read as a whole document", line: 1))

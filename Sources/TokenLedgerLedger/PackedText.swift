@@ -49,17 +49,27 @@ struct PackedText: Sendable {
             guard (value + 1) * 8 <= header else { return }  // never: `each` hands the same values twice
             let span = base + value * 8
             value += 1
-            guard var text else {
+            guard let text else {
                 span.storeBytes(of: 0, as: Int32.self)
                 span.storeBytes(of: -1, toByteOffset: 4, as: Int32.self)
                 return
             }
             let start = end
-            let count = text.withUTF8 { utf8 in
-                let count = min(utf8.count, capacity - start)
+            let room = capacity - start
+            // In place for every native string, small ones included (no copy of the string to make it
+            // contiguous: that retained and released each text).
+            let count = text.utf8.withContiguousStorageIfAvailable { utf8 in
+                let count = min(utf8.count, room)
                 if let source = utf8.baseAddress, count > 0 { (base + start).copyMemory(from: source, byteCount: count) }
                 return count
-            }
+            } ?? {
+                var copy = text
+                return copy.withUTF8 { utf8 in
+                    let count = min(utf8.count, room)
+                    if let source = utf8.baseAddress, count > 0 { (base + start).copyMemory(from: source, byteCount: count) }
+                    return count
+                }
+            }()
             end += count
             span.storeBytes(of: Int32(start), as: Int32.self)
             span.storeBytes(of: Int32(count), toByteOffset: 4, as: Int32.self)

@@ -72,7 +72,7 @@ package struct PricedBatch: Sendable {
         public var count: Int { rows.count }
 
         /// Adds `entry`, priced at `cost`, as a row.
-        public mutating func append(_ entry: consuming LedgerEntry, cost: CostBreakdown) {
+        public mutating func append(_ entry: consuming LedgerEntry, cost: consuming CostBreakdown) {
             let row = StoredUsage(entry: entry, cost: cost, importedAt: importedAt)
             guard let index = slots[row.dedupHash] else {
                 slots[row.dedupHash] = rows.count

@@ -62,16 +62,18 @@ final class StoredUsage: Sendable {
     /// for binding without copies (`PackedText`).
     let texts: PackedText
 
-    init(entry: LedgerEntry, cost: CostBreakdown, importedAt: Int64) {
+    /// The row of `entry`, which moves into it (stored last, after everything read from it: storing
+    /// it first copied it, a dozen strings retained and later released).
+    init(entry: consuming LedgerEntry, cost: consuming CostBreakdown, importedAt: Int64) {
         let columns = StoredCostColumns(cost)
-        self.entry = entry
-        self.cost = cost
         self.importedAt = importedAt
         dedupHash = DedupSlot.hash(entry.dedupKey)
         costPicodollars = columns.picodollars
         timestampMilliseconds = Int64((entry.record.timestamp.timeIntervalSince1970 * 1000).rounded())
         reportedPicodollars = StoredUsage.storable(entry.record.reportedCost)
         texts = StoredUsage.packTexts(entry: entry, cost: cost, columns: columns)
+        self.cost = cost
+        self.entry = entry
     }
 
     /// Money as stored picodollars; nil when absent or beyond Int64.
@@ -188,7 +190,7 @@ struct StoredCostColumns {
     /// The layers that set the prices, joined by commas; nil for none.
     let priceLayers: String?
 
-    init(_ cost: CostBreakdown) {
+    init(_ cost: borrowing CostBreakdown) {
         let picodollars = StoredUsage.storable(cost.total)
         self.picodollars = picodollars
         unpricedReason = StoredUsage.unpricedReason(cost.status, picodollars: picodollars)

@@ -23,17 +23,22 @@ struct JSONKeyFilterTests {
         }
     }
 
-    @Test("strings read eight bytes at a time stop at every quote, escape and control character, wherever it falls")
+    /// Bytes a wide string scan must stop at (decoded nil: an error), and bytes it must pass over: multibyte
+    /// UTF-8 whose bytes are a quote, a backslash or a control character with the high bit set (¢ is C2 A2,
+    /// U+071C is DC 9C, a no-break space C2 A0, U+009F C2 9F) and a four-byte emoji.
+    static let specials: [(json: String, decoded: String?)] = [
+        (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "é"), ("é", "é"), ("\u{7F}", "\u{7F}"),
+        ("¢", "¢"), ("\u{071C}", "\u{071C}"), ("\u{A0}", "\u{A0}"), ("\u{9F}", "\u{9F}"), ("😀", "😀"), (" ", " "), ("!", "!"),
+        ("\u{00}", nil), ("\u{01}", nil), ("\u{1F}", nil), ("\t", nil),
+    ]
+
+    @Test("strings read sixteen and eight bytes at a time stop at every quote, escape and control character, wherever it falls")
     func stringsScannedByWords() throws {
-        // Each special byte at every position of strings of 1-24 bytes, in a skipped member and in a
-        // kept one, so each lands at every offset of an 8-byte word and near the end of the buffer.
-        let specials: [(json: String, decoded: String?)] = [
-            (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "é"), ("é", "é"), ("\u{7F}", "\u{7F}"),
-            ("\u{01}", nil), ("\u{1F}", nil), ("\t", nil),
-        ]
-        for length in 1...24 {
+        // Each special byte at every position of strings of 1-40 bytes, in a skipped member and in a
+        // kept one, so each lands at every offset of a 16-byte and an 8-byte step and near the end of the buffer.
+        for length in 1...40 {
             for at in 0..<length {
-                for special in specials {
+                for special in Self.specials {
                     let before = String(repeating: "a", count: at), after = String(repeating: "b", count: length - at - 1)
                     let text = before + special.json + after
                     let document = #"{"skip":"\#(text)","id":"\#(text)"}"#
@@ -49,6 +54,62 @@ struct JSONKeyFilterTests {
             }
         }
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(Array(#"{"skip":"abcdefghijklmnop"#.utf8), keepingTopLevelKeys: ["id"]) }
+    }
+
+    @Test("a string that the line ends inside, at any offset of a 16-byte step, is an error")
+    func unterminatedStrings() {
+        for length in 0...40 {
+            for tail in ["", "\\", "\\u00", "é"] {
+                let document = #"{"skip":""# + String(repeating: "a", count: length) + tail
+                #expect(throws: JSONParser.Error.self) { try JSONParser.parse(Array(document.utf8), keepingTopLevelKeys: ["id"]) }
+                #expect(throws: JSONParser.Error.self) { try JSONParser.parse(document) }
+                Array(document.utf8).withUnsafeBytes { buffer in
+                    var json = JSONParser(scanning: buffer)
+                    let opened = json.beginObject()
+                    let key = try? json.nextKey()
+                    let plain = json.readPlainStringBytes()
+                    #expect(opened && key != nil && plain == nil)
+                    #expect(throws: JSONParser.Error.self) { try json.skipValue() }
+                }
+            }
+        }
+    }
+
+    @Test("the member-by-member reader scans strings as the whole-document parser does")
+    func scanningReaderAgrees() throws {
+        for length in 1...40 {
+            for at in 0..<length {
+                for special in Self.specials {
+                    let text = String(repeating: "a", count: at) + special.json + String(repeating: "b", count: length - at - 1)
+                    let bytes = Array(#"{"skip":"\#(text)","id":"\#(text)"}"#.utf8)
+                    try bytes.withUnsafeBytes { buffer in
+                        var json = JSONParser(scanning: buffer)
+                        let opened = json.beginObject()
+                        let first = try json.nextKey().map { String(decoding: $0, as: UTF8.self) }
+                        #expect(opened && first == "skip")
+                        guard special.decoded != nil else {
+                            #expect(throws: JSONParser.Error.self) { try json.skipValue() }
+                            return
+                        }
+                        try json.skipValue()
+                        let second = try json.nextKey().map { String(decoding: $0, as: UTF8.self) }
+                        #expect(second == "id")
+                        if special.json.hasPrefix("\\") {
+                            let plain = json.readPlainStringBytes()
+                            let decoded = try json.readString()
+                            let expected = String(repeating: "a", count: at) + (special.decoded ?? "") + String(repeating: "b", count: length - at - 1)
+                            #expect(plain == nil && decoded == expected)
+                        } else {
+                            let plain = json.readPlainStringBytes().map { String(decoding: $0, as: UTF8.self) }
+                            #expect(plain == text)
+                        }
+                        let end = try json.nextKey()
+                        let atEnd = json.isAtEnd()
+                        #expect(end == nil && atEnd)
+                    }
+                }
+            }
+        }
     }
 
     @Test("non-object documents parse in full")

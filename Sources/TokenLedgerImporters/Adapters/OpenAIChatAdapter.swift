@@ -39,11 +39,11 @@ final class OpenAIChatParser: StructuredLogParser {
     /// The file's model names and service tiers, each model with its provider family.
     private var names = OpenAIChatLine.NameMemo(provider: LogSupport.provider(forModel:))
 
-    override func handleFast(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) -> Bool {
+    override func handleFast(line: UnsafeRawBufferPointer, number: Int, take: (consuming LogItem) -> Void) -> Bool {
         guard let r = OpenAIChatLine.read(line, names: &names) else { return false }
         // Providers whose counts mean something else than OpenAI's are read the general way.
         if r.provider == "xai" || r.provider == "google" { return false }
-        emit(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, r.provider, nil, UnitCounts()), key: r.key, line: number))
+        take(entry(record(r.id, r.timestamp, r.model, r.serviceTier, r.effort, r.tokens, r.provider, nil, UnitCounts()), key: r.key, line: number))
         return true
     }
 

@@ -68,7 +68,8 @@ class StructuredLogParser: LogParser {
     /// A JSON Lines line that starts with `{`, offered before it is parsed: true when the adapter read
     /// it and emitted what it holds, false to have it parsed and handed to `handle(object:)`. For an
     /// adapter's member-by-member reader of its most common line shape (`OpenAIChatLine`).
-    func handleFast(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) -> Bool { false }
+    /// It hands what it read over to `take` (which keeps it: no copy).
+    func handleFast(line: UnsafeRawBufferPointer, number: Int, take: (consuming LogItem) -> Void) -> Bool { false }
 
     /// One JSON value from a JSONL line, an SSE `data:` payload, or an element of a document array.
     func handle(object: JSONValue, line: Int, emit: (LogItem) -> Void) { emit(.skipped) }
@@ -104,7 +105,7 @@ class StructuredLogParser: LogParser {
 
     /// A ledger entry located at `line` of this file.
     @inline(__always)
-    final func entry(_ record: UsageRecord, key: String, line: Int, rank: Int = 0) -> LogItem {
+    final func entry(_ record: consuming UsageRecord, key: consuming String, line: Int, rank: Int = 0) -> LogItem {
         .entry(LedgerEntry(record: record, dedupKey: key, location: SourceLocation(file: filePath, line: line), supersedeRank: rank))
     }
 
@@ -115,6 +116,14 @@ class StructuredLogParser: LogParser {
     }
 
     // MARK: LogParser
+
+    final func parse(handingOver line: UnsafeRawBufferPointer, number: Int, to take: (consuming LogItem) -> Void) {
+        if shape == .lines {
+            parseLine(line, number: number, emit: { take($0) }, take: take)
+        } else {
+            parse(line: line, number: number, emit: { take($0) })
+        }
+    }
 
     final func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
         switch shape {
@@ -210,11 +219,16 @@ class StructuredLogParser: LogParser {
     }
 
     private func parseLine(_ line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
+        parseLine(line, number: number, emit: emit, take: { emit($0) })
+    }
+
+    /// One line of the `.lines` shape: what `handleFast` reads goes to `take`, anything else to `emit`.
+    private func parseLine(_ line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void, take: (consuming LogItem) -> Void) {
         guard let first = Self.firstNonBlank(line) else { return } // blank: the end of an SSE event
         let byte = line[first]
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             let value = UnsafeRawBufferPointer(rebasing: line[first...])
-            if byte == UInt8(ascii: "{") && handleFast(line: value, number: number, emit: emit) { return }
+            if byte == UInt8(ascii: "{") && handleFast(line: value, number: number, take: take) { return }
             do {
                 handleLineValue(try parseJSON(value), line: number, emit: emit)
             } catch {
