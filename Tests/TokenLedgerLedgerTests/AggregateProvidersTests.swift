@@ -137,7 +137,7 @@ struct AggregateProvidersTests {
         let indexes = try ledger.reader.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('usage_record', 'report_rollup_day') AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }
-        #expect(indexes == ["report_rollup_day_by_kind_provider", "usage_record_by_dedup_hash", "usage_record_by_model_time", "usage_record_by_time"])
+        #expect(indexes == ["report_rollup_day_by_kind_provider", "usage_record_by_dedup_hash", "usage_record_by_time"])
         let found = try ledger.reader.read { db in try Ledger.aggregateProviders(db, startMillis: Self.d0, endMillis: Self.d0 + 3 * Self.day) }
         #expect(found == [AggregateProvider(provider: "azure", hasRequests: false)])
     }
