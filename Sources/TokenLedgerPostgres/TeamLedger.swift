@@ -151,8 +151,14 @@ public final class TeamLedger: @unchecked Sendable {
     /// The names of the applied migrations, in order (for tests and `--version`-style diagnostics).
     package func appliedMigrations() throws(TeamLedgerError) -> [String] {
         try run {
-            let rows = try connection.execute("SELECT identifier FROM tokenledger_migration ORDER BY applied_at, identifier")
-            return try (0..<rows.count).map { row in try rows.requiredText(row, 0) }
+            // One run's migrations share applied_at (its transaction's start): those go in the schema's
+            // order, which their names do not sort into ("v10-…" before "v2-…").
+            let rows = try connection.execute("SELECT identifier, dense_rank() OVER (ORDER BY applied_at) FROM tokenledger_migration")
+            let known = TeamLedgerSchema.migrations.map(\.identifier)
+            let applied = try (0..<rows.count).map { row in (name: try rows.requiredText(row, 0), run: try rows.requiredInt64(row, 1)) }
+            return applied.sorted { a, b in
+                (a.run, known.firstIndex(of: a.name) ?? known.count, a.name) < (b.run, known.firstIndex(of: b.name) ?? known.count, b.name)
+            }.map(\.name)
         }
     }
 
