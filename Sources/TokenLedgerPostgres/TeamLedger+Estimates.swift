@@ -6,33 +6,21 @@ import TokenLedgerEstimator
 /// The estimator's history from the team ledger: the whole team's past requests of a model shape
 /// the output forecast, as the local ledger's do for one machine.
 extension TeamLedger {
-    /// Hours of the rollup read per query, newest first.
-    static let recentHoursPage = 512
-
-    /// Cost: the rollup's hours of the pair, newest first, a page at a time (its primary key starts
-    /// with the hour), then one query per group of hours reading their records through the `ts`
-    /// index as ranges (`RecentHoursWalk`).
+    /// Cost: one query for all the pair's hours in the rollup (PostgreSQL scans the rollup for it,
+    /// so it is asked once, not a page at a time), then one query per group of hours reading their
+    /// records through the `ts` index as ranges (`RecentHoursWalk`).
     public func recentOutputs(modelID: String, effort: EffortTier, limit: Int) throws -> [(output: Int, reasoning: Int)] {
         try run {
-            var page: [(hour: Int64, records: Int64)] = []
+            let found = try connection.execute("""
+                SELECT hour, sum(records)::bigint FROM report_rollup
+                WHERE model_key = $1 AND resolved AND effort = $2 AND NOT is_aggregate
+                GROUP BY hour HAVING sum(records) > 0 ORDER BY hour DESC
+                """, [modelID, effort.rawValue])
             var next = 0
-            var before = Int64.max
-            var exhausted = false
             func nextHour() throws -> (hour: Int64, records: Int64)? {
-                if next == page.count, !exhausted {
-                    let rows = try connection.execute("""
-                        SELECT hour, sum(records)::bigint FROM report_rollup
-                        WHERE model_key = $1 AND resolved AND effort = $2 AND NOT is_aggregate AND hour < $3
-                        GROUP BY hour HAVING sum(records) > 0 ORDER BY hour DESC LIMIT $4
-                        """, [modelID, effort.rawValue, before, Int64(Self.recentHoursPage)])
-                    page = try (0..<rows.count).map { (hour: try rows.requiredInt64($0, 0), records: try rows.requiredInt64($0, 1)) }
-                    next = 0
-                    exhausted = page.count < Self.recentHoursPage
-                    before = page.last?.hour ?? before
-                }
-                guard next < page.count else { return nil }
+                guard next < found.count else { return nil }
                 next += 1
-                return page[next - 1]
+                return (hour: try found.requiredInt64(next - 1, 0), records: try found.requiredInt64(next - 1, 1))
             }
             return try RecentHoursWalk.newest(limit: limit, nextHour: nextHour) { runs, count in
                 let values = runs.map { "(\($0.lowerBound)::bigint, \($0.upperBound)::bigint)" }.joined(separator: ", ")
