@@ -8,10 +8,13 @@
 //   swift run -c release tokenledger-bench report --generate-only --records 20000 --keep /tmp/l.sqlite
 //   swift run -c release tokenledger-bench report --keep /tmp/l.sqlite --reuse   # time again, no regeneration
 //   swift run -c release tokenledger-bench report --insert-overhead              # what the rollup triggers cost imports
+//   swift run -c release tokenledger-bench report --keep /tmp/l.sqlite --reuse --history   # the estimator's history
 import ArgumentParser
 import Foundation
 import GRDB
 import TokenLedger
+import TokenLedgerEstimator
+import TokenLedgerLedger
 
 struct ReportBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +26,8 @@ struct ReportBench: ParsableCommand {
     @Flag(help: "Generate the ledger and stop.") var generateOnly = false
     @Flag(help: "Time the ledger kept at --keep again, without generating it.") var reuse = false
     @Flag(help: "Only measure what the rollup triggers cost 300,000 inserts.") var insertOverhead = false
+    @Flag(help: "Only time the estimator's history (5,000 most recent requests) of every model and effort, and of one with no records.")
+    var history = false
 
     func run() throws {
         if insertOverhead {
@@ -43,6 +48,7 @@ struct ReportBench: ParsableCommand {
         if generateOnly { return }
 
         let ledger = try Ledger.openReadOnly(at: URL(fileURLWithPath: path))
+        if history { return try timeHistory(ledger) }
         let zone = TimeZone(identifier: "Europe/Berlin")!
         let monthQuery = ReportQuery(groupBy: [.model, .effort, .day], period: try ReportPeriod.month("2026-10", in: zone), timeZone: zone)
         let yearQuery = ReportQuery(groupBy: [.month], period: try ReportPeriod.parse(since: "2025-12-01", until: "2026-11-30", month: nil, in: zone), timeZone: zone)
@@ -71,6 +77,50 @@ struct ReportBench: ParsableCommand {
             let ms = { (d: Duration) in Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
             print(String(format: "%@: %d records → %d rows; best %.0f ms, median %.0f ms (CPU %.0f ms) over %d runs%@",
                          label, counted, rows, ms(times[0]), ms(times[times.count / 2]), cpu[cpu.count / 2], runs, target > 0 ? " (target ≤ \(target) ms)" : ""))
+        }
+    }
+}
+
+extension ReportBench {
+    /// CPU per `recentOutputs` call (the estimator's history) for each model and effort of the ledger
+    /// and one with no records; beside it the query the (model_id, ts) index served before
+    /// `v9-model-index-dropped`, on the same ledger (through that index only where it still exists,
+    /// e.g. created again by hand), whose rows must be the same.
+    func timeHistory(_ ledger: Ledger) throws {
+        var pairs = try ledger.reader.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT model_key, effort, sum(records) FROM report_rollup WHERE resolved = 1 AND is_aggregate = 0
+                GROUP BY 1, 2 ORDER BY 3 DESC
+                """).map { (model: $0[0] as String, effort: $0[1] as String, records: $0[2] as Int) }
+        }
+        pairs.append((model: "no-such-model", effort: "high", records: 0))
+        func cpuMillis(_ body: () throws -> [[Int]]) rethrows -> (Double, [[Int]]) {
+            var cpu: [Double] = []
+            var rows: [[Int]] = []
+            for _ in 0..<runs {
+                let before = ImportBenchData.cpuSeconds()
+                rows = try body()
+                cpu.append((ImportBenchData.cpuSeconds() - before) * 1000)
+            }
+            return (cpu.sorted()[runs / 2], rows)
+        }
+        for pair in pairs {
+            let effort = EffortTier(rawValue: pair.effort)
+            let (walked, rows) = try cpuMillis {
+                try ledger.recentOutputs(modelID: pair.model, effort: effort, limit: OutputHistory.window).map { [$0.output, $0.reasoning] }
+            }
+            let (old, oldRows) = try cpuMillis {
+                try ledger.reader.read { db in
+                    try Row.fetchAll(db, sql: """
+                        SELECT output_tokens, reasoning_tokens FROM usage_record
+                        WHERE model_id = ? AND effort = ? AND is_aggregate = 0 AND request_count = 1
+                        ORDER BY ts DESC LIMIT ?
+                        """, arguments: [pair.model, pair.effort, OutputHistory.window]).map { [$0[0] as Int, $0[1] as Int] }
+                }
+            }
+            guard rows == oldRows else { throw BenchError.failed("\(pair.model) at \(pair.effort): the history differs from the old query's") }
+            print(String(format: "history %@ at %@ (%d records): %.1f ms CPU from the rollup's hours, %.1f ms the old query (median of %d, %d rows)",
+                         pair.model, pair.effort, pair.records, walked, old, runs, rows.count))
         }
     }
 }
