@@ -14,7 +14,7 @@ import TokenLedgerTokenizer
 /// print(estimate.expectedCost?.displayString ?? "unpriced")
 /// ```
 /// Cost: one tokenizer pass over the input (the vocabulary is mapped once per process), and with a
-/// ledger one indexed query per distinct model and effort.
+/// ledger one read per distinct model and effort of the recent hours that hold its last 5,000 requests.
 public struct Estimator: Sendable {
     /// The price tables the estimate is priced with.
     public var prices: PriceBook

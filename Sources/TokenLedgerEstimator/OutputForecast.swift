@@ -79,7 +79,8 @@ package struct OutputHistory: Sendable, Hashable {
 
     /// Reads the history of `modelID` at `effort` from per-request rows (aggregated export buckets
     /// carry no per-request shape and are left out), from the local ledger or a team ledger. Nil when
-    /// there are fewer than `minimumRequests`. Cost: one indexed query over at most `window` rows, then a sort.
+    /// there are fewer than `minimumRequests`. Cost: the recent hours that hold the last `window` requests
+    /// (`LedgerStore.recentOutputs`), then a sort.
     package static func load(from ledger: any LedgerStore, modelID: String, effort: EffortTier) throws -> OutputHistory? {
         let rows = try ledger.recentOutputs(modelID: modelID, effort: effort, limit: window)
         guard rows.count >= minimumRequests else { return nil }

@@ -70,6 +70,7 @@ public protocol LedgerStore: AnyObject, Sendable {
     // MARK: The estimator's history
 
     /// Output and reasoning tokens of the `limit` most recent per-request records (request_count 1,
-    /// not aggregate) of `modelID` at `effort`, newest first.
+    /// not aggregate) of `modelID` at `effort`, newest first (records of the same time: the one stored
+    /// last first). Read from the hours the hourly rollup says hold them (`RecentHoursWalk`).
     func recentOutputs(modelID: String, effort: EffortTier, limit: Int) throws -> [(output: Int, reasoning: Int)]
 }
