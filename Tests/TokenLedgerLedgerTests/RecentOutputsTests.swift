@@ -81,6 +81,23 @@ struct RecentOutputsTests {
         #expect(all.suffix(6).map(\.output) == [900006, 900005, 900004, 900003, 900002, 900001])
     }
 
+    @Test("v9 drops the model index, and a v8 ledger's history is read from its rollup as before")
+    func migrationFromV8() throws {
+        let queue = try DatabaseQueue()
+        try LedgerSchema.migrator.migrate(queue, upTo: "v8-kind-index-on-day-tier")
+        try queue.write { db in try db.execute(sql: Self.recordsSQL(count: 2_000)) }
+        let before = try queue.read { db in
+            try Row.fetchAll(db, sql: Self.oracleSQL, arguments: ["o3", "high", 300]).map { [$0[0] as Int, $0[1] as Int] }
+        }
+        let ledger = try Ledger(queue)
+        let indexes = try ledger.reader.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_record' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        #expect(indexes == ["usage_record_by_dedup_hash", "usage_record_by_time"])
+        #expect(before.count == 300)
+        #expect(try ledger.recentOutputs(modelID: "o3", effort: "high", limit: 300).map { [$0.output, $0.reasoning] } == before)
+    }
+
     @Test("each hour's ts range holds exactly the ts whose truncated division is that hour")
     func hourRanges() {
         for hour: Int64 in [-3, -1, 0, 1, 497_448] {
