@@ -41,6 +41,16 @@ extension TeamLedger {
         try store(batch, now: now, on: connection, order: .first(holdsLock: nil))
     }
 
+    /// A batch's place in a chain of batches stored one after another on two connections
+    /// (`TeamImportSink`): `own` is the advisory lock key it holds from its first statement until it
+    /// ends, `after` the key of the batch before it, whose end it waits for before it takes the write
+    /// lock (migration v9, `tokenledger_write_lock()`); `taken` is called once it holds `own`.
+    struct BatchTicket {
+        var own: Int64
+        var after: Int64?
+        var taken: () -> Void
+    }
+
     /// Where a batch stands among the batches being stored at once (`TeamImportSink`, push).
     enum BatchOrder {
         /// Stored with nothing before it still open: takes the write lock first, then calls `holdsLock`.
@@ -51,22 +61,27 @@ extension TeamLedger {
         case next(previousCommitted: () throws(TeamLedgerError) -> Void)
     }
 
-    /// `store(_:now:)` on `connection`, in `order`; `distinctKeys` when the batch's dedup hashes are
-    /// known to be all different (nil: found out here).
+    /// `store(_:now:)` on `connection`, in `order`, with `ticket` when it is part of a chain;
+    /// `distinctKeys` when the batch's dedup hashes are known to be all different (nil: found out here).
     func store(_ batch: ImportBatch, distinctKeys: Bool? = nil, now: Date, on connection: PostgresConnection,
-               order: BatchOrder) throws(TeamLedgerError) -> InsertCounts {
+               order: BatchOrder, ticket: BatchTicket? = nil) throws(TeamLedgerError) -> InsertCounts {
         let distinct = distinctKeys ?? (Set(batch.records.dedupHashes).count == batch.records.count)
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
         var gate: (() throws(TeamLedgerError) -> Void)?
         if case .next(let previousCommitted) = order { gate = previousCommitted }
         return try transaction(on: connection, committing: gate) { connection in
+            if let ticket {
+                try connection.execute("SELECT pg_advisory_xact_lock($1), set_config('tokenledger.after_batch', $2, true)",
+                                       [ticket.own, ticket.after.map(String.init) ?? ""])
+                ticket.taken()
+            }
             if case .first(let holdsLock) = order {
                 try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
                 holdsLock?()
             }
             let counts = try upsert(batch.records, distinctKeys: distinct, on: connection)
-            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock]) // held already when first
+            try connection.execute(TeamLedgerSchema.takeWriteLock) // held already when first
             try TeamLedger.insertRows(
                 "INSERT INTO quarantine (machine, source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)",
                 batch.quarantine, suffix: "ON CONFLICT DO NOTHING", on: connection) { q in

@@ -129,7 +129,7 @@ extension TeamLedger {
         if replacing && !rankingKeys {
             // Only the rows that can change the ledger are staged and upserted (under the write lock,
             // so the answer holds until the upsert); the others add nothing, as the upsert would say.
-            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+            try connection.execute(TeamLedgerSchema.takeWriteLock)
             let changing = try rowsThatMayChange(rows, data: data, on: connection)
             if changing.count < count {
                 counts.duplicates += count - changing.count
@@ -145,9 +145,10 @@ extension TeamLedger {
             SELECT \(Self.recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
             """)
         try connection.copyIn("COPY tokenledger_staging (\(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: data)
-        // A batch staged before its writer held the write lock (push's second connection) takes it
-        // here, before it reads stored ranks or upserts; for a writer holding it already this is free.
-        try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+        // A batch staged before its writer held the write lock (push's second connection, the import's
+        // chained batches: after the batch before it) takes it here, before it reads stored ranks or
+        // upserts; for a writer holding it already this is free.
+        try connection.execute(TeamLedgerSchema.takeWriteLock)
         if rankingKeys {
             let stored = try connection.execute(
                 "SELECT u.dedup_key, u.supersede_rank FROM tokenledger_staging s JOIN usage_record u USING (dedup_key)")

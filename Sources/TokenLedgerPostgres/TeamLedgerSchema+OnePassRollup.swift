@@ -44,14 +44,7 @@ extension TeamLedgerSchema {
     }
 
     static let v8: [String] = [
-        """
-        CREATE OR REPLACE FUNCTION tokenledger_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_advisory_xact_lock(\(writeLock));
-            \(onePassRollupUpsert(from: "new_rows"));
-            RETURN NULL;
-        END $$
-        """,
+        rollupFunction("tokenledger_rollup_insert", [onePassRollupUpsert(from: "new_rows")]),
         "DROP TRIGGER usage_record_rollup_day_insert ON usage_record",
         "DROP FUNCTION tokenledger_rollup_day_insert()",
     ]

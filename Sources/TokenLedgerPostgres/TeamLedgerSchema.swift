@@ -42,6 +42,10 @@ enum TeamLedgerSchema {
         // A statement's new rows are grouped once for both tiers (TeamLedgerSchema+OnePassRollup): the
         // day tier's insert trigger is folded into the hourly one.
         Migration(identifier: "v8-rollup-insert-one-pass", statements: v8),
+        // A batch stored while the batch before it is still open takes the write lock only after that
+        // batch's transaction ended (TeamLedgerSchema+BatchOrder), so batches stored one after another
+        // on two connections get the lock in order.
+        Migration(identifier: "v9-write-lock-after-previous-batch", statements: v9),
         // The estimator's history of a model and effort (`recentOutputs`) is read from the hours the
         // hourly rollup says hold the pair's records, through the `ts` index (`RecentHoursWalk`); the
         // records' (model_id, ts) index cost the server about 0.5 s of CPU per 300,000 records written.
@@ -97,27 +101,26 @@ enum TeamLedgerSchema {
     }
 
     /// The six rollup trigger functions again, each taking `writeLock` before it touches a tier.
-    static let v7: [String] = {
-        let lock = "PERFORM pg_advisory_xact_lock(\(writeLock));"
-        func function(_ name: String, _ upserts: [String]) -> String {
-            """
-            CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                \(lock)
-                \(upserts.map { $0 + ";" }.joined(separator: "\n"))
-                RETURN NULL;
-            END $$
-            """
-        }
-        return [
-            function("tokenledger_rollup_insert", [rollupUpsert(from: "new_rows", sign: 1)]),
-            function("tokenledger_rollup_update", [rollupUpsert(from: "old_rows", sign: -1), rollupUpsert(from: "new_rows", sign: 1)]),
-            function("tokenledger_rollup_delete", [rollupUpsert(from: "old_rows", sign: -1)]),
-            function("tokenledger_rollup_day_insert", [dayRollupUpsert(from: "new_rows", sign: 1)]),
-            function("tokenledger_rollup_day_update", [dayRollupUpsert(from: "old_rows", sign: -1), dayRollupUpsert(from: "new_rows", sign: 1)]),
-            function("tokenledger_rollup_day_delete", [dayRollupUpsert(from: "old_rows", sign: -1)]),
-        ]
-    }()
+    static let v7: [String] = [
+        rollupFunction("tokenledger_rollup_insert", [rollupUpsert(from: "new_rows", sign: 1)]),
+        rollupFunction("tokenledger_rollup_update", [rollupUpsert(from: "old_rows", sign: -1), rollupUpsert(from: "new_rows", sign: 1)]),
+        rollupFunction("tokenledger_rollup_delete", [rollupUpsert(from: "old_rows", sign: -1)]),
+        rollupFunction("tokenledger_rollup_day_insert", [dayRollupUpsert(from: "new_rows", sign: 1)]),
+        rollupFunction("tokenledger_rollup_day_update", [dayRollupUpsert(from: "old_rows", sign: -1), dayRollupUpsert(from: "new_rows", sign: 1)]),
+        rollupFunction("tokenledger_rollup_day_delete", [dayRollupUpsert(from: "old_rows", sign: -1)]),
+    ]
+
+    /// A rollup trigger function running `upserts` after `lock` (v7: taking `writeLock`).
+    static func rollupFunction(_ name: String, _ upserts: [String], lock: String = "PERFORM pg_advisory_xact_lock(\(writeLock));") -> String {
+        """
+        CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            \(lock)
+            \(upserts.map { $0 + ";" }.joined(separator: "\n"))
+            RETURN NULL;
+        END $$
+        """
+    }
 
     static let v1: [String] = [
         // One row per billed request (or per aggregated bucket from a usage/cost export), as in the

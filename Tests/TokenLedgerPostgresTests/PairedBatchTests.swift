@@ -64,7 +64,7 @@ struct PairedBatchTests {
         let prices = try PriceBook.bundled()
         // One shared export imported on both machines: the same 30 new keys.
         let shared = ImportBatch(records: PricedBatch(LocalLedger.entries(30, prefix: "shared"), pricing: prices), quarantine: [], checkpoints: [])
-        func waiters() throws -> String? { try db.texts("SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").first ?? nil }
+        func waiters() throws -> String? { try BatchChainTests.waiters(db) }
         func waitFor(_ count: String) throws {
             for _ in 0..<500 where try waiters() != count { Thread.sleep(forTimeInterval: 0.01) }
             #expect(try waiters() == count)
@@ -192,17 +192,17 @@ struct PairedBatchTests {
         #expect(try Self.tierMismatches(db) == [])
     }
 
-    @Test("import batches two at a time, keys coming back in later batches: the same counts as SQLite in order")
+    @Test("import batches in a chain, keys coming back in later batches: the same counts as SQLite in order")
     func sinkPairsAndSharedKeys() throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         let team = try db.connect()
         let prices = try PriceBook.bundled()
         var entries = LocalLedger.entries(400)
-        // Batches of 67, stored first (F) or beside the one before (B): 0 F, 1 B, 2 F, 3, 4 B, 5 F, 6 B.
-        // Batch 2 writes k:a:150 and batch 3 brings it back with a higher rank, so batch 3 waits for batch 2
-        // instead of running beside it; batch 4, beside batch 3, brings back k:a:160, which batch 2
-        // committed: its straight COPY clashes and it is staged and upserted instead.
+        // Batches of 67, each stored beside the one before it (a chain on two connections). Batch 2
+        // writes k:a:150 and batch 3 brings it back with a higher rank, so batch 3 waits for batch 2
+        // instead of running beside it; batch 4, beside batch 3 on batch 2's connection, brings back
+        // k:a:160, which batch 2 committed: its straight COPY clashes and it is staged and upserted instead.
         var again = entries[150]
         again.supersedeRank = 3
         again.record.tokens.output = 4_321
