@@ -96,7 +96,6 @@ extension CopyRow {
     /// values, in the same order, as the text row `append(_:machine:to:)` writes.
     static func append(_ stored: StoredRecord, machine: String, to copy: inout PostgresBinaryCopy) {
         let r = stored.record
-        let t = r.tokens
         copy.beginRow(fields: TeamLedger.recordColumns.count)
         copy.text(stored.entry.dedupKey)
         copy.int32(Int32(clamping: stored.entry.supersedeRank))
@@ -108,14 +107,7 @@ extension CopyRow {
         copy.text(r.serviceTier)
         copy.bool(r.isBatch)
         copy.text(r.channel)
-        copy.int64(Int64(t.input)); copy.int64(Int64(t.cacheRead)); copy.int64(Int64(t.cacheWrite5m))
-        copy.int64(Int64(t.cacheWrite1h)); copy.int64(Int64(t.output)); copy.int64(Int64(t.reasoning))
-        copy.int64(Int64(t.audioInput)); copy.int64(Int64(t.audioOutput)); copy.int64(Int64(t.imageInput))
-        copy.int64(Int64(t.imageOutput))
-        copy.int64(Int64(r.units.webSearchCalls))
-        copy.int64(Int64(r.units.imagesGenerated))
-        copy.int64(Int64(r.requestCount))
-        copy.bool(r.isAggregate)
+        appendCounts(of: r, to: &copy)
         copy.int64(stored.cost.flatMap { Int64(exactly: $0.picodollars) })
         copy.text(stored.unpricedReason)
         copy.text(stored.pricePeriod)
@@ -146,7 +138,6 @@ extension CopyRow {
     static func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer, to copy: inout PostgresBinaryCopy) {
         let entry = row.entry
         let r = entry.record
-        let t = r.tokens
         row.withTexts { texts in
             copy.beginRow(fields: TeamLedger.recordColumns.count)
             copy.text(utf8: texts[.dedupKey])
@@ -159,14 +150,7 @@ extension CopyRow {
             copy.text(utf8: texts[.serviceTier])
             copy.bool(r.isBatch)
             copy.text(utf8: texts[.channel])
-            copy.int64(Int64(t.input)); copy.int64(Int64(t.cacheRead)); copy.int64(Int64(t.cacheWrite5m))
-            copy.int64(Int64(t.cacheWrite1h)); copy.int64(Int64(t.output)); copy.int64(Int64(t.reasoning))
-            copy.int64(Int64(t.audioInput)); copy.int64(Int64(t.audioOutput)); copy.int64(Int64(t.imageInput))
-            copy.int64(Int64(t.imageOutput))
-            copy.int64(Int64(r.units.webSearchCalls))
-            copy.int64(Int64(r.units.imagesGenerated))
-            copy.int64(Int64(r.requestCount))
-            copy.bool(r.isAggregate)
+            appendCounts(of: r, to: &copy)
             copy.int64(row.costPicodollars)
             copy.text(utf8: texts[.unpricedReason])
             copy.text(utf8: texts[.pricePeriod])
@@ -187,5 +171,22 @@ extension CopyRow {
             copy.int64(Int64(r.units.audioSeconds))
             copy.int64(Int64(r.units.characters))
         }
+    }
+}
+
+extension CopyRow {
+    /// The record's token counts, web searches, images, request count and aggregate flag, in
+    /// `TeamLedger.recordColumns` order (input tokens … is_aggregate): the run both row encodings share.
+    @inline(__always)
+    static func appendCounts(of r: UsageRecord, to copy: inout PostgresBinaryCopy) {
+        let t = r.tokens
+        copy.int64(Int64(t.input)); copy.int64(Int64(t.cacheRead)); copy.int64(Int64(t.cacheWrite5m))
+        copy.int64(Int64(t.cacheWrite1h)); copy.int64(Int64(t.output)); copy.int64(Int64(t.reasoning))
+        copy.int64(Int64(t.audioInput)); copy.int64(Int64(t.audioOutput)); copy.int64(Int64(t.imageInput))
+        copy.int64(Int64(t.imageOutput))
+        copy.int64(Int64(r.units.webSearchCalls))
+        copy.int64(Int64(r.units.imagesGenerated))
+        copy.int64(Int64(r.requestCount))
+        copy.bool(r.isAggregate)
     }
 }
