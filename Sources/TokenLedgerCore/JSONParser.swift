@@ -509,8 +509,8 @@ extension JSONParser {
     /// a real match but never one below it, so the lowest flag is the first special byte and
     /// `trailingZeroBitCount / 8` is its offset. Little-endian only (every platform Swift ships on
     /// Linux and Apple).
-    @inline(__always)
-    static func stringSpecialBytes(_ word: UInt64) -> UInt64 {
+    @inlinable @inline(__always)
+    package static func stringSpecialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* 0x22)

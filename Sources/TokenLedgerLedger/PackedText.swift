@@ -85,6 +85,14 @@ struct PackedText: Sendable {
         }
     }
 
+    /// Value `index`'s place in packed storage starting at `base`: its offset from `base` and its
+    /// length in bytes, -1 for nil.
+    @inline(__always)
+    static func slot(_ index: Int, at base: UnsafeRawPointer) -> (start: Int, count: Int32) {
+        (Int(base.loadUnaligned(fromByteOffset: index * 8, as: Int32.self)),
+         base.loadUnaligned(fromByteOffset: index * 8 + 4, as: Int32.self))
+    }
+
     struct Binder {
         let base: UnsafeRawPointer?
 
@@ -92,8 +100,7 @@ struct PackedText: Sendable {
         /// `bound` says the parameter holds already is skipped.
         func bind(_ index: Int, to parameter: Int32, of statement: OpaquePointer, bound: BoundValues? = nil) {
             guard let base else { return }
-            let start = Int(base.loadUnaligned(fromByteOffset: index * 8, as: Int32.self))
-            let count = base.loadUnaligned(fromByteOffset: index * 8 + 4, as: Int32.self)
+            let (start, count) = PackedText.slot(index, at: base)
             if count < 0 {
                 if bound?.holds(nil, at: parameter) == true { return }
                 sqlite3_bind_null(statement, parameter)

@@ -52,8 +52,7 @@ package struct PricedTexts {
     /// The column's UTF-8 bytes, or nil for NULL.
     package subscript(_ column: PricedTextColumn) -> UnsafeRawBufferPointer? {
         guard let base else { return nil }
-        let start = Int(base.loadUnaligned(fromByteOffset: column.rawValue * 8, as: Int32.self))
-        let count = base.loadUnaligned(fromByteOffset: column.rawValue * 8 + 4, as: Int32.self)
+        let (start, count) = PackedText.slot(column.rawValue, at: base)
         if count < 0 { return nil }
         return UnsafeRawBufferPointer(start: base + start, count: Int(count))
     }

@@ -212,7 +212,7 @@ struct ClaudeCodeLineScanner {
         var plain = true
         while j < n {
             while j + 8 <= n {
-                let hits = stops(in: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self)))
+                let hits = JSONParser.stringSpecialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self)))
                 if hits != 0 {
                     j += hits.trailingZeroBitCount >> 3
                     break
@@ -233,20 +233,11 @@ struct ClaudeCodeLineScanner {
         return nil
     }
 
-    /// The high bit of each byte of `word` that is a quote, a backslash or below 0x20 — exact up to
-    /// and including the first such byte from the low end (a borrow can only mark bytes above it).
-    @inline(__always)
-    static func stops(in word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word) & (ones &* 0x80)
-    }
 }
 
 extension UnsafeRawBufferPointer {
     /// Byte equality with an ASCII literal, without allocating.
-    fileprivate func equals(_ literal: StaticString) -> Bool {
+    func equals(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard count == n, let base = baseAddress else { return n == 0 && count == 0 }
         return memcmp(base, literal.utf8Start, n) == 0

@@ -1,4 +1,5 @@
 import Foundation
+import TokenLedgerCore
 
 /// The usage fields a Claude Code assistant line is priced from, read member by member from the bytes
 /// of `message.usage` when it has the plain shape Claude Code writes: keys without escapes, whole
@@ -74,19 +75,19 @@ struct ClaudeCodeUsage: Equatable {
         case other
 
         init(_ name: UnsafeRawBufferPointer) {
-            if name.is("input_tokens") { self = .inputTokens }
-            else if name.is("output_tokens") { self = .outputTokens }
-            else if name.is("cache_read_input_tokens") { self = .cacheReadInputTokens }
-            else if name.is("cache_creation_input_tokens") { self = .cacheCreationInputTokens }
-            else if name.is("cache_creation") { self = .cacheCreation }
-            else if name.is("output_tokens_details") { self = .outputTokensDetails }
-            else if name.is("server_tool_use") { self = .serverToolUse }
-            else if name.is("speed") { self = .speed }
-            else if name.is("service_tier") { self = .serviceTier }
-            else if name.is("ephemeral_5m_input_tokens") { self = .ephemeral5mInputTokens }
-            else if name.is("ephemeral_1h_input_tokens") { self = .ephemeral1hInputTokens }
-            else if name.is("thinking_tokens") { self = .thinkingTokens }
-            else if name.is("web_search_requests") { self = .webSearchRequests }
+            if name.equals("input_tokens") { self = .inputTokens }
+            else if name.equals("output_tokens") { self = .outputTokens }
+            else if name.equals("cache_read_input_tokens") { self = .cacheReadInputTokens }
+            else if name.equals("cache_creation_input_tokens") { self = .cacheCreationInputTokens }
+            else if name.equals("cache_creation") { self = .cacheCreation }
+            else if name.equals("output_tokens_details") { self = .outputTokensDetails }
+            else if name.equals("server_tool_use") { self = .serverToolUse }
+            else if name.equals("speed") { self = .speed }
+            else if name.equals("service_tier") { self = .serviceTier }
+            else if name.equals("ephemeral_5m_input_tokens") { self = .ephemeral5mInputTokens }
+            else if name.equals("ephemeral_1h_input_tokens") { self = .ephemeral1hInputTokens }
+            else if name.equals("thinking_tokens") { self = .thinkingTokens }
+            else if name.equals("web_search_requests") { self = .webSearchRequests }
             else { self = .other }
         }
     }
@@ -153,7 +154,7 @@ struct ClaudeCodeUsage: Equatable {
                 while j + 8 <= b.count {
                     let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self))
                     let del = word ^ (ones &* 0x7F)
-                    let unplain = ClaudeCodeLineScanner.stops(in: word) | (((del &- ones) & ~del) | word) & (ones &* 0x80)
+                    let unplain = JSONParser.stringSpecialBytes(word) | (((del &- ones) & ~del) | word) & (ones &* 0x80)
                     guard unplain == 0 else { break }
                     j += 8
                 }
@@ -236,14 +237,5 @@ struct ClaudeCodeUsage: Equatable {
             default: return unsignedInteger() != nil
             }
         }
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// Byte equality with an ASCII literal, without allocating.
-    fileprivate func `is`(_ literal: StaticString) -> Bool {
-        let n = literal.utf8CodeUnitCount
-        guard count == n, let base = baseAddress else { return n == 0 && count == 0 }
-        return memcmp(base, literal.utf8Start, n) == 0
     }
 }
