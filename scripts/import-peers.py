@@ -54,21 +54,30 @@ def report(name, start, cpu_start, rows):
     print(f"peer {name}: {wall:.3f} s wall, {cpu:.3f} s CPU, {rows} records", flush=True)
 
 
-def duckdb_peer(path, workdir):
+def duckdb_peer_run(workdir, filename, table, insert, parameter):
+    """Runs one DuckDB peer: a fresh on-disk database, its table, one INSERT … SELECT over read_json; prints its line."""
     try:
         import duckdb
     except ImportError:
         print("peer duckdb: skipped (the duckdb module is not installed; run: pip install duckdb)", flush=True)
         return
-    db = os.path.join(workdir, "peer.duckdb")
+    db = os.path.join(workdir, filename)
     start, cpu_start = time.perf_counter(), cpu_seconds()
     con = duckdb.connect(db)
-    con.execute("""
+    con.execute(table)
+    con.execute(insert, [parameter])
+    rows = con.execute("SELECT count(*) FROM usage").fetchone()[0]
+    con.close()
+    report("duckdb read_json", start, cpu_start, rows)
+    os.remove(db)
+
+
+def duckdb_peer(path, workdir):
+    duckdb_peer_run(workdir, "peer.duckdb", """
         CREATE TABLE usage (
             id VARCHAR PRIMARY KEY, created BIGINT, model VARCHAR, service_tier VARCHAR,
             prompt_tokens BIGINT, cached_tokens BIGINT, completion_tokens BIGINT, reasoning_tokens BIGINT)
-    """)
-    con.execute("""
+    """, """
         INSERT OR IGNORE INTO usage
         SELECT id, created, model, service_tier, usage.prompt_tokens,
                usage.prompt_tokens_details.cached_tokens, usage.completion_tokens,
@@ -78,41 +87,60 @@ def duckdb_peer(path, workdir):
             usage: 'STRUCT(prompt_tokens BIGINT, completion_tokens BIGINT,
                            prompt_tokens_details STRUCT(cached_tokens BIGINT),
                            completion_tokens_details STRUCT(reasoning_tokens BIGINT))'})
-    """, [path])
-    rows = con.execute("SELECT count(*) FROM usage").fetchone()[0]
-    con.close()
-    report("duckdb read_json", start, cpu_start, rows)
-    os.remove(db)
+    """, path)
+
+
+class SQLitePeer:
+    """The Python peer's database: a fresh WAL file with its table, rows written 65,536 a transaction."""
+
+    BATCH = 65536
+
+    def __init__(self, workdir, filename, table, statement):
+        self.db = os.path.join(workdir, filename)
+        self.start, self.cpu_start = time.perf_counter(), cpu_seconds()
+        self.con = sqlite3.connect(self.db, isolation_level=None)
+        self.con.execute("PRAGMA journal_mode = WAL")
+        self.con.execute("PRAGMA synchronous = NORMAL")
+        self.con.execute(table)
+        self.statement = statement
+        self.batch = []
+        self.con.execute("BEGIN")
+
+    def add(self, row):
+        self.batch.append(row)
+        if len(self.batch) == self.BATCH:
+            self.con.executemany(self.statement, self.batch)
+            self.con.execute("COMMIT")
+            self.con.execute("BEGIN")
+            self.batch.clear()
+
+    def finish(self):
+        """The last batch written and committed, the rows reported, the database removed."""
+        self.con.executemany(self.statement, self.batch)
+        self.con.execute("COMMIT")
+        rows = self.con.execute("SELECT count(*) FROM usage").fetchone()[0]
+        self.con.close()
+        report("python json+sqlite3", self.start, self.cpu_start, rows)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.db + suffix):
+                os.remove(self.db + suffix)
 
 
 def python_peer(path, workdir):
-    db = os.path.join(workdir, "peer.sqlite")
-    start, cpu_start = time.perf_counter(), cpu_seconds()
-    con = sqlite3.connect(db, isolation_level=None)
-    con.execute("PRAGMA journal_mode = WAL")
-    con.execute("PRAGMA synchronous = NORMAL")
-    con.execute("""
+    peer = SQLitePeer(workdir, "peer.sqlite", """
         CREATE TABLE usage (
             id TEXT NOT NULL UNIQUE, created INTEGER, model TEXT, service_tier TEXT,
             prompt_tokens INTEGER, cached_tokens INTEGER, completion_tokens INTEGER, reasoning_tokens INTEGER)
-    """)
-    insert = "INSERT OR IGNORE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    batch = []
-    con.execute("BEGIN")
+    """, "INSERT OR IGNORE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     with open(path, "rb") as f:
         for line in f:
             o = json.loads(line)
             u = o["usage"]
             pd = u.get("prompt_tokens_details") or {}
             cd = u.get("completion_tokens_details") or {}
-            batch.append((o["id"], o["created"], o["model"], o.get("service_tier"), u["prompt_tokens"],
-                          pd.get("cached_tokens", 0), u["completion_tokens"], cd.get("reasoning_tokens", 0)))
-            if len(batch) == 65536:
-                con.executemany(insert, batch)
-                con.execute("COMMIT")
-                con.execute("BEGIN")
-                batch.clear()
-    finish_sqlite(con, db, insert, batch, start, cpu_start)
+            peer.add((o["id"], o["created"], o["model"], o.get("service_tier"), u["prompt_tokens"],
+                      pd.get("cached_tokens", 0), u["completion_tokens"], cd.get("reasoning_tokens", 0)))
+    peer.finish()
 
 
 CLAUDE_TABLE = """
@@ -125,16 +153,7 @@ CLAUDE_TABLE = """
 
 
 def duckdb_claude_peer(tree, workdir):
-    try:
-        import duckdb
-    except ImportError:
-        print("peer duckdb: skipped (the duckdb module is not installed; run: pip install duckdb)", flush=True)
-        return
-    db = os.path.join(workdir, "peer-claude.duckdb")
-    start, cpu_start = time.perf_counter(), cpu_seconds()
-    con = duckdb.connect(db)
-    con.execute(CLAUDE_TABLE)
-    con.execute("""
+    duckdb_peer_run(workdir, "peer-claude.duckdb", CLAUDE_TABLE, """
         INSERT INTO usage
         SELECT message.id || coalesce(':' || requestId, ''), "timestamp", message.model,
                CASE WHEN u.speed = 'fast' THEN 'fast' ELSE u.service_tier END,
@@ -159,28 +178,17 @@ def duckdb_claude_peer(tree, workdir):
         WHERE type = 'assistant' AND u IS NOT NULL AND message.id IS NOT NULL AND message.model <> '<synthetic>'
         QUALIFY row_number() OVER (PARTITION BY message.id || coalesce(':' || requestId, '')
                                    ORDER BY rank DESC, filename) = 1
-    """, [os.path.join(tree, "**", "*.jsonl")])
-    rows = con.execute("SELECT count(*) FROM usage").fetchone()[0]
-    con.close()
-    report("duckdb read_json", start, cpu_start, rows)
-    os.remove(db)
+    """, os.path.join(tree, "**", "*.jsonl"))
 
 
 def python_claude_peer(tree, workdir):
-    db = os.path.join(workdir, "peer-claude.sqlite")
-    start, cpu_start = time.perf_counter(), cpu_seconds()
-    con = sqlite3.connect(db, isolation_level=None)
-    con.execute("PRAGMA journal_mode = WAL")
-    con.execute("PRAGMA synchronous = NORMAL")
-    con.execute(CLAUDE_TABLE.replace("VARCHAR PRIMARY KEY", "TEXT NOT NULL UNIQUE"))
     columns = ("key, ts, model, service_tier, input_tokens, output_tokens, cache_read_tokens, cache_write_5m, "
                "cache_write_1h, thinking_tokens, web_searches, session, project, branch, request_id, log_file, rank")
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns.split(", ")[1:])
     upsert = (f"INSERT INTO usage ({columns}) VALUES ({', '.join('?' * 17)}) "
               f"ON CONFLICT(key) DO UPDATE SET {updates} WHERE excluded.rank > usage.rank")
+    peer = SQLitePeer(workdir, "peer-claude.sqlite", CLAUDE_TABLE.replace("VARCHAR PRIMARY KEY", "TEXT NOT NULL UNIQUE"), upsert)
     files = sorted(os.path.join(d, f) for d, _, names in os.walk(tree) for f in names if f.endswith(".jsonl"))
-    batch = []
-    con.execute("BEGIN")
     for path in files:
         with open(path, "rb") as f:
             for line in f:
@@ -199,31 +207,14 @@ def python_claude_peer(tree, workdir):
                 output = u.get("output_tokens", 0)
                 # Parsed to Unix milliseconds, as the ledger stores it.
                 ts = int(datetime.fromisoformat(o["timestamp"]).timestamp() * 1000)
-                batch.append((key, ts, m.get("model"),
-                              "fast" if u.get("speed") == "fast" else u.get("service_tier"),
-                              u.get("input_tokens", 0), output, u.get("cache_read_input_tokens", 0), w5, w1,
-                              (u.get("output_tokens_details") or {}).get("thinking_tokens"),
-                              (u.get("server_tool_use") or {}).get("web_search_requests"),
-                              o.get("sessionId"), (o.get("cwd") or "").rsplit("/", 1)[-1], o.get("gitBranch"),
-                              request or m["id"], path, output * 2 + (0 if o.get("isSidechain") else 1)))
-                if len(batch) == 65536:
-                    con.executemany(upsert, batch)
-                    con.execute("COMMIT")
-                    con.execute("BEGIN")
-                    batch.clear()
-    finish_sqlite(con, db, upsert, batch, start, cpu_start)
-
-
-def finish_sqlite(con, db, statement, batch, start, cpu_start):
-    """The Python peer's last batch written and committed, its rows reported, its database removed."""
-    con.executemany(statement, batch)
-    con.execute("COMMIT")
-    rows = con.execute("SELECT count(*) FROM usage").fetchone()[0]
-    con.close()
-    report("python json+sqlite3", start, cpu_start, rows)
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            os.remove(db + suffix)
+                peer.add((key, ts, m.get("model"),
+                          "fast" if u.get("speed") == "fast" else u.get("service_tier"),
+                          u.get("input_tokens", 0), output, u.get("cache_read_input_tokens", 0), w5, w1,
+                          (u.get("output_tokens_details") or {}).get("thinking_tokens"),
+                          (u.get("server_tool_use") or {}).get("web_search_requests"),
+                          o.get("sessionId"), (o.get("cwd") or "").rsplit("/", 1)[-1], o.get("gitBranch"),
+                          request or m["id"], path, output * 2 + (0 if o.get("isSidechain") else 1)))
+    peer.finish()
 
 
 def main():
