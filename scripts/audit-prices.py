@@ -208,27 +208,8 @@ def long_start(period):
 
 
 def genai_prices(model, when):
-    from genai_prices import types
-    prices = model.prices
-    if isinstance(prices, list):
-        current = None
-        for c in prices:
-            if c.constraint is None:
-                current = current or c.prices
-            elif isinstance(c.constraint, types.StartDateConstraint) and c.constraint.start_date <= when:
-                current = c.prices
-        prices = current
-    out = {}
-    if prices is None:
-        return out
-    for ours, key in GENAI_KEYS.items():
-        value = getattr(prices, key, None)
-        if value is None:
-            continue
-        if isinstance(value, types.TieredPrices):
-            value = value.base
-        out[ours] = plain(Decimal(value))
-    return out
+    """{component: Decimal} of genai-prices' base prices for `model` on `when`."""
+    return values_of(genai_price_set(model, when))[0]
 
 
 def main():
