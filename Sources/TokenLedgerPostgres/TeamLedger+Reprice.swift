@@ -37,30 +37,30 @@ extension TeamLedger {
 
     private func repricePages(_ costs: ([UsageRecord]) -> [CostBreakdown], apply: Bool, pageSize: Int) throws(TeamLedgerError) -> RepriceReport {
         var tally = RepriceTally()
-        var lastID: Int64 = 0
+        var last: (ts: Int64, id: Int64)?
         while true {
-            let from = lastID
-            let page: (last: Int64?, count: Int)
+            let from = last
+            let page: (last: (ts: Int64, id: Int64)?, count: Int)
             if apply {
                 page = try transaction { connection in
                     try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-                    let records = try TeamLedger.storedRecords(afterID: from, limit: pageSize, on: connection)
+                    let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
                     var changed: [(id: Int64, columns: RepriceTally.Columns)] = []
                     for (stored, cost) in zip(records, costs(records.map(\.record))) {
                         if let columns = tally.add(stored, cost: cost) { changed.append((stored.id, columns)) }
                     }
                     try TeamLedger.update(changed, on: connection)
-                    return (records.last?.id, records.count)
+                    return (records.last.map(Self.place), records.count)
                 }
             } else {
                 page = try run {
-                    let records = try TeamLedger.storedRecords(afterID: from, limit: pageSize, on: connection)
+                    let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
                     for (stored, cost) in zip(records, costs(records.map(\.record))) { _ = tally.add(stored, cost: cost) }
-                    return (records.last?.id, records.count)
+                    return (records.last.map(Self.place), records.count)
                 }
             }
-            guard let last = page.last, page.count == pageSize else { break }
-            lastID = last
+            guard let end = page.last, page.count == pageSize else { break }
+            last = end
         }
         return tally.report(applied: apply)
     }
@@ -93,10 +93,19 @@ extension TeamLedger {
         try connection.execute("TRUNCATE tokenledger_reprice")
     }
 
-    /// One page of records with `id > afterID`, in id order, as the SQLite ledger reads them back.
-    static func storedRecords(afterID: Int64, limit: Int, on connection: PostgresConnection) throws -> [StoredRecord] {
-        let rows = try connection.execute(
-            "SELECT \(storedColumns.joined(separator: ", ")) FROM usage_record WHERE id > $1 ORDER BY id LIMIT $2", [afterID, Int64(limit)])
+    /// Where `stored` is in the order reprice pages in: its time, then its id.
+    private static func place(_ stored: StoredRecord) -> (ts: Int64, id: Int64) {
+        (CopyRow.milliseconds(stored.record.timestamp), stored.id)
+    }
+
+    /// One page of records after `after` (its time and id; nil: from the first) in time then id order,
+    /// as the SQLite ledger reads them back. Pages go through the `ts` index (`id` has none since v11).
+    static func storedRecords(after: (ts: Int64, id: Int64)?, limit: Int, on connection: PostgresConnection) throws -> [StoredRecord] {
+        let columns = storedColumns.joined(separator: ", ")
+        let rows = try after.map { after in
+            try connection.execute("SELECT \(columns) FROM usage_record WHERE (ts, id) > ($1, $2) ORDER BY ts, id LIMIT $3",
+                                   [after.ts, after.id, Int64(limit)])
+        } ?? connection.execute("SELECT \(columns) FROM usage_record ORDER BY ts, id LIMIT $1", [Int64(limit)])
         var records: [StoredRecord] = []
         records.reserveCapacity(rows.count)
         for row in 0..<rows.count { records.append(try storedRecord(rows, row)) }
