@@ -45,9 +45,9 @@ extension TeamLedger {
                 page = try transaction { connection in
                     try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
                     let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
-                    var changed: [(id: Int64, columns: RepriceTally.Columns)] = []
+                    var changed: [(key: String, columns: RepriceTally.Columns)] = []
                     for (stored, cost) in zip(records, costs(records.map(\.record))) {
-                        if let columns = tally.add(stored, cost: cost) { changed.append((stored.id, columns)) }
+                        if let columns = tally.add(stored, cost: cost) { changed.append((stored.entry.dedupKey, columns)) }
                     }
                     try TeamLedger.update(changed, on: connection)
                     return (records.last.map(Self.place), records.count)
@@ -65,18 +65,19 @@ extension TeamLedger {
         return tally.report(applied: apply)
     }
 
-    /// Writes repriced columns: a COPY into a per-connection staging table, then one UPDATE.
-    private static func update(_ rows: [(id: Int64, columns: RepriceTally.Columns)], on connection: PostgresConnection) throws {
+    /// Writes repriced columns: a COPY into a per-connection staging table, then one UPDATE, each row
+    /// found by its dedup key (`id` has no index since v11).
+    private static func update(_ rows: [(key: String, columns: RepriceTally.Columns)], on connection: PostgresConnection) throws {
         guard !rows.isEmpty else { return }
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_reprice (
-                id BIGINT, model_id TEXT, cost_pusd BIGINT, unpriced_reason TEXT, price_period TEXT, price_layers TEXT
+                dedup_key TEXT, model_id TEXT, cost_pusd BIGINT, unpriced_reason TEXT, price_period TEXT, price_layers TEXT
             ) ON COMMIT DELETE ROWS
             """)
         var buffer: [UInt8] = []
         for row in rows {
             let c = row.columns
-            CopyRow.appendNumber(row.id, first: true, to: &buffer)
+            CopyRow.appendField(row.key, first: true, to: &buffer)
             CopyRow.appendField(c.modelID, first: false, to: &buffer)
             CopyRow.appendNumber(c.picodollars, first: false, to: &buffer)
             CopyRow.appendField(c.unpricedReason, first: false, to: &buffer)
@@ -84,11 +85,12 @@ extension TeamLedger {
             CopyRow.appendField(c.priceLayers, first: false, to: &buffer)
             buffer.append(UInt8(ascii: "\n"))
         }
-        try connection.copyIn("COPY tokenledger_reprice (id, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN", data: buffer)
+        try connection.copyIn(
+            "COPY tokenledger_reprice (dedup_key, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN", data: buffer)
         try connection.execute("""
             UPDATE usage_record SET model_id = r.model_id, cost_pusd = r.cost_pusd, unpriced_reason = r.unpriced_reason,
                 price_period = r.price_period, price_layers = r.price_layers
-            FROM tokenledger_reprice r WHERE usage_record.id = r.id
+            FROM tokenledger_reprice r WHERE usage_record.dedup_key = r.dedup_key
             """)
         try connection.execute("TRUNCATE tokenledger_reprice")
     }
