@@ -71,16 +71,20 @@ extension TeamLedger {
         var gate: (() throws(TeamLedgerError) -> Void)?
         if case .next(let previousCommitted) = order { gate = previousCommitted }
         return try transaction(on: connection, committing: gate) { connection in
+            var ids: [Int64]?
             if let ticket {
                 try connection.execute("SELECT pg_advisory_xact_lock($1), set_config('tokenledger.after_batch', $2, true)",
                                        [ticket.own, ticket.after.map(String.init) ?? ""])
+                // The rows' ids are taken before the next batch of the chain may start, so ids follow
+                // the chain's order (a batch staged instead leaves them unused).
+                if !keysMayClash && batch.records.count > 0 { ids = try Self.reserveIDs(batch.records.count, on: connection) }
                 ticket.taken()
             }
             if case .first(let holdsLock) = order {
                 try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
                 holdsLock?()
             }
-            let counts = try upsert(batch.records, distinctKeys: distinct, on: connection)
+            let counts = try upsert(batch.records, distinctKeys: distinct, ids: ids, on: connection)
             try connection.execute(TeamLedgerSchema.takeWriteLock) // held already when first
             try TeamLedger.insertRows(
                 "INSERT INTO quarantine (machine, source_file, line, byte_offset, byte_length, format, reason, line_sha, first_seen)",

@@ -37,46 +37,47 @@ extension TeamLedger {
 
     private func repricePages(_ costs: ([UsageRecord]) -> [CostBreakdown], apply: Bool, pageSize: Int) throws(TeamLedgerError) -> RepriceReport {
         var tally = RepriceTally()
-        var lastID: Int64 = 0
+        var last: (ts: Int64, id: Int64)?
         while true {
-            let from = lastID
-            let page: (last: Int64?, count: Int)
+            let from = last
+            let page: (last: (ts: Int64, id: Int64)?, count: Int)
             if apply {
                 page = try transaction { connection in
                     try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-                    let records = try TeamLedger.storedRecords(afterID: from, limit: pageSize, on: connection)
-                    var changed: [(id: Int64, columns: RepriceTally.Columns)] = []
+                    let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
+                    var changed: [(key: String, columns: RepriceTally.Columns)] = []
                     for (stored, cost) in zip(records, costs(records.map(\.record))) {
-                        if let columns = tally.add(stored, cost: cost) { changed.append((stored.id, columns)) }
+                        if let columns = tally.add(stored, cost: cost) { changed.append((stored.entry.dedupKey, columns)) }
                     }
                     try TeamLedger.update(changed, on: connection)
-                    return (records.last?.id, records.count)
+                    return (records.last.map(Self.place), records.count)
                 }
             } else {
                 page = try run {
-                    let records = try TeamLedger.storedRecords(afterID: from, limit: pageSize, on: connection)
+                    let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
                     for (stored, cost) in zip(records, costs(records.map(\.record))) { _ = tally.add(stored, cost: cost) }
-                    return (records.last?.id, records.count)
+                    return (records.last.map(Self.place), records.count)
                 }
             }
-            guard let last = page.last, page.count == pageSize else { break }
-            lastID = last
+            guard let end = page.last, page.count == pageSize else { break }
+            last = end
         }
         return tally.report(applied: apply)
     }
 
-    /// Writes repriced columns: a COPY into a per-connection staging table, then one UPDATE.
-    private static func update(_ rows: [(id: Int64, columns: RepriceTally.Columns)], on connection: PostgresConnection) throws {
+    /// Writes repriced columns: a COPY into a per-connection staging table, then one UPDATE, each row
+    /// found by its dedup key (`id` has no index since v11).
+    private static func update(_ rows: [(key: String, columns: RepriceTally.Columns)], on connection: PostgresConnection) throws {
         guard !rows.isEmpty else { return }
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_reprice (
-                id BIGINT, model_id TEXT, cost_pusd BIGINT, unpriced_reason TEXT, price_period TEXT, price_layers TEXT
+                dedup_key TEXT, model_id TEXT, cost_pusd BIGINT, unpriced_reason TEXT, price_period TEXT, price_layers TEXT
             ) ON COMMIT DELETE ROWS
             """)
         var buffer: [UInt8] = []
         for row in rows {
             let c = row.columns
-            CopyRow.appendNumber(row.id, first: true, to: &buffer)
+            CopyRow.appendField(row.key, first: true, to: &buffer)
             CopyRow.appendField(c.modelID, first: false, to: &buffer)
             CopyRow.appendNumber(c.picodollars, first: false, to: &buffer)
             CopyRow.appendField(c.unpricedReason, first: false, to: &buffer)
@@ -84,19 +85,29 @@ extension TeamLedger {
             CopyRow.appendField(c.priceLayers, first: false, to: &buffer)
             buffer.append(UInt8(ascii: "\n"))
         }
-        try connection.copyIn("COPY tokenledger_reprice (id, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN", data: buffer)
+        try connection.copyIn(
+            "COPY tokenledger_reprice (dedup_key, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN", data: buffer)
         try connection.execute("""
             UPDATE usage_record SET model_id = r.model_id, cost_pusd = r.cost_pusd, unpriced_reason = r.unpriced_reason,
                 price_period = r.price_period, price_layers = r.price_layers
-            FROM tokenledger_reprice r WHERE usage_record.id = r.id
+            FROM tokenledger_reprice r WHERE usage_record.dedup_key = r.dedup_key
             """)
         try connection.execute("TRUNCATE tokenledger_reprice")
     }
 
-    /// One page of records with `id > afterID`, in id order, as the SQLite ledger reads them back.
-    static func storedRecords(afterID: Int64, limit: Int, on connection: PostgresConnection) throws -> [StoredRecord] {
-        let rows = try connection.execute(
-            "SELECT \(storedColumns.joined(separator: ", ")) FROM usage_record WHERE id > $1 ORDER BY id LIMIT $2", [afterID, Int64(limit)])
+    /// Where `stored` is in the order reprice pages in: its time, then its id.
+    private static func place(_ stored: StoredRecord) -> (ts: Int64, id: Int64) {
+        (CopyRow.milliseconds(stored.record.timestamp), stored.id)
+    }
+
+    /// One page of records after `after` (its time and id; nil: from the first) in time then id order,
+    /// as the SQLite ledger reads them back. Pages go through the `ts` index (`id` has none since v11).
+    static func storedRecords(after: (ts: Int64, id: Int64)?, limit: Int, on connection: PostgresConnection) throws -> [StoredRecord] {
+        let columns = storedColumns.joined(separator: ", ")
+        let rows = try after.map { after in
+            try connection.execute("SELECT \(columns) FROM usage_record WHERE (ts, id) > ($1, $2) ORDER BY ts, id LIMIT $3",
+                                   [after.ts, after.id, Int64(limit)])
+        } ?? connection.execute("SELECT \(columns) FROM usage_record ORDER BY ts, id LIMIT $1", [Int64(limit)])
         var records: [StoredRecord] = []
         records.reserveCapacity(rows.count)
         for row in 0..<rows.count { records.append(try storedRecord(rows, row)) }

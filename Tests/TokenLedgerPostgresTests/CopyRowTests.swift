@@ -103,6 +103,44 @@ struct CopyRowTests {
         #expect(Set(batch.dedupHashes).count == 320)
     }
 
+    @Test("a batch sent in key order: rows sorted by their dedup keys' bytes, each whole and with the id of its place in the batch")
+    func keyOrderedRows() throws {
+        // Keys sharing a long prefix, differing only after the first 8 bytes past it, one a prefix of
+        // another, and non-ASCII (UTF-8 bytes sort after ASCII letters), in no order.
+        let keys = ["openai:chatcmpl-b", "openai:chatcmpl-abcdefgh2", "openai:chatcmpl-abcdefgh10", "openai:chatcmpl-a",
+                    "openai:chatcmpl-é", "openai:chatcmpl-abcdefgh1", "openai:chatcmpl-z", "openai:chatcmpl-abcdefgh", "openai:chatcmpl-A"]
+        var rows = RecordRows(capacity: keys.count)
+        for (n, key) in keys.enumerated() {
+            let record = UsageRecord(timestamp: Date(timeIntervalSince1970: 1_793_000_000 + Double(n)), provider: "openai", model: "gpt-4o",
+                                     tokens: TokenCounts(input: n, output: 1), source: "openai-chat")
+            rows.append(StoredRecord(id: 0, entry: LedgerEntry(record: record, dedupKey: key, location: nil, supersedeRank: 0), modelID: nil,
+                                     cost: nil, unpricedReason: "test", pricePeriod: nil, priceLayers: [],
+                                     importedAt: Date(timeIntervalSince1970: 1_793_000_001)), machine: "m")
+        }
+        let data = rows.copy.finished()
+        let ids = keys.indices.map { Int64(500 + $0) }
+        let ordered = RecordRows.keyOrdered(data, ends: rows.rowEnds, ids: ids)
+
+        func integer(_ bytes: ArraySlice<UInt8>) -> Int { bytes.reduce(0) { $0 << 8 | Int($1) } }
+        #expect(Array(ordered.prefix(19)) == Array(data.prefix(19)) && Array(ordered.suffix(2)) == [0xFF, 0xFF])
+        var at = 19
+        var sent: [(key: String, id: Int64)] = []
+        while at < ordered.count - 2 {
+            #expect(integer(ordered[at..<(at + 2)]) == TeamLedger.recordColumns.count + 1)
+            #expect(integer(ordered[(at + 2)..<(at + 6)]) == 8)
+            let id = Int64(integer(ordered[(at + 6)..<(at + 14)]))
+            let index = try #require(ids.firstIndex(of: id))
+            // The rest is the batch's row `index` as it was, from its first field on.
+            let original = data[RecordRows.row(index, of: data, ends: rows.rowEnds)].dropFirst(2)
+            #expect(Array(ordered[(at + 14)..<(at + 14 + original.count)]) == Array(original))
+            sent.append((keys[index], id))
+            at += 14 + original.count
+        }
+        #expect(at == ordered.count - 2)
+        #expect(sent.map(\.key) == keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(sent.map(\.key).first == "openai:chatcmpl-A" && sent.map(\.key).last == "openai:chatcmpl-é")
+    }
+
     /// Reads one row back, each field as the type `like` expects there (its length must fit the type).
     static func fields(of row: [UInt8], like expected: [Field]) throws -> [Field] {
         func integer(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }

@@ -71,6 +71,22 @@ struct TeamImportTests {
         #expect(try db.texts("SELECT source_line::text FROM usage_record WHERE dedup_key LIKE '%chatcmpl-team69'") == ["70"])
     }
 
+    @Test("rows copied in key order keep the log's order: ids follow the lines, batch after batch of the chain")
+    func idsFollowTheLog() async throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("responses.jsonl")
+        // Keys chatcmpl-team0 … team99: their bytes sort 0, 1, 10, 11, …, so key order is not the lines'.
+        try Data(Self.lines(0..<100).utf8).write(to: file)
+        let team = try db.connect(machine: "alice-laptop")
+        let summary = try Self.importing([file], into: team, options: ImportOptions(batchSize: 16))
+        #expect(summary.imported == 100)
+        #expect(try db.texts("SELECT source_line::text FROM usage_record ORDER BY id") == (1...100).map { String($0) })
+        #expect(try db.texts("SELECT count(DISTINCT id)::text FROM usage_record") == ["100"])
+    }
+
     @Test("a malformed line is quarantined with file:line, per machine and once; every good line around it is imported")
     func quarantine() async throws {
         let db = try TestServer.freshDatabase()

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A batch's COPY rows sent in dedup-key order (migration v11): the straight COPY into `usage_record`
+/// updates the `dedup_key` index along its keys, one leaf after the next, where rows in log order
+/// put each key somewhere else in it. The rows keep their place in the stored order: each gets an
+/// `id` reserved for it in the batch's own order (`TeamLedger.reserveIDs`), so `ORDER BY id` reads
+/// them as the log had them, as when the server numbered them while copying.
+///
+/// Performance notes: in copies of 300,000 benchmark rows (`scripts/team-copy-cost.py`), the
+/// `dedup_key` index was about a third of the server's CPU for a batch (random keys: every insert a
+/// descent to a cold leaf); copying in key order with the ids sent and no index on `id` took it down
+/// by a fifth (docs/performance.md, "Team ledger"). Sorting costs the client a prefix compare per step:
+/// the keys' shared prefix is skipped and the next 8 bytes compared as one integer.
+extension RecordRows {
+    /// `data` (these rows' COPY data, as `copy.finish()` returns it; rows end at `ends`) as COPY rows
+    /// into `id` then `TeamLedger.recordColumns`, ordered by dedup key as bytes (the order of the
+    /// index under the "C" collation), row `i` of `data` with id `ids[i]`.
+    static func keyOrdered(_ data: [UInt8], ends: [Int], ids: [Int64]) -> [UInt8] {
+        precondition(ids.count == ends.count, "one id a row")
+        return data.withUnsafeBufferPointer { buffer -> [UInt8] in
+            let base = buffer.baseAddress!
+            // Each row's key: its first field, after the field count (2 bytes) and length (4 bytes).
+            var keys: [(start: Int, count: Int)] = []
+            keys.reserveCapacity(ends.count)
+            for index in ends.indices {
+                let start = row(index, of: data, ends: ends).lowerBound + 2
+                let count = Int(base[start]) << 24 | Int(base[start + 1]) << 16 | Int(base[start + 2]) << 8 | Int(base[start + 3])
+                keys.append((start + 4, count))
+            }
+            let shared = sharedPrefix(keys, base)
+            func prefix(_ key: (start: Int, count: Int)) -> UInt64 {
+                var value: UInt64 = 0
+                for offset in shared..<(shared + 8) {
+                    value = value << 8 | UInt64(offset < key.count ? base[key.start + offset] : 0)
+                }
+                return value
+            }
+            var order = keys.indices.map { (prefix: prefix(keys[$0]), row: $0) }
+            order.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let x = keys[a.row], y = keys[b.row]
+                let common = min(x.count, y.count)
+                let compared = memcmp(base + x.start, base + y.start, common)
+                return compared != 0 ? compared < 0 : x.count < y.count
+            }
+            var copy = PostgresBinaryCopy(capacity: data.count + ends.count * 12)
+            for (_, index) in order {
+                copy.beginRow(fields: TeamLedger.recordColumns.count + 1)
+                copy.int64(ids[index])
+                let bytes = row(index, of: data, ends: ends)
+                copy.raw(data[(bytes.lowerBound + 2)..<bytes.upperBound])
+            }
+            return copy.finish()
+        }
+    }
+
+    /// How many leading bytes every key has in common.
+    private static func sharedPrefix(_ keys: [(start: Int, count: Int)], _ base: UnsafePointer<UInt8>) -> Int {
+        guard let first = keys.first else { return 0 }
+        var shared = first.count
+        for key in keys.dropFirst() {
+            var n = 0
+            let limit = min(shared, key.count)
+            while n < limit, base[first.start + n] == base[key.start + n] { n += 1 }
+            shared = n
+            if shared == 0 { break }
+        }
+        return shared
+    }
+}
