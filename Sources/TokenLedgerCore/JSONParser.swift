@@ -640,6 +640,10 @@ extension JSONParser {
         return value
     }
 
+    /// How far the reader has read: the offset from the buffer's start of the next byte to read (just
+    /// past a value read or skipped, or an object's `}` after `nextKey` returned nil).
+    package var offset: Int { position }
+
     /// True when only whitespace is left.
     public mutating func isAtEnd() -> Bool {
         skipWhitespace()
