@@ -111,11 +111,12 @@ final class ClaudeCodeParser: LogParser {
             if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: LogSupport.nonObjectReason(line), line: number)) }
             return
         }
-        let value: ClaudeCodeLine
-        do { value = try ClaudeCodeLineScanner.scan(line) } catch {
+        var scanned = ClaudeCodeLine()
+        do { try ClaudeCodeLineScanner.scan(line, into: &scanned) } catch {
             emit(.malformed(reason: "invalid JSON at byte \(error.offset): \(error.reason)", line: number))
             return
         }
+        let value = consume scanned
         // Older versions and tools that re-export transcripts leave out `type` (and `uuid`); the
         // message's own role says the same.
         let isAssistant = value.type.map { $0.equals("assistant", in: line) } ?? (value.role?.equals("assistant", in: line) ?? false)

@@ -73,8 +73,15 @@ struct ClaudeCodeLineScanner {
 
     /// Scans one line; throws when its structure is broken (e.g. cut short).
     static func scan(_ line: UnsafeRawBufferPointer) throws(Failure) -> ClaudeCodeLine {
-        var s = ClaudeCodeLineScanner(line)
         var out = ClaudeCodeLine()
+        try scan(line, into: &out)
+        return out
+    }
+
+    /// Scans one line into `out` (fresh: members the line lacks are left as they are), which the
+    /// caller owns: the fields are written in place, not copied out of the scan.
+    static func scan(_ line: UnsafeRawBufferPointer, into out: inout ClaudeCodeLine) throws(Failure) {
+        var s = ClaudeCodeLineScanner(line)
         s.whitespace()
         try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
             if key.equals("type") { out.type = try s.text() }
@@ -108,7 +115,6 @@ struct ClaudeCodeLineScanner {
         }
         s.whitespace()
         guard s.i == s.b.count else { throw Failure(reason: "unexpected data after the JSON object", offset: s.i) }
-        return out
     }
 
     private var peek: UInt8? { i < b.count ? b[i] : nil }
