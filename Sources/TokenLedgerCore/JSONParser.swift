@@ -495,8 +495,8 @@ extension JSONParser {
     /// for `\\`, `x &- 0x20` for bytes below 0x20; `& ~x` then clears every byte of 0x80 and above.
     /// Swift lowers these element-wise operations to one vector instruction each (SSE2, NEON); its
     /// vector `.==` and `any` go lane by lane through memory (Swift 6.3), so they are not used.
-    @inline(__always)
-    static func stringSpecialLanes(_ lanes: SIMD16<UInt8>) -> SIMD2<UInt64> {
+    @inlinable @inline(__always)
+    package static func stringSpecialLanes(_ lanes: SIMD16<UInt8>) -> SIMD2<UInt64> {
         let one = SIMD16<UInt8>(repeating: 1)
         let wrapped = ((lanes ^ SIMD16(repeating: 0x22)) &- one) | ((lanes ^ SIMD16(repeating: 0x5C)) &- one)
             | (lanes &- SIMD16(repeating: 0x20))
@@ -639,6 +639,10 @@ extension JSONParser {
         position = p
         return value
     }
+
+    /// How far the reader has read: the offset from the buffer's start of the next byte to read (just
+    /// past a value read or skipped, or an object's `}` after `nextKey` returned nil).
+    package var offset: Int { position }
 
     /// True when only whitespace is left.
     public mutating func isAtEnd() -> Bool {

@@ -16,7 +16,9 @@ package enum Timestamp {
         return Array(text.utf8).withUnsafeBufferPointer { parse(utf8: $0, naiveZone: naiveZone) }
     }
 
-    private static func parse(utf8 whole: UnsafeBufferPointer<UInt8>, naiveZone: TimeZone?) -> Date? {
+    /// Parses a timestamp from its UTF-8 bytes, as `parse(_:naiveZone:)` parses the same text: for a
+    /// reader that has the bytes and no `String` of them (a Claude Code line's `timestamp`).
+    package static func parse(utf8 whole: UnsafeBufferPointer<UInt8>, naiveZone: TimeZone? = nil) -> Date? {
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         var start = 0, end = whole.count
         while start < end, isSpace(whole[start]) { start += 1 }

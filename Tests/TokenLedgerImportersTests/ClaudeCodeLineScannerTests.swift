@@ -5,9 +5,22 @@ import TokenLedgerCore
 
 @Suite("Claude Code line scanner")
 struct ClaudeCodeLineScannerTests {
-    static func scan(_ text: String) throws -> ClaudeCodeLine {
-        var copy = text
-        return try copy.withUTF8 { try ClaudeCodeLineScanner.scan(UnsafeRawBufferPointer($0)) }
+    /// The line scanned, with its string members made into strings from the line's bytes.
+    struct Scanned {
+        var line: ClaudeCodeLine
+        var bytes: [UInt8]
+        func text(_ field: KeyPath<ClaudeCodeLine, ClaudeCodeText?>) -> String? {
+            bytes.withUnsafeBytes { line[keyPath: field]?.string(in: $0) }
+        }
+        var usage: JSONValue? { line.usage }
+        var plainUsage: ClaudeCodeUsage? { line.plainUsage }
+        var costUSD: JSONValue? { line.costUSD }
+        var isSidechain: Bool { line.isSidechain }
+    }
+
+    static func scan(_ text: String) throws -> Scanned {
+        let bytes = Array(text.utf8)
+        return Scanned(line: try bytes.withUnsafeBytes { try ClaudeCodeLineScanner.scan($0) }, bytes: bytes)
     }
 
     @Test func agreesWithTheFullParserOnEveryFixtureLine() throws {
@@ -19,14 +32,17 @@ struct ClaudeCodeLineScannerTests {
                     continue
                 }
                 let fast = try Self.scan(String(line))
-                #expect(fast.type == full["type"]?.string)
-                #expect(fast.timestamp == full["timestamp"]?.string)
-                #expect(fast.requestID == full["requestId"]?.string)
-                #expect(fast.sessionID == full["sessionId"]?.string)
-                #expect(fast.cwd == full["cwd"]?.string)
+                #expect(fast.text(\.type) == full["type"]?.string)
+                #expect(fast.text(\.timestamp) == full["timestamp"]?.string)
+                #expect(fast.text(\.requestID) == full["requestId"]?.string)
+                #expect(fast.text(\.sessionID) == full["sessionId"]?.string)
+                #expect(fast.text(\.cwd) == full["cwd"]?.string)
+                #expect(fast.text(\.gitBranch) == full["gitBranch"]?.string)
+                #expect(fast.text(\.uuid) == full["uuid"]?.string)
+                #expect(fast.text(\.role) == full[path: "message", "role"]?.string)
                 #expect(fast.isSidechain == (full["isSidechain"]?.bool ?? false))
-                #expect(fast.messageID == full[path: "message", "id"]?.string)
-                #expect(fast.model == full[path: "message", "model"]?.string)
+                #expect(fast.text(\.messageID) == full[path: "message", "id"]?.string)
+                #expect(fast.text(\.model) == full[path: "message", "model"]?.string)
                 // The usage is read member by member when it has the plain shape, else parsed whole.
                 if let plain = fast.plainUsage, let usage = full[path: "message", "usage"] {
                     #expect(fast.usage == nil)
@@ -46,10 +62,10 @@ struct ClaudeCodeLineScannerTests {
         let s = try Self.scan(line)
         #expect(s.usage?["input_tokens"] == .number("7"))
         #expect(s.usage?["output_tokens"] == .number("1.5e1"))
-        #expect(s.messageID == "m1")
+        #expect(s.text(\.messageID) == "m1")
         #expect(s.costUSD == .number("0.10"))
-        #expect(s.cwd == "C:\\src\\app")
-        #expect(LogSupport.project(fromWorkingDirectory: s.cwd) == "app")
+        #expect(s.text(\.cwd) == "C:\\src\\app")
+        #expect(LogSupport.project(fromWorkingDirectory: s.text(\.cwd)) == "app")
     }
 
     @Test func everyCutShortPrefixFails() throws {

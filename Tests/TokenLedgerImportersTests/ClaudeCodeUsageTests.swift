@@ -55,7 +55,7 @@ struct ClaudeCodeUsageTests {
         let keys = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cache_creation",
                     "output_tokens_details", "server_tool_use", "speed", "service_tier", "ephemeral_5m_input_tokens",
                     "thinking_tokens", "inference_geo", "x\\u0041", "é", "web_search_requests", "a_long_key_with_é_inside",
-                    "a_long_key_with_\u{7F}_inside", "a_long_key\\\"quoted"]
+                    "a_long_key_with_\u{7F}_inside", "a_long_key\\\"quoted", "input\\u005ftokens", "service\\u005ftier"]
         let scalars = ["0", "7", "12", "007", "-3", "-0", "1.5", "1e3", "999999999999999999", "1234567890123456789", "null", "true",
                        "false", "\"standard\"", "\"fast\"", "\"a\\\"b\"", "\"ü\"", "[1]", "{}", "tru", "\"\"", "nul",
                        "\"standard\ttier\"", "\"standard\\u0041tier\"", "\"priority_tier_long\"", "\"long text with ü inside\""]

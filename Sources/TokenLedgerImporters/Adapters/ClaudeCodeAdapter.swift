@@ -90,9 +90,12 @@ package struct ClaudeCodeAdapter: LogAdapter {
 
 final class ClaudeCodeParser: LogParser {
     private let context: ImportContext
-    /// The last working directory and its project name: a session keeps one cwd for thousands of lines.
-    private var lastCwd: String?
-    private var lastProject: String?
+    /// A session keeps one id, working directory, branch and model for thousands of lines: each is made
+    /// into a `String` (and the folder into a project name) when its bytes change, not on every line.
+    private var sessions = RepeatedText()
+    private var folders = RepeatedText()
+    private var branches = RepeatedText()
+    private var models = RepeatedText()
 
     init(context: ImportContext) { self.context = context }
 
@@ -108,19 +111,20 @@ final class ClaudeCodeParser: LogParser {
             if LogSupport.looksLikeObject(line) { emit(.skipped) } else { emit(.malformed(reason: LogSupport.nonObjectReason(line), line: number)) }
             return
         }
-        let value: ClaudeCodeLine
-        do { value = try ClaudeCodeLineScanner.scan(line) } catch {
+        var scanned = ClaudeCodeLine()
+        do { try ClaudeCodeLineScanner.scan(line, into: &scanned) } catch {
             emit(.malformed(reason: "invalid JSON at byte \(error.offset): \(error.reason)", line: number))
             return
         }
+        let value = consume scanned
         // Older versions and tools that re-export transcripts leave out `type` (and `uuid`); the
         // message's own role says the same.
-        let isAssistant = value.type == "assistant" || (value.type == nil && value.role == "assistant")
+        let isAssistant = value.type.map { $0.equals("assistant", in: line) } ?? (value.role?.equals("assistant", in: line) ?? false)
         guard isAssistant, value.plainUsage != nil || value.usage?.object != nil else { emit(.skipped); return }
-        let model = value.model ?? ""
+        let model = value.model.map { models.value(of: $0, in: line) { $0 } ?? "" } ?? ""
         if value.isAPIError || model == "<synthetic>" { emit(.skipped); return }
         guard !model.isEmpty else { emit(.malformed(reason: "an assistant message with usage has no message.model", line: number)); return }
-        guard let timeText = value.timestamp, let timestamp = Timestamp.parse(timeText) else {
+        guard let time = value.timestamp, let timestamp = Self.timestamp(time, in: line) else {
             emit(.malformed(reason: "the line has no readable timestamp", line: number))
             return
         }
@@ -157,32 +161,63 @@ final class ClaudeCodeParser: LogParser {
             reported = m
         }
         let sidechain = value.isSidechain
-        let requestID = value.requestID
-        let messageID = value.messageID
+        let sessionID = value.sessionID.flatMap { sessions.value(of: $0, in: line) { $0 } }
+        let requestID = value.requestID?.string(in: line)
         let key: String
-        if let messageID, let requestID {
-            // One allocation of the exact size (interpolation grew the string twice for two ids).
-            var joined = "anthropic:"
-            joined.reserveCapacity(11 + messageID.utf8.count + requestID.utf8.count)
-            joined += messageID
-            joined += ":"
-            joined += requestID
-            key = joined
+        if let messageID = value.messageID, let request = value.requestID {
+            key = Self.dedupKey(messageID: messageID, requestID: request, in: line)
         }
-        else if let messageID { key = "anthropic:\(messageID)" }
-        else if let uuid = value.uuid { key = "claude-code:\(uuid)" }
-        else if let session = value.sessionID { key = "claude-code:\(session):\(timeText)" }
+        else if let messageID = value.messageID { key = "anthropic:\(messageID.string(in: line))" }
+        else if let uuid = value.uuid { key = "claude-code:\(uuid.string(in: line))" }
+        else if let sessionID { key = "claude-code:\(sessionID):\(time.string(in: line))" }
         else { emit(.malformed(reason: "an assistant message has no message.id, uuid or sessionId to identify it", line: number)); return }
 
-        let folder = project(value.cwd)
+        let folder = value.cwd.map { folders.value(of: $0, in: line) { LogSupport.project(fromWorkingDirectory: $0) } }
+            ?? LogSupport.project(fromWorkingDirectory: nil)
         let record = UsageRecord(
             timestamp: timestamp, provider: "anthropic", model: model, serviceTier: serviceTier,
             tokens: tokens, units: units, source: "claude-code", channel: context.channel,
             project: context.project ?? folder,
-            tags: context.tags, reportedCost: reported, requestID: requestID ?? messageID,
-            sessionID: value.sessionID, repository: folder, branch: RepositoryName.branch(value.gitBranch)
+            tags: context.tags, reportedCost: reported, requestID: requestID ?? value.messageID?.string(in: line),
+            sessionID: sessionID, repository: folder,
+            branch: value.gitBranch.flatMap { branches.value(of: $0, in: line) { RepositoryName.branch($0) } }
         )
         emit(.entry(LedgerEntry(record: record, dedupKey: key, supersedeRank: tokens.output * 2 + (sidechain ? 0 : 1))))
+    }
+
+    /// The line's time, parsed straight from its bytes when it has no escapes.
+    private static func timestamp(_ text: ClaudeCodeText, in line: UnsafeRawBufferPointer) -> Date? {
+        switch text {
+        case .bytes(let range):
+            return Timestamp.parse(utf8: UnsafeRawBufferPointer(rebasing: line[range]).assumingMemoryBound(to: UInt8.self))
+        case .decoded(let text):
+            return Timestamp.parse(text)
+        }
+    }
+
+    /// `anthropic:<message.id>:<requestId>`, copied from the line's bytes into one string of its size
+    /// when neither id has escapes. The same text as joining the two ids' strings: the separators are
+    /// ASCII, so a byte sequence that is not UTF-8 is repaired alike within one id or within the key.
+    static func dedupKey(messageID: ClaudeCodeText, requestID: ClaudeCodeText, in line: UnsafeRawBufferPointer) -> String {
+        guard case .bytes(let m) = messageID, case .bytes(let r) = requestID, let base = line.baseAddress else {
+            let message = messageID.string(in: line), request = requestID.string(in: line)
+            var joined = "anthropic:"
+            joined.reserveCapacity(11 + message.utf8.count + request.utf8.count)
+            joined += message
+            joined += ":"
+            joined += request
+            return joined
+        }
+        let prefix: StaticString = "anthropic:"
+        let p = prefix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: p + m.count + 1 + r.count) { out in
+            guard let o = out.baseAddress else { return 0 }
+            memcpy(o, prefix.utf8Start, p)
+            memcpy(o + p, base + m.lowerBound, m.count)
+            o[p + m.count] = UInt8(ascii: ":")
+            memcpy(o + p + m.count + 1, base + r.lowerBound, r.count)
+            return p + m.count + 1 + r.count
+        }
     }
 
     /// The counts and service tier of a usage object parsed whole (any shape `ClaudeCodeUsage`
@@ -216,15 +251,27 @@ final class ClaudeCodeParser: LogParser {
         return (tokens, units, serviceTier)
     }
 
-    private func project(_ cwd: String?) -> String? {
-        if cwd != lastCwd {
-            lastCwd = cwd
-            lastProject = LogSupport.project(fromWorkingDirectory: cwd)
-        }
-        return lastProject
-    }
-
     private func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+}
+
+/// The last value of a member that stays the same from line to line, and what was made of it: a byte
+/// comparison when it repeats instead of a `String` (and e.g. a project name) made again. A value with
+/// escapes (`ClaudeCodeText.decoded`) is made each time and not remembered.
+struct RepeatedText {
+    private var bytes: [UInt8] = []
+    private var made: String?
+    private var known = false
+
+    /// What `make` gives for the text; `make` runs only when the text's bytes differ from the last.
+    mutating func value(of text: ClaudeCodeText, in line: UnsafeRawBufferPointer, _ make: (String) -> String?) -> String? {
+        guard case .bytes(let range) = text else { return make(text.string(in: line)) }
+        let now = UnsafeRawBufferPointer(rebasing: line[range])
+        if known, bytes.withUnsafeBytes({ $0.sameBytes(as: now) }) { return made }
+        bytes = Array(now)
+        made = make(String(decoding: now, as: UTF8.self))
+        known = true
+        return made
     }
 }

@@ -1,21 +1,46 @@
 import Foundation
 import TokenLedgerCore
 
-/// The fields of one Claude Code log line that carry usage, picked out of the raw bytes.
+/// A string member's value as the scanner found it: where its text lies in the line when it has no
+/// escape and no control byte (its bytes are its text, as `JSONParser` would decode them), else the
+/// text decoded by `JSONParser`. The caller makes a `String` only of what it keeps.
+enum ClaudeCodeText: Equatable {
+    case bytes(Range<Int>)
+    case decoded(String)
+
+    /// The text, from the line the scanner read.
+    func string(in line: UnsafeRawBufferPointer) -> String {
+        switch self {
+        case .bytes(let range): return String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
+        case .decoded(let text): return text
+        }
+    }
+
+    /// Whether the text is `literal` (ASCII), without making a `String` of it.
+    func equals(_ literal: StaticString, in line: UnsafeRawBufferPointer) -> Bool {
+        switch self {
+        case .bytes(let range): return UnsafeRawBufferPointer(rebasing: line[range]).equals(literal)
+        case .decoded(let text): return text == literal.description
+        }
+    }
+}
+
+/// The fields of one Claude Code log line that carry usage, picked out of the raw bytes. String
+/// members are `ClaudeCodeText`: a range of the line read, or text decoded from escapes.
 struct ClaudeCodeLine {
-    var type: String?
-    var timestamp: String?
-    var requestID: String?
-    var sessionID: String?
-    var cwd: String?
-    var gitBranch: String?
-    var uuid: String?
+    var type: ClaudeCodeText?
+    var timestamp: ClaudeCodeText?
+    var requestID: ClaudeCodeText?
+    var sessionID: ClaudeCodeText?
+    var cwd: ClaudeCodeText?
+    var gitBranch: ClaudeCodeText?
+    var uuid: ClaudeCodeText?
     var isSidechain = false
     var isAPIError = false
     var costUSD: JSONValue?
-    var messageID: String?
-    var model: String?
-    var role: String?
+    var messageID: ClaudeCodeText?
+    var model: ClaudeCodeText?
+    var role: ClaudeCodeText?
     /// `message.usage` read member by member (`ClaudeCodeUsage`) when it has the plain shape; else nil
     /// and `usage` holds the object parsed whole.
     var plainUsage: ClaudeCodeUsage?
@@ -25,13 +50,16 @@ struct ClaudeCodeLine {
 /// Reads the few fields of a Claude Code line that matter (top level and `message.{id, model, usage}`)
 /// and *skips* everything else — the message content, tool inputs and thinking text that make up most
 /// of an assistant line's bytes — without decoding or allocating. Wanted values are handed to
-/// `JSONParser` as sub-slices, so numbers keep their exact text and string escapes decode the same way.
+/// `JSONParser` as sub-slices, so numbers keep their exact text and string escapes decode the same way;
+/// a wanted string without escapes is handed back as its place in the line (`ClaudeCodeText`), so a
+/// value the caller does not keep, or keeps from the line before, costs no `String`.
 ///
 /// Why not `JSONParser.parse` on the whole line: it decodes every string, and content with escapes
 /// (code, file contents in tool inputs) goes through its byte-by-byte slow path; on assistant lines
 /// that is most of the parse time. Skipped values are checked only for structure (quotes and brackets
 /// balance), which is all that is needed to find the fields after them; a line cut short still fails.
-/// Cost: one pass over the line, strings skipped with `memchr`; allocation only for the wanted fields.
+/// Cost: one pass over the line, strings skipped eight bytes a step; allocation only for wanted values
+/// with escapes (and `costUSD` or a usage object not of the plain shape).
 struct ClaudeCodeLineScanner {
     struct Failure: Error {
         var reason: String
@@ -45,25 +73,32 @@ struct ClaudeCodeLineScanner {
 
     /// Scans one line; throws when its structure is broken (e.g. cut short).
     static func scan(_ line: UnsafeRawBufferPointer) throws(Failure) -> ClaudeCodeLine {
-        var s = ClaudeCodeLineScanner(line)
         var out = ClaudeCodeLine()
+        try scan(line, into: &out)
+        return out
+    }
+
+    /// Scans one line into `out` (fresh: members the line lacks are left as they are), which the
+    /// caller owns: the fields are written in place, not copied out of the scan.
+    static func scan(_ line: UnsafeRawBufferPointer, into out: inout ClaudeCodeLine) throws(Failure) {
+        var s = ClaudeCodeLineScanner(line)
         s.whitespace()
         try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
-            if key.equals("type") { out.type = try s.string() }
-            else if key.equals("timestamp") { out.timestamp = try s.string() }
-            else if key.equals("requestId") { out.requestID = try s.string() }
-            else if key.equals("sessionId") { out.sessionID = try s.string() }
-            else if key.equals("cwd") { out.cwd = try s.string() }
-            else if key.equals("gitBranch") { out.gitBranch = try s.string() }
-            else if key.equals("uuid") { out.uuid = try s.string() }
+            if key.equals("type") { out.type = try s.text() }
+            else if key.equals("timestamp") { out.timestamp = try s.text() }
+            else if key.equals("requestId") { out.requestID = try s.text() }
+            else if key.equals("sessionId") { out.sessionID = try s.text() }
+            else if key.equals("cwd") { out.cwd = try s.text() }
+            else if key.equals("gitBranch") { out.gitBranch = try s.text() }
+            else if key.equals("uuid") { out.uuid = try s.text() }
             else if key.equals("isSidechain") { out.isSidechain = try s.bool() ?? false }
             else if key.equals("isApiErrorMessage") { out.isAPIError = try s.bool() ?? false }
             else if key.equals("costUSD") { out.costUSD = try s.value() }
             else if key.equals("message"), s.peek == UInt8(ascii: "{") {
                 try s.object { (s: inout ClaudeCodeLineScanner, key: UnsafeRawBufferPointer) throws(Failure) in
-                    if key.equals("id") { out.messageID = try s.string() }
-                    else if key.equals("model") { out.model = try s.string() }
-                    else if key.equals("role") { out.role = try s.string() }
+                    if key.equals("id") { out.messageID = try s.text() }
+                    else if key.equals("model") { out.model = try s.text() }
+                    else if key.equals("role") { out.role = try s.text() }
                     else if key.equals("usage") {
                         if let (usage, end) = ClaudeCodeUsage.read(s.b, at: s.i) {
                             out.plainUsage = usage
@@ -80,7 +115,6 @@ struct ClaudeCodeLineScanner {
         }
         s.whitespace()
         guard s.i == s.b.count else { throw Failure(reason: "unexpected data after the JSON object", offset: s.i) }
-        return out
     }
 
     private var peek: UInt8? { i < b.count ? b[i] : nil }
@@ -145,21 +179,17 @@ struct ClaudeCodeLineScanner {
     }
 
     /// The string value here, or nil for any other value (parsed and dropped). A string without a
-    /// backslash is taken straight from its bytes; one with escapes is decoded by `JSONParser`, as
-    /// `value()` would (most fields read are plain ids, times and paths: this skips a parser set-up
-    /// and a `JSONValue` per field).
-    private mutating func string() throws(Failure) -> String? {
-        guard peek == UInt8(ascii: "\"") else { return try value().string }
+    /// backslash or control byte is handed back as its range in the line; one with escapes is decoded
+    /// by `JSONParser`, as `value()` would (most fields read are plain ids, times and paths: this skips
+    /// a parser set-up and a `JSONValue` per field, and the caller makes a `String` only of what it keeps).
+    private mutating func text() throws(Failure) -> ClaudeCodeText? {
+        guard peek == UInt8(ascii: "\"") else { return try value().string.map(ClaudeCodeText.decoded) }
         let start = i
         guard b.baseAddress != nil else { throw fail("empty line") }
         guard let (end, plain) = Self.endOfString(in: b, openingAt: i) else { throw fail("the line ends early (a string is not closed)") }
+        guard plain else { return try value().string.map(ClaudeCodeText.decoded) }
         i = end
-        let inner = UnsafeRawBufferPointer(rebasing: b[(start + 1)..<(i - 1)])
-        guard plain else {
-            i = start
-            return try value().string
-        }
-        return String(decoding: inner, as: UTF8.self)
+        return .bytes((start + 1)..<(end - 1))
     }
 
     /// Moves past one value, checking only that strings end and brackets balance.
@@ -201,7 +231,8 @@ struct ClaudeCodeLineScanner {
 
     /// Just past the quote that closes the string opening at `quote`, and whether the string is plain
     /// (no backslash, no byte below 0x20: its bytes are its text); nil when the bytes end first.
-    /// Eight bytes a step up to the next quote, backslash or control byte; a backslash and the byte it
+    /// Sixteen bytes a step (eight for the last fewer than sixteen; `JSONParser.stringSpecialLanes`, exact
+    /// per byte) up to the next quote, backslash or control byte; a backslash and the byte it
     /// escapes are passed together, so the first quote met outside an escape closes the string (the
     /// same quote as counting the backslashes before each quote). Keys and ids end within a step or
     /// two, without the call a `memchr` costs.
@@ -211,7 +242,15 @@ struct ClaudeCodeLineScanner {
         var j = quote + 1
         var plain = true
         while j < n {
-            while j + 8 <= n {
+            while j + 16 <= n {
+                let hits = JSONParser.stringSpecialLanes(base.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self))
+                if hits[0] | hits[1] != 0 {
+                    j += hits[0] != 0 ? hits[0].trailingZeroBitCount >> 3 : 8 + hits[1].trailingZeroBitCount >> 3
+                    break
+                }
+                j += 16
+            }
+            while j + 16 > n, j + 8 <= n {
                 let hits = JSONParser.stringSpecialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: j, as: UInt64.self)))
                 if hits != 0 {
                     j += hits.trailingZeroBitCount >> 3
@@ -241,5 +280,12 @@ extension UnsafeRawBufferPointer {
         let n = literal.utf8CodeUnitCount
         guard count == n, let base = baseAddress else { return n == 0 && count == 0 }
         return memcmp(base, literal.utf8Start, n) == 0
+    }
+
+    /// Byte equality with other bytes.
+    func sameBytes(as other: UnsafeRawBufferPointer) -> Bool {
+        guard count == other.count else { return false }
+        guard let a = baseAddress, let b = other.baseAddress else { return true }
+        return memcmp(a, b, count) == 0
     }
 }

@@ -25,8 +25,10 @@ package struct OpenRouterAdapter: LogAdapter {
     func detect(fileName: String, head h: FileHead) -> Int {
         if h.isBinary { return 0 }
         if let columns = h.csvHeader, columns.has("generation_id") && columns.has("tokens_prompt") { return 95 }
-        if h.containsPair("id", "gen-*") && h.contains("\"choices\"") { return 95 }
-        if Self.looksLikeOpenRouter(h) && h.contains("\"prompt_tokens\"") { return 85 }
+        // The one-needle questions first: most heads lack them (an answer other adapters may already
+        // have asked for), so the pair's every `"id"` is not looked at.
+        if h.contains("\"choices\"") && h.containsPair("id", "gen-*") { return 95 }
+        if h.contains("\"prompt_tokens\"") && Self.looksLikeOpenRouter(h) { return 85 }
         return 0
     }
 
