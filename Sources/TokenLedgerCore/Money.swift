@@ -86,8 +86,17 @@ public struct Money: Sendable, Hashable, Comparable {
     public static func < (a: Money, b: Money) -> Bool { a.picodollars < b.picodollars }
 
     /// Integer division with ties going to the even neighbour (banker's rounding), exact for all inputs.
+    /// Cost: one 64-bit division when both fit in 64 bits (a price times a quantity nearly always
+    /// does), else two 128-bit divisions in software.
     package static func divideRoundingHalfEven(_ value: Int128, by divisor: Int128) -> Int128 {
         precondition(divisor > 0)
+        if value >= 0, value <= Int128(UInt64.max), divisor <= Int128(UInt64.max) {
+            let d = UInt64(truncatingIfNeeded: divisor)
+            let (quotient, remainder) = UInt64(truncatingIfNeeded: value).quotientAndRemainder(dividingBy: d)
+            // Twice the remainder against the divisor, without doubling it (which could overflow).
+            let rest = d - remainder
+            return Int128(quotient) + (remainder > rest || (remainder == rest && quotient & 1 != 0) ? 1 : 0)
+        }
         var quotient = value / divisor
         let remainder = value % divisor
         let twice = remainder.magnitude * 2

@@ -84,7 +84,8 @@ final class StoredUsage: Sendable {
 
     /// The stored `price_layers` text, or nil for none.
     static func joined(_ layers: [String]) -> String? {
-        layers.isEmpty ? nil : layers.joined(separator: ",")
+        // One layer (a record priced from a bundled table) is that string itself: no new one per row.
+        layers.count < 2 ? layers.first : layers.joined(separator: ",")
     }
 
     /// The stored `tags` text: a JSON object with sorted keys, or nil for no tags.

@@ -61,6 +61,7 @@ extension PriceBook {
                let why = t.inconsistency {
                 throw .inconsistentTokens(why)
             }
+            if !itemized, let breakdown = memo.recent[index].bill.cost(t, record.units) { return breakdown }
             return try bill(record, at: memo.recent[index].prices, notes: memo.recent[index].prices.notes, itemized: itemized)
         }
         let resolution = resolution(of: record, memo: &memo)

@@ -47,6 +47,64 @@ package struct PricingMemo: Sendable {
         var batch: Bool
         var day: Int
         var prices: EffectivePrices
+        /// The ledger's bill at `prices`, made ready once.
+        var bill: PresetBill
+    }
+
+    /// The bill the ledger stores (`itemized: false`) at one set of prices, made ready when they are
+    /// remembered: each component's price as one exact fraction of picodollars per unit of quantity,
+    /// and the breakdown's names, layers and notes. A record then costs one multiplication and one
+    /// rounded division per quantity it holds, and a copy of that breakdown with its total; billing it
+    /// from the prices copied them and their breakdown twice, and looked each price up with its layer.
+    ///
+    /// It answers only what it knows to be the full bill's answer: nil for a record with a negative
+    /// quantity, a quantity without a price, nothing billed, or a product beyond Int128, which the full
+    /// bill then words (a note, an unpriced cause or an error).
+    final class PresetBill: Sendable {
+        /// Per `PriceComponent.ordinal`: quantity × numerator / denominator, rounded half-to-even at the
+        /// picodollar, is the cost of that quantity — numerator = base picodollars × rate numerator,
+        /// denominator = rate denominator × quantity per price, as `PriceBook.cost(quantity:…)` works
+        /// it out. Nil without a price, when either product overflows, or for a zero rate on a non-zero
+        /// base (whose quantity × base the full bill still checks for overflow).
+        let fractions: [(numerator: Int128, denominator: Int128)?]
+        /// The breakdown of every record at these prices, with a total of 0. (Copied and given its
+        /// total: making it afresh from its fields measured a copy and a release more.)
+        let breakdown: CostBreakdown
+
+        init(_ prices: EffectivePrices) {
+            fractions = PriceComponent.allCases.map { key in
+                guard let price = prices.price(of: key) else { return nil }
+                let (numerator, o1) = price.base.picodollars.multipliedReportingOverflow(by: price.rate.numerator)
+                let (denominator, o2) = price.rate.denominator.multipliedReportingOverflow(by: key.quantityPerPrice)
+                guard !o1, !o2, numerator != 0 || price.base.picodollars == 0 else { return nil }
+                return (numerator, denominator)
+            }
+            var breakdown = CostBreakdown(
+                resolvedModel: prices.modelID, status: .priced(total: .zero), components: [],
+                periodStart: prices.channelPeriodStart ?? prices.periodStart, layers: prices.layers, notes: prices.notes)
+            breakdown.timeWindow = prices.timeWindow?.description
+            self.breakdown = breakdown
+        }
+
+        /// The breakdown of a record of `tokens` and `units` (consistent counts, checked by the caller),
+        /// or nil when the full bill must say what it is (see above).
+        func cost(_ tokens: TokenCounts, _ units: UnitCounts) -> CostBreakdown? {
+            var total: Int128 = 0
+            var billedAny = false
+            for line in 0..<PriceBook.billedLineCount {
+                let (_, quantity, key) = PriceBook.billedLine(line, tokens, units)
+                guard quantity != 0 else { continue }
+                guard quantity > 0, let fraction = fractions[key.ordinal] else { return nil }
+                let (product, overflow) = Int128(quantity).multipliedReportingOverflow(by: fraction.numerator)
+                guard !overflow else { return nil }
+                total += Money.divideRoundingHalfEven(product, by: fraction.denominator)
+                billedAny = true
+            }
+            guard billedAny else { return nil }
+            var breakdown = breakdown
+            breakdown.status = .priced(total: Money(picodollars: total))
+            return breakdown
+        }
     }
 
     let enabled: Bool
@@ -71,9 +129,12 @@ extension PricingMemo {
     func recentIndex(of record: UsageRecord) -> Int? {
         guard enabled else { return nil }
         let day = PriceDate.day(of: record.timestamp)
+        // The names' lengths first: a batch mixing models fails most comparisons, and a length is read
+        // where comparing two different strings is a call.
+        let modelLength = record.model.utf8.count
         for i in recent.indices
-        where recent[i].day == day && recent[i].batch == record.isBatch && recent[i].model == record.model
-            && recent[i].channel == record.channel && recent[i].serviceTier == record.serviceTier {
+        where recent[i].day == day && recent[i].batch == record.isBatch && recent[i].model.utf8.count == modelLength
+            && recent[i].model == record.model && recent[i].channel == record.channel && recent[i].serviceTier == record.serviceTier {
             return i
         }
         return nil
@@ -84,7 +145,7 @@ extension PricingMemo {
         guard enabled, let period, period.windows.isEmpty, period.longContext == nil, !longContext else { return }
         if recent.count >= PricingMemo.recentLimit { recent.removeFirst() }
         recent.append(Recent(model: record.model, channel: record.channel, serviceTier: record.serviceTier, batch: record.isBatch,
-                             day: PriceDate.day(of: record.timestamp), prices: prices))
+                             day: PriceDate.day(of: record.timestamp), prices: prices, bill: PresetBill(prices)))
     }
 }
 

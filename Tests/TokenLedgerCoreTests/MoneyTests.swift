@@ -52,4 +52,29 @@ struct MoneyTests {
         #expect(Money(decimalText: "-3")!.displayString == "-$3.00")
         #expect(Money(decimalText: "1.5")!.formatted(places: 4) == "1.5000")
     }
+
+    @Test("division rounds half to even, the same within 64 bits (one hardware division) as beyond them")
+    func divisionRoundsHalfToEven() {
+        // Reference: the exact quotient from 128-bit arithmetic, rounded by comparing twice the remainder.
+        func reference(_ value: Int128, _ divisor: Int128) -> Int128 {
+            let quotient = value / divisor
+            let twice = (value % divisor).magnitude * 2
+            if twice > divisor.magnitude || (twice == divisor.magnitude && quotient % 2 != 0) { return quotient + (value < 0 ? -1 : 1) }
+            return quotient
+        }
+        #expect(Money.divideRoundingHalfEven(5, by: 2) == 2)
+        #expect(Money.divideRoundingHalfEven(7, by: 2) == 4)
+        #expect(Money.divideRoundingHalfEven(-5, by: 2) == -2)
+        #expect(Money.divideRoundingHalfEven(1_500_000, by: 1_000_000) == 2)
+        #expect(Money.divideRoundingHalfEven(2_500_000, by: 1_000_000) == 2)
+        let max64 = Int128(UInt64.max)
+        let values: [Int128] = [0, 1, 2, 3, 499_999, 500_000, 500_001, 1_500_000, max64 / 2, max64 / 2 + 1, max64 - 1, max64, max64 + 1,
+                                max64 * 3, -1, -500_000, -max64, Int128(Int64.max) * 1_000_003]
+        let divisors: [Int128] = [1, 2, 3, 7, 1_000_000, 2_000_000, 60_000_000, max64 / 2, max64 / 2 + 1, max64 - 1, max64, max64 + 1]
+        for value in values {
+            for divisor in divisors {
+                #expect(Money.divideRoundingHalfEven(value, by: divisor) == reference(value, divisor), "\(value) / \(divisor)")
+            }
+        }
+    }
 }

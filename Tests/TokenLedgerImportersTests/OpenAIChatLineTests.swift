@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenLedgerCore
+import TokenLedgerLedger
 @testable import TokenLedgerImporters
 
 /// The chat adapter's member-by-member reader (`OpenAIChatLine`) against the general reader
@@ -76,6 +77,49 @@ struct OpenAIChatLineTests {
         }
         // Blanks around the line and a byte-order mark are the pipeline's; blanks after are allowed.
         Self.expectSame(Self.common + "  ")
+    }
+
+    @Test("members in other orders, with blanks or with others between them read the same record both ways")
+    func otherOrders() throws {
+        // The reader guesses each key from the one before (OpenAI's order); a wrong guess must cost nothing but time.
+        let tail = #","service_tier":"default","system_fingerprint":"fp_ab12cd34""#
+        let openAIOrder = Self.edited(tail, "").replacingOccurrences(of: "}}}", with: "}}" + tail + "}")
+        let usage = #"{"prompt_tokens":1500,"completion_tokens":300,"total_tokens":1800,"prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":192,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#
+        let variants = [
+            openAIOrder,
+            Self.edited(usage, #"{"completion_tokens_details":{"rejected_prediction_tokens":0,"audio_tokens":0,"reasoning_tokens":192,"accepted_prediction_tokens":0},"total_tokens":1800,"prompt_tokens_details":{"audio_tokens":0,"cached_tokens":1024},"completion_tokens":300,"prompt_tokens":1500}"#),
+            Self.edited(usage, #"{"x":1,"prompt_tokens":1500,"y":[2],"completion_tokens":300,"total_tokens":1800,"prompt_tokens_details":{"z":{},"cached_tokens":1024,"w":null,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":192,"v":"a","audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"u":true}"#),
+            Self.edited(#""id":"chatcmpl-B9xNew0000000000002","object":"chat.completion","#, #""object":"chat.completion","extra":1,"id":"chatcmpl-B9xNew0000000000002","#),
+            // Python's json.dumps: a blank after every comma and colon.
+            Self.common.replacingOccurrences(of: #"",""#, with: #"", ""#).replacingOccurrences(of: "\":", with: "\": ")
+                .replacingOccurrences(of: #"0,""#, with: #"0, ""#),
+            // Keys that start like the guessed ones.
+            Self.edited(#""usage":{"prompt_tokens":1500"#, #""usage_":1,"usage":{"prompt_tokens_":7,"prompt_tokens":1500"#),
+            Self.edited(#""total_tokens":1800"#, #""total_tokens":1800.0"#),
+        ]
+        for variant in variants {
+            Self.expectSame(variant)
+        }
+        #expect(variants[0].hasSuffix(#""system_fingerprint":"fp_ab12cd34"}"#) && variants[4].contains(#""usage": {"prompt_tokens": 1500, "#))
+    }
+
+    @Test("a line read member by member makes the entry the general reader makes, every field")
+    func sameEntryBothWays() throws {
+        let context = ImportContext(file: URL(fileURLWithPath: "/tmp/chat.jsonl"), project: "shop", tags: ["team": "web"], channel: "302ai")
+        let lines = [Self.common, Self.edited(#""service_tier":"default""#, #""reasoning_effort":"high""#)]
+        for line in lines { #expect(Self.fast(line) != nil) }
+        let fast = AdapterHarness.run(OpenAIChatAdapter(), text: lines.joined(separator: "\n") + "\n", context: context)
+        // The general reader, given the same lines parsed whole.
+        let parser = OpenAIChatParser(context: context, state: nil)
+        var general: [LedgerEntry] = []
+        for (index, line) in lines.enumerated() {
+            let object = try JSONParser.parse(Array(line.utf8), keepingTopLevelKeys: OpenAIChatParser.keys)
+            parser.handle(object: object, line: index + 1) { item in
+                if case .entry(let entry) = item { general.append(entry) }
+            }
+        }
+        #expect(fast.entries.count == 2 && fast.entries == general)
+        #expect(fast.entries.first?.record.project == "shop" && fast.entries.first?.record.channel == "302ai")
     }
 
     @Test("lines outside the common shape are left to the general reader")

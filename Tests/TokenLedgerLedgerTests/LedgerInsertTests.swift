@@ -51,6 +51,22 @@ struct LedgerInsertTests {
         #expect(row?["api_key_hash"] as String? == SHA256.shortHash(of: "sk-ant-secret"))
     }
 
+    @Test("a row's price layers are stored as written: none as NULL, one as itself, several joined by commas")
+    func priceLayersColumn() throws {
+        let ledger = try Ledger.inMemory()
+        let layerSets: [[String]] = [[], ["bundled:openai"], ["terms:acme", "channel:302ai", "bundled:openai"]]
+        let priced = layerSets.enumerated().map { index, layers in
+            (entry: entry(key: "k\(index)", output: 5),
+             cost: CostBreakdown(resolvedModel: "m", status: .priced(total: Money(picodollars: 7)), components: [], layers: layers))
+        }
+        try ledger.insert(PricedBatch(priced))
+        let stored = try ledger.reader.read { db in
+            try String?.fetchAll(db, sql: "SELECT price_layers FROM usage_record ORDER BY dedup_key")
+        }
+        #expect(stored == [nil, "bundled:openai", "terms:acme,channel:302ai,bundled:openai"])
+        #expect(try ledger.storedRecords().map(\.priceLayers) == layerSets)
+    }
+
     @Test("a ledger file reopens with its rows, and the priced_usage view reads")
     func reopen() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)/l.sqlite")

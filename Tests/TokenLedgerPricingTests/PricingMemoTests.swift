@@ -85,4 +85,59 @@ struct PricingMemoTests {
         #expect(book.cost(of: records[3], memo: &memo).total == nil)
         #expect(book.cost(of: records[4], memo: &memo).total == nil)  // reasoning above output: inconsistent
     }
+
+    @Test("the ledger's bill from remembered prices (PresetBill) equals the full bill, record by record")
+    func presetBillMatchesTheFullBill() throws {
+        // The bundled tables, and the same with a 15 % contract discount (a multiplier of 17/20).
+        let bundled = try PriceBook.bundled()
+        let discounted = bundled.with(terms: try ContractTerms.parse(config: try ConfigFile.parse("""
+            [[terms]]
+            name = "acme"
+            provider = "openai"
+            from = 2025-01-01
+            discount_percent = 15
+            """)))
+        // Models with and without cache, reasoning, audio and web-search prices; standard, batch and priority.
+        let models = [("gpt-4o-mini", "openai"), ("gpt-4o", "openai"), ("gpt-4o-audio-preview", "openai"), ("claude-3-5-sonnet", "anthropic")]
+        var records: [UsageRecord] = []
+        var seed: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        for i in 0..<400 {
+            let (model, provider) = models[next(models.count)]
+            let input = next(5) == 0 ? 0 : next(200_000)
+            let output = next(4) == 0 ? 0 : next(20_000)
+            var tokens = TokenCounts(
+                input: input, cacheRead: next(3) == 0 ? next(50_000) : 0, cacheWrite5m: next(6) == 0 ? next(9_000) : 0,
+                cacheWrite1h: next(9) == 0 ? next(9_000) : 0, output: output, reasoning: next(3) == 0 ? output / 2 : 0)
+            if next(8) == 0 { tokens.audioInput = input / 3 }
+            if next(8) == 0 { tokens.audioOutput = output / 4 }
+            var units = UnitCounts()
+            if next(10) == 0 { units.webSearchCalls = next(30) }
+            if next(40) == 0 { units.audioSeconds = next(90) }
+            if i % 97 == 0 { units.webSearchCalls = -2 }   // a negative quantity: the full bill's error
+            if i % 89 == 0 { tokens.reasoning = output + 1 }  // inconsistent counts
+            records.append(try record(model, at: "2025-06-01T\(10 + next(10)):00:00Z", provider: provider, tokens: tokens,
+                                      units: units, batch: next(4) == 0, tier: next(3) == 0 ? "priority" : nil))
+        }
+        // One record of nothing at all, and one of only what the model has no price for.
+        records.append(try record("gpt-4o-mini", at: "2025-06-01T10:00:00Z", tokens: TokenCounts()))
+        records.append(try record("gpt-4o-mini", at: "2025-06-01T10:00:00Z", tokens: TokenCounts(), units: UnitCounts(characters: 50)))
+        for book in [bundled, discounted] {
+            var memo = PricingMemo()
+            var served = 0
+            for r in records + records {
+                if memo.recentIndex(of: r) != nil { served += 1 }
+                var alone = book.cost(of: r)
+                alone.components = []
+                #expect(book.cost(of: r, memo: &memo, itemized: false) == alone, "\(r.model) \(r.tokens) \(r.units)")
+            }
+            // Most records were billed from remembered prices, so the preset bill was what answered.
+            #expect(served > records.count)
+        }
+        #expect(records.contains { r in bundled.cost(of: r).total == nil })
+        #expect(records.contains { r in discounted.cost(of: r).total != bundled.cost(of: r).total })
+    }
 }

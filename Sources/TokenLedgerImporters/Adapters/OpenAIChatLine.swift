@@ -20,7 +20,10 @@ import TokenLedgerCore
 /// key; this reads the numbers in place. Names (model, service tier) come from `names`, a per-file memo
 /// of the few distinct spellings, so each record shares one `String` per name instead of allocating it,
 /// and each model's provider family is worked out once per file, not hashed per record. The id and the
-/// dedup key are made from the id's bytes, one `String` each.
+/// dedup key are made from the id's bytes, one `String` each. Each member's key is first compared with
+/// the one that usually comes next (`JSONParser.nextKey(is:)`, OpenAI's order): a right guess is a
+/// few word comparisons, where scanning the key, and then finding which of a dozen it is, cost about
+/// 130 instructions; a wrong one costs a comparison more and reads the key the general way.
 struct OpenAIChatLine {
     var id: String
     /// The dedup key: `openai:` and the id.
@@ -56,60 +59,67 @@ struct OpenAIChatLine {
         var effortText: String?
         var usage: Usage?
         var seen: UInt16 = 0
-        func first(_ bit: UInt16) throws {
+        func first(_ member: Member) throws {
+            let bit: UInt16 = 1 << member.rawValue
             guard seen & bit == 0 else { throw NotTheCommonShape() }
             seen |= bit
         }
-        while let key = try json.nextKey() {
-            switch key.count {
-            case 2 where key.spells("id"):
-                try first(1)
+        var guess = Member.id
+        while true {
+            let member: Member
+            if let guessed = Member.guessed(guess, &json) {
+                member = guessed
+            } else {
+                guard let key = try json.nextKey() else { break }
+                member = Member(key)
+            }
+            if let next = Member(rawValue: member.rawValue &+ 1) { guess = next }
+            switch member {
+            case .id:
+                try first(member)
                 if let bytes = json.readPlainStringBytes() {
                     guard !bytes.isEmpty else { return nil }
                     id = String(decoding: bytes, as: UTF8.self)
-                    dedupKey = String(unsafeUninitializedCapacity: keyPrefix.count + bytes.count) { out in
-                        _ = out.initialize(fromContentsOf: keyPrefix)
-                        _ = UnsafeMutableBufferPointer(rebasing: out[keyPrefix.count...]).initialize(fromContentsOf: bytes)
-                        return keyPrefix.count + bytes.count
+                    dedupKey = String(unsafeUninitializedCapacity: 7 + bytes.count) { out in
+                        UnsafeMutableRawBufferPointer(out).copyBytes(from: "openai:".utf8)
+                        _ = UnsafeMutableBufferPointer(rebasing: out[7...]).initialize(fromContentsOf: bytes)
+                        return 7 + bytes.count
                     }
                 } else {
                     guard let text = try json.readString(), !text.isEmpty else { return nil }
                     id = text
                     dedupKey = "openai:" + text
                 }
-            case 5 where key.spells("model"):
-                try first(2)
+            case .model:
+                try first(member)
                 guard let bytes = json.readPlainStringBytes(), !bytes.isEmpty else { return nil }
                 model = names.model(bytes)
-            case 7 where key.spells("created"):
-                try first(4)
+            case .created:
+                try first(member)
                 guard let value = json.readPlainWholeNumber() else { return nil }
                 created = value
-            case 10 where key.spells("created_at"):
-                try first(8)
+            case .createdAt:
+                try first(member)
                 guard let value = json.readPlainWholeNumber() else { return nil }
                 createdAt = value
-            case 5 where key.spells("usage"):
-                try first(16)
+            case .usage:
+                try first(member)
                 usage = try Usage.read(&json)
                 if usage == nil { return nil }
-            case 12 where key.spells("service_tier"):
-                try first(32)
+            case .serviceTier:
+                try first(member)
                 if json.readNull() { break }
                 guard let bytes = json.readPlainStringBytes() else { return nil }
                 serviceTier = names.name(bytes)
-            case 16 where key.spells("reasoning_effort"):
-                try first(64)
+            case .reasoningEffort:
+                try first(member)
                 if json.readNull() { break }
                 guard let text = try json.readString() else { return nil }
                 effortText = text
-            case 9 where key.spells("reasoning"), 8 where key.spells("response"), 7 where key.spells("request"),
-                 8 where key.spells("provider"), 6 where key.spells("x_groq"):
-                return nil
-            default:
-                // An escaped key may spell a member read above: the general reader decides.
-                if key.contains(UInt8(ascii: "\\")) { return nil }
+            case .object, .choices, .systemFingerprint, .other:
                 try json.skipValue()
+            case .declined:
+                return nil
             }
         }
         guard json.isAtEnd(), let id, let dedupKey, let model, let usage, let unix = created ?? createdAt,
@@ -119,8 +129,54 @@ struct OpenAIChatLine {
                               serviceTier: serviceTier, effort: effortText.map { EffortTier(rawValue: $0) } ?? .unknown, tokens: tokens)
     }
 
-    /// The dedup key's prefix, as bytes.
-    private static let keyPrefix: [UInt8] = Array("openai:".utf8)
+    /// The top-level members this reader tells apart. The first eight are in the order OpenAI writes
+    /// them, which is the order `guessed` tries next (after the member just read).
+    private enum Member: UInt8 {
+        case id, object, created, model, choices, usage, serviceTier, systemFingerprint
+        case createdAt, reasoningEffort
+        /// Validated and skipped.
+        case other
+        /// A member of another shape (a `{"request", "response"}` wrapper, `reasoning`, `provider`,
+        /// `x_groq`) or an escaped key, which may spell one read here: the general reader decides.
+        case declined
+
+        init(_ key: UnsafeRawBufferPointer) {
+            switch key.count {
+            case 2 where key.spells("id"): self = .id
+            case 6 where key.spells("object"): self = .object
+            case 7 where key.spells("created"): self = .created
+            case 5 where key.spells("model"): self = .model
+            case 7 where key.spells("choices"): self = .choices
+            case 5 where key.spells("usage"): self = .usage
+            case 12 where key.spells("service_tier"): self = .serviceTier
+            case 18 where key.spells("system_fingerprint"): self = .systemFingerprint
+            case 10 where key.spells("created_at"): self = .createdAt
+            case 16 where key.spells("reasoning_effort"): self = .reasoningEffort
+            case 9 where key.spells("reasoning"), 8 where key.spells("response"), 7 where key.spells("request"),
+                 8 where key.spells("provider"), 6 where key.spells("x_groq"):
+                self = .declined
+            default:
+                self = key.contains(UInt8(ascii: "\\")) ? .declined : .other
+            }
+        }
+
+        /// `member` when the next key is its name (`JSONParser.nextKey(is:)`), else nil, having moved nowhere.
+        @inline(__always)
+        static func guessed(_ member: Member, _ json: inout JSONParser) -> Member? {
+            let hit = switch member {
+            case .id: json.nextKey(is: "id")
+            case .object: json.nextKey(is: "object")
+            case .created: json.nextKey(is: "created")
+            case .model: json.nextKey(is: "model")
+            case .choices: json.nextKey(is: "choices")
+            case .usage: json.nextKey(is: "usage")
+            case .serviceTier: json.nextKey(is: "service_tier")
+            case .systemFingerprint: json.nextKey(is: "system_fingerprint")
+            default: false
+            }
+            return hit ? member : nil
+        }
+    }
 
     /// The counts of a Chat Completions `usage` object; absent and null count 0 (as the general reader).
     private struct Usage {
@@ -137,81 +193,174 @@ struct OpenAIChatLine {
                 audioInput: audioInput, reasoning: reasoning, audioOutput: audioOutput, imageOutput: imageOutput)
         }
 
+        /// The members of `usage` told apart; the first five in the order OpenAI writes them (see `Member`).
+        private enum Field: UInt8 {
+            case prompt, completion, total, promptDetails, completionDetails
+            case other, declined
+
+            init(_ key: UnsafeRawBufferPointer) {
+                switch key.count {
+                case 13 where key.spells("prompt_tokens"): self = .prompt
+                case 17 where key.spells("completion_tokens"): self = .completion
+                case 12 where key.spells("total_tokens"): self = .total
+                case 21 where key.spells("prompt_tokens_details"): self = .promptDetails
+                case 25 where key.spells("completion_tokens_details"): self = .completionDetails
+                case 4 where key.spells("cost"), 17 where key.spells("cost_in_usd_ticks"),
+                     23 where key.spells("prompt_cache_hit_tokens"), 13 where key.spells("cached_tokens"),
+                     20 where key.spells("prompt_audio_seconds"):
+                    self = .declined // a provider's own cost, cache or audio-duration field: the general reader keeps it
+                default:
+                    self = key.contains(UInt8(ascii: "\\")) ? .declined : .other
+                }
+            }
+
+            @inline(__always)
+            static func guessed(_ field: Field, _ json: inout JSONParser) -> Field? {
+                let hit = switch field {
+                case .prompt: json.nextKey(is: "prompt_tokens")
+                case .completion: json.nextKey(is: "completion_tokens")
+                case .total: json.nextKey(is: "total_tokens")
+                case .promptDetails: json.nextKey(is: "prompt_tokens_details")
+                case .completionDetails: json.nextKey(is: "completion_tokens_details")
+                default: false
+                }
+                return hit ? field : nil
+            }
+        }
+
         /// Reads the object that starts here; nil when it is not one of the common shape.
         static func read(_ json: inout JSONParser) throws -> Usage? {
             guard json.beginObject() else { return nil }
             var u = Usage()
             var seen: UInt8 = 0
-            while let key = try json.nextKey() {
-                switch key.count {
-                case 13 where key.spells("prompt_tokens"):
-                    guard seen & 1 == 0, let value = json.readPlainWholeNumber() else { return nil }
-                    seen |= 1
-                    u.prompt = value
-                case 17 where key.spells("completion_tokens"):
-                    guard seen & 2 == 0, let value = count(&json) else { return nil }
-                    seen |= 2
-                    u.completion = value
-                case 21 where key.spells("prompt_tokens_details"):
-                    guard seen & 4 == 0, let d = try details(&json, { key in
-                        switch key.count {
-                        case 13 where key.spells("cached_tokens"): 0
-                        case 18 where key.spells("cache_write_tokens"): 1
-                        case 12 where key.spells("image_tokens"): 2
-                        case 12 where key.spells("audio_tokens"): 3
-                        default: nil
-                        }
-                    }) else { return nil }
-                    seen |= 4
-                    (u.cached, u.cacheWrite, u.imageInput, u.audioInput) = (d[0], d[1], d[2], d[3])
-                case 25 where key.spells("completion_tokens_details"):
-                    guard seen & 8 == 0, let d = try details(&json, { key in
-                        switch key.count {
-                        case 16 where key.spells("reasoning_tokens"): 0
-                        case 12 where key.spells("audio_tokens"): 1
-                        case 12 where key.spells("image_tokens"): 2
-                        default: nil
-                        }
-                    }) else { return nil }
-                    seen |= 8
-                    (u.reasoning, u.audioOutput, u.imageOutput) = (d[0], d[1], d[2])
-                case 4 where key.spells("cost"), 17 where key.spells("cost_in_usd_ticks"),
-                     23 where key.spells("prompt_cache_hit_tokens"), 13 where key.spells("cached_tokens"),
-                     20 where key.spells("prompt_audio_seconds"):
-                    return nil // a provider's own cost, cache or audio-duration field: the general reader keeps it
-                default:
-                    if key.contains(UInt8(ascii: "\\")) { return nil }
-                    try json.skipValue()
+            var guess = Field.prompt
+            while true {
+                let field: Field
+                if let guessed = Field.guessed(guess, &json) {
+                    field = guessed
+                } else {
+                    guard let key = try json.nextKey() else { break }
+                    field = Field(key)
                 }
+                if let next = Field(rawValue: field.rawValue &+ 1) { guess = next }
+                let bit: UInt8 = 1 << field.rawValue
+                switch field {
+                case .prompt:
+                    guard seen & bit == 0, let value = json.readPlainWholeNumber() else { return nil }
+                    u.prompt = value
+                case .completion:
+                    guard seen & bit == 0, let value = count(&json) else { return nil }
+                    u.completion = value
+                case .promptDetails:
+                    guard seen & bit == 0, let d = try details(&json, PromptDetail.self) else { return nil }
+                    (u.cached, u.cacheWrite, u.imageInput, u.audioInput) = (d[0], d[1], d[2], d[3])
+                case .completionDetails:
+                    guard seen & bit == 0, let d = try details(&json, CompletionDetail.self) else { return nil }
+                    (u.reasoning, u.audioOutput, u.imageOutput) = (d[0], d[1], d[2])
+                case .total, .other:
+                    try skip(&json)
+                case .declined:
+                    return nil
+                }
+                seen |= bit
             }
             return u
         }
 
         /// A count that may be null (0); nil when it is anything but a plain whole number or null.
+        @inline(__always)
         private static func count(_ json: inout JSONParser) -> Int? {
             if json.readNull() { return 0 }
             return json.readPlainWholeNumber()
         }
 
-        /// The counts of a details object, by the index `field` gives each member it reads (others are
-        /// skipped); null is all 0. nil when not the common shape (a count that is not a plain whole
-        /// number or null, a repeated count, an escaped key, anything but an object or null).
-        private static func details(_ json: inout JSONParser, _ field: (UnsafeRawBufferPointer) -> Int?) throws -> SIMD4<Int>? {
+        /// Skips the value here, validated: a plain whole number (most skipped counts) without a call.
+        @inline(__always)
+        private static func skip(_ json: inout JSONParser) throws {
+            if json.readPlainWholeNumber() == nil { try json.skipValue() }
+        }
+
+        /// The counts of a details object, each at the index its `Detail` gives (others are skipped);
+        /// null is all 0. nil when not the common shape (a count that is not a plain whole number or
+        /// null, a repeated count, an escaped key, anything but an object or null).
+        private static func details<D: Detail>(_ json: inout JSONParser, _: D.Type) throws -> SIMD4<Int>? {
             var values = SIMD4<Int>(repeating: 0)
             if json.readNull() { return values }
             guard json.beginObject() else { return nil }
             var seen = 0
-            while let key = try json.nextKey() {
-                if let i = field(key) {
+            var guess = 0
+            while true {
+                let index: Int?
+                if let (position, guessed) = D.guessed(guess, &json) {
+                    index = guessed
+                    guess = position &+ 1
+                } else {
+                    guard let key = try json.nextKey() else { break }
+                    index = D.index(key)
+                    if index == nil && key.contains(UInt8(ascii: "\\")) { return nil }
+                }
+                if let i = index, i < 4 {
                     guard seen & (1 << i) == 0, let value = count(&json) else { return nil }
                     seen |= 1 << i
                     values[i] = value
                 } else {
-                    if key.contains(UInt8(ascii: "\\")) { return nil }
-                    try json.skipValue()
+                    try skip(&json)
                 }
             }
             return values
+        }
+    }
+
+    /// The members of a details object: `index` gives each count read its place (0–3; nil for a
+    /// member skipped), `guessed` tries the member at one position of the order OpenAI writes them in
+    /// (`JSONParser.nextKey(is:)`), answering that position and the member's index.
+    private protocol Detail {
+        static func index(_ key: UnsafeRawBufferPointer) -> Int?
+        static func guessed(_ position: Int, _ json: inout JSONParser) -> (position: Int, index: Int?)?
+    }
+
+    /// `prompt_tokens_details`: cached, cache-write, image and audio tokens.
+    private enum PromptDetail: Detail {
+        static func index(_ key: UnsafeRawBufferPointer) -> Int? {
+            switch key.count {
+            case 13 where key.spells("cached_tokens"): 0
+            case 18 where key.spells("cache_write_tokens"): 1
+            case 12 where key.spells("image_tokens"): 2
+            case 12 where key.spells("audio_tokens"): 3
+            default: nil
+            }
+        }
+
+        @inline(__always)
+        static func guessed(_ position: Int, _ json: inout JSONParser) -> (position: Int, index: Int?)? {
+            switch position {
+            case 0 where json.nextKey(is: "cached_tokens"): (0, 0)
+            case 1 where json.nextKey(is: "audio_tokens"): (1, 3)
+            default: nil
+            }
+        }
+    }
+
+    /// `completion_tokens_details`: reasoning, audio and image tokens; the prediction counts skipped.
+    private enum CompletionDetail: Detail {
+        static func index(_ key: UnsafeRawBufferPointer) -> Int? {
+            switch key.count {
+            case 16 where key.spells("reasoning_tokens"): 0
+            case 12 where key.spells("audio_tokens"): 1
+            case 12 where key.spells("image_tokens"): 2
+            default: nil
+            }
+        }
+
+        @inline(__always)
+        static func guessed(_ position: Int, _ json: inout JSONParser) -> (position: Int, index: Int?)? {
+            switch position {
+            case 0 where json.nextKey(is: "reasoning_tokens"): (0, 0)
+            case 1 where json.nextKey(is: "audio_tokens"): (1, 1)
+            case 2 where json.nextKey(is: "accepted_prediction_tokens"): (2, nil)
+            case 3 where json.nextKey(is: "rejected_prediction_tokens"): (3, nil)
+            default: nil
+            }
         }
     }
 
