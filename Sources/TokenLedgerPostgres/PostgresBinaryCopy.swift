@@ -11,8 +11,17 @@
 struct PostgresBinaryCopy {
     private(set) var bytes: [UInt8] = []
 
+    /// The two bytes that end the data (a field count of -1).
+    static let trailer: [UInt8] = [0xFF, 0xFF]
+
+    /// The format's header: what the data starts with, before its first row.
+    static let headerCount = 19
+
     /// Starts the data with the format's header; `capacity` is a guess of the total size in bytes.
-    init(capacity: Int = 0) {
+    /// `buffer`: memory to write into (emptied; `CopyBufferPool`), else new.
+    init(capacity: Int = 0, reusing buffer: [UInt8] = []) {
+        bytes = buffer
+        bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(capacity + 21)
         bytes.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]) // "PGCOPY\n\377\r\n\0"
         appendBigEndian(UInt32(0)) // flags: no OIDs

@@ -117,18 +117,26 @@ final class PostgresConnection: @unchecked Sendable {
     /// `COPY … FROM STDIN` with `data` as its input (COPY's text format, or binary when the statement
     /// says so), sent in 256 KiB messages. Returns when the server has stored every row or refused them.
     func copyIn(_ sql: String, data: [UInt8]) throws(PostgresError) {
+        try copyIn(sql) { send in data.withUnsafeBytes { send($0) } }
+    }
+
+    /// `copyIn(_:data:)` with the input handed over in parts: `write` calls `send` with each part in
+    /// order (any size; libpq copies each into its own buffer before `send` returns, so a part's
+    /// memory can be reused at once). After a lost connection `send` drops what it is given.
+    func copyIn(_ sql: String, parts write: (_ send: (UnsafeRawBufferPointer) -> Void) -> Void) throws(PostgresError) {
         let start = PQexec(handle, sql)
         guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
             throw failure(of: start)
         }
         PQclear(start)
-        var sent = 0
         var broken = false
-        data.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress else { return }
+        let handle = self.handle
+        write { bytes in
+            guard !broken, let base = bytes.baseAddress else { return }
+            var sent = 0
             while sent < bytes.count {
                 let length = min(bytes.count - sent, 256 * 1024)
-                let status = base.advanced(by: sent).withMemoryRebound(to: CChar.self, capacity: length) {
+                let status = (base + sent).withMemoryRebound(to: CChar.self, capacity: length) {
                     PQputCopyData(handle, $0, Int32(length))
                 }
                 guard status == 1 else { broken = true; return }

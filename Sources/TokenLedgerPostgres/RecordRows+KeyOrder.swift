@@ -12,12 +12,54 @@ import Foundation
 /// by a fifth (docs/performance.md, "Team ledger"). Sorting costs the client a prefix compare per step:
 /// the keys' shared prefix is skipped and the next 8 bytes compared as one integer.
 extension RecordRows {
-    /// `data` (these rows' COPY data, as `copy.finish()` returns it; rows end at `ends`) as COPY rows
+    /// `data` (these rows' COPY data, with or without its trailer; rows end at `ends`) as COPY rows
     /// into `id` then `TeamLedger.recordColumns`, ordered by dedup key as bytes (the order of the
-    /// index under the "C" collation), row `i` of `data` with id `ids[i]`.
-    static func keyOrdered(_ data: [UInt8], ends: [Int], ids: [Int64]) -> [UInt8] {
+    /// index under the "C" collation), row `i` of `data` with id `ids[i]`: the whole COPY input,
+    /// header to trailer, handed to `send` in parts of at most 64 KiB (a row longer than that goes
+    /// alone). Cost: one sort of the rows by key and one copy of their bytes through a 64 KiB buffer.
+    static func sendKeyOrdered(_ data: [UInt8], ends: [Int], ids: [Int64], to send: (UnsafeRawBufferPointer) -> Void) {
         precondition(ids.count == ends.count, "one id a row")
-        return data.withUnsafeBufferPointer { buffer -> [UInt8] in
+        let order = keyOrder(data, ends: ends)
+        let capacity = 64 * 1024
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { chunk.deallocate() }
+        var used = 0
+        func flush() {
+            if used > 0 { send(UnsafeRawBufferPointer(start: chunk, count: used)) }
+            used = 0
+        }
+        data.withUnsafeBytes { base in
+            func put(_ bytes: UnsafeRawBufferPointer) {
+                if used + bytes.count > capacity { flush() }
+                if bytes.count > capacity { return send(bytes) }
+                (chunk + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                used += bytes.count
+            }
+            put(UnsafeRawBufferPointer(rebasing: base[0..<PostgresBinaryCopy.headerCount]))
+            for index in order {
+                // A row: its field count, the id's length and value, then the row's own fields.
+                var head = (UInt16(TeamLedger.recordColumns.count + 1).bigEndian, UInt32(8).bigEndian, UInt64(bitPattern: ids[index]).bigEndian)
+                withUnsafeBytes(of: &head.0) { put($0) }
+                withUnsafeBytes(of: &head.1) { put($0) }
+                withUnsafeBytes(of: &head.2) { put($0) }
+                let bytes = row(index, of: data, ends: ends)
+                put(UnsafeRawBufferPointer(rebasing: base[(bytes.lowerBound + 2)..<bytes.upperBound]))
+            }
+            PostgresBinaryCopy.trailer.withUnsafeBytes { put($0) }
+        }
+        flush()
+    }
+
+    /// `sendKeyOrdered` as one array (tests).
+    static func keyOrdered(_ data: [UInt8], ends: [Int], ids: [Int64]) -> [UInt8] {
+        var all: [UInt8] = []
+        sendKeyOrdered(data, ends: ends, ids: ids) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// The rows' indexes in their dedup keys' order (bytes compared, shorter first on a tie).
+    private static func keyOrder(_ data: [UInt8], ends: [Int]) -> [Int] {
+        data.withUnsafeBufferPointer { buffer -> [Int] in
             let base = buffer.baseAddress!
             // Each row's key: its first field, after the field count (2 bytes) and length (4 bytes).
             var keys: [(start: Int, count: Int)] = []
@@ -43,14 +85,7 @@ extension RecordRows {
                 let compared = memcmp(base + x.start, base + y.start, common)
                 return compared != 0 ? compared < 0 : x.count < y.count
             }
-            var copy = PostgresBinaryCopy(capacity: data.count + ends.count * 12)
-            for (_, index) in order {
-                copy.beginRow(fields: TeamLedger.recordColumns.count + 1)
-                copy.int64(ids[index])
-                let bytes = row(index, of: data, ends: ends)
-                copy.raw(data[(bytes.lowerBound + 2)..<bytes.upperBound])
-            }
-            return copy.finish()
+            return order.map(\.row)
         }
     }
 

@@ -27,6 +27,8 @@ public final class TeamLedger: @unchecked Sendable {
     }
     private let clash = NSLock()
     private var clashSeen = false
+    /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
+    let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),
     /// opened the first time one is needed and kept until the ledger goes.
     private var spare: PostgresConnection?
