@@ -20,6 +20,12 @@ package struct PricedRowColumns {
 
     /// The entry: its record, dedup key, supersede rank and source location.
     package var entry: LedgerEntry { row.entry }
+    /// The entry's supersede rank (read without copying the entry).
+    package var supersedeRank: Int { row.entry.supersedeRank }
+    /// Where the entry was read.
+    package var location: SourceLocation? { row.entry.location }
+    /// The record's counted columns (read without copying the record's texts).
+    package var counts: RecordCounts { RecordCounts(row.entry.record) }
     /// `ts`: Unix milliseconds.
     package var timestampMilliseconds: Int64 { row.timestampMilliseconds }
     /// `imported_at`: Unix milliseconds.
@@ -36,6 +42,19 @@ package struct PricedRowColumns {
     /// Runs `body` with the row's text columns, by `PricedTextColumn`.
     package func withTexts<R>(_ body: (PricedTexts) -> R) -> R {
         row.texts.withBinder { body(PricedTexts(base: $0.base)) }
+    }
+}
+
+/// A record's numbers and flags as stored (`PricedRowColumns.counts`).
+package struct RecordCounts {
+    package var tokens: TokenCounts
+    package var units: UnitCounts
+    package var requestCount: Int
+    package var isBatch: Bool
+    package var isAggregate: Bool
+
+    package init(_ r: UsageRecord) {
+        (tokens, units, requestCount, isBatch, isAggregate) = (r.tokens, r.units, r.requestCount, r.isBatch, r.isAggregate)
     }
 }
 

@@ -92,6 +92,11 @@ struct PostgresBinaryCopy {
         bytes.append(contentsOf: encoded)
     }
 
+    /// `raw(_:)` from memory outside an array (`appendRow`'s row).
+    mutating func raw(_ encoded: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: encoded)
+    }
+
     @inline(__always)
     private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }

@@ -51,6 +51,39 @@ struct CopyRowTests {
         #expect(row == expected)
     }
 
+    @Test("a row longer than the room first tried (2 KiB) is written whole, the same from a stored record and from an import batch")
+    func longRow() throws {
+        let project = String(repeating: "p", count: 3_000)
+        let tag = String(repeating: "é", count: 2_500)
+        let record = UsageRecord(timestamp: Date(timeIntervalSince1970: 1_793_000_000), provider: "openai", model: "gpt-4o",
+                                 tokens: TokenCounts(input: 5, output: 2), source: "openai-chat", project: project, tags: ["long": tag])
+        let entry = LedgerEntry(record: record, dedupKey: "openai:long", location: SourceLocation(file: "/l.jsonl", line: 1), supersedeRank: 0)
+        let batch = PricedBatch([(entry, LocalLedger.prices.cost(of: record))], now: LocalLedger.start)
+        var fromBatch = RecordRows(capacity: 1)
+        var machine = "m"
+        machine.withUTF8 { name in batch.forEachRow { fromBatch.append($0, machine: UnsafeRawBufferPointer(name)) } }
+        var fromStored = RecordRows(capacity: 1)
+        for stored in batch.storedRecords { fromStored.append(stored, machine: "m") }
+        let bytes = fromBatch.copy.finished()
+        #expect(bytes == fromStored.copy.finished())
+        #expect(bytes.count > 3_000 + 2 * 2_500)
+        // Read back: the project and the tags are whole.
+        let row = Array(bytes[19..<(bytes.count - 2)])
+        let kinds: [Field] = TeamLedger.recordColumns.map { column in
+            switch column {
+            case "supersede_rank": .integer(0)
+            case "is_batch", "is_aggregate": .boolean(false)
+            case "ts", "source_line", "imported_at", "cost_pusd", "reported_cost_pusd", "audio_seconds", "characters": .bigint(0)
+            case _ where column.hasSuffix("_tokens") || column.hasSuffix("_calls") || column.hasSuffix("_generated") || column == "request_count": .bigint(0)
+            default: .text("")
+            }
+        }
+        let fields = try Self.fields(of: row, like: kinds)
+        #expect(fields[TeamLedger.recordColumns.firstIndex(of: "project")!] == .text(project))
+        #expect(fields[TeamLedger.recordColumns.firstIndex(of: "tags")!] == .text("{\"long\":\"\(tag)\"}"))
+        #expect(fields[TeamLedger.recordColumns.firstIndex(of: "machine")!] == .text("m"))
+    }
+
     @Test("push's rows read straight from SQLite are the bytes of the same records read back and appended")
     func localRowsMatchStoredRecords() throws {
         // Varied records (unpriced, tags, reported costs, odd texts, channels "" and nil), plus records
