@@ -91,8 +91,14 @@ extension PostgresBinaryCopy {
             guard let utf8 else { return null() }
             guard fits(4 + utf8.count) else { return }
             put(UInt32(truncatingIfNeeded: utf8.count))
-            if let source = utf8.baseAddress, utf8.count > 0 { (base + count).copyMemory(from: source, byteCount: utf8.count) }
-            count += utf8.count
+            encoded(utf8)
+        }
+
+        /// Values already in this format (a run of another row's fields), copied as they are.
+        mutating func encoded(_ bytes: UnsafeRawBufferPointer) {
+            guard fits(bytes.count), let source = bytes.baseAddress else { return }
+            (base + count).copyMemory(from: source, byteCount: bytes.count)
+            count += bytes.count
         }
 
         /// A `text` value, or NULL.

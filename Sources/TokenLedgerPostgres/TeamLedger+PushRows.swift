@@ -71,51 +71,52 @@ extension TeamLedger {
                                   to copy: inout PostgresBinaryCopy) -> (reason: String?, model: String, requests: Int)? {
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
         func optionalInt(_ column: Int32) -> Int64? { sqlite3_column_type(stmt, column) == SQLITE_NULL ? nil : int(column) }
-        func text(_ column: Int32) { copy.text(utf8: RawColumn.bytes(stmt, column)) }
-        copy.beginRow(fields: TeamLedger.recordColumns.count)
-        text(1)                                          // dedup_key
-        copy.int32(Int32(clamping: int(2)))              // supersede_rank
-        copy.int64(int(3))                               // ts
-        text(4); text(5); text(6)                        // provider, model, model_id
-        if let effort = RawColumn.bytes(stmt, 7), !effort.isEmpty,
-           effort.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) {
-            copy.text(utf8: effort)                      // effort, as stored (already EffortTier's form)
-        } else {
-            copy.text(EffortTier(RawColumn.string(stmt, 7)).rawValue)
-        }
-        text(8)                                          // service_tier
-        copy.bool(int(9) != 0)                           // is_batch
-        text(10)                                         // channel
-        for column in Int32(11)...23 { copy.int64(int(column)) } // tokens, web searches, images, requests
-        copy.bool(int(24) != 0)                          // is_aggregate
         let cost = optionalInt(25)
-        copy.int64(cost)                                 // cost_pusd
-        text(26); text(27)                               // unpriced_reason, price_period
-        if let layers = RawColumn.bytes(stmt, 28), Self.isPlainList(layers) {
-            copy.text(utf8: layers)                      // price_layers
-        } else {
-            let layers = RawColumn.string(stmt, 28).map { $0.split(separator: ",").map(String.init) } ?? []
-            copy.text(layers.isEmpty ? nil : layers.joined(separator: ","))
-        }
-        copy.int64(optionalInt(29))                      // reported_cost_pusd
-        text(30)                                         // source
-        let file = RawColumn.bytes(stmt, 31)
-        copy.text(utf8: file)                            // source_file
-        copy.int64(file == nil ? nil : (optionalInt(32) ?? 0)) // source_line (a record's location has a line when it has a file)
-        text(33); text(34); text(35); text(36)           // project, session_id, request_id, api_key_hash
-        if let tags = RawColumn.string(stmt, 37) {
-            var values: [String: String] = [:]
-            if let object = (try? JSONParser.parse(tags))?.object {
-                for (key, value) in object { values[key] = value.string ?? value.serialized() }
+        copy.appendRow(fields: TeamLedger.recordColumns.count) { copy in
+            func text(_ column: Int32) { copy.text(utf8: RawColumn.bytes(stmt, column)) }
+            text(1)                                          // dedup_key
+            copy.int32(Int32(clamping: int(2)))              // supersede_rank
+            copy.int64(int(3))                               // ts
+            text(4); text(5); text(6)                        // provider, model, model_id
+            if let effort = RawColumn.bytes(stmt, 7), !effort.isEmpty,
+               effort.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) {
+                copy.text(utf8: effort)                      // effort, as stored (already EffortTier's form)
+            } else {
+                copy.text(EffortTier(RawColumn.string(stmt, 7)).rawValue)
             }
-            copy.text(CopyRow.tagsJSON(values))          // tags
-        } else {
-            copy.null()
+            text(8)                                          // service_tier
+            copy.bool(int(9) != 0)                           // is_batch
+            text(10)                                         // channel
+            for column in Int32(11)...23 { copy.int64(int(column)) } // tokens, web searches, images, requests
+            copy.bool(int(24) != 0)                          // is_aggregate
+            copy.int64(cost)                                 // cost_pusd
+            text(26); text(27)                               // unpriced_reason, price_period
+            if let layers = RawColumn.bytes(stmt, 28), Self.isPlainList(layers) {
+                copy.text(utf8: layers)                      // price_layers
+            } else {
+                let layers = RawColumn.string(stmt, 28).map { $0.split(separator: ",").map(String.init) } ?? []
+                copy.text(layers.isEmpty ? nil : layers.joined(separator: ","))
+            }
+            copy.int64(optionalInt(29))                      // reported_cost_pusd
+            text(30)                                         // source
+            let file = RawColumn.bytes(stmt, 31)
+            copy.text(utf8: file)                            // source_file
+            copy.int64(file == nil ? nil : (optionalInt(32) ?? 0)) // source_line (a record's location has a line when it has a file)
+            text(33); text(34); text(35); text(36)           // project, session_id, request_id, api_key_hash
+            if let tags = RawColumn.string(stmt, 37) {
+                var values: [String: String] = [:]
+                if let object = (try? JSONParser.parse(tags))?.object {
+                    for (key, value) in object { values[key] = value.string ?? value.serialized() }
+                }
+                copy.text(CopyRow.tagsJSON(values))          // tags
+            } else {
+                copy.null()
+            }
+            copy.text(machine)
+            copy.int64(int(38))                              // imported_at
+            text(41); text(42)                               // repository, branch
+            copy.int64(int(39)); copy.int64(int(40))         // audio_seconds, characters
         }
-        copy.text(machine)
-        copy.int64(int(38))                              // imported_at
-        text(41); text(42)                               // repository, branch
-        copy.int64(int(39)); copy.int64(int(40))         // audio_seconds, characters
         guard cost == nil else { return nil }
         return (RawColumn.string(stmt, 26), RawColumn.string(stmt, 6) ?? RawColumn.string(stmt, 5) ?? "", Int(int(23)))
     }

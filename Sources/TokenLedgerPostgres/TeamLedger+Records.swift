@@ -207,13 +207,16 @@ extension TeamLedger {
     /// a WAL record a row).
     private func rowsThatMayChange(_ rows: RecordRows, data: [UInt8], on connection: PostgresConnection) throws -> [Int] {
         var probe = PostgresBinaryCopy(capacity: rows.count * 80)
-        for index in 0..<rows.count {
-            // A row: field count (2 bytes), dedup_key (4-byte length, text), supersede_rank (4 + 4 bytes).
-            let start = RecordRows.row(index, of: data, ends: rows.rowEnds).lowerBound + 2
-            let keyLength = data[start..<(start + 4)].reduce(0) { $0 << 8 | Int($1) }
-            probe.beginRow(fields: 3)
-            probe.raw(data[start..<(start + 4 + keyLength + 8)])
-            probe.int32(Int32(index))
+        data.withUnsafeBytes { base in
+            for index in 0..<rows.count {
+                // A row: field count (2 bytes), dedup_key (4-byte length, text), supersede_rank (4 + 4 bytes).
+                let start = RecordRows.row(index, of: data, ends: rows.rowEnds).lowerBound + 2
+                let keyLength = data[start..<(start + 4)].reduce(0) { $0 << 8 | Int($1) }
+                probe.appendRow(fields: 3, guess: keyLength + 32) { row in
+                    row.encoded(UnsafeRawBufferPointer(rebasing: base[start..<(start + 4 + keyLength + 8)]))
+                    row.int32(Int32(index))
+                }
+            }
         }
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_probe (dedup_key TEXT NOT NULL, supersede_rank INTEGER NOT NULL, ord INTEGER NOT NULL)
