@@ -85,11 +85,16 @@ extension TeamLedger {
                 if let counts = try sendChained(current, in: chain, mark: batchMark, ledgerPath: ledgerPath) {
                     summary.counts = summary.counts + counts
                 }
-                page = try next.wait()
             } catch {
                 // Never leave a read running on the local ledger, nor a write on a connection.
                 _ = try? next.wait()
                 _ = try? chain.finish()
+                throw error
+            }
+            do {
+                page = try next.wait()
+            } catch {
+                _ = try? chain.finish() // the pages in flight commit: the cursor stays on their last row
                 throw error
             }
             summary.sent += current.rows.count
