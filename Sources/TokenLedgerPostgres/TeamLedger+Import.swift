@@ -42,7 +42,7 @@ extension TeamLedger {
     }
 
     /// A batch's place in a chain of batches stored one after another on two connections
-    /// (`TeamImportSink`): `own` is the advisory lock key it holds from its first statement until it
+    /// (`BatchChain`): `own` is the advisory lock key it holds from its first statement until it
     /// ends, `after` the key of the batch before it, whose end it waits for before it takes the write
     /// lock (migration v9, `tokenledger_write_lock()`); `taken` is called once it holds `own`.
     struct BatchTicket {
@@ -51,7 +51,7 @@ extension TeamLedger {
         var taken: () -> Void
     }
 
-    /// Where a batch stands among the batches being stored at once (`TeamImportSink`, push).
+    /// Where a batch stands among the batches being stored at once (`BatchChain`).
     enum BatchOrder {
         /// Stored with nothing before it still open: takes the write lock first, then calls `holdsLock`.
         case first(holdsLock: (() -> Void)?)
@@ -59,6 +59,32 @@ extension TeamLedger {
         /// lock (their rollup triggers take it, v7), everything else after; `previousCommitted` runs
         /// before COMMIT and throws (rolling this batch back) unless the batch before committed.
         case next(previousCommitted: () throws(TeamLedgerError) -> Void)
+
+        /// What runs before the batch's COMMIT (`transaction(on:committing:_:)`).
+        var beforeCommit: (() throws(TeamLedgerError) -> Void)? {
+            if case .next(let previousCommitted) = self { return previousCommitted }
+            return nil
+        }
+    }
+
+    /// The first statements of a batch of `count` records in `order` with `ticket`, inside its
+    /// transaction on `connection`: its ticket taken, then — while the batch's straight COPY is still
+    /// possible — ids reserved for its records before the next batch of the chain may start, so ids
+    /// follow the chain's order (a batch staged instead leaves them unused); first in order, the write
+    /// lock. Returns the reserved ids (nil when none were).
+    func beginBatch(_ order: BatchOrder, ticket: BatchTicket?, records count: Int, on connection: PostgresConnection) throws -> [Int64]? {
+        var ids: [Int64]?
+        if let ticket {
+            try connection.execute("SELECT pg_advisory_xact_lock($1), set_config('tokenledger.after_batch', $2, true)",
+                                   [ticket.own, ticket.after.map(String.init) ?? ""])
+            if !keysMayClash && count > 0 { ids = try Self.reserveIDs(count, on: connection) }
+            ticket.taken()
+        }
+        if case .first(let holdsLock) = order {
+            try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+            holdsLock?()
+        }
+        return ids
     }
 
     /// `store(_:now:)` on `connection`, in `order`, with `ticket` when it is part of a chain;
@@ -68,22 +94,8 @@ extension TeamLedger {
         let distinct = distinctKeys ?? (Set(batch.records.dedupHashes).count == batch.records.count)
         let machine = self.machine
         let millis = CopyRow.milliseconds(now)
-        var gate: (() throws(TeamLedgerError) -> Void)?
-        if case .next(let previousCommitted) = order { gate = previousCommitted }
-        return try transaction(on: connection, committing: gate) { connection in
-            var ids: [Int64]?
-            if let ticket {
-                try connection.execute("SELECT pg_advisory_xact_lock($1), set_config('tokenledger.after_batch', $2, true)",
-                                       [ticket.own, ticket.after.map(String.init) ?? ""])
-                // The rows' ids are taken before the next batch of the chain may start, so ids follow
-                // the chain's order (a batch staged instead leaves them unused).
-                if !keysMayClash && batch.records.count > 0 { ids = try Self.reserveIDs(batch.records.count, on: connection) }
-                ticket.taken()
-            }
-            if case .first(let holdsLock) = order {
-                try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-                holdsLock?()
-            }
+        return try transaction(on: connection, committing: order.beforeCommit) { connection in
+            let ids = try beginBatch(order, ticket: ticket, records: batch.records.count, on: connection)
             let counts = try upsert(batch.records, distinctKeys: distinct, ids: ids, on: connection)
             try connection.execute(TeamLedgerSchema.takeWriteLock) // held already when first
             try TeamLedger.insertRows(

@@ -29,8 +29,8 @@ extension TeamLedger {
     /// Cost: one SQLite scan of the rows below the cursor for replaced ones (filtered in SQLite: only
     /// replaced rows are read and sent; the server checks their keys and stages and upserts only
     /// those it lacks or holds with a lower rank), then one binary COPY per batch of new
-    /// rows, read from SQLite straight into COPY rows (`readRows`), the next batch read locally while
-    /// the server stores the last. Memory: two batches.
+    /// rows, read from SQLite straight into COPY rows (`readRows`), two stored at a time in a chain
+    /// (`BatchChain`) while the next is read locally. Memory: three batches.
     public func push(from local: Ledger, ledgerPath: String, batchSize: Int = 5_000, now: Date = Date()) throws(TeamLedgerError) -> PushSummary {
         try push(from: local, ledgerPath: ledgerPath, batchSize: batchSize, now: now, stopAfterBatches: nil)
     }
@@ -72,31 +72,36 @@ extension TeamLedger {
         // New rows, batch by batch, each with the cursor moved in its transaction. The cursor's mark is
         // this push's own (an hour before it started): the replaced rows below the old cursor have all
         // been sent above, and the rows sent from here on were read after it started, so a push killed
-        // midway resumes without sending either again. Batches go two at a time, one per connection
-        // (`sendPair`), and the next two pages are read from the local ledger while the server stores
-        // these.
+        // midway resumes without sending either again. Batches are stored in a chain, two in flight
+        // (`sendChained`), and the next page is read from the local ledger while the server stores them.
         let batchMark = pushStarted - 3_600_000
+        let chain = BatchChain(team: self)
         var batches = 0
-        var second: PostgresConnection?
-        var pages = try Self.readPages(local, after: lastID, limit: batchSize, machine: machine)
-        while let last = pages.last {
-            if let stopAfterBatches {
-                if batches >= stopAfterBatches { return summary }
-                pages = Array(pages.prefix(stopAfterBatches - batches))
-            }
-            batches += pages.count
-            let after = last.lastID
-            let next = PageReader { () throws(TeamLedgerError) in try Self.readPages(local, after: after, limit: batchSize, machine: machine) }
-            if pages.count == 2, second == nil { second = try secondConnection() }
+        var page = try Self.readRows(local, after: lastID, limit: batchSize, machine: machine)
+        while let current = page, batches < stopAfterBatches ?? .max {
+            batches += 1
+            let next = PageReader { () throws(TeamLedgerError) in try Self.readRows(local, after: current.lastID, limit: batchSize, machine: machine) }
             do {
-                try sendPair(pages, on: second, mark: batchMark, ledgerPath: ledgerPath, into: &summary)
+                if let counts = try sendChained(current, in: chain, mark: batchMark, ledgerPath: ledgerPath) {
+                    summary.counts = summary.counts + counts
+                }
             } catch {
-                _ = try? next.wait() // never leave a read running on the local ledger
+                // Never leave a read running on the local ledger, nor a write on a connection.
+                _ = try? next.wait()
+                _ = try? chain.finish()
                 throw error
             }
-            lastID = pages[pages.count - 1].lastID
-            pages = try next.wait()
+            do {
+                page = try next.wait()
+            } catch {
+                _ = try? chain.finish() // the pages in flight commit: the cursor stays on their last row
+                throw error
+            }
+            summary.sent += current.rows.count
+            lastID = current.lastID
         }
+        if let counts = try chain.finish() { summary.counts = summary.counts + counts }
+        if page != nil { return summary } // stopped after `stopAfterBatches`, as if killed
 
         // The whole push is done: from now on, rows imported since an hour before it started count as
         // possibly replaced (an import that began before the push and committed after it).
@@ -109,72 +114,38 @@ extension TeamLedger {
         return summary
     }
 
-    /// Stores one or two pages of new rows, each in its own transaction with the push cursor moved to
-    /// its last row, committed in order: the first on the ledger's connection under the write lock
-    /// taken first, the second on `second` copied at the same time without the lock, so the server
-    /// works on both cores. The second batch's rollup triggers take the write lock (v7), so its tiers
-    /// are updated only after the first batch committed; its cursor update waits for the first's too.
-    /// It commits only if the first did, else it rolls back: the cursor never passes a row that is not
-    /// stored, and a push stopped between the two resumes after the first.
+    /// Stores one page of new rows in `chain` (`BatchChain`), in one transaction with the push cursor
+    /// moved to its last row; returns the counts of the batches the chain finished meanwhile. Each
+    /// page commits only after the one before it and only if that one committed, else it rolls back:
+    /// the cursor never passes a row that is not stored, and a push stopped midway resumes after its
+    /// last committed page. A page that met another machine's writes (and the page after it, rolled
+    /// back with it) is stored again alone, in order, under the write lock (`storeAlone`).
     ///
     /// Performance notes: a batch's server work (heap, indexes, rollup) runs on one core; with one
-    /// connection a push used one of the two (server CPU 3.9 s for 300,000 records, wall 4.1 s).
-    private func sendPair(_ pages: [LocalPage], on second: PostgresConnection?, mark: Int64, ledgerPath: String,
-                          into summary: inout PushSummary) throws(TeamLedgerError) {
-        guard pages.count == 2, let second else {
-            for page in pages {
-                try send(page.rows, replacing: false, cursor: (page.lastID, page.lastKey, mark), ledgerPath: ledgerPath, into: &summary)
-            }
-            return
-        }
-        let first = FirstBatch()
-        let (firstPage, secondPage) = (pages[0], pages[1])
+    /// connection a push used one of the two (server CPU 3.9 s for 300,000 records, wall 4.1 s). Stored
+    /// two at a time in pairs (the second page's tiers after the first's commit, the next pair after
+    /// both), one connection idled at the end of every pair while the other updated its tiers and
+    /// committed; the chain starts the next page on the first connection as soon as it is free.
+    private func sendChained(_ page: LocalPage, in chain: BatchChain, mark: Int64, ledgerPath: String) throws(TeamLedgerError) -> InsertCounts? {
         let machine = self.machine
-        first.done.enter()
-        Thread.detachNewThread { [self] in
-            first.result = Result { () throws(TeamLedgerError) -> InsertCounts in
-                try transaction(on: connection) { connection in
-                    try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-                    first.locked.signal()
-                    let counts = try store(firstPage.rows, replacing: false, on: connection)
-                    try Self.moveCursor(machine: machine, ledgerPath: ledgerPath, id: firstPage.lastID, key: firstPage.lastKey, mark: mark,
-                                        at: CopyRow.milliseconds(Date()), on: connection)
-                    return counts
-                }
-            }
-            first.locked.signal() // (again, harmlessly, unless it failed before taking the lock)
-            first.done.leave()
-        }
-        // The second batch starts once the first holds the lock, so the second can never take it first.
-        first.locked.wait()
-        let secondCounts = Result { () throws(TeamLedgerError) -> InsertCounts in
-            try transaction(on: second, committing: { () throws(TeamLedgerError) in
-                first.done.wait()
-                _ = try first.result!.get()
-            }) { connection in
-                let counts = try store(secondPage.rows, replacing: false, on: connection)
-                try Self.moveCursor(machine: machine, ledgerPath: ledgerPath, id: secondPage.lastID, key: secondPage.lastKey, mark: mark,
+        return try chain.submit({ [self] link throws(TeamLedgerError) -> InsertCounts in
+            // The pages come from one local ledger, whose dedup keys are unique: two pages never share a
+            // key, so a page's rows never wait on the page before it for a key (the import's wait for a
+            // batch sharing keys) and it is copied beside that page at once.
+            let (order, ticket) = link.follow(sharing: nil)
+            return try transaction(on: link.connection, committing: order.beforeCommit) { connection in
+                let ids = try beginBatch(order, ticket: ticket, records: page.rows.count, on: connection)
+                var unused: [String: Int] = [:]
+                let counts = try store(page.rows, replacing: false, rankingKeys: false, storedRanks: &unused, ids: ids, on: connection)
+                // The write lock is held by now (the copy's rollup trigger or the upsert took it, after the
+                // page before ended), so the cursor moves in the chain's order.
+                try Self.moveCursor(machine: machine, ledgerPath: ledgerPath, id: page.lastID, key: page.lastKey, mark: mark,
                                     at: CopyRow.milliseconds(Date()), on: connection)
                 return counts
             }
-        }
-        first.done.wait()
-        // A page that met another machine's writes (and the page after it, rolled back with it) is
-        // stored again alone, in order, under the write lock.
-        for (page, result) in [(firstPage, first.result!), (secondPage, secondCounts)] {
-            let counts = try Self.resolvingConflicts(result) { () throws(TeamLedgerError) -> InsertCounts in
-                try storeAlone(page.rows, cursor: (page.lastID, page.lastKey, mark), ledgerPath: ledgerPath)
-            }
-            summary.sent += page.rows.count
-            summary.counts = summary.counts + counts
-        }
-    }
-
-    /// Up to two pages of local rows after `after` (`readRows`), in id order.
-    private static func readPages(_ local: Ledger, after: Int64, limit: Int, machine: String) throws(TeamLedgerError) -> [LocalPage] {
-        guard let first = try readRows(local, after: after, limit: limit, machine: machine) else { return [] }
-        guard let second = try readRows(local, after: first.lastID, limit: limit, machine: machine) else { return [first] }
-        return [first, second]
+        }, alone: { [self] () throws(TeamLedgerError) -> InsertCounts in
+            try storeAlone(page.rows, cursor: (page.lastID, page.lastKey, mark), ledgerPath: ledgerPath)
+        })
     }
 
     /// Stores one batch under the write lock (`store(_:replacing:on:)`); with `cursor`, moves this
@@ -227,24 +198,15 @@ extension TeamLedger {
     }
 }
 
-/// The first batch of a pair, stored on a thread of its own: `locked` is signalled once it holds the
-/// write lock (or has failed), `done` left once it committed or rolled back, with `result` set.
-private final class FirstBatch: @unchecked Sendable {
-    // `result` is written once on the batch's thread before `done` is left, read after waiting on it.
-    var result: Result<InsertCounts, TeamLedgerError>?
-    let locked = DispatchSemaphore(value: 0)
-    let done = DispatchGroup()
-}
-
-/// Pages of local records read on a thread of its own, so that reading the next page overlaps
+/// A page of local records read on a thread of its own, so that reading the next page overlaps
 /// the server storing the previous one (push's wall time is then the slower of the two, not their
-/// sum). `wait` returns the page or the error reading it gave.
+/// sum). `wait` returns the page (nil: no rows left) or the error reading it gave.
 private final class PageReader: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     // Written once on the reading thread before `done` is signalled, read after `wait` has waited.
-    private var result: Result<[LocalPage], TeamLedgerError>?
+    private var result: Result<LocalPage?, TeamLedgerError>?
 
-    init(_ read: @escaping @Sendable () throws(TeamLedgerError) -> [LocalPage]) {
+    init(_ read: @escaping @Sendable () throws(TeamLedgerError) -> LocalPage?) {
         Thread.detachNewThread { [self] in
             do throws(TeamLedgerError) {
                 result = .success(try read())
@@ -255,7 +217,7 @@ private final class PageReader: @unchecked Sendable {
         }
     }
 
-    func wait() throws(TeamLedgerError) -> [LocalPage] {
+    func wait() throws(TeamLedgerError) -> LocalPage? {
         done.wait()
         return try result!.get()
     }

@@ -1,6 +1,6 @@
 /// Migration v9: batches stored one after another on two connections take the write lock in order.
 ///
-/// A writer storing a chain of batches (`TeamImportSink`) keeps two open: batch N+1 is copied while
+/// A writer storing a chain of batches (`BatchChain`: the import, push) keeps two open: batch N+1 is copied while
 /// batch N updates its tiers and commits, and batch N+2 starts on N's connection once N committed.
 /// Each such batch holds an advisory lock of its own (its ticket, `TeamLedger.BatchTicket`) from its
 /// first statement to its end, and names the ticket of the batch before it in the transaction-local
