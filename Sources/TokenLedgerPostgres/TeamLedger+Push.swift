@@ -64,7 +64,7 @@ extension TeamLedger {
         // only those are read and sent). They replace stored rows, so they are staged and upserted.
         var after: Int64 = 0
         while after < lastID {
-            guard let replaced = try Self.readRows(local, after: after, replacedSince: (lastID, mark), limit: batchSize, machine: machine) else { break }
+            guard let replaced = try Self.readRows(local, after: after, replacedSince: (lastID, mark), limit: batchSize, machine: machine, buffers: copyBuffers) else { break }
             after = replaced.lastID
             try send(replaced.rows, replacing: true, cursor: nil, ledgerPath: ledgerPath, into: &summary)
         }
@@ -77,10 +77,13 @@ extension TeamLedger {
         let batchMark = pushStarted - 3_600_000
         let chain = BatchChain(team: self)
         var batches = 0
-        var page = try Self.readRows(local, after: lastID, limit: batchSize, machine: machine)
+        let buffers = copyBuffers
+        var page = try Self.readRows(local, after: lastID, limit: batchSize, machine: machine, buffers: buffers)
         while let current = page, batches < stopAfterBatches ?? .max {
             batches += 1
-            let next = PageReader { () throws(TeamLedgerError) in try Self.readRows(local, after: current.lastID, limit: batchSize, machine: machine) }
+            let next = PageReader { () throws(TeamLedgerError) in
+                try Self.readRows(local, after: current.lastID, limit: batchSize, machine: machine, buffers: buffers)
+            }
             do {
                 if let counts = try sendChained(current, in: chain, mark: batchMark, ledgerPath: ledgerPath) {
                     summary.counts = summary.counts + counts

@@ -25,10 +25,13 @@ extension TeamLedger {
     /// the record then copied into the buffer a second time; here each text goes from SQLite's page
     /// to the buffer once. Tags are read back through the JSON parser and written as the import
     /// writes them (sorted keys), as the record path did; they are rare.
+    /// `buffers`: where the page's COPY buffer is taken from (`CopyBufferPool`), if anywhere.
     static func readRows(_ local: Ledger, after: Int64, replacedSince: (throughID: Int64, importedSince: Int64)? = nil,
-                         limit: Int, machine: String) throws(TeamLedgerError) -> LocalPage? {
+                         limit: Int, machine: String, buffers: CopyBufferPool? = nil) throws(TeamLedgerError) -> LocalPage? {
         do {
-            return try local.reader.read { db in try readRows(db, after: after, replacedSince: replacedSince, limit: limit, machine: machine) }
+            return try local.reader.read { db in
+                try readRows(db, after: after, replacedSince: replacedSince, limit: limit, machine: machine, buffer: buffers?.take() ?? [])
+            }
         } catch let error as TeamLedgerError {
             throw error
         } catch {
@@ -37,7 +40,7 @@ extension TeamLedger {
     }
 
     private static func readRows(_ db: Database, after: Int64, replacedSince: (throughID: Int64, importedSince: Int64)?,
-                                 limit: Int, machine: String) throws -> LocalPage? {
+                                 limit: Int, machine: String, buffer: [UInt8]) throws -> LocalPage? {
         let filter = replacedSince == nil ? "usage_record.id > ?"
             : "usage_record.id > ? AND usage_record.id <= ? AND usage_record.imported_at >= ?"
         let statement = try db.makeStatement(sql: "\(StoredRecord.selectSQL) WHERE \(filter) ORDER BY usage_record.id LIMIT ?")
@@ -47,7 +50,7 @@ extension TeamLedger {
             sqlite3_bind_int64(stmt, index, value)
             index += 1
         }
-        var rows = RecordRows(capacity: limit)
+        var rows = RecordRows(capacity: limit, reusing: buffer)
         var lastID: Int64 = 0
         var lastKey: [UInt8] = []
         while true {
