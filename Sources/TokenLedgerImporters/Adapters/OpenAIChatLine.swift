@@ -142,18 +142,18 @@ struct OpenAIChatLine {
 
         init(_ key: UnsafeRawBufferPointer) {
             switch key.count {
-            case 2 where key.spells("id"): self = .id
-            case 6 where key.spells("object"): self = .object
-            case 7 where key.spells("created"): self = .created
-            case 5 where key.spells("model"): self = .model
-            case 7 where key.spells("choices"): self = .choices
-            case 5 where key.spells("usage"): self = .usage
-            case 12 where key.spells("service_tier"): self = .serviceTier
-            case 18 where key.spells("system_fingerprint"): self = .systemFingerprint
-            case 10 where key.spells("created_at"): self = .createdAt
-            case 16 where key.spells("reasoning_effort"): self = .reasoningEffort
-            case 9 where key.spells("reasoning"), 8 where key.spells("response"), 7 where key.spells("request"),
-                 8 where key.spells("provider"), 6 where key.spells("x_groq"):
+            case 2 where key.equals("id"): self = .id
+            case 6 where key.equals("object"): self = .object
+            case 7 where key.equals("created"): self = .created
+            case 5 where key.equals("model"): self = .model
+            case 7 where key.equals("choices"): self = .choices
+            case 5 where key.equals("usage"): self = .usage
+            case 12 where key.equals("service_tier"): self = .serviceTier
+            case 18 where key.equals("system_fingerprint"): self = .systemFingerprint
+            case 10 where key.equals("created_at"): self = .createdAt
+            case 16 where key.equals("reasoning_effort"): self = .reasoningEffort
+            case 9 where key.equals("reasoning"), 8 where key.equals("response"), 7 where key.equals("request"),
+                 8 where key.equals("provider"), 6 where key.equals("x_groq"):
                 self = .declined
             default:
                 self = key.contains(UInt8(ascii: "\\")) ? .declined : .other
@@ -200,14 +200,14 @@ struct OpenAIChatLine {
 
             init(_ key: UnsafeRawBufferPointer) {
                 switch key.count {
-                case 13 where key.spells("prompt_tokens"): self = .prompt
-                case 17 where key.spells("completion_tokens"): self = .completion
-                case 12 where key.spells("total_tokens"): self = .total
-                case 21 where key.spells("prompt_tokens_details"): self = .promptDetails
-                case 25 where key.spells("completion_tokens_details"): self = .completionDetails
-                case 4 where key.spells("cost"), 17 where key.spells("cost_in_usd_ticks"),
-                     23 where key.spells("prompt_cache_hit_tokens"), 13 where key.spells("cached_tokens"),
-                     20 where key.spells("prompt_audio_seconds"):
+                case 13 where key.equals("prompt_tokens"): self = .prompt
+                case 17 where key.equals("completion_tokens"): self = .completion
+                case 12 where key.equals("total_tokens"): self = .total
+                case 21 where key.equals("prompt_tokens_details"): self = .promptDetails
+                case 25 where key.equals("completion_tokens_details"): self = .completionDetails
+                case 4 where key.equals("cost"), 17 where key.equals("cost_in_usd_ticks"),
+                     23 where key.equals("prompt_cache_hit_tokens"), 13 where key.equals("cached_tokens"),
+                     20 where key.equals("prompt_audio_seconds"):
                     self = .declined // a provider's own cost, cache or audio-duration field: the general reader keeps it
                 default:
                     self = key.contains(UInt8(ascii: "\\")) ? .declined : .other
@@ -323,10 +323,10 @@ struct OpenAIChatLine {
     private enum PromptDetail: Detail {
         static func index(_ key: UnsafeRawBufferPointer) -> Int? {
             switch key.count {
-            case 13 where key.spells("cached_tokens"): 0
-            case 18 where key.spells("cache_write_tokens"): 1
-            case 12 where key.spells("image_tokens"): 2
-            case 12 where key.spells("audio_tokens"): 3
+            case 13 where key.equals("cached_tokens"): 0
+            case 18 where key.equals("cache_write_tokens"): 1
+            case 12 where key.equals("image_tokens"): 2
+            case 12 where key.equals("audio_tokens"): 3
             default: nil
             }
         }
@@ -345,9 +345,9 @@ struct OpenAIChatLine {
     private enum CompletionDetail: Detail {
         static func index(_ key: UnsafeRawBufferPointer) -> Int? {
             switch key.count {
-            case 16 where key.spells("reasoning_tokens"): 0
-            case 12 where key.spells("audio_tokens"): 1
-            case 12 where key.spells("image_tokens"): 2
+            case 16 where key.equals("reasoning_tokens"): 0
+            case 12 where key.equals("audio_tokens"): 1
+            case 12 where key.equals("image_tokens"): 2
             default: nil
             }
         }
@@ -401,13 +401,5 @@ struct OpenAIChatLine {
             entries.append((Array(bytes), String(decoding: bytes, as: UTF8.self), nil))
             return entries.count - 1
         }
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// These bytes spell `text` (ASCII), the length already checked by the caller's switch.
-    @inline(__always)
-    func spells(_ text: StaticString) -> Bool {
-        count == text.utf8CodeUnitCount && memcmp(baseAddress!, text.utf8Start, count) == 0
     }
 }
