@@ -15,7 +15,9 @@ extension UnsafeRawBufferPointer {
         return memcmp(base, literal.utf8Start, n) == 0
     }
 
-    /// Byte equality with other bytes.
+    /// Byte equality with other bytes. Inlined: the compiler stopped inlining it once it left the
+    /// scanner's file, and the call cost the Claude Code reader about 100 instructions a usage line.
+    @inline(__always)
     func sameBytes(as other: UnsafeRawBufferPointer) -> Bool {
         guard count == other.count else { return false }
         guard let a = baseAddress, let b = other.baseAddress else { return true }
