@@ -131,7 +131,7 @@ struct OpenAIChatLine {
 
     /// The top-level members this reader tells apart. The first eight are in the order OpenAI writes
     /// them, which is the order `guessed` tries next (after the member just read).
-    private enum Member: UInt8 {
+    private enum Member: UInt8, GuessedKey {
         case id, object, created, model, choices, usage, serviceTier, systemFingerprint
         case createdAt, reasoningEffort
         /// Validated and skipped.
@@ -160,21 +160,19 @@ struct OpenAIChatLine {
             }
         }
 
-        /// `member` when the next key is its name (`JSONParser.nextKey(is:)`), else nil, having moved nowhere.
         @inline(__always)
-        static func guessed(_ member: Member, _ json: inout JSONParser) -> Member? {
-            let hit = switch member {
-            case .id: json.nextKey(is: "id")
-            case .object: json.nextKey(is: "object")
-            case .created: json.nextKey(is: "created")
-            case .model: json.nextKey(is: "model")
-            case .choices: json.nextKey(is: "choices")
-            case .usage: json.nextKey(is: "usage")
-            case .serviceTier: json.nextKey(is: "service_tier")
-            case .systemFingerprint: json.nextKey(is: "system_fingerprint")
+        func key(_ compare: (StaticString) -> Bool) -> Bool {
+            switch self {
+            case .id: compare("id")
+            case .object: compare("object")
+            case .created: compare("created")
+            case .model: compare("model")
+            case .choices: compare("choices")
+            case .usage: compare("usage")
+            case .serviceTier: compare("service_tier")
+            case .systemFingerprint: compare("system_fingerprint")
             default: false
             }
-            return hit ? member : nil
         }
     }
 
@@ -194,7 +192,7 @@ struct OpenAIChatLine {
         }
 
         /// The members of `usage` told apart; the first five in the order OpenAI writes them (see `Member`).
-        private enum Field: UInt8 {
+        private enum Field: UInt8, GuessedKey {
             case prompt, completion, total, promptDetails, completionDetails
             case other, declined
 
@@ -215,16 +213,15 @@ struct OpenAIChatLine {
             }
 
             @inline(__always)
-            static func guessed(_ field: Field, _ json: inout JSONParser) -> Field? {
-                let hit = switch field {
-                case .prompt: json.nextKey(is: "prompt_tokens")
-                case .completion: json.nextKey(is: "completion_tokens")
-                case .total: json.nextKey(is: "total_tokens")
-                case .promptDetails: json.nextKey(is: "prompt_tokens_details")
-                case .completionDetails: json.nextKey(is: "completion_tokens_details")
+            func key(_ compare: (StaticString) -> Bool) -> Bool {
+                switch self {
+                case .prompt: compare("prompt_tokens")
+                case .completion: compare("completion_tokens")
+                case .total: compare("total_tokens")
+                case .promptDetails: compare("prompt_tokens_details")
+                case .completionDetails: compare("completion_tokens_details")
                 default: false
                 }
-                return hit ? field : nil
             }
         }
 
@@ -309,6 +306,14 @@ struct OpenAIChatLine {
             }
             return values
         }
+    }
+
+    /// The members of an object told apart by key, the first in the order OpenAI writes them: the reader
+    /// tries the one expected next (`guessed`) before reading a key the general way.
+    fileprivate protocol GuessedKey {
+        /// Whether `compare` answers true for this member's key, handed to it as a literal (so
+        /// `JSONParser.nextKey(is:)` compares constant bytes); false for a member never guessed.
+        func key(_ compare: (StaticString) -> Bool) -> Bool
     }
 
     /// The members of a details object: `index` gives each count read its place (0–3; nil for a
@@ -401,5 +406,13 @@ struct OpenAIChatLine {
             entries.append((Array(bytes), String(decoding: bytes, as: UTF8.self), nil))
             return entries.count - 1
         }
+    }
+}
+
+extension OpenAIChatLine.GuessedKey {
+    /// `guess` when the next key is its key (`JSONParser.nextKey(is:)`), else nil, having moved nowhere.
+    @inline(__always)
+    static func guessed(_ guess: Self, _ json: inout JSONParser) -> Self? {
+        guess.key { json.nextKey(is: $0) } ? guess : nil
     }
 }
