@@ -311,8 +311,9 @@ struct OpenAIChatLine {
     /// The members of an object told apart by key, the first in the order OpenAI writes them: the reader
     /// tries the one expected next (`guessed`) before reading a key the general way.
     fileprivate protocol GuessedKey {
-        /// Whether `compare` answers true for this member's key, handed to it as a literal (so
-        /// `JSONParser.nextKey(is:)` compares constant bytes); false for a member never guessed.
+        /// Whether `compare` answers true for this member's key, handed to it as a literal (one
+        /// `StaticString` constant per member, as `JSONParser.nextKey(is:)` takes it); false for a
+        /// member never guessed.
         func key(_ compare: (StaticString) -> Bool) -> Bool
     }
 
