@@ -273,19 +273,3 @@ struct ClaudeCodeLineScanner {
     }
 
 }
-
-extension UnsafeRawBufferPointer {
-    /// Byte equality with an ASCII literal, without allocating.
-    func equals(_ literal: StaticString) -> Bool {
-        let n = literal.utf8CodeUnitCount
-        guard count == n, let base = baseAddress else { return n == 0 && count == 0 }
-        return memcmp(base, literal.utf8Start, n) == 0
-    }
-
-    /// Byte equality with other bytes.
-    func sameBytes(as other: UnsafeRawBufferPointer) -> Bool {
-        guard count == other.count else { return false }
-        guard let a = baseAddress, let b = other.baseAddress else { return true }
-        return memcmp(a, b, count) == 0
-    }
-}

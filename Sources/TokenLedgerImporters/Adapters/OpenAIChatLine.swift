@@ -131,7 +131,7 @@ struct OpenAIChatLine {
 
     /// The top-level members this reader tells apart. The first eight are in the order OpenAI writes
     /// them, which is the order `guessed` tries next (after the member just read).
-    private enum Member: UInt8 {
+    private enum Member: UInt8, GuessedKey {
         case id, object, created, model, choices, usage, serviceTier, systemFingerprint
         case createdAt, reasoningEffort
         /// Validated and skipped.
@@ -142,39 +142,37 @@ struct OpenAIChatLine {
 
         init(_ key: UnsafeRawBufferPointer) {
             switch key.count {
-            case 2 where key.spells("id"): self = .id
-            case 6 where key.spells("object"): self = .object
-            case 7 where key.spells("created"): self = .created
-            case 5 where key.spells("model"): self = .model
-            case 7 where key.spells("choices"): self = .choices
-            case 5 where key.spells("usage"): self = .usage
-            case 12 where key.spells("service_tier"): self = .serviceTier
-            case 18 where key.spells("system_fingerprint"): self = .systemFingerprint
-            case 10 where key.spells("created_at"): self = .createdAt
-            case 16 where key.spells("reasoning_effort"): self = .reasoningEffort
-            case 9 where key.spells("reasoning"), 8 where key.spells("response"), 7 where key.spells("request"),
-                 8 where key.spells("provider"), 6 where key.spells("x_groq"):
+            case 2 where key.equals("id"): self = .id
+            case 6 where key.equals("object"): self = .object
+            case 7 where key.equals("created"): self = .created
+            case 5 where key.equals("model"): self = .model
+            case 7 where key.equals("choices"): self = .choices
+            case 5 where key.equals("usage"): self = .usage
+            case 12 where key.equals("service_tier"): self = .serviceTier
+            case 18 where key.equals("system_fingerprint"): self = .systemFingerprint
+            case 10 where key.equals("created_at"): self = .createdAt
+            case 16 where key.equals("reasoning_effort"): self = .reasoningEffort
+            case 9 where key.equals("reasoning"), 8 where key.equals("response"), 7 where key.equals("request"),
+                 8 where key.equals("provider"), 6 where key.equals("x_groq"):
                 self = .declined
             default:
                 self = key.contains(UInt8(ascii: "\\")) ? .declined : .other
             }
         }
 
-        /// `member` when the next key is its name (`JSONParser.nextKey(is:)`), else nil, having moved nowhere.
         @inline(__always)
-        static func guessed(_ member: Member, _ json: inout JSONParser) -> Member? {
-            let hit = switch member {
-            case .id: json.nextKey(is: "id")
-            case .object: json.nextKey(is: "object")
-            case .created: json.nextKey(is: "created")
-            case .model: json.nextKey(is: "model")
-            case .choices: json.nextKey(is: "choices")
-            case .usage: json.nextKey(is: "usage")
-            case .serviceTier: json.nextKey(is: "service_tier")
-            case .systemFingerprint: json.nextKey(is: "system_fingerprint")
+        func key(_ compare: (StaticString) -> Bool) -> Bool {
+            switch self {
+            case .id: compare("id")
+            case .object: compare("object")
+            case .created: compare("created")
+            case .model: compare("model")
+            case .choices: compare("choices")
+            case .usage: compare("usage")
+            case .serviceTier: compare("service_tier")
+            case .systemFingerprint: compare("system_fingerprint")
             default: false
             }
-            return hit ? member : nil
         }
     }
 
@@ -194,20 +192,20 @@ struct OpenAIChatLine {
         }
 
         /// The members of `usage` told apart; the first five in the order OpenAI writes them (see `Member`).
-        private enum Field: UInt8 {
+        private enum Field: UInt8, GuessedKey {
             case prompt, completion, total, promptDetails, completionDetails
             case other, declined
 
             init(_ key: UnsafeRawBufferPointer) {
                 switch key.count {
-                case 13 where key.spells("prompt_tokens"): self = .prompt
-                case 17 where key.spells("completion_tokens"): self = .completion
-                case 12 where key.spells("total_tokens"): self = .total
-                case 21 where key.spells("prompt_tokens_details"): self = .promptDetails
-                case 25 where key.spells("completion_tokens_details"): self = .completionDetails
-                case 4 where key.spells("cost"), 17 where key.spells("cost_in_usd_ticks"),
-                     23 where key.spells("prompt_cache_hit_tokens"), 13 where key.spells("cached_tokens"),
-                     20 where key.spells("prompt_audio_seconds"):
+                case 13 where key.equals("prompt_tokens"): self = .prompt
+                case 17 where key.equals("completion_tokens"): self = .completion
+                case 12 where key.equals("total_tokens"): self = .total
+                case 21 where key.equals("prompt_tokens_details"): self = .promptDetails
+                case 25 where key.equals("completion_tokens_details"): self = .completionDetails
+                case 4 where key.equals("cost"), 17 where key.equals("cost_in_usd_ticks"),
+                     23 where key.equals("prompt_cache_hit_tokens"), 13 where key.equals("cached_tokens"),
+                     20 where key.equals("prompt_audio_seconds"):
                     self = .declined // a provider's own cost, cache or audio-duration field: the general reader keeps it
                 default:
                     self = key.contains(UInt8(ascii: "\\")) ? .declined : .other
@@ -215,16 +213,15 @@ struct OpenAIChatLine {
             }
 
             @inline(__always)
-            static func guessed(_ field: Field, _ json: inout JSONParser) -> Field? {
-                let hit = switch field {
-                case .prompt: json.nextKey(is: "prompt_tokens")
-                case .completion: json.nextKey(is: "completion_tokens")
-                case .total: json.nextKey(is: "total_tokens")
-                case .promptDetails: json.nextKey(is: "prompt_tokens_details")
-                case .completionDetails: json.nextKey(is: "completion_tokens_details")
+            func key(_ compare: (StaticString) -> Bool) -> Bool {
+                switch self {
+                case .prompt: compare("prompt_tokens")
+                case .completion: compare("completion_tokens")
+                case .total: compare("total_tokens")
+                case .promptDetails: compare("prompt_tokens_details")
+                case .completionDetails: compare("completion_tokens_details")
                 default: false
                 }
-                return hit ? field : nil
             }
         }
 
@@ -311,6 +308,15 @@ struct OpenAIChatLine {
         }
     }
 
+    /// The members of an object told apart by key, the first in the order OpenAI writes them: the reader
+    /// tries the one expected next (`guessed`) before reading a key the general way.
+    fileprivate protocol GuessedKey {
+        /// Whether `compare` answers true for this member's key, handed to it as a literal (one
+        /// `StaticString` constant per member, as `JSONParser.nextKey(is:)` takes it); false for a
+        /// member never guessed.
+        func key(_ compare: (StaticString) -> Bool) -> Bool
+    }
+
     /// The members of a details object: `index` gives each count read its place (0–3; nil for a
     /// member skipped), `guessed` tries the member at one position of the order OpenAI writes them in
     /// (`JSONParser.nextKey(is:)`), answering that position and the member's index.
@@ -323,10 +329,10 @@ struct OpenAIChatLine {
     private enum PromptDetail: Detail {
         static func index(_ key: UnsafeRawBufferPointer) -> Int? {
             switch key.count {
-            case 13 where key.spells("cached_tokens"): 0
-            case 18 where key.spells("cache_write_tokens"): 1
-            case 12 where key.spells("image_tokens"): 2
-            case 12 where key.spells("audio_tokens"): 3
+            case 13 where key.equals("cached_tokens"): 0
+            case 18 where key.equals("cache_write_tokens"): 1
+            case 12 where key.equals("image_tokens"): 2
+            case 12 where key.equals("audio_tokens"): 3
             default: nil
             }
         }
@@ -345,9 +351,9 @@ struct OpenAIChatLine {
     private enum CompletionDetail: Detail {
         static func index(_ key: UnsafeRawBufferPointer) -> Int? {
             switch key.count {
-            case 16 where key.spells("reasoning_tokens"): 0
-            case 12 where key.spells("audio_tokens"): 1
-            case 12 where key.spells("image_tokens"): 2
+            case 16 where key.equals("reasoning_tokens"): 0
+            case 12 where key.equals("audio_tokens"): 1
+            case 12 where key.equals("image_tokens"): 2
             default: nil
             }
         }
@@ -404,10 +410,10 @@ struct OpenAIChatLine {
     }
 }
 
-extension UnsafeRawBufferPointer {
-    /// These bytes spell `text` (ASCII), the length already checked by the caller's switch.
+extension OpenAIChatLine.GuessedKey {
+    /// `guess` when the next key is its key (`JSONParser.nextKey(is:)`), else nil, having moved nowhere.
     @inline(__always)
-    func spells(_ text: StaticString) -> Bool {
-        count == text.utf8CodeUnitCount && memcmp(baseAddress!, text.utf8Start, count) == 0
+    static func guessed(_ guess: Self, _ json: inout JSONParser) -> Self? {
+        guess.key { json.nextKey(is: $0) } ? guess : nil
     }
 }
