@@ -62,6 +62,30 @@ struct PushTests {
         #expect(try db.texts("SELECT sum(cost_pusd)::text FROM usage_record") == [String(localCost)])
     }
 
+    @Test("every column arrives as the local ledger holds it, read back as the team's reprice reads it")
+    func everyColumnRoundTrips() async throws {
+        // Varied records (priced and unpriced, tags, reported costs, channels "" and nil, texts with
+        // tabs and newlines, repositories and branches, ranks above 0), in short and long pages.
+        var entries = LocalLedger.entries(200)
+        for n in stride(from: 0, to: entries.count, by: 11) { entries[n].supersedeRank = n % 3 }
+        let local = try LocalLedger.make(entries)
+        let expected = try local.storedRecords()
+        for size in [3, 64] {
+            let db = try TestServer.freshDatabase()
+            defer { db.drop() }
+            let team = try db.connect(machine: "m")
+            _ = try team.push(from: local, ledgerPath: "/l.sqlite", batchSize: size)
+            let stored = try team.run { try TeamLedger.storedRecords(after: nil, limit: 1_000, on: team.connection) }
+            #expect(stored.count == expected.count)
+            let byKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.entry.dedupKey, $0) })
+            for var record in expected {
+                let copy = try #require(byKey[record.entry.dedupKey])
+                record.id = copy.id
+                #expect(copy == record, "\(record.entry.dedupKey), pages of \(size)")
+            }
+        }
+    }
+
     @Test("a push killed after two batches, rerun, adds each record once")
     func resumeAfterKill() async throws {
         let db = try TestServer.freshDatabase()
