@@ -104,6 +104,12 @@ final class ClaudeCodeParser: LogParser {
     private static let assistant = ByteSearch("\"assistant\"")
 
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
+        parse(handingOver: line, number: number, to: { emit($0) })
+    }
+
+    /// Each item is handed over, not lent: the import's reader keeps the entry
+    /// without retaining its dozen strings once more and then releasing this parser's references.
+    func parse(handingOver line: UnsafeRawBufferPointer, number: Int, to emit: (consuming LogItem) -> Void) {
         // Fast path: most lines (user turns, tool results, summaries) are not assistant messages.
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
         guard Self.assistant.offset(in: line) != nil else {
@@ -147,7 +153,7 @@ final class ClaudeCodeParser: LogParser {
             units.webSearchCalls = plain.webSearchRequests ?? 0
             serviceTier = plain.speed == "fast" ? "fast" : plain.serviceTier
         } else if let usage = value.usage {
-            guard let read = Self.counts(usage, line: number, emit: emit) else { return }
+            guard let read = Self.counts(usage, line: number, emit: { emit($0) }) else { return }
             (tokens, units, serviceTier) = read
         } else {
             emit(.skipped)
