@@ -92,10 +92,13 @@ final class ClaudeCodeParser: LogParser {
     private let context: ImportContext
     /// A session keeps one id, working directory, branch and model for thousands of lines: each is made
     /// into a `String` (and the folder into a project name) when its bytes change, not on every line.
-    private var sessions = RepeatedText()
-    private var folders = RepeatedText()
-    private var branches = RepeatedText()
-    private var models = RepeatedText()
+    /// Unchecked: a parser is used from one thread at a time, and what runs during an access to one
+    /// (`RepeatedText.value`'s `make`: `{ $0 }`, a project name, a branch name) touches none of them,
+    /// so the four dynamic exclusivity checks a line cost (about 320 instructions) guard nothing.
+    @exclusivity(unchecked) private var sessions = RepeatedText()
+    @exclusivity(unchecked) private var folders = RepeatedText()
+    @exclusivity(unchecked) private var branches = RepeatedText()
+    @exclusivity(unchecked) private var models = RepeatedText()
 
     init(context: ImportContext) { self.context = context }
 
