@@ -19,6 +19,41 @@ package enum Timestamp {
     /// Parses a timestamp from its UTF-8 bytes, as `parse(_:naiveZone:)` parses the same text: for a
     /// reader that has the bytes and no `String` of them (a Claude Code line's `timestamp`).
     package static func parse(utf8 whole: UnsafeBufferPointer<UInt8>, naiveZone: TimeZone? = nil) -> Date? {
+        if let date = parseMillisecondsUTC(utf8: whole) { return date }
+        return parseAnyShape(utf8: whole, naiveZone: naiveZone)
+    }
+
+    /// The shape Claude Code and most JavaScript loggers write, `YYYY-MM-DDTHH:MM:SS.sssZ` (24 bytes,
+    /// UTC, milliseconds), read at fixed places: the same `Date` as `parseAnyShape`, with about a
+    /// fifth of its instructions. Nil for any other shape and for a field out of range (an invalid
+    /// date, hour 24, a minute of 60), which `parse` then hands to `parseAnyShape` to judge.
+    package static func parseMillisecondsUTC(utf8 u: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard u.count == 24, let p = u.baseAddress, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"),
+              p[10] == UInt8(ascii: "T"), p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
+              p[19] == UInt8(ascii: "."), p[23] == UInt8(ascii: "Z")
+        else { return nil }
+        // Each digit's value, and whether any byte was not a digit (its value then above 9).
+        var notDigit: UInt8 = 0
+        func digit(_ k: Int) -> Int {
+            let v = p[k] &- 48
+            notDigit |= v > 9 ? 1 : 0
+            return Int(v)
+        }
+        let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+        let month = digit(5) * 10 + digit(6), day = digit(8) * 10 + digit(9)
+        let hour = digit(11) * 10 + digit(12), minute = digit(14) * 10 + digit(15), second = digit(17) * 10 + digit(18)
+        let millis = digit(20) * 100 + digit(21) * 10 + digit(22)
+        guard notDigit == 0, month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year),
+              hour < 24, minute < 60, second < 61
+        else { return nil }
+        let seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        // The fraction as `parseAnyShape` sums it (nanoseconds), so the same `Double` results.
+        let nanos = Int64(millis) * 1_000_000
+        return Date(timeIntervalSince1970: TimeInterval(seconds) + TimeInterval(nanos) / 1e9)
+    }
+
+    /// Every shape `parse` accepts, read byte by byte.
+    package static func parseAnyShape(utf8 whole: UnsafeBufferPointer<UInt8>, naiveZone: TimeZone? = nil) -> Date? {
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         var start = 0, end = whole.count
         while start < end, isSpace(whole[start]) { start += 1 }

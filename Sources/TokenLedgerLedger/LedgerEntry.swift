@@ -17,6 +17,9 @@ public struct LedgerEntry: Sendable, Hashable {
     /// non-sidechain copy.
     public var supersedeRank: Int
 
+    /// Inlinable, as `UsageRecord.init`: a caller in another module moves the record in rather than
+    /// copying it and destroying its own.
+    @inlinable
     public init(record: UsageRecord, dedupKey: String, location: SourceLocation? = nil, supersedeRank: Int = 0) {
         self.record = record
         self.dedupKey = dedupKey

@@ -92,10 +92,13 @@ final class ClaudeCodeParser: LogParser {
     private let context: ImportContext
     /// A session keeps one id, working directory, branch and model for thousands of lines: each is made
     /// into a `String` (and the folder into a project name) when its bytes change, not on every line.
-    private var sessions = RepeatedText()
-    private var folders = RepeatedText()
-    private var branches = RepeatedText()
-    private var models = RepeatedText()
+    /// Unchecked: a parser is used from one thread at a time, and what runs during an access to one
+    /// (`RepeatedText.value`'s `make`: `{ $0 }`, a project name, a branch name) touches none of them,
+    /// so the four dynamic exclusivity checks a line cost (about 320 instructions) guard nothing.
+    @exclusivity(unchecked) private var sessions = RepeatedText()
+    @exclusivity(unchecked) private var folders = RepeatedText()
+    @exclusivity(unchecked) private var branches = RepeatedText()
+    @exclusivity(unchecked) private var models = RepeatedText()
 
     init(context: ImportContext) { self.context = context }
 
@@ -104,6 +107,12 @@ final class ClaudeCodeParser: LogParser {
     private static let assistant = ByteSearch("\"assistant\"")
 
     func parse(line: UnsafeRawBufferPointer, number: Int, emit: (LogItem) -> Void) {
+        parse(handingOver: line, number: number, to: { emit($0) })
+    }
+
+    /// Each item is handed over, not lent: the import's reader keeps the entry
+    /// without retaining its dozen strings once more and then releasing this parser's references.
+    func parse(handingOver line: UnsafeRawBufferPointer, number: Int, to emit: (consuming LogItem) -> Void) {
         // Fast path: most lines (user turns, tool results, summaries) are not assistant messages.
         // A byte search rejects them without parsing; a cheap shape check still catches a line cut short.
         guard Self.assistant.offset(in: line) != nil else {
@@ -147,7 +156,7 @@ final class ClaudeCodeParser: LogParser {
             units.webSearchCalls = plain.webSearchRequests ?? 0
             serviceTier = plain.speed == "fast" ? "fast" : plain.serviceTier
         } else if let usage = value.usage {
-            guard let read = Self.counts(usage, line: number, emit: emit) else { return }
+            guard let read = Self.counts(usage, line: number, emit: { emit($0) }) else { return }
             (tokens, units, serviceTier) = read
         } else {
             emit(.skipped)
