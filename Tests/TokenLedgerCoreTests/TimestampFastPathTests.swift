@@ -58,7 +58,7 @@ struct TimestampFastPathTests {
 
     @Test("generated texts of every shape")
     func generated() {
-        var rng = Mix(seed: 24)
+        var rng = SplitMix64(seed: 24)
         func pad(_ v: Int, _ n: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, n - s.count)) + s
@@ -93,18 +93,5 @@ struct TimestampFastPathTests {
         #expect(result.wrong.prefix(5) == [])
         // Valid dates are about two in three of the shaped texts: the fast path must have answered many.
         #expect(result.fastAnswered >= 10_000)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failure repeats.
-private struct Mix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenLedgerCore
 @testable import TokenLedgerImporters
 
 /// `ByteSearch` (what format detection and the Claude Code line filter search with) must find exactly
@@ -21,7 +22,7 @@ struct ByteSearchTests {
 
     @Test("random haystacks over a small alphabet: the same first hit as a byte-by-byte search")
     func randomAgreesWithNaive() {
-        var rng = SplitMix(seed: 24)
+        var rng = SplitMix64(seed: 24)
         let alphabet = Array("\"ab:s{}\\".utf8)
         for _ in 0..<4000 {
             let haystack = (0..<Int(rng.next() % 90)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
@@ -53,19 +54,6 @@ struct ByteSearchTests {
         #expect(once == Self.naive(Array("\"assistant\"".utf8), in: line, from: 0))
         #expect(once == line.count - 12)
         #expect(line.withUnsafeBytes { search.offset(in: UnsafeRawBufferPointer(rebasing: $0[0..<(line.count - 2)])) } == nil)
-    }
-}
-
-/// A small deterministic generator for the tests' random inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -80,7 +80,7 @@ struct ClaudeCodeLineFieldsTests {
 
     @Test("random lines through one parser: every record, key and reason as from the whole parse")
     func sameAsTheWholeParse() throws {
-        var rng = SplitMix(seed: 24)
+        var rng = SplitMix64(seed: 24)
         func pick(_ pool: Pool) -> [UInt8]? { pool[Int(rng.next() % UInt64(pool.count))] }
         var lines: [[UInt8]] = []
         for _ in 0..<3000 {

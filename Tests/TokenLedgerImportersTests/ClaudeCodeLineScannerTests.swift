@@ -98,7 +98,7 @@ extension ClaudeCodeLineScannerTests {
 
     @Test("a string ends at the same quote as counting the backslashes before each quote, at every length")
     func stringEndsAgreeWithBackslashCounting() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let alphabet = Array("ab\"\\\\é{\t".utf8)
         for length in 0..<600 {
             let body = (0..<(length % 40 + length / 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }

@@ -59,7 +59,7 @@ struct ClaudeCodeUsageTests {
         let scalars = ["0", "7", "12", "007", "-3", "-0", "1.5", "1e3", "999999999999999999", "1234567890123456789", "null", "true",
                        "false", "\"standard\"", "\"fast\"", "\"a\\\"b\"", "\"ü\"", "[1]", "{}", "tru", "\"\"", "nul",
                        "\"standard\ttier\"", "\"standard\\u0041tier\"", "\"priority_tier_long\"", "\"long text with ü inside\""]
-        var rng = SplitMix(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
         func space() -> String { pick(["", "", "", " ", "\n", "\t "]) }
         func object(depth: Int) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenLedgerCore
 @testable import TokenLedgerImporters
 
 /// Format detection looks for a quoted name (`"custom_id"`) only among a head's quote-to-quote stretches
@@ -32,7 +33,7 @@ struct QuotedStretchesTests {
 
     @Test("random heads and quoted needles: the same places as a byte-by-byte search")
     func randomAgreesWithNaive() {
-        var rng = SplitMix(seed: 2412)
+        var rng = SplitMix64(seed: 2412)
         let alphabet = Array("\"ab:s{}\\ ".utf8)
         let inside = Array("ab:s{}\\ ".utf8)
         var checked = 0
