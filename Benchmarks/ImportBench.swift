@@ -341,7 +341,7 @@ enum ImportBenchData {
 
 /// Samples the CPU time of this process's main (reading) thread, of the import's reading workers
 /// ("import-reader", `LineReadAhead`) and of its writer thread (named "import-writer" by
-/// `BatchCommitter`) every 10 ms from /proc/self/task, keeping the last value seen for each thread (they
+/// `BatchCommitter`, with its checkpointer "import-ckpt", `WALCheckpointer`) every 10 ms from /proc/self/task, keeping the last value seen for each thread (they
 /// end with the import).
 final class ThreadCPUSampler: @unchecked Sendable {
     private let lock = NSLock()
@@ -382,7 +382,8 @@ final class ThreadCPUSampler: @unchecked Sendable {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return }
         for task in tasks {
             guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8) else { continue }
-            let isWriter = name.hasPrefix("import-writer")
+            // The writer's checkpoints run on a thread of their own ("import-ckpt"): counted as the writer's.
+            let isWriter = name.hasPrefix("import-writer") || name.hasPrefix("import-ckpt")
             guard isWriter || name.hasPrefix("import-reader") else { continue }
             let cpu = ThreadCPUSampler.cpuSeconds(task: task)
             lock.withLock {

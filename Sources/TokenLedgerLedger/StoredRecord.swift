@@ -94,6 +94,10 @@ extension Ledger {
     /// through `Ledger.insert(_:in:)`, which keeps the report rollup itself (and switches the
     /// triggers on for the rows that replace others). Switching them per batch expired every
     /// prepared statement each time. Anything else `body` writes to `usage_record` must do the same.
+    ///
+    /// Every other checkpoint SQLite would run in `body`'s commits runs on a thread and connection of
+    /// its own (`WALCheckpointer`), so those commits do not wait on the disk; the log's last pages may
+    /// still be unmerged when this returns (`mergeWriteAheadLog` merges them).
     package func bulkWrite<T>(cacheMiB: Int, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
@@ -104,7 +108,12 @@ extension Ledger {
             let secureDelete = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 1
             try db.execute(sql: "PRAGMA secure_delete = OFF")
             defer { try? db.execute(sql: "PRAGMA secure_delete = \(secureDelete)") }
-            return try Ledger.withTriggers(enabled: false, in: db) { try body(db) }
+            // Half of the log's checkpoints on a thread of their own while `body` writes on (an in-memory ledger has no log).
+            let checkpointer = (writer as? DatabasePool).flatMap { WALCheckpointer(path: $0.path) }
+            return try Ledger.withTriggers(enabled: false, in: db) {
+                guard let checkpointer else { return try body(db) }
+                return try checkpointer.checkpointing(db) { try body(db) }
+            }
         }
     }
 
