@@ -78,13 +78,14 @@ struct TeamImportTests {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("responses.jsonl")
-        // Keys chatcmpl-team0 … team99: their bytes sort 0, 1, 10, 11, …, so key order is not the lines'.
-        try Data(Self.lines(0..<100).utf8).write(to: file)
+        // Keys chatcmpl-team0 … team699: their bytes sort 0, 1, 10, 100, …, so key order is not the
+        // lines'. 100 batches of 7, so two batches in flight race for their ids often.
+        try Data(Self.lines(0..<700).utf8).write(to: file)
         let team = try db.connect(machine: "alice-laptop")
-        let summary = try Self.importing([file], into: team, options: ImportOptions(batchSize: 16))
-        #expect(summary.imported == 100)
-        #expect(try db.texts("SELECT source_line::text FROM usage_record ORDER BY id") == (1...100).map { String($0) })
-        #expect(try db.texts("SELECT count(DISTINCT id)::text FROM usage_record") == ["100"])
+        let summary = try Self.importing([file], into: team, options: ImportOptions(batchSize: 7))
+        #expect(summary.imported == 700)
+        #expect(try db.texts("SELECT source_line::text FROM usage_record ORDER BY id") == (1...700).map { String($0) })
+        #expect(try db.texts("SELECT count(DISTINCT id)::text FROM usage_record") == ["700"])
     }
 
     @Test("a malformed line is quarantined with file:line, per machine and once; every good line around it is imported")
