@@ -281,49 +281,9 @@ struct RecordRows {
     }
 }
 
-/// What a record's COPY row is made of: the reprice path's text fields (`appendField`,
-/// `appendNumber`: tab-separated, `\N` for NULL, backslash, tab, newline and carriage return escaped)
-/// and the shared conversions; a whole record goes as a binary row (`TeamLedger+Row.swift`).
+/// The conversions a record's COPY row shares with the rest of the team ledger; the row itself is
+/// written as binary COPY (`TeamLedger+Row.swift`).
 enum CopyRow {
-    /// Appends one field (`\N` for nil), after a tab unless it is the row's `first`. Cost: one scan of
-    /// the text and one copy when nothing needs escaping (nearly always), else a byte-by-byte copy.
-    static func appendField(_ text: String?, first: Bool, to buffer: inout [UInt8]) {
-        if !first { buffer.append(UInt8(ascii: "\t")) }
-        guard var text else { buffer.append(contentsOf: #"\N"#.utf8); return }
-        let plain = text.withUTF8 { bytes in !bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
-        if plain {
-            buffer.append(contentsOf: text.utf8)
-            return
-        }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\t"): buffer.append(contentsOf: #"\t"#.utf8)
-            case UInt8(ascii: "\n"): buffer.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): buffer.append(contentsOf: #"\r"#.utf8)
-            default: buffer.append(byte)
-            }
-        }
-    }
-
-    /// Appends one integer field in decimal (`\N` for nil), after a tab unless it is the row's `first`,
-    /// without making a String (a record has 20 of them).
-    static func appendNumber(_ value: Int64?, first: Bool, to buffer: inout [UInt8]) {
-        if !first { buffer.append(UInt8(ascii: "\t")) }
-        guard let value else { buffer.append(contentsOf: #"\N"#.utf8); return }
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var rest = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
-    }
-
     /// Unix milliseconds, rounded as the SQLite ledger stores them.
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 

@@ -74,19 +74,21 @@ extension TeamLedger {
                 dedup_key TEXT, model_id TEXT, cost_pusd BIGINT, unpriced_reason TEXT, price_period TEXT, price_layers TEXT
             ) ON COMMIT DELETE ROWS
             """)
-        var buffer: [UInt8] = []
+        var copy = PostgresBinaryCopy(capacity: rows.count * 160)
         for row in rows {
             let c = row.columns
-            CopyRow.appendField(row.key, first: true, to: &buffer)
-            CopyRow.appendField(c.modelID, first: false, to: &buffer)
-            CopyRow.appendNumber(c.picodollars, first: false, to: &buffer)
-            CopyRow.appendField(c.unpricedReason, first: false, to: &buffer)
-            CopyRow.appendField(c.pricePeriod, first: false, to: &buffer)
-            CopyRow.appendField(c.priceLayers, first: false, to: &buffer)
-            buffer.append(UInt8(ascii: "\n"))
+            copy.appendRow(fields: 6) { copy in
+                copy.text(row.key)
+                copy.text(c.modelID)
+                copy.int64(c.picodollars)
+                copy.text(c.unpricedReason)
+                copy.text(c.pricePeriod)
+                copy.text(c.priceLayers)
+            }
         }
         try connection.copyIn(
-            "COPY tokenledger_reprice (dedup_key, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN", data: buffer)
+            "COPY tokenledger_reprice (dedup_key, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN (FORMAT binary)",
+            data: copy.finish())
         try connection.execute("""
             UPDATE usage_record SET model_id = r.model_id, cost_pusd = r.cost_pusd, unpriced_reason = r.unpriced_reason,
                 price_period = r.price_period, price_layers = r.price_layers
