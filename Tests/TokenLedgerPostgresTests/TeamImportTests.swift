@@ -88,6 +88,30 @@ struct TeamImportTests {
         #expect(try db.texts("SELECT count(DISTINCT id)::text FROM usage_record") == ["700"])
     }
 
+    @Test("ids are reserved as a run (lowest and highest) or, when the sequence skips, one by one; the import's ids are then those")
+    func reservedIDs() throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        _ = try db.connect(machine: "m")  // migrates
+        let (run, scattered) = try db.address.withRawConnection { connection in
+            let run = try TeamLedger.reserveIDs(5, on: connection)
+            // Another writer's nextval between two of ours leaves a gap; a step of 3 leaves one between each.
+            try connection.execute("ALTER SEQUENCE usage_record_id_seq INCREMENT BY 3")
+            return (run, try TeamLedger.reserveIDs(4, on: connection))
+        }
+        #expect(run == [1, 2, 3, 4, 5])
+        #expect(scattered == [8, 11, 14, 17])
+        // An import's rows get such scattered ids too, still in the log's order.
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("responses.jsonl")
+        try Data(Self.lines(0..<30).utf8).write(to: file)
+        let team = try db.connect(machine: "m")
+        #expect(try Self.importing([file], into: team, options: ImportOptions(batchSize: 10)).imported == 30)
+        let ids = try db.texts("SELECT id::text FROM usage_record ORDER BY source_line").compactMap { $0.flatMap { Int($0) } }
+        #expect(ids.count == 30 && ids == ids.sorted() && Set(ids.map { $0 % 3 }) == [2])
+    }
+
     @Test("a malformed line is quarantined with file:line, per machine and once; every good line around it is imported")
     func quarantine() async throws {
         let db = try TestServer.freshDatabase()
