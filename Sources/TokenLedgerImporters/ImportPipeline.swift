@@ -95,8 +95,8 @@ public final class ImportPipeline {
         detectors = LogAdapters.Detectors(adapters)
         self.options = options
         self.reporter = reporter
-        // The SQLite writer sets an import's pace: the reading thread sums the report tiers for it.
-        pendingRows = BatchPricer(pricing: pricing, capacity: options.batchSize, sumsTiers: sink is LedgerImportSink)
+        // The reading thread sums the report tiers for the sinks that add them from its sums.
+        pendingRows = BatchPricer(pricing: pricing, capacity: options.batchSize, sumsTiers: sink is any TierSummingSink)
         explicitAdapter = try ImportPipeline.adapter(forFormat: options.format, in: adapters)
     }
 

@@ -3,7 +3,7 @@ import TokenLedgerLedger
 
 /// The SQLite ledger as an import sink: batches go to a `BatchCommitter`, which writes them on its
 /// background thread, several batches per transaction (each batch whole, with its checkpoints).
-final class LedgerImportSink: ImportSink {
+final class LedgerImportSink: TierSummingSink {
     private let ledger: Ledger
     private let committer: BatchCommitter
 

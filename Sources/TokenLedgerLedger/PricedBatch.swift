@@ -12,7 +12,7 @@ package struct PricedBatch: Sendable {
     /// The report tiers' sums of every row, made on the reading thread (`Builder.sumsTiers`): what the
     /// SQLite writer adds to the tiers when every row of the batch is stored new, as in a first
     /// import. Nil when not made (or a sum overflowed): the writer then sums the rows it stores.
-    let tierSums: RollupAccumulator?
+    package let tierSums: RollupAccumulator?
 
     /// `entries` with their costs, in order; `now` becomes each row's `imported_at`.
     public init(_ priced: [(entry: LedgerEntry, cost: CostBreakdown)], now: Date = Date()) {

@@ -9,26 +9,36 @@ import TokenLedgerCore
 /// of log lines spans a few hours and models, and a key comparison usually stops at the hour), else
 /// one dictionary lookup; hashing the key's three strings for every row was 8 % of the import
 /// writer's instructions. Memory: one entry per distinct rollup key in the batch.
-struct RollupAccumulator: Sendable {
+package struct RollupAccumulator: Sendable {
     /// The primary key of a `report_rollup` row.
-    struct Key: Hashable, Sendable {
-        var hour: Int64
-        var provider: String
-        var modelKey: String
-        var resolved: Bool
-        var effort: String
-        var isAggregate: Bool
+    package struct Key: Hashable, Sendable {
+        package var hour: Int64
+        package var provider: String
+        package var modelKey: String
+        package var resolved: Bool
+        package var effort: String
+        package var isAggregate: Bool
     }
 
     /// The primary key of a `report_rollup_day` row (`LedgerSchema.dayRollupKeys`), less what the
     /// hourly key already says: the day and the keys only the day tier holds.
-    struct DayKey: Hashable, Sendable {
-        var day: Int64
-        var hourKey: Key
-        var project: String?
-        var source: String
-        var unpricedReason: String
+    package struct DayKey: Hashable, Sendable {
+        package var day: Int64
+        package var hourKey: Key
+        package var project: String?
+        package var source: String
+        package var unpricedReason: String
     }
+
+    /// The summed columns' names, in the order of each row's totals (`LedgerSchema.rollupSums`: money
+    /// as `*_micro` and `*_rest`, the whole microdollars and the picodollars left over).
+    package static var sumColumns: [String] { LedgerSchema.rollupSums.map(\.column) }
+
+    /// Each hourly-tier key summed, with its totals (`sumColumns` order), in the order first seen.
+    package var hourRows: Zip2Sequence<[Key], [[Int64]]> { zip(hours.keys, hours.totals) }
+
+    /// Each day-tier key summed, with its totals (`sumColumns` order), in the order first seen.
+    package var dayRows: Zip2Sequence<[DayKey], [[Int64]]> { zip(days.keys, days.totals) }
 
     private var hours = TierSums<Key>()
     private var days = TierSums<DayKey>()

@@ -15,7 +15,7 @@ import TokenLedgerLedger
 /// a streamed response's final line may come a batch after its first). The writers build the
 /// batches' COPY rows and key-hash sets, so the pipeline's thread only hands batches over; it and the
 /// writers never use a connection at the same time: `checkpoints` is read before the first batch.
-package final class TeamImportSink: ImportSink, @unchecked Sendable {
+package final class TeamImportSink: TierSummingSink, @unchecked Sendable {
     // `@unchecked`: `chain` is used only by the pipeline's thread (the protocol's contract).
     private let team: TeamLedger
     private let chain: BatchChain

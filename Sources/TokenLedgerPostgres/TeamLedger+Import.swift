@@ -119,8 +119,8 @@ extension TeamLedger {
 
     /// Runs `insert VALUES (…), (…) suffix` for `items`, 1,000 rows per statement (PostgreSQL allows
     /// 65,535 parameters a statement). `values` gives one row's values.
-    private static func insertRows<Item>(_ insert: String, _ items: [Item], suffix: String, on connection: PostgresConnection,
-                                         values: (Item) -> [any PostgresParameter]) throws {
+    static func insertRows<Item>(_ insert: String, _ items: [Item], suffix: String, on connection: PostgresConnection,
+                                 values: (Item) -> [any PostgresParameter]) throws {
         var start = 0
         while start < items.count {
             let chunk = items[start..<min(items.count, start + 1_000)]

@@ -89,7 +89,8 @@ extension TeamLedger {
             batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) }
         }
         var storedRanks: [String: Int] = [:]
-        var counts = try store(rows, replacing: false, rankingKeys: !superseded.isEmpty, storedRanks: &storedRanks, ids: ids, on: connection)
+        var counts = try store(rows, replacing: false, rankingKeys: !superseded.isEmpty, storedRanks: &storedRanks, ids: ids,
+                               tiers: batch.tierSums, on: connection)
         for (key, folded) in superseded { folded.count(into: &counts, storedRank: storedRanks[key]) }
         return counts
     }
@@ -105,9 +106,10 @@ extension TeamLedger {
     /// clash on this connection), else through staging and the upsert.
     /// With `rankingKeys`, `storedRanks` gets the rank stored before the upsert for each of the batch's
     /// keys that was stored (a straight COPY means none was). A straight COPY gives the rows `ids` (the
-    /// first of them, ascending), or ids reserved here when nil.
+    /// first of them, ascending), or ids reserved here when nil, and adds `tiers` (the rows' report-tier
+    /// sums, when the reading thread made them) to the tiers instead of the rollup trigger.
     func store(_ rows: RecordRows, replacing: Bool, rankingKeys: Bool, storedRanks: inout [String: Int], ids: [Int64]? = nil,
-               on connection: PostgresConnection) throws -> InsertCounts {
+               tiers: RollupAccumulator? = nil, on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard rows.count > 0 else { return counts }
         var count = rows.count
@@ -117,18 +119,24 @@ extension TeamLedger {
         if !replacing && !keysMayClash {
             let ids = try ids.map { Array($0.prefix(count)) } ?? Self.reserveIDs(count, on: connection)
             try connection.execute("SAVEPOINT tokenledger_copy")
+            // Turned on inside the savepoint, so a refused COPY turns it off with its rows.
+            let sentTiers = tiers.flatMap { tiers in TeamLedgerSchema.sentSumSources.map { (tiers, $0) } }
+            if sentTiers != nil { try connection.execute("SELECT set_config('\(TeamLedgerSchema.tiersSentSetting)', 'on', true)") }
             do {
                 try connection.copyIn("COPY usage_record (id, \(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
                     RecordRows.sendKeyOrdered(data, ends: rows.rowEnds, ids: ids, to: $0)
                 }
-                counts.inserted = count
-                for cause in unpriced { counts.countUnpriced(reason: cause.reason, model: cause.model, requests: cause.requests) }
-                return counts
             } catch {
                 // 23505: a key of this batch is stored already. Nothing of the COPY stays; stage from now on.
                 guard case .statement(let state, _) = error, state == "23505" else { throw error }
                 try connection.execute("ROLLBACK TO SAVEPOINT tokenledger_copy")
                 keysMayClash = true
+            }
+            if !keysMayClash {
+                if let (tiers, sources) = sentTiers { try addSentTiers(tiers, sources: sources, on: connection) }
+                counts.inserted = count
+                for cause in unpriced { counts.countUnpriced(reason: cause.reason, model: cause.model, requests: cause.requests) }
+                return counts
             }
         }
         if replacing && !rankingKeys {

@@ -62,6 +62,9 @@ enum TeamLedgerSchema {
             "ALTER TABLE usage_record REPLICA IDENTITY USING INDEX usage_record_dedup_key_key",
             "ALTER TABLE usage_record DROP CONSTRAINT usage_record_pkey",
         ]),
+        // A straight COPY's writer adds the batch's tier rows from the sums the import's reading thread
+        // made, and the rollup insert trigger skips that statement (TeamLedgerSchema+SentTiers).
+        Migration(identifier: "v12-tiers-sent-with-straight-copy", statements: v12),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).
