@@ -17,7 +17,9 @@ extension RecordRows {
     /// index under the "C" collation), row `i` of `data` with id `ids[i]`: the whole COPY input,
     /// header to trailer, handed to `send` in parts of at most 64 KiB (a row longer than that goes
     /// alone). Cost: one sort of the rows by key and one copy of their bytes through a 64 KiB buffer.
-    static func sendKeyOrdered(_ data: [UInt8], ends: [Int], ids: [Int64], to send: (UnsafeRawBufferPointer) -> Void) {
+    /// `fields`: each row's field count with its id (the rows' own and one).
+    static func sendKeyOrdered(_ data: [UInt8], ends: [Int], ids: [Int64], fields: Int = TeamLedger.recordColumns.count + 1,
+                               to send: (UnsafeRawBufferPointer) -> Void) {
         precondition(ids.count == ends.count, "one id a row")
         let order = keyOrder(data, ends: ends)
         let capacity = 64 * 1024
@@ -38,7 +40,7 @@ extension RecordRows {
             put(UnsafeRawBufferPointer(rebasing: base[0..<PostgresBinaryCopy.headerCount]))
             for index in order {
                 // A row: its field count, the id's length and value, then the row's own fields.
-                var head = (UInt16(TeamLedger.recordColumns.count + 1).bigEndian, UInt32(8).bigEndian, UInt64(bitPattern: ids[index]).bigEndian)
+                var head = (UInt16(fields).bigEndian, UInt32(8).bigEndian, UInt64(bitPattern: ids[index]).bigEndian)
                 withUnsafeBytes(of: &head.0) { put($0) }
                 withUnsafeBytes(of: &head.1) { put($0) }
                 withUnsafeBytes(of: &head.2) { put($0) }

@@ -83,14 +83,26 @@ extension TeamLedger {
         let superseded = batch.supersededByKey
         guard distinctKeys else { return try upsert(batch.storedRecords, superseded: superseded, ids: ids, on: connection) }
         guard batch.count > 0 else { return InsertCounts() }
-        var rows = RecordRows(capacity: batch.count, reusing: copyBuffers.take())
         var machine = self.machine
-        machine.withUTF8 { name in
-            batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) }
+        func encode(omitting: ColumnOmission?) -> RecordRows {
+            machine.withUTF8 { utf8 in
+                var rows = RecordRows(capacity: batch.count, reusing: copyBuffers.take(), omitting: omitting)
+                batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(utf8)) }
+                return rows
+            }
         }
+        // A straight COPY leaves out the columns the batch before held no value in (`ColumnOmission`);
+        // staging takes them all.
+        let straight = !keysMayClash
+        var rows = encode(omitting: straight ? ColumnOmission(defaults: TeamLedger.recordDefaults, differing: omittable.differing) : nil)
+        if rows.lostValues {
+            copyBuffers.give(rows.copy.bytes)
+            rows = encode(omitting: ColumnOmission(defaults: TeamLedger.recordDefaults, differing: rows.differing))
+        }
+        if straight { omittable.differing = rows.differing }
         var storedRanks: [String: Int] = [:]
         var counts = try store(rows, replacing: false, rankingKeys: !superseded.isEmpty, storedRanks: &storedRanks, ids: ids,
-                               tiers: batch.tierSums, on: connection)
+                               tiers: batch.tierSums, whole: straight ? { encode(omitting: nil) } : nil, on: connection)
         for (key, folded) in superseded { folded.count(into: &counts, storedRank: storedRanks[key]) }
         return counts
     }
@@ -107,9 +119,11 @@ extension TeamLedger {
     /// With `rankingKeys`, `storedRanks` gets the rank stored before the upsert for each of the batch's
     /// keys that was stored (a straight COPY means none was). A straight COPY gives the rows `ids` (the
     /// first of them, ascending), or ids reserved here when nil, and adds `tiers` (the rows' report-tier
-    /// sums, when the reading thread made them) to the tiers instead of the rollup trigger.
+    /// sums, when the reading thread made them) to the tiers instead of the rollup trigger. Rows that
+    /// leave fields out go only straight into the table: if the COPY is refused, `whole` gives them
+    /// again with every field, for staging.
     func store(_ rows: RecordRows, replacing: Bool, rankingKeys: Bool, storedRanks: inout [String: Int], ids: [Int64]? = nil,
-               tiers: RollupAccumulator? = nil, on connection: PostgresConnection) throws -> InsertCounts {
+               tiers: RollupAccumulator? = nil, whole: (() -> RecordRows)? = nil, on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard rows.count > 0 else { return counts }
         var count = rows.count
@@ -123,14 +137,19 @@ extension TeamLedger {
             let sentTiers = tiers.flatMap { tiers in TeamLedgerSchema.sentSumSources.map { (tiers, $0) } }
             if sentTiers != nil { try connection.execute("SELECT set_config('\(TeamLedgerSchema.tiersSentSetting)', 'on', true)") }
             do {
-                try connection.copyIn("COPY usage_record (id, \(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
-                    RecordRows.sendKeyOrdered(data, ends: rows.rowEnds, ids: ids, to: $0)
+                let columns = rows.columns
+                try connection.copyIn("COPY usage_record (id, \(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
+                    RecordRows.sendKeyOrdered(data, ends: rows.rowEnds, ids: ids, fields: columns.count + 1, to: $0)
                 }
             } catch {
                 // 23505: a key of this batch is stored already. Nothing of the COPY stays; stage from now on.
                 guard case .statement(let state, _) = error, state == "23505" else { throw error }
                 try connection.execute("ROLLBACK TO SAVEPOINT tokenledger_copy")
                 keysMayClash = true
+            }
+            if keysMayClash, (rows.omitting?.count ?? 0) > 0 {
+                guard let whole else { throw PostgresError.unexpectedValue("rows without their default fields to stage") }
+                return try store(whole(), replacing: replacing, rankingKeys: rankingKeys, storedRanks: &storedRanks, on: connection)
             }
             if !keysMayClash {
                 if let (tiers, sources) = sentTiers { try addSentTiers(tiers, sources: sources, on: connection) }
@@ -256,11 +275,23 @@ struct RecordRows {
     /// Where each row ends in `copy` (its first begins after the 19-byte header).
     private(set) var rowEnds: [Int] = []
 
-    /// Room for about `capacity` rows; `buffer`: memory to write them into (`CopyBufferPool`).
-    init(capacity: Int, reusing buffer: [UInt8] = []) {
+    /// The fields the rows leave out (nil: none), so `columns` lists the rest.
+    let omitting: ColumnOmission?
+    /// With `omitting`: a bit per field some row holds a value other than its column's default in.
+    private(set) var differing: UInt64 = 0
+    /// Whether a row has a value in a field the rows leave out: they must be written again.
+    var lostValues: Bool { omitting.map { differing & $0.mask != 0 } ?? false }
+
+    /// Room for about `capacity` rows; `buffer`: memory to write them into (`CopyBufferPool`);
+    /// `omitting`: the fields the import batch's rows leave out (`append(_:machine:)`).
+    init(capacity: Int, reusing buffer: [UInt8] = [], omitting: ColumnOmission? = nil) {
         copy = PostgresBinaryCopy(capacity: capacity * 420, reusing: buffer)
         rowEnds.reserveCapacity(capacity)
+        self.omitting = omitting
     }
+
+    /// The `usage_record` columns each row holds, in its order.
+    var columns: [String] { omitting?.sent(TeamLedger.recordColumns) ?? TeamLedger.recordColumns }
 
     /// The bytes of row `index` in `data` (`copy`'s bytes), from its field count on.
     static func row(_ index: Int, of data: [UInt8], ends: [Int]) -> Range<Int> {
@@ -279,7 +310,7 @@ struct RecordRows {
 
     /// Appends an import batch's row (`PricedBatch.forEachRow`) as written by `machine` (UTF-8).
     mutating func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer) {
-        CopyRow.append(row, machine: machine, to: &copy)
+        differing |= CopyRow.append(row, machine: machine, omitting: omitting, to: &copy)
         count += 1
         rowEnds.append(copy.bytes.count)
         if row.costPicodollars == nil {

@@ -18,6 +18,24 @@ extension TeamLedger {
         "machine", "imported_at", "repository", "branch", "audio_seconds", "characters",
     ]
 
+    /// The default of each of `recordColumns` a COPY may leave out (`ColumnOmission`), as the table
+    /// declares it (a nullable column without one: NULL); nil for the columns always sent — those
+    /// without a default, and `supersede_rank`, which `rowsThatMayChange` reads as a row's second field.
+    static let recordDefaults: [ColumnOmission.Default?] = {
+        let zero = ColumnOmission.Default.integer(0)
+        let defaults: [String: ColumnOmission.Default] = [
+            "model_id": .null, "effort": .text(Array("unknown".utf8)), "service_tier": .null, "is_batch": .boolean(false),
+            "channel": .null, "input_tokens": zero, "cache_read_tokens": zero, "cache_write_5m_tokens": zero,
+            "cache_write_1h_tokens": zero, "output_tokens": zero, "reasoning_tokens": zero, "audio_input_tokens": zero,
+            "audio_output_tokens": zero, "image_input_tokens": zero, "image_output_tokens": zero, "web_search_calls": zero,
+            "images_generated": zero, "request_count": .integer(1), "is_aggregate": .boolean(false), "cost_pusd": .null,
+            "unpriced_reason": .null, "price_period": .null, "price_layers": .null, "reported_cost_pusd": .null,
+            "source_file": .null, "source_line": .null, "project": .null, "session_id": .null, "request_id": .null,
+            "api_key_hash": .null, "tags": .null, "repository": .null, "branch": .null, "audio_seconds": zero, "characters": zero,
+        ]
+        return recordColumns.map { defaults[$0] }
+    }()
+
     /// Every `usage_record` column `storedRecord(_:)` reads, in its order.
     static let storedColumns = ["id"] + recordColumns.filter { $0 != "machine" }
 
@@ -136,43 +154,54 @@ extension CopyRow {
     /// values as `append(_:machine:to:)` writes for the batch's `storedRecords`, read from the columns
     /// the reading thread computed (texts as packed UTF-8), so no `StoredRecord`, joined layers or
     /// tags JSON is made again. `machine` is the machine's name as UTF-8.
-    static func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer, to copy: inout PostgresBinaryCopy) {
-        let counts = row.counts
-        let location = row.location
+    /// With `omitting`, the fields it names are left out (`ColumnOmission`). Returns the row's fields
+    /// that are not at their column's default (`PostgresBinaryCopy.appendRow`).
+    @discardableResult
+    static func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer, omitting: ColumnOmission? = nil,
+                       to copy: inout PostgresBinaryCopy) -> UInt64 {
         row.withTexts { texts in
-            copy.appendRow(fields: TeamLedger.recordColumns.count) { copy in
-                copy.text(utf8: texts[.dedupKey])
-                copy.int32(Int32(clamping: row.supersedeRank))
-                copy.int64(row.timestampMilliseconds)
-                copy.text(utf8: texts[.provider])
-                copy.text(utf8: texts[.model])
-                copy.text(utf8: texts[.modelID])
-                copy.text(utf8: texts[.effort])
-                copy.text(utf8: texts[.serviceTier])
-                copy.bool(counts.isBatch)
-                copy.text(utf8: texts[.channel])
-                appendCounts(counts, to: &copy)
-                copy.int64(row.costPicodollars)
-                copy.text(utf8: texts[.unpricedReason])
-                copy.text(utf8: texts[.pricePeriod])
-                copy.text(utf8: texts[.priceLayers])
-                copy.int64(row.reportedPicodollars)
-                copy.text(utf8: texts[.source])
-                copy.text(location?.file)
-                copy.int64(location.map { Int64($0.line) })
-                copy.text(utf8: texts[.project])
-                copy.text(utf8: texts[.sessionID])
-                copy.text(utf8: texts[.requestID])
-                copy.text(utf8: texts[.apiKeyHash])
-                copy.text(utf8: texts[.tags])
-                copy.text(utf8: machine)
-                copy.int64(row.importedAt)
-                copy.text(utf8: texts[.repository])
-                copy.text(utf8: texts[.branch])
-                copy.int64(Int64(counts.units.audioSeconds))
-                copy.int64(Int64(counts.units.characters))
+            copy.appendRow(fields: TeamLedger.recordColumns.count, omitting: omitting) { writer in
+                write(row, texts: texts, machine: machine, to: &writer)
             }
         }
+    }
+
+    /// The values of `row` (with its `texts`) in `TeamLedger.recordColumns` order.
+    @inline(__always)
+    private static func write(_ row: PricedRowColumns, texts: PricedTexts, machine: UnsafeRawBufferPointer,
+                              to copy: inout PostgresBinaryCopy.RowWriter) {
+        let counts = row.counts
+        let location = row.location
+        copy.text(utf8: texts[.dedupKey])
+        copy.int32(Int32(clamping: row.supersedeRank))
+        copy.int64(row.timestampMilliseconds)
+        copy.text(utf8: texts[.provider])
+        copy.text(utf8: texts[.model])
+        copy.text(utf8: texts[.modelID])
+        copy.text(utf8: texts[.effort])
+        copy.text(utf8: texts[.serviceTier])
+        copy.bool(counts.isBatch)
+        copy.text(utf8: texts[.channel])
+        appendCounts(counts, to: &copy)
+        copy.int64(row.costPicodollars)
+        copy.text(utf8: texts[.unpricedReason])
+        copy.text(utf8: texts[.pricePeriod])
+        copy.text(utf8: texts[.priceLayers])
+        copy.int64(row.reportedPicodollars)
+        copy.text(utf8: texts[.source])
+        copy.text(location?.file)
+        copy.int64(location.map { Int64($0.line) })
+        copy.text(utf8: texts[.project])
+        copy.text(utf8: texts[.sessionID])
+        copy.text(utf8: texts[.requestID])
+        copy.text(utf8: texts[.apiKeyHash])
+        copy.text(utf8: texts[.tags])
+        copy.text(utf8: machine)
+        copy.int64(row.importedAt)
+        copy.text(utf8: texts[.repository])
+        copy.text(utf8: texts[.branch])
+        copy.int64(Int64(counts.units.audioSeconds))
+        copy.int64(Int64(counts.units.characters))
     }
 }
 

@@ -27,6 +27,9 @@ public final class TeamLedger: @unchecked Sendable {
     }
     private let clash = NSLock()
     private var clashSeen = false
+    /// The fields the last batch copied straight held a value other than their default in: what the
+    /// next leaves out (`ColumnOmission`). Set and read by the import's two writer threads.
+    let omittable = LearnedFields()
     /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
     let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),
