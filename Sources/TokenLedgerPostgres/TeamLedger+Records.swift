@@ -27,9 +27,13 @@ extension TeamLedger {
     static var upsertSQL: String {
         let columns = recordColumns.joined(separator: ", ")
         let updates = recordColumns.filter { $0 != "dedup_key" }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        // Each staged row gets an id of one block claimed for them all, in key order (a row that
+        // replaces a stored one keeps its id; its id of the block goes unused).
         return """
-            INSERT INTO usage_record (\(columns))
-            SELECT \(columns) FROM tokenledger_staging ORDER BY dedup_key
+            WITH block AS (SELECT tokenledger_reserve_ids((SELECT count(*)::integer FROM tokenledger_staging)) AS first)
+            INSERT INTO usage_record (id, \(columns))
+            SELECT block.first + row_number() OVER (ORDER BY dedup_key) - 1, \(columns) FROM tokenledger_staging, block
+            ORDER BY dedup_key
             ON CONFLICT (dedup_key) DO UPDATE SET \(updates)
             WHERE excluded.supersede_rank > usage_record.supersede_rank
             RETURNING (xmax = 0), unpriced_reason, coalesce(model_id, model), request_count, (cost_pusd IS NULL)
@@ -209,25 +213,12 @@ extension TeamLedger {
     }
 
     /// `count` new ids from `usage_record.id`'s sequence, ascending: the ids of a batch's rows in the
-    /// batch's order (`RecordRows.keyOrdered`). Cost: one statement, a `nextval` a row as the column's
-    /// default costs, and one row back: the lowest and highest id when they run without a gap (the
-    /// usual case), every id only when another writer took some in between.
-    ///
-    /// Performance notes: the sequence is named as a literal (the identity's sequence as v1 created
-    /// it), which the server resolves once; `nextval(pg_get_serial_sequence(…))` looked it up for every
-    /// row, 0.8 s of server CPU per 300,000 ids. Sending every id back as a row of its own cost the
-    /// server a row out and tokenledger a number parsed per record.
+    /// batch's order (`RecordRows.keyOrdered`). Cost: one statement, which claims the block
+    /// (`tokenledger_reserve_ids`, migration v13).
     static func reserveIDs(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
-        let rows = try connection.execute("""
-            WITH taken AS (SELECT nextval('usage_record_id_seq') AS id FROM generate_series(1, $1::integer))
-            SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL
-                ELSE string_agg(id::text, ',' ORDER BY id) END FROM taken
-            """, [Int64(count)])
-        let low = try rows.requiredInt64(0, 0), high = try rows.requiredInt64(0, 1)
-        guard let scattered = rows.text(0, 2) else { return Array(low...high) }
-        let ids = scattered.split(separator: ",").compactMap { Int64($0) }
-        guard ids.count == count else { throw PostgresError.unexpectedValue("\(ids.count) ids reserved for \(count) records") }
-        return ids
+        guard count > 0 else { return [] }
+        let first = try connection.execute("SELECT tokenledger_reserve_ids($1::integer)", [Int64(count)]).requiredInt64(0, 0)
+        return Array(first..<(first + Int64(count)))
     }
 
     /// The indexes (in `rows`) of the rows whose key is not stored, or is stored with a lower supersede

@@ -65,6 +65,8 @@ enum TeamLedgerSchema {
         // A straight COPY's writer adds the batch's tier rows from the sums the import's reading thread
         // made, and the rollup insert trigger skips that statement (TeamLedgerSchema+SentTiers).
         Migration(identifier: "v12-tiers-sent-with-straight-copy", statements: v12),
+        // A batch's ids are one block of the sequence, claimed in one call (TeamLedgerSchema+IDBlocks).
+        Migration(identifier: "v13-ids-reserved-in-blocks", statements: v13),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).

@@ -88,28 +88,45 @@ struct TeamImportTests {
         #expect(try db.texts("SELECT count(DISTINCT id)::text FROM usage_record") == ["700"])
     }
 
-    @Test("ids are reserved as a run (lowest and highest) or, when the sequence skips, one by one; the import's ids are then those")
-    func reservedIDs() throws {
+    @Test("ids are claimed as blocks: consecutive, after any id taken before, never overlapping another writer's")
+    func reservedIDs() async throws {
         let db = try TestServer.freshDatabase()
         defer { db.drop() }
         _ = try db.connect(machine: "m")  // migrates
-        let (run, scattered) = try db.address.withRawConnection { connection in
-            let run = try TeamLedger.reserveIDs(5, on: connection)
-            // Another writer's nextval between two of ours leaves a gap; a step of 3 leaves one between each.
-            try connection.execute("ALTER SEQUENCE usage_record_id_seq INCREMENT BY 3")
-            return (run, try TeamLedger.reserveIDs(4, on: connection))
+        let (first, second) = try db.address.withRawConnection { connection in
+            let first = try TeamLedger.reserveIDs(5, on: connection)
+            _ = try connection.execute("SELECT nextval('usage_record_id_seq')")  // a row inserted by hand takes 6
+            return (first, try TeamLedger.reserveIDs(4, on: connection))
         }
-        #expect(run == [1, 2, 3, 4, 5])
-        #expect(scattered == [8, 11, 14, 17])
-        // An import's rows get such scattered ids too, still in the log's order.
+        #expect(first == [1, 2, 3, 4, 5] && second == [7, 8, 9, 10])
+        // Four writers claiming blocks at once, each with its own connection: no id twice.
+        let blocks = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    try db.address.withRawConnection { connection in
+                        var ids: [Int64] = []
+                        for n in 0..<40 { ids += try TeamLedger.reserveIDs(1 + (n * 7 + writer) % 50, on: connection) }
+                        return ids
+                    }
+                }
+            }
+            var all: [Int64] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        #expect(blocks.count == Set(blocks).count && blocks.count > 3_000)
+        // An import's rows, straight and staged, get ids of such blocks, in the log's order when straight.
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("responses.jsonl")
         try Data(Self.lines(0..<30).utf8).write(to: file)
         let team = try db.connect(machine: "m")
         #expect(try Self.importing([file], into: team, options: ImportOptions(batchSize: 10)).imported == 30)
-        let ids = try db.texts("SELECT id::text FROM usage_record ORDER BY source_line").compactMap { $0.flatMap { Int($0) } }
-        #expect(ids.count == 30 && ids == ids.sorted() && Set(ids.map { $0 % 3 }) == [2])
+        try Self.append(Self.lines(20..<45), to: file)  // 20-29 again: staged from here on
+        #expect(try Self.importing([file], into: team, options: ImportOptions(batchSize: 10)).imported == 15)
+        let ids = try db.texts("SELECT id::text FROM usage_record ORDER BY source_line").compactMap { $0.flatMap { Int64($0) } }
+        #expect(ids.count == 45 && Set(ids).count == 45 && Set(ids).isDisjoint(with: blocks + first + second + [6]))
+        #expect(Array(ids.prefix(30)) == Array(ids.prefix(30)).sorted())
     }
 
     @Test("a malformed line is quarantined with file:line, per machine and once; every good line around it is imported")
