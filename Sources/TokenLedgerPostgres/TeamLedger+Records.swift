@@ -140,6 +140,7 @@ extension TeamLedger {
             // Turned on inside the savepoint, so a refused COPY turns it off with its rows.
             let sentTiers = tiers.flatMap { tiers in TeamLedgerSchema.sentSumSources.map { (tiers, $0) } }
             if sentTiers != nil { try connection.execute("SELECT set_config('\(TeamLedgerSchema.tiersSentSetting)', 'on', true)") }
+            var refused = false
             do {
                 let columns = rows.columns
                 try connection.copyIn("COPY usage_record (id, \(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
@@ -150,17 +151,20 @@ extension TeamLedger {
                 guard case .statement(let state, _) = error, state == "23505" else { throw error }
                 try connection.execute("ROLLBACK TO SAVEPOINT tokenledger_copy")
                 keysMayClash = true
+                refused = true
             }
-            if keysMayClash, (rows.omitting?.count ?? 0) > 0 {
-                guard let whole else { throw PostgresError.unexpectedValue("rows without their default fields to stage") }
-                return try store(whole(), replacing: replacing, rankingKeys: rankingKeys, storedRanks: &storedRanks, on: connection)
-            }
-            if !keysMayClash {
+            if !refused {
                 if let (tiers, sources) = sentTiers { try addSentTiers(tiers, sources: sources, on: connection) }
                 counts.inserted = count
                 for cause in unpriced { counts.countUnpriced(reason: cause.reason, model: cause.model, requests: cause.requests) }
                 return counts
             }
+        }
+        // Staging takes every field: rows written for a straight COPY that leave some out (refused
+        // above, or found too late that keys may clash) are written again whole.
+        if (rows.omitting?.count ?? 0) > 0 {
+            guard let whole else { throw PostgresError.unexpectedValue("rows without their default fields to stage") }
+            return try store(whole(), replacing: replacing, rankingKeys: rankingKeys, storedRanks: &storedRanks, on: connection)
         }
         if replacing && !rankingKeys {
             // Only the rows that can change the ledger are staged and upserted (under the write lock,
