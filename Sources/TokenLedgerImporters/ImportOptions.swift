@@ -20,8 +20,15 @@ public struct ImportOptions: Sendable {
     /// timestamps are documented UTC (OpenRouter's activity export) then reads them as UTC.
     package var naiveTimeZoneIsDefault: Bool
     /// Records per write transaction: large enough to amortise the commit, small enough that a
-    /// concurrent writer waits only milliseconds for the lock.
-    public var batchSize: Int
+    /// concurrent writer waits only milliseconds for the lock. Left at its default, a sink may ask
+    /// for larger ones (the team ledger: 16,384).
+    public var batchSize: Int {
+        didSet { batchSizeIsDefault = false }
+    }
+    /// True while `batchSize` is the default (neither given to `init` nor set).
+    package private(set) var batchSizeIsDefault: Bool
+    /// The default `batchSize`.
+    package static let defaultBatchSize = 4096
     /// A last line without its newline is read only once the file has not changed for this long
     /// (seconds): until then it is assumed to be still being written and is left for the next run.
     public var settledAge: TimeInterval
@@ -40,7 +47,7 @@ public struct ImportOptions: Sendable {
     /// Options for one import; the defaults detect the format, read naive timestamps in the local zone and commit 4,096 records a batch.
     public init(format: String? = nil, project: String? = nil, tags: [String: String] = [:], channel: String? = nil,
                 formatOptions: [String: String] = [:], naiveTimeZone: TimeZone? = nil,
-                batchSize: Int = 4096, settledAge: TimeInterval = 300) {
+                batchSize: Int? = nil, settledAge: TimeInterval = 300) {
         self.format = format
         self.project = project
         self.tags = tags
@@ -48,7 +55,8 @@ public struct ImportOptions: Sendable {
         self.formatOptions = formatOptions
         self.naiveTimeZone = naiveTimeZone ?? .current
         self.naiveTimeZoneIsDefault = naiveTimeZone == nil
-        self.batchSize = batchSize
+        self.batchSize = batchSize ?? Self.defaultBatchSize
+        batchSizeIsDefault = batchSize == nil
         self.settledAge = settledAge
     }
 

@@ -93,6 +93,10 @@ public final class ImportPipeline {
         self.pricing = pricing
         self.adapters = adapters
         detectors = LogAdapters.Detectors(adapters)
+        var options = options
+        if options.batchSizeIsDefault, let preferred = (sink as? any LargeBatchSink)?.preferredBatchSize {
+            options.batchSize = preferred
+        }
         self.options = options
         self.reporter = reporter
         // The reading thread sums the report tiers for the sinks that add them from its sums.

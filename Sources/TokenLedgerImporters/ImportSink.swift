@@ -30,3 +30,11 @@ public protocol ImportSink: AnyObject {
 /// rows again: the SQLite ledger's writer thread, which sets an import's pace, and the team ledger's
 /// straight COPY, where the server's rollup trigger grouping each batch was a tenth of its work.
 package protocol TierSummingSink: ImportSink {}
+
+/// A sink whose batches are better larger than `ImportOptions`' default, used when the options leave
+/// the batch size at its default: the team ledger, where each batch is a server transaction with a
+/// dozen statements of its own and one COPY.
+package protocol LargeBatchSink: ImportSink {
+    /// Records per batch when the import's options leave `batchSize` at its default.
+    var preferredBatchSize: Int { get }
+}
