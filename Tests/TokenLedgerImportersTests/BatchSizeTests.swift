@@ -23,11 +23,11 @@ struct BatchSizeTests {
         func finish() throws -> InsertCounts? { nil }
     }
 
-    func sizes(_ options: ImportOptions, preferring size: Int = 40) throws -> [Int] {
+    func sizes(_ options: ImportOptions, lines: Int = 100, preferring size: Int = 40) throws -> [Int] {
         let dir = try TestLog.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("log.jsonl")
-        try TestLog.write((0..<100).map { TestLog.use("r\($0)") }.joined(), to: file)
+        try TestLog.write((0..<lines).map { TestLog.use("r\($0)") }.joined(), to: file)
         let sink = SizeRecordingSink(preferring: size)
         _ = try ImportPipeline(sink: sink, pricing: PriceBook(), adapters: [TestJSONLAdapter()], options: options).run(paths: [file])
         return sink.sizes
@@ -36,6 +36,9 @@ struct BatchSizeTests {
     @Test("the sink's preferred size when the options leave it at the default; the options' when given or set")
     func preferredUnlessGiven() throws {
         #expect(try sizes(ImportOptions()) == [40, 40, 20])
+        // A first batch at most the default size (4,096), so the sink starts writing early.
+        // (A line file's batch ends after the chunk of 256 lines that filled it: 5,120 for 5,000.)
+        #expect(try sizes(ImportOptions(), lines: 12_000, preferring: 5_000) == [4_096, 5_120, 2_784])
         #expect(try sizes(ImportOptions(batchSize: 30)) == [30, 30, 30, 10])
         var set = ImportOptions()
         set.batchSize = ImportOptions().batchSize  // set to the default's value: still the caller's choice
