@@ -104,14 +104,18 @@ private struct TierSums<K: Hashable & Sendable>: Sendable {
     private static var scannedKeys: Int { 16 }
     private let columns = LedgerSchema.rollupSums
 
-    /// The position of `key` in `keys`, adding it with zero sums when new.
+    /// The position of `key` in `keys`, adding it with zero sums when new: the newest `scannedKeys`
+    /// keys are compared first (a log's rows come in time order, so a row's key is nearly always one
+    /// of the last few: the current hour's models), then the dictionary of all of them is asked.
+    ///
+    /// Performance notes: a team import's 16,384-row batch of the benchmark's chat log spans some 45
+    /// hourly keys, and every row was looked up in the dictionary (hashing the key's strings) once a
+    /// batch had more than 16: `tokenledger import --db postgres://…` of 300,000 chat lines, five
+    /// alternating pairs, user and system CPU median 1.18 → 1.15 s.
     private mutating func position(of key: K) -> Int {
-        if keys.count <= Self.scannedKeys {
-            // Newest first: consecutive rows tend to share a key.
-            for i in keys.indices.reversed() where keys[i] == key { return i }
-        } else if let known = positions[key] {
-            return known
-        }
+        let newest = max(0, keys.count - Self.scannedKeys)
+        for i in (newest..<keys.count).reversed() where keys[i] == key { return i }
+        if newest > 0, let known = positions[key] { return known }
         keys.append(key)
         totals.append([Int64](repeating: 0, count: columns.count))
         if keys.count > Self.scannedKeys {
