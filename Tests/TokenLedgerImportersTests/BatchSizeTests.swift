@@ -37,8 +37,12 @@ struct BatchSizeTests {
     func preferredUnlessGiven() throws {
         #expect(try sizes(ImportOptions()) == [40, 40, 20])
         // A first batch at most the default size (4,096), so the sink starts writing early.
-        // (A line file's batch ends after the chunk of 256 lines that filled it: 5,120 for 5,000.)
-        #expect(try sizes(ImportOptions(), lines: 12_000, preferring: 5_000) == [4_096, 5_120, 2_784])
+        // (A line file's batch ends after the chunk of 256 lines that filled it: 5,120 for 5,000.) The
+        // last stretch, less than a large batch's worth of bytes by the bytes read so far (which run
+        // ahead of the records by up to a read), goes in batches of the default size.
+        let large = try sizes(ImportOptions(), lines: 30_000, preferring: 5_000)
+        #expect(large.reduce(0, +) == 30_000 && large.first == 4_096 && large.dropFirst().first == 5_120)
+        #expect(large.suffix(2).allSatisfy { $0 <= 4_096 } && large.dropLast().allSatisfy { $0 == 4_096 || $0 == 5_120 })
         #expect(try sizes(ImportOptions(batchSize: 30)) == [30, 30, 30, 10])
         var set = ImportOptions()
         set.batchSize = ImportOptions().batchSize  // set to the default's value: still the caller's choice
