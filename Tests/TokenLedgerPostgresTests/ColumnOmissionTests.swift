@@ -97,14 +97,7 @@ struct ColumnOmissionTests {
                 let batch = PricedBatch(chunk.map { ($0, LocalLedger.prices.cost(of: $0.record)) }, now: LocalLedger.start)
                 _ = try team.store(ImportBatch(records: batch, quarantine: [], checkpoints: []))
             }
-            let stored = try team.run { try TeamLedger.storedRecords(after: nil, limit: 1_000, on: team.connection) }
-            #expect(stored.count == expected.count)
-            let byKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.entry.dedupKey, $0) })
-            for var record in expected {
-                let copy = try #require(byKey[record.entry.dedupKey])
-                record.id = copy.id
-                #expect(copy == record, "\(record.entry.dedupKey), batches of \(size)")
-            }
+            try LocalLedger.expectStored(expected, in: team, "batches of \(size)")
         }
     }
 }

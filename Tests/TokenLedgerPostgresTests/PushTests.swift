@@ -30,6 +30,18 @@ enum LocalLedger {
         }
     }
 
+    /// Expects `team` to hold exactly `expected` (a local ledger's records), column for column, ids aside.
+    static func expectStored(_ expected: [StoredRecord], in team: TeamLedger, _ label: String) throws {
+        let stored = try team.run { try TeamLedger.storedRecords(after: nil, limit: 1_000, on: team.connection) }
+        #expect(stored.count == expected.count, "\(label)")
+        let byKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.entry.dedupKey, $0) })
+        for var record in expected {
+            let copy = try #require(byKey[record.entry.dedupKey], "\(record.entry.dedupKey), \(label)")
+            record.id = copy.id
+            #expect(copy == record, "\(record.entry.dedupKey), \(label)")
+        }
+    }
+
     static func make(_ entries: [LedgerEntry], now: Date = Date()) throws -> Ledger {
         let ledger = try Ledger.inMemory()
         try ledger.insert(entries, pricing: prices, now: now)
@@ -75,14 +87,7 @@ struct PushTests {
             defer { db.drop() }
             let team = try db.connect(machine: "m")
             _ = try team.push(from: local, ledgerPath: "/l.sqlite", batchSize: size)
-            let stored = try team.run { try TeamLedger.storedRecords(after: nil, limit: 1_000, on: team.connection) }
-            #expect(stored.count == expected.count)
-            let byKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.entry.dedupKey, $0) })
-            for var record in expected {
-                let copy = try #require(byKey[record.entry.dedupKey])
-                record.id = copy.id
-                #expect(copy == record, "\(record.entry.dedupKey), pages of \(size)")
-            }
+            try LocalLedger.expectStored(expected, in: team, "pages of \(size)")
         }
     }
 
