@@ -67,6 +67,8 @@ enum TeamLedgerSchema {
         Migration(identifier: "v12-tiers-sent-with-straight-copy", statements: v12),
         // A batch's ids are one block of the sequence, claimed in one call (TeamLedgerSchema+IDBlocks).
         Migration(identifier: "v13-ids-reserved-in-blocks", statements: v13),
+        // Dedup keys compare as bytes whatever the database's collation (TeamLedgerSchema+BytewiseKeys).
+        Migration(identifier: "v14-dedup-key-bytewise", statements: v14),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).

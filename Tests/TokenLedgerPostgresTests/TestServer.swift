@@ -11,10 +11,11 @@ enum TestServer {
     static let skipReason: Comment = "TOKENLEDGER_TEST_POSTGRES is unset, so there is no PostgreSQL server to test the team ledger against (.ci/run starts one)"
 
     /// A new, empty database on the test server.
-    static func freshDatabase() throws -> ScratchDatabase {
+    /// `options`: what `CREATE DATABASE` is given besides the name (a collation, say).
+    static func freshDatabase(options: String = "") throws -> ScratchDatabase {
         let admin = try TeamLedgerAddress(parsing: try #require(url))
         let name = "tokenledger_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-        try admin.withRawConnection { connection in try connection.execute("CREATE DATABASE \(name)") }
+        try admin.withRawConnection { connection in try connection.execute("CREATE DATABASE \(name) \(options)") }
         return ScratchDatabase(admin: admin, address: try admin.with(database: name), name: name)
     }
 }
