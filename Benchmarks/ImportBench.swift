@@ -222,7 +222,7 @@ enum ImportBenchData {
 
         init(_ url: URL) throws {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // FileHandle below fails if it could not
             handle = try FileHandle(forWritingTo: url)
             buffer.reserveCapacity(4 << 20)
         }
