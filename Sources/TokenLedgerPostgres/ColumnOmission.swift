@@ -1,5 +1,3 @@
-import Foundation
-
 /// The columns a batch's binary COPY leaves out because every row of the batch holds the column's
 /// default there: the server fills them in from the table's defaults and reads fewer fields a row.
 /// Which ones is learned as the rows are written: a batch leaves out the columns that held their
@@ -52,19 +50,5 @@ struct ColumnOmission: Equatable {
     /// The names of the fields sent, from `columns` (every field's name, in the row's order).
     func sent(_ columns: [String]) -> [String] {
         columns.enumerated().filter { mask & (1 << UInt64($0.offset)) == 0 }.map(\.element)
-    }
-
-}
-
-/// A batch's differing fields (`RecordRows.differing`), handed to the next batch from either writer
-/// thread; before the first batch, every field (nothing left out).
-final class LearnedFields: @unchecked Sendable {
-    // `@unchecked`: the value is read and written under `lock`.
-    private let lock = NSLock()
-    private var value = UInt64.max
-
-    var differing: UInt64 {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
     }
 }

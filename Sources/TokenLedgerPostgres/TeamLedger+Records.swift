@@ -98,12 +98,12 @@ extension TeamLedger {
         // A straight COPY leaves out the columns the batch before held no value in (`ColumnOmission`);
         // staging takes them all.
         let straight = !keysMayClash
-        var rows = encode(omitting: straight ? ColumnOmission(defaults: TeamLedger.recordDefaults, differing: omittable.differing) : nil)
+        var rows = encode(omitting: straight ? ColumnOmission(defaults: TeamLedger.recordDefaults, differing: omittable.value) : nil)
         if rows.lostValues {
             copyBuffers.give(rows.copy.bytes)
             rows = encode(omitting: ColumnOmission(defaults: TeamLedger.recordDefaults, differing: rows.differing))
         }
-        if straight { omittable.differing = rows.differing }
+        if straight { omittable.value = rows.differing }
         var storedRanks: [String: Int] = [:]
         var counts = try store(rows, replacing: false, rankingKeys: !superseded.isEmpty, storedRanks: &storedRanks, ids: ids,
                                tiers: batch.tierSums, whole: straight ? { encode(omitting: nil) } : nil, on: connection)

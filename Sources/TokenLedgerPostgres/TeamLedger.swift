@@ -22,14 +22,14 @@ public final class TeamLedger: @unchecked Sendable {
     /// True once a straight COPY into `usage_record` met a stored key: from then on every batch is
     /// staged and upserted (`store(_:replacing:on:)`). Read and set by push's two writer threads.
     var keysMayClash: Bool {
-        get { clash.withLock { clashSeen } }
-        set { clash.withLock { clashSeen = newValue } }
+        get { clash.value }
+        set { clash.value = newValue }
     }
-    private let clash = NSLock()
-    private var clashSeen = false
-    /// The fields the last batch copied straight held a value other than their default in: what the
-    /// next leaves out (`ColumnOmission`). Set and read by the import's two writer threads.
-    let omittable = LearnedFields()
+    private let clash = LockedValue(false)
+    /// The fields the last batch copied straight held a value other than their default in, what the
+    /// next leaves out (`ColumnOmission`); before the first batch every field (nothing left out). Set
+    /// and read by the import's two writer threads.
+    let omittable = LockedValue(UInt64.max)
     /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
     let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),
