@@ -20,10 +20,12 @@ package struct RollupAccumulator: Sendable {
         package var isAggregate: Bool
     }
 
-    /// The primary key of a `report_rollup_day` row (`LedgerSchema.dayRollupKeys`), less what the
-    /// hourly key already says: the day and the keys only the day tier holds.
+    /// The primary key of a `report_rollup_day` row (`LedgerSchema.dayRollupKeys`): the day, the
+    /// hourly key's other fields, and the keys only the day tier holds.
     package struct DayKey: Hashable, Sendable {
         package var day: Int64
+        /// The hourly key's provider, model, effort and kind; its `hour` is 0, so each day's row
+        /// sums every hour of the day.
         package var hourKey: Key
         package var project: String?
         package var source: String
@@ -56,8 +58,9 @@ package struct RollupAccumulator: Sendable {
             cacheWrite5m: Int64(t.cacheWrite5m), cacheWrite1h: Int64(t.cacheWrite1h), output: Int64(t.output),
             reasoning: Int64(t.reasoning), cost: row.costPicodollars, reported: row.reportedPicodollars)
         let reason = row.costPicodollars == nil ? StoredUsage.unpricedReason(row.cost.status, picodollars: nil) ?? "" : ""
-        let dayKey = DayKey(day: row.timestampMilliseconds / 86_400_000, hourKey: key, project: r.project, source: r.source,
+        var dayKey = DayKey(day: row.timestampMilliseconds / 86_400_000, hourKey: key, project: r.project, source: r.source,
                             unpricedReason: reason)
+        dayKey.hourKey.hour = 0
         // The row's contribution to each summed column, worked out once for both tiers.
         let columns = LedgerSchema.rollupSums
         let (hoursFit, daysFit) = withUnsafeTemporaryAllocation(of: Int64.self, capacity: columns.count) { contribution in

@@ -69,59 +69,25 @@ extension TeamLedger {
     func addSentTiers(_ tiers: RollupAccumulator, sources: [TeamLedgerSchema.SentSumSource], on connection: PostgresConnection) throws {
         try connection.execute("SELECT set_config('\(TeamLedgerSchema.tiersSentSetting)', '', true), tokenledger_write_lock()")
         let machine = self.machine
-        let hours = SentTierRows()
-        for (key, totals) in tiers.hourRows {
-            hours.add([key.hour, key.provider, key.modelKey, key.resolved, key.effort, key.isAggregate, machine], totals, sources)
-        }
-        // The SQLite ledger's day rows are also kept apart by hour: PostgreSQL's day key has no hour.
-        let days = SentTierRows()
-        for (key, totals) in tiers.dayRows {
-            let k = key.hourKey
-            days.add([key.day, k.provider, k.modelKey, k.resolved, k.effort, k.isAggregate, key.project ?? "", key.project == nil,
-                      key.source, key.unpricedReason, machine], totals, sources)
-        }
         let sumColumns = TeamLedgerSchema.rollupSums.map(\.column)
-        for (table, keys, rows) in [("report_rollup", TeamLedgerSchema.rollupKeyColumns, hours),
-                                    ("report_rollup_day", TeamLedgerSchema.dayRollupKeys.map(\.column), days)] {
+        func upsert<Key>(_ table: String, keys: [String], _ rows: [(Key, [Int64])], values: (Key) -> [any PostgresParameter]) throws {
             try Self.insertRows(
-                "INSERT INTO \(table) (\((keys + sumColumns).joined(separator: ", ")))", rows.order,
+                "INSERT INTO \(table) (\((keys + sumColumns).joined(separator: ", ")))", rows,
                 suffix: "ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET "
                     + sumColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", "),
                 on: connection
-            ) { key in
-                key.values + (rows.totals[key] ?? []).map { String($0) }
+            ) { key, totals in
+                values(key) + sources.map { String($0.value(totals)) }
             }
         }
-    }
-}
-
-/// One tier's rows to send, keyed by the tier's own key (its values as sent), their sums added up.
-private final class SentTierRows {
-    /// A row's key values, compared by their text as sent.
-    struct Key: Hashable {
-        let values: [any PostgresParameter]
-        private let texts: [String?]
-
-        init(_ values: [any PostgresParameter]) {
-            self.values = values
-            texts = values.map(\.postgresText)
+        // Each accumulated row is one row of the tier here too: the keys are the tiers' own, with this machine.
+        try upsert("report_rollup", keys: TeamLedgerSchema.rollupKeyColumns, Array(tiers.hourRows)) { key in
+            [key.hour, key.provider, key.modelKey, key.resolved, key.effort, key.isAggregate, machine]
         }
-
-        static func == (a: Key, b: Key) -> Bool { a.texts == b.texts }
-        func hash(into hasher: inout Hasher) { hasher.combine(texts) }
-    }
-
-    private(set) var order: [Key] = []
-    private(set) var totals: [Key: [Int128]] = [:]
-
-    func add(_ keyValues: [any PostgresParameter], _ sums: [Int64], _ sources: [TeamLedgerSchema.SentSumSource]) {
-        let key = Key(keyValues)
-        let values = sources.map { $0.value(sums) }
-        if let held = totals[key] {
-            totals[key] = zip(held, values).map { $0 + $1 }
-        } else {
-            order.append(key)
-            totals[key] = values
+        try upsert("report_rollup_day", keys: TeamLedgerSchema.dayRollupKeys.map(\.column), Array(tiers.dayRows)) { key in
+            let k = key.hourKey
+            return [key.day, k.provider, k.modelKey, k.resolved, k.effort, k.isAggregate, key.project ?? "", key.project == nil,
+                    key.source, key.unpricedReason, machine]
         }
     }
 }
