@@ -31,10 +31,9 @@ extension TeamLedger {
 
         // The records' time range, bounded by the period (for the zone's offset segments).
         var low: Int64 = 0, high: Int64 = 0
-        let bounds = try connection.execute("SELECT min(ts), max(ts) FROM usage_record")
-        if bounds.count > 0 {
-            low = try since ?? bounds.int64(0, 0) ?? 0
-            high = try until ?? bounds.int64(0, 1).map { $0 + 1 } ?? 0
+        if let bounds = try Self.recordTimeBounds(on: connection) {
+            low = since ?? bounds.first
+            high = until ?? bounds.last + 1
         }
 
         if allowDayTier, let plan = Self.dayTierPlan(query, low: low, high: high) {
