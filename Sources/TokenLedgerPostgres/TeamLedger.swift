@@ -30,6 +30,9 @@ public final class TeamLedger: @unchecked Sendable {
     /// next leaves out (`ColumnOmission`); before the first batch every field (nothing left out). Set
     /// and read by the import's two writer threads.
     let omittable = LockedValue(UInt64.max)
+    /// Records one import or push stores before it summarises the `ts` index's new ranges itself
+    /// (`summarizeTimeRanges`); tests lower it.
+    let summarizeAfter = LockedValue(TeamLedger.summarizeAfterRecords)
     /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
     let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),

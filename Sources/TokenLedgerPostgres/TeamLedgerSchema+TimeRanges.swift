@@ -31,3 +31,22 @@ extension TeamLedgerSchema {
         "CREATE INDEX usage_record_unpriced_by_time ON usage_record (ts) WHERE cost_pusd IS NULL",
     ]
 }
+
+extension TeamLedger {
+    /// Records stored by one import or push from which it summarises the `ts` index's new ranges
+    /// itself: about 250 ranges of 128 pages at the benchmark's 512 bytes a row. The server takes a
+    /// request to summarise each range as it fills (`autosummarize`), but keeps at most 256 such
+    /// requests between two rounds of its autovacuum; the rest are dropped (its log says "request
+    /// for BRIN range summarization … was not recorded") and wait for the table's next vacuum, which
+    /// on a large ledger can be weeks away. Until then every query through the index reads those
+    /// ranges whatever period it asks for.
+    static let summarizeAfterRecords = 500_000
+
+    /// Summarises the `ts` index's ranges not yet summarised, when `stored` records reach
+    /// `summarizeAfterRecords` (`summarizeAfter`, for tests); silent when the role may not (only the index's owner may), as the
+    /// server's vacuum will. Cost: a read of the new ranges' pages, about what the import wrote.
+    func summarizeTimeRanges(afterStoring stored: Int) {
+        guard stored >= summarizeAfter.value else { return }
+        _ = try? connection.execute("SELECT brin_summarize_new_values('usage_record_by_time')")
+    }
+}

@@ -80,4 +80,34 @@ struct TimeRangeIndexTests {
             #expect(try db.texts(Self.scannedBounds).first == expected)
         }
     }
+
+    @Test("an import or push storing many records summarises the new ranges of the ts index itself; a small one leaves them to the server")
+    func summarisedAfterLargeWrites() throws {
+        // 3,000 records fill one range of 128 pages (the last range, still filling, is never summarised by
+        // hand). The server's own summarising is turned off, so only the writer's can have done it.
+        let dir = try TeamImportTests.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("responses.jsonl")
+        try Data((0..<3_000).map(TeamImportTests.chatLine).joined().utf8).write(to: log)
+        let unsummarised = "SELECT brin_summarize_new_values('usage_record_by_time')::text"
+        for (threshold, expected) in [(TeamLedger.summarizeAfterRecords, "1"), (3_000, "0")] {
+            let db = try TestServer.freshDatabase()
+            defer { db.drop() }
+            let team = try db.connect(machine: "laptop")
+            _ = try db.texts("ALTER INDEX usage_record_by_time SET (autosummarize = off)")
+            team.summarizeAfter.value = threshold
+            #expect(try TeamImportTests.importing([log], into: team).imported == 3_000)
+            #expect(try db.texts(unsummarised) == [expected], "import, summarising after \(threshold) records")
+        }
+        let local = try LocalLedger.make(LocalLedger.entries(3_000))
+        for (threshold, expected) in [(3_001, "1"), (3_000, "0")] {
+            let db = try TestServer.freshDatabase()
+            defer { db.drop() }
+            let team = try db.connect(machine: "desktop")
+            _ = try db.texts("ALTER INDEX usage_record_by_time SET (autosummarize = off)")
+            team.summarizeAfter.value = threshold
+            #expect(try team.push(from: local, ledgerPath: "/tmp/local.sqlite").counts.inserted == 3_000)
+            #expect(try db.texts(unsummarised) == [expected], "push, summarising after \(threshold) records")
+        }
+    }
 }
