@@ -25,8 +25,9 @@ struct TimeWindows: Equatable {
         for (hour, records) in hours {
             held += records
             guard held >= Int64(pageSize) else { continue }
+            guard hour < Int64.max else { break }
             let (next, overflow) = (hour + 1).multipliedReportingOverflow(by: 3_600_000)
-            guard !overflow, hour < Int64.max else { break }
+            guard !overflow else { break }
             if let last = ends.last, next <= last { continue }
             ends.append(next)
             held = 0

@@ -19,6 +19,7 @@ struct TimeWindowsTests {
         // The last hour whose end is still a millisecond count: the window after it has no end.
         let top = Int64.max / hour
         #expect(TimeWindows(hours: [(top - 1, 9), (top, 9)], pageSize: 1).ends == [top * hour])
+        #expect(TimeWindows(hours: [(Int64.max, 9)], pageSize: 1).windows == [.init(start: nil, end: nil)])
     }
 }
 
