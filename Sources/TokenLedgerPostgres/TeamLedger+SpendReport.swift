@@ -127,7 +127,7 @@ extension TeamLedger {
     /// with whether it also has per-request rows there, ordered by provider, read from the tiers
     /// (`TierCover`): whole days from the day tier's (is_aggregate, provider, day) index, the hours of
     /// the days an end cuts from the hourly rollup (hour first in its key), the sub-hour ends from the
-    /// records' `ts` index. Cost: the day tier's few aggregate index entries, then a probe or two per
+    /// records' `ts` block-range index. Cost: the day tier's few aggregate index entries, then a probe or two per
     /// such provider — never a scan of the period's records.
     func aggregateProviders(since: Int64?, until: Int64?) throws -> [AggregateProvider] {
         let cover = TierCover(startMillis: since, endMillis: until)
