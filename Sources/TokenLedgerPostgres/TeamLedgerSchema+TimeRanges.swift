@@ -20,7 +20,7 @@
 /// (`WHERE cost_pusd IS NULL`): a priced record, most of them, is not in it.
 ///
 /// The upgrade builds both indexes, a read of the table each: 1.5 s for both on the 5M-record ledger
-/// of `tokenledger-bench team-report` (10 % of it unpriced), writers waiting meanwhile.
+/// of `tokenledger-bench team-report` (1 % of it unpriced), writers waiting meanwhile.
 ///
 /// Performance notes: `scripts/team-copy-cost.py DSN key-order+tiers-sent key-order+tiers-sent+no-ts`,
 /// five alternating pairs of 300,000 rows: the server's CPU with the B-tree 1.77–2.05 s (median 1.84 s),
