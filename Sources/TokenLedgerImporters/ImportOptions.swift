@@ -21,7 +21,7 @@ public struct ImportOptions: Sendable {
     package var naiveTimeZoneIsDefault: Bool
     /// Records per write transaction: large enough to amortise the commit, small enough that a
     /// concurrent writer waits only milliseconds for the lock. Left at its default, a sink may ask
-    /// for larger ones (the team ledger: 16,384).
+    /// for larger ones (the team ledger: 8,192).
     public var batchSize: Int {
         didSet { batchSizeIsDefault = false }
     }

@@ -111,7 +111,7 @@ private struct TierSums<K: Hashable & Sendable>: Sendable {
     /// keys are compared first (a log's rows come in time order, so a row's key is nearly always one
     /// of the last few: the current hour's models), then the dictionary of all of them is asked.
     ///
-    /// Performance notes: a team import's 16,384-row batch of the benchmark's chat log spans some 45
+    /// Performance notes: a 16,384-row batch of the benchmark's chat log spans some 45
     /// hourly keys, and every row was looked up in the dictionary (hashing the key's strings) once a
     /// batch had more than 16: `tokenledger import --db postgres://…` of 300,000 chat lines, five
     /// alternating pairs, user and system CPU median 1.18 → 1.15 s.
