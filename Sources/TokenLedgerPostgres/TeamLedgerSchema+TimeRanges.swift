@@ -8,6 +8,12 @@
 /// and a batch is a stretch of a log, so each range covers a short span of time and a query for a
 /// period reads only the ranges that overlap it.
 ///
+/// Each range keeps up to 16 intervals of times (`int8_minmax_multi_ops`), not one lowest and
+/// highest: an update writes a row's new version wherever a page has room, so after a reprice that
+/// changed every record a range held months apart, and with a single interval the year by
+/// month,project of `tokenledger-bench team-report` (5M records) read most of the table, 2.66 s; with
+/// the intervals, 0.23 s.
+///
 /// A BRIN index gives no order, so the readers that paged or took extremes along the B-tree read
 /// through the hourly rollup instead: reprice pages by windows of whole hours (`TeamLedger.storedRecords`),
 /// and a report's bounds come from the tier's first and last hour (`TeamLedger.recordTimeBounds`).
@@ -30,7 +36,7 @@
 extension TeamLedgerSchema {
     static let v15: [String] = [
         "DROP INDEX usage_record_by_time",
-        "CREATE INDEX usage_record_by_time ON usage_record USING brin (ts) WITH (autosummarize = on)",
+        "CREATE INDEX usage_record_by_time ON usage_record USING brin (ts int8_minmax_multi_ops) WITH (autosummarize = on)",
         "CREATE INDEX usage_record_unpriced_by_time ON usage_record (ts) WHERE cost_pusd IS NULL",
     ]
 }

@@ -38,7 +38,7 @@ struct TimeRangeIndexTests {
         let (local, db, team) = try TeamRepriceTests.bothLedgers()
         defer { db.drop() }
         #expect(try db.texts("SELECT indexname || ': ' || substring(indexdef from 'USING .*') FROM pg_indexes WHERE tablename = 'usage_record' ORDER BY 1") == [
-            "usage_record_by_time: USING brin (ts) WITH (autosummarize='on')", "usage_record_dedup_key_key: USING btree (dedup_key)",
+            "usage_record_by_time: USING brin (ts int8_minmax_multi_ops) WITH (autosummarize='on')", "usage_record_dedup_key_key: USING btree (dedup_key)",
             "usage_record_unpriced_by_time: USING btree (ts) WHERE (cost_pusd IS NULL)",
         ])
         // The ledger's connections do not compile queries (a range of `ts` is estimated at a share of the table).
