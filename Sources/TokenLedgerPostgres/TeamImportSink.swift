@@ -19,8 +19,6 @@ package final class TeamImportSink: TierSummingSink, LargeBatchSink, @unchecked 
     // `@unchecked`: `chain` is used only by the pipeline's thread (the protocol's contract).
     private let team: TeamLedger
     private let chain: BatchChain
-    /// Records the finished batches stored (for `summarizeTimeRanges`).
-    private var stored = 0
 
     init(team: TeamLedger) {
         self.team = team
@@ -45,7 +43,7 @@ package final class TeamImportSink: TierSummingSink, LargeBatchSink, @unchecked 
 
     public func submit(_ batch: ImportBatch) throws -> InsertCounts? {
         let team = self.team
-        let counts = try chain.submit({ link throws(TeamLedgerError) -> InsertCounts in
+        return try chain.submit({ link throws(TeamLedgerError) -> InsertCounts in
             let hashes = batch.records.dedupHashes
             let keys = Set(hashes)
             let (order, ticket) = link.follow(sharing: keys)
@@ -53,16 +51,10 @@ package final class TeamImportSink: TierSummingSink, LargeBatchSink, @unchecked 
         }, alone: { () throws(TeamLedgerError) -> InsertCounts in
             try team.store(batch, now: Date(), on: team.connection, order: .first(holdsLock: nil))
         })
-        stored += counts.map { $0.inserted + $0.replaced } ?? 0
-        return counts
     }
 
     public func finish() throws -> InsertCounts? {
-        let counts = try chain.finish()
-        stored += counts.map { $0.inserted + $0.replaced } ?? 0
-        team.summarizeTimeRanges(afterStoring: stored)
-        stored = 0
-        return counts
+        try chain.finish()
     }
 }
 

@@ -105,7 +105,6 @@ extension TeamLedger {
         }
         if let counts = try chain.finish() { summary.counts = summary.counts + counts }
         if page != nil { return summary } // stopped after `stopAfterBatches`, as if killed
-        summarizeTimeRanges(afterStoring: summary.counts.inserted + summary.counts.replaced)
 
         // The whole push is done: from now on, rows imported since an hour before it started count as
         // possibly replaced (an import that began before the push and committed after it).

@@ -7,17 +7,16 @@ import TokenLedgerPricing
 /// with the same `RepriceReport` as the SQLite ledger's reprice (both feed a `RepriceTally`).
 extension TeamLedger {
 
-    /// Gives every stored record the cost `costs` computes for it (one call per page, in time order);
+    /// Gives every stored record the cost `costs` computes for it (one call per page, in id order);
     /// writes the changes when `apply` is true.
     ///
     /// Applied, it holds `TeamLedgerSchema.repriceLock` for the whole run (a second reprice from another
-    /// machine waits, then finds what is left to change) and works in pages of at most `pageSize`
-    /// records in time order, read window by window (`TimeWindows`, about a page each), each page one
-    /// transaction under the write lock: the page is read, priced here, and the changed rows are
-    /// updated with one COPY and one `UPDATE … FROM` (the rollup trigger moves their sums once). A page commits whole or not at all, so a reprice stopped midway leaves every record
+    /// machine waits, then finds what is left to change) and works in pages of `pageSize` records by
+    /// id, each page one transaction under the write lock: the page is read, priced here, and the
+    /// changed rows are updated with one COPY and one `UPDATE … FROM` (the rollup trigger moves their
+    /// sums once). A page commits whole or not at all, so a reprice stopped midway leaves every record
     /// counted once, and a rerun finishes the rest. Imports and pushes wait at most one page.
-    /// Cost: one read of the rollup's hours, then per page one read of its window's records through the
-    /// `ts` block-range index and a sort of them, plus the COPY and update of the changed rows.
+    /// Cost: one indexed range read per page, plus the COPY and update of the changed rows.
     public func reprice(apply: Bool, pageSize: Int = 5_000, costs: ([UsageRecord]) -> [CostBreakdown]) throws(TeamLedgerError) -> RepriceReport {
         if apply {
             try run { try connection.execute("SELECT pg_advisory_lock($1)", [TeamLedgerSchema.repriceLock]) }
@@ -38,33 +37,30 @@ extension TeamLedger {
 
     private func repricePages(_ costs: ([UsageRecord]) -> [CostBreakdown], apply: Bool, pageSize: Int) throws(TeamLedgerError) -> RepriceReport {
         var tally = RepriceTally()
-        let windows = try run { try TeamLedger.timeWindows(pageSize: pageSize, on: connection).windows }
-        for window in windows {
-            var last: (ts: Int64, id: Int64)?
-            while true {
-                let from = last
-                let page: (last: (ts: Int64, id: Int64)?, count: Int)
-                if apply {
-                    page = try transaction { connection in
-                        try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
-                        let records = try TeamLedger.storedRecords(in: window, after: from, limit: pageSize, on: connection)
-                        var changed: [(key: String, columns: RepriceTally.Columns)] = []
-                        for (stored, cost) in zip(records, costs(records.map(\.record))) {
-                            if let columns = tally.add(stored, cost: cost) { changed.append((stored.entry.dedupKey, columns)) }
-                        }
-                        try TeamLedger.update(changed, on: connection)
-                        return (records.last.map(Self.place), records.count)
+        var last: (ts: Int64, id: Int64)?
+        while true {
+            let from = last
+            let page: (last: (ts: Int64, id: Int64)?, count: Int)
+            if apply {
+                page = try transaction { connection in
+                    try connection.execute("SELECT pg_advisory_xact_lock($1)", [TeamLedgerSchema.writeLock])
+                    let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
+                    var changed: [(key: String, columns: RepriceTally.Columns)] = []
+                    for (stored, cost) in zip(records, costs(records.map(\.record))) {
+                        if let columns = tally.add(stored, cost: cost) { changed.append((stored.entry.dedupKey, columns)) }
                     }
-                } else {
-                    page = try run {
-                        let records = try TeamLedger.storedRecords(in: window, after: from, limit: pageSize, on: connection)
-                        for (stored, cost) in zip(records, costs(records.map(\.record))) { _ = tally.add(stored, cost: cost) }
-                        return (records.last.map(Self.place), records.count)
-                    }
+                    try TeamLedger.update(changed, on: connection)
+                    return (records.last.map(Self.place), records.count)
                 }
-                guard let end = page.last, page.count == pageSize else { break }
-                last = end
+            } else {
+                page = try run {
+                    let records = try TeamLedger.storedRecords(after: from, limit: pageSize, on: connection)
+                    for (stored, cost) in zip(records, costs(records.map(\.record))) { _ = tally.add(stored, cost: cost) }
+                    return (records.last.map(Self.place), records.count)
+                }
             }
+            guard let end = page.last, page.count == pageSize else { break }
+            last = end
         }
         return tally.report(applied: apply)
     }
@@ -106,24 +102,14 @@ extension TeamLedger {
         (CopyRow.milliseconds(stored.record.timestamp), stored.id)
     }
 
-    /// One page of the records in `window` after `after` (its time and id; nil: from the window's
-    /// first), in time then id order, as the SQLite ledger reads them back. The window's records are
-    /// found through the `ts` block-range index and sorted (`TimeWindows`).
-    static func storedRecords(in window: TimeWindows.Window = .init(start: nil, end: nil), after: (ts: Int64, id: Int64)?, limit: Int,
-                              on connection: PostgresConnection) throws -> [StoredRecord] {
-        var sql = SQLBuilder()
-        var conditions: [String] = []
-        if let start = window.start { conditions.append("ts >= \(sql.bind(start))") }
-        if let end = window.end { conditions.append("ts < \(sql.bind(end))") }
-        if let after {
-            // The first condition is implied by the second; the index can only use the first.
-            conditions.append("ts >= \(sql.bind(after.ts))")
-            conditions.append("(ts, id) > (\(sql.bind(after.ts)), \(sql.bind(after.id)))")
-        }
-        let rows = try connection.execute("""
-            SELECT \(storedColumns.joined(separator: ", ")) FROM usage_record
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY ts, id LIMIT \(sql.bind(Int64(limit)))
-            """, sql.binds)
+    /// One page of records after `after` (its time and id; nil: from the first) in time then id order,
+    /// as the SQLite ledger reads them back. Pages go through the `ts` index (`id` has none since v11).
+    static func storedRecords(after: (ts: Int64, id: Int64)?, limit: Int, on connection: PostgresConnection) throws -> [StoredRecord] {
+        let columns = storedColumns.joined(separator: ", ")
+        let rows = try after.map { after in
+            try connection.execute("SELECT \(columns) FROM usage_record WHERE (ts, id) > ($1, $2) ORDER BY ts, id LIMIT $3",
+                                   [after.ts, after.id, Int64(limit)])
+        } ?? connection.execute("SELECT \(columns) FROM usage_record ORDER BY ts, id LIMIT $1", [Int64(limit)])
         var records: [StoredRecord] = []
         records.reserveCapacity(rows.count)
         for row in 0..<rows.count { records.append(try storedRecord(rows, row)) }

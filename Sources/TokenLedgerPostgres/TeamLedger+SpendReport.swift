@@ -31,9 +31,10 @@ extension TeamLedger {
 
         // The records' time range, bounded by the period (for the zone's offset segments).
         var low: Int64 = 0, high: Int64 = 0
-        if let bounds = try Self.recordTimeBounds(on: connection) {
-            low = since ?? bounds.first
-            high = until ?? bounds.last + 1
+        let bounds = try connection.execute("SELECT min(ts), max(ts) FROM usage_record")
+        if bounds.count > 0 {
+            low = try since ?? bounds.int64(0, 0) ?? 0
+            high = try until ?? bounds.int64(0, 1).map { $0 + 1 } ?? 0
         }
 
         if allowDayTier, let plan = Self.dayTierPlan(query, low: low, high: high) {
@@ -127,7 +128,7 @@ extension TeamLedger {
     /// with whether it also has per-request rows there, ordered by provider, read from the tiers
     /// (`TierCover`): whole days from the day tier's (is_aggregate, provider, day) index, the hours of
     /// the days an end cuts from the hourly rollup (hour first in its key), the sub-hour ends from the
-    /// records' `ts` block-range index. Cost: the day tier's few aggregate index entries, then a probe or two per
+    /// records' `ts` index. Cost: the day tier's few aggregate index entries, then a probe or two per
     /// such provider — never a scan of the period's records.
     func aggregateProviders(since: Int64?, until: Int64?) throws -> [AggregateProvider] {
         let cover = TierCover(startMillis: since, endMillis: until)

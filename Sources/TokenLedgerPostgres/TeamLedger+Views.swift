@@ -5,9 +5,8 @@ import TokenLedgerLedger
 /// The session and 5-hour block views on the team ledger: the same rows as the SQLite ledger's
 /// `sessionReport(for:)` and `usageBlocks(for:now:)` for the same records, every machine's together.
 extension TeamLedger {
-    /// Sums the query's period and filters per session on the server (one GROUP BY over the period's
-    /// records, read through the `ts` block-range index). Aggregate export rows carry no session and
-    /// are left out. `query.groupBy` is ignored.
+    /// Sums the query's period and filters per session on the server (one GROUP BY over the ts index
+    /// range). Aggregate export rows carry no session and are left out. `query.groupBy` is ignored.
     public func sessionReport(for query: ReportQuery) throws(TeamLedgerError) -> SessionReport {
         try run {
             var sql = SQLBuilder()
@@ -57,8 +56,8 @@ extension TeamLedger {
     }
 
     /// The 5-hour blocks of the query's period and filters (per-request records only), built by the
-    /// same `UsageBlockBuilder` as the SQLite ledger's. Cost: one read of the period's records (through
-    /// the `ts` block-range index) sorted by time, all of them sent to the client at once.
+    /// same `UsageBlockBuilder` as the SQLite ledger's. Cost: one ordered scan of the period's records
+    /// (the ts index), all of them sent to the client at once.
     public func usageBlocks(for query: ReportQuery, now: Date) throws(TeamLedgerError) -> [UsageBlock] {
         try run {
             var sql = SQLBuilder()

@@ -30,9 +30,6 @@ public final class TeamLedger: @unchecked Sendable {
     /// next leaves out (`ColumnOmission`); before the first batch every field (nothing left out). Set
     /// and read by the import's two writer threads.
     let omittable = LockedValue(UInt64.max)
-    /// Records one import or push stores before it summarises the `ts` index's new ranges itself
-    /// (`summarizeTimeRanges`); tests lower it.
-    let summarizeAfter = LockedValue(TeamLedger.summarizeAfterRecords)
     /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
     let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),
@@ -78,10 +75,10 @@ public final class TeamLedger: @unchecked Sendable {
     /// A new connection to `address`, with the server's JIT compilation turned off for it.
     ///
     /// The server compiles a query to machine code when the planner's estimate of its cost passes
-    /// `jit_above_cost`. The ledger's queries read a few thousand rows at most, but a range of
-    /// `ts` read through its block-range index (migration v15) is estimated at a fixed share of the
-    /// table, so on a ledger of millions of records a report's query read in 20 ms after 290 ms of
-    /// compiling. Cost: one statement.
+    /// `jit_above_cost`. The ledger's queries read a few thousand rows at most, but on a ledger of
+    /// millions of records a report's read of a few hours through a `LATERAL` subquery can be
+    /// estimated at a share of the table: with a BRIN index on `ts` (tried, and not kept: see
+    /// docs/performance.md) such a query read in 20 ms after 290 ms of compiling. Cost: one statement.
     static func open(_ address: TeamLedgerAddress) throws -> PostgresConnection {
         let connection = try PostgresConnection(settings: address.connectionSettings())
         try connection.execute("SET jit = off")

@@ -69,10 +69,6 @@ enum TeamLedgerSchema {
         Migration(identifier: "v13-ids-reserved-in-blocks", statements: v13),
         // Dedup keys compare as bytes whatever the database's collation (TeamLedgerSchema+BytewiseKeys).
         Migration(identifier: "v14-dedup-key-bytewise", statements: v14),
-        // `ts` is indexed by block ranges, which a key-ordered COPY barely updates, where the B-tree
-        // took an insert a row; unpriced records keep a B-tree on `ts` of their own, for the reports'
-        // pieces of hours (TeamLedgerSchema+TimeRanges).
-        Migration(identifier: "v15-time-block-ranges", statements: v15),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).
