@@ -624,13 +624,14 @@ public final class ImportPipeline {
     /// `firstBatchSize`, so its writer thread starts as soon as a few records are read instead of
     /// after a whole batch (on a chat log, 4,096 records were ~19 ms of reading in which nothing was
     /// written); a team ledger's first batch is the default size when its later ones are larger
-    /// (`LargeBatchSink`: 16,384 records were ~50 ms of reading with the server idle), and whole
-    /// (each is one transaction on the server).
+    /// (`LargeBatchSink`; a first batch of 16,384 records, the team ledger's size when this was
+    /// measured, was ~50 ms of reading with the server idle), and whole (each is one transaction on
+    /// the server).
     ///
     /// A team ledger's batches go back to the default size for the last stretch of the import (less
     /// than a large batch's worth of bytes left to read, at the bytes a record so far): the last
-    /// batch's server work runs on its own once reading has ended, and 16,384 records of it kept one
-    /// core busy ~0.1 s with the other idle.
+    /// batch's server work runs on its own once reading has ended, and a last batch of 16,384 records
+    /// kept one core busy ~0.1 s with the other idle.
     private var batchIsFull: Bool {
         pendingRows.count + pendingQuarantine.count >= (batchesSubmitted == 0 ? firstBatchLimit : batchLimit)
     }
