@@ -11,6 +11,11 @@ final class LockedValue<Value: Sendable>: @unchecked Sendable {
         stored = value
     }
 
+    /// Runs `body` on the value, holding the lock for the whole call.
+    func withValue<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        try lock.withLock { try body(&stored) }
+    }
+
     var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }

@@ -20,6 +20,7 @@ extension PostgresBinaryCopy {
                 writer.count16(fields - (omitting?.count ?? 0))
                 body(&writer)
                 guard !writer.overflowed else { return nil }
+                for (offset, name) in writer.unresolved { unresolvedNames.append((bytes.count + offset, name)) }
                 raw(UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
                 return writer.differing
             }
@@ -45,6 +46,8 @@ extension PostgresBinaryCopy {
         private var field = 0
         /// A bit per field whose value is not its column's default (with `omitting`).
         private(set) var differing: UInt64 = 0
+        /// The name ids written before they were known (placeholders), by their place in the row.
+        fileprivate var unresolved: [(offset: Int, name: [UInt8])] = []
 
         fileprivate init(_ buffer: UnsafeMutableRawBufferPointer, omitting: ColumnOmission?) {
             base = buffer.baseAddress!
@@ -131,6 +134,29 @@ extension PostgresBinaryCopy {
             guard fits(4 + utf8.count) else { return }
             put(UInt32(truncatingIfNeeded: utf8.count))
             copy(utf8)
+        }
+
+        /// A name column's `integer` id (migration v15) from `names`, or NULL. A name `names` does not
+        /// know yet is written as 0 and listed in the data's `unresolvedNames`, for
+        /// `PostgresBinaryCopy.resolve` to fill in before the rows are sent.
+        @inline(__always)
+        mutating func name(utf8: UnsafeRawBufferPointer?, _ field: NameField, _ names: inout NameLookup) {
+            guard let utf8 else { return null() }
+            guard takes({ _ in false }) else { return }
+            guard fits(8) else { return }
+            put(UInt32(4))
+            if let id = names.id(utf8, field) {
+                put(UInt32(bitPattern: id))
+            } else {
+                unresolved.append((count, [UInt8](utf8)))
+                put(UInt32(0))
+            }
+        }
+
+        /// `name(utf8:_:_:)` for a `String`.
+        mutating func name(_ value: String?, _ field: NameField, _ names: inout NameLookup) {
+            guard var value else { return null() }
+            value.withUTF8 { name(utf8: UnsafeRawBufferPointer($0), field, &names) }
         }
 
         /// Values already in this format (a run of another row's fields), copied as they are; not for

@@ -10,6 +10,8 @@
 /// docs/performance.md).
 struct PostgresBinaryCopy {
     private(set) var bytes: [UInt8] = []
+    /// The name ids written as placeholders (`RowWriter.name`): where each is in `bytes`, and its name.
+    var unresolvedNames: [(offset: Int, name: [UInt8])] = []
 
     /// The two bytes that end the data (a field count of -1).
     static let trailer: [UInt8] = [0xFF, 0xFF]
@@ -38,6 +40,15 @@ struct PostgresBinaryCopy {
         bytes.append(contentsOf: Self.trailer)
         defer { bytes = [] }
         return bytes
+    }
+
+    /// Writes `ids`' id of each of `unresolvedNames` in its place, and forgets them.
+    mutating func resolve(_ ids: [[UInt8]: Int32]) {
+        for (offset, name) in unresolvedNames {
+            let id = UInt32(bitPattern: ids[name] ?? 0)
+            for byte in 0..<4 { bytes[offset + byte] = UInt8(truncatingIfNeeded: id >> (24 - 8 * UInt32(byte))) }
+        }
+        unresolvedNames = []
     }
 
     /// Appends bytes already in this format (whole rows, or a row's fields), copied from other data.

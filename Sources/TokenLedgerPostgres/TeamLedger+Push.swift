@@ -64,7 +64,8 @@ extension TeamLedger {
         // only those are read and sent). They replace stored rows, so they are staged and upserted.
         var after: Int64 = 0
         while after < lastID {
-            guard let replaced = try Self.readRows(local, after: after, replacedSince: (lastID, mark), limit: batchSize, machine: machine, buffers: copyBuffers) else { break }
+            guard let replaced = try Self.readRows(local, after: after, replacedSince: (lastID, mark), limit: batchSize, machine: machine,
+                                                   buffers: copyBuffers, names: names.lookup()) else { break }
             after = replaced.lastID
             try send(replaced.rows, replacing: true, cursor: nil, ledgerPath: ledgerPath, into: &summary)
         }
@@ -78,11 +79,12 @@ extension TeamLedger {
         let chain = BatchChain(team: self)
         var batches = 0
         let buffers = copyBuffers
-        var page = try Self.readRows(local, after: lastID, limit: batchSize, machine: machine, buffers: buffers)
+        let names = self.names
+        var page = try Self.readRows(local, after: lastID, limit: batchSize, machine: machine, buffers: buffers, names: names.lookup())
         while let current = page, batches < stopAfterBatches ?? .max {
             batches += 1
             let next = PageReader { () throws(TeamLedgerError) in
-                try Self.readRows(local, after: current.lastID, limit: batchSize, machine: machine, buffers: buffers)
+                try Self.readRows(local, after: current.lastID, limit: batchSize, machine: machine, buffers: buffers, names: names.lookup())
             }
             do {
                 if let counts = try sendChained(current, in: chain, mark: batchMark, ledgerPath: ledgerPath) {

@@ -27,10 +27,12 @@ extension TeamLedger {
     /// writes them (sorted keys), as the record path did; they are rare.
     /// `buffers`: where the page's COPY buffer is taken from (`CopyBufferPool`), if anywhere.
     static func readRows(_ local: Ledger, after: Int64, replacedSince: (throughID: Int64, importedSince: Int64)? = nil,
-                         limit: Int, machine: String, buffers: CopyBufferPool? = nil) throws(TeamLedgerError) -> LocalPage? {
+                         limit: Int, machine: String, buffers: CopyBufferPool? = nil,
+                         names: NameLookup = NameLookup()) throws(TeamLedgerError) -> LocalPage? {
         do {
             return try local.reader.read { db in
-                try readRows(db, after: after, replacedSince: replacedSince, limit: limit, machine: machine, buffer: buffers?.take() ?? [])
+                try readRows(db, after: after, replacedSince: replacedSince, limit: limit, machine: machine, buffer: buffers?.take() ?? [],
+                             names: names)
             }
         } catch let error as TeamLedgerError {
             throw error
@@ -40,7 +42,7 @@ extension TeamLedger {
     }
 
     private static func readRows(_ db: Database, after: Int64, replacedSince: (throughID: Int64, importedSince: Int64)?,
-                                 limit: Int, machine: String, buffer: [UInt8]) throws -> LocalPage? {
+                                 limit: Int, machine: String, buffer: [UInt8], names: NameLookup) throws -> LocalPage? {
         let filter = replacedSince == nil ? "usage_record.id > ?"
             : "usage_record.id > ? AND usage_record.id <= ? AND usage_record.imported_at >= ?"
         let statement = try db.makeStatement(sql: "\(StoredRecord.selectSQL) WHERE \(filter) ORDER BY usage_record.id LIMIT ?")
@@ -50,7 +52,7 @@ extension TeamLedger {
             sqlite3_bind_int64(stmt, index, value)
             index += 1
         }
-        var rows = RecordRows(capacity: limit, reusing: buffer)
+        var rows = RecordRows(capacity: limit, reusing: buffer, names: names)
         var lastID: Int64 = 0
         var lastKey: [UInt8] = []
         while true {
@@ -62,7 +64,7 @@ extension TeamLedger {
             lastID = sqlite3_column_int64(stmt, 0)
             lastKey.removeAll(keepingCapacity: true)
             if let key = RawColumn.bytes(stmt, 1) { lastKey.append(contentsOf: key) }
-            rows.appended(unpricedCause: appendRow(stmt, machine: machine, to: &rows.copy))
+            rows.appended(unpricedCause: appendRow(stmt, machine: machine, names: &rows.names, to: &rows.copy))
         }
         guard rows.count > 0 else { return nil }
         return LocalPage(rows: rows, lastID: lastID, lastKey: String(decoding: lastKey, as: UTF8.self))
@@ -70,40 +72,41 @@ extension TeamLedger {
 
     /// Appends the current row of `stmt` (selected as `StoredRecord.selectSQL` lists the columns) as
     /// one COPY row; returns its unpriced cause when it has no cost.
-    private static func appendRow(_ stmt: OpaquePointer, machine: String,
+    private static func appendRow(_ stmt: OpaquePointer, machine: String, names: inout NameLookup,
                                   to copy: inout PostgresBinaryCopy) -> (reason: String?, model: String, requests: Int)? {
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
         func optionalInt(_ column: Int32) -> Int64? { sqlite3_column_type(stmt, column) == SQLITE_NULL ? nil : int(column) }
         let cost = optionalInt(25)
         copy.appendRow(fields: TeamLedger.recordColumns.count) { copy in
             func text(_ column: Int32) { copy.text(utf8: RawColumn.bytes(stmt, column)) }
+            func name(_ column: Int32, _ field: NameField) { copy.name(utf8: RawColumn.bytes(stmt, column), field, &names) }
             text(1)                                          // dedup_key
             copy.int32(Int32(clamping: int(2)))              // supersede_rank
             copy.int64(int(3))                               // ts
-            text(4); text(5); text(6)                        // provider, model, model_id
+            name(4, .provider); name(5, .model); name(6, .modelID)
             if let effort = RawColumn.bytes(stmt, 7), !effort.isEmpty,
                effort.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) {
-                copy.text(utf8: effort)                      // effort, as stored (already EffortTier's form)
+                copy.name(utf8: effort, .effort, &names)     // effort, as stored (already EffortTier's form)
             } else {
-                copy.text(EffortTier(RawColumn.string(stmt, 7)).rawValue)
+                copy.name(EffortTier(RawColumn.string(stmt, 7)).rawValue, .effort, &names)
             }
-            text(8)                                          // service_tier
+            name(8, .serviceTier)
             copy.bool(int(9) != 0)                           // is_batch
             text(10)                                         // channel
             for column in Int32(11)...23 { copy.int64(int(column)) } // tokens, web searches, images, requests
             copy.bool(int(24) != 0)                          // is_aggregate
             copy.int64(cost)                                 // cost_pusd
-            text(26); text(27)                               // unpriced_reason, price_period
+            text(26); name(27, .pricePeriod)                 // unpriced_reason, price_period
             if let layers = RawColumn.bytes(stmt, 28), Self.isPlainList(layers) {
-                copy.text(utf8: layers)                      // price_layers
+                copy.name(utf8: layers, .priceLayers, &names) // price_layers
             } else {
                 let layers = RawColumn.string(stmt, 28).map { $0.split(separator: ",").map(String.init) } ?? []
-                copy.text(layers.isEmpty ? nil : layers.joined(separator: ","))
+                copy.name(layers.isEmpty ? nil : layers.joined(separator: ","), .priceLayers, &names)
             }
             copy.int64(optionalInt(29))                      // reported_cost_pusd
-            text(30)                                         // source
+            name(30, .source)
             let file = RawColumn.bytes(stmt, 31)
-            copy.text(utf8: file)                            // source_file
+            copy.name(utf8: file, .sourceFile, &names)
             copy.int64(file == nil ? nil : (optionalInt(32) ?? 0)) // source_line (a record's location has a line when it has a file)
             text(33); text(34); text(35); text(36)           // project, session_id, request_id, api_key_hash
             if let tags = RawColumn.string(stmt, 37) {
@@ -115,7 +118,7 @@ extension TeamLedger {
             } else {
                 copy.null()
             }
-            copy.text(machine)
+            copy.name(machine, .machine, &names)
             copy.int64(int(38))                              // imported_at
             text(41); text(42)                               // repository, branch
             copy.int64(int(39)); copy.int64(int(40))         // audio_seconds, characters

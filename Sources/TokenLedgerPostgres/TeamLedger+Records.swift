@@ -31,12 +31,13 @@ extension TeamLedger {
         // replaces a stored one keeps its id; its id of the block goes unused).
         return """
             WITH block AS (SELECT tokenledger_reserve_ids((SELECT count(*)::integer FROM tokenledger_staging)) AS first)
-            INSERT INTO usage_record (id, \(columns))
+            INSERT INTO usage_row (id, \(columns))
             SELECT block.first + row_number() OVER (ORDER BY dedup_key) - 1, \(columns) FROM tokenledger_staging, block
             ORDER BY dedup_key
             ON CONFLICT (dedup_key) DO UPDATE SET \(updates)
-            WHERE excluded.supersede_rank > usage_record.supersede_rank
-            RETURNING (xmax = 0), unpriced_reason, coalesce(model_id, model), request_count, (cost_pusd IS NULL)
+            WHERE excluded.supersede_rank > usage_row.supersede_rank
+            RETURNING (xmax = 0), unpriced_reason, (SELECT name FROM tokenledger_name WHERE id = coalesce(usage_row.model_id, usage_row.model)),
+                request_count, (cost_pusd IS NULL)
             """
     }
 
@@ -68,7 +69,7 @@ extension TeamLedger {
                 copies[record.entry.dedupKey, default: SupersededCopies()].addDuplicate()
             }
         }
-        var rows = RecordRows(capacity: order.count, reusing: copyBuffers.take())
+        var rows = RecordRows(capacity: order.count, reusing: copyBuffers.take(), names: names.lookup())
         for index in order {
             rows.append(records[index], machine: machine)
         }
@@ -90,7 +91,7 @@ extension TeamLedger {
         var machine = self.machine
         func encode(omitting: ColumnOmission?) -> RecordRows {
             machine.withUTF8 { utf8 in
-                var rows = RecordRows(capacity: batch.count, reusing: copyBuffers.take(), omitting: omitting)
+                var rows = RecordRows(capacity: batch.count, reusing: copyBuffers.take(), omitting: omitting, names: names.lookup())
                 batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(utf8)) }
                 return rows
             }
@@ -130,6 +131,8 @@ extension TeamLedger {
                tiers: RollupAccumulator? = nil, whole: (() -> RecordRows)? = nil, on connection: PostgresConnection) throws -> InsertCounts {
         var counts = InsertCounts()
         guard rows.count > 0 else { return counts }
+        var rows = rows
+        try resolveNames(in: &rows.copy, on: connection)
         var count = rows.count
         let unpriced = rows.unpriced
         var data = rows.copy.bytes // the rows, without the trailer (not copied)
@@ -143,7 +146,7 @@ extension TeamLedger {
             var refused = false
             do {
                 let columns = rows.columns
-                try connection.copyIn("COPY usage_record (id, \(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
+                try connection.copyIn("COPY usage_row (id, \(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
                     RecordRows.sendKeyOrdered(data, ends: rows.rowEnds, ids: ids, fields: columns.count + 1, to: $0)
                 }
             } catch {
@@ -182,7 +185,7 @@ extension TeamLedger {
         }
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_staging ON COMMIT DELETE ROWS AS
-            SELECT \(Self.recordColumns.joined(separator: ", ")) FROM usage_record WITH NO DATA
+            SELECT \(Self.recordColumns.joined(separator: ", ")) FROM usage_row WITH NO DATA
             """)
         try connection.copyIn("COPY tokenledger_staging (\(Self.recordColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") { send in
             data.withUnsafeBytes { send($0) }
@@ -194,7 +197,7 @@ extension TeamLedger {
         try connection.execute(TeamLedgerSchema.takeWriteLock)
         if rankingKeys {
             let stored = try connection.execute(
-                "SELECT u.dedup_key, u.supersede_rank FROM tokenledger_staging s JOIN usage_record u USING (dedup_key)")
+                "SELECT u.dedup_key, u.supersede_rank FROM tokenledger_staging s JOIN usage_row u USING (dedup_key)")
             for row in 0..<stored.count {
                 storedRanks[try stored.requiredText(row, 0)] = Int(try stored.requiredInt64(row, 1))
             }
@@ -253,7 +256,7 @@ extension TeamLedger {
         try connection.copyIn("COPY tokenledger_probe (dedup_key, supersede_rank, ord) FROM STDIN (FORMAT binary)", data: probe.finish())
         let changing = try connection.execute("""
             SELECT p.ord FROM tokenledger_probe p
-            WHERE NOT EXISTS (SELECT FROM usage_record u WHERE u.dedup_key = p.dedup_key AND u.supersede_rank >= p.supersede_rank)
+            WHERE NOT EXISTS (SELECT FROM usage_row u WHERE u.dedup_key = p.dedup_key AND u.supersede_rank >= p.supersede_rank)
             ORDER BY p.ord
             """)
         try connection.execute("TRUNCATE tokenledger_probe")
@@ -269,6 +272,8 @@ struct RecordRows {
     private(set) var unpriced: [(reason: String?, model: String, requests: Int)] = []
     /// Where each row ends in `copy` (its first begins after the 19-byte header).
     private(set) var rowEnds: [Int] = []
+    /// The name ids known as the rows are written (`NameIDs.lookup()`).
+    var names: NameLookup
 
     /// The fields the rows leave out (nil: none), so `columns` lists the rest.
     let omitting: ColumnOmission?
@@ -279,8 +284,10 @@ struct RecordRows {
 
     /// Room for about `capacity` rows; `buffer`: memory to write them into (`CopyBufferPool`);
     /// `omitting`: the fields the import batch's rows leave out (`append(_:machine:)`).
-    init(capacity: Int, reusing buffer: [UInt8] = [], omitting: ColumnOmission? = nil) {
-        copy = PostgresBinaryCopy(capacity: capacity * 420, reusing: buffer)
+    /// `names`: the name ids known (`NameIDs.lookup()`); rows hold placeholders for the others.
+    init(capacity: Int, reusing buffer: [UInt8] = [], omitting: ColumnOmission? = nil, names: NameLookup = NameLookup()) {
+        copy = PostgresBinaryCopy(capacity: capacity * 300, reusing: buffer)
+        self.names = names
         rowEnds.reserveCapacity(capacity)
         self.omitting = omitting
     }
@@ -295,7 +302,7 @@ struct RecordRows {
 
     /// Appends `stored` as written by `machine`.
     mutating func append(_ stored: StoredRecord, machine: String) {
-        CopyRow.append(stored, machine: machine, to: &copy)
+        CopyRow.append(stored, machine: machine, names: &names, to: &copy)
         count += 1
         rowEnds.append(copy.bytes.count)
         if stored.cost == nil {
@@ -305,7 +312,7 @@ struct RecordRows {
 
     /// Appends an import batch's row (`PricedBatch.forEachRow`) as written by `machine` (UTF-8).
     mutating func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer) {
-        differing |= CopyRow.append(row, machine: machine, omitting: omitting, to: &copy)
+        differing |= CopyRow.append(row, machine: machine, omitting: omitting, names: &names, to: &copy)
         count += 1
         rowEnds.append(copy.bytes.count)
         if row.costPicodollars == nil {

@@ -49,7 +49,7 @@ extension TeamLedger {
                     for (stored, cost) in zip(records, costs(records.map(\.record))) {
                         if let columns = tally.add(stored, cost: cost) { changed.append((stored.entry.dedupKey, columns)) }
                     }
-                    try TeamLedger.update(changed, on: connection)
+                    try update(changed, on: connection)
                     return (records.last.map(Self.place), records.count)
                 }
             } else {
@@ -66,33 +66,42 @@ extension TeamLedger {
     }
 
     /// Writes repriced columns: a COPY into a per-connection staging table, then one UPDATE, each row
-    /// found by its dedup key (`id` has no index since v11).
-    private static func update(_ rows: [(key: String, columns: RepriceTally.Columns)], on connection: PostgresConnection) throws {
+    /// found by its dedup key (`id` has no index since v11). The names are sent as their ids
+    /// (`nameIDs(for:on:)`, migration v15).
+    private func update(_ rows: [(key: String, columns: RepriceTally.Columns)], on connection: PostgresConnection) throws {
         guard !rows.isEmpty else { return }
+        var texts = Set<[UInt8]>()
+        for row in rows {
+            for name in [row.columns.modelID, row.columns.pricePeriod, row.columns.priceLayers] {
+                if let name { texts.insert(Array(name.utf8)) }
+            }
+        }
+        let ids = try nameIDs(for: texts, on: connection)
+        func id(_ name: String?) -> Int32? { name.flatMap { ids[Array($0.utf8)] } }
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS tokenledger_reprice (
-                dedup_key TEXT, model_id TEXT, cost_pusd BIGINT, unpriced_reason TEXT, price_period TEXT, price_layers TEXT
+                dedup_key TEXT, model_id INTEGER, cost_pusd BIGINT, unpriced_reason TEXT, price_period INTEGER, price_layers INTEGER
             ) ON COMMIT DELETE ROWS
             """)
-        var copy = PostgresBinaryCopy(capacity: rows.count * 160)
+        var copy = PostgresBinaryCopy(capacity: rows.count * 120)
         for row in rows {
             let c = row.columns
             copy.appendRow(fields: 6) { copy in
                 copy.text(row.key)
-                copy.text(c.modelID)
+                copy.int32(id(c.modelID))
                 copy.int64(c.picodollars)
                 copy.text(c.unpricedReason)
-                copy.text(c.pricePeriod)
-                copy.text(c.priceLayers)
+                copy.int32(id(c.pricePeriod))
+                copy.int32(id(c.priceLayers))
             }
         }
         try connection.copyIn(
             "COPY tokenledger_reprice (dedup_key, model_id, cost_pusd, unpriced_reason, price_period, price_layers) FROM STDIN (FORMAT binary)",
             data: copy.finish())
         try connection.execute("""
-            UPDATE usage_record SET model_id = r.model_id, cost_pusd = r.cost_pusd, unpriced_reason = r.unpriced_reason,
+            UPDATE usage_row SET model_id = r.model_id, cost_pusd = r.cost_pusd, unpriced_reason = r.unpriced_reason,
                 price_period = r.price_period, price_layers = r.price_layers
-            FROM tokenledger_reprice r WHERE usage_record.dedup_key = r.dedup_key
+            FROM tokenledger_reprice r WHERE usage_row.dedup_key = r.dedup_key
             """)
         try connection.execute("TRUNCATE tokenledger_reprice")
     }

@@ -24,7 +24,7 @@ extension TeamLedger {
     static let recordDefaults: [ColumnOmission.Default?] = {
         let zero = ColumnOmission.Default.integer(0)
         let defaults: [String: ColumnOmission.Default] = [
-            "model_id": .null, "effort": .text(Array("unknown".utf8)), "service_tier": .null, "is_batch": .boolean(false),
+            "model_id": .null, "service_tier": .null, "is_batch": .boolean(false),
             "channel": .null, "input_tokens": zero, "cache_read_tokens": zero, "cache_write_5m_tokens": zero,
             "cache_write_1h_tokens": zero, "output_tokens": zero, "reasoning_tokens": zero, "audio_input_tokens": zero,
             "audio_output_tokens": zero, "image_input_tokens": zero, "image_output_tokens": zero, "web_search_calls": zero,
@@ -112,34 +112,34 @@ extension CopyRow {
     /// One record as a row of binary COPY into `TeamLedger.recordColumns`, each value in its column's
     /// type (`supersede_rank` is `integer`, the other numbers `bigint`, the flags `boolean`). The same
     /// values, in the same order, as the text row `append(_:machine:to:)` writes.
-    static func append(_ stored: StoredRecord, machine: String, to copy: inout PostgresBinaryCopy) {
+    static func append(_ stored: StoredRecord, machine: String, names: inout NameLookup, to copy: inout PostgresBinaryCopy) {
         let r = stored.record
         copy.appendRow(fields: TeamLedger.recordColumns.count) { copy in
             copy.text(stored.entry.dedupKey)
             copy.int32(Int32(clamping: stored.entry.supersedeRank))
             copy.int64(milliseconds(r.timestamp))
-            copy.text(r.provider)
-            copy.text(r.model)
-            copy.text(stored.modelID)
-            copy.text(r.effort.rawValue)
-            copy.text(r.serviceTier)
+            copy.name(r.provider, .provider, &names)
+            copy.name(r.model, .model, &names)
+            copy.name(stored.modelID, .modelID, &names)
+            copy.name(r.effort.rawValue, .effort, &names)
+            copy.name(r.serviceTier, .serviceTier, &names)
             copy.bool(r.isBatch)
             copy.text(r.channel)
             appendCounts(RecordCounts(r), to: &copy)
             copy.int64(stored.cost.flatMap { Int64(exactly: $0.picodollars) })
             copy.text(stored.unpricedReason)
-            copy.text(stored.pricePeriod)
-            copy.text(stored.priceLayers.isEmpty ? nil : stored.priceLayers.joined(separator: ","))
+            copy.name(stored.pricePeriod, .pricePeriod, &names)
+            copy.name(stored.priceLayers.isEmpty ? nil : stored.priceLayers.joined(separator: ","), .priceLayers, &names)
             copy.int64(r.reportedCost.flatMap { Int64(exactly: $0.picodollars) })
-            copy.text(r.source)
-            copy.text(stored.entry.location?.file)
+            copy.name(r.source, .source, &names)
+            copy.name(stored.entry.location?.file, .sourceFile, &names)
             copy.int64(stored.entry.location.map { Int64($0.line) })
             copy.text(r.project)
             copy.text(r.sessionID)
             copy.text(r.requestID)
             copy.text(r.apiKeyHash)
             copy.text(tagsJSON(r.tags))
-            copy.text(machine)
+            copy.name(machine, .machine, &names)
             copy.int64(milliseconds(stored.importedAt))
             copy.text(r.repository)
             copy.text(r.branch)
@@ -158,10 +158,10 @@ extension CopyRow {
     /// that are not at their column's default (`PostgresBinaryCopy.appendRow`).
     @discardableResult
     static func append(_ row: PricedRowColumns, machine: UnsafeRawBufferPointer, omitting: ColumnOmission? = nil,
-                       to copy: inout PostgresBinaryCopy) -> UInt64 {
+                       names: inout NameLookup, to copy: inout PostgresBinaryCopy) -> UInt64 {
         row.withTexts { texts in
             copy.appendRow(fields: TeamLedger.recordColumns.count, omitting: omitting) { writer in
-                write(row, texts: texts, machine: machine, to: &writer)
+                write(row, texts: texts, machine: machine, names: &names, to: &writer)
             }
         }
     }
@@ -169,34 +169,34 @@ extension CopyRow {
     /// The values of `row` (with its `texts`) in `TeamLedger.recordColumns` order.
     @inline(__always)
     private static func write(_ row: PricedRowColumns, texts: PricedTexts, machine: UnsafeRawBufferPointer,
-                              to copy: inout PostgresBinaryCopy.RowWriter) {
+                              names: inout NameLookup, to copy: inout PostgresBinaryCopy.RowWriter) {
         let counts = row.counts
         let location = row.location
         copy.text(utf8: texts[.dedupKey])
         copy.int32(Int32(clamping: row.supersedeRank))
         copy.int64(row.timestampMilliseconds)
-        copy.text(utf8: texts[.provider])
-        copy.text(utf8: texts[.model])
-        copy.text(utf8: texts[.modelID])
-        copy.text(utf8: texts[.effort])
-        copy.text(utf8: texts[.serviceTier])
+        copy.name(utf8: texts[.provider], .provider, &names)
+        copy.name(utf8: texts[.model], .model, &names)
+        copy.name(utf8: texts[.modelID], .modelID, &names)
+        copy.name(utf8: texts[.effort], .effort, &names)
+        copy.name(utf8: texts[.serviceTier], .serviceTier, &names)
         copy.bool(counts.isBatch)
         copy.text(utf8: texts[.channel])
         appendCounts(counts, to: &copy)
         copy.int64(row.costPicodollars)
         copy.text(utf8: texts[.unpricedReason])
-        copy.text(utf8: texts[.pricePeriod])
-        copy.text(utf8: texts[.priceLayers])
+        copy.name(utf8: texts[.pricePeriod], .pricePeriod, &names)
+        copy.name(utf8: texts[.priceLayers], .priceLayers, &names)
         copy.int64(row.reportedPicodollars)
-        copy.text(utf8: texts[.source])
-        copy.text(location?.file)
+        copy.name(utf8: texts[.source], .source, &names)
+        copy.name(location?.file, .sourceFile, &names)
         copy.int64(location.map { Int64($0.line) })
         copy.text(utf8: texts[.project])
         copy.text(utf8: texts[.sessionID])
         copy.text(utf8: texts[.requestID])
         copy.text(utf8: texts[.apiKeyHash])
         copy.text(utf8: texts[.tags])
-        copy.text(utf8: machine)
+        copy.name(utf8: machine, .machine, &names)
         copy.int64(row.importedAt)
         copy.text(utf8: texts[.repository])
         copy.text(utf8: texts[.branch])

@@ -65,10 +65,13 @@ extension TeamLedger {
                 let newTags = CopyRow.tagsJSON(merged) ?? oldTags
                 let newProject = project ?? oldProject
                 guard newProject != oldProject || newTags != oldTags else { continue }
+                // The rows themselves (`usage_row`), their machine and file as name ids (migration v15).
                 let updated = try connection.execute("""
                     WITH changed AS (
-                        UPDATE usage_record SET project = $3, tags = $4
-                        WHERE project IS NOT DISTINCT FROM $5 AND tags IS NOT DISTINCT FROM $6 AND \(files)
+                        UPDATE usage_row SET project = $3, tags = $4
+                        WHERE project IS NOT DISTINCT FROM $5 AND tags IS NOT DISTINCT FROM $6
+                        AND machine = (SELECT id FROM tokenledger_name WHERE name = $1)
+                        AND source_file IN (SELECT id FROM tokenledger_name WHERE name = $2 OR left(name, length($2) + 1) = $2 || '/')
                         RETURNING 1)
                     SELECT count(*) FROM changed
                     """, [machine, folder, newProject, newTags, oldProject, oldTags])

@@ -30,6 +30,11 @@ public final class TeamLedger: @unchecked Sendable {
     /// next leaves out (`ColumnOmission`); before the first batch every field (nothing left out). Set
     /// and read by the import's two writer threads.
     let omittable = LockedValue(UInt64.max)
+    /// The name ids (`tokenledger_name`) the ledger's connections have learned (`nameIDs(for:on:)`).
+    let names = NameIDs()
+    /// The connection names new to the ledger are added on, each in its own transaction (opened on
+    /// first use; `TeamLedger+Names.swift`).
+    let namesConnection = LockedValue<PostgresConnection?>(nil)
     /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
     let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),

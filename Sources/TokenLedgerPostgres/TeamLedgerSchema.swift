@@ -69,6 +69,9 @@ enum TeamLedgerSchema {
         Migration(identifier: "v13-ids-reserved-in-blocks", statements: v13),
         // Dedup keys compare as bytes whatever the database's collation (TeamLedgerSchema+BytewiseKeys).
         Migration(identifier: "v14-dedup-key-bytewise", statements: v14),
+        // The ten repeated name columns are stored as ids of `tokenledger_name`, the rows in `usage_row`
+        // and `usage_record` a view giving them back with their names (TeamLedgerSchema+NameIDs).
+        Migration(identifier: "v15-names-as-ids", statements: v15),
     ]
 
     /// The advisory lock key every migration run holds (so two machines upgrading at once take turns).

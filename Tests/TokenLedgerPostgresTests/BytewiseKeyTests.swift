@@ -20,7 +20,7 @@ struct BytewiseKeyTests {
             """) == ["C"])
         #expect(try db.texts("""
             SELECT c.relreplident::text || ':' || i.relname FROM pg_class c JOIN pg_index x ON x.indrelid = c.oid AND x.indisreplident
-            JOIN pg_class i ON i.oid = x.indexrelid WHERE c.relname = 'usage_record'
+            JOIN pg_class i ON i.oid = x.indexrelid WHERE c.relname = 'usage_row'
             """) == ["i:usage_record_dedup_key_key"])
         // Keys whose byte order is not en-US's (upper case before lower case in bytes, after it in English).
         let dir = try TeamImportTests.folder()

@@ -12,6 +12,8 @@ struct CopyRowTests {
     /// A field as the test reads it back: SQL NULL or a value of one of the staging table's types.
     enum Field: Equatable {
         case null, text(String), integer(Int32), bigint(Int64), boolean(Bool)
+        /// A name column's id (migration v15), read back as the name the test gave that id.
+        case name(String)
     }
 
     @Test("header, text with tabs and newlines, NULLs, negative and large numbers, flags, trailer")
@@ -27,8 +29,22 @@ struct CopyRowTests {
             modelID: "gpt-4o-2024-08-06", cost: Money(picodollars: 1_234_567), unpricedReason: nil, pricePeriod: "2024-08-06",
             priceLayers: ["user:mine.toml", "openai"], importedAt: Date(timeIntervalSince1970: 1_793_000_001))
         var copy = PostgresBinaryCopy()
-        CopyRow.append(stored, machine: "alice-laptop", to: &copy)
+        var names = NameLookup()
+        CopyRow.append(stored, machine: "alice-laptop", names: &names, to: &copy)
+        // Every name is new to the lookup: written as a placeholder, listed in the row's order.
+        #expect(copy.unresolvedNames.map { String(decoding: $0.name, as: UTF8.self) } == [
+            "openai", "gpt-4o", "gpt-4o-2024-08-06", "unknown", "2024-08-06", "user:mine.toml,openai", "openai-chat",
+            "/logs/a\tb.jsonl", "alice-laptop",
+        ])
+        let ids = copy.resolvedForTest()
+        #expect(copy.unresolvedNames.isEmpty)
+        // With those ids known beforehand, the row is written with them and nothing is left to resolve.
+        var known = NameLookup(known: Dictionary(uniqueKeysWithValues: ids.map { (Array($0.value.utf8), $0.key) }))
+        var direct = PostgresBinaryCopy()
+        CopyRow.append(stored, machine: "alice-laptop", names: &known, to: &direct)
+        #expect(direct.unresolvedNames.isEmpty)
         let bytes = copy.finished()
+        #expect(direct.finished() == bytes)
 
         // The 19-byte header: signature, flags 0, no extension.
         #expect(Array(bytes.prefix(11)) == Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
@@ -37,17 +53,17 @@ struct CopyRowTests {
         #expect(Array(bytes.suffix(2)) == [0xFF, 0xFF])
 
         let expected: [Field] = [
-            .text("openai:k1"), .integer(3), .bigint(1_793_000_000_123), .text("openai"), .text("gpt-4o"), .text("gpt-4o-2024-08-06"),
-            .text("unknown"), .null, .boolean(false), .null,
+            .text("openai:k1"), .integer(3), .bigint(1_793_000_000_123), .name("openai"), .name("gpt-4o"), .name("gpt-4o-2024-08-06"),
+            .name("unknown"), .null, .boolean(false), .null,
             .bigint(12), .bigint(0), .bigint(0), .bigint(0), .bigint(3), .bigint(9_223_372_036_854_775_807), .bigint(0), .bigint(0),
             .bigint(0), .bigint(0), .bigint(0), .bigint(0), .bigint(1), .boolean(false),
-            .bigint(1_234_567), .null, .text("2024-08-06"), .text("user:mine.toml,openai"), .bigint(-5), .text("openai-chat"),
-            .text("/logs/a\tb.jsonl"), .bigint(7), .text("x\\y"), .null, .text("req\n1\r"), .null, .text(#"{"team":"core"}"#),
-            .text("alice-laptop"), .bigint(1_793_000_001_000), .text("github.com/acme/shop"), .text("feature/a\tb"),
+            .bigint(1_234_567), .null, .name("2024-08-06"), .name("user:mine.toml,openai"), .bigint(-5), .name("openai-chat"),
+            .name("/logs/a\tb.jsonl"), .bigint(7), .text("x\\y"), .null, .text("req\n1\r"), .null, .text(#"{"team":"core"}"#),
+            .name("alice-laptop"), .bigint(1_793_000_001_000), .text("github.com/acme/shop"), .text("feature/a\tb"),
             .bigint(754), .bigint(123_457),
         ]
         #expect(expected.count == TeamLedger.recordColumns.count)
-        let row = try Self.fields(of: Array(bytes[19..<(bytes.count - 2)]), like: expected)
+        let row = try Self.fields(of: Array(bytes[19..<(bytes.count - 2)]), like: expected, names: ids)
         #expect(row == expected)
     }
 
@@ -64,6 +80,9 @@ struct CopyRowTests {
         machine.withUTF8 { name in batch.forEachRow { fromBatch.append($0, machine: UnsafeRawBufferPointer(name)) } }
         var fromStored = RecordRows(capacity: 1)
         for stored in batch.storedRecords { fromStored.append(stored, machine: "m") }
+        #expect(fromBatch.copy.placeholders == fromStored.copy.placeholders)
+        let ids = fromBatch.copy.resolvedForTest()
+        _ = fromStored.copy.resolvedForTest()
         let bytes = fromBatch.copy.finished()
         #expect(bytes == fromStored.copy.finished())
         #expect(bytes.count > 3_000 + 2 * 2_500)
@@ -75,13 +94,15 @@ struct CopyRowTests {
             case "is_batch", "is_aggregate": .boolean(false)
             case "ts", "source_line", "imported_at", "cost_pusd", "reported_cost_pusd", "audio_seconds", "characters": .bigint(0)
             case _ where column.hasSuffix("_tokens") || column.hasSuffix("_calls") || column.hasSuffix("_generated") || column == "request_count": .bigint(0)
+            case _ where TeamLedgerSchema.nameColumns.contains(column): .name("")
             default: .text("")
             }
         }
-        let fields = try Self.fields(of: row, like: kinds)
+        let fields = try Self.fields(of: row, like: kinds, names: ids)
         #expect(fields[TeamLedger.recordColumns.firstIndex(of: "project")!] == .text(project))
         #expect(fields[TeamLedger.recordColumns.firstIndex(of: "tags")!] == .text("{\"long\":\"\(tag)\"}"))
-        #expect(fields[TeamLedger.recordColumns.firstIndex(of: "machine")!] == .text("m"))
+        #expect(fields[TeamLedger.recordColumns.firstIndex(of: "machine")!] == .name("m"))
+        #expect(fields[TeamLedger.recordColumns.firstIndex(of: "source_file")!] == .name("/l.jsonl"))
     }
 
     @Test("push's rows read straight from SQLite are the bytes of the same records read back and appended")
@@ -102,12 +123,14 @@ struct CopyRowTests {
         for record in stored.dropFirst(5).prefix(200) { expected.append(record, machine: "bob") }
         let page = try #require(try TeamLedger.readRows(local, after: stored[4].id, limit: 200, machine: "bob"))
         #expect(page.rows.count == 200 && page.lastID == stored[204].id && page.lastKey == stored[204].entry.dedupKey)
+        #expect(page.rows.copy.placeholders == expected.copy.placeholders && !expected.copy.placeholders.isEmpty)
         #expect(page.rows.copy.finished() == expected.copy.finished())
         #expect(page.rows.unpriced.map { "\($0)" } == expected.unpriced.map { "\($0)" } && !expected.unpriced.isEmpty)
         // The rest, through the replaced-rows filter (every row was imported just now), then nothing.
         var rest = RecordRows(capacity: 0)
         for record in stored.dropFirst(205) { rest.append(record, machine: "bob") }
         let replaced = try #require(try TeamLedger.readRows(local, after: stored[204].id, replacedSince: (stored[319].id, 0), limit: 500, machine: "bob"))
+        #expect(replaced.rows.copy.placeholders == rest.copy.placeholders)
         #expect(replaced.rows.copy.finished() == rest.copy.finished() && replaced.rows.count == 115)
         #expect(try TeamLedger.readRows(local, after: stored[319].id, limit: 10, machine: "bob") == nil)
         #expect(try TeamLedger.readRows(local, after: 0, replacedSince: (stored[319].id, Int64.max), limit: 10, machine: "bob") == nil)
@@ -131,6 +154,7 @@ struct CopyRowTests {
         var machine = "bob"
         machine.withUTF8 { name in batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) } }
         #expect(rows.count == 320 && expected.count == 320)
+        #expect(rows.copy.placeholders == expected.copy.placeholders && !expected.copy.placeholders.isEmpty)
         #expect(rows.copy.finished() == expected.copy.finished())
         #expect(rows.unpriced.map { "\($0)" } == expected.unpriced.map { "\($0)" } && !expected.unpriced.isEmpty)
         #expect(Set(batch.dedupHashes).count == 320)
@@ -175,7 +199,8 @@ struct CopyRowTests {
     }
 
     /// Reads one row back, each field as the type `like` expects there (its length must fit the type).
-    static func fields(of row: [UInt8], like expected: [Field]) throws -> [Field] {
+    /// `names`: the id each name was given (`resolvedForTest`).
+    static func fields(of row: [UInt8], like expected: [Field], names: [Int32: String] = [:]) throws -> [Field] {
         func integer(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
         var at = 0
         let count = Int(integer(row[0..<2]))
@@ -191,10 +216,27 @@ struct CopyRowTests {
             case .integer: try #require(length == 4); fields.append(.integer(Int32(bitPattern: UInt32(integer(value)))))
             case .bigint: try #require(length == 8); fields.append(.bigint(Int64(bitPattern: integer(value))))
             case .boolean: try #require(length == 1); fields.append(.boolean(value.first == 1))
+            case .name:
+                try #require(length == 4)
+                fields.append(.name(try #require(names[Int32(bitPattern: UInt32(integer(value)))])))
             case .text, .null: fields.append(.text(String(decoding: value, as: UTF8.self)))
             }
         }
         #expect(at == row.count)
         return fields
+    }
+}
+
+extension PostgresBinaryCopy {
+    /// The placeholders, each as its place and name (comparable across two encodings).
+    var placeholders: [String] { unresolvedNames.map { "\($0.offset) \(String(decoding: $0.name, as: UTF8.self))" } }
+
+    /// Resolves the placeholders as a server would, giving each name an id in the order of first
+    /// appearance from 1; returns the names by id.
+    mutating func resolvedForTest() -> [Int32: String] {
+        var ids: [[UInt8]: Int32] = [:]
+        for (_, name) in unresolvedNames where ids[name] == nil { ids[name] = Int32(ids.count + 1) }
+        resolve(ids)
+        return Dictionary(uniqueKeysWithValues: ids.map { ($0.value, String(decoding: $0.key, as: UTF8.self)) })
     }
 }

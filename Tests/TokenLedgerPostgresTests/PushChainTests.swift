@@ -24,7 +24,7 @@ struct PushChainTests {
         try db.texts("SELECT machine || ':' || last_id FROM push_cursor ORDER BY machine")
     }
 
-    /// Adds a row trigger on `usage_record` that raises `error` (an SQLSTATE) for the row with `key`:
+    /// Adds a row trigger on `usage_row` (the rows behind `usage_record`) that raises `error` (an SQLSTATE) for the row with `key`:
     /// every time, or only the first time with `once` (a sequence counts the times; it is not rolled back).
     static func failInsert(of key: String, with error: String, once: Bool, in db: ScratchDatabase) throws {
         try db.address.withRawConnection { connection in
@@ -39,7 +39,7 @@ struct PushChainTests {
                 END $$
                 """)
             try connection.execute("""
-                CREATE TRIGGER fail_insert BEFORE INSERT ON usage_record FOR EACH ROW WHEN (NEW.dedup_key = '\(key)')
+                CREATE TRIGGER fail_insert BEFORE INSERT ON usage_row FOR EACH ROW WHEN (NEW.dedup_key = '\(key)')
                 EXECUTE FUNCTION fail_insert()
                 """)
         }
@@ -98,7 +98,7 @@ struct PushChainTests {
         #expect(try Self.cursors(db) == ["m:98"])
         #expect(try Self.keysByID(db) == Self.keys(98))
         #expect(try PairedBatchTests.tierMismatches(db) == [])
-        _ = try db.texts("DROP TRIGGER fail_insert ON usage_record")
+        _ = try db.texts("DROP TRIGGER fail_insert ON usage_row")
         let rerun = try team.push(from: local, ledgerPath: "/l", batchSize: 7)
         #expect(rerun.sent == 202 && rerun.counts.inserted == 202 && !rerun.restarted)
         #expect(try Self.keysByID(db) == Self.keys(300))

@@ -194,7 +194,7 @@ struct TeamLedgerMigrationTests {
         "v1-team-ledger", "v2-repository-branch", "v3-unit-quantities", "v5-report-rollup-day", "v6-kind-index-on-day-tier",
         "v7-rollup-under-write-lock", "v8-rollup-insert-one-pass", "v9-write-lock-after-previous-batch",
         "v10-model-index-dropped", "v11-key-ordered-copy", "v12-tiers-sent-with-straight-copy",
-        "v13-ids-reserved-in-blocks", "v14-dedup-key-bytewise",
+        "v13-ids-reserved-in-blocks", "v14-dedup-key-bytewise", "v15-names-as-ids",
     ]
 
     @Test("both of the ledger's connections run without the server's JIT compilation")

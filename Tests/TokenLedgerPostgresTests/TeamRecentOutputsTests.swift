@@ -52,7 +52,7 @@ struct TeamRecentOutputsTests {
         #expect(try db.texts("SELECT count(DISTINCT hour) FROM report_rollup WHERE model_key = 'o3' AND resolved AND effort = 'high'") == ["203"])
         // The migrated schema has no (model_id, ts) index; the oracle runs through one as before.
         #expect(try db.texts("SELECT count(*) FROM pg_indexes WHERE indexname = 'usage_record_by_model_time'") == ["0"])
-        _ = try db.texts("CREATE INDEX usage_record_by_model_time ON usage_record (model_id, ts)")
+        _ = try db.texts("CREATE INDEX usage_record_by_model_time ON usage_row (model_id, ts)")
         let pairs: [(String, EffortTier)] = [
             ("o3", "high"), ("o3", "low"), ("o3", .unknown), ("gpt-5", "high"), ("gpt-5", .unknown), ("gpt-5", "minimal"), ("gpt-4o", "high"),
         ]
