@@ -20,7 +20,7 @@ extension PostgresBinaryCopy {
                 writer.count16(fields - (omitting?.count ?? 0))
                 body(&writer)
                 guard !writer.overflowed else { return nil }
-                for (offset, name) in writer.unresolved { unresolvedNames.append((bytes.count + offset, name)) }
+                for (offset, name) in writer.unresolved { unresolvedNames.append((Int32(bytes.count) + offset, name)) }
                 raw(UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
                 return writer.differing
             }
@@ -46,8 +46,9 @@ extension PostgresBinaryCopy {
         private var field = 0
         /// A bit per field whose value is not its column's default (with `omitting`).
         private(set) var differing: UInt64 = 0
-        /// The name ids written before they were known (placeholders), by their place in the row.
-        fileprivate var unresolved: [(offset: Int, name: [UInt8])] = []
+        /// The name ids written before they were known (placeholders): their place in the row, and
+        /// the name's index in the lookup's `pending`.
+        fileprivate var unresolved: [(offset: Int32, name: Int32)] = []
 
         fileprivate init(_ buffer: UnsafeMutableRawBufferPointer, omitting: ColumnOmission?) {
             base = buffer.baseAddress!
@@ -137,20 +138,17 @@ extension PostgresBinaryCopy {
         }
 
         /// A name column's `integer` id (migration v15) from `names`, or NULL. A name `names` does not
-        /// know yet is written as 0 and listed in the data's `unresolvedNames`, for
-        /// `PostgresBinaryCopy.resolve` to fill in before the rows are sent.
+        /// know yet is written as 0 and listed in the data's `unresolvedNames` (and in `names.pending`),
+        /// for `PostgresBinaryCopy.resolve` to fill in before the rows are sent.
         @inline(__always)
         mutating func name(utf8: UnsafeRawBufferPointer?, _ field: NameField, _ names: inout NameLookup) {
             guard let utf8 else { return null() }
             guard takes({ _ in false }) else { return }
             guard fits(8) else { return }
             put(UInt32(4))
-            if let id = names.id(utf8, field) {
-                put(UInt32(bitPattern: id))
-            } else {
-                unresolved.append((count, [UInt8](utf8)))
-                put(UInt32(0))
-            }
+            let id = names.id(utf8, field)
+            if id < 0 { unresolved.append((Int32(count), -1 - id)) }
+            put(UInt32(bitPattern: max(id, 0)))
         }
 
         /// `name(utf8:_:_:)` for a `String`.

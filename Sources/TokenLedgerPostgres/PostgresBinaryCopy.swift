@@ -10,8 +10,9 @@
 /// docs/performance.md).
 struct PostgresBinaryCopy {
     private(set) var bytes: [UInt8] = []
-    /// The name ids written as placeholders (`RowWriter.name`): where each is in `bytes`, and its name.
-    var unresolvedNames: [(offset: Int, name: [UInt8])] = []
+    /// The name ids written as placeholders (`RowWriter.name`): where each is in `bytes`, and its
+    /// name's index in the `NameLookup.pending` of the lookup the rows were written with.
+    var unresolvedNames: [(offset: Int32, name: Int32)] = []
 
     /// The two bytes that end the data (a field count of -1).
     static let trailer: [UInt8] = [0xFF, 0xFF]
@@ -42,11 +43,12 @@ struct PostgresBinaryCopy {
         return bytes
     }
 
-    /// Writes `ids`' id of each of `unresolvedNames` in its place, and forgets them.
-    mutating func resolve(_ ids: [[UInt8]: Int32]) {
+    /// Writes the id of each of `unresolvedNames` in its place (`ids[i]`: the id of pending name `i`),
+    /// and forgets them.
+    mutating func resolve(_ ids: [Int32]) {
         for (offset, name) in unresolvedNames {
-            let id = UInt32(bitPattern: ids[name] ?? 0)
-            for byte in 0..<4 { bytes[offset + byte] = UInt8(truncatingIfNeeded: id >> (24 - 8 * UInt32(byte))) }
+            let id = UInt32(bitPattern: ids[Int(name)])
+            for byte in 0..<4 { bytes[Int(offset) + byte] = UInt8(truncatingIfNeeded: id >> (24 - 8 * UInt32(byte))) }
         }
         unresolvedNames = []
     }

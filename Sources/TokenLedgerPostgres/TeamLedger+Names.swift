@@ -17,7 +17,8 @@ extension TeamLedger {
         var found: [[UInt8]: Int32] = [:]
         var missing: [[UInt8]] = []
         for name in names {
-            if let id = name.withUnsafeBytes({ lookup.id($0, .provider) }) { found[name] = id } else { missing.append(name) }
+            let id = name.withUnsafeBytes { lookup.id($0, .provider) }
+            if id > 0 { found[name] = id } else { missing.append(name) }
         }
         guard !missing.isEmpty else { return found }
         var learned: [[UInt8]: Int32] = [:]
@@ -45,10 +46,15 @@ extension TeamLedger {
         return found
     }
 
-    /// Fills in the name ids `copy` was written without (`PostgresBinaryCopy.unresolvedNames`). Cost:
+    /// Fills in the name ids `rows` were written without (`PostgresBinaryCopy.unresolvedNames`). Cost:
     /// nothing when it has none (`nameIDs(for:on:)`).
-    func resolveNames(in copy: inout PostgresBinaryCopy, on connection: PostgresConnection) throws {
-        guard !copy.unresolvedNames.isEmpty else { return }
-        copy.resolve(try nameIDs(for: Set(copy.unresolvedNames.map(\.name)), on: connection))
+    func resolveNames(in rows: inout RecordRows, on connection: PostgresConnection) throws {
+        guard !rows.copy.unresolvedNames.isEmpty else { return }
+        let pending = rows.names.pending
+        let ids = try nameIDs(for: Set(pending), on: connection)
+        rows.copy.resolve(try pending.map { name throws in
+            guard let id = ids[name] else { throw PostgresError.unexpectedValue("a name without an id in tokenledger_name") }
+            return id
+        })
     }
 }

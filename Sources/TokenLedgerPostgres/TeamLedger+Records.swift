@@ -132,7 +132,7 @@ extension TeamLedger {
         var counts = InsertCounts()
         guard rows.count > 0 else { return counts }
         var rows = rows
-        try resolveNames(in: &rows.copy, on: connection)
+        try resolveNames(in: &rows, on: connection)
         var count = rows.count
         let unpriced = rows.unpriced
         var data = rows.copy.bytes // the rows, without the trailer (not copied)

@@ -42,6 +42,9 @@ extension TeamLedgerSchema {
         ("request_count", "1"), ("is_aggregate", "false"), ("audio_seconds", "0"), ("characters", "0"),
     ]
 
+    /// The report tiers' key columns that are names: an insert's rows are grouped by their ids.
+    static let rollupNameKeys = ["provider", "model_key", "effort", "source", "machine"]
+
     /// `relation`'s rows (`usage_row`, or a trigger's transition table of it) with their names: a
     /// `SELECT` giving `v15Columns`.
     static func namedRows(of relation: String) -> String {
@@ -115,8 +118,9 @@ extension TeamLedgerSchema {
         "CREATE TRIGGER usage_record_insert INSTEAD OF INSERT ON usage_record FOR EACH ROW EXECUTE FUNCTION tokenledger_record_insert()",
         "CREATE TRIGGER usage_record_update INSTEAD OF UPDATE ON usage_record FOR EACH ROW EXECUTE FUNCTION tokenledger_record_update()",
         "CREATE TRIGGER usage_record_delete INSTEAD OF DELETE ON usage_record FOR EACH ROW EXECUTE FUNCTION tokenledger_record_delete()",
-        // The rollup triggers (on `usage_row`, renamed with it) read their transition tables with names.
-        rollupFunction("tokenledger_rollup_insert", [onePassRollupUpsert(from: named("new_rows"))], lock: """
+        // The rollup triggers (on `usage_row`, renamed with it): an insert's rows are grouped by their
+        // ids and each group named after; updates and deletes (rare, and few rows) read the rows named.
+        rollupFunction("tokenledger_rollup_insert", [onePassRollupUpsert(from: "new_rows", namedKeys: rollupNameKeys)], lock: """
             IF current_setting('\(tiersSentSetting)', true) = 'on' THEN
                 RETURN NULL;
             END IF;

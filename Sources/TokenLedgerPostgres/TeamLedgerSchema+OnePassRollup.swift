@@ -16,8 +16,10 @@ extension TeamLedgerSchema {
         ("day", "ts / 86400000"),
     ] + dayRollupKeys.filter { $0.column != "day" }.map { ($0.column, $0.value) }
 
-    /// One statement adding the sums of the transition table `rows` to both tiers.
-    static func onePassRollupUpsert(from rows: String) -> String {
+    /// One statement adding the sums of the transition table `rows` to both tiers. With `namedKeys`
+    /// (migration v15: rows whose name columns hold `tokenledger_name` ids), the rows are grouped by
+    /// the ids and those key columns take their names after, once a group.
+    static func onePassRollupUpsert(from rows: String, namedKeys: [String] = []) -> String {
         let keys = onePassKeys.map { "\($0.value) AS \($0.column)" }.joined(separator: ", ")
         let sums = rollupSums.map { "\($0.aggregate) AS \($0.column)" }.joined(separator: ", ")
         let resums = rollupSums.map { "sum(\($0.column))" }.joined(separator: ", ")
@@ -32,11 +34,24 @@ extension TeamLedgerSchema {
                 \(rollupSums.map { "\($0.column) = \(table).\($0.column) + excluded.\($0.column)" }.joined(separator: ", "))
                 """
         }
-        return """
-            WITH grouped AS MATERIALIZED (
+        let grouping = "GROUP BY \((1...onePassKeys.count).map(String.init).joined(separator: ", "))"
+        let grouped = namedKeys.isEmpty ? """
+            grouped AS MATERIALIZED (
                 SELECT \(keys), \(sums)
-                FROM \(rows) GROUP BY \((1...onePassKeys.count).map(String.init).joined(separator: ", "))
-            ), hourly AS (
+                FROM \(rows) \(grouping)
+            )
+            """ : """
+            grouped_ids AS MATERIALIZED (
+                SELECT \(keys), \(sums)
+                FROM \(rows) \(grouping)
+            ), grouped AS MATERIALIZED (
+                SELECT \((onePassKeys.map(\.column) + rollupSums.map(\.column)).map { namedKeys.contains($0) ? "\($0)_name.name AS \($0)" : "g.\($0)" }
+                    .joined(separator: ", "))
+                FROM grouped_ids g \(namedKeys.map { "LEFT JOIN tokenledger_name \($0)_name ON \($0)_name.id = g.\($0)" }.joined(separator: " "))
+            )
+            """
+        return """
+            WITH \(grouped), hourly AS (
                 \(upsert("report_rollup", rollupKeyColumns))
             )
             \(upsert("report_rollup_day", dayRollupKeys.map(\.column)))

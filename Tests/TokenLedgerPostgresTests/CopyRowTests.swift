@@ -32,17 +32,18 @@ struct CopyRowTests {
         var names = NameLookup()
         CopyRow.append(stored, machine: "alice-laptop", names: &names, to: &copy)
         // Every name is new to the lookup: written as a placeholder, listed in the row's order.
-        #expect(copy.unresolvedNames.map { String(decoding: $0.name, as: UTF8.self) } == [
+        #expect(copy.unresolvedNames.count == 9)
+        #expect(names.pending.map { String(decoding: $0, as: UTF8.self) } == [
             "openai", "gpt-4o", "gpt-4o-2024-08-06", "unknown", "2024-08-06", "user:mine.toml,openai", "openai-chat",
             "/logs/a\tb.jsonl", "alice-laptop",
         ])
-        let ids = copy.resolvedForTest()
+        let ids = copy.resolvedForTest(names.pending)
         #expect(copy.unresolvedNames.isEmpty)
         // With those ids known beforehand, the row is written with them and nothing is left to resolve.
-        var known = NameLookup(known: Dictionary(uniqueKeysWithValues: ids.map { (Array($0.value.utf8), $0.key) }))
+        var known = NameLookup(table: NameTable(adding: Dictionary(uniqueKeysWithValues: ids.map { (Array($0.value.utf8), $0.key) }), to: nil))
         var direct = PostgresBinaryCopy()
         CopyRow.append(stored, machine: "alice-laptop", names: &known, to: &direct)
-        #expect(direct.unresolvedNames.isEmpty)
+        #expect(direct.unresolvedNames.isEmpty && known.pending.isEmpty)
         let bytes = copy.finished()
         #expect(direct.finished() == bytes)
 
@@ -80,9 +81,9 @@ struct CopyRowTests {
         machine.withUTF8 { name in batch.forEachRow { fromBatch.append($0, machine: UnsafeRawBufferPointer(name)) } }
         var fromStored = RecordRows(capacity: 1)
         for stored in batch.storedRecords { fromStored.append(stored, machine: "m") }
-        #expect(fromBatch.copy.placeholders == fromStored.copy.placeholders)
-        let ids = fromBatch.copy.resolvedForTest()
-        _ = fromStored.copy.resolvedForTest()
+        #expect(fromBatch.placeholders == fromStored.placeholders)
+        let ids = fromBatch.copy.resolvedForTest(fromBatch.names.pending)
+        _ = fromStored.copy.resolvedForTest(fromStored.names.pending)
         let bytes = fromBatch.copy.finished()
         #expect(bytes == fromStored.copy.finished())
         #expect(bytes.count > 3_000 + 2 * 2_500)
@@ -123,14 +124,14 @@ struct CopyRowTests {
         for record in stored.dropFirst(5).prefix(200) { expected.append(record, machine: "bob") }
         let page = try #require(try TeamLedger.readRows(local, after: stored[4].id, limit: 200, machine: "bob"))
         #expect(page.rows.count == 200 && page.lastID == stored[204].id && page.lastKey == stored[204].entry.dedupKey)
-        #expect(page.rows.copy.placeholders == expected.copy.placeholders && !expected.copy.placeholders.isEmpty)
+        #expect(page.rows.placeholders == expected.placeholders && !expected.copy.unresolvedNames.isEmpty)
         #expect(page.rows.copy.finished() == expected.copy.finished())
         #expect(page.rows.unpriced.map { "\($0)" } == expected.unpriced.map { "\($0)" } && !expected.unpriced.isEmpty)
         // The rest, through the replaced-rows filter (every row was imported just now), then nothing.
         var rest = RecordRows(capacity: 0)
         for record in stored.dropFirst(205) { rest.append(record, machine: "bob") }
         let replaced = try #require(try TeamLedger.readRows(local, after: stored[204].id, replacedSince: (stored[319].id, 0), limit: 500, machine: "bob"))
-        #expect(replaced.rows.copy.placeholders == rest.copy.placeholders)
+        #expect(replaced.rows.placeholders == rest.placeholders)
         #expect(replaced.rows.copy.finished() == rest.copy.finished() && replaced.rows.count == 115)
         #expect(try TeamLedger.readRows(local, after: stored[319].id, limit: 10, machine: "bob") == nil)
         #expect(try TeamLedger.readRows(local, after: 0, replacedSince: (stored[319].id, Int64.max), limit: 10, machine: "bob") == nil)
@@ -154,7 +155,7 @@ struct CopyRowTests {
         var machine = "bob"
         machine.withUTF8 { name in batch.forEachRow { rows.append($0, machine: UnsafeRawBufferPointer(name)) } }
         #expect(rows.count == 320 && expected.count == 320)
-        #expect(rows.copy.placeholders == expected.copy.placeholders && !expected.copy.placeholders.isEmpty)
+        #expect(rows.placeholders == expected.placeholders && !expected.copy.unresolvedNames.isEmpty)
         #expect(rows.copy.finished() == expected.copy.finished())
         #expect(rows.unpriced.map { "\($0)" } == expected.unpriced.map { "\($0)" } && !expected.unpriced.isEmpty)
         #expect(Set(batch.dedupHashes).count == 320)
@@ -227,16 +228,18 @@ struct CopyRowTests {
     }
 }
 
-extension PostgresBinaryCopy {
+extension RecordRows {
     /// The placeholders, each as its place and name (comparable across two encodings).
-    var placeholders: [String] { unresolvedNames.map { "\($0.offset) \(String(decoding: $0.name, as: UTF8.self))" } }
+    var placeholders: [String] {
+        copy.unresolvedNames.map { "\($0.offset) \(String(decoding: names.pending[Int($0.name)], as: UTF8.self))" }
+    }
+}
 
-    /// Resolves the placeholders as a server would, giving each name an id in the order of first
-    /// appearance from 1; returns the names by id.
-    mutating func resolvedForTest() -> [Int32: String] {
-        var ids: [[UInt8]: Int32] = [:]
-        for (_, name) in unresolvedNames where ids[name] == nil { ids[name] = Int32(ids.count + 1) }
-        resolve(ids)
-        return Dictionary(uniqueKeysWithValues: ids.map { ($0.value, String(decoding: $0.key, as: UTF8.self)) })
+extension PostgresBinaryCopy {
+    /// Resolves the placeholders as a server would, giving pending name `i` (of `pending`) the id
+    /// `i + 1`; returns the names by id.
+    mutating func resolvedForTest(_ pending: [[UInt8]]) -> [Int32: String] {
+        resolve(pending.indices.map { Int32($0 + 1) })
+        return Dictionary(uniqueKeysWithValues: pending.enumerated().map { (Int32($0.offset + 1), String(decoding: $0.element, as: UTF8.self)) })
     }
 }
