@@ -29,9 +29,11 @@ extension TeamLedger {
         // Which providers' export buckets count (`--aggregates`): the SQLite ledger's rule.
         let (usedAggregates, skippedAggregates) = query.aggregates.split(try aggregateProviders(since: since, until: until))
 
-        // The records' time range, bounded by the period (for the zone's offset segments).
+        // The records' time range, bounded by the period (for the zone's offset segments). Read from
+        // the rows themselves: through the `usage_record` view (its name joins, migration v15) the
+        // server does not take min and max from the `ts` index but scans every record.
         var low: Int64 = 0, high: Int64 = 0
-        let bounds = try connection.execute("SELECT min(ts), max(ts) FROM usage_record")
+        let bounds = try connection.execute("SELECT min(ts), max(ts) FROM usage_row")
         if bounds.count > 0 {
             low = try since ?? bounds.int64(0, 0) ?? 0
             high = try until ?? bounds.int64(0, 1).map { $0 + 1 } ?? 0
