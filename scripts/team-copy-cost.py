@@ -7,7 +7,8 @@ on the database first) back into a copy of the table in a scratch schema `team_c
 the team ledger stores a batch, and prints the CPU time of the server process that did it
 (`utime + stime` from /proc, so the server must run on this machine), the heap and the index bytes a
 row. The copy has the ledger's indexes and rollup triggers (writing into copies of both tiers),
-less what the variant takes away:
+less what the variant takes away. On a ledger migrated to v15 the rows copied are `usage_row`'s,
+names as ids (`usage_record` is a view of them), and the lean variants do not apply:
 
   as-now          the table as the migrations leave it
   no-triggers     without the two rollup triggers on INSERT
@@ -52,6 +53,9 @@ import psycopg2
 
 WRITE_LOCK = 0x746C_7772_6974_0001
 BATCH, ROWS = 5_000, 300_000
+# The table the records are in: `usage_row` since migration v15 (`usage_record` is then a view of it
+# with the names joined), `usage_record` before (set by `records_table`).
+RECORDS = "usage_record"
 NAMES = ["provider", "model", "model_id", "effort", "service_tier", "price_period", "price_layers", "source", "machine"]
 
 
@@ -61,8 +65,16 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def records_table(cur):
+    """`usage_row` on a ledger migrated to v15 (names as ids), else `usage_record`."""
+    cur.execute("SELECT to_regclass('public.usage_row') IS NOT NULL")
+    return "usage_row" if cur.fetchone()[0] else "usage_record"
+
+
 def make_table(cur, variant):
     """The scratch copy of the ledger's tables for `variant`; a sentence saying why when the variant does not apply."""
+    if variant in ("lean", "lean-key-order") and RECORDS == "usage_row":
+        return "the ledger stores names as ids already (migration v15): the copy is as-now or key-order"
     cur.execute("DROP SCHEMA IF EXISTS team_copy_cost CASCADE; CREATE SCHEMA team_copy_cost")
     cur.execute("SET search_path = team_copy_cost, public")
     for table in ["report_rollup", "report_rollup_day"]:
@@ -71,13 +83,13 @@ def make_table(cur, variant):
         # The parent is partitioned by hash of the key into one partition, which holds the rows and the
         # indexes; the rollup triggers are on the parent, and the copy goes into the partition.
         cur.execute("""CREATE TABLE team_copy_cost.usage_record
-                       (LIKE public.usage_record INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (dedup_key)""")
+                       (LIKE public.{RECORDS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (dedup_key)""".format(RECORDS=RECORDS))
         cur.execute("""CREATE TABLE team_copy_cost.usage_record_rows
-                       (LIKE public.usage_record INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)""")
+                       (LIKE public.{RECORDS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)""".format(RECORDS=RECORDS))
         cur.execute("ALTER TABLE team_copy_cost.usage_record ATTACH PARTITION team_copy_cost.usage_record_rows FOR VALUES WITH (MODULUS 1, REMAINDER 0)")
     else:
         cur.execute("""CREATE TABLE team_copy_cost.usage_record
-                       (LIKE public.usage_record INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES INCLUDING IDENTITY)""")
+                       (LIKE public.{RECORDS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES INCLUDING IDENTITY)""".format(RECORDS=RECORDS))
     indexes = {"no-ts-index": "ts", "no-model-index": "model_id, ts", "brin-ts": "ts"}
     if variant in indexes:
         cur.execute("""SELECT indexname FROM pg_indexes WHERE schemaname = 'team_copy_cost' AND tablename = 'usage_record'
@@ -112,7 +124,7 @@ def make_table(cur, variant):
         # The ledger's own INSERT triggers (their functions write to the tiers named without a schema:
         # the copies, through the search path).
         cur.execute("""SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-                       WHERE t.tgrelid = 'public.usage_record'::regclass AND NOT t.tgisinternal AND t.tgtype & 4 = 4""")
+                       WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal AND t.tgtype & 4 = 4""", (f"public.{RECORDS}",))
         for name, function in cur.fetchall():
             cur.execute(f"""CREATE TRIGGER {name} AFTER INSERT ON team_copy_cost.usage_record
                             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.{function}()""")
@@ -173,8 +185,10 @@ def rollup_grouping(dsn):
     the groups), without the upserts; prepared statements, 160 runs of each, alternating."""
     connection = psycopg2.connect(dsn)
     cur = connection.cursor()
+    global RECORDS
+    RECORDS = records_table(cur)
     sums, values, tiers = tier_columns(cur)
-    cur.execute(f"CREATE TEMP TABLE batch AS SELECT * FROM public.usage_record ORDER BY id LIMIT {BATCH}")
+    cur.execute(f"CREATE TEMP TABLE batch AS SELECT * FROM public.{RECORDS} ORDER BY id LIMIT {BATCH}")
     two = [f"SELECT {', '.join([values[k] for k in keys] + list(sums.values()))} FROM batch GROUP BY {positions(len(keys))}"
            for keys in tiers.values()]
     both = ["hour"] + tiers["report_rollup_day"]
@@ -207,16 +221,16 @@ def rollup_grouping(dsn):
 
 
 def batches(cur, variant):
-    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'usage_record' "
-                "AND column_name <> 'id' ORDER BY ordinal_position")
+    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+                "AND column_name <> 'id' ORDER BY ordinal_position", (RECORDS,))
     columns = [row[0] for row in cur.fetchall()]
     if variant == "omit-defaults":
         cur.execute("SELECT column_name, column_default FROM information_schema.columns WHERE table_schema = 'public' "
-                    "AND table_name = 'usage_record' AND column_name <> 'id' ORDER BY ordinal_position")
+                    "AND table_name = %s AND column_name <> 'id' ORDER BY ordinal_position", (RECORDS,))
         kept = []
         for name, default in cur.fetchall():
             differs = f"{name} IS NOT NULL" if default is None else f"{name} IS DISTINCT FROM {default}"
-            cur.execute(f"SELECT EXISTS (SELECT 1 FROM public.usage_record WHERE {differs})")
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM public.{RECORDS} WHERE {differs})")
             if cur.fetchone()[0]:
                 kept.append(name)
         columns = kept
@@ -228,12 +242,12 @@ def batches(cur, variant):
     values = [f"(hashtext({c}) & 16383)::smallint" if lean and c in NAMES
               else "(hashtext(source_file) & 1048575)::integer" if lean and c == "source_file"
               else "md5(dedup_key)::uuid" if c == "key_hash" else c for c in columns]
-    cur.execute("SELECT min(id) FROM public.usage_record")
+    cur.execute(f"SELECT min(id) FROM public.{RECORDS}")
     first = cur.fetchone()[0]
     data = []
     for start in range(first, first + ROWS, BATCH):
         buffer = io.BytesIO()
-        cur.copy_expert(f"COPY (SELECT {', '.join(values)} FROM public.usage_record WHERE id >= {start} AND id < {start + BATCH} "
+        cur.copy_expert(f"COPY (SELECT {', '.join(values)} FROM public.{RECORDS} WHERE id >= {start} AND id < {start + BATCH} "
                         f"ORDER BY {'md5(dedup_key)::uuid' if variant == 'hash-key' else 'ts / 3600000, dedup_key' if variant == 'hour-key-order' else 'ts, id' if variant == 'ts-order' else 'dedup_key' if variant in ('key-order', 'omit-defaults', 'partitioned', 'lean-key-order') else 'id'}) TO STDOUT (FORMAT binary)", buffer)
         data.append(buffer.getvalue())
     return ", ".join(columns), data
@@ -243,6 +257,8 @@ def measure(dsn, name):
     variant, *extras = name.split("+")
     connection = psycopg2.connect(dsn)
     cur = connection.cursor()
+    global RECORDS
+    RECORDS = records_table(cur)
     skipped = make_table(cur, variant)
     if not skipped and "no-ts" in extras:
         cur.execute("DROP INDEX team_copy_cost.usage_record_ts_idx")
@@ -255,7 +271,7 @@ def measure(dsn, name):
             cur.execute(f"DROP TRIGGER {trigger} ON team_copy_cost.usage_record")
     if skipped:
         print(f"{name}: skipped ({skipped})")
-        cur.execute("DROP SCHEMA team_copy_cost CASCADE")
+        cur.execute("DROP SCHEMA IF EXISTS team_copy_cost CASCADE")
         connection.commit()
         connection.close()
         return
