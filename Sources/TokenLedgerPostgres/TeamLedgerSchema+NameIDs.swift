@@ -22,7 +22,9 @@ extension TeamLedgerSchema {
         "provider", "model", "model_id", "effort", "service_tier", "price_period", "price_layers", "source", "source_file", "machine",
     ]
 
-    /// Every column of `usage_record`, in the table's order when v15 ran.
+    /// Every column of `usage_record`, in the table's order when v15 ran: `id` and
+    /// `TeamLedger.recordColumns` as they were then, copied, because a migration never changes (a
+    /// column added later is a later migration's, which recreates the view).
     static let v15Columns = [
         "id", "dedup_key", "supersede_rank", "ts", "provider", "model", "model_id", "effort", "service_tier", "is_batch", "channel",
         "input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
