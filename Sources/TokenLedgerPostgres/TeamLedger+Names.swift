@@ -35,7 +35,14 @@ extension TeamLedger {
         let new = missing.filter { learned[$0] == nil }
         if !new.isEmpty {
             try namesConnection.withValue { spare in
-                if spare == nil { spare = try Self.open(address) }
+                if spare == nil {
+                    // A name a session added through the `usage_record` view (`psql`) stays locked until
+                    // that session commits; if it then waits for the write lock this batch holds, the
+                    // server cannot see the cycle (this wait is the client's), so it ends here instead.
+                    let opened = try Self.open(address)
+                    try opened.execute("SET lock_timeout = '30s'")
+                    spare = opened
+                }
                 try read(spare!.execute("SELECT ord, tokenledger_name_id(name) FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord)",
                                         [texts(new)]), of: new)
             }
