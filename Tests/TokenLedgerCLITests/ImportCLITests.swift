@@ -33,6 +33,31 @@ struct ImportCLITests {
 
     func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
 
+    @Test("--batch-size: batches of one record import the fixture logs as the default batches do; a size out of range is one sentence")
+    func batchSize() throws {
+        let logs = CLIRunner.fixture("fixtures/logs")
+        var summaries: [String] = []
+        for arguments in [["import", "--json", logs], ["import", "--json", "--batch-size", "1", logs]] {
+            let cli = try CLIRunner()
+            defer { cli.cleanUp() }
+            let result = try cli.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let summary = try json(result.stdout)
+            let imported = try #require(summary["imported"]?.int)
+            #expect(try ledger(cli).recordCount() == imported && imported > 0)
+            summaries.append("\(imported) \(summary["quarantined"]?.int ?? -1) \(summary["duplicates"]?.int ?? -1)")
+        }
+        #expect(summaries[0] == summaries[1])
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        for size in ["0", "1000001", "-5", "many"] {
+            let refused = try cli.run("import", "--batch-size", size, logs)
+            #expect(refused.status != 0 && refused.stdout.isEmpty, "\(size)")
+            #expect(refused.stderr.contains("--batch-size") || refused.stderr.contains("batch-size"), "\(size): \(refused.stderr)")
+            #expect(!refused.stderr.contains("Fatal error"))
+        }
+    }
+
     @Test("importing the fixture logs reports malformed lines as file:line; re-importing adds nothing and reads nothing")
     func fixturesTwice() throws {
         let cli = try CLIRunner()
