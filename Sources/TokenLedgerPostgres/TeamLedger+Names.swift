@@ -40,11 +40,15 @@ extension TeamLedger {
                     // that session commits; if it then waits for the write lock this batch holds, the
                     // server cannot see the cycle (this wait is the client's), so it ends here instead.
                     let opened = try Self.open(address)
-                    try opened.execute("SET lock_timeout = '30s'")
+                    try opened.execute("SET lock_timeout = '\(namesLockTimeout)'")
                     spare = opened
                 }
-                try read(spare!.execute("SELECT ord, tokenledger_name_id(name) FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord)",
-                                        [texts(new)]), of: new)
+                do {
+                    try read(spare!.execute("SELECT ord, tokenledger_name_id(name) FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord)",
+                                            [texts(new)]), of: new)
+                } catch PostgresError.statement(let state, _) where state == "55P03" {
+                    throw TeamLedgerError.nameHeld(address: address.description)  // lock_not_available: the wait ended
+                }
             }
         }
         self.names.add(learned)

@@ -35,6 +35,9 @@ public final class TeamLedger: @unchecked Sendable {
     /// The connection names new to the ledger are added on, each in its own transaction (opened on
     /// first use; `TeamLedger+Names.swift`).
     let namesConnection = LockedValue<PostgresConnection?>(nil)
+    /// How long the names connection waits for a name another session is adding (`lock_timeout`),
+    /// set before its first use.
+    var namesLockTimeout = "30s"
     /// Memory for batches' COPY rows, kept from one batch for the next (`CopyBufferPool`).
     let copyBuffers = CopyBufferPool()
     /// The connection a second batch is stored on while the first is (push, `TeamImportSink`),

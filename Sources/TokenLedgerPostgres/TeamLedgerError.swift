@@ -21,6 +21,9 @@ public enum TeamLedgerError: UserFacingError, Equatable {
     /// stopped one of them: a deadlock or serialization failure); the batch stored nothing. The
     /// writers retry such a batch on their own; this is what is left after the retries.
     case writeConflict(address: String, reason: String)
+    /// A name the batch needs was being added by a session that did not commit within the wait
+    /// (a write through the `usage_record` view, e.g. in `psql`); the batch stored nothing.
+    case nameHeld(address: String)
     /// The database holds tables but no TokenLedger migrations.
     case notATeamLedger(address: String)
     /// The database was migrated by a newer TokenLedger.
@@ -46,6 +49,8 @@ public enum TeamLedgerError: UserFacingError, Equatable {
             return "the team ledger at \(address) answered with an error: \(message)."
         case .writeConflict(let address, let reason):
             return "another machine wrote the same records to the team ledger at \(address) at the same moment (\(reason)); nothing of the last batch was stored twice or half — run the same command again to finish."
+        case .nameHeld(let address):
+            return "a name this command needs is being added to the team ledger at \(address) by a session that has not committed (a write through the usage_record view, e.g. in psql); commit or end that session, then run the same command again — nothing of the unfinished batch was stored."
         case .notATeamLedger(let address):
             return "the database \(address) holds other tables and is not a TokenLedger team ledger; give an empty database or an existing team ledger."
         case .newerSchema(let address, let migration):

@@ -122,4 +122,30 @@ struct NameIDsTests {
         // Known ids are answered without the server.
         #expect(try first.run { try first.nameIDs(for: names, on: first.connection) } == ids)
     }
+
+    @Test("a name an open session added through the view: the writer stops after its wait with one sentence, and goes on once that session commits")
+    func nameHeldByAnOpenSession() throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let team = try db.connect(machine: "ci")
+        team.namesLockTimeout = "300ms"
+        let name: Set<[UInt8]> = [Array("heldco".utf8)]
+        try db.address.withRawConnection { held in
+            _ = try held.execute("BEGIN")
+            _ = try held.execute("""
+                INSERT INTO usage_record (dedup_key, ts, provider, model, source, machine, imported_at)
+                VALUES ('h:1', 1793000000000, 'heldco', 'heldco-1', 'sql', 'ci', 0)
+                """)
+            do {
+                _ = try team.run { try team.nameIDs(for: name, on: team.connection) }
+                Issue.record("the name was resolved while another session held it")
+            } catch let error as TeamLedgerError {
+                #expect(error == .nameHeld(address: db.address.description))
+                #expect(error.message.contains("has not committed") && error.message.contains("run the same command again"))
+            }
+            _ = try held.execute("COMMIT")
+        }
+        let ids = try team.run { try team.nameIDs(for: name, on: team.connection) }
+        #expect(try db.texts("SELECT id::text FROM tokenledger_name WHERE name = 'heldco'") == [ids[Array("heldco".utf8)].map(String.init)])
+    }
 }
