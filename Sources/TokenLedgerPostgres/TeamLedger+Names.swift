@@ -17,7 +17,7 @@ extension TeamLedger {
         var found: [[UInt8]: Int32] = [:]
         var missing: [[UInt8]] = []
         for name in names {
-            let id = name.withUnsafeBytes { lookup.id($0, .provider) }
+            let id = name.withUnsafeBytes { lookup.id($0, .provider) }  // any field's memory of the last name will do
             if id > 0 { found[name] = id } else { missing.append(name) }
         }
         guard !missing.isEmpty else { return found }

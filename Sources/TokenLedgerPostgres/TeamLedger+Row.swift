@@ -4,7 +4,9 @@ import TokenLedgerLedger
 
 // The team ledger's `usage_record` row, in one place (as `StoredUsage` is the SQLite ledger's): the
 // columns written, the binary COPY row that writes them, and the reader that turns a selected row back
-// into a `StoredRecord`. A new column is a migration in TeamLedgerSchema.swift and three lines here.
+// into a `StoredRecord`. A new column is a migration in TeamLedgerSchema.swift (adding it to `usage_row`
+// and creating the `usage_record` view again with it, as `TeamLedgerSchema.namedRows` writes the view)
+// and three lines here. The name columns (`TeamLedgerSchema.nameColumns`) are written as ids.
 
 extension TeamLedger {
     /// `usage_record`'s written columns, in COPY order (everything but `id`).
