@@ -38,15 +38,25 @@ extension TeamLedger {
         return recordColumns.map { defaults[$0] }
     }()
 
-    /// Every `usage_record` column `storedRecord(_:)` reads, in its order.
+    /// Every `usage_row` column `storedRecord(_:_:names:)` reads, in its order.
     static let storedColumns = ["id"] + recordColumns.filter { $0 != "machine" }
 
-    /// Row `row` of `rows`, selected as `storedColumns` lists them.
-    static func storedRecord(_ rows: PostgresRows, _ row: Int) throws -> StoredRecord {
+    /// Row `row` of `rows`, selected from `usage_row` as `storedColumns` lists them, each name id
+    /// read back through `names` (`NameMissing` for an id it does not hold).
+    static func storedRecord(_ rows: PostgresRows, _ row: Int, names: [Int64: String]) throws -> StoredRecord {
         var index = 0
         func nextColumn() -> Int {
             defer { index += 1 }
             return index
+        }
+        func name() throws -> String? {
+            guard let id = try rows.int64(row, nextColumn()) else { return nil }
+            guard let name = names[id] else { throw NameMissing(id: id) }
+            return name
+        }
+        func requiredName() throws -> String {
+            guard let name = try name() else { throw PostgresError.unexpectedValue("a NULL name in column \(index)") }
+            return name
         }
         func number() throws -> Int64? { try rows.int64(row, nextColumn()) }
         func count64() throws -> Int64 { try rows.requiredInt64(row, nextColumn()) }
@@ -58,11 +68,11 @@ extension TeamLedger {
         let dedupKey = try requiredText()
         let rank = try count()
         let ts = try count64()
-        let provider = try requiredText()
-        let model = try requiredText()
-        let modelID = text()
-        let effort = try requiredText()
-        let serviceTier = text()
+        let provider = try requiredName()
+        let model = try requiredName()
+        let modelID = try name()
+        let effort = try requiredName()
+        let serviceTier = try name()
         let isBatch = try flag()
         let channel = text()
         let tokens = TokenCounts(
@@ -74,11 +84,11 @@ extension TeamLedger {
         let isAggregate = try flag()
         let cost = try number()
         let unpricedReason = text()
-        let pricePeriod = text()
-        let layers = text()
+        let pricePeriod = try name()
+        let layers = try name()
         let reported = try number()
-        let source = try requiredText()
-        let file = text()
+        let source = try requiredName()
+        let file = try name()
         let line = try number()
         let project = text()
         let sessionID = text()
@@ -108,6 +118,11 @@ extension TeamLedger {
             pricePeriod: pricePeriod, priceLayers: layers.map { $0.split(separator: ",").map(String.init) } ?? [],
             importedAt: Date(timeIntervalSince1970: TimeInterval(importedAt) / 1000))
     }
+}
+
+/// A `usage_row` name id that the names read before do not hold (a name added since).
+struct NameMissing: Error {
+    let id: Int64
 }
 
 extension CopyRow {

@@ -148,4 +148,22 @@ struct NameIDsTests {
         let ids = try team.run { try team.nameIDs(for: name, on: team.connection) }
         #expect(try db.texts("SELECT id::text FROM tokenledger_name WHERE name = 'heldco'") == [ids[Array("heldco".utf8)].map(String.init)])
     }
+
+    @Test("reprice's reader turns the rows' name ids back into names, reading the names again for ids it does not hold")
+    func storedRecordsReadNames() throws {
+        let db = try TestServer.freshDatabase()
+        defer { db.drop() }
+        let team = try db.connect(machine: "ci")
+        _ = try db.texts("""
+            INSERT INTO usage_record (dedup_key, ts, provider, model, model_id, source, source_file, machine, imported_at)
+            VALUES ('r:1', 1793000000000, 'newco', 'newco-1', NULL, 'sql', '/logs/a.jsonl', 'ci', 0),
+                   ('r:2', 1793000000001, 'newco', 'newco-2', 'newco-2-2026', 'sql', NULL, 'ci', 0)
+            """)
+        var names: [Int64: String] = [:]  // as if read before these names were added
+        let records = try team.run { try TeamLedger.storedRecords(after: nil, limit: 10, names: &names, on: team.connection) }
+        #expect(records.map(\.record.provider) == ["newco", "newco"] && records.map(\.record.model) == ["newco-1", "newco-2"])
+        #expect(records.map(\.modelID) == [nil, "newco-2-2026"] && records.map(\.entry.location?.file) == ["/logs/a.jsonl", nil])
+        #expect(records.map(\.record.effort.rawValue) == ["unknown", "unknown"])
+        #expect(Set(names.values).isSuperset(of: ["newco", "newco-1", "newco-2", "newco-2-2026", "sql", "/logs/a.jsonl", "ci", "unknown"]))
+    }
 }

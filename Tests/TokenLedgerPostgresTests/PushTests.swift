@@ -32,7 +32,10 @@ enum LocalLedger {
 
     /// Expects `team` to hold exactly `expected` (a local ledger's records), column for column, ids aside.
     static func expectStored(_ expected: [StoredRecord], in team: TeamLedger, _ label: String) throws {
-        let stored = try team.run { try TeamLedger.storedRecords(after: nil, limit: 1_000, on: team.connection) }
+        let stored = try team.run {
+            var names = try TeamLedger.allNames(on: team.connection)
+            return try TeamLedger.storedRecords(after: nil, limit: 1_000, names: &names, on: team.connection)
+        }
         #expect(stored.count == expected.count, "\(label)")
         let byKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.entry.dedupKey, $0) })
         for var record in expected {
