@@ -14,6 +14,14 @@ final class NameIDs: Sendable {
     /// The ids known now, for one batch's rows. Cost: a lock.
     func lookup() -> NameLookup { NameLookup(table: table.value) }
 
+    /// The ids of those of `names` already known.
+    func known(_ names: Set<[UInt8]>) -> [[UInt8]: Int32] {
+        let table = table.value
+        var found: [[UInt8]: Int32] = [:]
+        for name in names { if let id = table.id(name) { found[name] = id } }
+        return found
+    }
+
     /// Remembers `found` (committed ids only). Cost: the table built again, with every name known.
     func add(_ found: [[UInt8]: Int32]) {
         guard !found.isEmpty else { return }

@@ -13,13 +13,8 @@ extension TeamLedger {
     /// this process knows; else one query on `connection` and, for names new to the ledger, one
     /// statement on the names connection (opened on first use).
     func nameIDs(for names: Set<[UInt8]>, on connection: PostgresConnection) throws -> [[UInt8]: Int32] {
-        var lookup = self.names.lookup()
-        var found: [[UInt8]: Int32] = [:]
-        var missing: [[UInt8]] = []
-        for name in names {
-            let id = name.withUnsafeBytes { lookup.id($0, .provider) }  // any field's memory of the last name will do
-            if id > 0 { found[name] = id } else { missing.append(name) }
-        }
+        var found = self.names.known(names)
+        let missing = Array(names.filter { found[$0] == nil })
         guard !missing.isEmpty else { return found }
         var learned: [[UInt8]: Int32] = [:]
         func read(_ rows: PostgresRows, of asked: [[UInt8]]) throws {

@@ -12,10 +12,11 @@
 /// A name's id never changes and a name is never removed: a client may keep the ids it has seen.
 ///
 /// Performance notes: the ten texts took some 180 bytes of a 512-byte row in the benchmark's 300,000
-/// chat records; as ids the row is 341 bytes, and the server's CPU for copying those rows fell from
-/// 1.83–2.05 s to 1.50–1.56 s (`scripts/team-copy-cost.py DSN key-order+no-triggers lean-key-order`,
-/// docs/performance.md). A join with the name table is removed by the planner when a query reads
-/// none of the names.
+/// chat records; as ids the row is 356 bytes, and the server's CPU for the import of those records
+/// fell from a median of 2.01 s to 1.65 s (five alternating `tokenledger-bench team-import` pairs,
+/// docs/performance.md, "Names as ids"). A join with the name table is removed by the planner when a
+/// query reads none of the names, but a read through the view loses `min`/`max` from an index:
+/// readers that need no names read `usage_row`.
 extension TeamLedgerSchema {
     /// The columns stored as name ids, in the table's order.
     static let nameColumns = [
